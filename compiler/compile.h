@@ -1,0 +1,36 @@
+/* compile.h - the back half of the pipeline: lower a validated module to
+ * LLVM IR, optimise it, emit a native object; and link objects. */
+#ifndef KILN_COMPILE_H
+#define KILN_COMPILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "module.h"
+
+typedef struct kiln_compile_options {
+    int opt_level;              /* 0..3 */
+    const char *target_triple;  /* NULL: the host */
+    const char *cpu;            /* NULL: generic for the triple; "native": the host's */
+    const char *prefix;         /* symbol prefix; the descriptor is <prefix>_module */
+    bool explicit_bounds;       /* true: a check before every access */
+} kiln_compile_options;
+
+/* lower.c + emit.c: writes a relocatable object.  `bytes` is the original
+ * module (needed for the descriptor's metadata copy). */
+bool module_compile_object(const kiln_module *m, const uint8_t *bytes, size_t size,
+                           const kiln_compile_options *opts, const char *object_path,
+                           kiln_error *err);
+/* Same, into a malloc'ed buffer (fuzzing, caching). */
+bool module_compile_memory(const kiln_module *m, const uint8_t *bytes, size_t size,
+                           const kiln_compile_options *opts, uint8_t **object,
+                           size_t *object_size, kiln_error *err);
+
+/* link.c: drives the system C compiler driver. */
+bool link_shared_library(const char *object_path, const char *output_path, kiln_error *err);
+bool link_executable(const char *const *object_paths, size_t count, const char *output_path,
+                     kiln_error *err);
+
+#endif

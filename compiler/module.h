@@ -1,0 +1,279 @@
+/* module.h - the decoded module: plain data produced by decode, annotated
+ * by validate, read by lower and by the runtime.
+ *
+ * Every index space is unified the way the spec defines it: imported
+ * functions (tables, memories, globals) come first, then the module's own.
+ * All memory belongs to the module's arena. */
+#ifndef KILN_MODULE_H
+#define KILN_MODULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "error.h"
+#include "kiln_abi.h"
+#include "opcodes.h"
+
+/* Proposals beyond 2.0, each behind a flag; 2.0 itself is always on. */
+enum {
+    KILN_FEATURE_TAIL_CALL = 1u << 0,
+    KILN_FEATURE_EXTENDED_CONST = 1u << 1,
+    KILN_FEATURE_MULTI_MEMORY = 1u << 2,
+    KILN_FEATURE_MEMORY64 = 1u << 3,
+    KILN_FEATURE_EXCEPTIONS = 1u << 4,
+};
+
+/* Implementation limits (the spec's appendix lets an implementation pick). */
+enum {
+    KILN_MAX_LOCALS = 50000,          /* params + declared locals per function */
+    KILN_MAX_FUNC_PARAMS = 1000,
+    KILN_MAX_FUNC_RESULTS = 1000,
+    KILN_MAX_TABLE_ELEMS = 10000000,  /* upper bound on table size            */
+    KILN_MAX_PAGES32 = 65536,         /* 4 GiB                                */
+};
+
+typedef struct kiln_name {
+    const char *chars; /* NUL-terminated copy; may contain NULs when len says so */
+    uint32_t len;
+} kiln_name;
+
+typedef struct kiln_functype {
+    uint32_t num_params;
+    uint32_t num_results;
+    uint8_t *params;  /* kiln_valtype codes */
+    uint8_t *results;
+} kiln_functype;
+
+typedef struct kiln_limits {
+    uint64_t min;
+    uint64_t max;
+    bool has_max;
+} kiln_limits;
+
+typedef struct kiln_tabletype {
+    uint8_t elem_type; /* KILN_FUNCREF or KILN_EXTERNREF */
+    kiln_limits limits;
+} kiln_tabletype;
+
+typedef struct kiln_memtype {
+    kiln_limits limits; /* in 64 KiB pages */
+    bool is64;          /* memory64 proposal */
+} kiln_memtype;
+
+typedef struct kiln_globaltype {
+    uint8_t valtype;
+    bool is_mutable;
+} kiln_globaltype;
+
+typedef enum kiln_extern_kind {
+    KILN_EXTERN_FUNC = 0,
+    KILN_EXTERN_TABLE = 1,
+    KILN_EXTERN_MEMORY = 2,
+    KILN_EXTERN_GLOBAL = 3,
+} kiln_extern_kind;
+
+/* One decoded instruction: 24 bytes, arrays of them per function body.
+ * Immediates live in the union selected by the opcode's kiln_imm_kind. */
+typedef struct kiln_insn {
+    uint16_t op;     /* kiln_opcode */
+    uint16_t reserved;
+    uint32_t offset; /* byte offset of the instruction in the module */
+    union {
+        int32_t i32;
+        int64_t i64;
+        uint32_t f32_bits;
+        uint64_t f64_bits;
+        uint8_t v128[16];    /* v128.const bytes, or i8x16.shuffle lanes */
+        uint32_t index;      /* local, global, func, table, label, data, elem */
+        uint8_t lane;        /* KILN_IMM_LANE */
+        uint8_t reftype;     /* ref.null */
+        uint8_t valtype;     /* typed select's one result type */
+        struct {
+            uint32_t type_index;
+            uint32_t table_index;
+        } call_indirect;
+        struct {
+            uint64_t offset;
+            uint32_t align;  /* log2 of the alignment */
+            uint8_t memory;  /* memory index (multi-memory) */
+            uint8_t lane;    /* KILN_IMM_MEMARG_LANE */
+        } memarg;
+        struct {
+            uint8_t kind;       /* KILN_BLOCK_EMPTY / _VALTYPE / _TYPEINDEX */
+            uint8_t valtype;
+            uint32_t type_index;
+            uint32_t else_index; /* filled by validate: index of `else`, or UINT32_MAX */
+            uint32_t end_index;  /* filled by validate: index of the matching `end` */
+        } block;
+        struct {
+            uint32_t *labels; /* count + 1 entries: targets then default */
+            uint32_t count;   /* number of non-default targets */
+        } br_table;
+        struct {
+            uint32_t a; /* memory.init/table.init: segment; *.copy: destination */
+            uint32_t b; /* memory.init/table.init: memory/table; *.copy: source */
+        } pair;
+    } imm;
+} kiln_insn;
+
+enum { KILN_BLOCK_EMPTY = 0, KILN_BLOCK_VALTYPE = 1, KILN_BLOCK_TYPEINDEX = 2 };
+
+/* A constant expression (global initialiser, segment offset, element
+ * item): its instructions including the final `end`. */
+typedef struct kiln_expr {
+    kiln_insn *insns;
+    uint32_t count;
+} kiln_expr;
+
+typedef struct kiln_import {
+    kiln_name module;
+    kiln_name name;
+    uint8_t kind; /* kiln_extern_kind */
+    uint32_t index; /* index in the kind's index space that this import defines */
+    union {
+        uint32_t type_index; /* functions */
+        kiln_tabletype table;
+        kiln_memtype memory;
+        kiln_globaltype global;
+    } desc;
+} kiln_import;
+
+typedef struct kiln_local_group {
+    uint32_t count;
+    uint8_t valtype;
+} kiln_local_group;
+
+typedef struct kiln_func {
+    uint32_t type_index;
+    bool imported;
+    uint32_t import_index; /* if imported */
+    /* defined functions only: */
+    uint32_t num_local_groups;
+    kiln_local_group *local_groups;
+    uint32_t num_locals; /* declared locals, not counting params */
+    uint8_t *local_types; /* params then declared locals, expanded by validate */
+    kiln_insn *insns;
+    uint32_t num_insns;
+    uint32_t body_offset; /* byte offset of the body (its size field) */
+    uint32_t body_size;
+    /* filled by validate: */
+    uint32_t max_stack;   /* deepest operand stack */
+    uint32_t max_control; /* deepest control stack */
+} kiln_func;
+
+typedef struct kiln_global {
+    kiln_globaltype type;
+    bool imported;
+    uint32_t import_index;
+    kiln_expr init; /* defined globals only */
+} kiln_global;
+
+typedef struct kiln_export {
+    kiln_name name;
+    uint8_t kind; /* kiln_extern_kind */
+    uint32_t index;
+} kiln_export;
+
+typedef enum kiln_segment_mode {
+    KILN_SEGMENT_ACTIVE = 0,
+    KILN_SEGMENT_PASSIVE = 1,
+    KILN_SEGMENT_DECLARATIVE = 2,
+} kiln_segment_mode;
+
+typedef struct kiln_elem {
+    uint8_t mode;
+    uint8_t elem_type; /* reftype */
+    uint32_t table_index;
+    kiln_expr offset; /* active only */
+    uint32_t count;
+    uint32_t *func_indices; /* when the segment lists function indices */
+    kiln_expr *exprs;       /* when it lists expressions (func_indices == NULL) */
+    uint32_t offset_in_module;
+} kiln_elem;
+
+typedef struct kiln_data {
+    uint8_t mode; /* active or passive */
+    uint32_t memory_index;
+    kiln_expr offset; /* active only */
+    const uint8_t *bytes;
+    uint32_t size;
+    uint32_t offset_in_module;
+} kiln_data;
+
+typedef struct kiln_func_name {
+    uint32_t func_index;
+    kiln_name name;
+} kiln_func_name;
+
+typedef struct kiln_custom_section {
+    kiln_name name;
+    const uint8_t *bytes;
+    uint32_t size;
+    uint32_t offset_in_module;
+} kiln_custom_section;
+
+typedef struct kiln_module {
+    arena *arena;
+    uint32_t features;
+
+    uint32_t num_types;
+    kiln_functype *types;
+
+    uint32_t num_imports;
+    kiln_import *imports;
+
+    uint32_t num_funcs, num_imported_funcs;
+    kiln_func *funcs;
+    uint32_t num_tables, num_imported_tables;
+    kiln_tabletype *tables;
+    uint32_t num_memories, num_imported_memories;
+    kiln_memtype *memories;
+    uint32_t num_globals, num_imported_globals;
+    kiln_global *globals;
+
+    uint32_t num_exports;
+    kiln_export *exports;
+
+    bool has_start;
+    uint32_t start;
+
+    uint32_t num_elems;
+    kiln_elem *elems;
+
+    bool has_data_count;
+    uint32_t data_count;
+    uint32_t num_datas;
+    kiln_data *datas;
+
+    /* custom "name" section (parsed leniently: a bad name section is ignored) */
+    kiln_name module_name;
+    uint32_t num_func_names;
+    kiln_func_name *func_names; /* sorted by func_index */
+
+    uint32_t num_customs;
+    kiln_custom_section *customs;
+
+    /* filled by validate: */
+    bool validated;
+} kiln_module;
+
+typedef struct kiln_decode_options {
+    uint32_t features; /* KILN_FEATURE_* */
+} kiln_decode_options;
+
+/* decode.c: bytes -> module.  NULL and *err filled on malformed input. */
+kiln_module *module_decode(const uint8_t *bytes, size_t size, const kiln_decode_options *opts,
+                           kiln_error *err);
+void module_free(kiln_module *m);
+
+/* validate.c: the spec's validation algorithm; annotates the module. */
+bool module_validate(kiln_module *m, kiln_error *err);
+
+/* Helpers shared by every stage. */
+const kiln_functype *module_func_type(const kiln_module *m, uint32_t func_index);
+const char *valtype_name(uint8_t valtype);
+const char *module_func_name(const kiln_module *m, uint32_t func_index); /* NULL if none */
+
+#endif

@@ -1,0 +1,112 @@
+/* kiln.h - the embedding API of the kiln runtime.
+ *
+ * A host program loads a module that kiln compiled ahead of time (its
+ * descriptor symbol `<prefix>_module`, linked in statically or found with
+ * dlsym), binds its imports through a linker, instantiates it any number
+ * of times, and calls its exports.  Traps never kill the process: every
+ * call that enters wasm returns a kiln_trap_kind (KILN_TRAP_NONE on
+ * success) and the message is available from kiln_trap_message().
+ *
+ * Naming: kiln_<object>_<verb>.  Objects are opaque; free what you create.
+ */
+#ifndef KILN_H
+#define KILN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln_abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kiln_instance kiln_instance;
+typedef struct kiln_linker kiln_linker;
+typedef struct kiln_memory kiln_memory; /* a memory object: owned, shareable between instances */
+typedef struct kiln_table kiln_table;
+typedef struct kiln_global kiln_global;
+
+/* A function signature, as arrays of kiln_valtype codes. */
+typedef struct kiln_signature {
+    uint32_t num_params;
+    uint32_t num_results;
+    const uint8_t *params;
+    const uint8_t *results;
+} kiln_signature;
+
+/* A host function.  Reads args[0..num_params), writes results[0..num_results).
+ * Return KILN_TRAP_NONE, or a trap kind to make the calling wasm trap
+ * (use KILN_TRAP_HOST plus kiln_host_trap_message() for a custom text). */
+typedef uint32_t (*kiln_host_callback)(void *env, kiln_instance *caller, const kiln_val *args,
+                                       kiln_val *results);
+
+/* An external value: what an import is bound to or an export yields. */
+typedef struct kiln_extern {
+    uint8_t kind; /* kiln_extern_kind from module.h: 0 func, 1 table, 2 memory, 3 global */
+    union {
+        kiln_func_ref *func;
+        kiln_table *table;
+        kiln_memory *memory;
+        kiln_global *global;
+    } of;
+} kiln_extern;
+
+/* ---- linker: names the values imports are bound to ---------------------- */
+kiln_linker *kiln_linker_new(void);
+void kiln_linker_free(kiln_linker *l);
+bool kiln_linker_define_func(kiln_linker *l, const char *module, const char *name,
+                             const kiln_signature *sig, kiln_host_callback callback, void *env);
+bool kiln_linker_define(kiln_linker *l, const char *module, const char *name, kiln_extern value);
+/* Defines every export of `inst` under module name `module` (the spec's `register`). */
+bool kiln_linker_define_instance(kiln_linker *l, const char *module, kiln_instance *inst);
+
+/* ---- standalone objects a host can create and share ---------------------- */
+kiln_memory *kiln_memory_new(uint64_t min_pages, uint64_t max_pages, bool has_max);
+kiln_table *kiln_table_new(uint8_t elem_type, uint32_t min, uint32_t max, bool has_max);
+kiln_global *kiln_global_new(uint8_t valtype, bool is_mutable, kiln_val value);
+uint8_t *kiln_memory_data(kiln_memory *m);
+uint64_t kiln_memory_size(kiln_memory *m); /* bytes */
+kiln_val kiln_global_get(kiln_global *g);
+
+/* ---- instances ------------------------------------------------------------ */
+typedef struct kiln_instantiate_error {
+    enum {
+        KILN_INST_OK = 0,
+        KILN_INST_LINK, /* an import is missing or has the wrong type ("unknown import", "incompatible import type") */
+        KILN_INST_TRAP, /* a segment was out of bounds or the start function trapped */
+        KILN_INST_NOMEM,
+        KILN_INST_BAD_MODULE, /* descriptor from another ABI version, or corrupt */
+    } kind;
+    uint32_t trap; /* kiln_trap_kind when kind == KILN_INST_TRAP */
+    char message[256];
+} kiln_instantiate_error;
+
+kiln_instance *kiln_instantiate(const kiln_module_desc *desc, kiln_linker *l,
+                                kiln_instantiate_error *err);
+void kiln_instance_free(kiln_instance *inst);
+
+/* Looks an export up by name; false if there is none. */
+bool kiln_instance_export(kiln_instance *inst, const char *name, kiln_extern *out);
+/* The signature of a funcref (valid while its instance lives). */
+bool kiln_func_signature(const kiln_func_ref *f, kiln_signature *out);
+
+/* Calls a function: args in slots[0..n), results written to slots[0..m).
+ * Returns KILN_TRAP_NONE or the trap that ended the call. */
+uint32_t kiln_call(kiln_instance *inst, const kiln_func_ref *f, kiln_val *slots);
+
+/* The message of the last trap on this thread ("integer divide by zero", ...). */
+const char *kiln_trap_message(void);
+const char *kiln_trap_kind_text(uint32_t kind);
+/* For host callbacks that return KILN_TRAP_HOST. */
+void kiln_host_trap_message(const char *message);
+
+/* Per-thread native stack budget for wasm, in bytes (default 1 MiB below
+ * the entry point).  Exhaustion traps with KILN_TRAP_CALL_STACK_EXHAUSTED. */
+void kiln_set_stack_budget(size_t bytes);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,168 @@
+/* kiln_abi.h - the contract between kiln-generated code and the runtime.
+ *
+ * Everything the compiled object touches at run time is declared here:
+ * the instance context (vmctx) that every wasm function receives as its
+ * first argument, the function-reference record that tables and imports
+ * hold, the value slot used by trampolines, the module descriptor symbol
+ * that each object exports, and the runtime entry points the code calls.
+ * The compiler builds LLVM types that mirror these C layouts field by
+ * field; a static check in runtime/ pins every offset.
+ */
+#ifndef KILN_ABI_H
+#define KILN_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KILN_ABI_VERSION 1u
+#define KILN_PAGE_SIZE 65536u
+
+/* Value types, with their binary-format encodings. */
+typedef enum kiln_valtype {
+    KILN_I32 = 0x7F,
+    KILN_I64 = 0x7E,
+    KILN_F32 = 0x7D,
+    KILN_F64 = 0x7C,
+    KILN_V128 = 0x7B,
+    KILN_FUNCREF = 0x70,
+    KILN_EXTERNREF = 0x6F,
+} kiln_valtype;
+
+/* One value slot: trampolines, globals and the embedding API all use it.
+ * Sixteen bytes so that a v128 fits; references are pointer-sized. */
+typedef union kiln_val {
+    int32_t i32;
+    int64_t i64;
+    float f32;
+    double f64;
+    uint8_t v128[16];
+    void *ref;
+} kiln_val;
+
+/* Trap kinds, delivered by kiln_rt_trap().  Stable numbers: they are
+ * baked into generated code. */
+typedef enum kiln_trap_kind {
+    KILN_TRAP_NONE = 0,
+    KILN_TRAP_UNREACHABLE = 1,
+    KILN_TRAP_MEMORY_OUT_OF_BOUNDS = 2,
+    KILN_TRAP_INTEGER_DIVIDE_BY_ZERO = 3,
+    KILN_TRAP_INTEGER_OVERFLOW = 4,
+    KILN_TRAP_INVALID_CONVERSION = 5,
+    KILN_TRAP_UNDEFINED_ELEMENT = 6,     /* call_indirect index >= table size */
+    KILN_TRAP_UNINITIALIZED_ELEMENT = 7, /* call_indirect through a null entry */
+    KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH = 8,
+    KILN_TRAP_TABLE_OUT_OF_BOUNDS = 9,
+    KILN_TRAP_CALL_STACK_EXHAUSTED = 10,
+    KILN_TRAP_INTERRUPTED = 11,
+    KILN_TRAP_HOST = 12, /* raised by a host function */
+    KILN_TRAP_NULL_REFERENCE = 13,
+    KILN_TRAP_KIND_COUNT
+} kiln_trap_kind;
+
+/* Calls a typed entry point `code` with arguments read from slots[0..n)
+ * and writes its results to slots[0..m).  One per function signature. */
+typedef void (*kiln_trampoline)(void *code, void *ctx, kiln_val *slots);
+
+/* What a funcref points at.  `code` has the typed native signature
+ *     R code(void *ctx, P1 p1, ..., Pn pn)
+ * where ctx is the callee instance's kiln_vmctx (or, for a host
+ * function, the host closure its import thunk understands).  Multi-value
+ * results come back as an LLVM first-class struct. */
+typedef struct kiln_func_ref {
+    void *code;
+    void *ctx;
+    uint32_t type_id; /* canonical structural signature id, process-wide */
+    uint32_t reserved;
+    kiln_trampoline trampoline;
+} kiln_func_ref;
+
+typedef struct kiln_table_rt {
+    void **elems; /* kiln_func_ref* for funcref tables, opaque for externref */
+    uint32_t size;
+    uint32_t max;
+    uint8_t elem_type; /* KILN_FUNCREF or KILN_EXTERNREF */
+} kiln_table_rt;
+
+typedef struct kiln_memory_rt {
+    uint8_t *base;
+    uint64_t size; /* current size in bytes */
+    uint64_t max_pages;
+} kiln_memory_rt;
+
+/* The instance context.  Field order and offsets are ABI: generated code
+ * loads them at fixed offsets (see KILN_VMCTX_OFFSET_* below). */
+typedef struct kiln_vmctx {
+    uint8_t *mem0_base;            /* base of memory 0 (NULL if none)    */
+    uint64_t mem0_size;            /* its current size in bytes          */
+    uintptr_t stack_limit;         /* lowest stack address wasm may use  */
+    volatile uint32_t interrupt;   /* set non-zero to interrupt          */
+    uint32_t reserved;
+    kiln_memory_rt **memories;     /* every memory in the index space    */
+    kiln_table_rt **tables;        /* every table in the index space     */
+    kiln_val **globals;            /* a pointer to each global's cell    */
+    kiln_func_ref **funcs;         /* every function in the index space  */
+    const uint32_t *type_ids;      /* canonical id of each module type   */
+    struct kiln_instance *instance;
+} kiln_vmctx;
+
+#define KILN_VMCTX_OFFSET_MEM0_BASE 0
+#define KILN_VMCTX_OFFSET_MEM0_SIZE 8
+#define KILN_VMCTX_OFFSET_STACK_LIMIT 16
+#define KILN_VMCTX_OFFSET_INTERRUPT 24
+#define KILN_VMCTX_OFFSET_MEMORIES 32
+#define KILN_VMCTX_OFFSET_TABLES 40
+#define KILN_VMCTX_OFFSET_GLOBALS 48
+#define KILN_VMCTX_OFFSET_FUNCS 56
+#define KILN_VMCTX_OFFSET_TYPE_IDS 64
+#define KILN_VMCTX_OFFSET_INSTANCE 72
+
+/* Descriptor flags. */
+#define KILN_DESC_EXPLICIT_BOUNDS 0x1u /* every access carries a check */
+#define KILN_DESC_GUARD_PAGES 0x2u     /* accesses rely on a 4 GiB+guard reservation */
+
+/* The one symbol each compiled object exports (named <prefix>_module).
+ * `metadata` is the module's own binary with every function body
+ * replaced by the empty body {0x00, 0x0B}: the runtime decodes it with
+ * the same decoder the compiler uses, so types, imports, exports,
+ * limits, globals, segments, start and names need no second format. */
+typedef struct kiln_module_desc {
+    uint32_t abi_version;
+    uint32_t flags;
+    const uint8_t *metadata;
+    uint64_t metadata_size;
+    uint32_t num_imported_funcs;
+    uint32_t num_defined_funcs;
+    void *const *func_code;                   /* [num_defined_funcs] */
+    const kiln_trampoline *func_trampolines;  /* [num_defined_funcs] */
+    void *const *import_thunks;               /* [num_imported_funcs] */
+} kiln_module_desc;
+
+/* Runtime entry points called from generated code. */
+_Noreturn void kiln_rt_trap(kiln_vmctx *ctx, uint32_t kind);
+int32_t kiln_rt_memory_grow(kiln_vmctx *ctx, uint32_t memory, uint32_t delta_pages);
+void kiln_rt_memory_init(kiln_vmctx *ctx, uint32_t memory, uint32_t segment,
+                         uint32_t dst, uint32_t src, uint32_t n);
+void kiln_rt_data_drop(kiln_vmctx *ctx, uint32_t segment);
+void kiln_rt_memory_copy(kiln_vmctx *ctx, uint32_t dst_memory, uint32_t src_memory,
+                         uint32_t dst, uint32_t src, uint32_t n);
+void kiln_rt_memory_fill(kiln_vmctx *ctx, uint32_t memory, uint32_t dst, uint32_t value,
+                         uint32_t n);
+void kiln_rt_table_init(kiln_vmctx *ctx, uint32_t table, uint32_t segment, uint32_t dst,
+                        uint32_t src, uint32_t n);
+void kiln_rt_elem_drop(kiln_vmctx *ctx, uint32_t segment);
+void kiln_rt_table_copy(kiln_vmctx *ctx, uint32_t dst_table, uint32_t src_table, uint32_t dst,
+                        uint32_t src, uint32_t n);
+int32_t kiln_rt_table_grow(kiln_vmctx *ctx, uint32_t table, void *init, uint32_t delta);
+void kiln_rt_table_fill(kiln_vmctx *ctx, uint32_t table, uint32_t dst, void *value, uint32_t n);
+/* Import thunks (generated, one per imported function) pack their
+ * arguments into slots and call this with the host closure as ctx. */
+void kiln_rt_call_host(void *host_closure, kiln_val *slots);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
