@@ -89,6 +89,10 @@ void kiln_instance_free(kiln_instance *inst);
 
 /* Looks an export up by name; false if there is none. */
 bool kiln_instance_export(kiln_instance *inst, const char *name, kiln_extern *out);
+/* Memory `index` of an instance (NULL if it has none); host callbacks use
+ * this on their `caller` to reach the guest's linear memory. */
+kiln_memory *kiln_instance_memory(kiln_instance *inst, uint32_t index);
+
 /* The signature of a funcref (valid while its instance lives). */
 bool kiln_func_signature(const kiln_func_ref *f, kiln_signature *out);
 
