@@ -60,6 +60,7 @@ typedef enum kiln_trap_kind {
     KILN_TRAP_INTERRUPTED = 11,
     KILN_TRAP_HOST = 12, /* raised by a host function */
     KILN_TRAP_NULL_REFERENCE = 13,
+    KILN_TRAP_EXIT = 14, /* not an error: a host function (WASI proc_exit) ended the program */
     KILN_TRAP_KIND_COUNT
 } kiln_trap_kind;
 
