@@ -1,0 +1,205 @@
+/* cli_validate.c - `kiln validate [--describe] [--enable-*] FILE...`
+ *
+ * Decodes and validates each file.  Exit 0 when every file is valid, 1
+ * when at least one is malformed or invalid (one `FILE:0xOFFSET: error:
+ * MESSAGE` line each), 2 on usage or I/O errors.  --describe prints a
+ * summary of every valid module (types, imports, exports, ...). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "module.h"
+
+typedef struct validate_options {
+    bool describe;
+    uint32_t features;
+} validate_options;
+
+static void validate_usage(FILE *out) {
+    fprintf(out,
+            "usage: kiln validate [options] FILE...\n\n"
+            "Checks that each FILE is a well-formed and valid WebAssembly binary module\n"
+            "(WebAssembly 2.0, plus the proposals enabled below).\n\n"
+            "options:\n"
+            "  -d, --describe            print a summary of each valid module\n"
+            "  --enable-tail-call        accept the tail-call proposal\n"
+            "  --enable-extended-const   accept the extended-const proposal\n"
+            "  --enable-multi-memory     accept the multi-memory proposal\n"
+            "  --enable-memory64         accept the memory64 proposal\n"
+            "  --enable-exceptions       accept the (legacy) exception-handling proposal\n"
+            "  --enable-all              all of the above\n"
+            "  -h, --help                this text\n\n"
+            "exit status: 0 all valid, 1 some file malformed or invalid, 2 usage or I/O error\n");
+}
+
+static const char *extern_kind_name(uint8_t kind) {
+    static const char *const names[] = {"func", "table", "memory", "global"};
+    return kind < 4 ? names[kind] : "?";
+}
+
+static void functype_print(const kiln_functype *t) {
+    printf("(");
+    for (uint32_t i = 0; i < t->num_params; i++)
+        printf("%s%s", i ? " " : "", valtype_name(t->params[i]));
+    printf(") -> (");
+    for (uint32_t i = 0; i < t->num_results; i++)
+        printf("%s%s", i ? " " : "", valtype_name(t->results[i]));
+    printf(")");
+}
+
+static void limits_print(const kiln_limits *l) {
+    printf("min %llu", (unsigned long long)l->min);
+    if (l->has_max) printf(" max %llu", (unsigned long long)l->max);
+}
+
+/* Prints the type of entity `index` of the given kind. */
+static void extern_type_print(const kiln_module *m, uint8_t kind, uint32_t index) {
+    switch (kind) {
+    case KILN_EXTERN_FUNC:
+        if (index < m->num_funcs && m->funcs[index].type_index < m->num_types)
+            functype_print(&m->types[m->funcs[index].type_index]);
+        break;
+    case KILN_EXTERN_TABLE:
+        if (index < m->num_tables) {
+            printf("%s ", valtype_name(m->tables[index].elem_type));
+            limits_print(&m->tables[index].limits);
+        }
+        break;
+    case KILN_EXTERN_MEMORY:
+        if (index < m->num_memories) {
+            printf("%s pages ", m->memories[index].is64 ? "i64" : "i32");
+            limits_print(&m->memories[index].limits);
+        }
+        break;
+    case KILN_EXTERN_GLOBAL:
+        if (index < m->num_globals)
+            printf("%s%s", m->globals[index].type.is_mutable ? "mut " : "",
+                   valtype_name(m->globals[index].type.valtype));
+        break;
+    }
+}
+
+static void name_print(const kiln_name *n) {
+    /* Names are UTF-8 but may hold any code point: print controls escaped. */
+    putchar('"');
+    for (uint32_t i = 0; i < n->len; i++) {
+        unsigned char c = (unsigned char)n->chars[i];
+        if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) printf("\\%02x", c);
+        else putchar(c);
+    }
+    putchar('"');
+}
+
+static void imports_print(const kiln_module *m) {
+    for (uint32_t i = 0; i < m->num_imports; i++) {
+        const kiln_import *imp = &m->imports[i];
+        printf("  import %-6s ", extern_kind_name(imp->kind));
+        name_print(&imp->module);
+        printf(" ");
+        name_print(&imp->name);
+        printf(" : ");
+        extern_type_print(m, imp->kind, imp->index);
+        printf("\n");
+    }
+}
+
+static void exports_print(const kiln_module *m) {
+    for (uint32_t i = 0; i < m->num_exports; i++) {
+        const kiln_export *e = &m->exports[i];
+        printf("  export %-6s ", extern_kind_name(e->kind));
+        name_print(&e->name);
+        printf(" = %s %u : ", extern_kind_name(e->kind), e->index);
+        extern_type_print(m, e->kind, e->index);
+        printf("\n");
+    }
+}
+
+static uint64_t code_bytes(const kiln_module *m, uint64_t *insns) {
+    uint64_t bytes = 0;
+    *insns = 0;
+    for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) {
+        bytes += m->funcs[i].body_size;
+        *insns += m->funcs[i].num_insns;
+    }
+    return bytes;
+}
+
+static void module_describe(const char *path, const kiln_module *m, size_t size) {
+    uint64_t insns, body = code_bytes(m, &insns);
+    printf("%s: valid, %zu bytes\n", path, size);
+    printf("  types %u, imports %u, functions %u (%u imported), tables %u, memories %u, "
+           "globals %u, exports %u\n",
+           m->num_types, m->num_imports, m->num_funcs, m->num_imported_funcs, m->num_tables,
+           m->num_memories, m->num_globals, m->num_exports);
+    printf("  code: %llu bytes, %llu instructions; data segments %u, element segments %u, "
+           "custom sections %u\n",
+           (unsigned long long)body, (unsigned long long)insns, m->num_datas, m->num_elems,
+           m->num_customs);
+    imports_print(m);
+    exports_print(m);
+    if (m->has_start) printf("  start: func %u\n", m->start);
+}
+
+/* Returns CLI_OK, CLI_FAIL (malformed/invalid) or CLI_USAGE (I/O). */
+static int file_validate(const char *path, const validate_options *opts) {
+    uint8_t *bytes;
+    size_t size;
+    char why[128];
+    if (!cli_file_read(path, &bytes, &size, why, sizeof why)) {
+        fprintf(stderr, "%s: error: cannot read: %s\n", path, why);
+        return CLI_USAGE;
+    }
+    kiln_error err;
+    error_clear(&err);
+    kiln_decode_options dopts = {.features = opts->features};
+    kiln_module *m = module_decode(bytes, size, &dopts, &err);
+    int status = CLI_OK;
+    if (!m || !module_validate(m, &err)) {
+        cli_error_print(path, &err);
+        status = CLI_FAIL;
+    } else if (opts->describe) {
+        module_describe(path, m, size);
+    }
+    module_free(m);
+    free(bytes);
+    return status;
+}
+
+/* Parses options; returns the index of the first file, or -1 on a
+ * usage error, or 0 when --help was handled. */
+static int options_parse(int argc, char **argv, validate_options *opts) {
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) return i + 1;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            validate_usage(stdout);
+            return 0;
+        }
+        if (strcmp(a, "-d") == 0 || strcmp(a, "--describe") == 0) opts->describe = true;
+        else if (!cli_feature_flag(a, &opts->features)) {
+            fprintf(stderr, "kiln validate: unknown option '%s'\n", a);
+            return -1;
+        }
+    }
+    return i;
+}
+
+int cli_validate(int argc, char **argv) {
+    validate_options opts = {0};
+    int first = options_parse(argc, argv, &opts);
+    if (first == 0) return CLI_OK;
+    if (first < 0 || first >= argc) {
+        if (first >= argc) fprintf(stderr, "kiln validate: no input files\n");
+        validate_usage(stderr);
+        return CLI_USAGE;
+    }
+    int worst = CLI_OK;
+    for (int i = first; i < argc; i++) {
+        int status = file_validate(argv[i], &opts);
+        /* I/O and usage problems (2) outrank invalid modules (1). */
+        if (status > worst) worst = status;
+    }
+    return worst;
+}
