@@ -8,6 +8,27 @@
  * success) and the message is available from kiln_trap_message().
  *
  * Naming: kiln_<object>_<verb>.  Objects are opaque; free what you create.
+ * Memories, tables and globals are reference counted: an instance that
+ * imports one keeps it alive, so kiln_*_free() on a standalone object only
+ * drops the host's own reference.  An instance that imports functions
+ * from another instance keeps that instance alive the same way.
+ *
+ * Threads: any thread may call into wasm; traps and the stack limit are
+ * per thread.  One group of linked instances must not run on two threads
+ * at the same time (their stack limit lives in each vmctx).
+ *
+ * Changes from the first draft, and why:
+ *  - the global object is `kiln_global_inst` (the spec's "global
+ *    instance"), not `kiln_global`: compiler/module.h already defines
+ *    `struct kiln_global` (a decoded global), and a second typedef of the
+ *    same tag compiled silently into a type confusion.
+ *  - kiln_memory_free / kiln_table_free / kiln_global_free, since hosts
+ *    create these objects and must be able to release them.
+ *  - kiln_global_set, kiln_memory_grow, kiln_table_size/get/set so the
+ *    host can do with its objects what wasm can.
+ *  - kiln_linker_contains, so a driver can name every missing import.
+ *  - externref values are documented: an opaque `void *` the runtime never
+ *    dereferences; NULL is ref.null extern.
  */
 #ifndef KILN_H
 #define KILN_H
@@ -24,9 +45,15 @@ extern "C" {
 
 typedef struct kiln_instance kiln_instance;
 typedef struct kiln_linker kiln_linker;
-typedef struct kiln_memory kiln_memory; /* a memory object: owned, shareable between instances */
+typedef struct kiln_memory kiln_memory; /* a memory object: shareable between instances */
 typedef struct kiln_table kiln_table;
-typedef struct kiln_global kiln_global;
+typedef struct kiln_global_inst kiln_global_inst;
+
+/* Values in kiln_val slots:
+ *   i32/i64/f32/f64/v128  the obvious member (v128 bytes in memory order)
+ *   funcref               .ref is a `kiln_func_ref *`, NULL for ref.null func
+ *   externref             .ref is an opaque host pointer, NULL for ref.null
+ *                         extern; the runtime only stores and compares it */
 
 /* A function signature, as arrays of kiln_valtype codes. */
 typedef struct kiln_signature {
@@ -38,7 +65,8 @@ typedef struct kiln_signature {
 
 /* A host function.  Reads args[0..num_params), writes results[0..num_results).
  * Return KILN_TRAP_NONE, or a trap kind to make the calling wasm trap
- * (use KILN_TRAP_HOST plus kiln_host_trap_message() for a custom text). */
+ * (use KILN_TRAP_HOST plus kiln_host_trap_message() for a custom text).
+ * `caller` is the instance that imported the function. */
 typedef uint32_t (*kiln_host_callback)(void *env, kiln_instance *caller, const kiln_val *args,
                                        kiln_val *results);
 
@@ -49,11 +77,12 @@ typedef struct kiln_extern {
         kiln_func_ref *func;
         kiln_table *table;
         kiln_memory *memory;
-        kiln_global *global;
+        kiln_global_inst *global;
     } of;
 } kiln_extern;
 
 /* ---- linker: names the values imports are bound to ---------------------- */
+/* Defining a (module, name) pair twice replaces the first definition. */
 kiln_linker *kiln_linker_new(void);
 void kiln_linker_free(kiln_linker *l);
 bool kiln_linker_define_func(kiln_linker *l, const char *module, const char *name,
@@ -61,14 +90,34 @@ bool kiln_linker_define_func(kiln_linker *l, const char *module, const char *nam
 bool kiln_linker_define(kiln_linker *l, const char *module, const char *name, kiln_extern value);
 /* Defines every export of `inst` under module name `module` (the spec's `register`). */
 bool kiln_linker_define_instance(kiln_linker *l, const char *module, kiln_instance *inst);
+/* True if something is defined under (module, name). */
+bool kiln_linker_contains(const kiln_linker *l, const char *module, const char *name);
 
 /* ---- standalone objects a host can create and share ---------------------- */
+/* max_pages/max are ignored unless has_max.  NULL when out of memory or
+ * when the limits are invalid (min > max, more than 65536 pages). */
 kiln_memory *kiln_memory_new(uint64_t min_pages, uint64_t max_pages, bool has_max);
 kiln_table *kiln_table_new(uint8_t elem_type, uint32_t min, uint32_t max, bool has_max);
-kiln_global *kiln_global_new(uint8_t valtype, bool is_mutable, kiln_val value);
+kiln_global_inst *kiln_global_new(uint8_t valtype, bool is_mutable, kiln_val value);
+void kiln_memory_free(kiln_memory *m);
+void kiln_table_free(kiln_table *t);
+void kiln_global_free(kiln_global_inst *g);
+
+/* The data pointer changes when the memory grows: re-read it after any call. */
 uint8_t *kiln_memory_data(kiln_memory *m);
 uint64_t kiln_memory_size(kiln_memory *m); /* bytes */
-kiln_val kiln_global_get(kiln_global *g);
+/* memory.grow: returns the old size in pages, or -1. */
+int64_t kiln_memory_grow(kiln_memory *m, uint64_t delta_pages);
+
+uint32_t kiln_table_size(kiln_table *t);
+/* false when index >= size */
+bool kiln_table_get(kiln_table *t, uint32_t index, void **ref);
+bool kiln_table_set(kiln_table *t, uint32_t index, void *ref);
+
+kiln_val kiln_global_get(kiln_global_inst *g);
+/* Sets a global from the host (allowed for immutable ones too: the host
+ * owns them; wasm cannot). */
+void kiln_global_set(kiln_global_inst *g, kiln_val value);
 
 /* ---- instances ------------------------------------------------------------ */
 typedef struct kiln_instantiate_error {
@@ -83,20 +132,25 @@ typedef struct kiln_instantiate_error {
     char message[256];
 } kiln_instantiate_error;
 
+/* `l` may be NULL for a module without imports.  On KILN_INST_TRAP the
+ * instance is gone, but what earlier segments wrote into imported tables
+ * and memories stays (the spec says so). */
 kiln_instance *kiln_instantiate(const kiln_module_desc *desc, kiln_linker *l,
                                 kiln_instantiate_error *err);
 void kiln_instance_free(kiln_instance *inst);
 
-/* Looks an export up by name; false if there is none. */
+/* Looks an export up by name; false if there is none.  The objects stay
+ * owned by the instance (no reference is taken). */
 bool kiln_instance_export(kiln_instance *inst, const char *name, kiln_extern *out);
 /* Memory `index` of an instance (NULL if it has none); host callbacks use
  * this on their `caller` to reach the guest's linear memory. */
 kiln_memory *kiln_instance_memory(kiln_instance *inst, uint32_t index);
 
-/* The signature of a funcref (valid while its instance lives). */
+/* The signature of a funcref (valid for the life of the process). */
 bool kiln_func_signature(const kiln_func_ref *f, kiln_signature *out);
 
-/* Calls a function: args in slots[0..n), results written to slots[0..m).
+/* Calls a function: args in slots[0..n), results written to slots[0..m),
+ * so `slots` needs max(n, m) entries.  `inst` may be NULL.
  * Returns KILN_TRAP_NONE or the trap that ended the call. */
 uint32_t kiln_call(kiln_instance *inst, const kiln_func_ref *f, kiln_val *slots);
 
@@ -107,7 +161,9 @@ const char *kiln_trap_kind_text(uint32_t kind);
 void kiln_host_trap_message(const char *message);
 
 /* Per-thread native stack budget for wasm, in bytes (default 1 MiB below
- * the entry point).  Exhaustion traps with KILN_TRAP_CALL_STACK_EXHAUSTED. */
+ * the outermost entry point, never closer than a safety margin to the end
+ * of the thread's stack).  Exhaustion traps with
+ * KILN_TRAP_CALL_STACK_EXHAUSTED.  Takes effect at the next outermost call. */
 void kiln_set_stack_budget(size_t bytes);
 
 #ifdef __cplusplus
