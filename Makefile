@@ -1,0 +1,106 @@
+# kiln - top-level Makefile: a thin wrapper around CMake.
+#
+#   make demo    install dependencies, build kiln, run the bundled example
+#   make test    install dependencies, build, run every test suite
+#   make build   configure + build into $(BUILD)/ (also the default goal)
+#   make fuzz    libFuzzer run of decode+validate (clang-19, own build dir)
+#   make clean   remove every build directory
+#
+# Variables (command line or environment):
+#   WASM_TESTSUITE  checkout of github.com/WebAssembly/testsuite; the spec
+#                   suite is skipped (loudly) when it is not set
+#   CC              C compiler (`make CC=clang` builds into build-clang/)
+#   JOBS            parallel jobs (default 2)
+#   FUZZ_TIME       seconds for `make fuzz` (default 60)
+#   VALIDATE_COUNT  mutated modules checked against wasm-validate (default 3000)
+
+JOBS ?= 2
+FUZZ_TIME ?= 60
+VALIDATE_COUNT ?= 3000
+SPEC_COMMIT := 3a04b2cf93bd8fce277458d419eea8d9c326345c
+
+# The default compiler builds into build/; any other gets its own
+# directory so that switching CC never fights a stale CMake cache.
+ifeq ($(origin CC),default)
+BUILD ?= build
+CMAKE_CC :=
+else
+BUILD ?= build-$(notdir $(firstword $(CC)))
+CMAKE_CC := -DCMAKE_C_COMPILER=$(CC)
+endif
+FUZZ_BUILD ?= build-fuzz
+
+KILN := $(BUILD)/kiln
+SPEC := $(BUILD)/kiln-spec
+
+# Steps run in the order written even under `make -j`; parallelism
+# happens inside each step (cmake --build -j, ctest -j, kiln-spec -j).
+.NOTPARALLEL:
+
+.PHONY: all build deps demo test test-unit test-spec test-validate test-regress fuzz fuzz-build clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build:
+	cmake -S . -B $(BUILD) -G "Unix Makefiles" $(CMAKE_CC) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: deps build
+	@mkdir -p $(BUILD)/examples
+	wat2wasm examples/hello.wat -o $(BUILD)/examples/hello.wasm
+	$(KILN) validate --describe $(BUILD)/examples/hello.wasm
+
+# Every suite runs even when an earlier one fails; the exit status says
+# whether all passed.
+test: deps build
+	@status=0; \
+	$(MAKE) --no-print-directory test-unit || status=1; \
+	$(MAKE) --no-print-directory test-regress || status=1; \
+	$(MAKE) --no-print-directory test-spec || status=1; \
+	$(MAKE) --no-print-directory test-validate || status=1; \
+	if [ $$status -eq 0 ]; then echo "make test: all suites passed"; \
+	else echo "make test: SOME SUITES FAILED (see above)"; fi; \
+	exit $$status
+
+test-unit:
+	@echo "== unit tests (ctest)"
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+test-regress:
+	@echo "== regression inputs (tests/regress/*.wasm must not crash kiln validate)"
+	@python3 tests/validate/regress.py --kiln $(KILN) tests/regress
+
+test-spec:
+	@if [ -z "$(WASM_TESTSUITE)" ] || [ ! -d "$(WASM_TESTSUITE)" ]; then \
+	  echo "== spec suite: SKIPPED (WASM_TESTSUITE is not set or not a directory)"; \
+	  echo "   get it with:"; \
+	  echo "     git clone https://github.com/WebAssembly/testsuite && git -C testsuite checkout $(SPEC_COMMIT)"; \
+	  echo "   then: make test WASM_TESTSUITE=\$$PWD/testsuite"; \
+	else \
+	  echo "== spec suite: $(WASM_TESTSUITE)"; \
+	  $(SPEC) -j $(JOBS) --known tests/spec/known-failures.txt "$(WASM_TESTSUITE)"; \
+	fi
+
+test-validate:
+	@echo "== kiln validate vs wasm-validate on mutated modules"
+	python3 tests/validate/mutate.py --kiln $(KILN) --count $(VALIDATE_COUNT) \
+	  --seed 1 --out $(BUILD)/validate-disagreements \
+	  $(if $(WASM_TESTSUITE),--testsuite "$(WASM_TESTSUITE)")
+
+fuzz-build: deps
+	cmake -S . -B $(FUZZ_BUILD) -G "Unix Makefiles" -DCMAKE_C_COMPILER=clang-19 \
+	  -DKILN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_decode
+
+fuzz: fuzz-build
+	python3 tests/fuzz/gather-seeds.py --out $(FUZZ_BUILD)/corpus \
+	  $(if $(WASM_TESTSUITE),--testsuite "$(WASM_TESTSUITE)") examples
+	@mkdir -p $(FUZZ_BUILD)/crashes
+	$(FUZZ_BUILD)/fuzz_decode -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+	  -artifact_prefix=$(FUZZ_BUILD)/crashes/ $(FUZZ_BUILD)/corpus
+
+clean:
+	rm -rf build build-* $(BUILD) $(FUZZ_BUILD)
