@@ -1,0 +1,410 @@
+/* main.c - kiln-spec: runs the official spec suite through kiln.
+ *
+ *   kiln-spec [options] (DIR | FILE.wast)...
+ *
+ * A directory means its top-level *.wast files (the 2.0 core suite);
+ * --proposals adds the .wast files of each DIR/proposals/<name>.
+ * Each file runs in a child process (up to -j at a time); results are
+ * printed in file order:
+ *     file.wast: passed N, failed M[, skipped K]
+ * and the last line is the total, `N passed, M failed[, K skipped]`.
+ * Failures listed in the known-failures file (`file.wast:LINE reason`,
+ * or `file.wast:* reason` for a whole file) do not fail the run; listed
+ * entries that now pass are reported so the list can shrink. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spec.h"
+
+typedef struct failure {
+    int line;
+    char *message;
+} failure;
+
+typedef struct file_result {
+    char *path;     /* as given or found */
+    char *rel;      /* name used in reports and known-failures.txt */
+    pid_t pid;      /* while running */
+    bool done;
+    int passed, failed, skipped, text;
+    failure *failures;
+    int num_failures;
+    char **notes;
+    int num_notes;
+} file_result;
+
+typedef struct known_entry {
+    char *rel;
+    int line; /* 0 = the whole file (`*`) */
+    char *reason;
+    bool hit;
+} known_entry;
+
+typedef struct runner {
+    spec_options opts;
+    int jobs;
+    bool proposals;
+    const char *known_path;
+    file_result *files;
+    int num_files;
+    known_entry *known;
+    int num_known;
+    char report_dir[64];
+} runner;
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: kiln-spec [options] (DIR | FILE.wast)...\n\n"
+            "Runs WebAssembly spec-suite scripts through kiln.  DIR means its top-level\n"
+            "*.wast files (the WebAssembly 2.0 core suite).\n\n"
+            "options:\n"
+            "  -j N              run N files at a time (default 2)\n"
+            "  -O0 | -O1 | -O2 | -O3   optimisation level for compiled modules (default -O2)\n"
+            "  --validate-only   stage 1: only check what decode + validate accept/reject\n"
+            "  --known FILE      known failures, lines `file.wast:LINE reason`\n"
+            "  --proposals       with DIR, also run the files under DIR/proposals/\n"
+            "  --wast2json PATH  the wast2json program (default: from PATH)\n"
+            "  --timeout SEC     per-file time limit (default 600)\n"
+            "  -v, --verbose     print known failures and kiln's rejection messages\n");
+}
+
+static void *xrealloc(void *p, size_t size) {
+    p = realloc(p, size ? size : 1);
+    if (!p) {
+        fprintf(stderr, "kiln-spec: out of memory\n");
+        exit(2);
+    }
+    return p;
+}
+
+static char *xstrdup(const char *s) {
+    char *d = strdup(s);
+    if (!d) exit(2);
+    return d;
+}
+
+/* ---- the file list --------------------------------------------------------- */
+
+/* The report name: from the `proposals/` segment on, else the basename. */
+static char *rel_name(const char *path) {
+    const char *p = strstr(path, "proposals/");
+    if (p && (p == path || p[-1] == '/')) return xstrdup(p);
+    const char *slash = strrchr(path, '/');
+    return xstrdup(slash ? slash + 1 : path);
+}
+
+static void file_add(runner *r, const char *path) {
+    r->files = xrealloc(r->files, (size_t)(r->num_files + 1) * sizeof *r->files);
+    file_result *f = &r->files[r->num_files++];
+    memset(f, 0, sizeof *f);
+    f->path = xstrdup(path);
+    f->rel = rel_name(path);
+}
+
+static int name_compare(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds DIR's *.wast files (sorted); with `subdirs`, recurses one level
+ * per call into each subdirectory instead. */
+static void dir_scan(runner *r, const char *dir, bool subdirs) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    char **names = NULL;
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        size_t len = strlen(e->d_name);
+        bool wast = len > 5 && strcmp(e->d_name + len - 5, ".wast") == 0;
+        if (wast == subdirs) continue;
+        names = xrealloc(names, (n + 1) * sizeof *names);
+        names[n++] = xstrdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, name_compare);
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        struct stat st;
+        if (!subdirs) file_add(r, path);
+        else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) dir_scan(r, path, false);
+        free(names[i]);
+    }
+    free(names);
+}
+
+static bool inputs_collect(runner *r, int argc, char **argv, int first) {
+    for (int i = first; i < argc; i++) {
+        struct stat st;
+        if (stat(argv[i], &st) != 0) {
+            fprintf(stderr, "kiln-spec: %s: %s\n", argv[i], strerror(errno));
+            return false;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            file_add(r, argv[i]);
+            continue;
+        }
+        dir_scan(r, argv[i], false);
+        if (r->proposals) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/proposals", argv[i]);
+            dir_scan(r, path, true);
+        }
+    }
+    return true;
+}
+
+/* ---- known failures -------------------------------------------------------- */
+
+/* One line `file.wast:LINE reason` (or `file.wast:* reason`); blank
+ * lines and `#` comments are skipped (returns false). */
+static bool known_parse(char *buf, known_entry *k) {
+    buf[strcspn(buf, "\r\n")] = '\0';
+    char *key = buf + strspn(buf, " \t");
+    if (*key == '#' || *key == '\0') return false;
+    char *reason = key + strcspn(key, " \t");
+    if (*reason) *reason++ = '\0';
+    reason += strspn(reason, " \t");
+    char *colon = strrchr(key, ':');
+    if (!colon) return false;
+    *colon = '\0';
+    k->rel = xstrdup(key);
+    k->line = strcmp(colon + 1, "*") == 0 ? 0 : atoi(colon + 1);
+    k->reason = xstrdup(reason);
+    k->hit = false;
+    return true;
+}
+
+static bool known_load(runner *r) {
+    if (!r->known_path) return true;
+    FILE *f = fopen(r->known_path, "r");
+    if (!f) {
+        fprintf(stderr, "kiln-spec: %s: %s\n", r->known_path, strerror(errno));
+        return false;
+    }
+    char buf[1024];
+    known_entry k;
+    while (fgets(buf, sizeof buf, f)) {
+        if (!known_parse(buf, &k)) continue;
+        r->known = xrealloc(r->known, (size_t)(r->num_known + 1) * sizeof *r->known);
+        r->known[r->num_known++] = k;
+    }
+    fclose(f);
+    return true;
+}
+
+static known_entry *known_find(runner *r, const char *rel, int line) {
+    for (int i = 0; i < r->num_known; i++) {
+        known_entry *k = &r->known[i];
+        if (strcmp(k->rel, rel) == 0 && (k->line == 0 || k->line == line)) return k;
+    }
+    return NULL;
+}
+
+/* ---- running the children -------------------------------------------------- */
+
+static void report_path(const runner *r, int index, char *out, size_t size) {
+    snprintf(out, size, "%s/%d.txt", r->report_dir, index);
+}
+
+static void child_run(runner *r, int index) {
+    char path[128];
+    report_path(r, index, path, sizeof path);
+    FILE *report = fopen(path, "w");
+    if (!report) _exit(3);
+    setvbuf(report, NULL, _IOLBF, 0);
+    alarm(r->opts.timeout);
+    int rc = script_run(r->files[index].path, r->files[index].rel, &r->opts, report);
+    fclose(report);
+    _exit(rc);
+}
+
+static void failure_add(file_result *f, int line, const char *message) {
+    f->failures = xrealloc(f->failures, (size_t)(f->num_failures + 1) * sizeof *f->failures);
+    f->failures[f->num_failures].line = line;
+    f->failures[f->num_failures++].message = xstrdup(message);
+    f->failed++;
+}
+
+static void note_add(file_result *f, const char *text) {
+    f->notes = xrealloc(f->notes, (size_t)(f->num_notes + 1) * sizeof *f->notes);
+    f->notes[f->num_notes++] = xstrdup(text);
+}
+
+/* Reads what the child reported; returns the line of the last `cmd`. */
+static int report_read(const runner *r, int index, file_result *f) {
+    char path[128], buf[2048];
+    report_path(r, index, path, sizeof path);
+    FILE *in = fopen(path, "r");
+    int last = 0;
+    if (!in) return 0;
+    while (fgets(buf, sizeof buf, in)) {
+        buf[strcspn(buf, "\n")] = '\0';
+        char *arg = strchr(buf, ' ');
+        if (!arg) continue;
+        *arg++ = '\0';
+        int line = atoi(arg);
+        char *text = strchr(arg, ' ');
+        text = text ? text + 1 : arg;
+        if (strcmp(buf, "cmd") == 0) last = line;
+        else if (strcmp(buf, "pass") == 0) f->passed++;
+        else if (strcmp(buf, "skip") == 0) f->skipped++;
+        else if (strcmp(buf, "text") == 0) f->text++, f->skipped++;
+        else if (strcmp(buf, "fail") == 0) failure_add(f, line, text);
+        else if (strcmp(buf, "error") == 0) failure_add(f, 0, arg);
+        else if (strcmp(buf, "note") == 0) note_add(f, arg);
+    }
+    fclose(in);
+    remove(path);
+    return last;
+}
+
+static void child_reaped(runner *r, int index, int status) {
+    file_result *f = &r->files[index];
+    int last = report_read(r, index, f);
+    char msg[128];
+    f->done = true;
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        if (sig == SIGALRM) snprintf(msg, sizeof msg, "timed out after %us", r->opts.timeout);
+        else snprintf(msg, sizeof msg, "runner crashed: %s; rest of file not run", strsignal(sig));
+        failure_add(f, last, msg);
+    } else if (WEXITSTATUS(status) != 0 && f->num_failures == 0) {
+        snprintf(msg, sizeof msg, "runner exited with status %d", WEXITSTATUS(status));
+        failure_add(f, last, msg);
+    }
+}
+
+static void reap_one(runner *r) {
+    int status;
+    pid_t pid;
+    while ((pid = wait(&status)) < 0 && errno == EINTR) continue;
+    if (pid < 0) return;
+    for (int i = 0; i < r->num_files; i++)
+        if (r->files[i].pid == pid && !r->files[i].done) child_reaped(r, i, status);
+}
+
+/* ---- output ------------------------------------------------------------------ */
+
+typedef struct totals {
+    long passed, failed, skipped, text, unexpected, known;
+} totals;
+
+static void file_print(runner *r, const file_result *f, totals *t) {
+    printf("%s: passed %d, failed %d", f->rel, f->passed, f->failed);
+    if (f->skipped) printf(", skipped %d", f->skipped);
+    printf("\n");
+    for (int i = 0; i < f->num_failures; i++) {
+        known_entry *k = known_find(r, f->rel, f->failures[i].line);
+        if (k) k->hit = true, t->known++;
+        else t->unexpected++;
+        if (!k || r->opts.verbose)
+            printf("  %s %s:%d: %s\n", k ? "known" : "FAIL", f->rel, f->failures[i].line,
+                   f->failures[i].message);
+    }
+    if (r->opts.verbose)
+        for (int i = 0; i < f->num_notes; i++) printf("  note %s\n", f->notes[i]);
+    t->passed += f->passed;
+    t->failed += f->failed;
+    t->skipped += f->skipped;
+    t->text += f->text;
+    fflush(stdout);
+}
+
+static bool file_ran(const runner *r, const char *rel) {
+    for (int i = 0; i < r->num_files; i++)
+        if (strcmp(r->files[i].rel, rel) == 0) return true;
+    return false;
+}
+
+static void summary_print(runner *r, const totals *t) {
+    for (int i = 0; i < r->num_known; i++) {
+        const known_entry *k = &r->known[i];
+        if (k->hit || !file_ran(r, k->rel)) continue;
+        if (k->line) printf("now passing (remove from known failures): %s:%d\n", k->rel, k->line);
+        else printf("now passing (remove from known failures): %s:*\n", k->rel);
+    }
+    printf("known failures: %ld, unexpected failures: %ld\n", t->known, t->unexpected);
+    printf("text-format modules skipped by design (the text parser's business): %ld\n", t->text);
+    printf("%ld passed, %ld failed", t->passed, t->failed);
+    if (t->skipped) printf(", %ld skipped", t->skipped);
+    printf("\n");
+}
+
+/* Runs every file, printing each as soon as it and all before it are done. */
+static int files_run(runner *r) {
+    totals t = {0};
+    int next = 0, printed = 0, running = 0;
+    while (printed < r->num_files) {
+        while (next < r->num_files && running < r->jobs) {
+            fflush(stdout);
+            pid_t pid = fork();
+            if (pid == 0) child_run(r, next);
+            if (pid < 0) {
+                fprintf(stderr, "kiln-spec: fork: %s\n", strerror(errno));
+                return 2;
+            }
+            r->files[next++].pid = pid;
+            running++;
+        }
+        reap_one(r);
+        running--;
+        while (printed < r->num_files && r->files[printed].done)
+            file_print(r, &r->files[printed++], &t);
+    }
+    summary_print(r, &t);
+    return t.unexpected ? 1 : 0;
+}
+
+/* ---- options ------------------------------------------------------------------ */
+
+static int options_parse(runner *r, int argc, char **argv) {
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) usage(stdout), exit(0);
+        else if (strcmp(a, "-j") == 0 && has_value) r->jobs = atoi(argv[++i]);
+        else if (strncmp(a, "-j", 2) == 0 && a[2]) r->jobs = atoi(a + 2);
+        else if (strncmp(a, "-O", 2) == 0 && a[2] >= '0' && a[2] <= '3' && !a[3])
+            r->opts.opt_level = a[2] - '0';
+        else if (strcmp(a, "--validate-only") == 0) r->opts.validate_only = true;
+        else if (strcmp(a, "--known") == 0 && has_value) r->known_path = argv[++i];
+        else if (strcmp(a, "--proposals") == 0) r->proposals = true;
+        else if (strcmp(a, "--wast2json") == 0 && has_value) r->opts.wast2json = argv[++i];
+        else if (strcmp(a, "--timeout") == 0 && has_value) r->opts.timeout = (unsigned)atoi(argv[++i]);
+        else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) r->opts.verbose = true;
+        else return -1;
+    }
+    return i;
+}
+
+int main(int argc, char **argv) {
+    runner r = {.jobs = 2, .opts = {.wast2json = "wast2json", .opt_level = 2, .timeout = 600}};
+    int first = options_parse(&r, argc, argv);
+    if (first < 0 || first >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (r.jobs < 1) r.jobs = 1;
+    if (!inputs_collect(&r, argc, argv, first) || !known_load(&r)) return 2;
+    if (r.num_files == 0) {
+        fprintf(stderr, "kiln-spec: no .wast files found\n");
+        return 2;
+    }
+    snprintf(r.report_dir, sizeof r.report_dir, "/tmp/kiln-spec-run-XXXXXX");
+    if (!mkdtemp(r.report_dir)) {
+        fprintf(stderr, "kiln-spec: mkdtemp: %s\n", strerror(errno));
+        return 2;
+    }
+    int rc = files_run(&r);
+    rmdir(r.report_dir);
+    return rc;
+}

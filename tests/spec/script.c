@@ -1,0 +1,259 @@
+/* script.c - the child side of kiln-spec: one .wast file.
+ *
+ * wast2json turns the script into JSON plus one .wasm (or .wat) file per
+ * module; each command is then checked in order.  Stage 1 checks what
+ * decode + validate decide: every module the script loads is accepted,
+ * every binary assert_malformed / assert_invalid module is rejected.
+ * Commands that need execution are handed to exec.c when the runner is
+ * built with the back end (KILN_SPEC_EXEC), and reported as skipped
+ * otherwise. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "json.h"
+#include "module.h"
+#include "spec.h"
+
+extern char **environ;
+
+typedef struct script {
+    const spec_options *opts;
+    spec_features features;
+    const char *dir; /* wast2json's output directory */
+    FILE *report;
+    exec_session *exec; /* NULL in stage 1 */
+} script;
+
+void spec_features_for(const char *rel_path, spec_features *out) {
+    static const struct {
+        const char *dir;
+        uint32_t kiln;
+        const char *flag;
+    } table[] = {
+        {"proposals/tail-call/", KILN_FEATURE_TAIL_CALL, "--enable-tail-call"},
+        {"proposals/extended-const/", KILN_FEATURE_EXTENDED_CONST, "--enable-extended-const"},
+        {"proposals/multi-memory/", KILN_FEATURE_MULTI_MEMORY, "--enable-multi-memory"},
+        {"proposals/memory64/", KILN_FEATURE_MEMORY64, "--enable-memory64"},
+        {"proposals/exception-handling/", KILN_FEATURE_EXCEPTIONS, "--enable-exceptions"},
+    };
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        if (strncmp(rel_path, table[i].dir, strlen(table[i].dir)) != 0) continue;
+        out->kiln = table[i].kiln;
+        out->wast2json[0] = table[i].flag;
+        /* As wabt's own test/spec does for this one file. */
+        if (strcmp(rel_path, "proposals/memory64/binary.wast") == 0)
+            out->wast2json[1] = "--disable-reference-types";
+    }
+}
+
+static int path_remove(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    return remove(path);
+}
+
+static void dir_remove(const char *dir) { nftw(dir, path_remove, 8, FTW_DEPTH | FTW_PHYS); }
+
+/* Runs wast2json; its diagnostics go to DIR/wast2json.log. */
+static bool wast2json_run(const script *s, const char *wast, const char *json) {
+    const char *argv[8];
+    int n = 0;
+    argv[n++] = s->opts->wast2json;
+    for (int i = 0; s->features.wast2json[i]; i++) argv[n++] = s->features.wast2json[i];
+    argv[n++] = wast;
+    argv[n++] = "-o";
+    argv[n++] = json;
+    argv[n] = NULL;
+    char log[4096];
+    snprintf(log, sizeof log, "%s/wast2json.log", s->dir);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        fprintf(s->report, "error cannot run %s: %s\n", argv[0], strerror(rc));
+        return false;
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) continue;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+    fprintf(s->report, "error wast2json failed on %s (see its log)\n", wast);
+    return false;
+}
+
+static char *file_slurp(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    size_t cap = 0, len = 0, n;
+    do {
+        if (len == cap) {
+            char *bigger = realloc(buf, cap = cap ? cap * 2 : 65536);
+            if (!bigger) break;
+            buf = bigger;
+        }
+        n = fread(buf + len, 1, cap - len, f);
+        len += n;
+    } while (n > 0);
+    fclose(f);
+    *size = len;
+    return buf;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* Decodes and validates DIR/filename.  Returns the module (caller frees)
+ * or NULL with *err filled. */
+static kiln_module *module_load(const script *s, const char *filename, uint8_t **bytes,
+                                size_t *size, kiln_error *err) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", s->dir, filename);
+    error_clear(err);
+    *bytes = (uint8_t *)file_slurp(path, size);
+    if (!*bytes) {
+        error_set(err, KILN_ERR_IO, 0, "cannot read %s", path);
+        return NULL;
+    }
+    kiln_decode_options dopts = {.features = s->features.kiln};
+    kiln_module *m = module_decode(*bytes, *size, &dopts, err);
+    if (m && !module_validate(m, err)) {
+        module_free(m);
+        m = NULL;
+    }
+    return m;
+}
+
+/* `module`, and the module of assert_unlinkable / assert_uninstantiable:
+ * decode + validate must accept it; stage 2 then instantiates it. */
+static void command_module(script *s, const json_value *cmd, int line, const char *type) {
+    const char *filename = json_get_string(cmd, "filename");
+    if (!filename || ends_with(filename, ".wat")) {
+        fprintf(s->report, "text %d\n", line);
+        return;
+    }
+    uint8_t *bytes;
+    size_t size;
+    kiln_error err;
+    kiln_module *m = module_load(s, filename, &bytes, &size, &err);
+    if (!m) {
+        fprintf(s->report, "fail %d %s: valid module rejected: 0x%llx: %s\n", line, type,
+                (unsigned long long)err.offset, err.message);
+    } else if (!s->exec) {
+        fprintf(s->report, "pass %d\n", line);
+    } else {
+        char msg[512];
+        bool ok = exec_module(s->exec, cmd, type, m, bytes, size, msg, sizeof msg);
+        if (ok) fprintf(s->report, "pass %d\n", line);
+        else fprintf(s->report, "fail %d %s: %s\n", line, type, msg);
+        m = NULL; /* the session owns it now */
+    }
+    if (m) module_free(m);
+    free(bytes);
+}
+
+/* assert_malformed / assert_invalid: the binary module must be rejected. */
+static void command_reject(script *s, const json_value *cmd, int line, const char *type) {
+    const char *filename = json_get_string(cmd, "filename");
+    const char *module_type = json_get_string(cmd, "module_type");
+    if (!filename || (module_type && strcmp(module_type, "text") == 0) ||
+        ends_with(filename, ".wat")) {
+        fprintf(s->report, "text %d\n", line);
+        return;
+    }
+    uint8_t *bytes;
+    size_t size;
+    kiln_error err;
+    kiln_module *m = module_load(s, filename, &bytes, &size, &err);
+    const char *expected = json_get_string(cmd, "text");
+    if (m) {
+        fprintf(s->report, "fail %d %s: module accepted, expected \"%s\"\n", line, type,
+                expected ? expected : "?");
+    } else if (err.kind == KILN_ERR_IO) {
+        fprintf(s->report, "fail %d %s: %s\n", line, type, err.message);
+    } else {
+        fprintf(s->report, "pass %d\n", line);
+        if (s->opts->verbose)
+            fprintf(s->report, "note %d %s: expected \"%s\", kiln: \"%s\"\n", line, type,
+                    expected ? expected : "?", err.message);
+    }
+    if (m) module_free(m);
+    free(bytes);
+}
+
+static void command_run(script *s, const json_value *cmd) {
+    const char *type = json_get_string(cmd, "type");
+    int line = (int)json_get_number(cmd, "line", 0);
+    if (!type) return;
+    fprintf(s->report, "cmd %d\n", line);
+    if (strcmp(type, "module") == 0 || strcmp(type, "assert_unlinkable") == 0 ||
+        strcmp(type, "assert_uninstantiable") == 0) {
+        command_module(s, cmd, line, type);
+    } else if (strcmp(type, "assert_malformed") == 0 || strcmp(type, "assert_invalid") == 0) {
+        command_reject(s, cmd, line, type);
+    } else if (!s->exec) {
+        fprintf(s->report, "skip %d %s needs execution (stage 1)\n", line, type);
+    } else {
+        char msg[512];
+        int r = exec_command(s->exec, cmd, type, msg, sizeof msg);
+        if (r == EXEC_PASS) fprintf(s->report, "pass %d\n", line);
+        else if (r == EXEC_SKIP) fprintf(s->report, "skip %d %s\n", line, msg);
+        else fprintf(s->report, "fail %d %s: %s\n", line, type, msg);
+    }
+}
+
+static int commands_run(script *s, const char *json_path) {
+    size_t size;
+    char *text = file_slurp(json_path, &size);
+    if (!text) {
+        fprintf(s->report, "error cannot read %s\n", json_path);
+        return 1;
+    }
+    char err[256];
+    json_doc *doc = json_parse(text, size, err, sizeof err);
+    const json_value *cmds = doc ? json_get(json_root(doc), "commands") : NULL;
+    if (!cmds || cmds->type != JSON_ARRAY) {
+        fprintf(s->report, "error bad JSON from wast2json: %s\n", doc ? "no commands" : err);
+        json_doc_free(doc);
+        free(text);
+        return 1;
+    }
+    for (const json_value *c = cmds->first; c; c = c->next) command_run(s, c);
+    json_doc_free(doc);
+    free(text);
+    return 0;
+}
+
+int script_run(const char *wast_path, const char *rel_path, const spec_options *opts,
+               FILE *report) {
+    char dir[] = "/tmp/kiln-spec-XXXXXX";
+    if (!mkdtemp(dir)) {
+        fprintf(report, "error mkdtemp: %s\n", strerror(errno));
+        return 1;
+    }
+    script s = {.opts = opts, .dir = dir, .report = report};
+    spec_features_for(rel_path, &s.features);
+    char json[4096];
+    snprintf(json, sizeof json, "%s/script.json", dir);
+    int rc = 1;
+    if (wast2json_run(&s, wast_path, json)) {
+        if (!opts->validate_only) s.exec = exec_session_new(opts, dir, s.features.kiln);
+        rc = commands_run(&s, json);
+        exec_session_free(s.exec);
+    }
+    dir_remove(dir);
+    return rc;
+}
