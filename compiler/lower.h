@@ -41,4 +41,25 @@ LLVMValueRef lower_simd(const lower_value_env *env, const kiln_insn *insn, LLVMV
 /* True if lower_numeric() handles `op`. */
 bool lower_numeric_handles(kiln_opcode op);
 
+/* Helpers of lower_numeric.c that lower_simd.c reuses lane-wise: each
+ * works on a scalar or a vector type. */
+enum { FSIGN_ABS, FSIGN_NEG, FSIGN_COPYSIGN };
+/* i I f F v (signature letters) -> LLVM type; v128 is <2 x i64>. */
+LLVMTypeRef lower_valtype_of_sig(LLVMContextRef c, char letter);
+LLVMValueRef lower_const_int_like(LLVMTypeRef ty, uint64_t value);
+LLVMValueRef lower_call_intrinsic(const lower_value_env *env, const char *name,
+                                  LLVMTypeRef *overloads, unsigned num_overloads,
+                                  LLVMValueRef *args, unsigned num_args);
+/* `name` is llvm.experimental.constrained.{fadd,fsub,fmul,fdiv}. */
+LLVMValueRef lower_fbinop(const lower_value_env *env, const char *name, LLVMValueRef a,
+                          LLVMValueRef b);
+/* kind is FSIGN_*; b is only read by FSIGN_COPYSIGN. */
+LLVMValueRef lower_fsign(const lower_value_env *env, int kind, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef lower_fminmax(const lower_value_env *env, bool is_max, LLVMValueRef a,
+                           LLVMValueRef b);
+LLVMValueRef lower_trunc_sat(const lower_value_env *env, bool is_signed, LLVMValueRef x,
+                             LLVMTypeRef to);
+LLVMValueRef lower_fpcast(const lower_value_env *env, bool extend, LLVMValueRef x,
+                          LLVMTypeRef to);
+
 #endif
