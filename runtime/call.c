@@ -1,0 +1,62 @@
+/* call.c - calls across the host/wasm boundary, both directions.
+ *
+ * Host -> wasm: kiln_call() runs the funcref's trampoline (which unpacks
+ * the slots and calls the typed code) under trap_protect().
+ * Wasm -> host: an import thunk packs its arguments into slots and calls
+ * kiln_rt_call_host() with the host closure the runtime put in the
+ * funcref's ctx.  A trap kind returned by the callback traps the caller. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+enum { SMALL_ARGS = 16 };
+
+void kiln_rt_call_host(void *closure, kiln_val *slots) {
+    const host_closure *c = closure;
+    /* Results overwrite the argument slots, so hand the callback a copy. */
+    kiln_val small[SMALL_ARGS];
+    kiln_val *args = small;
+    if (c->num_params > SMALL_ARGS) {
+        args = malloc(sizeof *args * c->num_params);
+        if (!args) {
+            kiln_host_trap_message("out of memory calling a host function");
+            kiln_rt_trap(NULL, KILN_TRAP_HOST);
+        }
+    }
+    memcpy(args, slots, sizeof *args * c->num_params);
+    trap_host_message_reset();
+    uint32_t kind = c->callback(c->env, c->caller, args, slots);
+    if (args != small) free(args);
+    if (kind != KILN_TRAP_NONE) kiln_rt_trap(NULL, kind);
+}
+
+void host_trampoline(void *code, void *ctx, kiln_val *slots) {
+    (void)code;
+    kiln_rt_call_host(ctx, slots);
+}
+
+kiln_instance *funcref_owner(const kiln_func_ref *f) {
+    if (f->trampoline == host_trampoline) return ((const host_closure *)f->ctx)->caller;
+    return ((const kiln_vmctx *)f->ctx)->instance;
+}
+
+typedef struct call_args {
+    const kiln_func_ref *f;
+    kiln_val *slots;
+} call_args;
+
+static void call_run(void *p) {
+    call_args *a = p;
+    a->f->trampoline(a->f->code, a->f->ctx, a->slots);
+}
+
+uint32_t kiln_call(kiln_instance *inst, const kiln_func_ref *f, kiln_val *slots) {
+    (void)inst;
+    if (!f) {
+        trap_message_set("null function reference");
+        return KILN_TRAP_NULL_REFERENCE;
+    }
+    call_args a = {f, slots};
+    return trap_protect(call_run, &a);
+}

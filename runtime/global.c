@@ -1,0 +1,31 @@
+/* global.c - global cells.
+ *
+ * Every global, defined or imported, is one heap cell; vmctx->globals[i]
+ * points at it.  An import shares the exporter's cell, so a mutable
+ * global written by one instance is seen by every importer. */
+#include <stdlib.h>
+
+#include "runtime.h"
+
+kiln_global_inst *global_create(kiln_globaltype type, kiln_val value) {
+    kiln_global_inst *g = calloc(1, sizeof *g);
+    if (!g) return NULL;
+    g->cell = value;
+    g->type = type;
+    g->refcount = 1;
+    return g;
+}
+
+void global_retain(kiln_global_inst *g) { g->refcount++; }
+
+void global_release(kiln_global_inst *g) {
+    if (g && --g->refcount == 0) free(g);
+}
+
+kiln_global_inst *kiln_global_new(uint8_t valtype, bool is_mutable, kiln_val value) {
+    return global_create((kiln_globaltype){valtype, is_mutable}, value);
+}
+
+void kiln_global_free(kiln_global_inst *g) { global_release(g); }
+kiln_val kiln_global_get(kiln_global_inst *g) { return g->cell; }
+void kiln_global_set(kiln_global_inst *g, kiln_val value) { g->cell = value; }

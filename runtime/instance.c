@@ -1,0 +1,446 @@
+/* instance.c - instantiation from a module descriptor, exports, lifetime.
+ *
+ * kiln_instantiate follows the spec's instantiation steps in order:
+ *   1. decode the descriptor's metadata (the module without code bodies);
+ *   2. resolve every import in the linker, checking kind and type;
+ *   3. allocate functions, memories, tables and globals (evaluating
+ *      global initialisers in order) and the element segments' values;
+ *   4. apply active element segments, then active data segments, one by
+ *      one as table.init / memory.init (a failing one traps after the
+ *      earlier ones were written), dropping active and declarative ones;
+ *   5. run the start function.
+ * Steps 4-5 run under trap_protect(); a trap there is KILN_INST_TRAP. */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+static const uint32_t ALL_FEATURES = KILN_FEATURE_TAIL_CALL | KILN_FEATURE_EXTENDED_CONST |
+                                     KILN_FEATURE_MULTI_MEMORY | KILN_FEATURE_MEMORY64 |
+                                     KILN_FEATURE_EXCEPTIONS;
+
+/* ---- the registry of live instances (for the stack limit) ------------------ */
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static kiln_instance *registry;
+
+static void registry_add(kiln_instance *inst) {
+    pthread_mutex_lock(&registry_lock);
+    inst->vmctx.stack_limit = stack_limit_current();
+    inst->next = registry;
+    if (registry) registry->prev = inst;
+    registry = inst;
+    pthread_mutex_unlock(&registry_lock);
+}
+
+static void registry_remove(kiln_instance *inst) {
+    pthread_mutex_lock(&registry_lock);
+    if (inst->prev) inst->prev->next = inst->next;
+    else if (registry == inst) registry = inst->next;
+    if (inst->next) inst->next->prev = inst->prev;
+    inst->next = inst->prev = NULL;
+    pthread_mutex_unlock(&registry_lock);
+}
+
+void instance_each(void (*fn)(kiln_vmctx *ctx, uintptr_t value), uintptr_t value) {
+    pthread_mutex_lock(&registry_lock);
+    for (kiln_instance *i = registry; i; i = i->next) fn(&i->vmctx, value);
+    pthread_mutex_unlock(&registry_lock);
+}
+
+/* ---- errors ---------------------------------------------------------------------- */
+
+static bool inst_fail(kiln_instantiate_error *err, int kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static bool inst_fail(kiln_instantiate_error *err, int kind, const char *fmt, ...) {
+    err->kind = kind;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static bool nomem(kiln_instantiate_error *err) {
+    return inst_fail(err, KILN_INST_NOMEM, "out of memory");
+}
+
+/* ---- allocation and teardown -------------------------------------------------------- */
+
+static void instance_destroy(kiln_instance *inst) {
+    const kiln_module *m = inst->module;
+    registry_remove(inst);
+    if (m->num_memories && inst->memories[0]) memory_view_remove(inst->memories[0], &inst->vmctx);
+    for (uint32_t i = 0; i < m->num_memories; i++) memory_release(inst->memories[i]);
+    for (uint32_t i = 0; i < m->num_tables; i++) table_release(inst->tables[i]);
+    for (uint32_t i = 0; i < m->num_globals; i++) global_release(inst->globals[i]);
+    for (uint32_t i = 0; i < inst->num_deps; i++) kiln_instance_free(inst->deps[i]);
+    for (uint32_t i = 0; inst->elems && i < m->num_elems; i++) free(inst->elems[i].refs);
+    free(inst->memories);
+    free(inst->tables);
+    free(inst->globals);
+    free(inst->refs);
+    free(inst->closures);
+    free(inst->deps);
+    free(inst->elems);
+    free(inst->data_sizes);
+    free(inst->vmctx.memories);
+    free(inst->vmctx.tables);
+    free(inst->vmctx.globals);
+    free(inst->vmctx.funcs);
+    free((void *)inst->vmctx.type_ids);
+    module_free(inst->module);
+    free(inst);
+}
+
+void instance_retain(kiln_instance *inst) { inst->refcount++; }
+
+void kiln_instance_free(kiln_instance *inst) {
+    if (inst && --inst->refcount == 0) instance_destroy(inst);
+}
+
+/* calloc that treats a zero count as one, so NULL always means failure. */
+static void *array_new(size_t count, size_t size) { return calloc(count ? count : 1, size); }
+
+static kiln_instance *instance_alloc(const kiln_module_desc *desc, kiln_module *m) {
+    kiln_instance *inst = calloc(1, sizeof *inst);
+    if (!inst) return NULL;
+    inst->desc = desc;
+    inst->module = m;
+    inst->refcount = 1;
+    inst->vmctx.instance = inst;
+    inst->memories = array_new(m->num_memories, sizeof(kiln_memory *));
+    inst->tables = array_new(m->num_tables, sizeof(kiln_table *));
+    inst->globals = array_new(m->num_globals, sizeof(kiln_global_inst *));
+    inst->refs = array_new(m->num_funcs, sizeof(kiln_func_ref));
+    inst->closures = array_new(m->num_imported_funcs, sizeof(host_closure));
+    inst->deps = array_new(m->num_imported_funcs, sizeof(kiln_instance *));
+    inst->elems = array_new(m->num_elems, sizeof(elem_values));
+    inst->data_sizes = array_new(m->num_datas, sizeof(uint32_t));
+    inst->vmctx.memories = array_new(m->num_memories, sizeof(kiln_memory_rt *));
+    inst->vmctx.tables = array_new(m->num_tables, sizeof(kiln_table_rt *));
+    inst->vmctx.globals = array_new(m->num_globals, sizeof(kiln_val *));
+    inst->vmctx.funcs = array_new(m->num_funcs, sizeof(kiln_func_ref *));
+    inst->vmctx.type_ids = array_new(m->num_types, sizeof(uint32_t));
+    if (!inst->memories || !inst->tables || !inst->globals || !inst->refs || !inst->closures ||
+        !inst->deps || !inst->elems || !inst->data_sizes || !inst->vmctx.memories ||
+        !inst->vmctx.tables || !inst->vmctx.globals || !inst->vmctx.funcs ||
+        !inst->vmctx.type_ids) {
+        instance_destroy(inst);
+        return NULL;
+    }
+    return inst;
+}
+
+static bool types_bind(kiln_instance *inst, kiln_instantiate_error *err) {
+    const kiln_module *m = inst->module;
+    uint32_t *ids = (uint32_t *)inst->vmctx.type_ids;
+    for (uint32_t i = 0; i < m->num_types; i++) {
+        const kiln_functype *t = &m->types[i];
+        ids[i] = type_intern(t->num_params, t->params, t->num_results, t->results);
+        if (!ids[i]) return nomem(err);
+    }
+    return true;
+}
+
+/* ---- imports ---------------------------------------------------------------------------- */
+
+static bool incompatible(kiln_instantiate_error *err, const kiln_import *imp, const char *why) {
+    return inst_fail(err, KILN_INST_LINK, "incompatible import type \"%.*s\".\"%.*s\": %s",
+                     (int)imp->module.len, imp->module.chars, (int)imp->name.len,
+                     imp->name.chars, why);
+}
+
+static void dep_add(kiln_instance *inst, kiln_instance *owner) {
+    instance_retain(owner);
+    inst->deps[inst->num_deps++] = owner;
+}
+
+static bool import_func(kiln_instance *inst, const kiln_import *imp, const link_entry *e,
+                        kiln_instantiate_error *err) {
+    uint32_t fi = imp->index;
+    uint32_t id = inst->vmctx.type_ids[imp->desc.type_index];
+    if (e->is_host) {
+        if (e->host.type_id != id) return incompatible(err, imp, "function signature differs");
+        inst->closures[fi] = (host_closure){e->host.callback, e->host.env, inst, e->host.num_params};
+        inst->refs[fi] = (kiln_func_ref){inst->desc->import_thunks[fi], &inst->closures[fi], id, 0,
+                                         host_trampoline};
+        inst->vmctx.funcs[fi] = &inst->refs[fi];
+        return true;
+    }
+    if (e->value.kind != KILN_EXTERN_FUNC) return incompatible(err, imp, "not a function");
+    kiln_func_ref *f = e->value.of.func;
+    if (f->type_id != id) return incompatible(err, imp, "function signature differs");
+    inst->vmctx.funcs[fi] = f;
+    dep_add(inst, funcref_owner(f));
+    return true;
+}
+
+/* The spec's limits subtyping: the actual object is at least as large as
+ * the import asks, and at most as large as its declared maximum. */
+static bool limits_match(uint64_t size, bool has_max, uint64_t max, const kiln_limits *want) {
+    if (size < want->min) return false;
+    return !want->has_max || (has_max && max <= want->max);
+}
+
+static bool import_table(kiln_instance *inst, const kiln_import *imp, const link_entry *e,
+                         kiln_instantiate_error *err) {
+    if (e->is_host || e->value.kind != KILN_EXTERN_TABLE)
+        return incompatible(err, imp, "not a table");
+    kiln_table *t = e->value.of.table;
+    if (t->rt.elem_type != imp->desc.table.elem_type)
+        return incompatible(err, imp, "element type differs");
+    if (!limits_match(t->rt.size, t->has_max, t->declared_max, &imp->desc.table.limits))
+        return incompatible(err, imp, "table limits do not match");
+    table_retain(t);
+    inst->tables[imp->index] = t;
+    return true;
+}
+
+static bool import_memory(kiln_instance *inst, const kiln_import *imp, const link_entry *e,
+                          kiln_instantiate_error *err) {
+    if (e->is_host || e->value.kind != KILN_EXTERN_MEMORY)
+        return incompatible(err, imp, "not a memory");
+    kiln_memory *mem = e->value.of.memory;
+    if (!limits_match(mem->rt.size / KILN_PAGE_SIZE, mem->has_max, mem->rt.max_pages,
+                      &imp->desc.memory.limits))
+        return incompatible(err, imp, "memory limits do not match");
+    if ((inst->desc->flags & KILN_DESC_GUARD_PAGES) && !memory_make_guarded(mem)) return nomem(err);
+    memory_retain(mem);
+    inst->memories[imp->index] = mem;
+    return true;
+}
+
+static bool import_global(kiln_instance *inst, const kiln_import *imp, const link_entry *e,
+                          kiln_instantiate_error *err) {
+    if (e->is_host || e->value.kind != KILN_EXTERN_GLOBAL)
+        return incompatible(err, imp, "not a global");
+    kiln_global_inst *g = e->value.of.global;
+    if (g->type.valtype != imp->desc.global.valtype ||
+        g->type.is_mutable != imp->desc.global.is_mutable)
+        return incompatible(err, imp, "global type differs");
+    global_retain(g);
+    inst->globals[imp->index] = g;
+    return true;
+}
+
+static bool imports_bind(kiln_instance *inst, const kiln_linker *l, kiln_instantiate_error *err) {
+    const kiln_module *m = inst->module;
+    for (uint32_t i = 0; i < m->num_imports; i++) {
+        const kiln_import *imp = &m->imports[i];
+        const link_entry *e = linker_find(l, &imp->module, &imp->name);
+        if (!e)
+            return inst_fail(err, KILN_INST_LINK, "unknown import \"%.*s\".\"%.*s\"",
+                             (int)imp->module.len, imp->module.chars, (int)imp->name.len,
+                             imp->name.chars);
+        bool ok = imp->kind == KILN_EXTERN_FUNC     ? import_func(inst, imp, e, err)
+                  : imp->kind == KILN_EXTERN_TABLE  ? import_table(inst, imp, e, err)
+                  : imp->kind == KILN_EXTERN_MEMORY ? import_memory(inst, imp, e, err)
+                                                    : import_global(inst, imp, e, err);
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/* ---- the module's own definitions ------------------------------------------------------ */
+
+static void funcs_define(kiln_instance *inst) {
+    const kiln_module *m = inst->module;
+    for (uint32_t fi = m->num_imported_funcs; fi < m->num_funcs; fi++) {
+        uint32_t i = fi - m->num_imported_funcs;
+        uint32_t id = inst->vmctx.type_ids[m->funcs[fi].type_index];
+        inst->refs[fi] = (kiln_func_ref){inst->desc->func_code[i], &inst->vmctx, id, 0,
+                                         inst->desc->func_trampolines[i]};
+        inst->vmctx.funcs[fi] = &inst->refs[fi];
+    }
+}
+
+static bool memories_define(kiln_instance *inst, kiln_instantiate_error *err) {
+    const kiln_module *m = inst->module;
+    bool guarded = inst->desc->flags & KILN_DESC_GUARD_PAGES;
+    for (uint32_t i = m->num_imported_memories; i < m->num_memories; i++) {
+        inst->memories[i] = memory_create(&m->memories[i], guarded);
+        if (!inst->memories[i]) return nomem(err);
+    }
+    for (uint32_t i = 0; i < m->num_memories; i++) inst->vmctx.memories[i] = &inst->memories[i]->rt;
+    if (m->num_memories && !memory_view_add(inst->memories[0], &inst->vmctx)) return nomem(err);
+    return true;
+}
+
+static bool tables_define(kiln_instance *inst, kiln_instantiate_error *err) {
+    const kiln_module *m = inst->module;
+    for (uint32_t i = m->num_imported_tables; i < m->num_tables; i++) {
+        inst->tables[i] = table_create(&m->tables[i]);
+        if (!inst->tables[i]) return nomem(err);
+    }
+    for (uint32_t i = 0; i < m->num_tables; i++) inst->vmctx.tables[i] = &inst->tables[i]->rt;
+    return true;
+}
+
+/* Initialisers may read imported and earlier globals, so the cells are
+ * created and published one at a time. */
+static bool globals_define(kiln_instance *inst, kiln_instantiate_error *err) {
+    const kiln_module *m = inst->module;
+    for (uint32_t i = 0; i < m->num_imported_globals; i++)
+        inst->vmctx.globals[i] = &inst->globals[i]->cell;
+    for (uint32_t i = m->num_imported_globals; i < m->num_globals; i++) {
+        kiln_val v = constexpr_eval(inst, &m->globals[i].init);
+        inst->globals[i] = global_create(m->globals[i].type, v);
+        if (!inst->globals[i]) return nomem(err);
+        inst->vmctx.globals[i] = &inst->globals[i]->cell;
+    }
+    return true;
+}
+
+static bool elems_evaluate(kiln_instance *inst, kiln_instantiate_error *err) {
+    const kiln_module *m = inst->module;
+    for (uint32_t s = 0; s < m->num_elems; s++) {
+        const kiln_elem *seg = &m->elems[s];
+        void **refs = array_new(seg->count, sizeof(void *));
+        if (!refs) return nomem(err);
+        for (uint32_t i = 0; i < seg->count; i++)
+            refs[i] = seg->func_indices ? inst->vmctx.funcs[seg->func_indices[i]]
+                                        : constexpr_eval(inst, &seg->exprs[i]).ref;
+        inst->elems[s] = (elem_values){refs, seg->count};
+    }
+    for (uint32_t d = 0; d < m->num_datas; d++) inst->data_sizes[d] = m->datas[d].size;
+    return true;
+}
+
+/* ---- steps 4 and 5: segments and start, under trap_protect ---------------------------- */
+
+/* A segment offset as a 32-bit operand; a memory64 offset beyond 4 GiB
+ * is out of bounds for any memory kiln can allocate. */
+static uint32_t offset_eval(const kiln_instance *inst, const kiln_expr *e, bool is64,
+                            uint32_t trap) {
+    kiln_val v = constexpr_eval(inst, e);
+    if (!is64) return (uint32_t)v.i32;
+    if ((uint64_t)v.i64 > UINT32_MAX) kiln_rt_trap((kiln_vmctx *)&inst->vmctx, trap);
+    return (uint32_t)v.i64;
+}
+
+static void segments_apply(kiln_instance *inst) {
+    const kiln_module *m = inst->module;
+    kiln_vmctx *ctx = &inst->vmctx;
+    for (uint32_t s = 0; s < m->num_elems; s++) {
+        const kiln_elem *seg = &m->elems[s];
+        if (seg->mode == KILN_SEGMENT_ACTIVE) {
+            uint32_t dst = offset_eval(inst, &seg->offset, false, KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+            kiln_rt_table_init(ctx, seg->table_index, s, dst, 0, seg->count);
+        }
+        if (seg->mode != KILN_SEGMENT_PASSIVE) kiln_rt_elem_drop(ctx, s);
+    }
+    for (uint32_t d = 0; d < m->num_datas; d++) {
+        const kiln_data *seg = &m->datas[d];
+        if (seg->mode != KILN_SEGMENT_ACTIVE) continue;
+        bool is64 = m->memories[seg->memory_index].is64;
+        uint32_t dst = offset_eval(inst, &seg->offset, is64, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+        kiln_rt_memory_init(ctx, seg->memory_index, d, dst, 0, seg->size);
+        kiln_rt_data_drop(ctx, d);
+    }
+}
+
+static void instance_initialize(void *p) {
+    kiln_instance *inst = p;
+    segments_apply(inst);
+    if (inst->module->has_start) {
+        const kiln_func_ref *f = inst->vmctx.funcs[inst->module->start];
+        kiln_val none[1];
+        f->trampoline(f->code, f->ctx, none);
+    }
+}
+
+/* After a trap in steps 4-5 the instance's functions may already sit in
+ * an imported table or global (the spec keeps those writes), so such an
+ * instance is kept alive, unreachable, for the rest of the process. */
+static bool instance_may_be_referenced(const kiln_module *m) {
+    return m->num_imported_tables || m->num_imported_globals || m->has_start;
+}
+
+/* ---- the public entry points ----------------------------------------------------------- */
+
+static kiln_module *metadata_decode(const kiln_module_desc *desc, kiln_instantiate_error *err) {
+    if (!desc || desc->abi_version != KILN_ABI_VERSION) {
+        inst_fail(err, KILN_INST_BAD_MODULE, "module descriptor has ABI version %u, expected %u",
+                  desc ? desc->abi_version : 0, KILN_ABI_VERSION);
+        return NULL;
+    }
+    kiln_decode_options opts = {.features = ALL_FEATURES};
+    kiln_error derr;
+    error_clear(&derr);
+    kiln_module *m = module_decode(desc->metadata, desc->metadata_size, &opts, &derr);
+    if (!m) {
+        inst_fail(err, KILN_INST_BAD_MODULE, "corrupt module metadata at 0x%llx: %s",
+                  (unsigned long long)derr.offset, derr.message);
+        return NULL;
+    }
+    if (m->num_imported_funcs != desc->num_imported_funcs ||
+        m->num_funcs - m->num_imported_funcs != desc->num_defined_funcs) {
+        module_free(m);
+        inst_fail(err, KILN_INST_BAD_MODULE, "module descriptor does not match its metadata");
+        return NULL;
+    }
+    return m;
+}
+
+static bool instance_build(kiln_instance *inst, const kiln_linker *l,
+                           kiln_instantiate_error *err) {
+    if (!types_bind(inst, err) || !imports_bind(inst, l, err)) return false;
+    funcs_define(inst);
+    return memories_define(inst, err) && tables_define(inst, err) &&
+           globals_define(inst, err) && elems_evaluate(inst, err);
+}
+
+kiln_instance *kiln_instantiate(const kiln_module_desc *desc, kiln_linker *l,
+                                kiln_instantiate_error *err) {
+    kiln_instantiate_error scratch;
+    if (!err) err = &scratch;
+    memset(err, 0, sizeof *err);
+    kiln_module *m = metadata_decode(desc, err);
+    if (!m) return NULL;
+    kiln_instance *inst = instance_alloc(desc, m);
+    if (!inst) {
+        module_free(m);
+        nomem(err);
+        return NULL;
+    }
+    if (!instance_build(inst, l, err)) {
+        instance_destroy(inst);
+        return NULL;
+    }
+    registry_add(inst);
+    uint32_t trap = trap_protect(instance_initialize, inst);
+    if (trap != KILN_TRAP_NONE) {
+        inst_fail(err, KILN_INST_TRAP, "%s", kiln_trap_message());
+        err->trap = trap;
+        if (!instance_may_be_referenced(m)) instance_destroy(inst);
+        return NULL;
+    }
+    return inst;
+}
+
+bool kiln_instance_export(kiln_instance *inst, const char *name, kiln_extern *out) {
+    const kiln_module *m = inst->module;
+    size_t len = strlen(name);
+    for (uint32_t i = 0; i < m->num_exports; i++) {
+        const kiln_export *e = &m->exports[i];
+        if (e->name.len != len || memcmp(e->name.chars, name, len) != 0) continue;
+        out->kind = e->kind;
+        switch (e->kind) {
+        case KILN_EXTERN_FUNC: out->of.func = inst->vmctx.funcs[e->index]; break;
+        case KILN_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
+        case KILN_EXTERN_MEMORY: out->of.memory = inst->memories[e->index]; break;
+        default: out->of.global = inst->globals[e->index]; break;
+        }
+        return true;
+    }
+    return false;
+}
+
+kiln_memory *kiln_instance_memory(kiln_instance *inst, uint32_t index) {
+    return inst && index < inst->module->num_memories ? inst->memories[index] : NULL;
+}

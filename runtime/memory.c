@@ -1,0 +1,196 @@
+/* memory.c - linear memories and the memory.* entry points.
+ *
+ * Two layouts, so that guard-page code can be added without touching
+ * explicit-check code:
+ *  - explicit: exactly `size` bytes mapped read/write; growth is an
+ *    mremap that may move the memory (every view's cached base is then
+ *    refreshed);
+ *  - guarded: 8 GiB + one page reserved PROT_NONE up front (any 32-bit
+ *    address plus any 32-bit offset lands inside it), the first `size`
+ *    bytes made read/write; growth is an mprotect and never moves.
+ * Pages are mapped MAP_NORESERVE: untouched pages cost nothing. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "runtime.h"
+
+static const uint64_t GUARD_RESERVATION = (8ull << 30) + KILN_PAGE_SIZE;
+
+static void views_update(kiln_memory *m) {
+    for (uint32_t i = 0; i < m->num_views; i++) {
+        m->views[i]->mem0_base = m->rt.base;
+        m->views[i]->mem0_size = m->rt.size;
+    }
+}
+
+static uint8_t *pages_map(uint64_t bytes, int prot) {
+    void *p = mmap(NULL, bytes, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static bool explicit_resize(kiln_memory *m, uint64_t new_size) {
+    uint8_t *base;
+    if (!m->rt.base)
+        base = pages_map(new_size, PROT_READ | PROT_WRITE);
+    else {
+        void *p = mremap(m->rt.base, m->reserved, new_size, MREMAP_MAYMOVE);
+        base = p == MAP_FAILED ? NULL : p;
+    }
+    if (!base) return false;
+    m->rt.base = base;
+    m->reserved = new_size;
+    return true;
+}
+
+static bool guarded_resize(kiln_memory *m, uint64_t new_size) {
+    uint64_t old = m->rt.size;
+    return mprotect(m->rt.base + old, new_size - old, PROT_READ | PROT_WRITE) == 0;
+}
+
+static bool guarded_reserve(kiln_memory *m) {
+    uint8_t *base = pages_map(GUARD_RESERVATION, PROT_NONE);
+    if (!base) return false;
+    if (m->rt.size && mprotect(base, m->rt.size, PROT_READ | PROT_WRITE) != 0) {
+        munmap(base, GUARD_RESERVATION);
+        return false;
+    }
+    if (m->rt.size) memcpy(base, m->rt.base, m->rt.size);
+    if (m->rt.base) munmap(m->rt.base, m->reserved);
+    m->rt.base = base;
+    m->reserved = GUARD_RESERVATION;
+    m->guarded = true;
+    return true;
+}
+
+kiln_memory *memory_create(const kiln_memtype *type, bool guarded) {
+    const kiln_limits *l = &type->limits;
+    uint64_t max = l->has_max && l->max < KILN_MAX_PAGES32 ? l->max : KILN_MAX_PAGES32;
+    if (l->min > max) return NULL;
+    kiln_memory *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->rt.max_pages = max;
+    m->min_pages = l->min;
+    m->has_max = l->has_max;
+    m->refcount = 1;
+    uint64_t size = l->min * KILN_PAGE_SIZE;
+    bool ok = guarded ? guarded_reserve(m) : true;
+    if (ok && size) ok = guarded ? guarded_resize(m, size) : explicit_resize(m, size);
+    if (!ok) {
+        memory_release(m);
+        return NULL;
+    }
+    m->rt.size = size;
+    return m;
+}
+
+bool memory_make_guarded(kiln_memory *m) {
+    if (m->guarded) return true;
+    if (!guarded_reserve(m)) return false;
+    views_update(m);
+    return true;
+}
+
+void memory_retain(kiln_memory *m) { m->refcount++; }
+
+void memory_release(kiln_memory *m) {
+    if (!m || --m->refcount > 0) return;
+    if (m->rt.base) munmap(m->rt.base, m->reserved);
+    free(m->views);
+    free(m);
+}
+
+bool memory_view_add(kiln_memory *m, kiln_vmctx *ctx) {
+    if (m->num_views == m->cap_views) {
+        uint32_t cap = m->cap_views ? m->cap_views * 2 : 4;
+        kiln_vmctx **bigger = realloc(m->views, sizeof *bigger * cap);
+        if (!bigger) return false;
+        m->views = bigger;
+        m->cap_views = cap;
+    }
+    m->views[m->num_views++] = ctx;
+    ctx->mem0_base = m->rt.base;
+    ctx->mem0_size = m->rt.size;
+    return true;
+}
+
+void memory_view_remove(kiln_memory *m, kiln_vmctx *ctx) {
+    for (uint32_t i = 0; i < m->num_views; i++)
+        if (m->views[i] == ctx) {
+            m->views[i] = m->views[--m->num_views];
+            return;
+        }
+}
+
+int64_t memory_grow(kiln_memory *m, uint64_t delta_pages) {
+    uint64_t old_pages = m->rt.size / KILN_PAGE_SIZE;
+    if (delta_pages > m->rt.max_pages - old_pages) return -1;
+    if (delta_pages == 0) return (int64_t)old_pages;
+    uint64_t new_size = (old_pages + delta_pages) * KILN_PAGE_SIZE;
+    bool ok = m->guarded ? guarded_resize(m, new_size) : explicit_resize(m, new_size);
+    if (!ok) return -1;
+    m->rt.size = new_size;
+    views_update(m);
+    return (int64_t)old_pages;
+}
+
+/* ---- entry points called by generated code --------------------------------- */
+
+static kiln_memory *memory_at(kiln_vmctx *ctx, uint32_t index) {
+    return (kiln_memory *)ctx->memories[index];
+}
+
+/* True if [start, start+n) lies within `size` (64-bit math: no wrap). */
+static bool range_ok(uint64_t start, uint64_t n, uint64_t size) {
+    return start <= size && n <= size - start;
+}
+
+int32_t kiln_rt_memory_grow(kiln_vmctx *ctx, uint32_t memory, uint32_t delta_pages) {
+    return (int32_t)memory_grow(memory_at(ctx, memory), delta_pages);
+}
+
+void kiln_rt_memory_init(kiln_vmctx *ctx, uint32_t memory, uint32_t segment, uint32_t dst,
+                         uint32_t src, uint32_t n) {
+    kiln_instance *inst = ctx->instance;
+    kiln_memory *m = memory_at(ctx, memory);
+    if (!range_ok(src, n, inst->data_sizes[segment]) || !range_ok(dst, n, m->rt.size))
+        kiln_rt_trap(ctx, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    if (n) memcpy(m->rt.base + dst, inst->module->datas[segment].bytes + src, n);
+}
+
+void kiln_rt_data_drop(kiln_vmctx *ctx, uint32_t segment) {
+    ctx->instance->data_sizes[segment] = 0;
+}
+
+void kiln_rt_memory_copy(kiln_vmctx *ctx, uint32_t dst_memory, uint32_t src_memory,
+                         uint32_t dst, uint32_t src, uint32_t n) {
+    kiln_memory *d = memory_at(ctx, dst_memory), *s = memory_at(ctx, src_memory);
+    if (!range_ok(src, n, s->rt.size) || !range_ok(dst, n, d->rt.size))
+        kiln_rt_trap(ctx, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    if (n) memmove(d->rt.base + dst, s->rt.base + src, n);
+}
+
+void kiln_rt_memory_fill(kiln_vmctx *ctx, uint32_t memory, uint32_t dst, uint32_t value,
+                         uint32_t n) {
+    kiln_memory *m = memory_at(ctx, memory);
+    if (!range_ok(dst, n, m->rt.size)) kiln_rt_trap(ctx, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    if (n) memset(m->rt.base + dst, (int)(value & 0xFF), n);
+}
+
+/* ---- the embedding API -------------------------------------------------------- */
+
+kiln_memory *kiln_memory_new(uint64_t min_pages, uint64_t max_pages, bool has_max) {
+    if (min_pages > KILN_MAX_PAGES32 || (has_max && (max_pages < min_pages ||
+                                                     max_pages > KILN_MAX_PAGES32)))
+        return NULL;
+    kiln_memtype type = {{min_pages, max_pages, has_max}, false};
+    return memory_create(&type, false);
+}
+
+void kiln_memory_free(kiln_memory *m) { memory_release(m); }
+uint8_t *kiln_memory_data(kiln_memory *m) { return m->rt.base; }
+uint64_t kiln_memory_size(kiln_memory *m) { return m->rt.size; }
+int64_t kiln_memory_grow(kiln_memory *m, uint64_t delta_pages) {
+    return memory_grow(m, delta_pages);
+}

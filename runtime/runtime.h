@@ -1,0 +1,147 @@
+/* runtime.h - private interface between the files of the runtime.
+ *
+ * The public objects of kiln.h (memory, table, global, instance, linker)
+ * are defined here.  Each memory/table/global embeds the ABI record that
+ * generated code reads (kiln_memory_rt, kiln_table_rt, kiln_val cell) as
+ * its first member, so the vmctx arrays point straight into the objects
+ * and a pointer converts back with a cast. */
+#ifndef KILN_RUNTIME_H
+#define KILN_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln.h"
+#include "module.h"
+
+/* ---- memory.c --------------------------------------------------------------- */
+struct kiln_memory {
+    kiln_memory_rt rt; /* first: vmctx->memories[i] points here */
+    uint64_t min_pages;
+    bool has_max;
+    bool guarded;      /* reserved 8 GiB + guard, grown in place */
+    uint64_t reserved; /* bytes mapped (guarded: the whole reservation) */
+    _Atomic int refcount;
+    uint32_t num_views, cap_views;
+    kiln_vmctx **views; /* instances whose memory 0 this is: mem0_* caches */
+};
+
+kiln_memory *memory_create(const kiln_memtype *type, bool guarded);
+void memory_retain(kiln_memory *m);
+void memory_release(kiln_memory *m);
+bool memory_view_add(kiln_memory *m, kiln_vmctx *ctx);
+void memory_view_remove(kiln_memory *m, kiln_vmctx *ctx);
+/* Moves the memory into a guard-page reservation (for modules compiled
+ * to rely on one).  False when the address space cannot be reserved. */
+bool memory_make_guarded(kiln_memory *m);
+/* memory.grow; returns old pages or -1. */
+int64_t memory_grow(kiln_memory *m, uint64_t delta_pages);
+
+/* ---- table.c ---------------------------------------------------------------- */
+struct kiln_table {
+    kiln_table_rt rt; /* first: vmctx->tables[i] points here */
+    uint32_t declared_max; /* rt.max is capped at KILN_MAX_TABLE_ELEMS; this is not */
+    bool has_max;
+    _Atomic int refcount;
+};
+
+kiln_table *table_create(const kiln_tabletype *type);
+void table_retain(kiln_table *t);
+void table_release(kiln_table *t);
+int64_t table_grow(kiln_table *t, uint32_t delta, void *init);
+
+/* ---- global.c --------------------------------------------------------------- */
+struct kiln_global_inst {
+    kiln_val cell; /* first: vmctx->globals[i] points here */
+    kiln_globaltype type;
+    _Atomic int refcount;
+};
+
+kiln_global_inst *global_create(kiln_globaltype type, kiln_val value);
+void global_retain(kiln_global_inst *g);
+void global_release(kiln_global_inst *g);
+
+/* ---- types.c: canonical signature ids ------------------------------------- */
+/* Interns a signature; ids start at 1 and are stable for the process.
+ * Returns 0 when out of memory. */
+uint32_t type_intern(uint32_t num_params, const uint8_t *params, uint32_t num_results,
+                     const uint8_t *results);
+bool type_lookup(uint32_t id, kiln_signature *out);
+
+/* ---- call.c / trap.c: entering wasm, traps, the stack limit --------------- */
+/* The closure behind an imported host function: the import thunk passes
+ * it to kiln_rt_call_host as its ctx. */
+typedef struct host_closure {
+    kiln_host_callback callback;
+    void *env;
+    kiln_instance *caller;
+    uint32_t num_params;
+} host_closure;
+
+/* The trampoline of host funcrefs: calls the closure directly. */
+void host_trampoline(void *code, void *ctx, kiln_val *slots);
+/* Runs fn(arg) with traps caught; returns KILN_TRAP_NONE or the trap. */
+uint32_t trap_protect(void (*fn)(void *), void *arg);
+/* Sets the thread's trap message. */
+void trap_message_set(const char *message);
+/* Forgets a kiln_host_trap_message() made before a host callback ran. */
+void trap_host_message_reset(void);
+/* Limit to give a vmctx created now (the running thread's, if in wasm). */
+uintptr_t stack_limit_current(void);
+/* The instance that owns a funcref (its vmctx, or its host closure's caller). */
+kiln_instance *funcref_owner(const kiln_func_ref *f);
+
+/* ---- instance.c ------------------------------------------------------------- */
+typedef struct elem_values {
+    void **refs;
+    uint32_t count; /* 0 once dropped */
+} elem_values;
+
+struct kiln_instance {
+    kiln_vmctx vmctx;
+    const kiln_module_desc *desc;
+    kiln_module *module;
+    _Atomic int refcount;
+    kiln_memory **memories;
+    kiln_table **tables;
+    kiln_global_inst **globals;
+    kiln_func_ref *refs;        /* own records: defined funcs and host imports */
+    host_closure *closures;     /* [num_imported_funcs] */
+    kiln_instance **deps;       /* instances whose functions we import */
+    uint32_t num_deps;
+    elem_values *elems;         /* [num_elems] */
+    uint32_t *data_sizes;       /* [num_datas], 0 once dropped */
+    struct kiln_instance *next; /* registry of live instances */
+    struct kiln_instance *prev;
+};
+
+void instance_retain(kiln_instance *inst);
+/* Calls fn(inst->vmctx) for every live instance, under the registry lock. */
+void instance_each(void (*fn)(kiln_vmctx *ctx, uintptr_t value), uintptr_t value);
+
+/* ---- linker.c ---------------------------------------------------------------- */
+typedef struct link_host_func {
+    kiln_host_callback callback;
+    void *env;
+    uint32_t type_id;
+    uint32_t num_params;
+} link_host_func;
+
+typedef struct link_entry {
+    char *module;
+    char *name;
+    bool is_host;
+    link_host_func host;
+    kiln_extern value; /* when !is_host */
+} link_entry;
+
+const link_entry *linker_find(const kiln_linker *l, const kiln_name *module,
+                              const kiln_name *name);
+
+/* ---- constexpr.c ------------------------------------------------------------- */
+/* Evaluates a validated constant expression against a partly built
+ * instance (globals, funcs). */
+kiln_val constexpr_eval(const kiln_instance *inst, const kiln_expr *e);
+
+#endif

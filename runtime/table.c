@@ -1,0 +1,116 @@
+/* table.c - tables and the table.* entry points.
+ *
+ * A table is an array of pointers (kiln_func_ref * or opaque externref
+ * values; NULL is the null reference).  Generated code reads `elems` and
+ * `size` through the kiln_table_rt it was given, so growth may move the
+ * array without telling any instance. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+kiln_table *table_create(const kiln_tabletype *type) {
+    const kiln_limits *l = &type->limits;
+    uint64_t max = l->has_max && l->max < KILN_MAX_TABLE_ELEMS ? l->max : KILN_MAX_TABLE_ELEMS;
+    if (l->min > max) return NULL;
+    kiln_table *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->rt.elems = calloc(l->min ? l->min : 1, sizeof(void *));
+    if (!t->rt.elems) {
+        free(t);
+        return NULL;
+    }
+    t->rt.size = (uint32_t)l->min;
+    t->rt.max = (uint32_t)max;
+    t->rt.elem_type = type->elem_type;
+    t->declared_max = l->has_max ? (uint32_t)l->max : UINT32_MAX;
+    t->has_max = l->has_max;
+    t->refcount = 1;
+    return t;
+}
+
+void table_retain(kiln_table *t) { t->refcount++; }
+
+void table_release(kiln_table *t) {
+    if (!t || --t->refcount > 0) return;
+    free(t->rt.elems);
+    free(t);
+}
+
+/* Returns the old size, or -1 past the maximum (declared, or kiln's
+ * KILN_MAX_TABLE_ELEMS) or when memory runs out. */
+int64_t table_grow(kiln_table *t, uint32_t delta, void *init) {
+    uint32_t old = t->rt.size;
+    if (delta > t->rt.max - old) return -1;
+    if (delta == 0) return old;
+    void **elems = realloc(t->rt.elems, sizeof(void *) * ((size_t)old + delta));
+    if (!elems) return -1;
+    for (uint32_t i = 0; i < delta; i++) elems[old + i] = init;
+    t->rt.elems = elems;
+    t->rt.size = old + delta;
+    return old;
+}
+
+/* ---- entry points called by generated code --------------------------------- */
+
+static kiln_table_rt *table_at(kiln_vmctx *ctx, uint32_t index) { return ctx->tables[index]; }
+
+static bool range_ok(uint64_t start, uint64_t n, uint64_t size) {
+    return start <= size && n <= size - start;
+}
+
+void kiln_rt_table_init(kiln_vmctx *ctx, uint32_t table, uint32_t segment, uint32_t dst,
+                        uint32_t src, uint32_t n) {
+    const elem_values *seg = &ctx->instance->elems[segment];
+    kiln_table_rt *t = table_at(ctx, table);
+    if (!range_ok(src, n, seg->count) || !range_ok(dst, n, t->size))
+        kiln_rt_trap(ctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+    if (n) memcpy(t->elems + dst, seg->refs + src, sizeof(void *) * n);
+}
+
+void kiln_rt_elem_drop(kiln_vmctx *ctx, uint32_t segment) {
+    ctx->instance->elems[segment].count = 0;
+}
+
+void kiln_rt_table_copy(kiln_vmctx *ctx, uint32_t dst_table, uint32_t src_table, uint32_t dst,
+                        uint32_t src, uint32_t n) {
+    kiln_table_rt *d = table_at(ctx, dst_table), *s = table_at(ctx, src_table);
+    if (!range_ok(src, n, s->size) || !range_ok(dst, n, d->size))
+        kiln_rt_trap(ctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+    if (n) memmove(d->elems + dst, s->elems + src, sizeof(void *) * n);
+}
+
+int32_t kiln_rt_table_grow(kiln_vmctx *ctx, uint32_t table, void *init, uint32_t delta) {
+    return (int32_t)table_grow((kiln_table *)table_at(ctx, table), delta, init);
+}
+
+void kiln_rt_table_fill(kiln_vmctx *ctx, uint32_t table, uint32_t dst, void *value,
+                        uint32_t n) {
+    kiln_table_rt *t = table_at(ctx, table);
+    if (!range_ok(dst, n, t->size)) kiln_rt_trap(ctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+    for (uint32_t i = 0; i < n; i++) t->elems[dst + i] = value;
+}
+
+/* ---- the embedding API -------------------------------------------------------- */
+
+kiln_table *kiln_table_new(uint8_t elem_type, uint32_t min, uint32_t max, bool has_max) {
+    if ((elem_type != KILN_FUNCREF && elem_type != KILN_EXTERNREF) || (has_max && max < min))
+        return NULL;
+    kiln_tabletype type = {elem_type, {min, max, has_max}};
+    return table_create(&type);
+}
+
+void kiln_table_free(kiln_table *t) { table_release(t); }
+uint32_t kiln_table_size(kiln_table *t) { return t->rt.size; }
+
+bool kiln_table_get(kiln_table *t, uint32_t index, void **ref) {
+    if (index >= t->rt.size) return false;
+    *ref = t->rt.elems[index];
+    return true;
+}
+
+bool kiln_table_set(kiln_table *t, uint32_t index, void *ref) {
+    if (index >= t->rt.size) return false;
+    t->rt.elems[index] = ref;
+    return true;
+}

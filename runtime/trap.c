@@ -1,0 +1,145 @@
+/* trap.c - trap delivery, trap messages and the stack limit.
+ *
+ * Every entry from the host into wasm goes through trap_protect(), which
+ * pushes a jump buffer for this thread; kiln_rt_trap() longjmps to the
+ * innermost one.  No signals are involved yet: generated code checks
+ * bounds and the stack limit explicitly and calls kiln_rt_trap().
+ *
+ * The stack limit is computed at the outermost entry of a thread (nested
+ * host -> wasm -> host -> wasm calls keep it, so the budget is for the
+ * whole chain) and written into the vmctx of every live instance, since
+ * a call may cross into any instance it is linked with. */
+#define _GNU_SOURCE /* pthread_getattr_np */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+enum {
+    DEFAULT_BUDGET = 1u << 20,
+    /* Room kept free at the end of the thread's stack for the trap path,
+     * host callbacks made near the limit, and the host's own frames. */
+    SAFETY_MARGIN = 256u << 10,
+};
+
+typedef struct trap_thread {
+    jmp_buf *jump;   /* innermost entry's buffer; NULL outside wasm */
+    uint32_t depth;  /* nested entries on this thread */
+    uintptr_t limit; /* stack limit of the outermost entry */
+    size_t budget;   /* 0: DEFAULT_BUDGET */
+    bool floor_known;
+    uintptr_t floor; /* lowest address of this thread's stack, 0 if unknown */
+    bool host_message_set;
+    char message[256];
+} trap_thread;
+
+static _Thread_local trap_thread self;
+/* The limit last written into every vmctx. */
+static _Atomic uintptr_t applied_limit;
+
+static const char *const trap_texts[KILN_TRAP_KIND_COUNT] = {
+    [KILN_TRAP_NONE] = "no trap",
+    [KILN_TRAP_UNREACHABLE] = "unreachable",
+    [KILN_TRAP_MEMORY_OUT_OF_BOUNDS] = "out of bounds memory access",
+    [KILN_TRAP_INTEGER_DIVIDE_BY_ZERO] = "integer divide by zero",
+    [KILN_TRAP_INTEGER_OVERFLOW] = "integer overflow",
+    [KILN_TRAP_INVALID_CONVERSION] = "invalid conversion to integer",
+    [KILN_TRAP_UNDEFINED_ELEMENT] = "undefined element",
+    [KILN_TRAP_UNINITIALIZED_ELEMENT] = "uninitialized element",
+    [KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH] = "indirect call type mismatch",
+    [KILN_TRAP_TABLE_OUT_OF_BOUNDS] = "out of bounds table access",
+    [KILN_TRAP_CALL_STACK_EXHAUSTED] = "call stack exhausted",
+    [KILN_TRAP_INTERRUPTED] = "interrupted",
+    [KILN_TRAP_HOST] = "host trap",
+    [KILN_TRAP_NULL_REFERENCE] = "null reference",
+    [KILN_TRAP_EXIT] = "exit",
+};
+
+const char *kiln_trap_kind_text(uint32_t kind) {
+    if (kind >= KILN_TRAP_KIND_COUNT) return "unknown trap";
+    return trap_texts[kind];
+}
+
+const char *kiln_trap_message(void) { return self.message; }
+
+void trap_message_set(const char *message) {
+    snprintf(self.message, sizeof self.message, "%s", message);
+}
+
+void kiln_host_trap_message(const char *message) {
+    trap_message_set(message);
+    self.host_message_set = true;
+}
+
+void trap_host_message_reset(void) { self.host_message_set = false; }
+
+/* A host trap keeps the text the callback gave with
+ * kiln_host_trap_message(); every other kind gets the spec's wording. */
+_Noreturn void kiln_rt_trap(kiln_vmctx *ctx, uint32_t kind) {
+    (void)ctx;
+    if (kind == KILN_TRAP_NONE || kind >= KILN_TRAP_KIND_COUNT) kind = KILN_TRAP_HOST;
+    if (kind != KILN_TRAP_HOST || !self.host_message_set) trap_message_set(trap_texts[kind]);
+    self.host_message_set = false;
+    if (!self.jump) {
+        /* Generated code only runs under trap_protect(); reaching this
+         * means a host called a wasm function pointer directly. */
+        abort();
+    }
+    longjmp(*self.jump, (int)kind);
+}
+
+void kiln_set_stack_budget(size_t bytes) { self.budget = bytes; }
+
+/* The lowest address of this thread's stack (glibc reports the main
+ * thread's from its rlimit), so a large budget cannot overrun it. */
+static uintptr_t stack_floor(void) {
+    if (self.floor_known) return self.floor;
+    self.floor_known = true;
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;
+    void *addr;
+    size_t size;
+    if (pthread_attr_getstack(&attr, &addr, &size) == 0) self.floor = (uintptr_t)addr;
+    pthread_attr_destroy(&attr);
+    return self.floor;
+}
+
+static uintptr_t limit_compute(uintptr_t sp) {
+    size_t budget = self.budget ? self.budget : DEFAULT_BUDGET;
+    uintptr_t limit = sp > budget ? sp - budget : 0;
+    uintptr_t floor = stack_floor();
+    if (floor && limit < floor + SAFETY_MARGIN) limit = floor + SAFETY_MARGIN;
+    return limit;
+}
+
+static void vmctx_limit_set(kiln_vmctx *ctx, uintptr_t limit) { ctx->stack_limit = limit; }
+
+static void limit_apply(uintptr_t limit) {
+    if (atomic_load(&applied_limit) == limit) return;
+    atomic_store(&applied_limit, limit);
+    instance_each(vmctx_limit_set, limit);
+}
+
+uintptr_t stack_limit_current(void) {
+    return self.depth ? self.limit : atomic_load(&applied_limit);
+}
+
+uint32_t trap_protect(void (*fn)(void *), void *arg) {
+    jmp_buf buf;
+    jmp_buf *outer = self.jump;
+    if (self.depth++ == 0) {
+        self.limit = limit_compute((uintptr_t)__builtin_frame_address(0));
+        limit_apply(self.limit);
+    }
+    self.jump = &buf;
+    self.host_message_set = false;
+    uint32_t kind = (uint32_t)setjmp(buf);
+    if (kind == KILN_TRAP_NONE) fn(arg);
+    self.jump = outer;
+    self.depth--;
+    return kind;
+}

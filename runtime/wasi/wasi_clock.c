@@ -1,0 +1,42 @@
+/* wasi_clock.c - clock_res_get and clock_time_get over the host's POSIX
+ * clocks (realtime, monotonic, process and thread CPU time). */
+#include <time.h>
+
+#include "wasi_internal.h"
+
+bool clock_from_wasi(uint32_t id, clockid_t *out) {
+    static const clockid_t host[] = {CLOCK_REALTIME, CLOCK_MONOTONIC,
+                                     CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID};
+    if (id >= sizeof host / sizeof host[0])
+        return false;
+    *out = host[id];
+    return true;
+}
+
+uint16_t wasi_clock_res_get(kiln_wasi *w, wasi_mem *m, uint32_t id, uint32_t out) {
+    clockid_t c;
+    struct timespec ts;
+    if (!clock_from_wasi(id, &c))
+        return WASI_EINVAL;
+    if (!mem_ok(m, out, 8))
+        return WASI_EFAULT;
+    if (clock_getres(c, &ts) < 0)
+        return WASI_EINVAL;
+    uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    mem_st64(m, out, ns ? ns : 1); /* preview1 requires a non-zero resolution */
+    return WASI_ESUCCESS;
+}
+
+uint16_t wasi_clock_time_get(kiln_wasi *w, wasi_mem *m, uint32_t id, uint64_t precision,
+                             uint32_t out) {
+    clockid_t c;
+    struct timespec ts;
+    if (!clock_from_wasi(id, &c))
+        return WASI_EINVAL;
+    if (!mem_ok(m, out, 8))
+        return WASI_EFAULT;
+    if (clock_gettime(c, &ts) < 0)
+        return WASI_EINVAL;
+    mem_st64(m, out, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+    return WASI_ESUCCESS;
+}

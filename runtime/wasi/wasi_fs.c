@@ -1,0 +1,228 @@
+/* wasi_fs.c - the path_* functions.  Each one checks the directory fd's
+ * rights, copies the guest path out, resolves it beneath that directory
+ * (wasi_path.c) and acts on the final name with an *at() call that does
+ * not follow symlinks. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "wasi_internal.h"
+
+typedef struct resolved {
+    int dirfd;
+    char name[NAME_MAX + 1];
+    wasi_fd *base; /* the guest directory the path was relative to */
+} resolved;
+
+static uint16_t path_at(kiln_wasi *w, const wasi_mem *m, uint32_t fd, uint64_t need,
+                        uint32_t path, uint32_t len, bool follow, resolved *r) {
+    char *p = NULL;
+    uint16_t err = fd_lookup(w, fd, need, &r->base);
+    if (!err)
+        err = path_copy(m, path, len, &p);
+    if (!err)
+        err = path_resolve(w, r->base->host_fd, p, follow, &r->dirfd, r->name);
+    free(p);
+    return err;
+}
+
+static uint16_t result_of(int rc, resolved *r) {
+    uint16_t err = rc < 0 ? errno_to_wasi(errno) : WASI_ESUCCESS;
+    close(r->dirfd);
+    return err;
+}
+
+uint16_t wasi_path_create_directory(kiln_wasi *w, wasi_mem *m, uint32_t fd, uint32_t path,
+                                    uint32_t path_len) {
+    resolved r;
+    uint16_t err = path_at(w, m, fd, WASI_RIGHT_PATH_CREATE_DIRECTORY, path, path_len, false, &r);
+    return err ? err : result_of(mkdirat(r.dirfd, r.name, 0777), &r);
+}
+
+uint16_t wasi_path_remove_directory(kiln_wasi *w, wasi_mem *m, uint32_t fd, uint32_t path,
+                                    uint32_t path_len) {
+    resolved r;
+    uint16_t err = path_at(w, m, fd, WASI_RIGHT_PATH_REMOVE_DIRECTORY, path, path_len, false, &r);
+    return err ? err : result_of(unlinkat(r.dirfd, r.name, AT_REMOVEDIR), &r);
+}
+
+uint16_t wasi_path_unlink_file(kiln_wasi *w, wasi_mem *m, uint32_t fd, uint32_t path,
+                               uint32_t path_len) {
+    resolved r;
+    uint16_t err = path_at(w, m, fd, WASI_RIGHT_PATH_UNLINK_FILE, path, path_len, false, &r);
+    return err ? err : result_of(unlinkat(r.dirfd, r.name, 0), &r);
+}
+
+uint16_t wasi_path_filestat_get(kiln_wasi *w, wasi_mem *m, uint32_t fd, uint32_t flags,
+                                uint32_t path, uint32_t path_len, uint32_t out) {
+    if (!mem_ok(m, out, WASI_SIZEOF_FILESTAT))
+        return WASI_EFAULT;
+    resolved r;
+    bool follow = flags & WASI_LOOKUP_SYMLINK_FOLLOW;
+    uint16_t err = path_at(w, m, fd, WASI_RIGHT_PATH_FILESTAT_GET, path, path_len, follow, &r);
+    if (err)
+        return err;
+    struct stat st;
+    if ((err = result_of(fstatat(r.dirfd, r.name, &st, AT_SYMLINK_NOFOLLOW), &r)))
+        return err;
+    return filestat_store(m, out, &st);
+}
+
+uint16_t wasi_path_filestat_set_times(kiln_wasi *w, wasi_mem *m, uint32_t fd, uint32_t flags,
+                                      uint32_t path, uint32_t path_len, uint64_t atim,
+                                      uint64_t mtim, uint32_t fstflags) {
+    struct timespec ts[2];
+    uint16_t err = times_from_flags(atim, mtim, fstflags, ts);
+    if (err)
+        return err;
+    resolved r;
+    bool follow = flags & WASI_LOOKUP_SYMLINK_FOLLOW;
+    err = path_at(w, m, fd, WASI_RIGHT_PATH_FILESTAT_SET_TIMES, path, path_len, follow, &r);
+    return err ? err : result_of(utimensat(r.dirfd, r.name, ts, AT_SYMLINK_NOFOLLOW), &r);
+}
+
+uint16_t wasi_path_readlink(kiln_wasi *w, wasi_mem *m, uint32_t fd, uint32_t path,
+                            uint32_t path_len, uint32_t buf, uint32_t buf_len,
+                            uint32_t bufused) {
+    if (!mem_ok(m, buf, buf_len) || !mem_ok(m, bufused, 4))
+        return WASI_EFAULT;
+    resolved r;
+    uint16_t err = path_at(w, m, fd, WASI_RIGHT_PATH_READLINK, path, path_len, false, &r);
+    if (err)
+        return err;
+    char target[PATH_MAX];
+    ssize_t n = readlinkat(r.dirfd, r.name, target, sizeof target);
+    if ((err = result_of((int)n, &r)))
+        return err;
+    uint32_t len = (uint64_t)n < buf_len ? (uint32_t)n : buf_len; /* truncates, like readlink */
+    memcpy(m->base + buf, target, len);
+    mem_st32(m, bufused, len);
+    return WASI_ESUCCESS;
+}
+
+uint16_t wasi_path_symlink(kiln_wasi *w, wasi_mem *m, uint32_t old_path, uint32_t old_len,
+                           uint32_t fd, uint32_t new_path, uint32_t new_len) {
+    char *target = NULL;
+    uint16_t err = path_copy(m, old_path, old_len, &target);
+    /* An absolute target could never be followed inside the sandbox; refuse
+     * it rather than plant a link that host tools would follow outside. */
+    if (!err && target[0] == '/')
+        err = WASI_ENOTCAPABLE;
+    resolved r;
+    if (!err)
+        err = path_at(w, m, fd, WASI_RIGHT_PATH_SYMLINK, new_path, new_len, false, &r);
+    if (!err)
+        err = result_of(symlinkat(target, r.dirfd, r.name), &r);
+    free(target);
+    return err;
+}
+
+static uint16_t path_pair(kiln_wasi *w, wasi_mem *m, uint32_t fd1, uint64_t need1, bool follow1,
+                          uint32_t p1, uint32_t l1, uint32_t fd2, uint64_t need2, uint32_t p2,
+                          uint32_t l2, resolved *a, resolved *b) {
+    uint16_t err = path_at(w, m, fd1, need1, p1, l1, follow1, a);
+    if (err)
+        return err;
+    if ((err = path_at(w, m, fd2, need2, p2, l2, false, b)))
+        close(a->dirfd);
+    return err;
+}
+
+uint16_t wasi_path_link(kiln_wasi *w, wasi_mem *m, uint32_t old_fd, uint32_t old_flags,
+                        uint32_t old_path, uint32_t old_len, uint32_t new_fd, uint32_t new_path,
+                        uint32_t new_len) {
+    resolved a, b;
+    uint16_t err = path_pair(w, m, old_fd, WASI_RIGHT_PATH_LINK_SOURCE,
+                             old_flags & WASI_LOOKUP_SYMLINK_FOLLOW, old_path, old_len, new_fd,
+                             WASI_RIGHT_PATH_LINK_TARGET, new_path, new_len, &a, &b);
+    if (err)
+        return err;
+    int rc = linkat(a.dirfd, a.name, b.dirfd, b.name, 0);
+    close(a.dirfd);
+    return result_of(rc, &b);
+}
+
+uint16_t wasi_path_rename(kiln_wasi *w, wasi_mem *m, uint32_t fd, uint32_t old_path,
+                          uint32_t old_len, uint32_t new_fd, uint32_t new_path,
+                          uint32_t new_len) {
+    resolved a, b;
+    uint16_t err = path_pair(w, m, fd, WASI_RIGHT_PATH_RENAME_SOURCE, false, old_path, old_len,
+                             new_fd, WASI_RIGHT_PATH_RENAME_TARGET, new_path, new_len, &a, &b);
+    if (err)
+        return err;
+    int rc = renameat(a.dirfd, a.name, b.dirfd, b.name);
+    close(a.dirfd);
+    return result_of(rc, &b);
+}
+
+/* ---- path_open --------------------------------------------------------------------- */
+
+#define RIGHTS_READING (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_READDIR)
+#define RIGHTS_WRITING                                                                   \
+    (WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_DATASYNC | WASI_RIGHT_FD_ALLOCATE |             \
+     WASI_RIGHT_FD_FILESTAT_SET_SIZE)
+
+/* The access mode follows the rights asked for: wasi-libc turns O_RDONLY,
+ * O_WRONLY and O_RDWR into exactly these rights. */
+static int open_flags(uint32_t oflags, uint64_t rights, uint32_t fdflags) {
+    int fl = O_CLOEXEC | O_NOFOLLOW;
+    bool wr = rights & RIGHTS_WRITING, rd = rights & RIGHTS_READING;
+    if (oflags & WASI_OFLAG_DIRECTORY)
+        fl |= O_DIRECTORY | O_RDONLY;
+    else
+        fl |= wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY;
+    fl |= oflags & WASI_OFLAG_CREAT ? O_CREAT : 0;
+    fl |= oflags & WASI_OFLAG_EXCL ? O_EXCL : 0;
+    fl |= oflags & WASI_OFLAG_TRUNC ? O_TRUNC : 0;
+    fl |= fdflags & WASI_FDFLAG_APPEND ? O_APPEND : 0;
+    fl |= fdflags & WASI_FDFLAG_NONBLOCK ? O_NONBLOCK : 0;
+    fl |= fdflags & WASI_FDFLAG_DSYNC ? O_DSYNC : 0;
+    fl |= fdflags & (WASI_FDFLAG_SYNC | WASI_FDFLAG_RSYNC) ? O_SYNC : 0;
+    return fl;
+}
+
+static uint64_t open_needs(uint32_t oflags, uint32_t fdflags) {
+    uint64_t need = WASI_RIGHT_PATH_OPEN;
+    if (oflags & WASI_OFLAG_CREAT)
+        need |= WASI_RIGHT_PATH_CREATE_FILE;
+    if (oflags & WASI_OFLAG_TRUNC)
+        need |= WASI_RIGHT_PATH_FILESTAT_SET_SIZE;
+    return need;
+}
+
+uint16_t wasi_path_open(kiln_wasi *w, wasi_mem *m, uint32_t fd, uint32_t dirflags, uint32_t path,
+                        uint32_t path_len, uint32_t oflags, uint64_t rights_base,
+                        uint64_t rights_inheriting, uint32_t fdflags, uint32_t out_fd) {
+    if (!mem_ok(m, out_fd, 4))
+        return WASI_EFAULT;
+    resolved r;
+    uint16_t err = path_at(w, m, fd, open_needs(oflags, fdflags), path, path_len,
+                           dirflags & WASI_LOOKUP_SYMLINK_FOLLOW, &r);
+    if (err)
+        return err;
+    /* New descriptors never get more than the directory may hand down. */
+    rights_base &= r.base->rights_inheriting;
+    rights_inheriting &= r.base->rights_inheriting;
+    int hfd = openat(r.dirfd, r.name, open_flags(oflags, rights_base, fdflags), 0666);
+    if ((err = result_of(hfd, &r)))
+        return err;
+    struct stat st;
+    uint8_t type = fstat(hfd, &st) == 0 ? filetype_from_mode(st.st_mode) : WASI_FILETYPE_UNKNOWN;
+    if (type == WASI_FILETYPE_DIRECTORY) {
+        rights_base &= WASI_RIGHTS_DIR;
+    } else {
+        rights_base &= WASI_RIGHTS_FILE | WASI_RIGHTS_STREAM;
+        rights_inheriting = 0;
+    }
+    uint32_t num;
+    if ((err = fd_insert(w, hfd, type, rights_base, rights_inheriting, &num))) {
+        close(hfd);
+        return err;
+    }
+    mem_st32(m, out_fd, num);
+    return WASI_ESUCCESS;
+}
