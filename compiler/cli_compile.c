@@ -1,0 +1,148 @@
+/* cli_compile.c - `kiln compile FILE.wasm -o FILE.o [options]`
+ *
+ * decode -> validate -> lower -> optimise -> emit, and optionally a C
+ * header for hosts that link the object statically.  Errors print as
+ * `FILE:0xOFFSET: error: MESSAGE`; exit 1 for a bad module or a failed
+ * compile, 2 for usage and I/O errors. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "compile.h"
+#include "module.h"
+
+typedef struct compile_args {
+    const char *input, *output, *header;
+    kiln_compile_options opts;
+    uint32_t features;
+    char prefix_buf[128];
+    char output_buf[4096];
+} compile_args;
+
+static void compile_usage(FILE *out) {
+    fprintf(out,
+            "usage: kiln compile FILE.wasm [-o FILE.o] [options]\n\n"
+            "Compiles a WebAssembly module to a relocatable native object that exports\n"
+            "one symbol, <prefix>_module (a kiln_module_desc for the kiln runtime).\n\n"
+            "options:\n"
+            "  -o FILE           output object (default: FILE.wasm with .o)\n"
+            "  -O0 -O1 -O2 -O3   optimisation level (default -O2)\n"
+            "  --target TRIPLE   target triple (default: the host's)\n"
+            "  --cpu NAME        target CPU; 'native' = this machine (default: generic)\n"
+            "  --prefix NAME     symbol prefix (default: the file name as a C identifier)\n"
+            "  --header FILE.h   also write a C header with typed wrappers for the exports\n"
+            "  --enable-*        proposals, as for `kiln validate`\n"
+            "  -h, --help        this text\n\n"
+            "exit status: 0 success, 1 invalid module or failed compile, 2 usage or I/O error\n");
+}
+
+/* The file's basename without extension, as a C identifier. */
+static void prefix_from_path(const char *path, char *out, size_t cap) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = 0;
+    if (isdigit((unsigned char)base[0]) || base[0] == '.' || base[0] == 0) out[n++] = '_';
+    for (const char *p = base; *p && *p != '.' && n + 1 < cap; p++)
+        out[n++] = isalnum((unsigned char)*p) ? *p : '_';
+    out[n] = 0;
+}
+
+static void output_from_path(const char *path, char *out, size_t cap) {
+    snprintf(out, cap, "%s", path);
+    char *dot = strrchr(out, '.');
+    char *slash = strrchr(out, '/');
+    if (dot && (!slash || dot > slash)) *dot = 0;
+    size_t n = strlen(out);
+    snprintf(out + n, cap - n, ".o");
+}
+
+static bool prefix_valid(const char *p) {
+    if (!*p || isdigit((unsigned char)*p)) return false;
+    for (; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_') return false;
+    return true;
+}
+
+/* Options that take a value: "--x V" or "--x=V". */
+static const char *option_value(int argc, char **argv, int *i, const char *name) {
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0) return NULL;
+    if (argv[*i][n] == '=') return argv[*i] + n + 1;
+    if (argv[*i][n] != 0 || *i + 1 >= argc) return NULL;
+    return argv[++*i];
+}
+
+static int args_parse_one(compile_args *a, int argc, char **argv, int *i) {
+    const char *arg = argv[*i], *v;
+    if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) return compile_usage(stdout), -1;
+    if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3])
+        a->opts.opt_level = arg[2] - '0';
+    else if (strcmp(arg, "-o") == 0 && *i + 1 < argc) a->output = argv[++*i];
+    else if ((v = option_value(argc, argv, i, "--target"))) a->opts.target_triple = v;
+    else if ((v = option_value(argc, argv, i, "--cpu"))) a->opts.cpu = v;
+    else if ((v = option_value(argc, argv, i, "--prefix"))) a->opts.prefix = v;
+    else if ((v = option_value(argc, argv, i, "--header"))) a->header = v;
+    else if (cli_feature_flag(arg, &a->features)) return 0;
+    else if (arg[0] == '-' && arg[1]) return fprintf(stderr, "kiln compile: unknown option '%s'\n", arg), CLI_USAGE;
+    else if (!a->input) a->input = arg;
+    else return fprintf(stderr, "kiln compile: one input file only\n"), CLI_USAGE;
+    return 0;
+}
+
+static int args_parse(compile_args *a, int argc, char **argv) {
+    memset(a, 0, sizeof *a);
+    a->opts.opt_level = 2;
+    a->opts.explicit_bounds = true;
+    for (int i = 1; i < argc; i++) {
+        int r = args_parse_one(a, argc, argv, &i);
+        if (r) return r;
+    }
+    if (!a->input) return compile_usage(stderr), CLI_USAGE;
+    if (!a->opts.prefix) {
+        prefix_from_path(a->input, a->prefix_buf, sizeof a->prefix_buf);
+        a->opts.prefix = a->prefix_buf;
+    }
+    if (!prefix_valid(a->opts.prefix))
+        return fprintf(stderr, "kiln compile: prefix '%s' is not a C identifier\n", a->opts.prefix), CLI_USAGE;
+    if (!a->output) {
+        output_from_path(a->input, a->output_buf, sizeof a->output_buf);
+        a->output = a->output_buf;
+    }
+    return 0;
+}
+
+static int module_compile_files(const compile_args *a, const uint8_t *bytes, size_t size) {
+    kiln_error err;
+    error_clear(&err);
+    kiln_decode_options dopts = {.features = a->features};
+    kiln_module *m = module_decode(bytes, size, &dopts, &err);
+    int rc = CLI_OK;
+    if (!m || !module_validate(m, &err)) {
+        cli_error_print(a->input, &err);
+        rc = CLI_FAIL;
+    } else if (!module_compile_object(m, bytes, size, &a->opts, a->output, &err) ||
+               (a->header && !header_write(m, a->opts.prefix, a->input, a->header, &err))) {
+        cli_error_print(a->input, &err);
+        rc = err.kind == KILN_ERR_IO ? CLI_USAGE : CLI_FAIL;
+    }
+    module_free(m);
+    return rc;
+}
+
+int cli_compile(int argc, char **argv) {
+    compile_args a;
+    int rc = args_parse(&a, argc, argv);
+    if (rc) return rc < 0 ? CLI_OK : rc;
+    uint8_t *bytes;
+    size_t size;
+    char why[256];
+    if (!cli_file_read(a.input, &bytes, &size, why, sizeof why)) {
+        fprintf(stderr, "kiln compile: cannot read %s: %s\n", a.input, why);
+        return CLI_USAGE;
+    }
+    rc = module_compile_files(&a, bytes, size);
+    free(bytes);
+    return rc;
+}

@@ -1,0 +1,199 @@
+/* descriptor.c - the one exported symbol of a compiled module.
+ *
+ * `<prefix>_module` is a kiln_module_desc (kiln_abi.h): the module's
+ * metadata bytes, the code of every defined function, a trampoline for
+ * each (shared by every function of the same signature) so the runtime
+ * can call any export through 16-byte value slots, and an import thunk
+ * per imported function that turns a typed call into a slot array for
+ * kiln_rt_call_host().  Everything else in the object is internal. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lower_internal.h"
+
+enum { SLOT_SIZE = sizeof(kiln_val), SLOT_ALIGN = 8 };
+
+static LLVMValueRef slot_ptr(lower_module *lm, LLVMValueRef slots, uint32_t i) {
+    LLVMValueRef off = lower_const_i64(lm, (uint64_t)i * SLOT_SIZE);
+    return LLVMBuildGEP2(lm->b, lm->t.i8, slots, &off, 1, "");
+}
+
+static LLVMValueRef slot_load(lower_module *lm, LLVMValueRef slots, uint32_t i, uint8_t vt) {
+    LLVMValueRef v = LLVMBuildLoad2(lm->b, lower_valtype(lm, vt), slot_ptr(lm, slots, i), "");
+    LLVMSetAlignment(v, SLOT_ALIGN);
+    lower_tbaa_tag(lm, v, LOWER_TBAA_SLOT);
+    return v;
+}
+
+static void slot_store(lower_module *lm, LLVMValueRef slots, uint32_t i, LLVMValueRef v) {
+    LLVMValueRef s = LLVMBuildStore(lm->b, v, slot_ptr(lm, slots, i));
+    LLVMSetAlignment(s, SLOT_ALIGN);
+    lower_tbaa_tag(lm, s, LOWER_TBAA_SLOT);
+}
+
+/* Stores a call's results (void, one value or a struct) into slots. */
+static void results_to_slots(lower_module *lm, const kiln_functype *ft, LLVMValueRef r,
+                             LLVMValueRef slots) {
+    if (ft->num_results == 1) {
+        slot_store(lm, slots, 0, r);
+        return;
+    }
+    for (uint32_t i = 0; i < ft->num_results; i++)
+        slot_store(lm, slots, i, LLVMBuildExtractValue(lm->b, r, i, ""));
+}
+
+static LLVMValueRef internal_function(lower_module *lm, const char *kind, uint32_t n,
+                                      LLVMTypeRef type) {
+    char name[300];
+    snprintf(name, sizeof name, "%s.%s%u", lm->opts->prefix, kind, n);
+    LLVMValueRef fn = LLVMAddFunction(lm->mod, name, type);
+    LLVMSetLinkage(fn, LLVMInternalLinkage);
+    LLVMPositionBuilderAtEnd(lm->b, LLVMAppendBasicBlockInContext(lm->ctx, fn, "entry"));
+    return fn;
+}
+
+/* void tramp(ptr code, ptr ctx, ptr slots) */
+static LLVMValueRef trampoline_build(lower_module *lm, uint32_t type_index) {
+    const kiln_functype *ft = &lm->m->types[type_index];
+    LLVMTypeRef params[3] = {lm->t.ptr, lm->t.ptr, lm->t.ptr};
+    LLVMTypeRef ty = LLVMFunctionType(lm->t.void_, params, 3, 0);
+    LLVMValueRef fn = internal_function(lm, "tramp", type_index, ty);
+    LLVMValueRef slots = LLVMGetParam(fn, 2);
+    LLVMValueRef *args = arena_array(lm->arena, ft->num_params + 1, sizeof *args);
+    if (!args) return NULL;
+    args[0] = LLVMGetParam(fn, 1);
+    for (uint32_t i = 0; i < ft->num_params; i++) args[i + 1] = slot_load(lm, slots, i, ft->params[i]);
+    LLVMValueRef r = LLVMBuildCall2(lm->b, lm->sig_types[type_index], LLVMGetParam(fn, 0), args,
+                                    ft->num_params + 1, "");
+    if (ft->num_results) results_to_slots(lm, ft, r, slots);
+    LLVMBuildRetVoid(lm->b);
+    return fn;
+}
+
+static bool functype_equal(const kiln_functype *a, const kiln_functype *b) {
+    return a->num_params == b->num_params && a->num_results == b->num_results &&
+           memcmp(a->params, b->params, a->num_params) == 0 &&
+           memcmp(a->results, b->results, a->num_results) == 0;
+}
+
+/* Trampolines per type index, built once per distinct signature. */
+static LLVMValueRef *trampolines_build(lower_module *lm) {
+    const kiln_module *m = lm->m;
+    LLVMValueRef *tramps = arena_array(lm->arena, m->num_types + 1, sizeof *tramps);
+    if (!tramps) return NULL;
+    for (uint32_t t = 0; t < m->num_types; t++) tramps[t] = NULL;
+    for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) {
+        uint32_t t = m->funcs[i].type_index;
+        if (tramps[t]) continue;
+        for (uint32_t u = 0; u < m->num_types && !tramps[t]; u++)
+            if (tramps[u] && functype_equal(&m->types[u], &m->types[t])) tramps[t] = tramps[u];
+        if (!tramps[t] && !(tramps[t] = trampoline_build(lm, t))) return NULL;
+    }
+    return tramps;
+}
+
+/* R thunk(ptr host_closure, P...): params to slots, kiln_rt_call_host,
+ * results from slots. */
+static LLVMValueRef import_thunk_build(lower_module *lm, uint32_t func_index) {
+    uint32_t type_index = lm->m->funcs[func_index].type_index;
+    const kiln_functype *ft = &lm->m->types[type_index];
+    LLVMValueRef fn = internal_function(lm, "thunk", func_index, lm->sig_types[type_index]);
+    uint32_t n = ft->num_params > ft->num_results ? ft->num_params : ft->num_results;
+    LLVMTypeRef slots_ty = LLVMArrayType2(LLVMVectorType(lm->t.i64, 2), n ? n : 1);
+    LLVMValueRef slots = LLVMBuildAlloca(lm->b, slots_ty, "slots");
+    LLVMSetAlignment(slots, 16);
+    for (uint32_t i = 0; i < ft->num_params; i++) slot_store(lm, slots, i, LLVMGetParam(fn, i + 1));
+    LLVMTypeRef host_ty;
+    LLVMValueRef host = lower_rt_decl(lm, LOWER_RT_CALL_HOST, &host_ty);
+    LLVMValueRef args[2] = {LLVMGetParam(fn, 0), slots};
+    LLVMBuildCall2(lm->b, host_ty, host, args, 2, "");
+    if (ft->num_results == 0) {
+        LLVMBuildRetVoid(lm->b);
+    } else if (ft->num_results == 1) {
+        LLVMBuildRet(lm->b, slot_load(lm, slots, 0, ft->results[0]));
+    } else {
+        LLVMValueRef agg = LLVMGetPoison(lower_results_type(lm, ft));
+        for (uint32_t i = 0; i < ft->num_results; i++)
+            agg = LLVMBuildInsertValue(lm->b, agg, slot_load(lm, slots, i, ft->results[i]), i, "");
+        LLVMBuildRet(lm->b, agg);
+    }
+    return fn;
+}
+
+/* A private constant array of pointers, or null when empty. */
+static LLVMValueRef ptr_array_global(lower_module *lm, const char *what, LLVMValueRef *elems,
+                                     uint32_t n) {
+    if (n == 0) return LLVMConstNull(lm->t.ptr);
+    LLVMTypeRef ty = LLVMArrayType2(lm->t.ptr, n);
+    char name[300];
+    snprintf(name, sizeof name, "%s.%s", lm->opts->prefix, what);
+    LLVMValueRef g = LLVMAddGlobal(lm->mod, ty, name);
+    LLVMSetInitializer(g, LLVMConstArray2(lm->t.ptr, elems, n));
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    return g;
+}
+
+/* The module with its code bodies emptied: the runtime decodes it for
+ * types, imports, exports, limits, segments and names. */
+static LLVMValueRef metadata_global(lower_module *lm, const uint8_t *bytes, size_t size) {
+    char name[300];
+    snprintf(name, sizeof name, "%s.metadata", lm->opts->prefix);
+    LLVMValueRef init = LLVMConstStringInContext2(lm->ctx, (const char *)bytes, size, 1);
+    LLVMValueRef g = LLVMAddGlobal(lm->mod, LLVMTypeOf(init), name);
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    return g;
+}
+
+typedef struct desc_parts {
+    LLVMValueRef metadata, code, tramps, thunks;
+    uint64_t metadata_size;
+} desc_parts;
+
+static void descriptor_emit(lower_module *lm, const desc_parts *p) {
+    lower_types *t = &lm->t;
+    LLVMTypeRef fields[] = {t->i32, t->i32, t->ptr, t->i64, t->i32, t->i32, t->ptr, t->ptr, t->ptr};
+    LLVMTypeRef ty = LLVMStructTypeInContext(lm->ctx, fields, 9, 0);
+    const kiln_module *m = lm->m;
+    uint32_t flags = KILN_DESC_EXPLICIT_BOUNDS; /* the only mode so far */
+    LLVMValueRef vals[] = {lower_const_i32(lm, KILN_ABI_VERSION), lower_const_i32(lm, flags),
+                           p->metadata, lower_const_i64(lm, p->metadata_size),
+                           lower_const_i32(lm, m->num_imported_funcs),
+                           lower_const_i32(lm, m->num_funcs - m->num_imported_funcs),
+                           p->code, p->tramps, p->thunks};
+    char name[300];
+    snprintf(name, sizeof name, "%s_module", lm->opts->prefix);
+    LLVMValueRef g = LLVMAddGlobal(lm->mod, ty, name);
+    LLVMSetInitializer(g, LLVMConstStructInContext(lm->ctx, vals, 9, 0));
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetAlignment(g, 8);
+}
+
+bool descriptor_build(lower_module *lm, const uint8_t *bytes, size_t size) {
+    const kiln_module *m = lm->m;
+    uint32_t ndef = m->num_funcs - m->num_imported_funcs, nimp = m->num_imported_funcs;
+    LLVMValueRef *tramps = trampolines_build(lm);
+    LLVMValueRef *code = arena_array(lm->arena, ndef + 1, sizeof *code);
+    LLVMValueRef *tramp_of = arena_array(lm->arena, ndef + 1, sizeof *tramp_of);
+    LLVMValueRef *thunks = arena_array(lm->arena, nimp + 1, sizeof *thunks);
+    if (!tramps || !code || !tramp_of || !thunks)
+        return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
+    for (uint32_t i = 0; i < ndef; i++) {
+        code[i] = lm->funcs[nimp + i];
+        tramp_of[i] = tramps[m->funcs[nimp + i].type_index];
+    }
+    for (uint32_t i = 0; i < nimp; i++) thunks[i] = import_thunk_build(lm, i);
+    uint8_t *meta;
+    size_t meta_size;
+    if (!module_strip_code(m, bytes, size, &meta, &meta_size))
+        return error_set(lm->err, KILN_ERR_NOMEM, 0, "cannot strip the code section");
+    desc_parts p = {metadata_global(lm, meta, meta_size), ptr_array_global(lm, "code", code, ndef),
+                    ptr_array_global(lm, "trampolines", tramp_of, ndef),
+                    ptr_array_global(lm, "thunks", thunks, nimp), meta_size};
+    free(meta);
+    descriptor_emit(lm, &p);
+    return true;
+}

@@ -1,0 +1,803 @@
+/* lower.c - wasm -> LLVM IR: the per-function walk and the module driver.
+ *
+ * One LLVM function per wasm function, `R f(ptr vmctx, P...)`, internal
+ * linkage.  The wasm operand stack is a compile-time array of
+ * LLVMValueRefs; blocks, loops and ifs become basic blocks whose results
+ * (and, for loops, params) are phi nodes.  Locals are entry-block allocas
+ * that mem2reg promotes.  Value instructions go to lower_numeric.c and
+ * lower_simd.c, memory to lower_memory.c, tables and references to
+ * lower_table.c; this file keeps control flow, locals, globals and calls.
+ * The module is validated: lowering asserts nothing about types. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lower_internal.h"
+
+/* lower_simd.c may be absent from a build: SIMD instructions then fail
+ * to compile with a clear message instead of failing to link. */
+#pragma weak lower_simd
+
+/* ---- types and constants ------------------------------------------------ */
+
+static void types_init(lower_module *lm) {
+    LLVMContextRef c = lm->ctx;
+    lm->t.void_ = LLVMVoidTypeInContext(c);
+    lm->t.i1 = LLVMInt1TypeInContext(c);
+    lm->t.i8 = LLVMInt8TypeInContext(c);
+    lm->t.i16 = LLVMInt16TypeInContext(c);
+    lm->t.i32 = LLVMInt32TypeInContext(c);
+    lm->t.i64 = LLVMInt64TypeInContext(c);
+    lm->t.f32 = LLVMFloatTypeInContext(c);
+    lm->t.f64 = LLVMDoubleTypeInContext(c);
+    lm->t.v128 = LLVMVectorType(lm->t.i64, 2);
+    lm->t.ptr = LLVMPointerTypeInContext(c, 0);
+}
+
+LLVMTypeRef lower_valtype(const lower_module *lm, uint8_t valtype) {
+    switch (valtype) {
+    case KILN_I32: return lm->t.i32;
+    case KILN_I64: return lm->t.i64;
+    case KILN_F32: return lm->t.f32;
+    case KILN_F64: return lm->t.f64;
+    case KILN_V128: return lm->t.v128;
+    default: return lm->t.ptr; /* funcref, externref */
+    }
+}
+
+LLVMValueRef lower_const_i32(const lower_module *lm, uint32_t v) {
+    return LLVMConstInt(lm->t.i32, v, 0);
+}
+
+LLVMValueRef lower_const_i64(const lower_module *lm, uint64_t v) {
+    return LLVMConstInt(lm->t.i64, v, 0);
+}
+
+/* void, the single result, or a first-class struct for multi-value. */
+LLVMTypeRef lower_results_type(lower_module *lm, const kiln_functype *ft) {
+    if (ft->num_results == 0) return lm->t.void_;
+    if (ft->num_results == 1) return lower_valtype(lm, ft->results[0]);
+    LLVMTypeRef fields[KILN_MAX_FUNC_RESULTS];
+    for (uint32_t i = 0; i < ft->num_results; i++) fields[i] = lower_valtype(lm, ft->results[i]);
+    return LLVMStructTypeInContext(lm->ctx, fields, ft->num_results, 0);
+}
+
+LLVMTypeRef lower_signature(lower_module *lm, const kiln_functype *ft, bool with_ctx) {
+    LLVMTypeRef params[KILN_MAX_FUNC_PARAMS + 1];
+    unsigned n = 0;
+    if (with_ctx) params[n++] = lm->t.ptr;
+    for (uint32_t i = 0; i < ft->num_params; i++) params[n++] = lower_valtype(lm, ft->params[i]);
+    return LLVMFunctionType(lower_results_type(lm, ft), params, n, 0);
+}
+
+/* ---- metadata ------------------------------------------------------------- */
+
+static LLVMMetadataRef md_string(lower_module *lm, const char *s) {
+    return LLVMMDStringInContext2(lm->ctx, s, strlen(s));
+}
+
+static LLVMMetadataRef md_i64(lower_module *lm, uint64_t v) {
+    return LLVMValueAsMetadata(LLVMConstInt(lm->t.i64, v, 0));
+}
+
+/* Struct-path-free scalar TBAA: root, one scalar type node per tag, and
+ * an access tag {type, type, 0} for each. */
+static void tbaa_init(lower_module *lm) {
+    static const char *const names[LOWER_TBAA_COUNT] = {"kiln vmctx", "kiln linear memory",
+                                                        "kiln global", "kiln table",
+                                                        "kiln slot"};
+    LLVMMetadataRef root_ops[] = {md_string(lm, "kiln tbaa")};
+    LLVMMetadataRef root = LLVMMDNodeInContext2(lm->ctx, root_ops, 1);
+    for (int i = 0; i < LOWER_TBAA_COUNT; i++) {
+        LLVMMetadataRef type_ops[] = {md_string(lm, names[i]), root, md_i64(lm, 0)};
+        LLVMMetadataRef type = LLVMMDNodeInContext2(lm->ctx, type_ops, 3);
+        LLVMMetadataRef tag_ops[] = {type, type, md_i64(lm, 0)};
+        lm->tbaa[i] = LLVMMetadataAsValue(lm->ctx, LLVMMDNodeInContext2(lm->ctx, tag_ops, 3));
+    }
+}
+
+static void metadata_init(lower_module *lm) {
+    lm->md_tbaa = LLVMGetMDKindIDInContext(lm->ctx, "tbaa", 4);
+    lm->md_invariant = LLVMGetMDKindIDInContext(lm->ctx, "invariant.load", 14);
+    lm->md_prof = LLVMGetMDKindIDInContext(lm->ctx, "prof", 4);
+    tbaa_init(lm);
+    LLVMMetadataRef w[] = {md_string(lm, "branch_weights"),
+                           LLVMValueAsMetadata(lower_const_i32(lm, 1)),
+                           LLVMValueAsMetadata(lower_const_i32(lm, 2000))};
+    lm->unlikely_weights = LLVMMetadataAsValue(lm->ctx, LLVMMDNodeInContext2(lm->ctx, w, 3));
+}
+
+void lower_tbaa_tag(lower_module *lm, LLVMValueRef access, lower_tbaa tag) {
+    LLVMSetMetadata(access, lm->md_tbaa, lm->tbaa[tag]);
+}
+
+/* ---- errors, operand stack ------------------------------------------------ */
+
+bool lower_fail(lower_func *lf, const char *fmt, ...) {
+    if (lf->failed) return false;
+    lf->failed = true;
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    uint64_t off = lf->insn ? lf->insn->offset : lf->f->body_offset;
+    error_set(lf->lm->err, KILN_ERR_LOWER, off, "%s", msg);
+    lf->lm->err->func_index = lf->index;
+    return false;
+}
+
+void lower_push(lower_func *lf, LLVMValueRef v) {
+    if (lf->sp >= lf->stack_cap) {
+        lower_fail(lf, "operand stack deeper than the validator's bound");
+        return;
+    }
+    lf->stack[lf->sp++] = v;
+}
+
+LLVMValueRef lower_pop(lower_func *lf) {
+    if (lf->sp == 0) {
+        lower_fail(lf, "operand stack underflow");
+        return LLVMGetPoison(lf->lm->t.i32);
+    }
+    return lf->stack[--lf->sp];
+}
+
+/* ---- memory accesses to the vmctx and its cells --------------------------- */
+
+LLVMValueRef lower_load(lower_func *lf, LLVMTypeRef ty, LLVMValueRef ptr, unsigned align,
+                        lower_tbaa tag, bool invariant) {
+    LLVMValueRef v = LLVMBuildLoad2(lf->lm->b, ty, ptr, "");
+    LLVMSetAlignment(v, align);
+    lower_tbaa_tag(lf->lm, v, tag);
+    if (invariant)
+        LLVMSetMetadata(v, lf->lm->md_invariant, LLVMMetadataAsValue(lf->lm->ctx,
+                        LLVMMDNodeInContext2(lf->lm->ctx, NULL, 0)));
+    return v;
+}
+
+LLVMValueRef lower_store(lower_func *lf, LLVMValueRef v, LLVMValueRef ptr, unsigned align,
+                         lower_tbaa tag) {
+    LLVMValueRef s = LLVMBuildStore(lf->lm->b, v, ptr);
+    LLVMSetAlignment(s, align);
+    lower_tbaa_tag(lf->lm, s, tag);
+    return s;
+}
+
+LLVMValueRef lower_byte_gep(lower_func *lf, LLVMValueRef base, LLVMValueRef offset) {
+    return LLVMBuildGEP2(lf->lm->b, lf->lm->t.i8, base, &offset, 1, "");
+}
+
+LLVMValueRef lower_vmctx_field(lower_func *lf, unsigned offset, LLVMTypeRef ty, bool invariant) {
+    LLVMValueRef p = lf->vmctx;
+    if (offset) p = lower_byte_gep(lf, p, lower_const_i64(lf->lm, offset));
+    return lower_load(lf, ty, p, 8, LOWER_TBAA_VMCTX, invariant);
+}
+
+/* The pointer arrays of the vmctx (memories, tables, globals, funcs,
+ * type_ids) and their elements are fixed when the instance is created. */
+LLVMValueRef lower_vmctx_array_elem(lower_func *lf, unsigned field, uint32_t i, LLVMTypeRef ty,
+                                    unsigned elem_size) {
+    LLVMValueRef arr = lower_vmctx_field(lf, field, lf->lm->t.ptr, true);
+    LLVMValueRef p = lower_byte_gep(lf, arr, lower_const_i64(lf->lm, (uint64_t)i * elem_size));
+    return lower_load(lf, ty, p, elem_size, LOWER_TBAA_VMCTX, true);
+}
+
+/* ---- runtime calls and traps ---------------------------------------------- */
+
+typedef struct rt_decl {
+    const char *name;
+    const char *sig; /* result ':' params; v=void i=i32 p=ptr */
+} rt_decl;
+
+static const rt_decl rt_decls[LOWER_RT_COUNT] = {
+    [LOWER_RT_TRAP] = {"kiln_rt_trap", "v:pi"},
+    [LOWER_RT_MEMORY_GROW] = {"kiln_rt_memory_grow", "i:pii"},
+    [LOWER_RT_MEMORY_INIT] = {"kiln_rt_memory_init", "v:piiiii"},
+    [LOWER_RT_DATA_DROP] = {"kiln_rt_data_drop", "v:pi"},
+    [LOWER_RT_MEMORY_COPY] = {"kiln_rt_memory_copy", "v:piiiii"},
+    [LOWER_RT_MEMORY_FILL] = {"kiln_rt_memory_fill", "v:piiii"},
+    [LOWER_RT_TABLE_INIT] = {"kiln_rt_table_init", "v:piiiii"},
+    [LOWER_RT_ELEM_DROP] = {"kiln_rt_elem_drop", "v:pi"},
+    [LOWER_RT_TABLE_COPY] = {"kiln_rt_table_copy", "v:piiiii"},
+    [LOWER_RT_TABLE_GROW] = {"kiln_rt_table_grow", "i:pipi"},
+    [LOWER_RT_TABLE_FILL] = {"kiln_rt_table_fill", "v:piipi"},
+    [LOWER_RT_CALL_HOST] = {"kiln_rt_call_host", "v:pp"},
+};
+
+static LLVMTypeRef rt_letter_type(const lower_module *lm, char c) {
+    return c == 'v' ? lm->t.void_ : c == 'i' ? lm->t.i32 : lm->t.ptr;
+}
+
+void lower_attr_add(lower_module *lm, LLVMValueRef fn, const char *name) {
+    unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(lm->ctx, kind, 0));
+}
+
+static void rt_declare(lower_module *lm, lower_rt id) {
+    const char *sig = rt_decls[id].sig;
+    LLVMTypeRef params[8];
+    unsigned n = 0;
+    for (const char *p = sig + 2; *p; p++) params[n++] = rt_letter_type(lm, *p);
+    lm->rt_types[id] = LLVMFunctionType(rt_letter_type(lm, sig[0]), params, n, 0);
+    lm->rt[id] = LLVMAddFunction(lm->mod, rt_decls[id].name, lm->rt_types[id]);
+    if (id == LOWER_RT_TRAP) {
+        lower_attr_add(lm, lm->rt[id], "noreturn");
+        lower_attr_add(lm, lm->rt[id], "cold");
+    }
+}
+
+LLVMValueRef lower_rt_decl(lower_module *lm, lower_rt id, LLVMTypeRef *type) {
+    if (!lm->rt[id]) rt_declare(lm, id);
+    *type = lm->rt_types[id];
+    return lm->rt[id];
+}
+
+LLVMValueRef lower_rt_call(lower_func *lf, lower_rt id, LLVMValueRef *args, unsigned n) {
+    LLVMTypeRef ty;
+    LLVMValueRef fn = lower_rt_decl(lf->lm, id, &ty);
+    LLVMValueRef all[8] = {lf->vmctx};
+    for (unsigned i = 0; i < n; i++) all[i + 1] = args[i];
+    return LLVMBuildCall2(lf->lm->b, ty, fn, all, n + 1, "");
+}
+
+/* One cold block per trap kind per function, built on first use. */
+static LLVMBasicBlockRef trap_block(lower_func *lf, uint32_t kind) {
+    if (lf->trap_bbs[kind]) return lf->trap_bbs[kind];
+    LLVMBuilderRef b = lf->lm->b;
+    LLVMBasicBlockRef saved = LLVMGetInsertBlock(b);
+    LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(lf->lm->ctx, lf->fn, "trap");
+    LLVMPositionBuilderAtEnd(b, bb);
+    LLVMValueRef kind_v = lower_const_i32(lf->lm, kind);
+    lower_rt_call(lf, LOWER_RT_TRAP, &kind_v, 1);
+    LLVMBuildUnreachable(b);
+    LLVMPositionBuilderAtEnd(b, saved);
+    return lf->trap_bbs[kind] = bb;
+}
+
+void lower_trap_if(lower_func *lf, LLVMValueRef cond, uint32_t kind) {
+    LLVMBasicBlockRef trap = trap_block(lf, kind);
+    LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(lf->lm->ctx, lf->fn, "ok");
+    LLVMValueRef br = LLVMBuildCondBr(lf->lm->b, cond, trap, cont);
+    LLVMSetMetadata(br, lf->lm->md_prof, lf->lm->unlikely_weights);
+    LLVMPositionBuilderAtEnd(lf->lm->b, cont);
+}
+
+void lower_trap(lower_func *lf, uint32_t kind) {
+    LLVMBuildBr(lf->lm->b, trap_block(lf, kind));
+    lf->dead = true;
+}
+
+static void env_trap_if(void *user, LLVMValueRef cond, uint32_t kind) {
+    lower_trap_if(user, cond, kind);
+}
+
+/* ---- calls ------------------------------------------------------------------ */
+
+static void results_push(lower_func *lf, const kiln_functype *ft, LLVMValueRef call) {
+    if (ft->num_results == 1) {
+        lower_push(lf, call);
+        return;
+    }
+    for (uint32_t i = 0; i < ft->num_results; i++)
+        lower_push(lf, LLVMBuildExtractValue(lf->lm->b, call, i, ""));
+}
+
+/* Calls are never marked `tail`: tail-call elimination would turn
+ * unbounded recursion into a loop that never reaches the stack check. */
+void lower_call_typed(lower_func *lf, uint32_t type_index, LLVMValueRef code, LLVMValueRef ctx,
+                      bool direct) {
+    const kiln_functype *ft = &lf->lm->m->types[type_index];
+    uint32_t n = ft->num_params;
+    LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
+    args[0] = ctx;
+    for (uint32_t i = n; i > 0; i--) args[i] = lower_pop(lf);
+    LLVMValueRef call =
+        LLVMBuildCall2(lf->lm->b, lf->lm->sig_types[type_index], code, args, n + 1, "");
+    LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+    (void)direct;
+    results_push(lf, ft, call);
+}
+
+static void call_lower(lower_func *lf, uint32_t func_index) {
+    lower_module *lm = lf->lm;
+    const kiln_func *callee = &lm->m->funcs[func_index];
+    if (!callee->imported) {
+        lower_call_typed(lf, callee->type_index, lm->funcs[func_index], lf->vmctx, true);
+        return;
+    }
+    /* An import: fr = vmctx->funcs[i]; fr->code(fr->ctx, args...) */
+    LLVMValueRef fr = lower_vmctx_array_elem(lf, KILN_VMCTX_OFFSET_FUNCS, func_index, lm->t.ptr, 8);
+    LLVMValueRef code = lower_load(lf, lm->t.ptr, fr, 8, LOWER_TBAA_TABLE, true);
+    LLVMValueRef ctx_p = lower_byte_gep(lf, fr, lower_const_i64(lm, offsetof(kiln_func_ref, ctx)));
+    LLVMValueRef ctx = lower_load(lf, lm->t.ptr, ctx_p, 8, LOWER_TBAA_TABLE, true);
+    lower_call_typed(lf, callee->type_index, code, ctx, false);
+}
+
+/* ---- control flow ------------------------------------------------------------ */
+
+static LLVMBasicBlockRef block_new(lower_func *lf, const char *name) {
+    return LLVMAppendBasicBlockInContext(lf->lm->ctx, lf->fn, name);
+}
+
+/* Phi nodes at the top of `bb` for `count` values of `types`. */
+static LLVMValueRef *phis_make(lower_func *lf, arena *a, LLVMBasicBlockRef bb, uint32_t count,
+                               const uint8_t *types) {
+    if (count == 0) return NULL;
+    LLVMValueRef *phis = arena_array(a, count, sizeof *phis);
+    if (!phis) return lower_fail(lf, "out of memory"), NULL;
+    LLVMBuilderRef b = lf->lm->b;
+    LLVMBasicBlockRef saved = LLVMGetInsertBlock(b);
+    LLVMPositionBuilderAtEnd(b, bb);
+    for (uint32_t i = 0; i < count; i++) phis[i] = LLVMBuildPhi(b, lower_valtype(lf->lm, types[i]), "");
+    if (saved) LLVMPositionBuilderAtEnd(b, saved);
+    return phis;
+}
+
+/* Adds the top `count` operands as incomings of `phis` from the current block. */
+static void phis_feed(lower_func *lf, LLVMValueRef *phis, uint32_t count) {
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(lf->lm->b);
+    for (uint32_t i = 0; i < count; i++) {
+        LLVMValueRef v = lf->stack[lf->sp - count + i];
+        LLVMAddIncoming(phis[i], &v, &from, 1);
+    }
+}
+
+/* Adds the current edge's values to a branch target; the caller builds
+ * the terminator right after. */
+static LLVMBasicBlockRef branch_prepare(lower_func *lf, uint32_t label) {
+    lower_ctrl *c = &lf->ctrl[lf->depth - 1 - label];
+    if (c->kind == LOWER_CTRL_LOOP) {
+        phis_feed(lf, c->param_phis, c->num_params);
+        return c->header_bb;
+    }
+    phis_feed(lf, c->end_phis, c->num_results);
+    c->end_preds++;
+    return c->end_bb;
+}
+
+static void blocktype_resolve(lower_func *lf, const kiln_insn *insn, lower_ctrl *c,
+                              uint8_t *single) {
+    c->num_params = c->num_results = 0;
+    c->params = c->results = NULL;
+    if (insn->imm.block.kind == KILN_BLOCK_VALTYPE) {
+        *single = insn->imm.block.valtype;
+        c->num_results = 1;
+        c->results = single;
+    } else if (insn->imm.block.kind == KILN_BLOCK_TYPEINDEX) {
+        const kiln_functype *ft = &lf->lm->m->types[insn->imm.block.type_index];
+        c->num_params = ft->num_params;
+        c->params = ft->params;
+        c->num_results = ft->num_results;
+        c->results = ft->results;
+    }
+}
+
+static lower_ctrl *ctrl_push(lower_func *lf, const kiln_insn *insn, uint8_t kind) {
+    if (lf->depth >= lf->ctrl_cap) return lower_fail(lf, "control stack deeper than validated"), NULL;
+    lower_ctrl *c = &lf->ctrl[lf->depth];
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    blocktype_resolve(lf, insn, c, &lf->single_types[lf->depth]);
+    lf->depth++;
+    c->height = lf->sp - c->num_params;
+    c->else_index = insn->imm.block.else_index;
+    c->end_index = insn->imm.block.end_index;
+    c->end_bb = block_new(lf, kind == LOWER_CTRL_LOOP ? "loop.end" : "end");
+    c->end_phis = phis_make(lf, lf->scratch, c->end_bb, c->num_results, c->results);
+    return c;
+}
+
+static void block_lower(lower_func *lf, const kiln_insn *insn) {
+    ctrl_push(lf, insn, LOWER_CTRL_BLOCK);
+}
+
+static void loop_lower(lower_func *lf, const kiln_insn *insn) {
+    lower_ctrl *c = ctrl_push(lf, insn, LOWER_CTRL_LOOP);
+    if (!c) return;
+    c->header_bb = block_new(lf, "loop");
+    c->param_phis = phis_make(lf, lf->scratch, c->header_bb, c->num_params, c->params);
+    phis_feed(lf, c->param_phis, c->num_params);
+    LLVMBuildBr(lf->lm->b, c->header_bb);
+    LLVMPositionBuilderAtEnd(lf->lm->b, c->header_bb);
+    for (uint32_t i = 0; i < c->num_params; i++) lf->stack[c->height + i] = c->param_phis[i];
+}
+
+static LLVMValueRef i32_truthy(lower_func *lf, LLVMValueRef v) {
+    return LLVMBuildICmp(lf->lm->b, LLVMIntNE, v, lower_const_i32(lf->lm, 0), "");
+}
+
+static void if_lower(lower_func *lf, const kiln_insn *insn) {
+    LLVMValueRef cond = i32_truthy(lf, lower_pop(lf));
+    lower_ctrl *c = ctrl_push(lf, insn, LOWER_CTRL_IF);
+    if (!c) return;
+    if (c->num_params) {
+        c->if_params = arena_array(lf->scratch, c->num_params, sizeof(LLVMValueRef));
+        if (!c->if_params) return (void)lower_fail(lf, "out of memory");
+        memcpy(c->if_params, &lf->stack[c->height], c->num_params * sizeof(LLVMValueRef));
+    }
+    LLVMBasicBlockRef then_bb = block_new(lf, "then");
+    c->else_bb = block_new(lf, "else");
+    LLVMBuildCondBr(lf->lm->b, cond, then_bb, c->else_bb);
+    LLVMPositionBuilderAtEnd(lf->lm->b, then_bb);
+}
+
+static void params_replay(lower_func *lf, lower_ctrl *c) {
+    lf->sp = c->height;
+    for (uint32_t i = 0; i < c->num_params; i++) lower_push(lf, c->if_params[i]);
+}
+
+static void else_lower(lower_func *lf) {
+    lower_ctrl *c = &lf->ctrl[lf->depth - 1];
+    if (!lf->dead) LLVMBuildBr(lf->lm->b, branch_prepare(lf, 0));
+    c->has_else = true;
+    params_replay(lf, c);
+    LLVMPositionBuilderAtEnd(lf->lm->b, c->else_bb);
+    lf->dead = false;
+}
+
+/* The end block of a frame nobody branches to is dead: drop it. */
+static void end_block_enter(lower_func *lf, lower_ctrl *c) {
+    if (c->end_preds == 0) {
+        for (uint32_t i = 0; i < c->num_results; i++) LLVMInstructionEraseFromParent(c->end_phis[i]);
+        LLVMDeleteBasicBlock(c->end_bb);
+        lf->dead = true;
+        return;
+    }
+    LLVMPositionBuilderAtEnd(lf->lm->b, c->end_bb);
+    for (uint32_t i = 0; i < c->num_results; i++) lower_push(lf, c->end_phis[i]);
+    lf->dead = false;
+}
+
+static void return_build(lower_func *lf, lower_ctrl *c) {
+    LLVMBuilderRef b = lf->lm->b;
+    if (c->num_results == 0) {
+        LLVMBuildRetVoid(b);
+    } else if (c->num_results == 1) {
+        LLVMBuildRet(b, c->end_phis[0]);
+    } else {
+        LLVMValueRef agg = LLVMGetPoison(lower_results_type(lf->lm, lf->type));
+        for (uint32_t i = 0; i < c->num_results; i++)
+            agg = LLVMBuildInsertValue(b, agg, c->end_phis[i], i, "");
+        LLVMBuildRet(b, agg);
+    }
+}
+
+static void end_lower(lower_func *lf) {
+    lower_ctrl *c = &lf->ctrl[lf->depth - 1];
+    if (!lf->dead) LLVMBuildBr(lf->lm->b, branch_prepare(lf, 0));
+    if (c->kind == LOWER_CTRL_IF && !c->has_else) {
+        /* No else: the false edge carries the params through (they equal the results). */
+        params_replay(lf, c);
+        LLVMPositionBuilderAtEnd(lf->lm->b, c->else_bb);
+        LLVMBuildBr(lf->lm->b, branch_prepare(lf, 0));
+    }
+    lf->sp = c->height;
+    lf->depth--;
+    end_block_enter(lf, c);
+    if (c->kind == LOWER_CTRL_FUNC && !lf->dead) return_build(lf, c);
+}
+
+static void br_lower(lower_func *lf, uint32_t label) {
+    LLVMBuildBr(lf->lm->b, branch_prepare(lf, label));
+    lf->dead = true;
+}
+
+static void br_if_lower(lower_func *lf, uint32_t label) {
+    LLVMValueRef cond = i32_truthy(lf, lower_pop(lf));
+    LLVMBasicBlockRef cont = block_new(lf, "br_if.cont");
+    LLVMBuildCondBr(lf->lm->b, cond, branch_prepare(lf, label), cont);
+    LLVMPositionBuilderAtEnd(lf->lm->b, cont);
+}
+
+/* br_table becomes a switch; a target named by several entries gets one
+ * phi incoming per edge, as LLVM counts them. */
+static void br_table_lower(lower_func *lf, const kiln_insn *insn) {
+    LLVMValueRef index = lower_pop(lf);
+    uint32_t n = insn->imm.br_table.count;
+    const uint32_t *labels = insn->imm.br_table.labels;
+    LLVMBasicBlockRef dflt = branch_prepare(lf, labels[n]);
+    LLVMValueRef sw = LLVMBuildSwitch(lf->lm->b, index, dflt, n);
+    for (uint32_t i = 0; i < n; i++)
+        LLVMAddCase(sw, lower_const_i32(lf->lm, i), branch_prepare(lf, labels[i]));
+    lf->dead = true;
+}
+
+static void return_lower(lower_func *lf) {
+    br_lower(lf, lf->depth - 1);
+}
+
+/* ---- variables, constants, parametric --------------------------------------- */
+
+static void local_get_lower(lower_func *lf, uint32_t i) {
+    lower_push(lf, LLVMBuildLoad2(lf->lm->b, lf->local_llvm_types[i], lf->locals[i], ""));
+}
+
+static void local_set_lower(lower_func *lf, uint32_t i, bool tee) {
+    LLVMValueRef v = lower_pop(lf);
+    LLVMBuildStore(lf->lm->b, v, lf->locals[i]);
+    if (tee) lower_push(lf, v);
+}
+
+static LLVMValueRef global_cell(lower_func *lf, uint32_t i) {
+    return lower_vmctx_array_elem(lf, KILN_VMCTX_OFFSET_GLOBALS, i, lf->lm->t.ptr, 8);
+}
+
+static void global_get_lower(lower_func *lf, uint32_t i) {
+    const kiln_globaltype *gt = &lf->lm->m->globals[i].type;
+    LLVMTypeRef ty = lower_valtype(lf->lm, gt->valtype);
+    /* Immutable globals are written once, before any wasm code runs. */
+    lower_push(lf, lower_load(lf, ty, global_cell(lf, i), gt->valtype == KILN_V128 ? 16 : 8,
+                              LOWER_TBAA_GLOBAL, !gt->is_mutable));
+}
+
+static void global_set_lower(lower_func *lf, uint32_t i) {
+    const kiln_globaltype *gt = &lf->lm->m->globals[i].type;
+    LLVMValueRef v = lower_pop(lf);
+    lower_store(lf, v, global_cell(lf, i), gt->valtype == KILN_V128 ? 16 : 8, LOWER_TBAA_GLOBAL);
+}
+
+static LLVMValueRef v128_const(lower_module *lm, const uint8_t bytes[16]) {
+    LLVMValueRef lanes[2];
+    for (int l = 0; l < 2; l++) {
+        uint64_t v = 0;
+        for (int k = 7; k >= 0; k--) v = (v << 8) | bytes[l * 8 + k];
+        lanes[l] = lower_const_i64(lm, v);
+    }
+    return LLVMConstVector(lanes, 2);
+}
+
+/* Float constants go through their bit patterns so NaN payloads survive. */
+static bool const_lower(lower_func *lf, const kiln_insn *insn) {
+    lower_module *lm = lf->lm;
+    switch ((kiln_opcode)insn->op) {
+    case KILN_OP_I32_CONST: lower_push(lf, lower_const_i32(lm, (uint32_t)insn->imm.i32)); return true;
+    case KILN_OP_I64_CONST: lower_push(lf, lower_const_i64(lm, (uint64_t)insn->imm.i64)); return true;
+    case KILN_OP_F32_CONST:
+        lower_push(lf, LLVMConstBitCast(lower_const_i32(lm, insn->imm.f32_bits), lm->t.f32));
+        return true;
+    case KILN_OP_F64_CONST:
+        lower_push(lf, LLVMConstBitCast(lower_const_i64(lm, insn->imm.f64_bits), lm->t.f64));
+        return true;
+    case KILN_OP_V128_CONST: lower_push(lf, v128_const(lm, insn->imm.v128)); return true;
+    default: return false;
+    }
+}
+
+static void select_lower(lower_func *lf) {
+    LLVMValueRef cond = i32_truthy(lf, lower_pop(lf));
+    LLVMValueRef b = lower_pop(lf);
+    LLVMValueRef a = lower_pop(lf);
+    lower_push(lf, LLVMBuildSelect(lf->lm->b, cond, a, b, ""));
+}
+
+/* ---- value instructions (numeric, SIMD) ------------------------------------- */
+
+static uint32_t sig_param_count(const char *sig) {
+    uint32_t n = 0;
+    while (sig[n] && sig[n] != ':') n++;
+    return n;
+}
+
+static void value_lower(lower_func *lf, const kiln_insn *insn) {
+    kiln_opcode op = (kiln_opcode)insn->op;
+    const kiln_opcode_info *info = &kiln_opcode_table[op];
+    if (info->signature[0] == '*') {
+        lower_fail(lf, "%s is not supported", info->text);
+        return;
+    }
+    uint32_t n = sig_param_count(info->signature);
+    LLVMValueRef args[3];
+    for (uint32_t i = n; i > 0; i--) args[i - 1] = lower_pop(lf);
+    LLVMValueRef r = NULL;
+    if (lower_numeric_handles(op)) r = lower_numeric(&lf->env, op, args);
+    else if (info->prefix == 0xFD && lower_simd) r = lower_simd(&lf->env, insn, args);
+    if (!r) {
+        lower_fail(lf, "%s is not supported", info->text);
+        return;
+    }
+    if (strchr(info->signature, ':')[1]) lower_push(lf, r);
+}
+
+/* ---- dispatch ---------------------------------------------------------------- */
+
+static void insn_lower(lower_func *lf, const kiln_insn *insn) {
+    switch ((kiln_opcode)insn->op) {
+    case KILN_OP_UNREACHABLE: lower_trap(lf, KILN_TRAP_UNREACHABLE); break;
+    case KILN_OP_NOP: break;
+    case KILN_OP_BLOCK: block_lower(lf, insn); break;
+    case KILN_OP_LOOP: loop_lower(lf, insn); break;
+    case KILN_OP_IF: if_lower(lf, insn); break;
+    case KILN_OP_ELSE: else_lower(lf); break;
+    case KILN_OP_END: end_lower(lf); break;
+    case KILN_OP_BR: br_lower(lf, insn->imm.index); break;
+    case KILN_OP_BR_IF: br_if_lower(lf, insn->imm.index); break;
+    case KILN_OP_BR_TABLE: br_table_lower(lf, insn); break;
+    case KILN_OP_RETURN: return_lower(lf); break;
+    case KILN_OP_CALL: call_lower(lf, insn->imm.index); break;
+    case KILN_OP_DROP: lower_pop(lf); break;
+    case KILN_OP_SELECT:
+    case KILN_OP_SELECT_T: select_lower(lf); break;
+    case KILN_OP_LOCAL_GET: local_get_lower(lf, insn->imm.index); break;
+    case KILN_OP_LOCAL_SET: local_set_lower(lf, insn->imm.index, false); break;
+    case KILN_OP_LOCAL_TEE: local_set_lower(lf, insn->imm.index, true); break;
+    case KILN_OP_GLOBAL_GET: global_get_lower(lf, insn->imm.index); break;
+    case KILN_OP_GLOBAL_SET: global_set_lower(lf, insn->imm.index); break;
+    default:
+        if (const_lower(lf, insn) || memory_lower(lf, insn) || table_lower(lf, insn)) break;
+        value_lower(lf, insn);
+        break;
+    }
+}
+
+/* In dead code, jump to the innermost frame's else (if its then-arm is
+ * what died) or end: nothing in between can be reached. */
+static uint32_t dead_skip(const lower_func *lf, uint32_t i) {
+    const lower_ctrl *c = &lf->ctrl[lf->depth - 1];
+    if (c->kind == LOWER_CTRL_IF && !c->has_else && c->else_index != UINT32_MAX &&
+        i < c->else_index)
+        return c->else_index;
+    return c->end_index;
+}
+
+/* ---- function prologue and body ---------------------------------------------- */
+
+static bool func_state_alloc(lower_func *lf) {
+    arena *a = lf->scratch;
+    const kiln_func *f = lf->f;
+    lf->num_locals = lf->type->num_params + f->num_locals;
+    lf->stack_cap = f->max_stack + 1;
+    lf->ctrl_cap = f->max_control + 2;
+    lf->stack = arena_array(a, lf->stack_cap, sizeof *lf->stack);
+    lf->ctrl = arena_array(a, lf->ctrl_cap, sizeof *lf->ctrl);
+    lf->locals = arena_array(a, lf->num_locals + 1, sizeof *lf->locals);
+    lf->local_llvm_types = arena_array(a, lf->num_locals + 1, sizeof *lf->local_llvm_types);
+    lf->single_types = arena_zalloc(a, lf->ctrl_cap);
+    if (!lf->stack || !lf->ctrl || !lf->locals || !lf->local_llvm_types || !lf->single_types)
+        return lower_fail(lf, "out of memory");
+    return true;
+}
+
+static void locals_init(lower_func *lf) {
+    LLVMBuilderRef b = lf->lm->b;
+    uint32_t np = lf->type->num_params;
+    for (uint32_t i = 0; i < lf->num_locals; i++) {
+        uint8_t vt = i < np ? lf->type->params[i] : lf->f->local_types[i];
+        LLVMTypeRef ty = lower_valtype(lf->lm, vt);
+        lf->local_llvm_types[i] = ty;
+        lf->locals[i] = LLVMBuildAlloca(b, ty, "");
+        LLVMValueRef init = i < np ? LLVMGetParam(lf->fn, i + 1) : LLVMConstNull(ty);
+        LLVMBuildStore(b, init, lf->locals[i]);
+    }
+}
+
+/* Deep recursion must end in a trap: compare this frame's address with
+ * the limit the runtime set for the thread. */
+static void stack_check(lower_func *lf) {
+    lower_module *lm = lf->lm;
+    static const char name[] = "llvm.frameaddress";
+    unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
+    LLVMTypeRef ptr = lm->t.ptr;
+    LLVMValueRef fa_fn = LLVMGetIntrinsicDeclaration(lm->mod, id, &ptr, 1);
+    LLVMTypeRef fa_ty = LLVMIntrinsicGetType(lm->ctx, id, &ptr, 1);
+    LLVMValueRef zero = lower_const_i32(lm, 0);
+    LLVMValueRef fa = LLVMBuildCall2(lm->b, fa_ty, fa_fn, &zero, 1, "");
+    LLVMValueRef sp = LLVMBuildPtrToInt(lm->b, fa, lm->t.i64, "");
+    LLVMValueRef limit = lower_vmctx_field(lf, KILN_VMCTX_OFFSET_STACK_LIMIT, lm->t.i64, false);
+    lower_trap_if(lf, LLVMBuildICmp(lm->b, LLVMIntULT, sp, limit, ""), KILN_TRAP_CALL_STACK_EXHAUSTED);
+}
+
+static void func_frame_push(lower_func *lf) {
+    lower_ctrl *c = &lf->ctrl[0];
+    memset(c, 0, sizeof *c);
+    c->kind = LOWER_CTRL_FUNC;
+    c->num_results = lf->type->num_results;
+    c->results = lf->type->results;
+    c->else_index = UINT32_MAX;
+    c->end_index = lf->f->num_insns - 1;
+    c->end_bb = block_new(lf, "return");
+    c->end_phis = phis_make(lf, lf->scratch, c->end_bb, c->num_results, c->results);
+    lf->depth = 1;
+}
+
+static void func_prologue(lower_func *lf) {
+    lower_module *lm = lf->lm;
+    lf->entry_bb = block_new(lf, "entry");
+    LLVMPositionBuilderAtEnd(lm->b, lf->entry_bb);
+    lf->vmctx = LLVMGetParam(lf->fn, 0);
+    locals_init(lf);
+    stack_check(lf);
+    LLVMBasicBlockRef body = block_new(lf, "body");
+    LLVMBuildBr(lm->b, body);
+    LLVMPositionBuilderAtEnd(lm->b, body);
+    func_frame_push(lf);
+}
+
+static void func_body_lower(lower_func *lf) {
+    const kiln_func *f = lf->f;
+    for (uint32_t i = 0; i < f->num_insns && !lf->failed; i++) {
+        lf->insn = &f->insns[i];
+        insn_lower(lf, lf->insn);
+        if (lf->dead && lf->depth > 0) i = dead_skip(lf, i) - 1;
+        if (lf->depth == 0) break;
+    }
+}
+
+static bool func_lower(lower_module *lm, uint32_t index) {
+    lower_func state;
+    memset(&state, 0, sizeof state);
+    lower_func *lf = &state;
+    lf->lm = lm;
+    lf->f = &lm->m->funcs[index];
+    lf->index = index;
+    lf->type = &lm->m->types[lf->f->type_index];
+    lf->fn = lm->funcs[index];
+    lf->env = (lower_value_env){lm->ctx, lm->mod, lm->b, lf, env_trap_if};
+    lf->scratch = arena_create();
+    if (!lf->scratch) return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
+    if (func_state_alloc(lf)) {
+        func_prologue(lf);
+        func_body_lower(lf);
+    }
+    arena_destroy(lf->scratch);
+    return !lf->failed;
+}
+
+/* ---- module driver ------------------------------------------------------------ */
+
+static bool sig_types_build(lower_module *lm) {
+    const kiln_module *m = lm->m;
+    lm->sig_types = arena_array(lm->arena, m->num_types + 1, sizeof *lm->sig_types);
+    lm->funcs = arena_array(lm->arena, m->num_funcs + 1, sizeof *lm->funcs);
+    if (!lm->sig_types || !lm->funcs) return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
+    for (uint32_t i = 0; i < m->num_types; i++) lm->sig_types[i] = lower_signature(lm, &m->types[i], true);
+    return true;
+}
+
+/* Wasm functions are internal: only the descriptor is exported, and
+ * LLVM may inline, specialise or drop them freely. */
+static void funcs_declare(lower_module *lm) {
+    const kiln_module *m = lm->m;
+    for (uint32_t i = 0; i < m->num_funcs; i++) {
+        lm->funcs[i] = NULL;
+        if (m->funcs[i].imported) continue;
+        char name[256];
+        snprintf(name, sizeof name, "%s.f%u", lm->opts->prefix, i);
+        LLVMValueRef fn = LLVMAddFunction(lm->mod, name, lm->sig_types[m->funcs[i].type_index]);
+        LLVMSetLinkage(fn, LLVMInternalLinkage);
+        lower_attr_add(lm, fn, "nounwind");
+        lm->funcs[i] = fn;
+    }
+}
+
+static bool module_lower_into(lower_module *lm, const uint8_t *bytes, size_t size) {
+    types_init(lm);
+    metadata_init(lm);
+    if (!sig_types_build(lm)) return false;
+    funcs_declare(lm);
+    for (uint32_t i = lm->m->num_imported_funcs; i < lm->m->num_funcs; i++)
+        if (!func_lower(lm, i)) return false;
+    return descriptor_build(lm, bytes, size);
+}
+
+LLVMModuleRef module_lower(const kiln_module *m, const uint8_t *bytes, size_t size,
+                           const kiln_compile_options *opts, LLVMContextRef ctx, kiln_error *err) {
+    lower_module lm;
+    memset(&lm, 0, sizeof lm);
+    lm.m = m;
+    lm.opts = opts;
+    lm.ctx = ctx;
+    lm.err = err;
+    lm.arena = arena_create();
+    if (!lm.arena) return error_set(err, KILN_ERR_NOMEM, 0, "out of memory"), NULL;
+    lm.mod = LLVMModuleCreateWithNameInContext(opts->prefix, ctx);
+    lm.b = LLVMCreateBuilderInContext(ctx);
+    bool ok = module_lower_into(&lm, bytes, size);
+    LLVMDisposeBuilder(lm.b);
+    arena_destroy(lm.arena);
+    if (!ok) {
+        LLVMDisposeModule(lm.mod);
+        return NULL;
+    }
+    return lm.mod;
+}

@@ -1,0 +1,166 @@
+/* lower_internal.h - state shared by the files of the lowering stage
+ * (lower.c, lower_memory.c, lower_table.c, descriptor.c, emit.c).
+ *
+ * Not part of any public contract: the value-lowering interface that
+ * other families use is lower.h.  Here live the module-wide LLVM state
+ * (types, declared functions, TBAA tags, runtime entry points) and the
+ * per-function walk state (operand stack, control stack, trap blocks). */
+#ifndef KILN_LOWER_INTERNAL_H
+#define KILN_LOWER_INTERNAL_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "compile.h"
+#include "lower.h"
+#include "module.h"
+
+/* Runtime entry points of kiln_abi.h, declared on first use. */
+typedef enum lower_rt {
+    LOWER_RT_TRAP,
+    LOWER_RT_MEMORY_GROW,
+    LOWER_RT_MEMORY_INIT,
+    LOWER_RT_DATA_DROP,
+    LOWER_RT_MEMORY_COPY,
+    LOWER_RT_MEMORY_FILL,
+    LOWER_RT_TABLE_INIT,
+    LOWER_RT_ELEM_DROP,
+    LOWER_RT_TABLE_COPY,
+    LOWER_RT_TABLE_GROW,
+    LOWER_RT_TABLE_FILL,
+    LOWER_RT_CALL_HOST,
+    LOWER_RT_COUNT
+} lower_rt;
+
+/* TBAA type tags: linear memory, the vmctx record and the cells it points
+ * to never alias each other, which lets LLVM keep vmctx loads out of
+ * loops that store to linear memory. */
+typedef enum lower_tbaa {
+    LOWER_TBAA_VMCTX,  /* fields of kiln_vmctx and its pointer arrays   */
+    LOWER_TBAA_MEMORY, /* linear memory                                 */
+    LOWER_TBAA_GLOBAL, /* kiln_val cells of globals                     */
+    LOWER_TBAA_TABLE,  /* kiln_table_rt fields, table elements, funcrefs */
+    LOWER_TBAA_SLOT,   /* trampoline / thunk value slots                */
+    LOWER_TBAA_COUNT
+} lower_tbaa;
+
+typedef struct lower_types {
+    LLVMTypeRef void_, i1, i8, i16, i32, i64, f32, f64, v128, ptr;
+} lower_types;
+
+typedef struct lower_module {
+    const kiln_module *m;
+    const kiln_compile_options *opts;
+    arena *arena; /* everything below that is not LLVM-owned */
+    LLVMContextRef ctx;
+    LLVMModuleRef mod;
+    LLVMBuilderRef b;
+    lower_types t;
+    LLVMTypeRef *sig_types; /* [num_types]  R (ptr vmctx, P...)          */
+    LLVMValueRef *funcs;    /* [num_funcs]  NULL for imported functions  */
+    LLVMValueRef rt[LOWER_RT_COUNT];
+    LLVMTypeRef rt_types[LOWER_RT_COUNT];
+    LLVMValueRef tbaa[LOWER_TBAA_COUNT];
+    unsigned md_tbaa, md_invariant, md_prof;
+    LLVMValueRef unlikely_weights; /* !prof branch_weights 1, 2000 */
+    kiln_error *err;
+} lower_module;
+
+enum { LOWER_CTRL_BLOCK, LOWER_CTRL_LOOP, LOWER_CTRL_IF, LOWER_CTRL_FUNC };
+
+/* One entry of the control stack.  Branches to a block or if go to
+ * end_bb (adding incomings to end_phis), branches to a loop go to its
+ * header (adding incomings to param_phis). */
+typedef struct lower_ctrl {
+    uint8_t kind;
+    bool has_else;       /* an `else` was seen (ifs)                        */
+    uint32_t height;     /* operand stack height below the block's params   */
+    uint32_t else_index; /* validator's positions, for skipping dead code  */
+    uint32_t end_index;
+    const kiln_functype *type; /* params -> results (NULL: [] -> [])        */
+    uint32_t num_params, num_results;
+    const uint8_t *params, *results;
+    LLVMBasicBlockRef header_bb; /* loops: branch target                    */
+    LLVMBasicBlockRef else_bb;   /* ifs: the false edge                     */
+    LLVMBasicBlockRef end_bb;
+    LLVMValueRef *param_phis;  /* loops */
+    LLVMValueRef *end_phis;
+    LLVMValueRef *if_params;   /* ifs: params, replayed in the else arm     */
+    uint32_t end_preds;        /* incomings added to end_bb so far          */
+} lower_ctrl;
+
+typedef struct lower_func {
+    lower_module *lm;
+    const kiln_func *f;
+    uint32_t index; /* in the function index space */
+    const kiln_functype *type;
+    LLVMValueRef fn, vmctx;
+    LLVMBasicBlockRef entry_bb;
+    LLVMValueRef *locals; /* allocas */
+    LLVMTypeRef *local_llvm_types;
+    uint32_t num_locals;
+    LLVMValueRef *stack;
+    uint32_t sp, stack_cap;
+    lower_ctrl *ctrl;
+    uint32_t depth, ctrl_cap;
+    bool dead; /* current position is unreachable */
+    const kiln_insn *insn; /* being lowered, for error offsets */
+    LLVMBasicBlockRef trap_bbs[KILN_TRAP_KIND_COUNT];
+    lower_value_env env;
+    arena *scratch;         /* per-function: stacks, phi arrays           */
+    uint8_t *single_types;  /* [ctrl_cap] result type of `(block (result t))` */
+    bool failed;
+} lower_func;
+
+/* ---- lower.c: helpers for the family files ------------------------------ */
+LLVMTypeRef lower_valtype(const lower_module *lm, uint8_t valtype);
+LLVMValueRef lower_const_i32(const lower_module *lm, uint32_t v);
+LLVMValueRef lower_const_i64(const lower_module *lm, uint64_t v);
+void lower_push(lower_func *lf, LLVMValueRef v);
+LLVMValueRef lower_pop(lower_func *lf);
+/* Loads/stores tagged with a TBAA type; `invariant` marks loads of
+ * values fixed for the instance's lifetime (vmctx arrays). */
+LLVMValueRef lower_load(lower_func *lf, LLVMTypeRef ty, LLVMValueRef ptr, unsigned align,
+                        lower_tbaa tag, bool invariant);
+LLVMValueRef lower_store(lower_func *lf, LLVMValueRef v, LLVMValueRef ptr, unsigned align,
+                         lower_tbaa tag);
+/* &base[offset] in bytes (no inbounds: addresses are checked explicitly). */
+LLVMValueRef lower_byte_gep(lower_func *lf, LLVMValueRef base, LLVMValueRef offset);
+LLVMValueRef lower_vmctx_field(lower_func *lf, unsigned offset, LLVMTypeRef ty, bool invariant);
+/* Loads element i of a pointer array held in a vmctx field. */
+LLVMValueRef lower_vmctx_array_elem(lower_func *lf, unsigned field, uint32_t i, LLVMTypeRef ty,
+                                    unsigned elem_size);
+void lower_trap_if(lower_func *lf, LLVMValueRef cond, uint32_t kind);
+void lower_trap(lower_func *lf, uint32_t kind); /* unconditional; position becomes dead */
+LLVMValueRef lower_rt_call(lower_func *lf, lower_rt id, LLVMValueRef *args, unsigned n);
+LLVMValueRef lower_rt_decl(lower_module *lm, lower_rt id, LLVMTypeRef *type);
+void lower_attr_add(lower_module *lm, LLVMValueRef fn, const char *name);
+/* Pops the arguments of `type_index`, calls code(ctx, args...) and
+ * pushes the results. */
+void lower_call_typed(lower_func *lf, uint32_t type_index, LLVMValueRef code, LLVMValueRef ctx,
+                      bool direct);
+bool lower_fail(lower_func *lf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lower_tbaa_tag(lower_module *lm, LLVMValueRef access, lower_tbaa tag);
+
+/* lower.c: builds the whole LLVM module (functions, then descriptor). */
+LLVMModuleRef module_lower(const kiln_module *m, const uint8_t *bytes, size_t size,
+                           const kiln_compile_options *opts, LLVMContextRef ctx, kiln_error *err);
+/* emit.c: lowers, verifies (debug builds, or KILN_VERIFY=1) and, if
+ * `optimize`, runs the -O pipeline; the module is set up for `tm`. */
+LLVMModuleRef module_compile_ir(const kiln_module *m, const uint8_t *bytes, size_t size,
+                                const kiln_compile_options *opts, LLVMContextRef ctx,
+                                LLVMTargetMachineRef tm, bool optimize, kiln_error *err);
+/* The native type of a wasm function type: R (ptr, P...). */
+LLVMTypeRef lower_signature(lower_module *lm, const kiln_functype *ft, bool with_ctx);
+LLVMTypeRef lower_results_type(lower_module *lm, const kiln_functype *ft);
+
+/* ---- family files: true if `insn` belonged to them ---------------------- */
+bool memory_lower(lower_func *lf, const kiln_insn *insn); /* lower_memory.c */
+bool table_lower(lower_func *lf, const kiln_insn *insn);  /* lower_table.c  */
+
+/* descriptor.c: the <prefix>_module global, trampolines and thunks. */
+bool descriptor_build(lower_module *lm, const uint8_t *bytes, size_t size);
+
+#endif

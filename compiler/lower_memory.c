@@ -1,0 +1,260 @@
+/* lower_memory.c - loads and stores (scalar and SIMD), memory.size/grow
+ * and the bulk memory instructions.
+ *
+ * Explicit-check mode: the effective address is zext64(addr) +
+ * zext64(offset), computed in i64 without nuw/nsw/inbounds; it is below
+ * 2^33, so adding the access width cannot wrap and `ea + bytes > size`
+ * is the whole check.  mem0_base and mem0_size are reloaded from the
+ * vmctx for every access (memory.grow or a host call may move memory);
+ * their TBAA tag differs from linear memory's, so LLVM still hoists them
+ * out of loops that only touch linear memory.  Accesses use align 1 and
+ * never touch more bytes than were checked.  A guard-page mode would
+ * replace only mem_address(). */
+#include "lower_internal.h"
+
+typedef struct mem_view {
+    LLVMValueRef base, size; /* ptr, i64 bytes */
+} mem_view;
+
+static mem_view mem_view_load(lower_func *lf, uint32_t memory) {
+    lower_module *lm = lf->lm;
+    mem_view v;
+    if (memory == 0) {
+        v.base = lower_vmctx_field(lf, KILN_VMCTX_OFFSET_MEM0_BASE, lm->t.ptr, false);
+        v.size = lower_vmctx_field(lf, KILN_VMCTX_OFFSET_MEM0_SIZE, lm->t.i64, false);
+        return v;
+    }
+    LLVMValueRef rt = lower_vmctx_array_elem(lf, KILN_VMCTX_OFFSET_MEMORIES, memory, lm->t.ptr, 8);
+    v.base = lower_load(lf, lm->t.ptr, rt, 8, LOWER_TBAA_VMCTX, false);
+    LLVMValueRef size_p = lower_byte_gep(lf, rt, lower_const_i64(lm, offsetof(kiln_memory_rt, size)));
+    v.size = lower_load(lf, lm->t.i64, size_p, 8, LOWER_TBAA_VMCTX, false);
+    return v;
+}
+
+/* The checked native address of an access of `bytes` bytes. */
+static LLVMValueRef mem_address(lower_func *lf, const kiln_insn *insn, LLVMValueRef addr,
+                                unsigned bytes) {
+    lower_module *lm = lf->lm;
+    LLVMBuilderRef b = lm->b;
+    LLVMValueRef ea = LLVMBuildZExt(b, addr, lm->t.i64, "");
+    if (insn->imm.memarg.offset)
+        ea = LLVMBuildAdd(b, ea, lower_const_i64(lm, insn->imm.memarg.offset), "ea");
+    mem_view mv = mem_view_load(lf, insn->imm.memarg.memory);
+    LLVMValueRef end = LLVMBuildAdd(b, ea, lower_const_i64(lm, bytes), "");
+    lower_trap_if(lf, LLVMBuildICmp(b, LLVMIntUGT, end, mv.size, ""), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    return lower_byte_gep(lf, mv.base, ea);
+}
+
+static LLVMValueRef mem_load(lower_func *lf, LLVMTypeRef ty, LLVMValueRef p) {
+    return lower_load(lf, ty, p, 1, LOWER_TBAA_MEMORY, false);
+}
+
+static void mem_store(lower_func *lf, LLVMValueRef v, LLVMValueRef p) {
+    lower_store(lf, v, p, 1, LOWER_TBAA_MEMORY);
+}
+
+static LLVMTypeRef int_of_bytes(const lower_module *lm, unsigned bytes) {
+    switch (bytes) {
+    case 1: return lm->t.i8;
+    case 2: return lm->t.i16;
+    case 4: return lm->t.i32;
+    default: return lm->t.i64;
+    }
+}
+
+static LLVMTypeRef sig_letter_type(const lower_module *lm, char c) {
+    switch (c) {
+    case 'i': return lm->t.i32;
+    case 'I': return lm->t.i64;
+    case 'f': return lm->t.f32;
+    case 'F': return lm->t.f64;
+    default: return lm->t.v128;
+    }
+}
+
+static bool load_is_signed(kiln_opcode op) {
+    switch (op) {
+    case KILN_OP_I32_LOAD8_S:
+    case KILN_OP_I32_LOAD16_S:
+    case KILN_OP_I64_LOAD8_S:
+    case KILN_OP_I64_LOAD16_S:
+    case KILN_OP_I64_LOAD32_S: return true;
+    default: return false;
+    }
+}
+
+/* Scalar loads: the table gives the width and the result type; narrow
+ * integer loads extend by the opcode's signedness. */
+static void scalar_load_lower(lower_func *lf, const kiln_insn *insn) {
+    const kiln_opcode_info *info = &kiln_opcode_table[insn->op];
+    LLVMTypeRef rty = sig_letter_type(lf->lm, info->signature[2]);
+    unsigned bytes = info->access_bytes;
+    LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), bytes);
+    bool is_int = LLVMGetTypeKind(rty) == LLVMIntegerTypeKind;
+    LLVMValueRef v = mem_load(lf, is_int ? int_of_bytes(lf->lm, bytes) : rty, p);
+    if (is_int && LLVMGetIntTypeWidth(rty) > bytes * 8)
+        v = load_is_signed((kiln_opcode)insn->op) ? LLVMBuildSExt(lf->lm->b, v, rty, "")
+                                                 : LLVMBuildZExt(lf->lm->b, v, rty, "");
+    lower_push(lf, v);
+}
+
+static void scalar_store_lower(lower_func *lf, const kiln_insn *insn) {
+    const kiln_opcode_info *info = &kiln_opcode_table[insn->op];
+    unsigned bytes = info->access_bytes;
+    LLVMValueRef v = lower_pop(lf);
+    LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), bytes);
+    LLVMTypeRef vty = LLVMTypeOf(v);
+    if (LLVMGetTypeKind(vty) == LLVMIntegerTypeKind && LLVMGetIntTypeWidth(vty) > bytes * 8)
+        v = LLVMBuildTrunc(lf->lm->b, v, int_of_bytes(lf->lm, bytes), "");
+    mem_store(lf, v, p);
+}
+
+/* ---- SIMD memory instructions (v128 is <2 x i64> between instructions) ---- */
+
+static LLVMTypeRef vec_of(const lower_module *lm, unsigned lane_bytes, unsigned lanes) {
+    return LLVMVectorType(int_of_bytes(lm, lane_bytes), lanes);
+}
+
+static LLVMValueRef as_v128(lower_func *lf, LLVMValueRef v) {
+    return LLVMBuildBitCast(lf->lm->b, v, lf->lm->t.v128, "");
+}
+
+/* v128.load8x8_s etc.: 8 bytes, each lane widened to twice its size. */
+static void load_extend_lower(lower_func *lf, const kiln_insn *insn, unsigned lane_bytes,
+                              bool is_signed) {
+    unsigned lanes = 8 / lane_bytes;
+    LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), 8);
+    LLVMValueRef v = mem_load(lf, vec_of(lf->lm, lane_bytes, lanes), p);
+    LLVMTypeRef wide = vec_of(lf->lm, lane_bytes * 2, lanes);
+    v = is_signed ? LLVMBuildSExt(lf->lm->b, v, wide, "") : LLVMBuildZExt(lf->lm->b, v, wide, "");
+    lower_push(lf, as_v128(lf, v));
+}
+
+static void load_splat_lower(lower_func *lf, const kiln_insn *insn, unsigned bytes) {
+    lower_module *lm = lf->lm;
+    unsigned lanes = 16 / bytes;
+    LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), bytes);
+    LLVMValueRef s = mem_load(lf, int_of_bytes(lm, bytes), p);
+    LLVMTypeRef vty = vec_of(lm, bytes, lanes);
+    LLVMValueRef v = LLVMBuildInsertElement(lm->b, LLVMGetPoison(vty), s, lower_const_i32(lm, 0), "");
+    LLVMValueRef mask = LLVMConstNull(LLVMVectorType(lm->t.i32, lanes));
+    v = LLVMBuildShuffleVector(lm->b, v, LLVMGetPoison(vty), mask, "");
+    lower_push(lf, as_v128(lf, v));
+}
+
+static void load_zero_lower(lower_func *lf, const kiln_insn *insn, unsigned bytes) {
+    lower_module *lm = lf->lm;
+    LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), bytes);
+    LLVMValueRef s = mem_load(lf, int_of_bytes(lm, bytes), p);
+    LLVMTypeRef vty = vec_of(lm, bytes, 16 / bytes);
+    LLVMValueRef v = LLVMBuildInsertElement(lm->b, LLVMConstNull(vty), s, lower_const_i32(lm, 0), "");
+    lower_push(lf, as_v128(lf, v));
+}
+
+static void lane_access_lower(lower_func *lf, const kiln_insn *insn, bool is_load) {
+    lower_module *lm = lf->lm;
+    unsigned bytes = kiln_opcode_table[insn->op].access_bytes;
+    LLVMTypeRef vty = vec_of(lm, bytes, 16 / bytes);
+    LLVMValueRef vec = LLVMBuildBitCast(lm->b, lower_pop(lf), vty, "");
+    LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), bytes);
+    LLVMValueRef lane = lower_const_i32(lm, insn->imm.memarg.lane);
+    if (is_load) {
+        LLVMValueRef s = mem_load(lf, int_of_bytes(lm, bytes), p);
+        lower_push(lf, as_v128(lf, LLVMBuildInsertElement(lm->b, vec, s, lane, "")));
+    } else {
+        mem_store(lf, LLVMBuildExtractElement(lm->b, vec, lane, ""), p);
+    }
+}
+
+static bool simd_memory_lower(lower_func *lf, const kiln_insn *insn) {
+    switch ((kiln_opcode)insn->op) {
+    case KILN_OP_V128_LOAD8X8_S: load_extend_lower(lf, insn, 1, true); return true;
+    case KILN_OP_V128_LOAD8X8_U: load_extend_lower(lf, insn, 1, false); return true;
+    case KILN_OP_V128_LOAD16X4_S: load_extend_lower(lf, insn, 2, true); return true;
+    case KILN_OP_V128_LOAD16X4_U: load_extend_lower(lf, insn, 2, false); return true;
+    case KILN_OP_V128_LOAD32X2_S: load_extend_lower(lf, insn, 4, true); return true;
+    case KILN_OP_V128_LOAD32X2_U: load_extend_lower(lf, insn, 4, false); return true;
+    case KILN_OP_V128_LOAD8_SPLAT: load_splat_lower(lf, insn, 1); return true;
+    case KILN_OP_V128_LOAD16_SPLAT: load_splat_lower(lf, insn, 2); return true;
+    case KILN_OP_V128_LOAD32_SPLAT: load_splat_lower(lf, insn, 4); return true;
+    case KILN_OP_V128_LOAD64_SPLAT: load_splat_lower(lf, insn, 8); return true;
+    case KILN_OP_V128_LOAD32_ZERO: load_zero_lower(lf, insn, 4); return true;
+    case KILN_OP_V128_LOAD64_ZERO: load_zero_lower(lf, insn, 8); return true;
+    case KILN_OP_V128_LOAD8_LANE:
+    case KILN_OP_V128_LOAD16_LANE:
+    case KILN_OP_V128_LOAD32_LANE:
+    case KILN_OP_V128_LOAD64_LANE: lane_access_lower(lf, insn, true); return true;
+    case KILN_OP_V128_STORE8_LANE:
+    case KILN_OP_V128_STORE16_LANE:
+    case KILN_OP_V128_STORE32_LANE:
+    case KILN_OP_V128_STORE64_LANE: lane_access_lower(lf, insn, false); return true;
+    default: return false;
+    }
+}
+
+/* ---- memory.size / memory.grow / bulk ------------------------------------ */
+
+static void memory_size_lower(lower_func *lf, uint32_t memory) {
+    lower_module *lm = lf->lm;
+    LLVMValueRef pages = LLVMBuildLShr(lm->b, mem_view_load(lf, memory).size, lower_const_i64(lm, 16), "");
+    lower_push(lf, LLVMBuildTrunc(lm->b, pages, lm->t.i32, ""));
+}
+
+static void memory_grow_lower(lower_func *lf, uint32_t memory) {
+    LLVMValueRef args[2] = {lower_const_i32(lf->lm, memory), lower_pop(lf)};
+    lower_push(lf, lower_rt_call(lf, LOWER_RT_MEMORY_GROW, args, 2));
+}
+
+/* Pops the three i32 operands (d, s, n) of a bulk instruction into args[k..k+3). */
+static void bulk_operands(lower_func *lf, LLVMValueRef *args) {
+    args[2] = lower_pop(lf);
+    args[1] = lower_pop(lf);
+    args[0] = lower_pop(lf);
+}
+
+static void bulk_lower(lower_func *lf, const kiln_insn *insn) {
+    LLVMValueRef args[5];
+    switch ((kiln_opcode)insn->op) {
+    case KILN_OP_MEMORY_INIT: /* (memory, segment, dst, src, n) */
+        args[0] = lower_const_i32(lf->lm, insn->imm.pair.b);
+        args[1] = lower_const_i32(lf->lm, insn->imm.pair.a);
+        bulk_operands(lf, args + 2);
+        lower_rt_call(lf, LOWER_RT_MEMORY_INIT, args, 5);
+        break;
+    case KILN_OP_MEMORY_COPY: /* (dst memory, src memory, dst, src, n) */
+        args[0] = lower_const_i32(lf->lm, insn->imm.pair.a);
+        args[1] = lower_const_i32(lf->lm, insn->imm.pair.b);
+        bulk_operands(lf, args + 2);
+        lower_rt_call(lf, LOWER_RT_MEMORY_COPY, args, 5);
+        break;
+    case KILN_OP_MEMORY_FILL: /* (memory, dst, value, n) */
+        args[0] = lower_const_i32(lf->lm, insn->imm.index);
+        bulk_operands(lf, args + 1);
+        lower_rt_call(lf, LOWER_RT_MEMORY_FILL, args, 4);
+        break;
+    default: /* data.drop */
+        args[0] = lower_const_i32(lf->lm, insn->imm.index);
+        lower_rt_call(lf, LOWER_RT_DATA_DROP, args, 1);
+        break;
+    }
+}
+
+bool memory_lower(lower_func *lf, const kiln_insn *insn) {
+    kiln_opcode op = (kiln_opcode)insn->op;
+    const kiln_opcode_info *info = &kiln_opcode_table[op];
+    switch (op) {
+    case KILN_OP_MEMORY_SIZE: memory_size_lower(lf, insn->imm.index); return true;
+    case KILN_OP_MEMORY_GROW: memory_grow_lower(lf, insn->imm.index); return true;
+    case KILN_OP_MEMORY_INIT:
+    case KILN_OP_MEMORY_COPY:
+    case KILN_OP_MEMORY_FILL:
+    case KILN_OP_DATA_DROP: bulk_lower(lf, insn); return true;
+    default: break;
+    }
+    if (info->imm != KILN_IMM_MEMARG && info->imm != KILN_IMM_MEMARG_LANE) return false;
+    if (simd_memory_lower(lf, insn)) return true;
+    /* Plain loads have one operand ("i:T"), plain stores two ("iT:"). */
+    if (info->signature[1] == ':') scalar_load_lower(lf, insn);
+    else scalar_store_lower(lf, insn);
+    return true;
+}
