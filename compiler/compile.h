@@ -33,4 +33,10 @@ bool link_shared_library(const char *object_path, const char *output_path, kiln_
 bool link_executable(const char *const *object_paths, size_t count, const char *output_path,
                      kiln_error *err);
 
+/* header.c: a C header for hosts that link the object: the descriptor's
+ * declaration, a typed kiln_call wrapper per exported function and the
+ * list of imports to provide.  `source` is only named in a comment. */
+bool header_write(const kiln_module *m, const char *prefix, const char *source,
+                  const char *header_path, kiln_error *err);
+
 #endif
