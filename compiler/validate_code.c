@@ -245,6 +245,7 @@ static void set_unreachable(code_validator *v) {
 }
 
 static bool label_frame(code_validator *v, uint32_t label, const ctrl_frame **out) {
+    *out = NULL;
     if (label >= v->depth) return code_fail_index(v, "unknown label", label);
     *out = &v->ctrls[v->depth - 1 - label];
     return true;
@@ -254,18 +255,21 @@ static bool label_frame(code_validator *v, uint32_t label, const ctrl_frame **ou
  * Index-space lookups with the spec's messages. */
 
 static bool check_memory(code_validator *v, uint32_t index, bool *is64) {
+    *is64 = false;
     if (index >= v->m->num_memories) return code_fail_index(v, "unknown memory", index);
     *is64 = v->m->memories[index].is64;
     return true;
 }
 
 static bool check_table(code_validator *v, uint32_t index, uint8_t *elem_type) {
+    *elem_type = TYPE_UNKNOWN;
     if (index >= v->m->num_tables) return code_fail_index(v, "unknown table", index);
     *elem_type = v->m->tables[index].elem_type;
     return true;
 }
 
 static bool check_elem(code_validator *v, uint32_t index, uint8_t *elem_type) {
+    *elem_type = TYPE_UNKNOWN;
     if (index >= v->m->num_elems) return code_fail_index(v, "unknown elem segment", index);
     *elem_type = v->m->elems[index].elem_type;
     return true;
@@ -277,12 +281,14 @@ static bool check_data(code_validator *v, uint32_t index) {
 }
 
 static bool check_func(code_validator *v, uint32_t index, const kiln_functype **type) {
+    *type = NULL;
     if (index >= v->m->num_funcs) return code_fail_index(v, "unknown function", index);
     *type = &v->m->types[v->m->funcs[index].type_index];
     return true;
 }
 
 static bool check_type(code_validator *v, uint32_t index, const kiln_functype **type) {
+    *type = NULL;
     if (index >= v->m->num_types) return code_fail_index(v, "unknown type", index);
     *type = &v->m->types[index];
     return true;
@@ -568,6 +574,7 @@ static bool op_select_t(code_validator *v, const kiln_insn *in) {
  * Variables. */
 
 static bool local_type(code_validator *v, const kiln_insn *in, uint8_t *type) {
+    *type = TYPE_UNKNOWN;
     if (in->imm.index >= v->num_locals) return code_fail_index(v, "unknown local", in->imm.index);
     *type = v->func->local_types[in->imm.index];
     return true;
