@@ -12,11 +12,11 @@
 #   CC              C compiler (`make CC=clang` builds into build-clang/)
 #   JOBS            parallel jobs (default 2)
 #   FUZZ_TIME       seconds for `make fuzz` (default 60)
-#   VALIDATE_COUNT  mutated modules checked against wasm-validate (default 3000)
+#   VALIDATE_COUNT  mutated modules checked against wasm-validate (default 2000)
 
 JOBS ?= 2
 FUZZ_TIME ?= 60
-VALIDATE_COUNT ?= 3000
+VALIDATE_COUNT ?= 2000
 SPEC_COMMIT := 3a04b2cf93bd8fce277458d419eea8d9c326345c
 
 # The default compiler builds into build/; any other gets its own
@@ -92,7 +92,8 @@ test-validate:
 
 fuzz-build: deps
 	cmake -S . -B $(FUZZ_BUILD) -G "Unix Makefiles" -DCMAKE_C_COMPILER=clang-19 \
-	  -DKILN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	  -DKILN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_decode
 
 fuzz: fuzz-build

@@ -1,0 +1,45 @@
+/* fuzz_decode.c - libFuzzer target for the front end: decode + validate.
+ *
+ * Every input is decoded twice, once with the WebAssembly 2.0 feature set
+ * and once with every proposal on, so both the plain and the proposal
+ * paths of the decoder and validator see it.  Besides the sanitizers
+ * (built with -fsanitize=fuzzer,address,undefined), it checks the error
+ * contract: a rejection carries a message and an offset inside the input.
+ *
+ *   make fuzz FUZZ_TIME=1800        (see docs/architecture.md, "Fuzzing")
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "module.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void contract_check(bool ok, const kiln_error *err, size_t size) {
+    if (ok) return;
+    /* Errors are values with a place: never empty, never past the end. */
+    if (err->message[0] == '\0' || err->offset > size || err->kind == KILN_OK) abort();
+}
+
+static void front_run(const uint8_t *data, size_t size, uint32_t features) {
+    kiln_error err;
+    error_clear(&err);
+    kiln_decode_options opts = {.features = features};
+    kiln_module *m = module_decode(data, size, &opts, &err);
+    contract_check(m != NULL, &err, size);
+    if (!m) return;
+    error_clear(&err);
+    bool valid = module_validate(m, &err);
+    contract_check(valid, &err, size);
+    if (valid && !m->validated) abort();
+    module_free(m);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    front_run(data, size, 0);
+    front_run(data, size,
+              KILN_FEATURE_TAIL_CALL | KILN_FEATURE_EXTENDED_CONST | KILN_FEATURE_MULTI_MEMORY |
+                  KILN_FEATURE_MEMORY64 | KILN_FEATURE_EXCEPTIONS);
+    return 0;
+}
