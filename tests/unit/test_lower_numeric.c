@@ -485,3 +485,159 @@ Test(lower_numeric, handles_exactly_the_numeric_rows) {
         cr_expect_eq(lower_numeric_handles((kiln_opcode)op), numeric, "%s", info->text);
     }
 }
+
+/* ---- independent oracle: wabt's interpreter ------------------------------ */
+
+/* Edge-heavy operand pools, as raw bits, per value type. */
+static const uint64_t pool_i32[] = {0, 1, 2, 7, 31, 32, 33, 0x80, 0xff, 0x8000, 0x12345678,
+                                    0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0xdeadbeef};
+static const uint64_t pool_i64[] = {0, 1, 2, 63, 64, 65, 0xff, 0x80000000, 0xffffffff,
+                                    0x123456789abcdef0ull, 0x7fffffffffffffffull,
+                                    0x8000000000000000ull, 0xfffffffffffffffeull,
+                                    0xffffffffffffffffull, 0x0000000100000000ull,
+                                    0xfffffe8000000001ull};
+static const uint64_t pool_f32[] = {0x00000000, 0x80000000, 0x3f800000, 0xbf800000, 0x3f000000,
+                                    0x3fc00000, 0x40200000, 0xbf000000, 0x7f800000, 0xff800000,
+                                    0x7fc00000, 0x7fa00000, 0x7f7fffff, 0x00000001, 0x4f000000,
+                                    0xcf000000, 0x4f800000, 0x4f7fffff, 0x5f000000, 0x5f800000,
+                                    0xcf000001, 0x406ccccd, 0x501502f9, 0xff7fffff};
+static const uint64_t pool_f64[] = {0, 0x8000000000000000ull, 0x3ff0000000000000ull,
+                                    0xbff0000000000000ull, 0x3fe0000000000000ull,
+                                    0x4004000000000000ull, 0xbfe0000000000000ull,
+                                    0x7ff0000000000000ull, 0xfff0000000000000ull,
+                                    0x7ff8000000000000ull, 0x7ff4000000000000ull,
+                                    0x7fefffffffffffffull, 0x0000000000000001ull,
+                                    0x41e0000000000000ull, 0xc1e0000000000000ull,
+                                    0xc1e0000000200000ull, 0x41efffffffe00000ull,
+                                    0x41f0000000000000ull, 0x43e0000000000000ull,
+                                    0x43f0000000000000ull, 0xc3e0000000000000ull,
+                                    0x400ccccccccccccdull, 0x47efffffe0000000ull,
+                                    0x3ff0000010000000ull};
+
+static uint64_t pick(char type, uint32_t *seed) {
+    *seed = *seed * 1664525u + 1013904223u;
+    uint32_t r = *seed >> 8;
+    switch (type) {
+    case 'i': return pool_i32[r % (sizeof pool_i32 / 8)];
+    case 'I': return pool_i64[r % (sizeof pool_i64 / 8)];
+    case 'f': return pool_f32[r % (sizeof pool_f32 / 8)];
+    default: return pool_f64[r % (sizeof pool_f64 / 8)];
+    }
+}
+
+static void wat_operand(FILE *f, char type, uint64_t bits) {
+    switch (type) {
+    case 'i': fprintf(f, "(i32.const %d)", (int32_t)bits); break;
+    case 'I': fprintf(f, "(i64.const %lld)", (long long)bits); break;
+    case 'f': fprintf(f, "(f32.reinterpret_i32 (i32.const %d))", (int32_t)bits); break;
+    default: fprintf(f, "(f64.reinterpret_i64 (i64.const %lld))", (long long)bits); break;
+    }
+}
+
+typedef struct oracle_case {
+    kiln_opcode op;
+    uint64_t a, b;
+} oracle_case;
+
+enum { CASES_PER_OP = 12, MAX_ORACLE_CASES = 2048 };
+
+/* One exported function per case; float results come back as their bits. */
+static void wat_case(FILE *f, unsigned n, const oracle_case *c) {
+    const char *sig = kiln_opcode_table[c->op].signature;
+    char res = strchr(sig, ':')[1];
+    const char *rt = res == 'i' || res == 'f' ? "i32" : "i64";
+    fprintf(f, " (func (export \"c%u\") (result %s) ", n, rt);
+    if (res == 'f') fprintf(f, "(i32.reinterpret_f32 ");
+    if (res == 'F') fprintf(f, "(i64.reinterpret_f64 ");
+    fprintf(f, "(%s ", kiln_opcode_table[c->op].text);
+    wat_operand(f, sig[0], c->a);
+    if (sig[1] != ':') wat_operand(f, sig[1], c->b);
+    fprintf(f, ")%s)\n", res == 'f' || res == 'F' ? ")" : "");
+}
+
+static uint32_t trap_of_message(const char *msg) {
+    if (strstr(msg, "divide by zero")) return KILN_TRAP_INTEGER_DIVIDE_BY_ZERO;
+    if (strstr(msg, "integer overflow")) return KILN_TRAP_INTEGER_OVERFLOW;
+    if (strstr(msg, "invalid conversion")) return KILN_TRAP_INVALID_CONVERSION;
+    return 999;
+}
+
+static bool result_is_nan(char res, uint64_t bits) {
+    if (res == 'f') return ((uint32_t)bits & 0x7fffffffu) > 0x7f800000u;
+    if (res == 'F') return (bits & 0x7fffffffffffffffull) > 0x7ff0000000000000ull;
+    return false;
+}
+
+static void oracle_compare(const oracle_case *c, const char *line) {
+    const char *sig = kiln_opcode_table[c->op].signature;
+    char res = strchr(sig, ':')[1];
+    kiln_val args[2], out;
+    memset(args, 0, sizeof args);
+    args[0].i64 = (int64_t)c->a;
+    args[1].i64 = (int64_t)c->b;
+    memset(&out, 0, sizeof out);
+    uint32_t trap = (uint32_t)jit_get(c->op, numeric)(args, &out);
+    const char *arrow = strstr(line, "=> ");
+    cr_assert_not_null(arrow, "unexpected interpreter line %s", line);
+    if (strncmp(arrow + 3, "error: ", 7) == 0) {
+        cr_expect_eq(trap, trap_of_message(arrow + 10), "%s(%#llx, %#llx): %s",
+                     kiln_opcode_table[c->op].text, (unsigned long long)c->a,
+                     (unsigned long long)c->b, line);
+        return;
+    }
+    uint64_t want = strtoull(strchr(arrow, ':') + 1, NULL, 10);
+    uint64_t got = res == 'i' || res == 'f' ? (uint32_t)out.i32 : (uint64_t)out.i64;
+    cr_expect_eq(trap, 0, "%s trapped %u, oracle: %s", kiln_opcode_table[c->op].text, trap, line);
+    /* Any NaN is as good as another here; NaN bits are tested above. */
+    if (result_is_nan(res, want) && result_is_nan(res, got)) return;
+    cr_expect_eq(got, want, "%s(%#llx, %#llx) = %#llx, oracle: %s",
+                 kiln_opcode_table[c->op].text, (unsigned long long)c->a,
+                 (unsigned long long)c->b, (unsigned long long)got, line);
+}
+
+static unsigned oracle_cases_build(oracle_case *cases) {
+    unsigned n = 0;
+    uint32_t seed = 12345;
+    for (int op = 0; op < KILN_OP_COUNT; op++) {
+        if (!lower_numeric_handles((kiln_opcode)op)) continue;
+        const char *sig = kiln_opcode_table[op].signature;
+        for (int k = 0; k < CASES_PER_OP && n < MAX_ORACLE_CASES; k++, n++) {
+            cases[n].op = (kiln_opcode)op;
+            cases[n].a = pick(sig[0], &seed);
+            cases[n].b = sig[1] != ':' ? pick(sig[1], &seed) : 0;
+        }
+    }
+    return n;
+}
+
+Test(lower_numeric, matches_wabt_interpreter_on_edge_values, .timeout = 300) {
+    if (system("command -v wat2wasm >/dev/null && command -v wasm-interp >/dev/null") != 0)
+        cr_skip_test("wabt (wat2wasm, wasm-interp) not installed");
+    static oracle_case cases[MAX_ORACLE_CASES];
+    unsigned n = oracle_cases_build(cases);
+    char dir[] = "/tmp/kiln-numeric-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[128], cmd[512];
+    snprintf(path, sizeof path, "%s/cases.wat", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "(module\n");
+    for (unsigned i = 0; i < n; i++) wat_case(f, i, &cases[i]);
+    fprintf(f, ")\n");
+    fclose(f);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && wat2wasm cases.wat -o cases.wasm && "
+             "wasm-interp --run-all-exports cases.wasm > cases.out",
+             dir);
+    cr_assert_eq(system(cmd), 0, "wabt failed on %s", path);
+    snprintf(path, sizeof path, "%s/cases.out", dir);
+    f = fopen(path, "r");
+    cr_assert_not_null(f);
+    char line[256];
+    unsigned seen = 0;
+    for (; seen < n && fgets(line, sizeof line, f); seen++) oracle_compare(&cases[seen], line);
+    fclose(f);
+    cr_expect_eq(seen, n, "oracle printed %u of %u results", seen, n);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_expect_eq(system(cmd), 0);
+}
