@@ -1,6 +1,7 @@
 /* wasi_args.c - args_* and environ_*: the strings the host chose to give,
  * laid out as an array of guest pointers into one buffer of NUL-ended
  * strings. */
+#define _GNU_SOURCE
 #include "wasi_internal.h"
 
 static uint16_t strings_sizes(wasi_mem *m, uint32_t count, uint32_t bytes, uint32_t count_ptr,

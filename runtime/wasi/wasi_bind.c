@@ -3,6 +3,7 @@
  * the argument slots, hands the caller's memory 0 to the core function
  * and stores the errno it returns.  A guest without a memory gets an
  * empty one, so every pointer it passes fails with EFAULT. */
+#define _GNU_SOURCE
 #include "kiln.h"
 #include "wasi_internal.h"
 

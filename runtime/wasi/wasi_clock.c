@@ -1,5 +1,6 @@
 /* wasi_clock.c - clock_res_get and clock_time_get over the host's POSIX
  * clocks (realtime, monotonic, process and thread CPU time). */
+#define _GNU_SOURCE
 #include <time.h>
 
 #include "wasi_internal.h"

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "kiln_wasi.h"
 
@@ -315,7 +316,6 @@ uint16_t wasi_sock_shutdown(kiln_wasi *w, wasi_mem *m, uint32_t fd, uint32_t how
 
 /* wasi_fd.c: guest iovec array -> host iovecs (all buffers range-checked). */
 struct iovec;
-struct timespec;
 /* WASI (atim, mtim, fstflags) -> utimensat times (UTIME_NOW/UTIME_OMIT). */
 uint16_t times_from_flags(uint64_t atim, uint64_t mtim, uint32_t flags, struct timespec ts[2]);
 #define WASI_MAX_IOVS 128

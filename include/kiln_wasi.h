@@ -1,0 +1,73 @@
+/* kiln_wasi.h - WASI preview1 (wasi_snapshot_preview1) for kiln hosts.
+ *
+ * Capability based: a program sees the arguments and environment it is
+ * given (nothing is inherited unless asked for), its three stdio streams,
+ * and the directories preopened for it.  No guest path, however written
+ * (`..`, absolute, symlinks planted inside a preopen, concurrent renames),
+ * resolves outside a preopen.
+ *
+ * Typical use:
+ *     kiln_wasi_config cfg;
+ *     kiln_wasi_config_init(&cfg);
+ *     cfg.argc = argc; cfg.argv = argv;
+ *     cfg.num_preopens = 1; cfg.preopens = (const char *[]){"/tmp/data::/data"};
+ *     kiln_wasi *w = kiln_wasi_new(&cfg);
+ *     kiln_wasi_define(w, linker);        // before kiln_instantiate
+ *     ... kiln_call(inst, _start, NULL) == KILN_TRAP_EXIT -> kiln_wasi_exit_code(w)
+ *     kiln_wasi_free(w);
+ */
+#ifndef KILN_WASI_H
+#define KILN_WASI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kiln.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kiln_wasi kiln_wasi;
+
+typedef struct kiln_wasi_config {
+    int argc;
+    const char *const *argv;    /* argv[0] is the program name the guest sees */
+    int envc;
+    const char *const *env;     /* "NAME=VALUE" entries */
+    bool inherit_env;           /* also pass the host's environ (after env[]) */
+    size_t num_preopens;
+    const char *const *preopens; /* "HOST" or "HOST::GUEST"; guest fds 3, 4, ... */
+    int stdin_fd;               /* host descriptors for guest fds 0..2 (not closed) */
+    int stdout_fd;
+    int stderr_fd;
+    /* Resolve paths with the portable component-by-component walk even
+     * when the kernel has openat2 (tests use it to cover both resolvers).
+     * The environment variable KILN_WASI_NO_OPENAT2=1 does the same. */
+    bool no_openat2;
+    /* Optional: where kiln_wasi_new explains a failure (a preopen that
+     * cannot be opened, no memory).  At least 256 bytes, or NULL. */
+    char *error;
+    size_t error_size;
+} kiln_wasi_config;
+
+/* Zero everything and set stdio to the host's own 0, 1 and 2. */
+void kiln_wasi_config_init(kiln_wasi_config *cfg);
+
+/* NULL on failure (reason in cfg->error when given). */
+kiln_wasi *kiln_wasi_new(const kiln_wasi_config *cfg);
+void kiln_wasi_free(kiln_wasi *w);
+
+/* Defines every wasi_snapshot_preview1 function in the linker; `w` must
+ * outlive the instances linked against it. */
+bool kiln_wasi_define(kiln_wasi *w, kiln_linker *l);
+
+/* The code passed to proc_exit, or 0 if the program never called it. */
+int kiln_wasi_exit_code(const kiln_wasi *w);
+/* True once proc_exit has been called. */
+bool kiln_wasi_exited(const kiln_wasi *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

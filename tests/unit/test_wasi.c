@@ -1,0 +1,667 @@
+/* test_wasi.c - WASI preview1 core functions on a fake guest memory.
+ *
+ * Every test builds a context with a fresh temporary directory preopened
+ * as guest fd 3, calls the core functions of runtime/wasi/ directly, and
+ * checks results against the host file system.  Path tests run with both
+ * resolvers (openat2 and the component walk). */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wasi_internal.h"
+
+#define MEM_SIZE 65536u
+#define PRE 3u /* the preopened temp dir */
+
+/* Scratch addresses in guest memory. */
+enum { A_PATH = 1024, A_PATH2 = 2048, A_IOV = 3072, A_OUT = 3200, A_OUT2 = 3208, A_BUF = 8192 };
+
+static uint8_t *mem_bytes;
+static wasi_mem mem;
+static char tmpdir[PATH_MAX];
+static char outside[PATH_MAX];
+
+static void setup(void) {
+    mem_bytes = calloc(1, MEM_SIZE);
+    mem = (wasi_mem){mem_bytes, MEM_SIZE};
+    strcpy(tmpdir, "/tmp/kiln-wasi-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+    strcpy(outside, "/tmp/kiln-wasi-out-XXXXXX");
+    cr_assert_not_null(mkdtemp(outside));
+}
+
+static void teardown(void) {
+    char cmd[2 * PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", tmpdir, outside);
+    cr_assert_eq(system(cmd), 0);
+    free(mem_bytes);
+}
+
+TestSuite(wasi, .init = setup, .fini = teardown);
+
+static kiln_wasi *ctx_new(bool walk) {
+    char spec[PATH_MAX + 16];
+    snprintf(spec, sizeof spec, "%s::/sandbox", tmpdir);
+    const char *pre[] = {spec};
+    kiln_wasi_config cfg;
+    kiln_wasi_config_init(&cfg);
+    cfg.num_preopens = 1;
+    cfg.preopens = pre;
+    cfg.no_openat2 = walk;
+    kiln_wasi *w = kiln_wasi_new(&cfg);
+    cr_assert_not_null(w);
+    return w;
+}
+
+static uint32_t put_str(uint32_t at, const char *s) {
+    memcpy(mem_bytes + at, s, strlen(s));
+    return (uint32_t)strlen(s);
+}
+
+static void host_path(char *out, const char *base, const char *rel) {
+    int n = snprintf(out, PATH_MAX, "%s/%s", base, rel);
+    cr_assert(n > 0 && n < PATH_MAX);
+}
+
+static void host_write(const char *rel, const char *text) {
+    char p[PATH_MAX];
+    host_path(p, tmpdir, rel);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static bool host_exists(const char *base, const char *rel) {
+    char p[PATH_MAX];
+    struct stat st;
+    host_path(p, base, rel);
+    return lstat(p, &st) == 0;
+}
+
+static void host_symlink(const char *target, const char *rel) {
+    char p[PATH_MAX];
+    host_path(p, tmpdir, rel);
+    cr_assert_eq(symlink(target, p), 0);
+}
+
+/* Opens `path` under the preopen; returns the errno, the new fd in *fd. */
+static uint16_t open_path(kiln_wasi *w, const char *path, uint32_t oflags, uint64_t rights,
+                          uint32_t lookup, uint32_t *fd) {
+    uint32_t len = put_str(A_PATH, path);
+    uint16_t err = wasi_path_open(w, &mem, PRE, lookup, A_PATH, len, oflags, rights,
+                                  WASI_RIGHTS_ALL, 0, A_OUT);
+    *fd = mem_ld32(&mem, A_OUT);
+    return err;
+}
+
+static void set_iov(uint32_t at, uint32_t buf, uint32_t len) {
+    mem_st32(&mem, at, buf);
+    mem_st32(&mem, at + 4, len);
+}
+
+/* ---- args and environment ---------------------------------------------------------- */
+
+Test(wasi, args_are_laid_out_as_pointer_array_and_nul_ended_strings) {
+    const char *argv[] = {"prog", "", "two words"};
+    kiln_wasi_config cfg;
+    kiln_wasi_config_init(&cfg);
+    cfg.argc = 3;
+    cfg.argv = argv;
+    kiln_wasi *w = kiln_wasi_new(&cfg);
+    cr_assert_eq(wasi_args_sizes_get(w, &mem, A_OUT, A_OUT2), WASI_ESUCCESS);
+    cr_assert_eq(mem_ld32(&mem, A_OUT), 3);
+    cr_assert_eq(mem_ld32(&mem, A_OUT2), 5 + 1 + 10);
+    cr_assert_eq(wasi_args_get(w, &mem, A_IOV, A_BUF), WASI_ESUCCESS);
+    for (int i = 0; i < 3; i++) {
+        uint32_t p = mem_ld32(&mem, A_IOV + 4 * (uint32_t)i);
+        cr_assert(p >= A_BUF && p < A_BUF + 16);
+        cr_assert_str_eq((char *)mem_bytes + p, argv[i]);
+    }
+    kiln_wasi_free(w);
+}
+
+Test(wasi, environment_is_not_inherited_unless_asked) {
+    setenv("KILN_WASI_TEST_SECRET", "x", 1);
+    const char *env[] = {"A=1", "B=two"};
+    kiln_wasi_config cfg;
+    kiln_wasi_config_init(&cfg);
+    cfg.envc = 2;
+    cfg.env = env;
+    kiln_wasi *w = kiln_wasi_new(&cfg);
+    cr_assert_eq(wasi_environ_sizes_get(w, &mem, A_OUT, A_OUT2), WASI_ESUCCESS);
+    cr_assert_eq(mem_ld32(&mem, A_OUT), 2);
+    cr_assert_eq(mem_ld32(&mem, A_OUT2), 4 + 6);
+    cr_assert_eq(wasi_environ_get(w, &mem, A_IOV, A_BUF), WASI_ESUCCESS);
+    cr_assert_str_eq((char *)mem_bytes + mem_ld32(&mem, A_IOV + 4), "B=two");
+    kiln_wasi_free(w);
+
+    cfg.inherit_env = true;
+    w = kiln_wasi_new(&cfg);
+    cr_assert_eq(wasi_environ_sizes_get(w, &mem, A_OUT, A_OUT2), WASI_ESUCCESS);
+    uint32_t n = mem_ld32(&mem, A_OUT);
+    cr_assert_gt(n, 2);
+    cr_assert_lt(mem_ld32(&mem, A_OUT2), MEM_SIZE - A_BUF, "host environment too big for test");
+    cr_assert_eq(wasi_environ_get(w, &mem, A_IOV, A_BUF), WASI_ESUCCESS);
+    bool found = false;
+    for (uint32_t i = 0; i < n; i++)
+        found |= strcmp((char *)mem_bytes + mem_ld32(&mem, A_IOV + 4 * i),
+                        "KILN_WASI_TEST_SECRET=x") == 0;
+    cr_assert(found);
+    kiln_wasi_free(w);
+}
+
+Test(wasi, args_get_with_array_past_memory_end_is_efault) {
+    const char *argv[] = {"a", "b"};
+    kiln_wasi_config cfg;
+    kiln_wasi_config_init(&cfg);
+    cfg.argc = 2;
+    cfg.argv = argv;
+    kiln_wasi *w = kiln_wasi_new(&cfg);
+    cr_assert_eq(wasi_args_get(w, &mem, MEM_SIZE - 4, A_BUF), WASI_EFAULT);
+    cr_assert_eq(wasi_args_get(w, &mem, A_IOV, MEM_SIZE - 3), WASI_EFAULT);
+    cr_assert_eq(wasi_args_sizes_get(w, &mem, UINT32_MAX - 1, A_OUT2), WASI_EFAULT);
+    kiln_wasi_free(w);
+}
+
+/* ---- stdio -------------------------------------------------------------------------------- */
+
+static kiln_wasi *ctx_with_stdout(int fd) {
+    kiln_wasi_config cfg;
+    kiln_wasi_config_init(&cfg);
+    cfg.stdout_fd = fd;
+    return kiln_wasi_new(&cfg);
+}
+
+Test(wasi, fd_write_gathers_iovecs_into_a_pipe) {
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    kiln_wasi *w = ctx_with_stdout(p[1]);
+    put_str(A_BUF, "hello, ");
+    put_str(A_BUF + 100, "world\n");
+    set_iov(A_IOV, A_BUF, 7);
+    set_iov(A_IOV + 8, A_BUF + 100, 6);
+    cr_assert_eq(wasi_fd_write(w, &mem, 1, A_IOV, 2, A_OUT), WASI_ESUCCESS);
+    cr_assert_eq(mem_ld32(&mem, A_OUT), 13);
+    char got[32] = {0};
+    cr_assert_eq(read(p[0], got, sizeof got), 13);
+    cr_assert_str_eq(got, "hello, world\n");
+    kiln_wasi_free(w);
+    close(p[0]);
+    close(p[1]);
+}
+
+Test(wasi, fd_write_with_bad_pointers_is_efault_and_writes_nothing) {
+    int p[2];
+    cr_assert_eq(pipe2(p, O_NONBLOCK), 0);
+    kiln_wasi *w = ctx_with_stdout(p[1]);
+    set_iov(A_IOV, MEM_SIZE - 4, 8); /* buffer runs past the end */
+    cr_assert_eq(wasi_fd_write(w, &mem, 1, A_IOV, 1, A_OUT), WASI_EFAULT);
+    set_iov(A_IOV, UINT32_MAX, 2); /* would wrap in 32 bits */
+    cr_assert_eq(wasi_fd_write(w, &mem, 1, A_IOV, 1, A_OUT), WASI_EFAULT);
+    set_iov(A_IOV, A_BUF, 4);
+    cr_assert_eq(wasi_fd_write(w, &mem, 1, MEM_SIZE - 4, 1, A_OUT), WASI_EFAULT);
+    cr_assert_eq(wasi_fd_write(w, &mem, 1, A_IOV, 0x20000000u, A_OUT), WASI_EFAULT);
+    cr_assert_eq(wasi_fd_write(w, &mem, 1, A_IOV, 1, MEM_SIZE - 2), WASI_EFAULT);
+    char got[8];
+    cr_assert_eq(read(p[0], got, sizeof got), -1);
+    cr_assert_eq(errno, EAGAIN);
+    kiln_wasi_free(w);
+    close(p[0]);
+    close(p[1]);
+}
+
+Test(wasi, closed_and_unknown_fds_are_ebadf) {
+    kiln_wasi *w = ctx_new(false);
+    cr_assert_eq(wasi_fd_close(w, &mem, PRE), WASI_ESUCCESS);
+    cr_assert_eq(wasi_fd_close(w, &mem, PRE), WASI_EBADF);
+    cr_assert_eq(wasi_fd_fdstat_get(w, &mem, 99, A_OUT), WASI_EBADF);
+    set_iov(A_IOV, A_BUF, 1);
+    cr_assert_eq(wasi_fd_write(w, &mem, UINT32_MAX, A_IOV, 1, A_OUT), WASI_EBADF);
+    kiln_wasi_free(w);
+}
+
+/* ---- preopens --------------------------------------------------------------------------- */
+
+Test(wasi, preopen_is_announced_with_its_guest_name) {
+    kiln_wasi *w = ctx_new(false);
+    cr_assert_eq(wasi_fd_prestat_get(w, &mem, PRE, A_OUT), WASI_ESUCCESS);
+    cr_assert_eq(mem_bytes[A_OUT], WASI_PREOPENTYPE_DIR);
+    cr_assert_eq(mem_ld32(&mem, A_OUT + 4), strlen("/sandbox"));
+    cr_assert_eq(wasi_fd_prestat_dir_name(w, &mem, PRE, A_BUF, 8), WASI_ESUCCESS);
+    cr_assert_eq(memcmp(mem_bytes + A_BUF, "/sandbox", 8), 0);
+    cr_assert_eq(wasi_fd_prestat_get(w, &mem, PRE + 1, A_OUT), WASI_EBADF);
+    cr_assert_eq(wasi_fd_prestat_get(w, &mem, 1, A_OUT), WASI_EBADF);
+    cr_assert_eq(wasi_fd_fdstat_get(w, &mem, PRE, A_OUT), WASI_ESUCCESS);
+    cr_assert_eq(mem_bytes[A_OUT], WASI_FILETYPE_DIRECTORY);
+    kiln_wasi_free(w);
+}
+
+Test(wasi, missing_preopen_directory_fails_with_a_message) {
+    char err[256] = "";
+    const char *pre[] = {"/nonexistent/kiln/dir::/x"};
+    kiln_wasi_config cfg;
+    kiln_wasi_config_init(&cfg);
+    cfg.num_preopens = 1;
+    cfg.preopens = pre;
+    cfg.error = err;
+    cfg.error_size = sizeof err;
+    cr_assert_null(kiln_wasi_new(&cfg));
+    cr_assert(strstr(err, "/nonexistent/kiln/dir") != NULL, "message: %s", err);
+}
+
+/* ---- files ----------------------------------------------------------------------------- */
+
+#define RW_RIGHTS (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_SEEK | \
+                   WASI_RIGHT_FD_TELL | WASI_RIGHT_FD_FILESTAT_GET)
+
+static void check_create_write_read(bool walk) {
+    kiln_wasi *w = ctx_new(walk);
+    uint32_t fd;
+    cr_assert_eq(open_path(w, "new.txt", WASI_OFLAG_CREAT | WASI_OFLAG_EXCL, RW_RIGHTS, 0, &fd),
+                 WASI_ESUCCESS);
+    cr_assert_gt(fd, PRE);
+    put_str(A_BUF, "abcdef");
+    set_iov(A_IOV, A_BUF, 6);
+    cr_assert_eq(wasi_fd_write(w, &mem, fd, A_IOV, 1, A_OUT), WASI_ESUCCESS);
+    cr_assert_eq(wasi_fd_seek(w, &mem, fd, 2, WASI_WHENCE_SET, A_OUT), WASI_ESUCCESS);
+    cr_assert_eq(mem_ld64(&mem, A_OUT), 2);
+    set_iov(A_IOV, A_BUF + 100, 10);
+    cr_assert_eq(wasi_fd_read(w, &mem, fd, A_IOV, 1, A_OUT), WASI_ESUCCESS);
+    cr_assert_eq(mem_ld32(&mem, A_OUT), 4);
+    cr_assert_eq(memcmp(mem_bytes + A_BUF + 100, "cdef", 4), 0);
+    cr_assert_eq(wasi_fd_filestat_get(w, &mem, fd, A_BUF), WASI_ESUCCESS);
+    cr_assert_eq(mem_bytes[A_BUF + 16], WASI_FILETYPE_REGULAR_FILE);
+    cr_assert_eq(mem_ld64(&mem, A_BUF + 32), 6);
+    cr_assert(host_exists(tmpdir, "new.txt"));
+    uint32_t again;
+    cr_assert_eq(open_path(w, "new.txt", WASI_OFLAG_CREAT | WASI_OFLAG_EXCL, RW_RIGHTS, 0,
+                           &again), WASI_EEXIST);
+    cr_assert_eq(wasi_fd_close(w, &mem, fd), WASI_ESUCCESS);
+    kiln_wasi_free(w);
+}
+
+Test(wasi, file_create_write_seek_read_openat2) { check_create_write_read(false); }
+Test(wasi, file_create_write_seek_read_walk) { check_create_write_read(true); }
+
+static void check_rename_unlink(bool walk) {
+    kiln_wasi *w = ctx_new(walk);
+    host_write("a.txt", "data");
+    cr_assert_eq(mkdir(strcat(strcpy((char[PATH_MAX]){0}, tmpdir), "/sub"), 0777), 0);
+    uint32_t l1 = put_str(A_PATH, "a.txt"), l2 = put_str(A_PATH2, "sub/b.txt");
+    cr_assert_eq(wasi_path_rename(w, &mem, PRE, A_PATH, l1, PRE, A_PATH2, l2), WASI_ESUCCESS);
+    cr_assert(!host_exists(tmpdir, "a.txt"));
+    cr_assert(host_exists(tmpdir, "sub/b.txt"));
+    cr_assert_eq(wasi_path_filestat_get(w, &mem, PRE, 0, A_PATH, l1, A_BUF), WASI_ENOENT);
+    cr_assert_eq(wasi_path_filestat_get(w, &mem, PRE, 0, A_PATH2, l2, A_BUF), WASI_ESUCCESS);
+    cr_assert_eq(mem_ld64(&mem, A_BUF + 32), 4);
+    cr_assert_eq(wasi_path_unlink_file(w, &mem, PRE, A_PATH2, l2), WASI_ESUCCESS);
+    cr_assert(!host_exists(tmpdir, "sub/b.txt"));
+    cr_assert_eq(wasi_path_unlink_file(w, &mem, PRE, A_PATH2, l2), WASI_ENOENT);
+    uint32_t l3 = put_str(A_PATH, "sub");
+    cr_assert_eq(wasi_path_unlink_file(w, &mem, PRE, A_PATH, l3), WASI_EISDIR);
+    cr_assert_eq(wasi_path_remove_directory(w, &mem, PRE, A_PATH, l3), WASI_ESUCCESS);
+    cr_assert(!host_exists(tmpdir, "sub"));
+    cr_assert_eq(wasi_path_create_directory(w, &mem, PRE, A_PATH, l3), WASI_ESUCCESS);
+    cr_assert(host_exists(tmpdir, "sub"));
+    kiln_wasi_free(w);
+}
+
+Test(wasi, rename_unlink_mkdir_rmdir_openat2) { check_rename_unlink(false); }
+Test(wasi, rename_unlink_mkdir_rmdir_walk) { check_rename_unlink(true); }
+
+/* Reads the whole directory with a buffer of `bufsize`, following
+ * cookies; returns the names seen, '\n'-separated, sorted by the host. */
+static int names_cmp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void readdir_all(kiln_wasi *w, uint32_t fd, uint32_t bufsize, char *out) {
+    char *names[64];
+    int n = 0;
+    uint64_t cookie = 0;
+    for (int rounds = 0; rounds < 100; rounds++) {
+        cr_assert_eq(wasi_fd_readdir(w, &mem, fd, A_BUF, bufsize, cookie, A_OUT), 0);
+        uint32_t used = mem_ld32(&mem, A_OUT), at = 0;
+        while (at + WASI_SIZEOF_DIRENT <= used) {
+            uint32_t namlen = mem_ld32(&mem, A_BUF + at + 16);
+            if (at + WASI_SIZEOF_DIRENT + namlen > used)
+                break; /* truncated: read again from the last cookie */
+            cr_assert_lt(n, 64);
+            names[n++] = strndup((char *)mem_bytes + A_BUF + at + WASI_SIZEOF_DIRENT, namlen);
+            cookie = mem_ld64(&mem, A_BUF + at);
+            at += WASI_SIZEOF_DIRENT + namlen;
+        }
+        if (used < bufsize)
+            break;
+    }
+    qsort(names, (size_t)n, sizeof names[0], names_cmp);
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        strcat(strcat(out, names[i]), "\n");
+        free(names[i]);
+    }
+}
+
+Test(wasi, readdir_lists_every_entry_with_any_buffer_size) {
+    kiln_wasi *w = ctx_new(false);
+    host_write("x", "1");
+    host_write("yy", "2");
+    host_write("a-rather-long-file-name.txt", "3");
+    char big[1024], small[1024];
+    readdir_all(w, PRE, 4096, big);
+    cr_assert_str_eq(big, ".\n..\na-rather-long-file-name.txt\nx\nyy\n");
+    readdir_all(w, PRE, 60, small); /* forces truncated entries and re-reads */
+    cr_assert_str_eq(small, big);
+    kiln_wasi_free(w);
+}
+
+Test(wasi, readdir_reports_file_types) {
+    kiln_wasi *w = ctx_new(false);
+    host_write("f", "1");
+    host_symlink("f", "l");
+    cr_assert_eq(wasi_fd_readdir(w, &mem, PRE, A_BUF, 4096, 0, A_OUT), 0);
+    uint32_t used = mem_ld32(&mem, A_OUT), at = 0;
+    int seen = 0;
+    while (at < used) {
+        uint32_t namlen = mem_ld32(&mem, A_BUF + at + 16);
+        const char *name = (char *)mem_bytes + A_BUF + at + WASI_SIZEOF_DIRENT;
+        uint8_t type = mem_bytes[A_BUF + at + 20];
+        if (namlen == 1 && name[0] == 'f') {
+            cr_assert_eq(type, WASI_FILETYPE_REGULAR_FILE);
+            seen++;
+        }
+        if (namlen == 1 && name[0] == 'l') {
+            cr_assert_eq(type, WASI_FILETYPE_SYMBOLIC_LINK);
+            seen++;
+        }
+        at += WASI_SIZEOF_DIRENT + namlen;
+    }
+    cr_assert_eq(seen, 2);
+    kiln_wasi_free(w);
+}
+
+Test(wasi, rights_are_checked_per_fd) {
+    kiln_wasi *w = ctx_new(false);
+    host_write("ro.txt", "read only");
+    uint32_t fd;
+    cr_assert_eq(open_path(w, "ro.txt", 0, WASI_RIGHT_FD_READ, 0, &fd), WASI_ESUCCESS);
+    set_iov(A_IOV, A_BUF, 4);
+    cr_assert_eq(wasi_fd_write(w, &mem, fd, A_IOV, 1, A_OUT), WASI_ENOTCAPABLE);
+    cr_assert_eq(wasi_fd_seek(w, &mem, fd, 1, WASI_WHENCE_SET, A_OUT), WASI_ENOTCAPABLE);
+    cr_assert_eq(wasi_fd_fdstat_set_rights(w, &mem, fd, WASI_RIGHT_FD_READ | WASI_RIGHT_FD_WRITE,
+                                           0), WASI_ENOTCAPABLE);
+    cr_assert_eq(wasi_fd_read(w, &mem, fd, A_IOV, 1, A_OUT), WASI_ESUCCESS);
+    cr_assert_eq(wasi_fd_fdstat_set_rights(w, &mem, fd, 0, 0), WASI_ESUCCESS);
+    cr_assert_eq(wasi_fd_read(w, &mem, fd, A_IOV, 1, A_OUT), WASI_ENOTCAPABLE);
+    cr_assert_eq(wasi_fd_fdstat_get(w, &mem, fd, A_OUT), WASI_ESUCCESS);
+    cr_assert_eq(mem_ld64(&mem, A_OUT + 8), 0);
+    kiln_wasi_free(w);
+}
+
+Test(wasi, renumber_moves_a_descriptor) {
+    kiln_wasi *w = ctx_new(false);
+    host_write("a", "A");
+    host_write("b", "B");
+    uint32_t fa, fb;
+    cr_assert_eq(open_path(w, "a", 0, WASI_RIGHT_FD_READ, 0, &fa), 0);
+    cr_assert_eq(open_path(w, "b", 0, WASI_RIGHT_FD_READ, 0, &fb), 0);
+    cr_assert_eq(wasi_fd_renumber(w, &mem, fa, fb), WASI_ESUCCESS);
+    set_iov(A_IOV, A_BUF, 1);
+    cr_assert_eq(wasi_fd_read(w, &mem, fb, A_IOV, 1, A_OUT), WASI_ESUCCESS);
+    cr_assert_eq(mem_bytes[A_BUF], 'A');
+    cr_assert_eq(wasi_fd_read(w, &mem, fa, A_IOV, 1, A_OUT), WASI_EBADF);
+    kiln_wasi_free(w);
+}
+
+Test(wasi, symlink_readlink_and_hard_link_stay_inside) {
+    kiln_wasi *w = ctx_new(false);
+    host_write("target", "T");
+    uint32_t lt = put_str(A_PATH, "target"), ll = put_str(A_PATH2, "link");
+    cr_assert_eq(wasi_path_symlink(w, &mem, A_PATH, lt, PRE, A_PATH2, ll), WASI_ESUCCESS);
+    cr_assert_eq(wasi_path_readlink(w, &mem, PRE, A_PATH2, ll, A_BUF, 64, A_OUT), 0);
+    cr_assert_eq(mem_ld32(&mem, A_OUT), 6);
+    cr_assert_eq(memcmp(mem_bytes + A_BUF, "target", 6), 0);
+    uint32_t la = put_str(A_PATH, "/etc/passwd");
+    cr_assert_eq(wasi_path_symlink(w, &mem, A_PATH, la, PRE, A_PATH2, ll), WASI_ENOTCAPABLE);
+    lt = put_str(A_PATH, "target");
+    uint32_t lh = put_str(A_PATH2, "hard");
+    cr_assert_eq(wasi_path_link(w, &mem, PRE, 0, A_PATH, lt, PRE, A_PATH2, lh), 0);
+    cr_assert_eq(wasi_path_filestat_get(w, &mem, PRE, 0, A_PATH, lt, A_BUF), 0);
+    cr_assert_eq(mem_ld64(&mem, A_BUF + 24), 2); /* nlink */
+    kiln_wasi_free(w);
+}
+
+Test(wasi, filestat_set_times_sets_mtime) {
+    kiln_wasi *w = ctx_new(false);
+    host_write("f", "x");
+    uint32_t l = put_str(A_PATH, "f");
+    uint64_t t = 1000000000ull * 1234567;
+    cr_assert_eq(wasi_path_filestat_set_times(w, &mem, PRE, 0, A_PATH, l, 0, t,
+                                              WASI_FSTFLAG_MTIM), WASI_ESUCCESS);
+    char p[PATH_MAX];
+    struct stat st;
+    host_path(p, tmpdir, "f");
+    cr_assert_eq(stat(p, &st), 0);
+    cr_assert_eq(st.st_mtim.tv_sec, 1234567);
+    cr_assert_eq(wasi_path_filestat_set_times(w, &mem, PRE, 0, A_PATH, l, 0, t,
+                                              WASI_FSTFLAG_MTIM | WASI_FSTFLAG_MTIM_NOW),
+                 WASI_EINVAL);
+    kiln_wasi_free(w);
+}
+
+Test(wasi, path_pointer_outside_memory_is_efault) {
+    kiln_wasi *w = ctx_new(false);
+    cr_assert_eq(wasi_path_create_directory(w, &mem, PRE, MEM_SIZE - 2, 4), WASI_EFAULT);
+    cr_assert_eq(wasi_path_create_directory(w, &mem, PRE, UINT32_MAX, UINT32_MAX), WASI_EFAULT);
+    uint32_t fd;
+    put_str(A_PATH, "x");
+    cr_assert_eq(wasi_path_open(w, &mem, PRE, 0, A_PATH, 1, WASI_OFLAG_CREAT, RW_RIGHTS, 0, 0,
+                                MEM_SIZE), WASI_EFAULT);
+    cr_assert(!host_exists(tmpdir, "x"), "nothing may be created before the check");
+    (void)fd;
+    kiln_wasi_free(w);
+}
+
+/* ---- escapes ------------------------------------------------------------------------------ */
+
+static void check_escapes(bool walk) {
+    kiln_wasi *w = ctx_new(walk);
+    char p[PATH_MAX];
+    host_path(p, outside, "secret");
+    FILE *f = fopen(p, "w");
+    fputs("s", f);
+    fclose(f);
+    host_path(p, tmpdir, "sub");
+    cr_assert_eq(mkdir(p, 0777), 0);
+    host_write("inside.txt", "ok");
+    host_symlink("/etc", "abs");                 /* absolute target */
+    host_symlink("..", "up");                    /* relative, climbs out */
+    host_symlink("c1", "chain");                 /* chain ending outside */
+    host_symlink("c2", "c1");
+    host_symlink("sub/../..", "c2");
+    host_symlink("sub", "tosub");                /* harmless, but `..` after it climbs */
+    host_symlink("loop", "loop");
+    host_symlink(outside, "out");
+    uint32_t fd;
+    const char *escapes[] = {
+        "..", "../", "../secret", "/etc/passwd", "sub/../../x", "abs/passwd",
+        "up/secret", "chain/etc/passwd", "tosub/../../etc", "out/secret", "./sub/./../..",
+    };
+    for (size_t i = 0; i < sizeof escapes / sizeof escapes[0]; i++) {
+        uint16_t err = open_path(w, escapes[i], 0, WASI_RIGHT_FD_READ, WASI_LOOKUP_SYMLINK_FOLLOW, &fd);
+        cr_assert_eq(err, WASI_ENOTCAPABLE, "%s: %s gave %u", walk ? "walk" : "openat2",
+                     escapes[i], err);
+    }
+    /* a final symlink that is followed must stay inside too */
+    cr_assert_eq(open_path(w, "abs", 0, WASI_RIGHT_FD_READ, WASI_LOOKUP_SYMLINK_FOLLOW, &fd),
+                 WASI_ENOTCAPABLE);
+    cr_assert_eq(open_path(w, "loop", 0, WASI_RIGHT_FD_READ, WASI_LOOKUP_SYMLINK_FOLLOW, &fd),
+                 WASI_ELOOP);
+    cr_assert_eq(open_path(w, "abs", 0, WASI_RIGHT_FD_READ, 0, &fd), WASI_ELOOP);
+    uint32_t l = put_str(A_PATH, "../created");
+    cr_assert_eq(wasi_path_create_directory(w, &mem, PRE, A_PATH, l), WASI_ENOTCAPABLE);
+    l = put_str(A_PATH, "out/secret");
+    cr_assert_eq(wasi_path_unlink_file(w, &mem, PRE, A_PATH, l), WASI_ENOTCAPABLE);
+    cr_assert(host_exists(outside, "secret"));
+    l = put_str(A_PATH, "up");
+    cr_assert_eq(wasi_path_filestat_get(w, &mem, PRE, WASI_LOOKUP_SYMLINK_FOLLOW, A_PATH, l,
+                                        A_BUF), WASI_ENOTCAPABLE);
+    cr_assert_eq(wasi_path_filestat_get(w, &mem, PRE, 0, A_PATH, l, A_BUF), WASI_ESUCCESS);
+    cr_assert_eq(mem_bytes[A_BUF + 16], WASI_FILETYPE_SYMBOLIC_LINK);
+    /* legitimate paths through links and `..` that stay inside still work */
+    const char *fine[] = {"inside.txt", "tosub/../inside.txt", "sub/../inside.txt", "./inside.txt"};
+    for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+        cr_assert_eq(open_path(w, fine[i], 0, WASI_RIGHT_FD_READ, WASI_LOOKUP_SYMLINK_FOLLOW, &fd),
+                     WASI_ESUCCESS, "%s", fine[i]);
+        cr_assert_eq(wasi_fd_close(w, &mem, fd), WASI_ESUCCESS);
+    }
+    kiln_wasi_free(w);
+}
+
+Test(wasi, no_path_escapes_the_preopen_openat2) { check_escapes(false); }
+Test(wasi, no_path_escapes_the_preopen_walk) { check_escapes(true); }
+
+Test(wasi, environment_variable_forces_the_walk) {
+    setenv("KILN_WASI_NO_OPENAT2", "1", 1);
+    kiln_wasi *w = ctx_new(false);
+    unsetenv("KILN_WASI_NO_OPENAT2");
+    cr_assert(!w->use_openat2);
+    kiln_wasi_free(w);
+}
+
+/* ---- clocks, random, poll, exit ----------------------------------------------------------- */
+
+Test(wasi, monotonic_clock_never_goes_back_and_realtime_is_now) {
+    kiln_wasi *w = ctx_new(false);
+    uint64_t prev = 0;
+    for (int i = 0; i < 1000; i++) {
+        cr_assert_eq(wasi_clock_time_get(w, &mem, WASI_CLOCK_MONOTONIC, 1, A_OUT), 0);
+        cr_assert_geq(mem_ld64(&mem, A_OUT), prev);
+        prev = mem_ld64(&mem, A_OUT);
+    }
+    cr_assert_eq(wasi_clock_time_get(w, &mem, WASI_CLOCK_REALTIME, 1, A_OUT), 0);
+    int64_t secs = (int64_t)(mem_ld64(&mem, A_OUT) / 1000000000ull);
+    cr_assert_lt(llabs(secs - (int64_t)time(NULL)), 2);
+    for (uint32_t id = 0; id < 4; id++) {
+        cr_assert_eq(wasi_clock_res_get(w, &mem, id, A_OUT), 0);
+        cr_assert_gt(mem_ld64(&mem, A_OUT), 0);
+    }
+    cr_assert_eq(wasi_clock_time_get(w, &mem, 4, 1, A_OUT), WASI_EINVAL);
+    cr_assert_eq(wasi_clock_time_get(w, &mem, 0, 1, MEM_SIZE - 7), WASI_EFAULT);
+    kiln_wasi_free(w);
+}
+
+Test(wasi, random_get_fills_the_buffer_and_checks_it) {
+    kiln_wasi *w = ctx_new(false);
+    cr_assert_eq(wasi_random_get(w, &mem, A_BUF, 64), 0);
+    cr_assert_eq(wasi_random_get(w, &mem, A_BUF + 64, 64), 0);
+    cr_assert_neq(memcmp(mem_bytes + A_BUF, mem_bytes + A_BUF + 64, 64), 0);
+    int zeros = 0;
+    for (int i = 0; i < 128; i++)
+        zeros += mem_bytes[A_BUF + i] == 0;
+    cr_assert_lt(zeros, 16);
+    cr_assert_eq(wasi_random_get(w, &mem, MEM_SIZE - 10, 11), WASI_EFAULT);
+    cr_assert_eq(wasi_random_get(w, &mem, MEM_SIZE, 0), WASI_ESUCCESS);
+    kiln_wasi_free(w);
+}
+
+static void sub_clock_at(uint32_t at, uint64_t userdata, uint64_t timeout_ns) {
+    memset(mem_bytes + at, 0, WASI_SIZEOF_SUBSCRIPTION);
+    mem_st64(&mem, at, userdata);
+    mem_bytes[at + 8] = WASI_EVENTTYPE_CLOCK;
+    mem_st32(&mem, at + 16, WASI_CLOCK_MONOTONIC);
+    mem_st64(&mem, at + 24, timeout_ns);
+}
+
+Test(wasi, poll_oneoff_sleeps_for_a_relative_clock) {
+    kiln_wasi *w = ctx_new(false);
+    sub_clock_at(A_BUF, 77, 20 * 1000000ull);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    cr_assert_eq(wasi_poll_oneoff(w, &mem, A_BUF, A_BUF + 1024, 1, A_OUT), 0);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+    cr_assert_geq(ms, 19.0);
+    cr_assert_eq(mem_ld32(&mem, A_OUT), 1);
+    cr_assert_eq(mem_ld64(&mem, A_BUF + 1024), 77);
+    cr_assert_eq(mem_bytes[A_BUF + 1024 + 10], WASI_EVENTTYPE_CLOCK);
+    kiln_wasi_free(w);
+}
+
+Test(wasi, poll_oneoff_reports_a_readable_pipe_before_the_timeout) {
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    kiln_wasi_config cfg;
+    kiln_wasi_config_init(&cfg);
+    cfg.stdin_fd = p[0];
+    kiln_wasi *w = kiln_wasi_new(&cfg);
+    cr_assert_eq(write(p[1], "abc", 3), 3);
+    sub_clock_at(A_BUF, 1, 5000 * 1000000ull);
+    memset(mem_bytes + A_BUF + 48, 0, 48);
+    mem_st64(&mem, A_BUF + 48, 2);
+    mem_bytes[A_BUF + 48 + 8] = WASI_EVENTTYPE_FD_READ;
+    mem_st32(&mem, A_BUF + 48 + 16, 0);
+    cr_assert_eq(wasi_poll_oneoff(w, &mem, A_BUF, A_BUF + 1024, 2, A_OUT), 0);
+    cr_assert_eq(mem_ld32(&mem, A_OUT), 1);
+    cr_assert_eq(mem_ld64(&mem, A_BUF + 1024), 2);
+    cr_assert_eq(mem_ld16(&mem, A_BUF + 1024 + 8), 0);
+    cr_assert_eq(mem_ld64(&mem, A_BUF + 1024 + 16), 3);
+    kiln_wasi_free(w);
+    close(p[0]);
+    close(p[1]);
+}
+
+Test(wasi, poll_oneoff_with_bad_fd_reports_ebadf_in_the_event) {
+    kiln_wasi *w = ctx_new(false);
+    memset(mem_bytes + A_BUF, 0, 48);
+    mem_bytes[A_BUF + 8] = WASI_EVENTTYPE_FD_WRITE;
+    mem_st32(&mem, A_BUF + 16, 42);
+    cr_assert_eq(wasi_poll_oneoff(w, &mem, A_BUF, A_BUF + 1024, 1, A_OUT), 0);
+    cr_assert_eq(mem_ld32(&mem, A_OUT), 1);
+    cr_assert_eq(mem_ld16(&mem, A_BUF + 1024 + 8), WASI_EBADF);
+    cr_assert_eq(wasi_poll_oneoff(w, &mem, A_BUF, A_BUF + 1024, 0, A_OUT), WASI_EINVAL);
+    cr_assert_eq(wasi_poll_oneoff(w, &mem, MEM_SIZE - 40, A_BUF, 1, A_OUT), WASI_EFAULT);
+    kiln_wasi_free(w);
+}
+
+Test(wasi, proc_exit_records_the_code) {
+    kiln_wasi *w = ctx_new(false);
+    cr_assert(!kiln_wasi_exited(w));
+    cr_assert_eq(kiln_wasi_exit_code(w), 0);
+    wasi_proc_exit(w, 42);
+    cr_assert(kiln_wasi_exited(w));
+    cr_assert_eq(kiln_wasi_exit_code(w), 42);
+    cr_assert_eq(wasi_proc_raise(w, &mem, 9), WASI_ENOSYS);
+    kiln_wasi_free(w);
+}
+
+Test(wasi, host_errno_maps_to_wasi_numbering) {
+    cr_assert_eq(errno_to_wasi(ENOENT), 44);
+    cr_assert_eq(errno_to_wasi(EFAULT), 21);
+    cr_assert_eq(errno_to_wasi(EACCES), 2);
+    cr_assert_eq(errno_to_wasi(ENOTEMPTY), 55);
+    cr_assert_eq(errno_to_wasi(EXDEV), 75);
+    cr_assert_eq(errno_to_wasi(ELOOP), 32);
+    cr_assert_eq(errno_to_wasi(12345), WASI_EIO);
+}
+
+Test(wasi, define_binds_every_preview1_function) {
+    kiln_wasi *w = ctx_new(false);
+    kiln_linker *l = kiln_linker_new();
+    cr_assert(kiln_wasi_define(w, l));
+    const char *names[] = {"fd_write", "path_open", "proc_exit", "poll_oneoff", "sock_shutdown",
+                           "args_get", "random_get", "fd_readdir"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        cr_assert(kiln_linker_contains(l, "wasi_snapshot_preview1", names[i]), "%s", names[i]);
+    kiln_linker_free(l);
+    kiln_wasi_free(w);
+}
