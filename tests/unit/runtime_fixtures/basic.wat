@@ -1,0 +1,26 @@
+;; The main runtime fixture: functions, a host import, memory, table,
+;; globals, an element and a data segment.  basic.c holds the hand-written
+;; "compiled" code for each function.
+(module
+  (type $i_i (func (param i32) (result i32)))
+  (type $ii_i (func (param i32 i32) (result i32)))
+  (type $v_v (func))
+  (type $iii_i (func (param i32 i32 i32) (result i32)))
+  (import "host" "double" (func $double (type $i_i)))
+  (memory (export "mem") 1 3)
+  (table (export "tab") 2 10 funcref)
+  (global $g (export "g") (mut i32) (i32.const 42))
+  (global $pi (export "pi") f64 (f64.const 3.5))
+  (func $add (export "add") (type $ii_i) (i32.add (local.get 0) (local.get 1)))
+  (func $trap (export "trap") (type $v_v) (unreachable))
+  (func $call_double (export "call_double") (type $i_i) (call $double (local.get 0)))
+  (func $load (export "load") (type $i_i) (i32.load (local.get 0)))
+  (func $grow (export "grow") (type $i_i) (memory.grow (local.get 0)))
+  (func $recurse (export "recurse") (type $i_i) (local.get 0))
+  (func $call_at (export "call_at") (type $iii_i)
+    (call_indirect (type $ii_i) (local.get 1) (local.get 2) (local.get 0)))
+  (elem (i32.const 0) $add $trap)
+  (elem func $add)
+  (data (i32.const 16) "\2a\00\00\00hello")
+  (data "passive")
+)

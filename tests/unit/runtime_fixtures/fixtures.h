@@ -1,0 +1,28 @@
+/* fixtures.h - hand-"compiled" modules for the runtime's unit tests.
+ *
+ * Each fixture is what kiln would emit for the .wat file of the same
+ * name: typed functions taking the vmctx first (written by hand in C,
+ * with the bounds and stack checks generated code makes), a trampoline
+ * per signature, import thunks, and a descriptor whose metadata is the
+ * module binary with empty bodies (see wasm_strip.py, regen.sh).  They
+ * let the runtime be tested without the compiler. */
+#ifndef KILN_RUNTIME_FIXTURES_H
+#define KILN_RUNTIME_FIXTURES_H
+
+#include "kiln.h"
+
+extern const kiln_module_desc fixture_basic;    /* basic.wat    */
+extern const kiln_module_desc fixture_importer; /* importer.wat */
+extern const kiln_module_desc fixture_oob_elem; /* oob_elem.wat */
+extern const kiln_module_desc fixture_oob_data; /* oob_data.wat */
+extern const kiln_module_desc fixture_start;    /* start.wat    */
+
+/* Trampolines shared by the fixtures, one per signature. */
+void tramp_v_v(void *code, void *ctx, kiln_val *slots);
+void tramp_v_i(void *code, void *ctx, kiln_val *slots);
+void tramp_i_v(void *code, void *ctx, kiln_val *slots);
+void tramp_i_i(void *code, void *ctx, kiln_val *slots);
+void tramp_ii_i(void *code, void *ctx, kiln_val *slots);
+void tramp_iii_i(void *code, void *ctx, kiln_val *slots);
+
+#endif

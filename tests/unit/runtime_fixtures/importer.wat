@@ -1,0 +1,15 @@
+;; Imports everything basic.wat exports: memory, table, global, function.
+(module
+  (type $ii_i (func (param i32 i32) (result i32)))
+  (import "basic" "mem" (memory 1))
+  (import "basic" "tab" (table 2 funcref))
+  (import "basic" "g" (global $g (mut i32)))
+  (import "basic" "add" (func $add (type $ii_i)))
+  (func (export "get_g") (result i32) (global.get $g))
+  (func (export "set_g") (param i32) (global.set $g (local.get 0)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "call_add") (type $ii_i) (call $add (local.get 0) (local.get 1)))
+  (elem (i32.const 1) $add)
+  (data (i32.const 0) "xy")
+)

@@ -1,0 +1,586 @@
+/* test_runtime.c - the runtime, tested without the compiler.
+ *
+ * The modules are the hand-"compiled" fixtures of runtime_fixtures/
+ * (typed C functions + descriptors whose metadata is the real module
+ * binary), so every check here exercises the same paths compiled code
+ * takes: instantiation from a descriptor, imports, traps, the stack
+ * limit, memories, tables, globals and the segment rules. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "kiln.h"
+#include "module.h" /* kiln_extern_kind */
+#include "runtime_fixtures/fixtures.h"
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+/* host.double: doubles its argument; -1 re-enters wasm (calls basic.trap
+ * and expects its trap), other negatives trap with a custom message. */
+static uint32_t host_double(void *env, kiln_instance *caller, const kiln_val *args,
+                            kiln_val *results) {
+    int *calls = env;
+    ++*calls;
+    if (args[0].i32 == -1) {
+        kiln_extern trap;
+        if (!kiln_instance_export(caller, "trap", &trap)) return KILN_TRAP_HOST;
+        kiln_val none[1];
+        uint32_t kind = kiln_call(caller, trap.of.func, none);
+        results[0].i32 = kind == KILN_TRAP_UNREACHABLE ? 99 : -99;
+        return KILN_TRAP_NONE;
+    }
+    if (args[0].i32 < 0) {
+        kiln_host_trap_message("negative input");
+        return KILN_TRAP_HOST;
+    }
+    results[0].i32 = args[0].i32 * 2;
+    return KILN_TRAP_NONE;
+}
+
+static const uint8_t I32[] = {KILN_I32};
+static const kiln_signature SIG_I_I = {1, 1, I32, I32};
+static int host_calls;
+
+static kiln_linker *basic_linker(void) {
+    kiln_linker *l = kiln_linker_new();
+    cr_assert(kiln_linker_define_func(l, "host", "double", &SIG_I_I, host_double, &host_calls));
+    return l;
+}
+
+static kiln_instance *basic_new(kiln_linker *l) {
+    kiln_instantiate_error err;
+    kiln_instance *inst = kiln_instantiate(&fixture_basic, l, &err);
+    cr_assert_not_null(inst, "instantiate failed: %s", err.message);
+    return inst;
+}
+
+static kiln_func_ref *export_func(kiln_instance *inst, const char *name) {
+    kiln_extern e;
+    cr_assert(kiln_instance_export(inst, name, &e), "no export %s", name);
+    cr_assert_eq(e.kind, KILN_EXTERN_FUNC);
+    return e.of.func;
+}
+
+static uint32_t call3(kiln_instance *inst, const char *name, int32_t a, int32_t b, int32_t c,
+                      int32_t *result) {
+    kiln_val slots[3] = {{.i32 = a}, {.i32 = b}, {.i32 = c}};
+    uint32_t kind = kiln_call(inst, export_func(inst, name), slots);
+    if (result) *result = slots[0].i32;
+    return kind;
+}
+
+static int32_t call_ok(kiln_instance *inst, const char *name, int32_t a, int32_t b) {
+    int32_t r;
+    uint32_t kind = call3(inst, name, a, b, 0, &r);
+    cr_assert_eq(kind, KILN_TRAP_NONE, "%s trapped: %s", name, kiln_trap_message());
+    return r;
+}
+
+static uint8_t *basic_mem(kiln_instance *inst) {
+    return kiln_memory_data(kiln_instance_memory(inst, 0));
+}
+
+/* Runs `op(vmctx, slots)` as if it were a wasm function of `inst`, so it
+ * can call kiln_rt_* entry points directly (they trap like wasm code). */
+typedef void (*rt_op)(kiln_vmctx *ctx, kiln_val *slots);
+
+static void tramp_op(void *code, void *ctx, kiln_val *slots) { ((rt_op)code)(ctx, slots); }
+
+static uint32_t run_op(kiln_instance *inst, rt_op op, kiln_val *slots) {
+    kiln_func_ref f = {(void *)op, export_func(inst, "add")->ctx, 0, 0, tramp_op};
+    return kiln_call(inst, &f, slots);
+}
+
+/* ---- instantiation and linking ----------------------------------------------- */
+
+Test(instantiate, missing_host_import_is_unknown_import) {
+    kiln_instantiate_error err;
+    cr_assert_null(kiln_instantiate(&fixture_basic, NULL, &err));
+    cr_assert_eq(err.kind, KILN_INST_LINK);
+    cr_assert_str_eq(err.message, "unknown import \"host\".\"double\"");
+}
+
+Test(instantiate, host_function_with_other_signature_is_incompatible) {
+    static const uint8_t I64[] = {KILN_I64};
+    kiln_signature sig = {1, 1, I64, I64};
+    kiln_linker *l = kiln_linker_new();
+    kiln_linker_define_func(l, "host", "double", &sig, host_double, &host_calls);
+    kiln_instantiate_error err;
+    cr_assert_null(kiln_instantiate(&fixture_basic, l, &err));
+    cr_assert_eq(err.kind, KILN_INST_LINK);
+    cr_assert(strncmp(err.message, "incompatible import type", 24) == 0, "%s", err.message);
+    kiln_linker_free(l);
+}
+
+Test(instantiate, wrong_abi_version_is_a_bad_module) {
+    kiln_module_desc desc = fixture_basic;
+    desc.abi_version = KILN_ABI_VERSION + 1;
+    kiln_instantiate_error err;
+    cr_assert_null(kiln_instantiate(&desc, NULL, &err));
+    cr_assert_eq(err.kind, KILN_INST_BAD_MODULE);
+}
+
+Test(instantiate, descriptor_counts_must_match_metadata) {
+    kiln_module_desc desc = fixture_basic;
+    desc.num_defined_funcs = 3;
+    kiln_instantiate_error err;
+    cr_assert_null(kiln_instantiate(&desc, NULL, &err));
+    cr_assert_eq(err.kind, KILN_INST_BAD_MODULE);
+}
+
+Test(instantiate, redefining_a_name_replaces_it) {
+    static const uint8_t I64[] = {KILN_I64};
+    kiln_signature wrong = {1, 1, I64, I64};
+    kiln_linker *l = kiln_linker_new();
+    kiln_linker_define_func(l, "host", "double", &wrong, host_double, &host_calls);
+    kiln_linker_define_func(l, "host", "double", &SIG_I_I, host_double, &host_calls);
+    cr_assert(kiln_linker_contains(l, "host", "double"));
+    cr_assert_not(kiln_linker_contains(l, "host", "triple"));
+    kiln_instance *inst = basic_new(l);
+    cr_assert_eq(call_ok(inst, "call_double", 4, 0), 8);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+Test(instantiate, start_function_runs_and_globals_read_imports) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *basic = basic_new(l);
+    kiln_linker_define_instance(l, "basic", basic);
+    kiln_instantiate_error err;
+    kiln_instance *inst = kiln_instantiate(&fixture_start, l, &err);
+    cr_assert_not_null(inst, "%s", err.message);
+    kiln_extern g, h;
+    cr_assert(kiln_instance_export(inst, "g", &g) && kiln_instance_export(inst, "h", &h));
+    cr_assert_eq(kiln_global_get(g.of.global).i32, 42);
+    cr_assert_eq(kiln_global_get(h.of.global).f64, 3.5);
+    kiln_instance_free(inst);
+    kiln_instance_free(basic);
+    kiln_linker_free(l);
+}
+
+/* ---- calls and traps ---------------------------------------------------------- */
+
+Test(call, export_returns_its_result) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    cr_assert_eq(call_ok(inst, "add", 2, 3), 5);
+    cr_assert_eq(call_ok(inst, "add", INT32_MAX, 1), INT32_MIN);
+    kiln_signature sig;
+    cr_assert(kiln_func_signature(export_func(inst, "add"), &sig));
+    cr_assert_eq(sig.num_params, 2);
+    cr_assert_eq(sig.num_results, 1);
+    cr_assert_eq(sig.params[1], KILN_I32);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+Test(call, unreachable_traps_and_the_next_call_works) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    cr_assert_eq(call3(inst, "trap", 0, 0, 0, NULL), KILN_TRAP_UNREACHABLE);
+    cr_assert_str_eq(kiln_trap_message(), "unreachable");
+    cr_assert_eq(call_ok(inst, "add", 1, 1), 2);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+Test(call, host_import_is_called_with_its_arguments) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    int before = host_calls;
+    cr_assert_eq(call_ok(inst, "call_double", 21, 0), 42);
+    cr_assert_eq(host_calls, before + 1);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+Test(call, host_trap_reaches_the_host_with_its_message) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    cr_assert_eq(call3(inst, "call_double", -5, 0, 0, NULL), KILN_TRAP_HOST);
+    cr_assert_str_eq(kiln_trap_message(), "negative input");
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+Test(call, host_can_reenter_wasm_and_catch_its_trap) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    cr_assert_eq(call_ok(inst, "call_double", -1, 0), 99);
+    cr_assert_eq(call_ok(inst, "call_double", 5, 0), 10);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+Test(call, null_funcref_is_a_null_reference_trap) {
+    kiln_val slots[1];
+    cr_assert_eq(kiln_call(NULL, NULL, slots), KILN_TRAP_NULL_REFERENCE);
+}
+
+/* ---- the stack limit ------------------------------------------------------------ */
+
+Test(stack, moderate_recursion_fits_the_default_budget) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    cr_assert_eq(call_ok(inst, "recurse", 1000, 0), 1000);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+Test(stack, unbounded_recursion_traps_and_recovers) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    cr_assert_eq(call3(inst, "recurse", 100000000, 0, 0, NULL), KILN_TRAP_CALL_STACK_EXHAUSTED);
+    cr_assert_str_eq(kiln_trap_message(), "call stack exhausted");
+    cr_assert_eq(call_ok(inst, "recurse", 10, 0), 10);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+Test(stack, smaller_budget_traps_earlier) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    kiln_set_stack_budget(32 * 1024);
+    cr_assert_eq(call3(inst, "recurse", 1000, 0, 0, NULL), KILN_TRAP_CALL_STACK_EXHAUSTED);
+    kiln_set_stack_budget(0);
+    cr_assert_eq(call_ok(inst, "recurse", 1000, 0), 1000);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+/* A budget larger than the thread's stack is clamped: still a trap, not
+ * a crash. */
+Test(stack, budget_beyond_the_thread_stack_still_traps) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    kiln_set_stack_budget((size_t)1 << 40);
+    cr_assert_eq(call3(inst, "recurse", INT32_MAX, 0, 0, NULL), KILN_TRAP_CALL_STACK_EXHAUSTED);
+    kiln_set_stack_budget(0);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+/* ---- memory ---------------------------------------------------------------------- */
+
+Test(memory, active_data_segment_is_written) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    cr_assert_eq(call_ok(inst, "load", 16, 0), 42);
+    cr_assert_eq(memcmp(basic_mem(inst) + 20, "hello", 5), 0);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+Test(memory, load_past_the_end_traps) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    cr_assert_eq(call_ok(inst, "load", 65532, 0), 0);
+    cr_assert_eq(call3(inst, "load", 65533, 0, 0, NULL), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    cr_assert_str_eq(kiln_trap_message(), "out of bounds memory access");
+    cr_assert_eq(call3(inst, "load", -1, 0, 0, NULL), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+Test(memory, grow_respects_the_maximum) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    cr_assert_eq(call_ok(inst, "grow", 1, 0), 1);
+    cr_assert_eq(call_ok(inst, "load", 65536 + 65532, 0), 0);
+    cr_assert_eq(call_ok(inst, "grow", 2, 0), -1);
+    cr_assert_eq(call_ok(inst, "grow", 1, 0), 2);
+    cr_assert_eq(call_ok(inst, "grow", 0, 0), 3);
+    cr_assert_eq(call_ok(inst, "grow", 1, 0), -1);
+    cr_assert_eq(call_ok(inst, "load", 16, 0), 42); /* contents survive growth */
+    cr_assert_eq(kiln_memory_size(kiln_instance_memory(inst, 0)), 3u * KILN_PAGE_SIZE);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+Test(memory, standalone_memory_checks_limits) {
+    cr_assert_null(kiln_memory_new(2, 1, true));
+    cr_assert_null(kiln_memory_new(65537, 0, false));
+    kiln_memory *m = kiln_memory_new(0, 2, true);
+    cr_assert_not_null(m);
+    cr_assert_eq(kiln_memory_size(m), 0);
+    cr_assert_eq(kiln_memory_grow(m, 1), 0);
+    kiln_memory_data(m)[65535] = 7;
+    cr_assert_eq(kiln_memory_grow(m, 2), -1);
+    cr_assert_eq(kiln_memory_grow(m, 1), 1);
+    cr_assert_eq(kiln_memory_data(m)[65535], 7);
+    kiln_memory_free(m);
+}
+
+static void op_fill(kiln_vmctx *ctx, kiln_val *s) {
+    kiln_rt_memory_fill(ctx, 0, (uint32_t)s[0].i32, (uint32_t)s[1].i32, (uint32_t)s[2].i32);
+}
+
+Test(memory, fill_out_of_bounds_writes_nothing) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    kiln_val ok[3] = {{.i32 = 65536}, {.i32 = 'x'}, {.i32 = 0}};
+    cr_assert_eq(run_op(inst, op_fill, ok), KILN_TRAP_NONE);
+    kiln_val bad[3] = {{.i32 = 65530}, {.i32 = 'x'}, {.i32 = 7}};
+    cr_assert_eq(run_op(inst, op_fill, bad), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    cr_assert_eq(basic_mem(inst)[65530], 0);
+    kiln_val past[3] = {{.i32 = 65537}, {.i32 = 'x'}, {.i32 = 0}};
+    cr_assert_eq(run_op(inst, op_fill, past), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+static void op_copy(kiln_vmctx *ctx, kiln_val *s) {
+    kiln_rt_memory_copy(ctx, 0, 0, (uint32_t)s[0].i32, (uint32_t)s[1].i32, (uint32_t)s[2].i32);
+}
+
+Test(memory, copy_handles_overlap_and_bounds) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    kiln_val overlap[3] = {{.i32 = 21}, {.i32 = 20}, {.i32 = 5}};
+    cr_assert_eq(run_op(inst, op_copy, overlap), KILN_TRAP_NONE);
+    cr_assert_eq(memcmp(basic_mem(inst) + 20, "hhello", 6), 0);
+    kiln_val bad[3] = {{.i32 = 0}, {.i32 = 65535}, {.i32 = 2}};
+    cr_assert_eq(run_op(inst, op_copy, bad), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    cr_assert_eq(basic_mem(inst)[0], 0);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+enum { PASSIVE_DATA = 1, PASSIVE_ELEM = 1 }; /* segment indices in basic.wat */
+
+static void op_init(kiln_vmctx *ctx, kiln_val *s) {
+    kiln_rt_memory_init(ctx, 0, PASSIVE_DATA, (uint32_t)s[0].i32, (uint32_t)s[1].i32,
+                        (uint32_t)s[2].i32);
+}
+
+static void op_data_drop(kiln_vmctx *ctx, kiln_val *s) { kiln_rt_data_drop(ctx, PASSIVE_DATA); }
+
+Test(memory, init_from_a_passive_segment_and_after_drop) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    kiln_val whole[3] = {{.i32 = 100}, {.i32 = 0}, {.i32 = 7}};
+    cr_assert_eq(run_op(inst, op_init, whole), KILN_TRAP_NONE);
+    cr_assert_eq(memcmp(basic_mem(inst) + 100, "passive", 7), 0);
+    kiln_val at_end[3] = {{.i32 = 0}, {.i32 = 7}, {.i32 = 0}};
+    cr_assert_eq(run_op(inst, op_init, at_end), KILN_TRAP_NONE);
+    kiln_val past[3] = {{.i32 = 0}, {.i32 = 8}, {.i32 = 0}};
+    cr_assert_eq(run_op(inst, op_init, past), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    kiln_val none[3] = {{.i32 = 0}};
+    cr_assert_eq(run_op(inst, op_data_drop, none), KILN_TRAP_NONE);
+    kiln_val empty[3] = {{.i32 = 0}, {.i32 = 0}, {.i32 = 0}};
+    cr_assert_eq(run_op(inst, op_init, empty), KILN_TRAP_NONE);
+    kiln_val one[3] = {{.i32 = 0}, {.i32 = 0}, {.i32 = 1}};
+    cr_assert_eq(run_op(inst, op_init, one), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+/* ---- tables ----------------------------------------------------------------------- */
+
+Test(table, call_indirect_through_the_element_segment) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    int32_t r;
+    cr_assert_eq(call3(inst, "call_at", 0, 2, 3, &r), KILN_TRAP_NONE);
+    cr_assert_eq(r, 5);
+    cr_assert_eq(call3(inst, "call_at", 1, 2, 3, NULL), KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH);
+    cr_assert_str_eq(kiln_trap_message(), "indirect call type mismatch");
+    cr_assert_eq(call3(inst, "call_at", 2, 2, 3, NULL), KILN_TRAP_UNDEFINED_ELEMENT);
+    kiln_extern tab;
+    cr_assert(kiln_instance_export(inst, "tab", &tab));
+    cr_assert(kiln_table_set(tab.of.table, 0, NULL));
+    cr_assert_eq(call3(inst, "call_at", 0, 2, 3, NULL), KILN_TRAP_UNINITIALIZED_ELEMENT);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+static void op_table_grow(kiln_vmctx *ctx, kiln_val *s) {
+    s[0].i32 = kiln_rt_table_grow(ctx, 0, s[1].ref, (uint32_t)s[0].i32);
+}
+
+Test(table, grow_fills_new_slots_and_respects_the_maximum) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    kiln_func_ref *add = export_func(inst, "add");
+    kiln_val s[2] = {{.i32 = 7}, {.ref = add}};
+    cr_assert_eq(run_op(inst, op_table_grow, s), KILN_TRAP_NONE);
+    cr_assert_eq(s[0].i32, 2);
+    kiln_val over[2] = {{.i32 = 2}, {.ref = NULL}};
+    cr_assert_eq(run_op(inst, op_table_grow, over), KILN_TRAP_NONE);
+    cr_assert_eq(over[0].i32, -1);
+    int32_t r;
+    cr_assert_eq(call3(inst, "call_at", 8, 20, 3, &r), KILN_TRAP_NONE);
+    cr_assert_eq(r, 23);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+static void op_table_init(kiln_vmctx *ctx, kiln_val *s) {
+    kiln_rt_table_init(ctx, 0, PASSIVE_ELEM, (uint32_t)s[0].i32, (uint32_t)s[1].i32,
+                       (uint32_t)s[2].i32);
+}
+
+static void op_table_fill(kiln_vmctx *ctx, kiln_val *s) {
+    kiln_rt_table_fill(ctx, 0, (uint32_t)s[0].i32, s[1].ref, (uint32_t)s[2].i32);
+}
+
+static void op_elem_drop(kiln_vmctx *ctx, kiln_val *s) { kiln_rt_elem_drop(ctx, PASSIVE_ELEM); }
+
+Test(table, init_fill_and_drop_follow_the_bounds_rules) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    kiln_extern tab;
+    cr_assert(kiln_instance_export(inst, "tab", &tab));
+    kiln_val init[3] = {{.i32 = 1}, {.i32 = 0}, {.i32 = 1}};
+    cr_assert_eq(run_op(inst, op_table_init, init), KILN_TRAP_NONE);
+    void *ref;
+    cr_assert(kiln_table_get(tab.of.table, 1, &ref));
+    cr_assert_eq(ref, export_func(inst, "add"));
+    kiln_val fill[3] = {{.i32 = 1}, {.ref = NULL}, {.i32 = 2}};
+    cr_assert_eq(run_op(inst, op_table_fill, fill), KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+    cr_assert_str_eq(kiln_trap_message(), "out of bounds table access");
+    cr_assert(kiln_table_get(tab.of.table, 1, &ref) && ref != NULL);
+    kiln_val none[3] = {{.i32 = 0}};
+    cr_assert_eq(run_op(inst, op_elem_drop, none), KILN_TRAP_NONE);
+    cr_assert_eq(run_op(inst, op_table_init, init), KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+    kiln_val empty[3] = {{.i32 = 2}, {.i32 = 0}, {.i32 = 0}};
+    cr_assert_eq(run_op(inst, op_table_init, empty), KILN_TRAP_NONE);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+/* ---- sharing between instances ------------------------------------------------- */
+
+typedef struct pair {
+    kiln_linker *linker;
+    kiln_instance *basic, *importer;
+} pair;
+
+static pair pair_new(void) {
+    pair p = {basic_linker(), NULL, NULL};
+    p.basic = basic_new(p.linker);
+    cr_assert(kiln_linker_define_instance(p.linker, "basic", p.basic));
+    kiln_instantiate_error err;
+    p.importer = kiln_instantiate(&fixture_importer, p.linker, &err);
+    cr_assert_not_null(p.importer, "%s", err.message);
+    return p;
+}
+
+static void pair_free(pair *p) {
+    kiln_instance_free(p->importer);
+    kiln_instance_free(p->basic);
+    kiln_linker_free(p->linker);
+}
+
+Test(sharing, importer_segments_write_the_shared_table_and_memory) {
+    pair p = pair_new();
+    int32_t r;
+    cr_assert_eq(call3(p.basic, "call_at", 1, 4, 5, &r), KILN_TRAP_NONE);
+    cr_assert_eq(r, 9);
+    cr_assert_eq(memcmp(basic_mem(p.basic), "xy", 2), 0);
+    cr_assert_eq(call_ok(p.importer, "call_add", 30, 12), 42);
+    pair_free(&p);
+}
+
+Test(sharing, mutable_global_import_aliases_the_exporter) {
+    pair p = pair_new();
+    cr_assert_eq(call_ok(p.importer, "get_g", 0, 0), 42);
+    call_ok(p.importer, "set_g", 7, 0);
+    kiln_extern g;
+    cr_assert(kiln_instance_export(p.basic, "g", &g));
+    cr_assert_eq(kiln_global_get(g.of.global).i32, 7);
+    kiln_global_set(g.of.global, (kiln_val){.i32 = -3});
+    cr_assert_eq(call_ok(p.importer, "get_g", 0, 0), -3);
+    pair_free(&p);
+}
+
+Test(sharing, growth_is_seen_by_every_instance) {
+    pair p = pair_new();
+    cr_assert_eq(call_ok(p.importer, "grow", 1, 0), 1);
+    cr_assert_eq(call_ok(p.basic, "load", 65536 + 65532, 0), 0);
+    cr_assert_eq(call_ok(p.basic, "grow", 1, 0), 2);
+    cr_assert_eq(call_ok(p.importer, "size", 0, 0), 3);
+    cr_assert_eq(call_ok(p.importer, "grow", 1, 0), -1);
+    pair_free(&p);
+}
+
+Test(sharing, exporter_outlives_its_handle_while_imported) {
+    pair p = pair_new();
+    kiln_instance_free(p.basic);
+    kiln_linker_free(p.linker);
+    cr_assert_eq(call_ok(p.importer, "call_add", 1, 2), 3);
+    cr_assert_eq(call_ok(p.importer, "size", 0, 0), 1);
+    kiln_instance_free(p.importer);
+}
+
+static kiln_instantiate_error importer_with(const char *name, kiln_extern value) {
+    pair p = pair_new();
+    kiln_linker_define(p.linker, "basic", name, value);
+    kiln_instantiate_error err;
+    cr_assert_null(kiln_instantiate(&fixture_importer, p.linker, &err));
+    pair_free(&p);
+    return err;
+}
+
+Test(sharing, import_type_mismatches_are_incompatible) {
+    kiln_memory *small = kiln_memory_new(0, 1, true);
+    kiln_extern mem = {.kind = KILN_EXTERN_MEMORY, .of.memory = small};
+    cr_assert_eq(importer_with("mem", mem).kind, KILN_INST_LINK);
+    kiln_table *ext = kiln_table_new(KILN_EXTERNREF, 2, 0, false);
+    kiln_extern tab = {.kind = KILN_EXTERN_TABLE, .of.table = ext};
+    cr_assert_eq(importer_with("tab", tab).kind, KILN_INST_LINK);
+    kiln_global_inst *imm = kiln_global_new(KILN_I32, false, (kiln_val){.i32 = 1});
+    kiln_extern glob = {.kind = KILN_EXTERN_GLOBAL, .of.global = imm};
+    kiln_instantiate_error err = importer_with("g", glob);
+    cr_assert_eq(err.kind, KILN_INST_LINK);
+    cr_assert(strstr(err.message, "incompatible import type \"basic\".\"g\"") == err.message,
+              "%s", err.message);
+    kiln_memory_free(small);
+    kiln_table_free(ext);
+    kiln_global_free(imm);
+}
+
+Test(sharing, larger_objects_satisfy_smaller_imports) {
+    kiln_memory *big = kiln_memory_new(2, 5, true);
+    kiln_extern mem = {.kind = KILN_EXTERN_MEMORY, .of.memory = big};
+    pair p = pair_new();
+    kiln_linker_define(p.linker, "basic", "mem", mem);
+    kiln_instantiate_error err;
+    kiln_instance *inst = kiln_instantiate(&fixture_importer, p.linker, &err);
+    cr_assert_not_null(inst, "%s", err.message);
+    cr_assert_eq(call_ok(inst, "size", 0, 0), 2);
+    cr_assert_eq(memcmp(kiln_memory_data(big), "xy", 2), 0);
+    kiln_instance_free(inst);
+    pair_free(&p);
+    kiln_memory_free(big);
+}
+
+/* ---- segments that do not fit ---------------------------------------------------- */
+
+Test(segments, element_trap_keeps_earlier_writes_and_skips_data) {
+    pair p = pair_new();
+    kiln_instantiate_error err;
+    cr_assert_null(kiln_instantiate(&fixture_oob_elem, p.linker, &err));
+    cr_assert_eq(err.kind, KILN_INST_TRAP);
+    cr_assert_eq(err.trap, KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+    cr_assert_str_eq(err.message, "out of bounds table access");
+    kiln_extern tab;
+    cr_assert(kiln_instance_export(p.basic, "tab", &tab));
+    void *seven;
+    cr_assert(kiln_table_get(tab.of.table, 0, &seven) && seven);
+    kiln_val slots[1];
+    cr_assert_eq(kiln_call(NULL, seven, slots), KILN_TRAP_NONE);
+    cr_assert_eq(slots[0].i32, 7);
+    cr_assert_eq(memcmp(basic_mem(p.basic), "xy", 2), 0); /* not "zz" */
+    pair_free(&p);
+}
+
+Test(segments, data_trap_keeps_earlier_segments) {
+    pair p = pair_new();
+    kiln_instantiate_error err;
+    cr_assert_null(kiln_instantiate(&fixture_oob_data, p.linker, &err));
+    cr_assert_eq(err.kind, KILN_INST_TRAP);
+    cr_assert_eq(err.trap, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    cr_assert_eq(memcmp(basic_mem(p.basic) + 100, "ok", 2), 0);
+    cr_assert_eq(basic_mem(p.basic)[65535], 0);
+    pair_free(&p);
+}
