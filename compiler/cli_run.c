@@ -1,0 +1,570 @@
+/* cli_run.c - `kiln run FILE.wasm --invoke NAME [ARG...] [options]`
+ *
+ * decode -> validate -> compile to a shared library (cached) -> dlopen ->
+ * instantiate -> call.  The compiled library calls kiln_rt_* entry points
+ * that it resolves from this executable (built with ENABLE_EXPORTS).
+ *
+ * The cache is content addressed: $XDG_CACHE_HOME/kiln (default
+ * ~/.cache/kiln)/<sha256>.so, the key hashing the module bytes, the kiln
+ * version, the identity of the kiln binary itself (size and mtime, so a
+ * rebuilt compiler never reuses stale code) and every compile flag.  A
+ * library is written under a temporary name and renamed into place, so
+ * racing processes each see either nothing or a complete file.
+ *
+ * Values on the command line and in the output are `TYPE:VALUE`:
+ *   i32:-7  i64:42  f32:0x1.8p+1  f64:-0x1p-2  (also decimal, inf, nan)
+ *   f32:nan:0x7fc00000  f64:nan:0x7ff8000000000001   NaN with its bits
+ *   v128:0x<32 hex digits, bytes in memory order>
+ *   funcref:null  externref:null  externref:N
+ * Without --invoke the module's `_start` runs under WASI (arguments after
+ * `--` are the program's), and kiln exits with the program's status. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "compile.h"
+#include "kiln.h"
+#include "kiln_wasi.h"
+#include "module.h"
+
+#ifndef KILN_VERSION
+#define KILN_VERSION "0.1.0"
+#endif
+
+#define RUN_PREFIX "kiln_run"
+
+enum { MAX_INVOKES = 64, MAX_DIRS = 32 };
+
+typedef struct invoke {
+    const char *name;
+    int argc;
+    char **argv;
+} invoke;
+
+typedef struct run_args {
+    const char *input;
+    kiln_compile_options opts;
+    uint32_t features;
+    bool no_cache;
+    int num_invokes;
+    invoke invokes[MAX_INVOKES];
+    int num_dirs;
+    const char *dirs[MAX_DIRS];
+    int prog_argc; /* after `--` */
+    char **prog_argv;
+} run_args;
+
+static void run_usage(FILE *out) {
+    fprintf(out,
+            "usage: kiln run FILE.wasm [options] [--invoke NAME [ARG...]]... [-- PROGRAM-ARGS]\n\n"
+            "Compiles the module (cached), instantiates it and calls the export NAME\n"
+            "on a fresh instance for each --invoke, printing each result on its own line.\n"
+            "Without --invoke, runs `_start` with WASI and exits with its status.\n\n"
+            "values (arguments and results): i32:-7 i64:9 f32:0x1.8p+1 f64:2.5 f32:nan:0x7fc00000\n"
+            "  v128:0x<32 hex digits in memory order> funcref:null externref:null externref:N\n\n"
+            "options:\n"
+            "  --invoke NAME ARG...  call export NAME with the given arguments\n"
+            "  -O0 -O1 -O2 -O3       optimisation level (default -O2)\n"
+            "  --dir HOST[::GUEST]   WASI: preopen a host directory\n"
+            "  --no-cache            compile into a temporary directory, keep nothing\n"
+            "  --enable-*            proposals, as for `kiln validate`\n"
+            "  -h, --help            this text\n\n"
+            "The cache lives in $XDG_CACHE_HOME/kiln (default ~/.cache/kiln).\n"
+            "exit status: 0 success, 1 invalid module, link error or trap, 2 usage or I/O error\n"
+            "(a WASI program's own status when it calls proc_exit)\n");
+}
+
+/* ---- arguments ------------------------------------------------------------ */
+
+static int invoke_parse(run_args *a, int argc, char **argv, int *i) {
+    if (*i + 1 >= argc) return fprintf(stderr, "kiln run: --invoke needs a name\n"), CLI_USAGE;
+    if (a->num_invokes == MAX_INVOKES) return fprintf(stderr, "kiln run: too many --invoke\n"), CLI_USAGE;
+    invoke *v = &a->invokes[a->num_invokes++];
+    v->name = argv[++*i];
+    v->argv = argv + *i + 1;
+    /* Values never start with '-', so the next option ends the list. */
+    while (*i + 1 < argc && argv[*i + 1][0] != '-') ++*i, v->argc++;
+    return 0;
+}
+
+static int args_parse_one(run_args *a, int argc, char **argv, int *i) {
+    const char *arg = argv[*i];
+    if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) return run_usage(stdout), -1;
+    if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3])
+        a->opts.opt_level = arg[2] - '0';
+    else if (strcmp(arg, "--invoke") == 0) return invoke_parse(a, argc, argv, i);
+    else if (strcmp(arg, "--no-cache") == 0) a->no_cache = true;
+    else if (strcmp(arg, "--dir") == 0 && *i + 1 < argc && a->num_dirs < MAX_DIRS)
+        a->dirs[a->num_dirs++] = argv[++*i];
+    else if (cli_feature_flag(arg, &a->features)) return 0;
+    else if (arg[0] == '-' && arg[1]) return fprintf(stderr, "kiln run: unknown option '%s'\n", arg), CLI_USAGE;
+    else if (!a->input) a->input = arg;
+    else return fprintf(stderr, "kiln run: unexpected argument '%s'\n", arg), CLI_USAGE;
+    return 0;
+}
+
+static int args_parse(run_args *a, int argc, char **argv) {
+    memset(a, 0, sizeof *a);
+    a->opts.opt_level = 2;
+    a->opts.explicit_bounds = true;
+    a->opts.prefix = RUN_PREFIX;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            a->prog_argc = argc - i - 1;
+            a->prog_argv = argv + i + 1;
+            break;
+        }
+        int r = args_parse_one(a, argc, argv, &i);
+        if (r) return r;
+    }
+    if (!a->input) return run_usage(stderr), CLI_USAGE;
+    return 0;
+}
+
+/* ---- SHA-256 (FIPS 180-4), for cache keys ------------------------------- */
+
+typedef struct sha256 {
+    uint32_t h[8];
+    uint8_t block[64];
+    uint64_t length;
+    size_t used;
+} sha256;
+
+static const uint32_t SHA_K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2,
+};
+
+static uint32_t ror(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+
+static void sha_block(sha256 *s) {
+    uint32_t w[64], v[8];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)s->block[4 * i] << 24 | (uint32_t)s->block[4 * i + 1] << 16 |
+               (uint32_t)s->block[4 * i + 2] << 8 | s->block[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    memcpy(v, s->h, sizeof v);
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = v[7] + (ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25)) +
+                      ((v[4] & v[5]) ^ (~v[4] & v[6])) + SHA_K[i] + w[i];
+        uint32_t t2 = (ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22)) +
+                      ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+        memmove(v + 1, v, 7 * sizeof v[0]);
+        v[4] += t1;
+        v[0] = t1 + t2;
+    }
+    for (int i = 0; i < 8; i++) s->h[i] += v[i];
+}
+
+static void sha_init(sha256 *s) {
+    static const uint32_t H0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memset(s, 0, sizeof *s);
+    memcpy(s->h, H0, sizeof H0);
+}
+
+static void sha_update(sha256 *s, const void *data, size_t n) {
+    const uint8_t *p = data;
+    s->length += n;
+    while (n--) {
+        s->block[s->used++] = *p++;
+        if (s->used == 64) sha_block(s), s->used = 0;
+    }
+}
+
+static void sha_hex(sha256 *s, char out[65]) {
+    uint64_t bits = s->length * 8;
+    uint8_t pad = 0x80, zero = 0, len[8];
+    sha_update(s, &pad, 1);
+    while (s->used != 56) sha_update(s, &zero, 1);
+    for (int i = 0; i < 8; i++) len[i] = (uint8_t)(bits >> (56 - 8 * i));
+    sha_update(s, len, 8);
+    for (int i = 0; i < 8; i++) snprintf(out + 8 * i, 9, "%08" PRIx32, s->h[i]);
+}
+
+/* ---- the compile cache -------------------------------------------------------- */
+
+static void cache_key(const run_args *a, const uint8_t *bytes, size_t size, char out[65]) {
+    sha256 s;
+    sha_init(&s);
+    char flags[256];
+    struct stat self;
+    if (stat("/proc/self/exe", &self) != 0) memset(&self, 0, sizeof self);
+    snprintf(flags, sizeof flags, "kiln %s exe %lld.%09ld/%lld O%d features %u bounds %d prefix %s",
+             KILN_VERSION, (long long)self.st_mtim.tv_sec, self.st_mtim.tv_nsec,
+             (long long)self.st_size, a->opts.opt_level, a->features, a->opts.explicit_bounds,
+             a->opts.prefix);
+    sha_update(&s, flags, strlen(flags) + 1);
+    sha_update(&s, bytes, size);
+    sha_hex(&s, out);
+}
+
+/* mkdir -p; true if the directory exists afterwards. */
+static bool dir_make(char *path) {
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        mkdir(path, 0755);
+        *p = '/';
+    }
+    return mkdir(path, 0755) == 0 || errno == EEXIST;
+}
+
+static bool cache_dir(const run_args *a, char *out, size_t cap) {
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (a->no_cache) return false;
+    if (xdg && xdg[0] == '/') snprintf(out, cap, "%s/kiln", xdg);
+    else if (home && *home) snprintf(out, cap, "%s/.cache/kiln", home);
+    else return false;
+    return dir_make(out);
+}
+
+/* A fresh unique name in `dir` (the file is created empty). */
+static bool temp_name(const char *dir, const char *suffix, char *out, size_t cap) {
+    snprintf(out, cap, "%s/tmp-XXXXXX%s", dir, suffix);
+    int fd = mkstemps(out, (int)strlen(suffix));
+    if (fd < 0) return false;
+    close(fd);
+    return true;
+}
+
+/* Compiles to `lib_path` via temporary files in `dir` and a final rename. */
+static bool library_build(const run_args *a, const kiln_module *m, const uint8_t *bytes,
+                          size_t size, const char *dir, const char *lib_path, kiln_error *err) {
+    char obj[4096], tmp_lib[4096];
+    if (!temp_name(dir, ".o", obj, sizeof obj) || !temp_name(dir, ".so", tmp_lib, sizeof tmp_lib))
+        return error_set(err, KILN_ERR_IO, 0, "cannot create files in %s: %s", dir, strerror(errno));
+    bool ok = module_compile_object(m, bytes, size, &a->opts, obj, err) &&
+              link_shared_library(obj, tmp_lib, err);
+    unlink(obj);
+    if (ok && rename(tmp_lib, lib_path) != 0)
+        ok = error_set(err, KILN_ERR_IO, 0, "cannot rename into %s: %s", lib_path, strerror(errno));
+    if (!ok) unlink(tmp_lib);
+    return ok;
+}
+
+typedef struct loaded {
+    void *handle;
+    const kiln_module_desc *desc;
+    char temp_dir[3072]; /* non-empty when nothing is cached */
+} loaded;
+
+static bool library_load(const char *lib, loaded *out, kiln_error *err) {
+    out->handle = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+    if (!out->handle) return error_set(err, KILN_ERR_IO, 0, "dlopen: %s", dlerror());
+    out->desc = dlsym(out->handle, RUN_PREFIX "_module");
+    if (!out->desc) return error_set(err, KILN_ERR_IO, 0, "dlsym: %s", dlerror());
+    return true;
+}
+
+static bool module_load(const run_args *a, const kiln_module *m, const uint8_t *bytes,
+                        size_t size, loaded *out, kiln_error *err) {
+    char dir[3072], key[65], lib[4096];
+    memset(out, 0, sizeof *out);
+    if (!cache_dir(a, dir, sizeof dir)) {
+        snprintf(out->temp_dir, sizeof out->temp_dir, "%s/kiln-run-XXXXXX",
+                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        if (!mkdtemp(out->temp_dir))
+            return error_set(err, KILN_ERR_IO, 0, "cannot create a temporary directory");
+        snprintf(dir, sizeof dir, "%s", out->temp_dir);
+    }
+    cache_key(a, bytes, size, key);
+    snprintf(lib, sizeof lib, "%s/%s.so", dir, key);
+    if (access(lib, R_OK) != 0 && !library_build(a, m, bytes, size, dir, lib, err)) return false;
+    bool ok = library_load(lib, out, err);
+    if (out->temp_dir[0]) {
+        unlink(lib);
+        rmdir(out->temp_dir);
+    }
+    return ok;
+}
+
+/* ---- values -------------------------------------------------------------------- */
+
+static bool hex_bytes(const char *s, uint8_t *out, size_t n) {
+    if (strncmp(s, "0x", 2) != 0 || strlen(s + 2) != 2 * n) return false;
+    for (size_t i = 0; i < n; i++) {
+        char byte[3] = {s[2 + 2 * i], s[3 + 2 * i], 0}, *end;
+        out[i] = (uint8_t)strtoul(byte, &end, 16);
+        if (*end) return false;
+    }
+    return true;
+}
+
+static bool int_parse(const char *s, int bits, int64_t *out) {
+    char *end;
+    errno = 0;
+    if (*s == '-') *out = strtoll(s, &end, 0);
+    else *out = (int64_t)strtoull(s, &end, 0);
+    if (errno || !*s || *end) return false;
+    if (bits == 32 && (*out < INT32_MIN || *out > (int64_t)UINT32_MAX)) return false;
+    return true;
+}
+
+/* "nan:0xBITS" keeps the exact pattern; anything else goes to strtod. */
+static bool float_parse(const char *s, bool is64, kiln_val *v) {
+    char *end;
+    if (strncmp(s, "nan:0x", 6) == 0 || strncmp(s, "-nan:0x", 7) == 0) {
+        uint64_t bits = strtoull(strchr(s, ':') + 1, &end, 16);
+        if (*end) return false;
+        if (is64) memcpy(&v->f64, &bits, 8);
+        else {
+            uint32_t b32 = (uint32_t)bits;
+            memcpy(&v->f32, &b32, 4);
+        }
+        return true;
+    }
+    if (is64) v->f64 = strtod(s, &end);
+    else v->f32 = strtof(s, &end);
+    return *s && !*end;
+}
+
+static bool value_parse(const char *text, uint8_t type, kiln_val *v) {
+    const char *colon = strchr(text, ':');
+    if (!colon || strlen(valtype_name(type)) != (size_t)(colon - text) ||
+        strncmp(text, valtype_name(type), (size_t)(colon - text)) != 0)
+        return false;
+    const char *s = colon + 1;
+    int64_t n;
+    memset(v, 0, sizeof *v);
+    switch (type) {
+    case KILN_I32: return int_parse(s, 32, &n) && ((v->i32 = (int32_t)(uint32_t)n), true);
+    case KILN_I64: return int_parse(s, 64, &n) && ((v->i64 = n), true);
+    case KILN_F32: return float_parse(s, false, v);
+    case KILN_F64: return float_parse(s, true, v);
+    case KILN_V128: return hex_bytes(s, v->v128, 16);
+    case KILN_FUNCREF: return strcmp(s, "null") == 0;
+    case KILN_EXTERNREF:
+        if (strcmp(s, "null") == 0) return true;
+        /* externref N is carried as the pointer value N + 1 (0 is null). */
+        return int_parse(s, 64, &n) && n >= 0 && ((v->ref = (void *)(uintptr_t)(n + 1)), true);
+    default: return false;
+    }
+}
+
+static void float_print(const char *name, double d, uint64_t bits, int hex_digits) {
+    if (isnan(d)) printf("%s:nan:0x%0*" PRIx64 "\n", name, hex_digits, bits);
+    else printf("%s:%a\n", name, d);
+}
+
+static void value_print(uint8_t type, const kiln_val *v) {
+    uint32_t b32;
+    uint64_t b64;
+    switch (type) {
+    case KILN_I32: printf("i32:%" PRId32 "\n", v->i32); break;
+    case KILN_I64: printf("i64:%" PRId64 "\n", v->i64); break;
+    case KILN_F32: memcpy(&b32, &v->f32, 4); float_print("f32", v->f32, b32, 8); break;
+    case KILN_F64: memcpy(&b64, &v->f64, 8); float_print("f64", v->f64, b64, 16); break;
+    case KILN_V128:
+        printf("v128:0x");
+        for (int i = 0; i < 16; i++) printf("%02x", v->v128[i]);
+        printf("\n");
+        break;
+    case KILN_FUNCREF: printf("funcref:%s\n", v->ref ? "nonnull" : "null"); break;
+    case KILN_EXTERNREF:
+        if (!v->ref) printf("externref:null\n");
+        else printf("externref:%" PRIuPTR "\n", (uintptr_t)v->ref - 1);
+        break;
+    default: printf("%s:?\n", valtype_name(type)); break;
+    }
+}
+
+/* ---- instantiate and call --------------------------------------------------------- */
+
+static void link_errors_print(const kiln_module *m, const kiln_linker *l,
+                              const kiln_instantiate_error *err) {
+    static const char *const kinds[] = {"function", "table", "memory", "global"};
+    bool named = false;
+    for (uint32_t i = 0; i < m->num_imports; i++) {
+        const kiln_import *imp = &m->imports[i];
+        if (kiln_linker_contains(l, imp->module.chars, imp->name.chars)) continue;
+        fprintf(stderr, "kiln: error: unknown import \"%s\".\"%s\" (%s)\n", imp->module.chars,
+                imp->name.chars, kinds[imp->kind & 3]);
+        named = true;
+    }
+    if (!named) fprintf(stderr, "kiln: error: %s\n", err->message);
+}
+
+static int instantiate_failed(const kiln_module *m, const kiln_linker *l,
+                              const kiln_instantiate_error *err) {
+    if (err->kind == KILN_INST_LINK) link_errors_print(m, l, err);
+    else if (err->kind == KILN_INST_TRAP) fprintf(stderr, "kiln: trap: %s\n", err->message);
+    else fprintf(stderr, "kiln: error: %s\n", err->message);
+    return CLI_FAIL;
+}
+
+static int args_to_slots(const invoke *v, const kiln_signature *sig, kiln_val *slots) {
+    if ((uint32_t)v->argc != sig->num_params) {
+        fprintf(stderr, "kiln run: %s takes %u argument(s), %d given\n", v->name,
+                sig->num_params, v->argc);
+        return CLI_USAGE;
+    }
+    for (uint32_t i = 0; i < sig->num_params; i++)
+        if (!value_parse(v->argv[i], sig->params[i], &slots[i])) {
+            fprintf(stderr, "kiln run: argument %u of %s: '%s' is not a %s value\n", i + 1,
+                    v->name, v->argv[i], valtype_name(sig->params[i]));
+            return CLI_USAGE;
+        }
+    return CLI_OK;
+}
+
+static int invoke_call(kiln_instance *inst, const invoke *v) {
+    kiln_extern e;
+    kiln_signature sig;
+    if (!kiln_instance_export(inst, v->name, &e) || e.kind != KILN_EXTERN_FUNC ||
+        !kiln_func_signature(e.of.func, &sig)) {
+        fprintf(stderr, "kiln run: no exported function '%s'\n", v->name);
+        return CLI_USAGE;
+    }
+    uint32_t n = sig.num_params > sig.num_results ? sig.num_params : sig.num_results;
+    kiln_val *slots = calloc(n ? n : 1, sizeof *slots);
+    int rc = slots ? args_to_slots(v, &sig, slots) : CLI_FAIL;
+    if (rc == CLI_OK) {
+        uint32_t trap = kiln_call(inst, e.of.func, slots);
+        if (trap != KILN_TRAP_NONE) {
+            fprintf(stderr, "kiln: trap: %s\n", kiln_trap_message());
+            rc = CLI_FAIL;
+        }
+        for (uint32_t i = 0; rc == CLI_OK && i < sig.num_results; i++)
+            value_print(sig.results[i], &slots[i]);
+        fflush(stdout);
+    }
+    free(slots);
+    return rc;
+}
+
+static int invokes_run(const run_args *a, const kiln_module *m, const kiln_module_desc *desc,
+                       kiln_linker *l) {
+    for (int i = 0; i < a->num_invokes; i++) {
+        kiln_instantiate_error err;
+        kiln_instance *inst = kiln_instantiate(desc, l, &err);
+        if (!inst) return instantiate_failed(m, l, &err);
+        int rc = invoke_call(inst, &a->invokes[i]);
+        kiln_instance_free(inst);
+        if (rc) return rc;
+    }
+    return CLI_OK;
+}
+
+/* ---- WASI programs ------------------------------------------------------------------ */
+
+static kiln_wasi *wasi_create(const run_args *a) {
+    kiln_wasi_config cfg;
+    kiln_wasi_config_init(&cfg);
+    const char **argv = calloc((size_t)a->prog_argc + 2, sizeof *argv);
+    if (!argv) return NULL;
+    argv[0] = a->input;
+    for (int i = 0; i < a->prog_argc; i++) argv[i + 1] = a->prog_argv[i];
+    char why[256] = "";
+    cfg.argc = a->prog_argc + 1;
+    cfg.argv = argv;
+    cfg.num_preopens = (size_t)a->num_dirs;
+    cfg.preopens = a->dirs;
+    cfg.error = why;
+    cfg.error_size = sizeof why;
+    kiln_wasi *w = kiln_wasi_new(&cfg);
+    if (!w) fprintf(stderr, "kiln run: %s\n", why[0] ? why : "cannot set up WASI");
+    free(argv);
+    return w;
+}
+
+static int start_run(const kiln_module *m, const kiln_module_desc *desc, kiln_linker *l,
+                     kiln_wasi *w) {
+    kiln_instantiate_error err;
+    kiln_instance *inst = kiln_instantiate(desc, l, &err);
+    if (!inst) {
+        if (err.kind == KILN_INST_TRAP && err.trap == KILN_TRAP_EXIT)
+            return kiln_wasi_exit_code(w);
+        return instantiate_failed(m, l, &err);
+    }
+    kiln_extern e;
+    int rc = CLI_OK;
+    if (kiln_instance_export(inst, "_start", &e) && e.kind == KILN_EXTERN_FUNC) {
+        kiln_val none[1];
+        uint32_t trap = kiln_call(inst, e.of.func, none);
+        fflush(stdout);
+        if (trap == KILN_TRAP_EXIT) rc = kiln_wasi_exit_code(w);
+        else if (trap != KILN_TRAP_NONE) {
+            fprintf(stderr, "kiln: trap: %s\n", kiln_trap_message());
+            rc = CLI_FAIL;
+        }
+    } else if (!m->has_start) {
+        fprintf(stderr, "kiln run: the module exports no _start (use --invoke NAME)\n");
+        rc = CLI_USAGE;
+    }
+    kiln_instance_free(inst);
+    return rc;
+}
+
+/* ---- the command ----------------------------------------------------------------------- */
+
+static int module_run(const run_args *a, const kiln_module *m, const kiln_module_desc *desc) {
+    kiln_linker *l = kiln_linker_new();
+    kiln_wasi *w = a->num_invokes ? NULL : wasi_create(a);
+    int rc = CLI_FAIL;
+    if (l && (a->num_invokes || (w && kiln_wasi_define(w, l))))
+        rc = a->num_invokes ? invokes_run(a, m, desc, l) : start_run(m, desc, l, w);
+    kiln_linker_free(l);
+    kiln_wasi_free(w);
+    return rc;
+}
+
+static int run_bytes(const run_args *a, const uint8_t *bytes, size_t size) {
+    kiln_error err;
+    error_clear(&err);
+    kiln_decode_options dopts = {.features = a->features};
+    kiln_module *m = module_decode(bytes, size, &dopts, &err);
+    if (!m || !module_validate(m, &err)) {
+        cli_error_print(a->input, &err);
+        module_free(m);
+        return CLI_FAIL;
+    }
+    loaded lib;
+    int rc;
+    if (!module_load(a, m, bytes, size, &lib, &err)) {
+        cli_error_print(a->input, &err);
+        rc = err.kind == KILN_ERR_IO ? CLI_USAGE : CLI_FAIL;
+    } else {
+        rc = module_run(a, m, lib.desc);
+    }
+    /* The library stays loaded: instances that trapped while
+     * instantiating may still be referenced until exit. */
+    module_free(m);
+    return rc;
+}
+
+int cli_run(int argc, char **argv) {
+    run_args a;
+    int rc = args_parse(&a, argc, argv);
+    if (rc) return rc < 0 ? CLI_OK : rc;
+    uint8_t *bytes;
+    size_t size;
+    char why[256];
+    if (!cli_file_read(a.input, &bytes, &size, why, sizeof why)) {
+        fprintf(stderr, "kiln run: cannot read %s: %s\n", a.input, why);
+        return CLI_USAGE;
+    }
+    rc = run_bytes(&a, bytes, size);
+    free(bytes);
+    return rc;
+}
