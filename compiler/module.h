@@ -86,10 +86,12 @@ typedef struct kiln_insn {
         uint32_t f32_bits;
         uint64_t f64_bits;
         uint8_t v128[16];    /* v128.const bytes, or i8x16.shuffle lanes */
-        uint32_t index;      /* local, global, func, table, label, data, elem */
+        uint32_t index;      /* local, global, func, table, label, data, elem;
+                                KILN_IMM_MEMORY: the memory index */
         uint8_t lane;        /* KILN_IMM_LANE */
         uint8_t reftype;     /* ref.null */
-        uint8_t valtype;     /* typed select's one result type */
+        uint8_t valtype;     /* typed select's one result type (0 when the
+                                binary lists a number of types other than 1) */
         struct {
             uint32_t type_index;
             uint32_t table_index;
@@ -261,6 +263,9 @@ typedef struct kiln_module {
 
 typedef struct kiln_decode_options {
     uint32_t features; /* KILN_FEATURE_* */
+    /* Test hook: make the Nth arena allocation of this decode fail
+     * (0 = never), to check that decoding fails cleanly with NOMEM. */
+    size_t test_fail_alloc_after;
 } kiln_decode_options;
 
 /* decode.c: bytes -> module.  NULL and *err filled on malformed input. */
@@ -275,5 +280,13 @@ bool module_validate(kiln_module *m, kiln_error *err);
 const kiln_functype *module_func_type(const kiln_module *m, uint32_t func_index);
 const char *valtype_name(uint8_t valtype);
 const char *module_func_name(const kiln_module *m, uint32_t func_index); /* NULL if none */
+
+/* module.c: the same binary with every function body replaced by `00 0B`
+ * (no locals, end) and custom sections other than "name" dropped; m must be
+ * the module decoded from bytes.  *out is malloc'ed.  The result decodes
+ * with module_decode (it need not validate): compiled objects embed it as
+ * metadata for the runtime. */
+bool module_strip_code(const kiln_module *m, const uint8_t *bytes, size_t size, uint8_t **out,
+                       size_t *out_size);
 
 #endif

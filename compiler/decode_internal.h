@@ -1,0 +1,75 @@
+/* decode_internal.h - the byte reader shared by decode.c (sections) and
+ * decode_code.c (instructions and constant expressions).  Private to the
+ * decoder: nothing outside those two files includes it. */
+#ifndef KILN_DECODE_INTERNAL_H
+#define KILN_DECODE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leb128.h"
+#include "module.h"
+
+/* Every read is bounded by `end`: the end of the current section, function
+ * body or name subsection; never the end of the file unless we are between
+ * sections.  Nothing past `end` is ever looked at. */
+typedef struct decoder {
+    const uint8_t *base;        /* first byte of the module (offsets are from here) */
+    const uint8_t *p;           /* next byte to read */
+    const uint8_t *end;         /* end of what may be read now */
+    const uint8_t *section_end; /* end of the current section */
+    const uint8_t *file_end;
+    bool in_section;
+    kiln_module *m;
+    kiln_error *err;
+    uint32_t func_index; /* function whose body is being read, or KILN_NO_FUNC */
+    /* Scratch instruction buffer, reused by every body: instructions are
+     * decoded here and copied to the arena once per body. */
+    kiln_insn *scratch;
+    size_t scratch_cap;
+} decoder;
+
+/* The two opcode prefixes; the rest of the encoding comes from opcodes.def. */
+enum { PREFIX_MISC = 0xFC, PREFIX_SIMD = 0xFD };
+
+bool decode_fail(decoder *d, const uint8_t *at, const char *msg);
+bool decode_fail_end(decoder *d);
+bool decode_fail_nomem(decoder *d);
+bool decode_fail_leb(decoder *d, leb_status s);
+
+static inline size_t decode_left(const decoder *d) { return (size_t)(d->end - d->p); }
+
+static inline uint32_t decode_offset(const decoder *d, const uint8_t *at) {
+    return (uint32_t)(at - d->base);
+}
+
+static inline bool decode_byte(decoder *d, uint8_t *out) {
+    if (d->p >= d->end) return decode_fail_end(d);
+    *out = *d->p++;
+    return true;
+}
+
+static inline bool decode_u32(decoder *d, uint32_t *out) {
+    leb_status s = leb_read_u32(&d->p, d->end, out);
+    return s == LEB_OK || decode_fail_leb(d, s);
+}
+
+bool decode_u64(decoder *d, uint64_t *out);
+bool decode_s32(decoder *d, int32_t *out);
+bool decode_s33(decoder *d, int64_t *out);
+bool decode_s64(decoder *d, int64_t *out);
+
+/* A vector count, checked against the bytes left before anything is
+ * allocated: each element takes at least min_size bytes. */
+bool decode_count(decoder *d, uint32_t *out, size_t min_size);
+
+bool valtype_is_known(uint8_t b);
+bool decode_valtype(decoder *d, uint8_t *out);
+bool decode_reftype(decoder *d, uint8_t *out);
+
+/* decode_code.c */
+bool decode_expr(decoder *d, kiln_expr *out);
+bool decode_body(decoder *d, kiln_func *f);
+
+#endif
