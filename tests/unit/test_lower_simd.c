@@ -431,3 +431,209 @@ Test(lower_simd, handles_every_non_memory_simd_opcode) {
         cr_expect_not_null(jit_compile(&insn, lower_simd, 0, NULL), "%s", info->text);
     }
 }
+
+/* ---- independent oracle: wabt's interpreter ------------------------------ */
+
+/* Lane edge values per lane width; v128 operands are built lane by lane
+ * from one of these pools (floats as bits), chosen at random. */
+static const uint64_t pool8[] = {0, 1, 0x7f, 0x80, 0xff, 0xfe, 0x10, 0x55};
+static const uint64_t pool16[] = {0, 1, 0x7fff, 0x8000, 0xffff, 0x4000, 0xff, 0x100, 0xc000};
+static const uint64_t pool32[] = {0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x3f800000,
+                                  0xbf000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7fa00000,
+                                  0x80000000, 0x4f000000, 0x4f800000, 0xcf000000, 0x40200000,
+                                  0x00000001, 0x7f7fffff, 0xdeadbeef, 0x0000ffff};
+static const uint64_t pool64[] = {0, 1, 0x7fffffffffffffffull, 0x8000000000000000ull,
+                                  0xffffffffffffffffull, 0x3ff0000000000000ull,
+                                  0xbfe0000000000000ull, 0x7ff0000000000000ull,
+                                  0xfff0000000000000ull, 0x7ff8000000000000ull,
+                                  0x7ff4000000000000ull, 0x41e0000000000000ull,
+                                  0xc1e0000000200000ull, 0x41efffffffe00000ull,
+                                  0x4004000000000000ull, 0x47efffffe0000000ull,
+                                  0x0000000000000001ull, 0x00000000ffffffffull};
+
+static uint32_t rnd(uint32_t *seed) {
+    *seed = *seed * 1664525u + 1013904223u;
+    return *seed >> 8;
+}
+
+static kiln_val random_v128(uint32_t *seed) {
+    static const uint64_t *pools[] = {pool8, pool16, pool32, pool64};
+    static const unsigned sizes[] = {sizeof pool8 / 8, sizeof pool16 / 8, sizeof pool32 / 8,
+                                     sizeof pool64 / 8};
+    unsigned w = rnd(seed) % 4, bytes = 1u << w;
+    kiln_val v;
+    for (unsigned i = 0; i < 16; i += bytes) {
+        uint64_t x = pools[w][rnd(seed) % sizes[w]];
+        memcpy(v.v128 + i, &x, bytes);
+    }
+    return v;
+}
+
+static kiln_val random_scalar(char type, uint32_t *seed) {
+    kiln_val v;
+    memset(&v, 0, sizeof v);
+    uint64_t small[] = {0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 0xffffffff, 0x80};
+    if (type == 'i' && rnd(seed) % 2) v.i64 = (int64_t)small[rnd(seed) % 16];
+    else if (type == 'i' || type == 'f') v.i64 = (int64_t)pool32[rnd(seed) % (sizeof pool32 / 8)];
+    else v.i64 = (int64_t)pool64[rnd(seed) % (sizeof pool64 / 8)];
+    return v;
+}
+
+typedef struct simd_case {
+    kiln_insn insn;
+    kiln_val args[3];
+} simd_case;
+
+enum { SIMD_CASES_PER_OP = 8, MAX_SIMD_CASES = 2400 };
+
+static void wat_value(FILE *f, char type, const kiln_val *v) {
+    uint32_t w[4];
+    memcpy(w, v->v128, 16);
+    switch (type) {
+    case 'v': fprintf(f, "(v128.const i32x4 %#x %#x %#x %#x)", w[0], w[1], w[2], w[3]); break;
+    case 'i': fprintf(f, "(i32.const %d)", v->i32); break;
+    case 'I': fprintf(f, "(i64.const %lld)", (long long)v->i64); break;
+    case 'f': fprintf(f, "(f32.reinterpret_i32 (i32.const %d))", v->i32); break;
+    default: fprintf(f, "(f64.reinterpret_i64 (i64.const %lld))", (long long)v->i64); break;
+    }
+}
+
+static void wat_simd_case(FILE *f, unsigned n, const simd_case *c) {
+    const kiln_opcode_info *info = &kiln_opcode_table[c->insn.op];
+    char res = strchr(info->signature, ':')[1];
+    const char *rt = res == 'v' ? "v128" : res == 'i' || res == 'f' ? "i32" : "i64";
+    fprintf(f, " (func (export \"c%u\") (result %s) ", n, rt);
+    if (res == 'f') fprintf(f, "(i32.reinterpret_f32 ");
+    if (res == 'F') fprintf(f, "(i64.reinterpret_f64 ");
+    fprintf(f, "(%s", info->text);
+    if (info->imm == KILN_IMM_LANE) fprintf(f, " %u", c->insn.imm.lane);
+    if (info->imm == KILN_IMM_SHUFFLE)
+        for (int i = 0; i < 16; i++) fprintf(f, " %u", c->insn.imm.v128[i]);
+    for (unsigned i = 0; info->signature[i] != ':'; i++) {
+        fputc(' ', f);
+        wat_value(f, info->signature[i], &c->args[i]);
+    }
+    fprintf(f, ")%s)\n", res == 'f' || res == 'F' ? ")" : "");
+}
+
+/* The lane width of a float-valued result, or 0 for integer results
+ * (float comparisons give integer masks). */
+static unsigned float_result_lane_bytes(const kiln_opcode_info *info) {
+    static const char *const masks[] = {"eq", "ne", "lt", "gt", "le", "ge"};
+    char res = strchr(info->signature, ':')[1];
+    if (res == 'f') return 4;
+    if (res == 'F') return 8;
+    if (res != 'v') return 0;
+    for (int i = 0; i < 6; i++)
+        if (strcmp(strchr(info->text, '.') + 1, masks[i]) == 0) return 0;
+    if (strncmp(info->text, "f32x4.", 6) == 0) return 4;
+    if (strncmp(info->text, "f64x2.", 6) == 0) return 8;
+    return 0;
+}
+
+static bool lane_is_nan(const uint8_t *p, unsigned bytes) {
+    if (bytes == 4) {
+        uint32_t b;
+        memcpy(&b, p, 4);
+        return (b & 0x7fffffffu) > 0x7f800000u;
+    }
+    uint64_t b;
+    memcpy(&b, p, 8);
+    return (b & 0x7fffffffffffffffull) > 0x7ff0000000000000ull;
+}
+
+/* Parses "v128 i32x4:0x.. 0x.. 0x.. 0x.." or "i32:N" / "i64:N". */
+static kiln_val oracle_value(const char *text) {
+    kiln_val v;
+    memset(&v, 0, sizeof v);
+    if (strncmp(text, "v128", 4) == 0) {
+        uint32_t w[4];
+        const char *p = strchr(text, ':') + 1;
+        for (int i = 0; i < 4; i++) w[i] = (uint32_t)strtoul(p, (char **)&p, 16);
+        memcpy(v.v128, w, 16);
+    } else {
+        uint64_t x = strtoull(strchr(text, ':') + 1, NULL, 10);
+        memcpy(v.v128, &x, 8);
+    }
+    return v;
+}
+
+static void simd_oracle_compare(const simd_case *c, const char *line) {
+    const kiln_opcode_info *info = &kiln_opcode_table[c->insn.op];
+    char res = strchr(info->signature, ':')[1];
+    const char *arrow = strstr(line, "=> ");
+    cr_assert_not_null(arrow, "unexpected interpreter line %s", line);
+    kiln_val want = oracle_value(arrow + 3), got;
+    memset(&got, 0, sizeof got);
+    jit_entry f = info->imm == KILN_IMM_NONE ? jit_get((kiln_opcode)c->insn.op, lower_simd)
+                                             : jit_compile(&c->insn, lower_simd, 0, NULL);
+    cr_assert_eq(f(c->args, &got), 0);
+    unsigned size = res == 'v' ? 16 : res == 'i' || res == 'f' ? 4 : 8;
+    memset(got.v128 + size, 0, 16 - size);
+    unsigned lane = float_result_lane_bytes(info);
+    for (unsigned i = 0; lane && i < size; i += lane)
+        if (lane_is_nan(got.v128 + i, lane) && lane_is_nan(want.v128 + i, lane)) {
+            memset(got.v128 + i, 0, lane); /* any NaN is as good as another here */
+            memset(want.v128 + i, 0, lane);
+        }
+    char g[40], w[40];
+    for (unsigned i = 0; i < size; i++) {
+        sprintf(g + 2 * i, "%02x", got.v128[i]);
+        sprintf(w + 2 * i, "%02x", want.v128[i]);
+    }
+    cr_expect(memcmp(got.v128, want.v128, 16) == 0, "%s: got %s, oracle %s (%s)", info->text, g,
+              w, line);
+}
+
+static unsigned simd_cases_build(simd_case *cases) {
+    unsigned n = 0;
+    uint32_t seed = 4242;
+    for (int op = 0; op < KILN_OP_COUNT; op++) {
+        const kiln_opcode_info *info = &kiln_opcode_table[op];
+        if (info->prefix != 0xFD || info->access_bytes || op == KILN_OP_V128_CONST) continue;
+        for (int k = 0; k < SIMD_CASES_PER_OP && n < MAX_SIMD_CASES; k++, n++) {
+            simd_case *c = &cases[n];
+            memset(c, 0, sizeof *c);
+            c->insn.op = (uint16_t)op;
+            if (info->imm == KILN_IMM_LANE) c->insn.imm.lane = (uint8_t)(rnd(&seed) % info->lanes);
+            if (info->imm == KILN_IMM_SHUFFLE)
+                for (int i = 0; i < 16; i++) c->insn.imm.v128[i] = (uint8_t)(rnd(&seed) % 32);
+            for (unsigned i = 0; info->signature[i] != ':'; i++)
+                c->args[i] = info->signature[i] == 'v' ? random_v128(&seed)
+                                                       : random_scalar(info->signature[i], &seed);
+        }
+    }
+    return n;
+}
+
+Test(lower_simd, matches_wabt_interpreter_on_random_lanes, .timeout = 600) {
+    if (system("command -v wat2wasm >/dev/null && command -v wasm-interp >/dev/null") != 0)
+        cr_skip_test("wabt (wat2wasm, wasm-interp) not installed");
+    static simd_case cases[MAX_SIMD_CASES];
+    unsigned n = simd_cases_build(cases);
+    char dir[] = "/tmp/kiln-simd-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[128], cmd[512];
+    snprintf(path, sizeof path, "%s/cases.wat", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "(module\n");
+    for (unsigned i = 0; i < n; i++) wat_simd_case(f, i, &cases[i]);
+    fprintf(f, ")\n");
+    fclose(f);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && wat2wasm cases.wat -o cases.wasm && "
+             "wasm-interp --run-all-exports cases.wasm > cases.out",
+             dir);
+    cr_assert_eq(system(cmd), 0, "wabt failed on %s", path);
+    snprintf(path, sizeof path, "%s/cases.out", dir);
+    f = fopen(path, "r");
+    cr_assert_not_null(f);
+    char line[256];
+    unsigned seen = 0;
+    for (; seen < n && fgets(line, sizeof line, f); seen++) simd_oracle_compare(&cases[seen], line);
+    fclose(f);
+    cr_expect_eq(seen, n, "oracle printed %u of %u results", seen, n);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_expect_eq(system(cmd), 0);
+}
