@@ -11,7 +11,9 @@
  * Failures listed in the known-failures file (`file.wast:LINE reason`,
  * or `file.wast:* reason` for a whole file) do not fail the run; listed
  * entries that now pass are reported so the list can shrink. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -71,7 +73,7 @@ static void usage(FILE *out) {
             "  --known FILE      known failures, lines `file.wast:LINE reason`\n"
             "  --proposals       with DIR, also run the files under DIR/proposals/\n"
             "  --wast2json PATH  the wast2json program (default: from PATH)\n"
-            "  --timeout SEC     per-file time limit (default 600)\n"
+            "  --timeout SEC     per-file time limit (default 300)\n"
             "  -v, --verbose     print known failures and kiln's rejection messages\n");
 }
 
@@ -387,7 +389,7 @@ static int options_parse(runner *r, int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    runner r = {.jobs = 2, .opts = {.wast2json = "wast2json", .opt_level = 2, .timeout = 600}};
+    runner r = {.jobs = 2, .opts = {.wast2json = "wast2json", .opt_level = 2, .timeout = 300}};
     int first = options_parse(&r, argc, argv);
     if (first < 0 || first >= argc) {
         usage(stderr);

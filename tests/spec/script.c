@@ -7,7 +7,9 @@
  * Commands that need execution are handed to exec.c when the runner is
  * built with the back end (KILN_SPEC_EXEC), and reported as skipped
  * otherwise. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
