@@ -1,0 +1,579 @@
+#!/usr/bin/env python3
+"""run.py - build the benchmark kernels for every engine, run them
+interleaved, and report medians, ratios to native clang, compile times and
+peak memory.
+
+    python3 bench/harness/run.py [--quick] [--runs N] [--kernels a,b]
+                                 [--engines e1,e2] [--kiln PATH] [--out DIR]
+
+Engines (a missing tool skips its engine with a note, never the whole run):
+  native-clang   clang-19 -O2, the baseline every ratio is relative to
+  native-gcc     gcc -O2
+  kiln-guard     kiln build --bounds-checks=guard     (guard-page memory)
+  kiln-explicit  kiln build --bounds-checks=explicit  (checked accesses)
+  wasm2c         wasm2c + clang-19 -O2 + bench/wasi-shim
+  node           V8 through node:wasi (bench/harness/wasi-run.mjs)
+  wasm-interp    wabt's interpreter on the import-free variant, at the small
+                 "interp" size; its ratio is to native clang at that size
+
+Each kernel prints one checksum line; all engines must agree (wasm-interp
+with native clang at the interp size) or the run fails.  Exit status: 0 when
+every engine that ran gave the right checksum, 1 otherwise.
+"""
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent
+REPO = BENCH.parent
+KERNELS = BENCH / "kernels"
+COMMON = KERNELS / "common"
+SHIM = BENCH / "wasi-shim"
+WASM2C_RT = Path("/usr/share/wabt/wasm2c")
+
+# The same flags for every build: no errno from sqrt, so every engine turns
+# it into one instruction.
+CFLAGS = ["-O2", "-fno-math-errno", "-I", str(COMMON)]
+# wasm-interp's call stack is small and fixed; the interp sizes respect it.
+INTERP_LDFLAGS = ["-nostdlib", "-Wl,--no-entry", "-Wl,--strip-debug",
+                  "-Wl,-z,stack-size=1048576"]
+
+ENGINES = ["native-clang", "native-gcc", "kiln-guard", "kiln-explicit",
+           "wasm2c", "node", "wasm-interp"]
+BASELINE = "native-clang"
+INTERP_BASELINE = "native-clang@interp"
+
+
+# --- processes ---------------------------------------------------------------
+
+class Result:
+    """One finished child process: exit code, wall and CPU seconds, peak RSS
+    in KiB (None when unknown) and its output."""
+
+    def __init__(self, rc, wall, cpu, rss_kib, out, err):
+        self.rc, self.wall, self.cpu, self.rss_kib = rc, wall, cpu, rss_kib
+        self.out, self.err = out, err
+
+
+# Peak RSS comes from GNU time (-o FILE), not from our own wait4: Linux
+# carries the high-water mark of the pre-exec address space into the child's
+# rusage, so a child of this (large) Python process would never report less
+# than Python's own RSS.  GNU time is a small C program whose children start
+# from its small footprint.
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
+def run_measured(cmd, timeout, cwd=None):
+    """Run cmd with output in temporary files, then reap it with wait4 so the
+    CPU time is this child's alone (builds run in parallel threads)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(mode="r") as rss:
+        full = [GNU_TIME, "-f", "%M", "-o", rss.name, *cmd] if GNU_TIME else cmd
+        start = time.monotonic()
+        try:
+            proc = subprocess.Popen(full, stdout=out, stderr=err, cwd=cwd,
+                                    stdin=subprocess.DEVNULL)
+        except OSError as e:
+            return Result(127, 0.0, 0.0, None, "", str(e))
+        rc, usage = wait_with_timeout(proc, start, timeout)
+        wall = time.monotonic() - start
+        out.seek(0)
+        err.seek(0)
+        return Result(rc, wall, usage.ru_utime + usage.ru_stime, rss_parse(rss.read()),
+                      out.read().decode(errors="replace"),
+                      err.read().decode(errors="replace"))
+
+
+def rss_parse(text):
+    """GNU time writes "%M" as the last line (after a status line when the
+    command failed)."""
+    lines = text.strip().splitlines()
+    return int(lines[-1]) if lines and lines[-1].strip().isdigit() else None
+
+
+def wait_with_timeout(proc, start, timeout):
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid != 0:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return proc.returncode, usage
+        if time.monotonic() - start > timeout:
+            proc.kill()
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = -9
+            return 124, usage
+        time.sleep(0.002)
+
+
+def tool_version(cmd):
+    try:
+        text = subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "not found"
+    return text.strip().splitlines()[0] if text.strip() else "unknown"
+
+
+# --- toolchain ---------------------------------------------------------------
+
+def wasm_cc_pick(scratch):
+    """clang-19 (the LLVM kiln is built on) when it can link wasm32-wasi
+    (needs lld-19 and libclang-rt-19-dev-wasm32), else Debian's clang-14."""
+    src = scratch / "probe.c"
+    src.write_text("int main(void) { return 0; }\n")
+    for cc in ("clang-19", "clang"):
+        if shutil.which(cc) is None:
+            continue
+        r = run_measured([cc, "--target=wasm32-wasi", "-O2", str(src), "-o",
+                          str(scratch / "probe.wasm")], 120)
+        if r.rc == 0:
+            return cc
+    return None
+
+
+def machine_describe(kiln, wasm_cc):
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    git = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+                         capture_output=True, text=True).stdout.strip() or "unknown"
+    return {
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "kernel": platform.release(),
+        "load_average_at_start": "%.2f %.2f %.2f" % os.getloadavg(),
+        "clang": tool_version(["clang-19", "--version"]),
+        "wasm_cc": "%s (%s)" % (wasm_cc, tool_version([wasm_cc, "--version"])) if wasm_cc else "none",
+        "gcc": tool_version(["gcc", "--version"]),
+        "node": tool_version(["node", "--version"]),
+        "wabt": tool_version(["wasm2c", "--version"]),
+        "kiln_git": git,
+        "kiln": tool_version([str(kiln), "--version"]) if kiln.exists() else "not built",
+    }
+
+
+# --- builds ------------------------------------------------------------------
+
+class Kernel:
+    def __init__(self, name, out):
+        self.name = name
+        self.src = KERNELS / (name + ".c")
+        self.dir = out / name
+        self.exe = {}          # engine -> command prefix (size is appended)
+        self.compile_cpu = {}  # "wasm2c" / "kiln-guard" / ... -> CPU seconds
+        self.notes = []
+
+
+def build_step(kernel, label, cmd):
+    r = run_measured(cmd, 600)
+    if r.rc != 0:
+        kernel.notes.append("%s build failed: %s" % (label, first_line(r.err or r.out)))
+    return r
+
+
+def first_line(text):
+    lines = [l for l in text.strip().splitlines() if l.strip()]
+    return lines[0][:200] if lines else "(no output)"
+
+
+def build_native(k):
+    main = str(COMMON / "main.c")
+    for engine, cc in (("native-clang", "clang-19"), ("native-gcc", "gcc")):
+        exe = k.dir / engine
+        if build_step(k, engine, [cc, *CFLAGS, str(k.src), main, "-o", str(exe), "-lm"]).rc == 0:
+            k.exe[engine] = [str(exe)]
+
+
+def build_wasm(k, wasm_cc):
+    wasm = k.dir / "kernel.wasm"
+    r = build_step(k, "wasm32-wasi", [wasm_cc, "--target=wasm32-wasi", *CFLAGS, "-Wl,--strip-debug",
+                                      str(k.src), str(COMMON / "main.c"), "-o", str(wasm)])
+    interp = k.dir / "kernel.interp.wasm"
+    ri = build_step(k, "interp", [wasm_cc, "--target=wasm32-wasi", *CFLAGS, *INTERP_LDFLAGS,
+                                  str(k.src), str(COMMON / "freestanding.c"), "-o", str(interp)])
+    if ri.rc == 0 and wasm_imports(interp) == 0:
+        k.exe["wasm-interp"] = ["wasm-interp", str(interp), "--run-all-exports"]
+    elif ri.rc == 0:
+        k.notes.append("interp variant has imports; wasm-interp skipped")
+    return wasm if r.rc == 0 else None
+
+
+def wasm_imports(path):
+    text = subprocess.run(["wasm-objdump", "-x", "-j", "Import", str(path)],
+                          capture_output=True, text=True).stdout
+    return len(re.findall(r"^ - ", text, re.M))
+
+
+def build_wasm2c(k, wasm, shim_objs):
+    d = k.dir / "wasm2c"
+    d.mkdir(exist_ok=True)
+    exe = d / "kernel"
+    steps = [["wasm2c", "-n", "kernel", str(wasm), "-o", str(d / "kernel.c")],
+             ["clang-19", "-O2", "-c", "-w", "-I", str(SHIM), "-I", str(WASM2C_RT),
+              str(d / "kernel.c"), "-o", str(d / "kernel.o")],
+             ["clang-19", "-O2", "-c", "-I", str(d), "-I", str(SHIM), "-I", str(WASM2C_RT),
+              str(SHIM / "main.c"), "-o", str(d / "main.o")],
+             ["clang-19", str(d / "kernel.o"), str(d / "main.o"), *shim_objs, "-o", str(exe), "-lm"]]
+    cpu = 0.0
+    for cmd in steps:
+        r = build_step(k, "wasm2c", cmd)
+        if r.rc != 0:
+            return
+        cpu += r.cpu
+    k.compile_cpu["wasm2c"] = cpu
+    k.exe["wasm2c"] = [str(exe)]
+
+
+def build_kiln(k, wasm, kiln):
+    for mode in ("guard", "explicit"):
+        engine = "kiln-" + mode
+        exe = k.dir / engine
+        r = run_measured([str(kiln), "build", str(wasm), "-o", str(exe),
+                          "--bounds-checks=" + mode], 600)
+        if r.rc != 0:
+            k.notes.append("%s: `kiln build` failed: %s" % (engine, first_line(r.err or r.out)))
+            continue
+        k.compile_cpu[engine] = r.cpu
+        k.exe[engine] = [str(exe)]
+
+
+def shim_build(out):
+    """wasi_shim.c and wabt's runtime, compiled once for every kernel."""
+    objs = []
+    for src in (SHIM / "wasi_shim.c", WASM2C_RT / "wasm-rt-impl.c"):
+        obj = out / (src.stem + ".o")
+        r = run_measured(["clang-19", "-O2", "-c", "-I", str(SHIM), "-I", str(WASM2C_RT),
+                          str(src), "-o", str(obj)], 300)
+        if r.rc != 0:
+            return None, "wasm2c runtime build failed: " + first_line(r.err)
+        objs.append(str(obj))
+    return objs, None
+
+
+def kernel_build(k, ctx):
+    k.dir.mkdir(parents=True, exist_ok=True)
+    build_native(k)
+    wasm = build_wasm(k, ctx["wasm_cc"]) if ctx["wasm_cc"] else None
+    if wasm is None:
+        return k
+    if "node" in ctx["engines"]:
+        k.exe["node"] = ["node", "--no-warnings", str(BENCH / "harness" / "wasi-run.mjs"), str(wasm)]
+    if "wasm2c" in ctx["engines"] and ctx["shim_objs"]:
+        build_wasm2c(k, wasm, ctx["shim_objs"])
+    if ctx["kiln_ok"] and ({"kiln-guard", "kiln-explicit"} & set(ctx["engines"])):
+        build_kiln(k, wasm, ctx["kiln"])
+    return k
+
+
+# --- runs --------------------------------------------------------------------
+
+def checksum_parse(text):
+    m = re.search(r"^checksum ([0-9a-f]{8})$", text, re.M)
+    if m:
+        return m.group(1)
+    m = re.search(r"^run\(\) => i32:(-?\d+)$", text, re.M)  # wasm-interp
+    if m:
+        return "%08x" % (int(m.group(1)) & 0xFFFFFFFF)
+    return None
+
+
+def engine_command(k, engine, size_arg):
+    if engine == INTERP_BASELINE:
+        return k.exe[BASELINE] + ["interp"] if BASELINE in k.exe else None
+    if engine not in k.exe:
+        return None
+    if engine == "wasm-interp":
+        return k.exe[engine]  # the size is compiled in
+    return k.exe[engine] + ([size_arg] if size_arg else [])
+
+
+def runs_execute(kernels, engines, runs, size_arg, timeout, log):
+    """samples[(kernel, engine)] = list of Result.  Engines are interleaved
+    within each round (A B C A B C ...), so slow drifts in machine load hit
+    every engine alike."""
+    samples = {}
+    order = list(engines) + ([INTERP_BASELINE] if "wasm-interp" in engines else [])
+    for rnd in range(runs):
+        for k in kernels:
+            for engine in order:
+                cmd = engine_command(k, engine, size_arg)
+                if cmd is None:
+                    continue
+                r = run_measured(cmd, timeout)
+                samples.setdefault((k.name, engine), []).append(r)
+                log("round %d/%d %-10s %-14s %7.3fs %s" % (
+                    rnd + 1, runs, k.name, engine, r.wall,
+                    checksum_parse(r.out) if r.rc == 0 else "exit %d" % r.rc))
+    return samples
+
+
+def checksums_verify(kernels, samples):
+    """Failures as strings: any non-zero exit or missing checksum, an engine
+    whose rounds disagree, or engines that disagree at the same size."""
+    failures = []
+    for k in kernels:
+        groups = {}
+        for (name, engine), results in samples.items():
+            if name != k.name:
+                continue
+            seen = set()
+            for r in results:
+                cs = checksum_parse(r.out) if r.rc == 0 else None
+                if cs is None:
+                    failures.append("%s/%s: exit %d, stderr: %s" % (name, engine, r.rc, first_line(r.err)))
+                seen.add(cs)
+            group = "interp" if engine in ("wasm-interp", INTERP_BASELINE) else "main"
+            groups.setdefault(group, {})[engine] = seen
+        for by_engine in groups.values():
+            values = set().union(*by_engine.values())
+            if len(values) > 1:
+                failures.append("%s: checksum mismatch: %s" % (k.name, ", ".join(
+                    "%s=%s" % (e, "/".join(sorted(str(v) for v in cs)))
+                    for e, cs in sorted(by_engine.items()))))
+    return failures
+
+
+# --- reporting ---------------------------------------------------------------
+
+def table_compute(kernels, engines, samples):
+    """rows[kernel][engine] = {median, ratio, rss_mib, compile}."""
+    rows = {}
+    for k in kernels:
+        row = {}
+        base = samples.get((k.name, BASELINE))
+        ibase = samples.get((k.name, INTERP_BASELINE))
+        for engine in engines:
+            results = [r for r in samples.get((k.name, engine), []) if r.rc == 0]
+            if not results:
+                continue
+            med = statistics.median(r.wall for r in results)
+            ref = ibase if engine == "wasm-interp" else base
+            ref_med = statistics.median(r.wall for r in ref) if ref else None
+            row[engine] = {
+                "median": med,
+                "ratio": med / ref_med if ref_med else None,
+                "rss_mib": max((r.rss_kib for r in results if r.rss_kib), default=0) / 1024.0 or None,
+                "compile": k.compile_cpu.get(engine),
+            }
+        rows[k.name] = row
+    return rows
+
+
+def geomean(values):
+    values = [v for v in values if v]
+    if not values:
+        return None
+    return statistics.geometric_mean(values)
+
+
+def fmt(v, spec):
+    return spec % v if v is not None else "-"
+
+
+def markdown_write(path, rows, engines, machine, meta, failures, notes):
+    used = [e for e in engines if any(e in r for r in rows.values())]
+    lines = ["# kiln benchmark results", ""]
+    lines += ["- %s: %s" % (key, val) for key, val in {**machine, **meta}.items()]
+    lines += ["", "## Time (median wall seconds, ratio to native clang -O2)", "",
+              "| kernel | " + " | ".join(used) + " |",
+              "|---" * (len(used) + 1) + "|"]
+    for name, row in rows.items():
+        cells = ["%s (%s)" % (fmt(row[e]["median"], "%.3f"), fmt(row[e]["ratio"], "%.2fx"))
+                 if e in row else "-" for e in used]
+        lines.append("| %s | %s |" % (name, " | ".join(cells)))
+    gms = [fmt(geomean(r[e]["ratio"] for r in rows.values() if e in r), "%.2fx") for e in used]
+    lines.append("| **geomean ratio** | %s |" % " | ".join(gms))
+    lines += ["", "wasm-interp runs the import-free variant at the small `interp` size; "
+              "its ratio is to native clang at that same size.", ""]
+    lines += compile_section(rows) + rss_section(rows, used)
+    lines += ["## Notes", ""] + (["- " + n for n in notes] if notes else ["none"]) + [""]
+    lines += ["## Failures", ""] + (["- " + f for f in failures] if failures else ["none"])
+    path.write_text("\n".join(lines) + "\n")
+
+
+def compile_section(rows):
+    engines = sorted({e for r in rows.values() for e in r if r[e]["compile"] is not None})
+    if not engines:
+        return []
+    lines = ["## Compile time per module (CPU seconds, user+sys)", "",
+             "wasm2c column: wasm2c + clang-19 -O2 of the generated C + link.", "",
+             "| kernel | " + " | ".join(engines) + " |", "|---" * (len(engines) + 1) + "|"]
+    for name, row in rows.items():
+        lines.append("| %s | %s |" % (name, " | ".join(
+            fmt(row[e]["compile"], "%.2f") if e in row else "-" for e in engines)))
+    return lines + [""]
+
+
+def rss_section(rows, used):
+    lines = ["## Peak RSS (MiB, largest over the runs)", "",
+             "| kernel | " + " | ".join(used) + " |", "|---" * (len(used) + 1) + "|"]
+    for name, row in rows.items():
+        lines.append("| %s | %s |" % (name, " | ".join(
+            fmt(row[e]["rss_mib"], "%.1f") if e in row else "-" for e in used)))
+    return lines + [""]
+
+
+def csv_write(path, rows, engines):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["kernel", "engine", "median_s", "ratio_to_native_clang", "peak_rss_mib",
+                    "compile_cpu_s"])
+        for name, row in rows.items():
+            for e in engines:
+                if e in row:
+                    c = row[e]
+                    w.writerow([name, e, "%.4f" % c["median"], fmt(c["ratio"], "%.4f"),
+                                fmt(c["rss_mib"], "%.1f"), fmt(c["compile"], "%.3f")])
+
+
+def chart_write(out):
+    """ratios.png from results.csv by chart.py, run by the first Python that
+    has matplotlib (Debian's python3-matplotlib lives in /usr/bin/python3,
+    which need not be the python3 on PATH).  Returns a note on failure."""
+    script = BENCH / "harness" / "chart.py"
+    for py in dict.fromkeys([sys.executable, "/usr/bin/python3"]):
+        probe = subprocess.run([py, "-c", "import matplotlib"], capture_output=True)
+        if probe.returncode == 0:
+            r = subprocess.run([py, str(script), str(out / "results.csv"), str(out / "ratios.png")],
+                               capture_output=True, text=True)
+            return None if r.returncode == 0 else "no chart: " + first_line(r.stderr)
+    return "no chart: matplotlib missing (apt-get install python3-matplotlib)"
+
+
+# --- driver ------------------------------------------------------------------
+
+def args_parse(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="1 run at the small 'quick' sizes")
+    p.add_argument("--runs", type=int, help="rounds per engine (default 5, --quick 1)")
+    p.add_argument("--kernels", help="comma-separated subset (default: all in bench/kernels)")
+    p.add_argument("--engines", default=",".join(ENGINES), help="comma-separated subset")
+    p.add_argument("--kiln", default=str(REPO / "build" / "kiln"), help="kiln executable")
+    p.add_argument("--out", default=str(REPO / "build" / "bench"), help="output directory")
+    p.add_argument("--jobs", type=int, default=2, help="parallel builds")
+    p.add_argument("--timeout", type=float, default=300, help="seconds per run")
+    return p.parse_args(argv)
+
+
+def kernels_list(spec):
+    names = sorted(p.stem for p in KERNELS.glob("*.c"))
+    if spec:
+        wanted = spec.split(",")
+        unknown = [n for n in wanted if n not in names]
+        if unknown:
+            sys.exit("unknown kernel(s): %s (have: %s)" % (", ".join(unknown), ", ".join(names)))
+        names = wanted
+    return names
+
+
+def kiln_usable(kiln, scratch):
+    """kiln can be benchmarked once `kiln build` turns a WASI program into a
+    running executable; until then its engines are skipped with the reason."""
+    if not kiln.exists():
+        return False, "kiln engines skipped: %s does not exist (make build)" % kiln
+    probe = scratch / "probe.wasm"
+    exe = scratch / "probe.kiln"
+    r = run_measured([str(kiln), "build", str(probe), "-o", str(exe)], 300)
+    if r.rc != 0:
+        return False, "kiln engines skipped: `kiln build` cannot build a WASI program yet: " + \
+            first_line(r.err or r.out)
+    r = run_measured([str(exe)], 60)
+    if r.rc != 0:
+        return False, "kiln engines skipped: a kiln-built WASI program exits %d: %s" % (
+            r.rc, first_line(r.err))
+    return True, None
+
+
+def engines_available(engines, notes):
+    need = {"native-gcc": "gcc", "wasm2c": "wasm2c", "node": "node", "wasm-interp": "wasm-interp"}
+    keep = []
+    for e in engines:
+        if e in need and shutil.which(need[e]) is None:
+            notes.append("%s skipped: `%s` not found" % (e, need[e]))
+        else:
+            keep.append(e)
+    return keep
+
+
+def main(argv):
+    args = args_parse(argv)
+    runs = args.runs or (1 if args.quick else 5)
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    notes = []
+    engines = engines_available([e for e in args.engines.split(",") if e], notes)
+    bad = [e for e in engines if e not in ENGINES]
+    if bad:
+        sys.exit("unknown engine(s): " + ", ".join(bad))
+    if BASELINE not in engines:
+        engines.insert(0, BASELINE)
+
+    def log(msg):
+        print(msg, flush=True)
+
+    wasm_cc = wasm_cc_pick(out)
+    if wasm_cc is None:
+        notes.append("no clang can build wasm32-wasi: every wasm engine skipped")
+    kiln = Path(args.kiln)
+    kiln_ok = False
+    if wasm_cc and {"kiln-guard", "kiln-explicit"} & set(engines):
+        kiln_ok, why = kiln_usable(kiln, out)
+        if why:
+            notes.append(why)
+    shim_objs = None
+    if wasm_cc and "wasm2c" in engines:
+        shim_objs, why = shim_build(out)
+        if why:
+            notes.append(why)
+
+    machine = machine_describe(kiln, wasm_cc)
+    log("machine: " + json.dumps(machine))
+    ctx = {"wasm_cc": wasm_cc, "engines": engines, "shim_objs": shim_objs,
+           "kiln": kiln, "kiln_ok": kiln_ok}
+    names = kernels_list(args.kernels)
+    log("building %d kernels with %d jobs ..." % (len(names), args.jobs))
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        kernels = list(pool.map(lambda n: kernel_build(Kernel(n, out), ctx), names))
+    for k in kernels:
+        notes += ["%s: %s" % (k.name, n) for n in k.notes]
+
+    size_arg = "quick" if args.quick else None
+    samples = runs_execute(kernels, engines, runs, size_arg, args.timeout, log)
+    failures = checksums_verify(kernels, samples)
+    rows = table_compute(kernels, engines, samples)
+    meta = {"mode": "quick" if args.quick else "full", "runs": runs,
+            "load_average_at_end": "%.2f %.2f %.2f" % os.getloadavg()}
+    csv_write(out / "results.csv", rows, engines)
+    chart_note = chart_write(out)
+    if chart_note:
+        notes.append(chart_note)
+    if GNU_TIME is None:
+        notes.append("no peak RSS: /usr/bin/time (Debian package `time`) is missing")
+    markdown_write(out / "results.md", rows, engines, machine, meta, failures, notes)
+    (out / "machine.json").write_text(json.dumps({**machine, **meta}, indent=2) + "\n")
+    print((out / "results.md").read_text())
+    print("written: %s/results.md, results.csv, machine.json%s" % (
+        out, "" if chart_note else ", ratios.png"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
