@@ -38,6 +38,7 @@ SPEC := $(BUILD)/kiln-spec
 .NOTPARALLEL:
 
 .PHONY: all build deps demo test test-unit test-spec test-validate test-regress fuzz fuzz-build clean
+.PHONY: bench
 
 all: build
 
@@ -102,6 +103,14 @@ fuzz: fuzz-build
 	@mkdir -p $(FUZZ_BUILD)/crashes
 	$(FUZZ_BUILD)/fuzz_decode -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
 	  -artifact_prefix=$(FUZZ_BUILD)/crashes/ $(FUZZ_BUILD)/corpus
+
+# Benchmarks (bench/README.md): every kernel on native clang/gcc, kiln,
+# wasm2c, node and wasm-interp; results in $(BUILD)/bench/.  Options go
+# through BENCH_ARGS, e.g. `make bench BENCH_ARGS=--quick`.  A kiln that
+# does not build only skips the kiln engines.
+bench:
+	@$(MAKE) --no-print-directory build || echo "make bench: kiln did not build; its engines will be skipped"
+	python3 bench/harness/run.py --kiln $(KILN) --out $(BUILD)/bench $(BENCH_ARGS)
 
 clean:
 	rm -rf build build-* $(BUILD) $(FUZZ_BUILD)
