@@ -17,6 +17,7 @@ typedef struct compile_args {
     const char *input, *output, *header;
     kiln_compile_options opts;
     uint32_t features;
+    bool emit_llvm;
     char prefix_buf[128];
     char output_buf[4096];
 } compile_args;
@@ -33,6 +34,7 @@ static void compile_usage(FILE *out) {
             "  --cpu NAME        target CPU; 'native' = this machine (default: generic)\n"
             "  --prefix NAME     symbol prefix (default: the file name as a C identifier)\n"
             "  --header FILE.h   also write a C header with typed wrappers for the exports\n"
+            "  --emit-llvm       write textual LLVM IR (after optimisation) instead of an object\n"
             "  --enable-*        proposals, as for `kiln validate`\n"
             "  -h, --help        this text\n\n"
             "exit status: 0 success, 1 invalid module or failed compile, 2 usage or I/O error\n");
@@ -84,6 +86,7 @@ static int args_parse_one(compile_args *a, int argc, char **argv, int *i) {
     else if ((v = option_value(argc, argv, i, "--cpu"))) a->opts.cpu = v;
     else if ((v = option_value(argc, argv, i, "--prefix"))) a->opts.prefix = v;
     else if ((v = option_value(argc, argv, i, "--header"))) a->header = v;
+    else if (strcmp(arg, "--emit-llvm") == 0) a->emit_llvm = true;
     else if (cli_feature_flag(arg, &a->features)) return 0;
     else if (arg[0] == '-' && arg[1]) return fprintf(stderr, "kiln compile: unknown option '%s'\n", arg), CLI_USAGE;
     else if (!a->input) a->input = arg;
@@ -122,7 +125,8 @@ static int module_compile_files(const compile_args *a, const uint8_t *bytes, siz
     if (!m || !module_validate(m, &err)) {
         cli_error_print(a->input, &err);
         rc = CLI_FAIL;
-    } else if (!module_compile_object(m, bytes, size, &a->opts, a->output, &err) ||
+    } else if (!(a->emit_llvm ? module_compile_llvm_ir(m, bytes, size, &a->opts, a->output, &err)
+                              : module_compile_object(m, bytes, size, &a->opts, a->output, &err)) ||
                (a->header && !header_write(m, a->opts.prefix, a->input, a->header, &err))) {
         cli_error_print(a->input, &err);
         rc = err.kind == KILN_ERR_IO ? CLI_USAGE : CLI_FAIL;

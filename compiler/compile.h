@@ -28,6 +28,10 @@ bool module_compile_memory(const kiln_module *m, const uint8_t *bytes, size_t si
                            const kiln_compile_options *opts, uint8_t **object,
                            size_t *object_size, kiln_error *err);
 
+/* Same, writing textual LLVM IR (after optimisation) instead. */
+bool module_compile_llvm_ir(const kiln_module *m, const uint8_t *bytes, size_t size,
+                            const kiln_compile_options *opts, const char *path, kiln_error *err);
+
 /* link.c: drives the system C compiler driver. */
 bool link_shared_library(const char *object_path, const char *output_path, kiln_error *err);
 bool link_executable(const char *const *object_paths, size_t count, const char *output_path,

@@ -193,3 +193,23 @@ bool module_compile_object(const kiln_module *m, const uint8_t *bytes, size_t si
     LLVMDisposeMemoryBuffer(buf);
     return ok;
 }
+
+/* Textual LLVM IR after the -O pipeline (kiln compile --emit-llvm). */
+bool module_compile_llvm_ir(const kiln_module *m, const uint8_t *bytes, size_t size,
+                            const kiln_compile_options *given, const char *path, kiln_error *err) {
+    kiln_compile_options opts = options_defaults(given);
+    LLVMTargetMachineRef tm = target_machine_create(&opts, err);
+    if (!tm) return false;
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMModuleRef mod = module_compile_ir(m, bytes, size, &opts, ctx, tm, true, err);
+    bool ok = mod != NULL;
+    if (ok) {
+        char *text = LLVMPrintModuleToString(mod);
+        ok = file_replace(path, text, strlen(text), err);
+        LLVMDisposeMessage(text);
+        LLVMDisposeModule(mod);
+    }
+    LLVMContextDispose(ctx);
+    LLVMDisposeTargetMachine(tm);
+    return ok;
+}

@@ -14,10 +14,6 @@
 
 #include "lower_internal.h"
 
-/* lower_simd.c may be absent from a build: SIMD instructions then fail
- * to compile with a clear message instead of failing to link. */
-#pragma weak lower_simd
-
 /* ---- types and constants ------------------------------------------------ */
 
 static void types_init(lower_module *lm) {
@@ -356,6 +352,14 @@ static LLVMBasicBlockRef branch_prepare(lower_func *lf, uint32_t label) {
     return c->end_bb;
 }
 
+/* Falling off the end of a frame (at `else` or `end`) goes to its end
+ * block, also for loops, whose branch target is the header instead. */
+static void fallthrough_build(lower_func *lf, lower_ctrl *c) {
+    phis_feed(lf, c->end_phis, c->num_results);
+    c->end_preds++;
+    LLVMBuildBr(lf->lm->b, c->end_bb);
+}
+
 static void blocktype_resolve(lower_func *lf, const kiln_insn *insn, lower_ctrl *c,
                               uint8_t *single) {
     c->num_params = c->num_results = 0;
@@ -429,7 +433,7 @@ static void params_replay(lower_func *lf, lower_ctrl *c) {
 
 static void else_lower(lower_func *lf) {
     lower_ctrl *c = &lf->ctrl[lf->depth - 1];
-    if (!lf->dead) LLVMBuildBr(lf->lm->b, branch_prepare(lf, 0));
+    if (!lf->dead) fallthrough_build(lf, c);
     c->has_else = true;
     params_replay(lf, c);
     LLVMPositionBuilderAtEnd(lf->lm->b, c->else_bb);
@@ -465,12 +469,12 @@ static void return_build(lower_func *lf, lower_ctrl *c) {
 
 static void end_lower(lower_func *lf) {
     lower_ctrl *c = &lf->ctrl[lf->depth - 1];
-    if (!lf->dead) LLVMBuildBr(lf->lm->b, branch_prepare(lf, 0));
+    if (!lf->dead) fallthrough_build(lf, c);
     if (c->kind == LOWER_CTRL_IF && !c->has_else) {
         /* No else: the false edge carries the params through (they equal the results). */
         params_replay(lf, c);
         LLVMPositionBuilderAtEnd(lf->lm->b, c->else_bb);
-        LLVMBuildBr(lf->lm->b, branch_prepare(lf, 0));
+        fallthrough_build(lf, c);
     }
     lf->sp = c->height;
     lf->depth--;
@@ -526,9 +530,9 @@ static LLVMValueRef global_cell(lower_func *lf, uint32_t i) {
 static void global_get_lower(lower_func *lf, uint32_t i) {
     const kiln_globaltype *gt = &lf->lm->m->globals[i].type;
     LLVMTypeRef ty = lower_valtype(lf->lm, gt->valtype);
-    /* Immutable globals are written once, before any wasm code runs. */
+    /* Not invariant even when immutable: the host may set imported ones. */
     lower_push(lf, lower_load(lf, ty, global_cell(lf, i), gt->valtype == KILN_V128 ? 16 : 8,
-                              LOWER_TBAA_GLOBAL, !gt->is_mutable));
+                              LOWER_TBAA_GLOBAL, false));
 }
 
 static void global_set_lower(lower_func *lf, uint32_t i) {
@@ -591,7 +595,7 @@ static void value_lower(lower_func *lf, const kiln_insn *insn) {
     for (uint32_t i = n; i > 0; i--) args[i - 1] = lower_pop(lf);
     LLVMValueRef r = NULL;
     if (lower_numeric_handles(op)) r = lower_numeric(&lf->env, op, args);
-    else if (info->prefix == 0xFD && lower_simd) r = lower_simd(&lf->env, insn, args);
+    else if (info->prefix == 0xFD) r = lower_simd(&lf->env, insn, args);
     if (!r) {
         lower_fail(lf, "%s is not supported", info->text);
         return;

@@ -1,0 +1,507 @@
+/* test_lower.c - the back end (lower*.c, descriptor.c, emit.c, link.c):
+ * IR properties of small modules, and the same modules compiled, linked
+ * into a shared library, instantiated by the runtime and run at -O0 and
+ * -O2 with hand-checked results and every trap edge.
+ *
+ * The modules are tests/unit/wat/NAME.wat, converted by CMake with wat2wasm
+ * into KILN_TEST_WASM_DIR. */
+#include <criterion/criterion.h>
+#include <dlfcn.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compile.h"
+#include "kiln.h"
+#include "lower_internal.h"
+
+#ifndef KILN_TEST_WASM_DIR
+#error "KILN_TEST_WASM_DIR must name the directory of the converted .wat files"
+#endif
+
+/* ---- loading ------------------------------------------------------------- */
+
+typedef struct loaded {
+    uint8_t *bytes;
+    size_t size;
+    kiln_module *m;
+} loaded;
+
+static loaded wasm_load(const char *name) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.wasm", KILN_TEST_WASM_DIR, name);
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "cannot open %s", path);
+    loaded l = {malloc(1 << 20), 0, NULL};
+    l.size = fread(l.bytes, 1, 1 << 20, f);
+    fclose(f);
+    kiln_error err;
+    error_clear(&err);
+    kiln_decode_options opts = {0};
+    l.m = module_decode(l.bytes, l.size, &opts, &err);
+    cr_assert(l.m, "%s: decode: %s", name, err.message);
+    cr_assert(module_validate(l.m, &err), "%s: validate: %s", name, err.message);
+    return l;
+}
+
+static void loaded_free(loaded *l) {
+    module_free(l->m);
+    free(l->bytes);
+}
+
+static LLVMTargetMachineRef host_tm(void) {
+    LLVMInitializeNativeTarget();
+    LLVMInitializeNativeAsmPrinter();
+    char *triple = LLVMGetDefaultTargetTriple();
+    LLVMTargetRef t;
+    cr_assert(!LLVMGetTargetFromTriple(triple, &t, NULL));
+    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(t, triple, "generic", "", LLVMCodeGenLevelNone,
+                                                      LLVMRelocPIC, LLVMCodeModelDefault);
+    LLVMDisposeMessage(triple);
+    return tm;
+}
+
+/* The unoptimised IR of a module (what lowering itself produced). */
+typedef struct ir {
+    LLVMContextRef ctx;
+    LLVMModuleRef mod;
+    LLVMTargetMachineRef tm;
+    loaded l;
+} ir;
+
+static ir ir_lower(const char *name) {
+    ir r = {LLVMContextCreate(), NULL, host_tm(), wasm_load(name)};
+    kiln_compile_options opts = {.opt_level = 0, .prefix = name, .explicit_bounds = true};
+    kiln_error err;
+    error_clear(&err);
+    r.mod = module_compile_ir(r.l.m, r.l.bytes, r.l.size, &opts, r.ctx, r.tm, false, &err);
+    cr_assert(r.mod, "%s: %s", name, err.message);
+    return r;
+}
+
+static void ir_free(ir *r) {
+    LLVMDisposeModule(r->mod);
+    LLVMContextDispose(r->ctx);
+    LLVMDisposeTargetMachine(r->tm);
+    loaded_free(&r->l);
+}
+
+/* ---- running --------------------------------------------------------------- */
+
+typedef struct guest {
+    void *so;
+    kiln_linker *linker;
+    kiln_instance *inst;
+    kiln_global_inst *base;
+    char so_path[64];
+} guest;
+
+static uint32_t host_add3(void *env, kiln_instance *caller, const kiln_val *args, kiln_val *results) {
+    (void)env;
+    (void)caller;
+    results[0].i32 = args[0].i32 + args[1].i32 + args[2].i32;
+    return KILN_TRAP_NONE;
+}
+
+static void imports_define(guest *g) {
+    static const uint8_t iii[] = {KILN_I32, KILN_I32, KILN_I32}, i[] = {KILN_I32};
+    kiln_signature sig = {3, 1, iii, i};
+    g->linker = kiln_linker_new();
+    cr_assert(kiln_linker_define_func(g->linker, "env", "add3", &sig, host_add3, NULL));
+    g->base = kiln_global_new(KILN_I32, false, (kiln_val){.i32 = 5});
+    kiln_extern e = {.kind = KILN_EXTERN_GLOBAL, .of.global = g->base};
+    cr_assert(kiln_linker_define(g->linker, "env", "base", e));
+}
+
+/* Compiles `name` at `opt`, links it into a shared library and
+ * instantiates it from the descriptor found with dlsym. */
+static guest guest_open(const char *name, int opt) {
+    guest g = {0};
+    loaded l = wasm_load(name);
+    kiln_compile_options opts = {.opt_level = opt, .prefix = name, .explicit_bounds = true};
+    kiln_error err;
+    error_clear(&err);
+    char obj[64];
+    snprintf(obj, sizeof obj, "/tmp/kiln-test-%d-%s-O%d.o", (int)getpid(), name, opt);
+    snprintf(g.so_path, sizeof g.so_path, "/tmp/kiln-test-%d-%s-O%d.so", (int)getpid(), name, opt);
+    cr_assert(module_compile_object(l.m, l.bytes, l.size, &opts, obj, &err), "%s", err.message);
+    cr_assert(link_shared_library(obj, g.so_path, &err), "%s", err.message);
+    unlink(obj);
+    loaded_free(&l);
+    g.so = dlopen(g.so_path, RTLD_NOW | RTLD_LOCAL);
+    cr_assert(g.so, "dlopen: %s", dlerror());
+    char sym[128];
+    snprintf(sym, sizeof sym, "%s_module", name);
+    const kiln_module_desc *desc = dlsym(g.so, sym);
+    cr_assert(desc, "no %s", sym);
+    imports_define(&g);
+    kiln_instantiate_error ierr;
+    g.inst = kiln_instantiate(desc, g.linker, &ierr);
+    cr_assert(g.inst, "instantiate: %s", ierr.message);
+    return g;
+}
+
+static void guest_close(guest *g) {
+    kiln_instance_free(g->inst);
+    kiln_linker_free(g->linker);
+    kiln_global_free(g->base);
+    dlclose(g->so);
+    unlink(g->so_path);
+}
+
+static uint32_t guest_call(guest *g, const char *export, kiln_val *slots) {
+    kiln_extern e;
+    cr_assert(kiln_instance_export(g->inst, export, &e), "no export %s", export);
+    cr_assert_eq(e.kind, KILN_EXTERN_FUNC);
+    return kiln_call(g->inst, e.of.func, slots);
+}
+
+/* Calls an (i32...) -> i32 export; the result, or -1000 - trap kind. */
+static int64_t call_i32(guest *g, const char *export, int n, int32_t a, int32_t b, int32_t c) {
+    kiln_val s[4] = {{.i32 = a}, {.i32 = b}, {.i32 = c}, {0}};
+    (void)n;
+    uint32_t trap = guest_call(g, export, s);
+    return trap ? -1000 - (int64_t)trap : s[0].i32;
+}
+
+/* Calls an export without results: 0, or -1000 - trap kind. */
+static int64_t call_void(guest *g, const char *export, int32_t a, int32_t b, int32_t c) {
+    kiln_val s[3] = {{.i32 = a}, {.i32 = b}, {.i32 = c}};
+    uint32_t trap = guest_call(g, export, s);
+    return trap ? -1000 - (int64_t)trap : 0;
+}
+
+#define TRAPPED(kind) (-1000 - (int64_t)(kind))
+static const int opt_levels[] = {0, 2};
+#define FOR_EACH_OPT(g, name) \
+    for (unsigned oi_ = 0; oi_ < 2; oi_++) \
+        for (guest g = guest_open(name, opt_levels[oi_]), *once_ = &g; once_; guest_close(&g), once_ = NULL)
+
+/* ---- IR properties ---------------------------------------------------------- */
+
+static bool is_trap_block(LLVMBasicBlockRef bb, uint32_t kind) {
+    for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+        if (LLVMGetInstructionOpcode(i) != LLVMCall) continue;
+        size_t len;
+        const char *callee = LLVMGetValueName2(LLVMGetCalledValue(i), &len);
+        if (strcmp(callee, "kiln_rt_trap") != 0) continue;
+        LLVMValueRef k = LLVMGetOperand(i, 1);
+        return LLVMIsAConstantInt(k) && LLVMConstIntGetZExtValue(k) == kind;
+    }
+    return false;
+}
+
+/* A block is "checked" if it is the false edge of a branch to the
+ * out-of-bounds trap block. */
+static bool block_is_checked(LLVMValueRef fn, LLVMBasicBlockRef target) {
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
+        LLVMValueRef t = LLVMGetBasicBlockTerminator(bb);
+        if (!t || LLVMGetInstructionOpcode(t) != LLVMBr || !LLVMIsConditional(t)) continue;
+        if (LLVMGetSuccessor(t, 1) == target &&
+            is_trap_block(LLVMGetSuccessor(t, 0), KILN_TRAP_MEMORY_OUT_OF_BOUNDS))
+            return true;
+    }
+    return false;
+}
+
+/* Linear-memory accesses are the only loads/stores with alignment 1. */
+static bool is_memory_access(LLVMValueRef i) {
+    LLVMOpcode op = LLVMGetInstructionOpcode(i);
+    return (op == LLVMLoad || op == LLVMStore) && LLVMGetAlignment(i) == 1;
+}
+
+Test(lower_ir, every_memory_access_is_bounds_checked_first) {
+    ir r = ir_lower("memory");
+    int accesses = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(r.mod); fn; fn = LLVMGetNextFunction(fn))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+                if (is_memory_access(i)) {
+                    accesses++;
+                    cr_expect(block_is_checked(fn, bb), "unchecked access in %s",
+                              LLVMGetValueName2(fn, &(size_t){0}));
+                }
+    cr_expect_geq(accesses, 13, "only %d memory accesses found", accesses);
+    ir_free(&r);
+}
+
+Test(lower_ir, address_arithmetic_has_no_inbounds_or_wrap_flags) {
+    ir r = ir_lower("memory");
+    char *text = LLVMPrintModuleToString(r.mod);
+    cr_expect_null(strstr(text, "inbounds"));
+    cr_expect_null(strstr(text, "add nuw"));
+    cr_expect_null(strstr(text, "add nsw"));
+    cr_expect_not_null(strstr(text, "4294967295"), "the max offset is added in i64");
+    LLVMDisposeMessage(text);
+    ir_free(&r);
+}
+
+static int direct_calls_to_wasm(LLVMModuleRef mod, int *tail_marked) {
+    int n = 0;
+    *tail_marked = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+                if (LLVMGetInstructionOpcode(i) != LLVMCall) continue;
+                LLVMValueRef callee = LLVMGetCalledValue(i);
+                if (!LLVMIsAFunction(callee)) continue;
+                if (strstr(LLVMGetValueName2(callee, &(size_t){0}), "control.f")) {
+                    n++;
+                    if (LLVMGetTailCallKind(i) != LLVMTailCallKindNoTail) (*tail_marked)++;
+                }
+            }
+    return n;
+}
+
+Test(lower_ir, calls_to_defined_functions_are_direct_and_never_tail) {
+    ir r = ir_lower("control");
+    int tail;
+    /* fac, pair_combine, pair, runaway, even, odd */
+    cr_expect_geq(direct_calls_to_wasm(r.mod, &tail), 6);
+    cr_expect_eq(tail, 0);
+    ir_free(&r);
+}
+
+Test(lower_ir, only_the_descriptor_is_exported) {
+    ir r = ir_lower("control");
+    int external = 0;
+    for (LLVMValueRef g = LLVMGetFirstGlobal(r.mod); g; g = LLVMGetNextGlobal(g))
+        if (LLVMGetLinkage(g) == LLVMExternalLinkage && !LLVMIsDeclaration(g)) {
+            external++;
+            cr_expect_str_eq(LLVMGetValueName2(g, &(size_t){0}), "control_module");
+        }
+    for (LLVMValueRef fn = LLVMGetFirstFunction(r.mod); fn; fn = LLVMGetNextFunction(fn))
+        if (!LLVMIsDeclaration(fn)) cr_expect_eq(LLVMGetLinkage(fn), LLVMInternalLinkage);
+    cr_expect_eq(external, 1);
+    ir_free(&r);
+}
+
+Test(lower_ir, same_input_gives_identical_objects) {
+    loaded l = wasm_load("traps");
+    kiln_compile_options opts = {.opt_level = 2, .prefix = "traps", .explicit_bounds = true};
+    kiln_error err;
+    uint8_t *a, *b;
+    size_t na, nb;
+    cr_assert(module_compile_memory(l.m, l.bytes, l.size, &opts, &a, &na, &err), "%s", err.message);
+    cr_assert(module_compile_memory(l.m, l.bytes, l.size, &opts, &b, &nb, &err), "%s", err.message);
+    cr_expect_eq(na, nb);
+    cr_expect(na == nb && memcmp(a, b, na) == 0);
+    free(a);
+    free(b);
+    loaded_free(&l);
+}
+
+/* ---- execution: control flow and calls ------------------------------------- */
+
+Test(lower_run, recursion_loops_and_select) {
+    FOR_EACH_OPT(g, "control") {
+        cr_expect_eq(call_i32(&g, "fac", 1, 5, 0, 0), 120);
+        cr_expect_eq(call_i32(&g, "fac", 1, 1, 0, 0), 1);
+        cr_expect_eq(call_i32(&g, "sum", 1, 100, 0, 0), 5050);
+        cr_expect_eq(call_i32(&g, "sum", 1, 0, 0, 0), 0);
+        cr_expect_eq(call_i32(&g, "select", 3, 7, 8, 1), 7);
+        cr_expect_eq(call_i32(&g, "select", 3, 7, 8, 0), 8);
+    }
+}
+
+Test(lower_run, br_table_picks_targets_and_default) {
+    FOR_EACH_OPT(g, "control") {
+        cr_expect_eq(call_i32(&g, "switch", 1, 0, 0, 0), 10);
+        cr_expect_eq(call_i32(&g, "switch", 1, 1, 0, 0), 11);
+        cr_expect_eq(call_i32(&g, "switch", 1, 2, 0, 0), 12);
+        cr_expect_eq(call_i32(&g, "switch", 1, -1, 0, 0), 12);
+        cr_expect_eq(call_i32(&g, "switch_value", 1, 1, 0, 0), 7);
+        cr_expect_eq(call_i32(&g, "switch_value", 1, 99, 0, 0), 7);
+    }
+}
+
+Test(lower_run, multi_value_calls_blocks_and_loops) {
+    FOR_EACH_OPT(g, "control") {
+        cr_expect_eq(call_i32(&g, "pair_combine", 1, 4, 0, 0), 405);
+        kiln_val s[2] = {{.i32 = 9}};
+        cr_assert_eq(guest_call(&g, "pair", s), KILN_TRAP_NONE);
+        cr_expect_eq(s[0].i32, 9);
+        cr_expect_eq(s[1].i32, 10);
+        cr_expect_eq(call_i32(&g, "block_params", 2, 10, 3, 0), 7);
+        cr_expect_eq(call_i32(&g, "loop_params", 1, 6, 0, 0), 6);
+        cr_expect_eq(call_i32(&g, "if_params", 2, 41, 1, 0), 42);
+        cr_expect_eq(call_i32(&g, "if_params", 2, 41, 0, 0), 41);
+    }
+}
+
+Test(lower_run, dead_code_after_branches_is_skipped) {
+    FOR_EACH_OPT(g, "control") {
+        cr_expect_eq(call_i32(&g, "dead_code", 0, 0, 0, 0), 5);
+        cr_expect_eq(call_i32(&g, "never_ends", 1, 4, 0, 0), 7);
+    }
+}
+
+Test(lower_run, f64_values_keep_their_bits) {
+    FOR_EACH_OPT(g, "control") {
+        kiln_val s[1] = {{.f64 = -0.0}};
+        cr_assert_eq(guest_call(&g, "f64_locals", s), KILN_TRAP_NONE);
+        cr_expect(signbit(s[0].f64) && s[0].f64 == 0.0);
+    }
+}
+
+Test(lower_run, deep_recursion_ends_in_stack_exhaustion) {
+    FOR_EACH_OPT(g, "control") {
+        cr_expect_eq(call_i32(&g, "runaway", 0, 0, 0, 0), TRAPPED(KILN_TRAP_CALL_STACK_EXHAUSTED));
+        kiln_val s[1] = {{.i64 = 100000000}};
+        cr_expect_eq(guest_call(&g, "even", s), KILN_TRAP_CALL_STACK_EXHAUSTED);
+        s[0].i64 = 1001;
+        cr_expect_eq(guest_call(&g, "even", s), KILN_TRAP_NONE);
+        cr_expect_eq(s[0].i32, 0);
+    }
+}
+
+Test(lower_run, unreachable_traps) {
+    FOR_EACH_OPT(g, "control") {
+        kiln_val s[1] = {{0}};
+        cr_expect_eq(guest_call(&g, "unreachable", s), KILN_TRAP_UNREACHABLE);
+    }
+}
+
+/* ---- execution: memory ---------------------------------------------------------- */
+
+Test(lower_run, loads_extend_by_signedness) {
+    FOR_EACH_OPT(g, "memory") {
+        cr_expect_eq(call_i32(&g, "load", 1, 16, 0, 0), 0x04030201);
+        cr_expect_eq(call_i32(&g, "load_off", 1, 12, 0, 0), 0x04030201);
+        cr_expect_eq(call_i32(&g, "load8_s", 1, 24, 0, 0), -1);
+        cr_expect_eq(call_i32(&g, "load8_u", 1, 24, 0, 0), 255);
+        cr_expect_eq(call_i32(&g, "load16_s", 1, 24, 0, 0), (int16_t)0xfeff);
+        kiln_val s[1] = {{.i32 = 22}};
+        cr_assert_eq(guest_call(&g, "i64_load32_s", s), KILN_TRAP_NONE);
+        cr_expect_eq(s[0].i64, (int64_t)(int32_t)0xfeff0807);
+    }
+}
+
+Test(lower_run, stores_write_only_their_width) {
+    FOR_EACH_OPT(g, "memory") {
+        cr_expect_eq(call_void(&g, "store", 100, 0x11223344, 0), 0);
+        cr_expect_eq(call_void(&g, "store8", 100, 0x1ff, 0), 0);
+        cr_expect_eq(call_i32(&g, "load", 1, 100, 0, 0), 0x112233ff);
+        kiln_val s[2] = {{.i32 = 102}, {.i64 = 0x7777abcd}};
+        cr_assert_eq(guest_call(&g, "i64_store16", s), KILN_TRAP_NONE);
+        cr_expect_eq(call_i32(&g, "load", 1, 100, 0, 0), (int32_t)0xabcd33ff);
+    }
+}
+
+Test(lower_run, float_stores_keep_nan_payloads) {
+    FOR_EACH_OPT(g, "memory") {
+        uint32_t bits = 0x7fa00001; /* a signalling NaN */
+        kiln_val s[2] = {{.i32 = 40}};
+        memcpy(&s[1].f32, &bits, 4);
+        cr_assert_eq(guest_call(&g, "f32_roundtrip", s), KILN_TRAP_NONE);
+        cr_expect_eq((uint32_t)s[0].i32, bits);
+    }
+}
+
+Test(lower_run, out_of_bounds_edges_trap) {
+    FOR_EACH_OPT(g, "memory") {
+        const int32_t size = 65536;
+        cr_expect_eq(call_i32(&g, "load", 1, size - 4, 0, 0), 0);
+        cr_expect_eq(call_i32(&g, "load", 1, size - 3, 0, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+        cr_expect_eq(call_i32(&g, "load", 1, size, 0, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+        cr_expect_eq(call_i32(&g, "load", 1, -1, 0, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+        cr_expect_eq(call_i32(&g, "load8_u", 1, size - 1, 0, 0), 0);
+        cr_expect_eq(call_i32(&g, "load_off", 1, size - 8, 0, 0), 0);
+        cr_expect_eq(call_i32(&g, "load_off", 1, size - 7, 0, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+        /* offset + address beyond 2^32 must not wrap around to 0 */
+        cr_expect_eq(call_i32(&g, "load_max_off", 1, 1, 0, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+        cr_expect_eq(call_i32(&g, "load_max_off", 1, 0, 0, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+        cr_expect_eq(call_void(&g, "store", size - 2, 1, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+    }
+}
+
+Test(lower_run, memory_grow_moves_the_bounds) {
+    FOR_EACH_OPT(g, "memory") {
+        cr_expect_eq(call_i32(&g, "size", 0, 0, 0, 0), 1);
+        cr_expect_eq(call_i32(&g, "load", 1, 65536, 0, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+        cr_expect_eq(call_i32(&g, "grow", 1, 1, 0, 0), 1);
+        cr_expect_eq(call_i32(&g, "size", 0, 0, 0, 0), 2);
+        cr_expect_eq(call_i32(&g, "load", 1, 65536, 0, 0), 0);
+        cr_expect_eq(call_i32(&g, "grow", 1, 2, 0, 0), -1); /* max is 3 */
+        cr_expect_eq(call_i32(&g, "load", 1, 2 * 65536 - 4, 0, 0), 0);
+    }
+}
+
+Test(lower_run, bulk_memory_goes_through_the_runtime) {
+    FOR_EACH_OPT(g, "memory") {
+        cr_expect_eq(call_void(&g, "fill", 200, 0xab, 4), 0);
+        cr_expect_eq(call_i32(&g, "load", 1, 200, 0, 0), (int32_t)0xabababab);
+        cr_expect_eq(call_void(&g, "copy", 300, 16, 4), 0);
+        cr_expect_eq(call_i32(&g, "load", 1, 300, 0, 0), 0x04030201);
+        cr_expect_eq(call_void(&g, "fill", 65535, 0, 2), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+        cr_expect_eq(call_void(&g, "store_loop", 8, 3, 0), 0);
+        cr_expect_eq(call_i32(&g, "load", 1, 28, 0, 0), 3);
+    }
+}
+
+/* ---- execution: traps from numeric code and tables ------------------------------ */
+
+Test(lower_run, integer_division_edges) {
+    FOR_EACH_OPT(g, "traps") {
+        cr_expect_eq(call_i32(&g, "div_s", 2, 7, -2, 0), -3);
+        cr_expect_eq(call_i32(&g, "div_s", 2, 7, 0, 0), TRAPPED(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO));
+        cr_expect_eq(call_i32(&g, "div_s", 2, INT32_MIN, -1, 0), TRAPPED(KILN_TRAP_INTEGER_OVERFLOW));
+        cr_expect_eq(call_i32(&g, "rem_s", 2, INT32_MIN, -1, 0), 0);
+        cr_expect_eq(call_i32(&g, "rem_s", 2, -7, 2, 0), -1);
+        cr_expect_eq(call_i32(&g, "rem_s", 2, 7, 0, 0), TRAPPED(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO));
+    }
+}
+
+Test(lower_run, float_truncation_out_of_range_traps) {
+    FOR_EACH_OPT(g, "traps") {
+        kiln_val s[1] = {{.f32 = -2147483648.0f}};
+        cr_expect_eq(guest_call(&g, "trunc", s), KILN_TRAP_NONE);
+        cr_expect_eq(s[0].i32, INT32_MIN);
+        s[0].f32 = 2147483648.0f;
+        cr_expect_eq(guest_call(&g, "trunc", s), KILN_TRAP_INTEGER_OVERFLOW);
+        s[0].f32 = NAN;
+        cr_expect_eq(guest_call(&g, "trunc", s), KILN_TRAP_INVALID_CONVERSION);
+    }
+}
+
+Test(lower_run, call_indirect_checks_bounds_null_and_type) {
+    FOR_EACH_OPT(g, "traps") {
+        cr_expect_eq(call_i32(&g, "call_ii", 2, 0, 21, 0), 42);
+        cr_expect_eq(call_i32(&g, "call_ii", 2, 1, 21, 0), TRAPPED(KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH));
+        cr_expect_eq(call_i32(&g, "call_ii", 2, 2, 21, 0), TRAPPED(KILN_TRAP_UNINITIALIZED_ELEMENT));
+        cr_expect_eq(call_i32(&g, "call_ii", 2, 4, 21, 0), TRAPPED(KILN_TRAP_UNDEFINED_ELEMENT));
+        cr_expect_eq(call_i32(&g, "call_ii", 2, -1, 21, 0), TRAPPED(KILN_TRAP_UNDEFINED_ELEMENT));
+        cr_expect_eq(call_void(&g, "call_v", 1, 0, 0), 0);
+    }
+}
+
+Test(lower_run, tables_and_references) {
+    FOR_EACH_OPT(g, "traps") {
+        cr_expect_eq(call_i32(&g, "table_get_null", 1, 0, 0, 0), 0);
+        cr_expect_eq(call_i32(&g, "table_get_null", 1, 2, 0, 0), 1);
+        cr_expect_eq(call_i32(&g, "table_get_null", 1, 4, 0, 0), TRAPPED(KILN_TRAP_TABLE_OUT_OF_BOUNDS));
+        cr_expect_eq(call_i32(&g, "table_size", 0, 0, 0, 0), 4);
+        cr_expect_eq(call_i32(&g, "table_grow", 1, 2, 0, 0), 4);
+        cr_expect_eq(call_i32(&g, "table_size", 0, 0, 0, 0), 6);
+        cr_expect_eq(call_i32(&g, "table_get_null", 1, 5, 0, 0), 1);
+        cr_expect_eq(call_i32(&g, "ref_func_call", 1, 8, 0, 0), 16);
+    }
+}
+
+/* ---- execution: imports -------------------------------------------------------- */
+
+Test(lower_run, imported_functions_and_globals) {
+    FOR_EACH_OPT(g, "imports") {
+        cr_expect_eq(call_i32(&g, "call_host", 1, 1, 0, 0), 16); /* 1 + 10 + base 5 */
+        cr_expect_eq(call_i32(&g, "reexport", 3, 1, 2, 3), 6);
+        kiln_val s[1] = {{0}};
+        cr_assert_eq(guest_call(&g, "bump", s), KILN_TRAP_NONE);
+        cr_expect_eq(s[0].i64, 42);
+        cr_assert_eq(guest_call(&g, "bump", s), KILN_TRAP_NONE);
+        cr_expect_eq(s[0].i64, 44);
+    }
+}

@@ -1,0 +1,89 @@
+;; Control flow, locals, calls and multi-value, for tests/unit/test_lower.c.
+(module
+  (func $fac (export "fac") (param i32) (result i32)
+    (if (result i32) (i32.lt_s (local.get 0) (i32.const 2))
+      (then (i32.const 1))
+      (else (i32.mul (local.get 0) (call $fac (i32.sub (local.get 0) (i32.const 1)))))))
+
+  ;; 1 + 2 + ... + n with block/loop/br_if/br
+  (func (export "sum") (param $n i32) (result i32) (local $acc i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $acc (i32.add (local.get $acc) (local.get $n)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+    (local.get $acc))
+
+  (func (export "select") (param i32 i32 i32) (result i32)
+    (select (local.get 0) (local.get 1) (local.get 2)))
+
+  ;; 0 -> 10, 1 -> 11, anything else -> 12
+  (func (export "switch") (param i32) (result i32)
+    (block $c (block $b (block $a
+      (br_table $a $b $c (local.get 0)))
+      (return (i32.const 10)))
+      (return (i32.const 11)))
+    (i32.const 12))
+
+  ;; br_table whose targets repeat and carry a value
+  (func (export "switch_value") (param i32) (result i32)
+    (block $out (result i32)
+      (br_table $out $out 0 (i32.const 7) (local.get 0))))
+
+  (func $pair (param i32) (result i32 i32) (local.get 0) (i32.add (local.get 0) (i32.const 1)))
+  ;; calls a multi-value function: a * 100 + (a + 1)
+  (func (export "pair_combine") (param i32) (result i32)
+    (call $pair (local.get 0))
+    (local.set 0)
+    (i32.mul (i32.const 100))
+    (i32.add (local.get 0)))
+  (func (export "pair") (param i32) (result i32 i32) (call $pair (local.get 0)))
+
+  ;; a block with params: (a b) -> a - b
+  (func (export "block_params") (param i32 i32) (result i32)
+    (local.get 0) (local.get 1)
+    (block (param i32 i32) (result i32) (i32.sub)))
+
+  ;; a loop with a param counting down to 0, returning iterations
+  (func (export "loop_params") (param i32) (result i32) (local $n i32)
+    (local.get 0)
+    (loop $l (param i32) (result i32)
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (i32.sub (i32.const 1))
+      (local.tee 0)
+      (br_if $l (local.get 0))
+      (drop) (local.get $n)))
+
+  ;; if with params and no else: adds 1 only when the flag is set
+  (func (export "if_params") (param i32 i32) (result i32)
+    (local.get 0)
+    (if (param i32) (result i32) (local.get 1) (then (i32.add (i32.const 1)))))
+
+  ;; code after return/br is skipped, including nested blocks
+  (func (export "dead_code") (result i32)
+    (block $b (result i32)
+      (br $b (i32.const 5))
+      (block (i32.const 1) (drop))
+      (unreachable))
+    (return)
+    (i32.const 9))
+
+  ;; a block whose end is never reached
+  (func (export "never_ends") (param i32) (result i32)
+    (block (result i32) (return (i32.add (local.get 0) (i32.const 3))))
+    (i32.const 99) (i32.add))
+
+  (func (export "f64_locals") (param f64) (result f64) (local f64)
+    (local.set 1 (local.get 0))
+    (local.get 1))
+
+  (func $runaway (export "runaway") (result i32) (call $runaway))
+  (func $even (export "even") (param i64) (result i32)
+    (if (result i32) (i64.eqz (local.get 0)) (then (i32.const 1))
+      (else (call $odd (i64.sub (local.get 0) (i64.const 1))))))
+  (func $odd (param i64) (result i32)
+    (if (result i32) (i64.eqz (local.get 0)) (then (i32.const 0))
+      (else (call $even (i64.sub (local.get 0) (i64.const 1))))))
+  (func (export "unreachable") (unreachable))
+)

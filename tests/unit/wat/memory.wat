@@ -1,0 +1,31 @@
+;; Linear memory: loads, stores, bounds, memory.size/grow, bulk ops.
+(module
+  (memory 1 3)
+  (data (i32.const 16) "\01\02\03\04\05\06\07\08\ff\fe")
+
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "load_off") (param i32) (result i32) (i32.load offset=4 (local.get 0)))
+  (func (export "load_max_off") (param i32) (result i32) (i32.load8_u offset=4294967295 (local.get 0)))
+  (func (export "load8_s") (param i32) (result i32) (i32.load8_s (local.get 0)))
+  (func (export "load8_u") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "load16_s") (param i32) (result i32) (i32.load16_s (local.get 0)))
+  (func (export "i64_load32_s") (param i32) (result i64) (i64.load32_s (local.get 0)))
+  (func (export "i64_load") (param i32) (result i64) (i64.load (local.get 0)))
+  (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+  (func (export "store8") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+  (func (export "i64_store16") (param i32 i64) (i64.store16 (local.get 0) (local.get 1)))
+  (func (export "f32_roundtrip") (param i32 f32) (result i32)
+    (f32.store (local.get 0) (local.get 1))
+    (i32.load (local.get 0)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "fill") (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "copy") (param i32 i32 i32) (memory.copy (local.get 0) (local.get 1) (local.get 2)))
+  ;; stores in a loop: n words of value v from address 0
+  (func (export "store_loop") (param $n i32) (param $v i32)
+    (block $done (loop $l
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (i32.store (i32.shl (local.get $n) (i32.const 2)) (local.get $v))
+      (br $l))))
+)
