@@ -25,6 +25,8 @@
 
 #include "spec.h"
 
+enum { MAX_RESTARTS = 20 };
+
 typedef struct failure {
     int line;
     char *message;
@@ -34,6 +36,8 @@ typedef struct file_result {
     char *path;     /* as given or found */
     char *rel;      /* name used in reports and known-failures.txt */
     pid_t pid;      /* while running */
+    int resume_after; /* restarted after a crash or hang at this line */
+    int restarts;
     bool done;
     int passed, failed, skipped, text;
     failure *failures;
@@ -73,7 +77,7 @@ static void usage(FILE *out) {
             "  --known FILE      known failures, lines `file.wast:LINE reason`\n"
             "  --proposals       with DIR, also run the files under DIR/proposals/\n"
             "  --wast2json PATH  the wast2json program (default: from PATH)\n"
-            "  --timeout SEC     per-file time limit (default 300)\n"
+            "  --timeout SEC     time limit per command (default 60)\n"
             "  -v, --verbose     print known failures and kiln's rejection messages\n");
 }
 
@@ -222,8 +226,9 @@ static void child_run(runner *r, int index) {
     FILE *report = fopen(path, "w");
     if (!report) _exit(3);
     setvbuf(report, NULL, _IOLBF, 0);
-    alarm(r->opts.timeout);
-    int rc = script_run(r->files[index].path, r->files[index].rel, &r->opts, report);
+    spec_options opts = r->opts;
+    opts.resume_after = r->files[index].resume_after;
+    int rc = script_run(r->files[index].path, r->files[index].rel, &opts, report);
     fclose(report);
     _exit(rc);
 }
@@ -268,29 +273,54 @@ static int report_read(const runner *r, int index, file_result *f) {
     return last;
 }
 
-static void child_reaped(runner *r, int index, int status) {
+static pid_t child_start(runner *r, int index) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) child_run(r, index);
+    if (pid < 0) fprintf(stderr, "kiln-spec: fork: %s\n", strerror(errno));
+    r->files[index].pid = pid;
+    return pid;
+}
+
+/* After a crash or hang at `last`, a new child replays the commands that
+ * build state (modules, registrations, actions) up to that line and goes
+ * on from there, so one bad command costs one failure, not the file. */
+static bool child_restart(runner *r, int index, int last) {
+    file_result *f = &r->files[index];
+    if (last <= f->resume_after || f->restarts >= MAX_RESTARTS) return false;
+    f->resume_after = last;
+    f->restarts++;
+    return child_start(r, index) > 0;
+}
+
+/* Returns true when the file is finished (its job slot is free). */
+static bool child_reaped(runner *r, int index, int status) {
     file_result *f = &r->files[index];
     int last = report_read(r, index, f);
     char msg[128];
-    f->done = true;
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
-        if (sig == SIGALRM) snprintf(msg, sizeof msg, "timed out after %us", r->opts.timeout);
-        else snprintf(msg, sizeof msg, "runner crashed: %s; rest of file not run", strsignal(sig));
+        if (sig == SIGALRM) snprintf(msg, sizeof msg, "timed out (over %us)", r->opts.timeout);
+        else snprintf(msg, sizeof msg, "runner crashed: %s", strsignal(sig));
         failure_add(f, last, msg);
+        if (child_restart(r, index, last)) return false;
+        failure_add(f, last, "too many crashes; rest of file not run");
     } else if (WEXITSTATUS(status) != 0 && f->num_failures == 0) {
         snprintf(msg, sizeof msg, "runner exited with status %d", WEXITSTATUS(status));
         failure_add(f, last, msg);
     }
+    f->done = true;
+    return true;
 }
 
-static void reap_one(runner *r) {
+static bool reap_one(runner *r) {
     int status;
     pid_t pid;
     while ((pid = wait(&status)) < 0 && errno == EINTR) continue;
-    if (pid < 0) return;
+    if (pid < 0) return true;
     for (int i = 0; i < r->num_files; i++)
-        if (r->files[i].pid == pid && !r->files[i].done) child_reaped(r, i, status);
+        if (r->files[i].pid == pid && !r->files[i].done) return child_reaped(r, i, status);
+    return false;
 }
 
 /* ---- output ------------------------------------------------------------------ */
@@ -346,18 +376,10 @@ static int files_run(runner *r) {
     int next = 0, printed = 0, running = 0;
     while (printed < r->num_files) {
         while (next < r->num_files && running < r->jobs) {
-            fflush(stdout);
-            pid_t pid = fork();
-            if (pid == 0) child_run(r, next);
-            if (pid < 0) {
-                fprintf(stderr, "kiln-spec: fork: %s\n", strerror(errno));
-                return 2;
-            }
-            r->files[next++].pid = pid;
+            if (child_start(r, next++) < 0) return 2;
             running++;
         }
-        reap_one(r);
-        running--;
+        if (reap_one(r)) running--;
         while (printed < r->num_files && r->files[printed].done)
             file_print(r, &r->files[printed++], &t);
     }
@@ -389,7 +411,7 @@ static int options_parse(runner *r, int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    runner r = {.jobs = 2, .opts = {.wast2json = "wast2json", .opt_level = 2, .timeout = 300}};
+    runner r = {.jobs = 2, .opts = {.wast2json = "wast2json", .opt_level = 2, .timeout = 60}};
     int first = options_parse(&r, argc, argv);
     if (first < 0 || first >= argc) {
         usage(stderr);

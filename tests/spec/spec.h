@@ -17,7 +17,8 @@ typedef struct spec_options {
     int opt_level;         /* -O level for stage 2 */
     bool validate_only;    /* stage 1: decode/validate checks only */
     bool verbose;
-    unsigned timeout;      /* seconds per file */
+    unsigned timeout;      /* seconds per command */
+    int resume_after;      /* only replay state-building commands up to this line */
 } spec_options;
 
 /* The proposal a file belongs to, from its path. */
