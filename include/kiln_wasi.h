@@ -67,6 +67,44 @@ int kiln_wasi_exit_code(const kiln_wasi *w);
 /* True once proc_exit has been called. */
 bool kiln_wasi_exited(const kiln_wasi *w);
 
+/* ---- running a WASI command ------------------------------------------------ */
+
+/* Exit status when the program traps (as wasmtime: 128 + SIGABRT). */
+#define KILN_WASI_EXIT_TRAP 134
+/* Exit status when the module cannot be instantiated or has no _start. */
+#define KILN_WASI_EXIT_ERROR 1
+
+/* Links `desc` against WASI alone, instantiates it and calls `_start`.
+ * Returns the process exit status: the proc_exit code (0 when _start
+ * returns), KILN_WASI_EXIT_TRAP after a trap, KILN_WASI_EXIT_ERROR when
+ * it could not run; for the last two `why` says what happened. */
+int kiln_wasi_run_start(kiln_wasi *w, const kiln_module_desc *desc, char *why, size_t why_size);
+
+/* Command-line options shared by `kiln run` and executables made by
+ * `kiln build`:
+ *     --dir HOST[::GUEST]   preopen a directory (repeatable)
+ *     --env NAME=VALUE      give the program a variable (repeatable)
+ *     --inherit-env         give it the whole host environment too
+ *     --no-openat2          resolve paths with the portable walk
+ * Both "--opt VALUE" and "--opt=VALUE" are accepted. */
+typedef struct kiln_wasi_options {
+    const char **dirs;
+    size_t num_dirs;
+    const char **env;
+    int num_env;
+    bool inherit_env;
+    bool no_openat2;
+} kiln_wasi_options;
+
+/* If argv[*i] is one of the options above, consumes it (and its value),
+ * leaves *i on the last word consumed and returns 1; returns 0 if it is
+ * not ours, -1 with a message in `why` if it is malformed. */
+int kiln_wasi_options_parse(kiln_wasi_options *o, int argc, char **argv, int *i, char *why,
+                            size_t why_size);
+/* Points cfg's preopens and env at the options (which must outlive cfg). */
+void kiln_wasi_options_apply(const kiln_wasi_options *o, kiln_wasi_config *cfg);
+void kiln_wasi_options_free(kiln_wasi_options *o);
+
 #ifdef __cplusplus
 }
 #endif

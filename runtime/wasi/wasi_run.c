@@ -1,0 +1,113 @@
+/* wasi_run.c - running a WASI command module, and the command-line
+ * options every kiln front end (kiln run, kiln build's executables) uses
+ * to grant it capabilities. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "wasi_internal.h"
+
+static int run_fail(char *why, size_t why_size, int status, const char *msg) {
+    if (why && why_size)
+        snprintf(why, why_size, "%s", msg);
+    return status;
+}
+
+/* The status of a finished _start call. */
+static int run_status(kiln_wasi *w, uint32_t trap, char *why, size_t why_size) {
+    if (trap == KILN_TRAP_EXIT)
+        return kiln_wasi_exit_code(w);
+    if (trap == KILN_TRAP_NONE)
+        return 0;
+    char msg[300];
+    snprintf(msg, sizeof msg, "wasm trap: %s", kiln_trap_message());
+    return run_fail(why, why_size, KILN_WASI_EXIT_TRAP, msg);
+}
+
+int kiln_wasi_run_start(kiln_wasi *w, const kiln_module_desc *desc, char *why, size_t why_size) {
+    kiln_linker *l = kiln_linker_new();
+    if (!l || !kiln_wasi_define(w, l)) {
+        kiln_linker_free(l);
+        return run_fail(why, why_size, KILN_WASI_EXIT_ERROR, "out of memory");
+    }
+    kiln_instantiate_error ie = {0};
+    kiln_instance *inst = kiln_instantiate(desc, l, &ie);
+    int status;
+    kiln_extern start;
+    if (!inst && ie.kind == KILN_INST_TRAP) /* a start function that traps or exits */
+        status = run_status(w, ie.trap, why, why_size);
+    else if (!inst)
+        status = run_fail(why, why_size, KILN_WASI_EXIT_ERROR, ie.message);
+    else if (!kiln_instance_export(inst, "_start", &start) || start.kind != 0)
+        status = run_fail(why, why_size, KILN_WASI_EXIT_ERROR,
+                          "the module exports no _start function");
+    else
+        status = run_status(w, kiln_call(inst, start.of.func, (kiln_val[1]){{0}}), why, why_size);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+    return status;
+}
+
+/* ---- options --------------------------------------------------------------------- */
+
+static const char *option_value(int argc, char **argv, int *i, const char *name, bool *matched) {
+    size_t n = strlen(name);
+    *matched = strncmp(argv[*i], name, n) == 0 && (argv[*i][n] == '\0' || argv[*i][n] == '=');
+    if (!*matched)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    return *i + 1 < argc ? argv[++*i] : NULL;
+}
+
+static bool list_push(const char ***list, size_t count, const char *item) {
+    const char **grown = realloc(*list, (count + 1) * sizeof *grown);
+    if (!grown)
+        return false;
+    grown[count] = item;
+    *list = grown;
+    return true;
+}
+
+int kiln_wasi_options_parse(kiln_wasi_options *o, int argc, char **argv, int *i, char *why,
+                            size_t why_size) {
+    bool matched;
+    const char *v;
+    if (strcmp(argv[*i], "--inherit-env") == 0) {
+        o->inherit_env = true;
+        return 1;
+    }
+    if (strcmp(argv[*i], "--no-openat2") == 0) {
+        o->no_openat2 = true;
+        return 1;
+    }
+    if ((v = option_value(argc, argv, i, "--dir", &matched)) || matched) {
+        if (!v || !*v)
+            return run_fail(why, why_size, -1, "--dir needs HOST[::GUEST]");
+        if (!list_push(&o->dirs, o->num_dirs++, v))
+            return run_fail(why, why_size, -1, "out of memory");
+        return 1;
+    }
+    if ((v = option_value(argc, argv, i, "--env", &matched)) || matched) {
+        if (!v || !strchr(v, '=') || v[0] == '=')
+            return run_fail(why, why_size, -1, "--env needs NAME=VALUE");
+        size_t n = (size_t)o->num_env++;
+        return list_push(&o->env, n, v) ? 1 : run_fail(why, why_size, -1, "out of memory");
+    }
+    return 0;
+}
+
+void kiln_wasi_options_apply(const kiln_wasi_options *o, kiln_wasi_config *cfg) {
+    cfg->preopens = o->dirs;
+    cfg->num_preopens = o->num_dirs;
+    cfg->env = o->env;
+    cfg->envc = o->num_env;
+    cfg->inherit_env = o->inherit_env;
+    cfg->no_openat2 = o->no_openat2;
+}
+
+void kiln_wasi_options_free(kiln_wasi_options *o) {
+    free(o->dirs);
+    free(o->env);
+    memset(o, 0, sizeof *o);
+}
