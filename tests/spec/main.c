@@ -403,7 +403,8 @@ static int options_parse(runner *r, int argc, char **argv) {
         else if (strcmp(a, "--known") == 0 && has_value) r->known_path = argv[++i];
         else if (strcmp(a, "--proposals") == 0) r->proposals = true;
         else if (strcmp(a, "--wast2json") == 0 && has_value) r->opts.wast2json = argv[++i];
-        else if (strcmp(a, "--timeout") == 0 && has_value) r->opts.timeout = (unsigned)atoi(argv[++i]);
+        else if (strcmp(a, "--timeout") == 0 && has_value)
+            r->opts.timeout = (unsigned)atoi(argv[++i]);
         else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) r->opts.verbose = true;
         else return -1;
     }

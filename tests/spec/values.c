@@ -126,14 +126,14 @@ static bool v128_matches(const json_value *v, const uint8_t *got) {
     const json_value *lanes = json_get(v, "value");
     if (!shape || !lanes || lanes->type != JSON_ARRAY || lanes->count * shape->bytes != 16)
         return false;
+    uint64_t mask = shape->bytes == 8 ? ~0ull : (1ull << (8 * shape->bytes)) - 1;
     unsigned i = 0;
     for (const json_value *l = lanes->first; l; l = l->next, i++) {
         uint64_t bits = lane_load(got, i, shape->bytes), want;
         if (l->type != JSON_STRING) return false;
         if (shape->is_float) {
             if (!float_matches(l->string, bits, shape->bytes)) return false;
-        } else if (!number_parse(l->string, &want) ||
-                   (want & (shape->bytes == 8 ? ~0ull : (1ull << (8 * shape->bytes)) - 1)) != bits) {
+        } else if (!number_parse(l->string, &want) || (want & mask) != bits) {
             return false;
         }
     }
