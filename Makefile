@@ -13,10 +13,12 @@
 #   JOBS            parallel jobs (default 2)
 #   FUZZ_TIME       seconds for `make fuzz` (default 60)
 #   VALIDATE_COUNT  mutated modules checked against wasm-validate (default 2000)
+#   SPEC_LEVELS     optimisation levels the spec suite runs at (default -O0 -O2)
 
 JOBS ?= 2
 FUZZ_TIME ?= 60
 VALIDATE_COUNT ?= 2000
+SPEC_LEVELS ?= -O0 -O2
 SPEC_COMMIT := 3a04b2cf93bd8fce277458d419eea8d9c326345c
 
 # The default compiler builds into build/; any other gets its own
@@ -52,7 +54,18 @@ build:
 demo: deps build
 	@mkdir -p $(BUILD)/examples
 	wat2wasm examples/hello.wat -o $(BUILD)/examples/hello.wasm
-	$(KILN) validate --describe $(BUILD)/examples/hello.wasm
+	wat2wasm examples/math.wat -o $(BUILD)/examples/math.wasm
+	@echo "== validate and describe"
+	$(KILN) validate --describe $(BUILD)/examples/hello.wasm $(BUILD)/examples/math.wasm
+	@echo "== run a WASI command (compiled, cached, run natively)"
+	$(KILN) run $(BUILD)/examples/hello.wasm
+	@echo "== call exports directly"
+	$(KILN) run $(BUILD)/examples/math.wasm --invoke fib i32:90 --invoke gcd i32:1071 i32:462
+	@echo "== a trap is an error, not a crash"
+	$(KILN) run $(BUILD)/examples/math.wasm --invoke div i32:7 i32:0 || echo "(trapped as expected: exit status $$?)"
+	@echo "== build a native executable and run it"
+	$(KILN) build $(BUILD)/examples/hello.wasm -o $(BUILD)/examples/hello
+	$(BUILD)/examples/hello
 
 # Every suite runs even when an earlier one fails; the exit status says
 # whether all passed.
@@ -81,8 +94,13 @@ test-spec:
 	  echo "     git clone https://github.com/WebAssembly/testsuite && git -C testsuite checkout $(SPEC_COMMIT)"; \
 	  echo "   then: make test WASM_TESTSUITE=\$$PWD/testsuite"; \
 	else \
-	  echo "== spec suite: $(WASM_TESTSUITE)"; \
-	  $(SPEC) -j $(JOBS) --known tests/spec/known-failures.txt "$(WASM_TESTSUITE)"; \
+	  status=0; \
+	  for level in $(SPEC_LEVELS); do \
+	    echo "== spec suite at $$level: $(WASM_TESTSUITE)"; \
+	    $(SPEC) -j $(JOBS) $$level --known tests/spec/known-failures.txt "$(WASM_TESTSUITE)" \
+	      || status=1; \
+	  done; \
+	  exit $$status; \
 	fi
 
 test-validate:
