@@ -3,7 +3,7 @@
  * summing depths and an in-order walk that must see the keys sorted. */
 #include "bench.h"
 
-const struct bench_sizes bench_sizes = { .full = 1000000, .quick = 150000, .interp = 10000 };
+const struct bench_sizes bench_sizes = { .full = 250000, .quick = 40000, .interp = 10000 };
 
 struct tnode {
     struct tnode *left, *right;

@@ -3,7 +3,7 @@
  * longest common subsequence of the same pairs. */
 #include "bench.h"
 
-const struct bench_sizes bench_sizes = { .full = 9000, .quick = 2500, .interp = 400 };
+const struct bench_sizes bench_sizes = { .full = 12000, .quick = 3000, .interp = 400 };
 
 static void dna_generate(char *s, int n, uint32_t seed)
 {

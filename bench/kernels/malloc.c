@@ -3,7 +3,7 @@
  * sized allocations replacing each other in a table of live blocks. */
 #include "bench.h"
 
-const struct bench_sizes bench_sizes = { .full = 3000000, .quick = 400000, .interp = 30000 };
+const struct bench_sizes bench_sizes = { .full = 12000000, .quick = 1500000, .interp = 30000 };
 
 #define LIVE_SLOTS 4096
 

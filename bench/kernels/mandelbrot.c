@@ -3,7 +3,7 @@
  * bitmap (a bit set for each point that stays bounded). */
 #include "bench.h"
 
-const struct bench_sizes bench_sizes = { .full = 4000, .quick = 800, .interp = 120 };
+const struct bench_sizes bench_sizes = { .full = 3500, .quick = 800, .interp = 120 };
 
 #define MAX_ITER 50
 

@@ -8,7 +8,7 @@
  */
 #include "bench.h"
 
-const struct bench_sizes bench_sizes = { .full = 640, .quick = 160, .interp = 48 };
+const struct bench_sizes bench_sizes = { .full = 1792, .quick = 512, .interp = 80 };
 
 static void matrix_fill(float *m, int n, uint32_t seed)
 {

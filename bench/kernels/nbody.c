@@ -5,7 +5,7 @@
 
 #include "bench.h"
 
-const struct bench_sizes bench_sizes = { .full = 5000000, .quick = 600000, .interp = 20000 };
+const struct bench_sizes bench_sizes = { .full = 15000000, .quick = 1500000, .interp = 20000 };
 
 #define PI 3.141592653589793
 #define SOLAR_MASS (4 * PI * PI)

@@ -4,7 +4,7 @@
  * and a portable SWAR popcount) that must agree. */
 #include "bench.h"
 
-const struct bench_sizes bench_sizes = { .full = 9000, .quick = 2500, .interp = 300 };
+const struct bench_sizes bench_sizes = { .full = 24000, .quick = 4000, .interp = 700 };
 
 #define WORDS 4
 

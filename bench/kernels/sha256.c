@@ -3,7 +3,7 @@
  * Checked first against the standard "abc" test vector. */
 #include "bench.h"
 
-const struct bench_sizes bench_sizes = { .full = 128, .quick = 16, .interp = 1 };
+const struct bench_sizes bench_sizes = { .full = 768, .quick = 64, .interp = 1 };
 
 #define BUF_SIZE (1u << 18)
 

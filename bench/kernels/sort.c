@@ -3,7 +3,7 @@
  * must agree and be ordered. */
 #include "bench.h"
 
-const struct bench_sizes bench_sizes = { .full = 3000000, .quick = 400000, .interp = 20000 };
+const struct bench_sizes bench_sizes = { .full = 4000000, .quick = 500000, .interp = 20000 };
 
 static void insertion_sort(uint32_t *a, int lo, int hi)
 {

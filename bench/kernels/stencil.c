@@ -1,10 +1,10 @@
 /* stencil - 2D Jacobi relaxation of the heat equation on an n x n grid
- * (5-point stencil, double precision, fixed boundary), 64 sweeps. */
+ * (5-point stencil, double precision, fixed boundary), 128 sweeps. */
 #include "bench.h"
 
-const struct bench_sizes bench_sizes = { .full = 1024, .quick = 256, .interp = 64 };
+const struct bench_sizes bench_sizes = { .full = 2048, .quick = 512, .interp = 48 };
 
-#define SWEEPS 64
+#define SWEEPS 128
 
 static void grid_init(double *g, int n)
 {

@@ -4,7 +4,7 @@
  * in place twice (which must restore it). */
 #include "bench.h"
 
-const struct bench_sizes bench_sizes = { .full = 12288, .quick = 1536, .interp = 64 };
+const struct bench_sizes bench_sizes = { .full = 36864, .quick = 4096, .interp = 64 };
 
 #define TABLE_BITS 12
 

@@ -4,7 +4,7 @@
  * 1..n; checked against the same computation in C. */
 #include "bench.h"
 
-const struct bench_sizes bench_sizes = { .full = 600000, .quick = 80000, .interp = 400 };
+const struct bench_sizes bench_sizes = { .full = 140000, .quick = 20000, .interp = 400 };
 
 enum { OP_PUSH, OP_LOAD, OP_STORE, OP_ADD, OP_MUL, OP_HALF, OP_ODD, OP_LT, OP_EQ,
        OP_JZ, OP_JMP, OP_HALT, OP_COUNT };
