@@ -734,9 +734,9 @@ static bool func_validate(code_validator *v, uint32_t func_index) {
 
 bool module_validate_code(kiln_module *m, const uint8_t *declared, kiln_error *err) {
     pthread_once(&sig_once, sig_table_build);
-    code_validator v = {.m = m, .declared = declared, .err = err};
+    code_validator v = {.m = m, .declared = declared, .err = err, .func_index = KILN_NO_FUNC};
     v.num_datas = m->has_data_count ? m->data_count : m->num_datas;
-    bool ok = true;
+    bool ok = vals_grow(&v) && ctrls_grow(&v); /* never NULL while typing */
     for (uint32_t i = m->num_imported_funcs; ok && i < m->num_funcs; i++) ok = func_validate(&v, i);
     free(v.vals);
     free(v.ctrls);
