@@ -231,10 +231,8 @@ static uint32_t add_func(builder *mb, uint32_t type, const char *locals, const b
     size_t code_in_body = body.len;
     b_raw(&body, code->data, code->len);
     bytes *b = item(mb, SEC_CODE);
-    size_t before = b->len;
     b_u32(b, body.len);
     mb->body_code_at[mb->num_bodies] = b->len + code_in_body;
-    (void)before;
     b_raw(b, body.data, body.len);
     return mb->num_bodies++;
 }
@@ -449,6 +447,48 @@ Test(validate_stack, typed_select_accepts_references_and_checks_arity) {
     mb = one_func(":i", "", &c2);
     expect_invalid_at(mb, "invalid result arity", sel);
     builder_free(mb);
+}
+
+/* Pushes a constant of type `t` (a value type code). */
+static void push_const(bytes *c, uint8_t t) {
+    switch (t) {
+    case KILN_I32: i32c(c, 7); return;
+    case KILN_I64: i64c(c, 7); return;
+    case KILN_F32: op(c, KILN_OP_F32_CONST); b_raw(c, "\0\0\0\0", 4); return;
+    case KILN_F64: op(c, KILN_OP_F64_CONST); b_raw(c, "\0\0\0\0\0\0\0\0", 8); return;
+    default: op(c, KILN_OP_V128_CONST); b_raw(c, "0123456789abcdef", 16); return;
+    }
+}
+
+/* A type other than `t`, for the negative case. */
+static uint8_t other_type(uint8_t t) { return t == KILN_I32 ? KILN_F64 : KILN_I32; }
+
+/* Every row of opcodes.def with a fixed signature and no immediate is
+ * typed from that signature: its operands in order, its one result. */
+Test(validate_stack, every_fixed_signature_row_types_its_operands) {
+    int checked = 0;
+    for (int o = 0; o < KILN_OP_COUNT; o++) {
+        const kiln_opcode_info *info = &kiln_opcode_table[o];
+        const char *colon = strchr(info->signature, ':');
+        if (!colon || info->imm != KILN_IMM_NONE || colon == info->signature) continue;
+        size_t np = (size_t)(colon - info->signature);
+        for (int wrong = 0; wrong < 2; wrong++) {
+            bytes c = {.len = 0};
+            for (size_t k = 0; k < np; k++) {
+                uint8_t t = vt(info->signature[k]);
+                push_const(&c, wrong && k == 0 ? other_type(t) : t);
+            }
+            size_t at = op(&c, (kiln_opcode)o);
+            if (colon[1]) op(&c, KILN_OP_DROP);
+            op(&c, KILN_OP_END);
+            builder *mb = one_func(":", "", &c);
+            if (wrong) expect_invalid_at(mb, "type mismatch", at);
+            else expect_valid(mb);
+            builder_free(mb);
+        }
+        checked++;
+    }
+    cr_assert_gt(checked, 300, "only %d rows checked", checked);
 }
 
 /* ---------------------------------------------------------------------
