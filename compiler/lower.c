@@ -758,6 +758,21 @@ static bool sig_types_build(lower_module *lm) {
     return true;
 }
 
+static void param_attr_add(lower_module *lm, LLVMValueRef fn, unsigned param, const char *name,
+                           uint64_t value) {
+    unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+    LLVMAddAttributeAtIndex(fn, param + 1, LLVMCreateEnumAttribute(lm->ctx, kind, value));
+}
+
+/* The vmctx is always a whole, live kiln_vmctx: saying so lets LLVM
+ * hoist its field loads out of loops even past conditional traps. */
+static void vmctx_param_describe(lower_module *lm, LLVMValueRef fn) {
+    param_attr_add(lm, fn, 0, "nonnull", 0);
+    param_attr_add(lm, fn, 0, "noundef", 0);
+    param_attr_add(lm, fn, 0, "align", 8);
+    param_attr_add(lm, fn, 0, "dereferenceable", sizeof(kiln_vmctx));
+}
+
 /* Wasm functions are internal: only the descriptor is exported, and
  * LLVM may inline, specialise or drop them freely. */
 static void funcs_declare(lower_module *lm) {
@@ -770,11 +785,21 @@ static void funcs_declare(lower_module *lm) {
         LLVMValueRef fn = LLVMAddFunction(lm->mod, name, lm->sig_types[m->funcs[i].type_index]);
         LLVMSetLinkage(fn, LLVMInternalLinkage);
         lower_attr_add(lm, fn, "nounwind");
+        vmctx_param_describe(lm, fn);
         lm->funcs[i] = fn;
     }
 }
 
+/* Proposals the back end does not lower yet are refused up front. */
+static bool module_supported(lower_module *lm) {
+    for (uint32_t i = 0; i < lm->m->num_memories; i++)
+        if (lm->m->memories[i].is64)
+            return error_set(lm->err, KILN_ERR_LOWER, 0, "memory64 is not supported by the back end");
+    return true;
+}
+
 static bool module_lower_into(lower_module *lm, const uint8_t *bytes, size_t size) {
+    if (!module_supported(lm)) return false;
     types_init(lm);
     metadata_init(lm);
     if (!sig_types_build(lm)) return false;
