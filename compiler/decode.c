@@ -85,14 +85,14 @@ bool decode_s64(decoder *d, int64_t *out) {
     return s == LEB_OK || decode_fail_leb(d, s);
 }
 
-bool decode_count(decoder *d, uint32_t *out, size_t min_size) {
+bool decode_count(decoder *d, uint32_t *out) {
     const uint8_t *at = d->p;
     if (!decode_u32(d, out)) return false;
-    if ((uint64_t)*out * min_size > decode_left(d))
-        return decode_fail(d, at, "unexpected end of section or function");
+    /* Every element takes at least one byte.  A tighter bound would report
+     * a short vector before the element that is actually cut off. */
+    if (*out > decode_left(d)) return decode_fail(d, at, "unexpected end of section or function");
     return true;
 }
-
 bool valtype_is_known(uint8_t b) {
     switch (b) {
     case KILN_I32:
@@ -106,15 +106,23 @@ bool valtype_is_known(uint8_t b) {
     }
 }
 
-bool decode_valtype(decoder *d, uint8_t *out) {
+/* Type bytes are one-byte signed LEB128s (s7) in the spec's grammar: a set
+ * continuation bit makes the encoding too long, whatever follows. */
+static bool type_byte_decode(decoder *d, uint8_t *out) {
     const uint8_t *at = d->p;
     if (!decode_byte(d, out)) return false;
-    return valtype_is_known(*out) || decode_fail(d, at, "malformed value type");
+    if (*out & 0x80) return decode_fail(d, at + 1, "integer representation too long");
+    return true;
 }
 
+bool decode_valtype(decoder *d, uint8_t *out) {
+    const uint8_t *at = d->p;
+    if (!type_byte_decode(d, out)) return false;
+    return valtype_is_known(*out) || decode_fail(d, at, "malformed value type");
+}
 bool decode_reftype(decoder *d, uint8_t *out) {
     const uint8_t *at = d->p;
-    if (!decode_byte(d, out)) return false;
+    if (!type_byte_decode(d, out)) return false;
     if (*out == KILN_FUNCREF || *out == KILN_EXTERNREF) return true;
     return decode_fail(d, at, "malformed reference type");
 }
@@ -175,7 +183,7 @@ static bool name_equals(const kiln_name *n, const char *s) {
 /* ---- types, limits, imports ---------------------------------------------- */
 
 static bool valtypes_decode(decoder *d, uint32_t *count, uint8_t **out) {
-    if (!decode_count(d, count, 1)) return false;
+    if (!decode_count(d, count)) return false;
     *out = arena_alloc(d->m->arena, *count);
     if (!*out) return decode_fail_nomem(d);
     for (uint32_t i = 0; i < *count; i++)
@@ -186,7 +194,7 @@ static bool valtypes_decode(decoder *d, uint32_t *count, uint8_t **out) {
 static bool functype_decode(decoder *d, kiln_functype *t) {
     const uint8_t *at = d->p;
     uint8_t form = 0;
-    if (!decode_byte(d, &form)) return false;
+    if (!type_byte_decode(d, &form)) return false;
     if (form != 0x60) return decode_fail(d, at, "malformed function type");
     return valtypes_decode(d, &t->num_params, &t->params) &&
            valtypes_decode(d, &t->num_results, &t->results);
@@ -194,7 +202,7 @@ static bool functype_decode(decoder *d, kiln_functype *t) {
 
 static bool types_decode(decoder *d) {
     kiln_module *m = d->m;
-    if (!decode_count(d, &m->num_types, 3)) return false;
+    if (!decode_count(d, &m->num_types)) return false;
     m->types = arena_array(m->arena, m->num_types, sizeof *m->types);
     if (!m->types) return decode_fail_nomem(d);
     for (uint32_t i = 0; i < m->num_types; i++)
@@ -202,13 +210,16 @@ static bool types_decode(decoder *d) {
     return true;
 }
 
-/* Flags 0/1 (no max / max); 4/5 are the same for 64-bit memories. */
+/* Flags 0/1 (no max / max); 4/5 are the same for 64-bit memories.  The
+ * spec reads the flags as a 1-bit (3-bit with memory64) unsigned LEB128,
+ * hence its messages for bad flags. */
 static bool limits_decode(decoder *d, kiln_limits *l, bool *is64) {
-    const uint8_t *at = d->p;
-    uint8_t flags = 0;
-    if (!decode_byte(d, &flags)) return false;
     bool allow64 = is64 && (d->m->features & KILN_FEATURE_MEMORY64);
-    if ((flags & ~(allow64 ? 0x05u : 0x01u)) != 0) return decode_fail(d, at, "integer too large");
+    const uint8_t *at = d->p;
+    uint64_t flags;
+    leb_status s = leb_read_unsigned(&d->p, d->end, allow64 ? 3 : 1, &flags);
+    if (s != LEB_OK) return decode_fail_leb(d, s);
+    if (flags & 2) return decode_fail(d, at, "malformed limits flags");
     l->has_max = flags & 1;
     if (is64) *is64 = (flags & 4) != 0;
     if (flags & 4) return decode_u64(d, &l->min) && (!l->has_max || decode_u64(d, &l->max));
@@ -266,7 +277,7 @@ static bool import_decode(decoder *d, kiln_import *imp) {
 
 static bool imports_decode(decoder *d) {
     kiln_module *m = d->m;
-    if (!decode_count(d, &m->num_imports, 4)) return false;
+    if (!decode_count(d, &m->num_imports)) return false;
     m->imports = arena_array(m->arena, m->num_imports, sizeof *m->imports);
     if (!m->imports) return decode_fail_nomem(d);
     for (uint32_t i = 0; i < m->num_imports; i++)
@@ -344,7 +355,7 @@ static bool globals_alloc(decoder *d, uint32_t defined) {
 static bool funcs_decode(decoder *d) {
     kiln_module *m = d->m;
     uint32_t n;
-    if (!decode_count(d, &n, 1)) return false;
+    if (!decode_count(d, &n)) return false;
     if (!funcs_alloc(d, n)) return false;
     for (uint32_t i = 0; i < n; i++)
         if (!decode_u32(d, &m->funcs[m->num_imported_funcs + i].type_index)) return false;
@@ -354,7 +365,7 @@ static bool funcs_decode(decoder *d) {
 static bool tables_decode(decoder *d) {
     kiln_module *m = d->m;
     uint32_t n;
-    if (!decode_count(d, &n, 3) || !tables_alloc(d, n)) return false;
+    if (!decode_count(d, &n) || !tables_alloc(d, n)) return false;
     for (uint32_t i = 0; i < n; i++)
         if (!tabletype_decode(d, &m->tables[m->num_imported_tables + i])) return false;
     return true;
@@ -363,7 +374,7 @@ static bool tables_decode(decoder *d) {
 static bool memories_decode(decoder *d) {
     kiln_module *m = d->m;
     uint32_t n;
-    if (!decode_count(d, &n, 2) || !memories_alloc(d, n)) return false;
+    if (!decode_count(d, &n) || !memories_alloc(d, n)) return false;
     for (uint32_t i = 0; i < n; i++)
         if (!memtype_decode(d, &m->memories[m->num_imported_memories + i])) return false;
     return true;
@@ -372,7 +383,7 @@ static bool memories_decode(decoder *d) {
 static bool globals_decode(decoder *d) {
     kiln_module *m = d->m;
     uint32_t n;
-    if (!decode_count(d, &n, 3) || !globals_alloc(d, n)) return false;
+    if (!decode_count(d, &n) || !globals_alloc(d, n)) return false;
     for (uint32_t i = 0; i < n; i++) {
         kiln_global *g = &m->globals[m->num_imported_globals + i];
         if (!globaltype_decode(d, &g->type) || !decode_expr(d, &g->init)) return false;
@@ -390,7 +401,7 @@ static bool export_decode(decoder *d, kiln_export *e) {
 
 static bool exports_decode(decoder *d) {
     kiln_module *m = d->m;
-    if (!decode_count(d, &m->num_exports, 3)) return false;
+    if (!decode_count(d, &m->num_exports)) return false;
     m->exports = arena_array(m->arena, m->num_exports, sizeof *m->exports);
     if (!m->exports) return decode_fail_nomem(d);
     for (uint32_t i = 0; i < m->num_exports; i++)
@@ -412,7 +423,7 @@ enum {
 };
 
 static bool elem_items_decode(decoder *d, kiln_elem *e, bool exprs) {
-    if (!decode_count(d, &e->count, exprs ? 2 : 1)) return false;
+    if (!decode_count(d, &e->count)) return false;
     if (exprs) {
         e->exprs = arena_array(d->m->arena, e->count, sizeof *e->exprs);
         if (!e->exprs) return decode_fail_nomem(d);
@@ -461,7 +472,7 @@ static bool elem_decode(decoder *d, kiln_elem *e) {
 
 static bool elems_decode(decoder *d) {
     kiln_module *m = d->m;
-    if (!decode_count(d, &m->num_elems, 3)) return false;
+    if (!decode_count(d, &m->num_elems)) return false;
     m->elems = arena_array(m->arena, m->num_elems, sizeof *m->elems);
     if (!m->elems) return decode_fail_nomem(d);
     for (uint32_t i = 0; i < m->num_elems; i++)
@@ -480,7 +491,7 @@ static bool codes_decode(decoder *d) {
     kiln_module *m = d->m;
     const uint8_t *at = d->p;
     uint32_t n;
-    if (!decode_count(d, &n, 2)) return false;
+    if (!decode_count(d, &n)) return false;
     if (n != m->num_funcs - m->num_imported_funcs)
         return decode_fail(d, at, "function and code section have inconsistent lengths");
     for (uint32_t i = 0; i < n; i++) {
@@ -522,7 +533,7 @@ static bool data_decode(decoder *d, kiln_data *s) {
 static bool datas_decode(decoder *d) {
     kiln_module *m = d->m;
     const uint8_t *at = d->p;
-    if (!decode_count(d, &m->num_datas, 3)) return false;
+    if (!decode_count(d, &m->num_datas)) return false;
     if (m->has_data_count && m->num_datas != m->data_count)
         return decode_fail(d, at, "data count and data section have inconsistent lengths");
     m->datas = arena_array(m->arena, m->num_datas, sizeof *m->datas);
@@ -564,7 +575,7 @@ static int func_name_compare(const void *a, const void *b) {
 static bool func_names_decode(decoder *d) {
     kiln_module *m = d->m;
     uint32_t n;
-    if (!decode_count(d, &n, 2)) return false;
+    if (!decode_count(d, &n)) return false;
     m->func_names = arena_array(m->arena, n, sizeof *m->func_names);
     if (!m->func_names) return decode_fail_nomem(d);
     bool sorted = true;

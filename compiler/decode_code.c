@@ -73,7 +73,7 @@ static bool memarg_decode(decoder *d, kiln_insn *in) {
 
 static bool br_table_decode(decoder *d, kiln_insn *in) {
     uint32_t count;
-    if (!decode_count(d, &count, 1)) return false;
+    if (!decode_count(d, &count)) return false;
     uint32_t *labels = arena_array(d->m->arena, (size_t)count + 1, sizeof *labels);
     if (!labels) return decode_fail_nomem(d);
     for (uint32_t i = 0; i <= count; i++)
@@ -87,7 +87,7 @@ static bool br_table_decode(decoder *d, kiln_insn *in) {
  * but invalid, so it decodes to valtype 0 and the validator reports it. */
 static bool select_t_decode(decoder *d, kiln_insn *in) {
     uint32_t count;
-    if (!decode_count(d, &count, 1)) return false;
+    if (!decode_count(d, &count)) return false;
     for (uint32_t i = 0; i < count; i++) {
         uint8_t t;
         if (!decode_valtype(d, &t)) return false;
@@ -245,7 +245,7 @@ bool decode_expr(decoder *d, kiln_expr *out) {
 
 static bool locals_decode(decoder *d, kiln_func *f) {
     uint32_t groups;
-    if (!decode_count(d, &groups, 2)) return false;
+    if (!decode_count(d, &groups)) return false;
     f->local_groups = arena_array(d->m->arena, groups, sizeof *f->local_groups);
     if (!f->local_groups) return decode_fail_nomem(d);
     f->num_local_groups = groups;

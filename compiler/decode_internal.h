@@ -61,8 +61,8 @@ bool decode_s33(decoder *d, int64_t *out);
 bool decode_s64(decoder *d, int64_t *out);
 
 /* A vector count, checked against the bytes left before anything is
- * allocated: each element takes at least min_size bytes. */
-bool decode_count(decoder *d, uint32_t *out, size_t min_size);
+ * allocated (each element takes at least one byte). */
+bool decode_count(decoder *d, uint32_t *out);
 
 bool valtype_is_known(uint8_t b);
 bool decode_valtype(decoder *d, uint8_t *out);
