@@ -27,6 +27,7 @@
  *  - kiln_global_set, kiln_memory_grow, kiln_table_size/get/set so the
  *    host can do with its objects what wasm can.
  *  - kiln_linker_contains, so a driver can name every missing import.
+ *  - kiln_instance_export_len: export names may contain NUL bytes.
  *  - externref values are documented: an opaque `void *` the runtime never
  *    dereferences; NULL is ref.null extern.
  */
@@ -142,6 +143,9 @@ void kiln_instance_free(kiln_instance *inst);
 /* Looks an export up by name; false if there is none.  The objects stay
  * owned by the instance (no reference is taken). */
 bool kiln_instance_export(kiln_instance *inst, const char *name, kiln_extern *out);
+/* The same for names that may contain NUL bytes (wasm names can). */
+bool kiln_instance_export_len(kiln_instance *inst, const char *name, size_t len,
+                              kiln_extern *out);
 /* Memory `index` of an instance (NULL if it has none); host callbacks use
  * this on their `caller` to reach the guest's linear memory. */
 kiln_memory *kiln_instance_memory(kiln_instance *inst, uint32_t index);

@@ -424,8 +424,12 @@ kiln_instance *kiln_instantiate(const kiln_module_desc *desc, kiln_linker *l,
 }
 
 bool kiln_instance_export(kiln_instance *inst, const char *name, kiln_extern *out) {
+    return kiln_instance_export_len(inst, name, strlen(name), out);
+}
+
+bool kiln_instance_export_len(kiln_instance *inst, const char *name, size_t len,
+                              kiln_extern *out) {
     const kiln_module *m = inst->module;
-    size_t len = strlen(name);
     for (uint32_t i = 0; i < m->num_exports; i++) {
         const kiln_export *e = &m->exports[i];
         if (e->name.len != len || memcmp(e->name.chars, name, len) != 0) continue;

@@ -37,8 +37,8 @@ static void extern_release(const kiln_extern *e) {
 
 static void entry_clear(link_entry *e) {
     if (!e->is_host) extern_release(&e->value);
-    free(e->module);
-    free(e->name);
+    free((char *)e->module.chars);
+    free((char *)e->name.chars);
 }
 
 void kiln_linker_free(kiln_linker *l) {
@@ -48,29 +48,39 @@ void kiln_linker_free(kiln_linker *l) {
     free(l);
 }
 
-static bool name_is(const char *s, const kiln_name *n) {
-    return strlen(s) == n->len && memcmp(s, n->chars, n->len) == 0;
+static bool name_is(const kiln_name *a, const kiln_name *b) {
+    return a->len == b->len && memcmp(a->chars, b->chars, a->len) == 0;
+}
+
+static kiln_name name_of(const char *s) { return (kiln_name){s, (uint32_t)strlen(s)}; }
+
+static bool name_copy(kiln_name *out, const kiln_name *in) {
+    char *chars = malloc((size_t)in->len + 1);
+    if (!chars) return false;
+    memcpy(chars, in->chars, in->len);
+    chars[in->len] = 0;
+    *out = (kiln_name){chars, in->len};
+    return true;
 }
 
 const link_entry *linker_find(const kiln_linker *l, const kiln_name *module,
                               const kiln_name *name) {
     if (!l) return NULL;
     for (uint32_t i = 0; i < l->count; i++)
-        if (name_is(l->entries[i].module, module) && name_is(l->entries[i].name, name))
+        if (name_is(&l->entries[i].module, module) && name_is(&l->entries[i].name, name))
             return &l->entries[i];
     return NULL;
 }
 
 bool kiln_linker_contains(const kiln_linker *l, const char *module, const char *name) {
-    kiln_name m = {module, (uint32_t)strlen(module)}, n = {name, (uint32_t)strlen(name)};
+    kiln_name m = name_of(module), n = name_of(name);
     return linker_find(l, &m, &n) != NULL;
 }
 
 /* Finds the entry for (module, name), or adds an empty one.  An entry
  * being redefined is cleared first. */
-static link_entry *entry_slot(kiln_linker *l, const char *module, const char *name) {
-    kiln_name m = {module, (uint32_t)strlen(module)}, n = {name, (uint32_t)strlen(name)};
-    link_entry *e = (link_entry *)linker_find(l, &m, &n);
+static link_entry *entry_slot(kiln_linker *l, const kiln_name *module, const kiln_name *name) {
+    link_entry *e = (link_entry *)linker_find(l, module, name);
     if (e) entry_clear(e);
     if (!e && l->count == l->cap) {
         uint32_t cap = l->cap ? l->cap * 2 : 16;
@@ -80,21 +90,32 @@ static link_entry *entry_slot(kiln_linker *l, const char *module, const char *na
         l->cap = cap;
     }
     if (!e) e = &l->entries[l->count++];
-    *e = (link_entry){.module = strdup(module), .name = strdup(name)};
-    if (!e->module || !e->name) {
-        free(e->module);
-        free(e->name);
+    *e = (link_entry){.is_host = true}; /* nothing to release yet */
+    if (!name_copy(&e->module, module) || !name_copy(&e->name, name)) {
+        free((char *)e->module.chars);
         *e = l->entries[--l->count];
         return NULL;
     }
     return e;
 }
 
+static bool define_named(kiln_linker *l, const kiln_name *module, const kiln_name *name,
+                         kiln_extern value) {
+    if (value.kind > KILN_EXTERN_GLOBAL || !value.of.func) return false;
+    link_entry *e = entry_slot(l, module, name);
+    if (!e) return false;
+    e->is_host = false;
+    e->value = value;
+    extern_retain(&value);
+    return true;
+}
+
 bool kiln_linker_define_func(kiln_linker *l, const char *module, const char *name,
                              const kiln_signature *sig, kiln_host_callback callback, void *env) {
     uint32_t id = type_intern(sig->num_params, sig->params, sig->num_results, sig->results);
+    kiln_name m = name_of(module), n = name_of(name);
     if (!id) return false;
-    link_entry *e = entry_slot(l, module, name);
+    link_entry *e = entry_slot(l, &m, &n);
     if (!e) return false;
     e->is_host = true;
     e->host = (link_host_func){callback, env, id, sig->num_params};
@@ -102,21 +123,18 @@ bool kiln_linker_define_func(kiln_linker *l, const char *module, const char *nam
 }
 
 bool kiln_linker_define(kiln_linker *l, const char *module, const char *name, kiln_extern value) {
-    if (value.kind > KILN_EXTERN_GLOBAL || !value.of.func) return false;
-    link_entry *e = entry_slot(l, module, name);
-    if (!e) return false;
-    e->value = value;
-    extern_retain(&value);
-    return true;
+    kiln_name m = name_of(module), n = name_of(name);
+    return define_named(l, &m, &n, value);
 }
 
 bool kiln_linker_define_instance(kiln_linker *l, const char *module, kiln_instance *inst) {
     const kiln_module *m = inst->module;
+    kiln_name mod = name_of(module);
     for (uint32_t i = 0; i < m->num_exports; i++) {
         kiln_extern value;
-        const char *name = m->exports[i].name.chars;
-        if (!kiln_instance_export(inst, name, &value) ||
-            !kiln_linker_define(l, module, name, value))
+        const kiln_name *name = &m->exports[i].name;
+        if (!kiln_instance_export_len(inst, name->chars, name->len, &value) ||
+            !define_named(l, &mod, name, value))
             return false;
     }
     return true;

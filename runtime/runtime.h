@@ -129,8 +129,8 @@ typedef struct link_host_func {
 } link_host_func;
 
 typedef struct link_entry {
-    char *module;
-    char *name;
+    kiln_name module; /* malloc'ed copies: names may contain NUL bytes */
+    kiln_name name;
     bool is_host;
     link_host_func host;
     kiln_extern value; /* when !is_host */

@@ -173,6 +173,18 @@ Test(call, export_returns_its_result) {
     kiln_linker_free(l);
 }
 
+Test(call, export_names_compare_by_length_not_nul) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    kiln_extern e;
+    cr_assert(kiln_instance_export_len(inst, "add\0x", 3, &e));
+    cr_assert_eq(e.of.func, export_func(inst, "add"));
+    cr_assert_not(kiln_instance_export_len(inst, "add\0x", 5, &e));
+    cr_assert_not(kiln_instance_export(inst, "ad", &e));
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
 Test(call, unreachable_traps_and_the_next_call_works) {
     kiln_linker *l = basic_linker();
     kiln_instance *inst = basic_new(l);
