@@ -108,12 +108,16 @@ static uintptr_t stack_floor(void) {
     return self.floor;
 }
 
+/* sp - budget, but never closer to the end of the stack than the safety
+ * margin (half the remaining stack on threads too small for it). */
 static uintptr_t limit_compute(uintptr_t sp) {
     size_t budget = self.budget ? self.budget : DEFAULT_BUDGET;
     uintptr_t limit = sp > budget ? sp - budget : 0;
     uintptr_t floor = stack_floor();
-    if (floor && limit < floor + SAFETY_MARGIN) limit = floor + SAFETY_MARGIN;
-    return limit;
+    if (!floor || floor >= sp) return limit;
+    uintptr_t left = sp - floor;
+    uintptr_t margin = left > 2 * (uintptr_t)SAFETY_MARGIN ? SAFETY_MARGIN : left / 2;
+    return limit < floor + margin ? floor + margin : limit;
 }
 
 static void vmctx_limit_set(kiln_vmctx *ctx, uintptr_t limit) { ctx->stack_limit = limit; }

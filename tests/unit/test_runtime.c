@@ -6,6 +6,7 @@
  * takes: instantiation from a descriptor, imports, traps, the stack
  * limit, memories, tables, globals and the segment rules. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "kiln.h"
@@ -267,6 +268,36 @@ Test(stack, budget_beyond_the_thread_stack_still_traps) {
     kiln_set_stack_budget((size_t)1 << 40);
     cr_assert_eq(call3(inst, "recurse", INT32_MAX, 0, 0, NULL), KILN_TRAP_CALL_STACK_EXHAUSTED);
     kiln_set_stack_budget(0);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+/* Another thread, with a stack much smaller than the default budget:
+ * wasm still runs there, and exhaustion is still a trap. */
+static void *small_stack_thread(void *arg) {
+    kiln_instance *inst = arg;
+    int32_t r = -1;
+    uint32_t shallow = call3(inst, "recurse", 100, 0, 0, &r);
+    uint32_t deep = call3(inst, "recurse", INT32_MAX, 0, 0, NULL);
+    static uint32_t out[3];
+    out[0] = shallow, out[1] = (uint32_t)r, out[2] = deep;
+    return out;
+}
+
+Test(stack, small_thread_stacks_are_respected) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, &attr, small_stack_thread, inst), 0);
+    uint32_t *out;
+    pthread_join(t, (void **)&out);
+    cr_assert_eq(out[0], KILN_TRAP_NONE);
+    cr_assert_eq(out[1], 100);
+    cr_assert_eq(out[2], KILN_TRAP_CALL_STACK_EXHAUSTED);
+    pthread_attr_destroy(&attr);
     kiln_instance_free(inst);
     kiln_linker_free(l);
 }
