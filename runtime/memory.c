@@ -10,6 +10,7 @@
  *    bytes made read/write; growth is an mprotect and never moves.
  * Pages are mapped MAP_NORESERVE: untouched pages cost nothing. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,11 +19,17 @@
 
 static const uint64_t GUARD_RESERVATION = (8ull << 30) + KILN_PAGE_SIZE;
 
+/* Guards every memory's view list: instances sharing a memory may be
+ * created and freed on different threads. */
+static pthread_mutex_t views_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void views_update(kiln_memory *m) {
+    pthread_mutex_lock(&views_lock);
     for (uint32_t i = 0; i < m->num_views; i++) {
         m->views[i]->mem0_base = m->rt.base;
         m->views[i]->mem0_size = m->rt.size;
     }
+    pthread_mutex_unlock(&views_lock);
 }
 
 static uint8_t *pages_map(uint64_t bytes, int prot) {
@@ -102,25 +109,31 @@ void memory_release(kiln_memory *m) {
 }
 
 bool memory_view_add(kiln_memory *m, kiln_vmctx *ctx) {
+    pthread_mutex_lock(&views_lock);
+    bool ok = true;
     if (m->num_views == m->cap_views) {
         uint32_t cap = m->cap_views ? m->cap_views * 2 : 4;
         kiln_vmctx **bigger = realloc(m->views, sizeof *bigger * cap);
-        if (!bigger) return false;
-        m->views = bigger;
-        m->cap_views = cap;
+        ok = bigger != NULL;
+        if (ok) m->views = bigger, m->cap_views = cap;
     }
-    m->views[m->num_views++] = ctx;
-    ctx->mem0_base = m->rt.base;
-    ctx->mem0_size = m->rt.size;
-    return true;
+    if (ok) {
+        m->views[m->num_views++] = ctx;
+        ctx->mem0_base = m->rt.base;
+        ctx->mem0_size = m->rt.size;
+    }
+    pthread_mutex_unlock(&views_lock);
+    return ok;
 }
 
 void memory_view_remove(kiln_memory *m, kiln_vmctx *ctx) {
+    pthread_mutex_lock(&views_lock);
     for (uint32_t i = 0; i < m->num_views; i++)
         if (m->views[i] == ctx) {
             m->views[i] = m->views[--m->num_views];
-            return;
+            break;
         }
+    pthread_mutex_unlock(&views_lock);
 }
 
 int64_t memory_grow(kiln_memory *m, uint64_t delta_pages) {
