@@ -158,6 +158,13 @@ Test(instantiate, start_function_runs_and_globals_read_imports) {
     kiln_linker_free(l);
 }
 
+typedef struct pair {
+    kiln_linker *linker;
+    kiln_instance *basic, *importer;
+} pair;
+static pair pair_new(void);
+static void pair_free(pair *p);
+
 /* ---- calls and traps ---------------------------------------------------------- */
 
 Test(call, export_returns_its_result) {
@@ -353,6 +360,38 @@ Test(memory, standalone_memory_checks_limits) {
     kiln_memory_free(m);
 }
 
+Test(memory, guard_page_memory_grows_in_place) {
+    kiln_module_desc desc = fixture_basic;
+    desc.flags = KILN_DESC_GUARD_PAGES;
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = kiln_instantiate(&desc, l, NULL);
+    cr_assert_not_null(inst);
+    uint8_t *base = basic_mem(inst);
+    cr_assert_eq(call_ok(inst, "load", 16, 0), 42);
+    cr_assert_eq(call_ok(inst, "grow", 2, 0), 1);
+    cr_assert_eq(basic_mem(inst), base);
+    cr_assert_eq(call_ok(inst, "load", 3 * 65536 - 4, 0), 0);
+    cr_assert_eq(call3(inst, "load", 3 * 65536 - 3, 0, 0, NULL), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+/* An explicit-bounds memory imported by a guard-page module moves into a
+ * reservation; the exporter's cached base must follow it. */
+Test(memory, importing_into_a_guard_page_module_moves_the_memory) {
+    pair p = pair_new();
+    kiln_module_desc desc = fixture_importer;
+    desc.flags = KILN_DESC_GUARD_PAGES;
+    kiln_instance *inst = kiln_instantiate(&desc, p.linker, NULL);
+    cr_assert_not_null(inst);
+    cr_assert_eq(call_ok(p.basic, "load", 16, 0), 42);
+    cr_assert_eq(memcmp(basic_mem(p.basic), "xy", 2), 0);
+    cr_assert_eq(call_ok(inst, "grow", 1, 0), 1);
+    cr_assert_eq(call_ok(p.basic, "load", 2 * 65536 - 4, 0), 0);
+    kiln_instance_free(inst);
+    pair_free(&p);
+}
+
 static void op_fill(kiln_vmctx *ctx, kiln_val *s) {
     kiln_rt_memory_fill(ctx, 0, (uint32_t)s[0].i32, (uint32_t)s[1].i32, (uint32_t)s[2].i32);
 }
@@ -492,11 +531,6 @@ Test(table, init_fill_and_drop_follow_the_bounds_rules) {
 }
 
 /* ---- sharing between instances ------------------------------------------------- */
-
-typedef struct pair {
-    kiln_linker *linker;
-    kiln_instance *basic, *importer;
-} pair;
 
 static pair pair_new(void) {
     pair p = {basic_linker(), NULL, NULL};
