@@ -503,12 +503,10 @@ static bool codes_decode(decoder *d) {
 }
 
 static bool data_bytes_decode(decoder *d, kiln_data *s) {
+    const uint8_t *at = d->p;
     uint32_t size;
     if (!decode_u32(d, &size)) return false;
-    if (size > decode_left(d)) {
-        d->p = d->end;
-        return decode_fail_end(d);
-    }
+    if (size > decode_left(d)) return decode_fail(d, at, "unexpected end of section or function");
     uint8_t *copy = arena_alloc(d->m->arena, size);
     if (!copy) return decode_fail_nomem(d);
     memcpy(copy, d->p, size);
