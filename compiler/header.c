@@ -114,16 +114,20 @@ static void wrapper_name(const kiln_module *m, uint32_t e, char *out, size_t cap
 
 static void wrapper_signature_put(FILE *f, const char *prefix, const char *name, const kiln_functype *t) {
     fprintf(f, "static inline uint32_t %s_call_%s(kiln_instance *inst", prefix, name);
-    for (uint32_t i = 0; i < t->num_params; i++) fprintf(f, ", %s a%u", c_type(t->params[i]), i);
+    for (uint32_t i = 0; i < t->num_params; i++) {
+        const char *ty = c_type(t->params[i]);
+        fprintf(f, ", %s%sa%u", ty, ty[strlen(ty) - 1] == '*' ? "" : " ", i);
+    }
     for (uint32_t i = 0; i < t->num_results; i++) fprintf(f, ", %s *r%u", c_type(t->results[i]), i);
     fputs(") {\n", f);
 }
 
 static void wrapper_body_put(FILE *f, const kiln_name *export_name, const kiln_functype *t) {
     uint32_t n = t->num_params > t->num_results ? t->num_params : t->num_results;
-    fputs("    kiln_extern e;\n    if (!kiln_instance_export(inst, \"", f);
+    fputs("    kiln_extern e;\n    if (!kiln_instance_export_len(inst, \"", f);
     c_string_put(f, export_name);
-    fprintf(f, "\", &e) || e.kind != 0) return KILN_TRAP_HOST;\n    kiln_val slots[%u];\n", n ? n : 1);
+    fprintf(f, "\", %u, &e) || e.kind != 0) return KILN_TRAP_HOST;\n    kiln_val slots[%u];\n",
+            export_name->len, n ? n : 1);
     for (uint32_t i = 0; i < t->num_params; i++) {
         const char *field = slot_field(t->params[i]);
         if (field) fprintf(f, "    slots[%u].%s = a%u;\n", i, field, i);
@@ -148,10 +152,6 @@ static void exports_put(FILE *f, const kiln_module *m, const char *prefix) {
         fputs(": ", f);
         functype_put(f, t);
         fputs(" */\n", f);
-        if (memchr(ex->name.chars, 0, ex->name.len)) {
-            fputs("/* (no wrapper: the name contains a NUL byte) */\n\n", f);
-            continue;
-        }
         char name[256];
         wrapper_name(m, e, name, sizeof name);
         wrapper_signature_put(f, prefix, name, t);
