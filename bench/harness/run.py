@@ -31,6 +31,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -87,7 +88,7 @@ def run_measured(cmd, timeout, cwd=None):
         start = time.monotonic()
         try:
             proc = subprocess.Popen(full, stdout=out, stderr=err, cwd=cwd,
-                                    stdin=subprocess.DEVNULL)
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
         except OSError as e:
             return Result(127, 0.0, 0.0, None, "", str(e))
         rc, usage = wait_with_timeout(proc, start, timeout)
@@ -113,7 +114,7 @@ def wait_with_timeout(proc, start, timeout):
             proc.returncode = os.waitstatus_to_exitcode(status)
             return proc.returncode, usage
         if time.monotonic() - start > timeout:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)  # GNU time and the program under it
             _, status, usage = os.wait4(proc.pid, 0)
             proc.returncode = -9
             return 124, usage

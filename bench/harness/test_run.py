@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""test_run.py - unit tests of the harness's parsing, checking and
+arithmetic (bench/harness/run.py).  python3 -m unittest bench/harness/test_run.py"""
+import os
+import sys
+import time
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run  # noqa: E402
+
+
+def result(out, rc=0, wall=1.0, rss=1024):
+    return run.Result(rc, wall, wall, rss, out, "trap" if rc else "")
+
+
+def process_running(pid):
+    """True unless pid is gone or a zombie waiting for its (killed) parent."""
+    try:
+        stat = Path("/proc/%d/stat" % pid).read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+class FakeKernel:
+    def __init__(self, name, compile_cpu=None):
+        self.name = name
+        self.compile_cpu = compile_cpu or {}
+
+
+class ChecksumParse(unittest.TestCase):
+    def test_hosted_line(self):
+        self.assertEqual(run.checksum_parse("checksum 0a1b2c3d\n"), "0a1b2c3d")
+
+    def test_wasm_interp_result_is_normalised_to_unsigned_hex(self):
+        self.assertEqual(run.checksum_parse("run() => i32:3442705671\n"), "cd338507")
+        self.assertEqual(run.checksum_parse("run() => i32:-1\n"), "ffffffff")
+
+    def test_anything_else_has_no_checksum(self):
+        self.assertIsNone(run.checksum_parse("checksum 12\n"))
+        self.assertIsNone(run.checksum_parse("run() => error: call stack exhausted\n"))
+
+
+class RssParse(unittest.TestCase):
+    def test_last_line_after_gnu_time_status_line(self):
+        self.assertEqual(run.rss_parse("Command exited with non-zero status 2\n4567\n"), 4567)
+        self.assertEqual(run.rss_parse("1234\n"), 1234)
+        self.assertIsNone(run.rss_parse(""))
+
+
+class ChecksumsVerify(unittest.TestCase):
+    def test_agreeing_engines_pass_and_interp_is_its_own_group(self):
+        samples = {("k", "native-clang"): [result("checksum 00000001")],
+                   ("k", "node"): [result("checksum 00000001")],
+                   ("k", "wasm-interp"): [result("run() => i32:2")],
+                   ("k", run.INTERP_BASELINE): [result("checksum 00000002")]}
+        self.assertEqual(run.checksums_verify([FakeKernel("k")], samples), [])
+
+    def test_a_different_checksum_fails(self):
+        samples = {("k", "native-clang"): [result("checksum 00000001")],
+                   ("k", "wasm2c"): [result("checksum 00000009")]}
+        failures = run.checksums_verify([FakeKernel("k")], samples)
+        self.assertEqual(len(failures), 1)
+        self.assertIn("mismatch", failures[0])
+
+    def test_rounds_of_one_engine_must_agree(self):
+        samples = {("k", "native-clang"): [result("checksum 00000001"), result("checksum 00000002")]}
+        self.assertEqual(len(run.checksums_verify([FakeKernel("k")], samples)), 1)
+
+    def test_a_crash_is_reported_once(self):
+        samples = {("k", "native-clang"): [result("checksum 00000001")],
+                   ("k", "kiln"): [result("", rc=134)]}
+        failures = run.checksums_verify([FakeKernel("k")], samples)
+        self.assertEqual(len(failures), 1)
+        self.assertIn("exit 134", failures[0])
+
+
+class TableCompute(unittest.TestCase):
+    def test_ratios_use_medians_and_the_matching_baseline(self):
+        samples = {("k", "native-clang"): [result("", wall=w) for w in (1.0, 9.0, 2.0)],
+                   ("k", "node"): [result("", wall=w) for w in (4.0, 5.0, 6.0)],
+                   ("k", run.INTERP_BASELINE): [result("", wall=0.5)],
+                   ("k", "wasm-interp"): [result("", wall=5.0, rss=2048)]}
+        rows = run.table_compute([FakeKernel("k", {"node": 0.25})], ["native-clang", "node", "wasm-interp"],
+                                 samples)
+        self.assertAlmostEqual(rows["k"]["node"]["ratio"], 2.5)
+        self.assertAlmostEqual(rows["k"]["wasm-interp"]["ratio"], 10.0)
+        self.assertAlmostEqual(rows["k"]["wasm-interp"]["rss_mib"], 2.0)
+        self.assertEqual(rows["k"]["node"]["compile"], 0.25)
+
+    def test_failed_runs_are_left_out(self):
+        samples = {("k", "native-clang"): [result("", wall=1.0)],
+                   ("k", "kiln"): [result("", rc=134, wall=0.1)]}
+        rows = run.table_compute([FakeKernel("k")], ["native-clang", "kiln"], samples)
+        self.assertNotIn("kiln", rows["k"])
+
+    def test_geomean_skips_missing_ratios(self):
+        self.assertAlmostEqual(run.geomean([2.0, 8.0, None]), 4.0)
+        self.assertIsNone(run.geomean([None]))
+
+
+class RunMeasured(unittest.TestCase):
+    def test_exit_code_and_output_are_the_childs(self):
+        r = run.run_measured(["sh", "-c", "echo out; echo err >&2; exit 3"], 30)
+        self.assertEqual((r.rc, r.out, r.err.splitlines()[0]), (3, "out\n", "err"))
+
+    def test_a_run_past_its_timeout_is_killed(self):
+        r = run.run_measured(["sh", "-c", "sleep 10 & echo $!; wait"], 0.5)
+        self.assertEqual(r.rc, 124)
+        self.assertLess(r.wall, 5)
+        grandchild = int(r.out.split()[0])
+        time.sleep(0.2)
+        self.assertFalse(process_running(grandchild), "the program under GNU time survived")
+
+
+if __name__ == "__main__":
+    unittest.main()
