@@ -494,21 +494,19 @@ static bool op_br_if(code_validator *v, const kiln_insn *in) {
 static bool op_br_table(code_validator *v, const kiln_insn *in) {
     const uint32_t *labels = in->imm.br_table.labels;
     uint32_t count = in->imm.br_table.count;
-    const ctrl_frame *f;
-    const uint8_t *types;
+    const ctrl_frame *dflt, *f;
+    const uint8_t *dflt_types, *types;
     uint32_t arity, n;
     if (!pop_expect(v, KILN_I32)) return false;
-    if (!label_frame(v, labels[count], &f)) return false;
-    label_types(f, &types, &arity);
+    if (!label_frame(v, labels[count], &dflt)) return false;
+    label_types(dflt, &dflt_types, &arity);
     for (uint32_t k = 0; k < count; k++) {
         if (!label_frame(v, labels[k], &f)) return false;
         label_types(f, &types, &n);
         if (n != arity) return mismatch(v);
         if (!peek_vals(v, types, n)) return false;
     }
-    label_frame(v, labels[count], &f);
-    label_types(f, &types, &n);
-    if (!pop_vals(v, types, n)) return false;
+    if (!pop_vals(v, dflt_types, arity)) return false;
     set_unreachable(v);
     return true;
 }
