@@ -688,7 +688,9 @@ static bool locals_expand(code_validator *v, const kiln_functype *type) {
         v->err->func_index = v->func_index;
         return error_set(v->err, KILN_ERR_LIMIT, f->body_offset, "too many locals");
     }
-    uint8_t *types = arena_alloc(v->m->arena, total ? (size_t)total : 1);
+    /* A second validation of the same module reuses the first expansion. */
+    uint8_t *types = f->local_types ? f->local_types
+                                    : arena_alloc(v->m->arena, total ? (size_t)total : 1);
     if (!types) return nomem(v);
     if (type->num_params) memcpy(types, type->params, type->num_params);
     uint32_t at = type->num_params;

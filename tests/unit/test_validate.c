@@ -1277,3 +1277,37 @@ Test(validate_module, function_import_type_must_exist) {
     expect_invalid(mb, "unknown type 2");
     builder_free(mb);
 }
+
+/* ---------------------------------------------------------------------
+ * Resources. */
+
+Test(validate_resources, arena_exhaustion_is_reported_as_nomem) {
+    bytes c = {.len = 0};
+    op(&c, KILN_OP_END);
+    builder *mb = one_func("i:", "I", &c);
+    module_assemble(mb);
+    mb->m = module_decode(mb->module.data, mb->module.len, NULL, &mb->err);
+    cr_assert_not_null(mb->m);
+    arena_fail_after(mb->m->arena, 1); /* the local-type expansion */
+    cr_assert_not(module_validate(mb->m, &mb->err));
+    cr_assert_eq(mb->err.kind, KILN_ERR_NOMEM);
+    cr_assert_not(mb->m->validated);
+    builder_free(mb);
+}
+
+Test(validate_resources, validating_twice_gives_the_same_annotations) {
+    bytes c = {.len = 0};
+    op_u(&c, KILN_OP_LOCAL_GET, 1);
+    op(&c, KILN_OP_DROP);
+    op(&c, KILN_OP_END);
+    builder *mb = one_func("i:", "I", &c);
+    expect_valid(mb);
+    kiln_func *f = &mb->m->funcs[0];
+    const uint8_t *locals = f->local_types;
+    size_t used = arena_used(mb->m->arena);
+    cr_assert(module_validate(mb->m, &mb->err));
+    cr_assert_eq(f->local_types, locals);
+    cr_assert_eq(arena_used(mb->m->arena), used);
+    cr_assert_eq(f->local_types[1], KILN_I64);
+    builder_free(mb);
+}
