@@ -176,19 +176,47 @@ def machine_describe(kiln, wasm_cc):
 # --- builds ------------------------------------------------------------------
 
 class Kernel:
-    def __init__(self, name, out):
+    def __init__(self, name, out, rebuild=False):
         self.name = name
         self.src = KERNELS / (name + ".c")
         self.dir = out / name
         self.exe = {}          # engine -> command prefix (size is appended)
         self.compile_cpu = {}  # "wasm2c" / "kiln-guard" / ... -> CPU seconds
         self.notes = []
+        self.rebuild = rebuild
+        self.cache_path = self.dir / "build.json"
+        try:
+            self.cache = json.loads(self.cache_path.read_text())
+        except (OSError, ValueError):
+            self.cache = {}
+
+    def sources(self):
+        return [self.src, COMMON / "bench.h", COMMON / "main.c", COMMON / "freestanding.c"]
 
 
-def build_step(kernel, label, cmd):
+def fresh(output, inputs):
+    try:
+        built = Path(output).stat().st_mtime
+        return all(Path(i).stat().st_mtime <= built for i in inputs)
+    except OSError:
+        return False
+
+
+def build_step(kernel, label, cmd, output, inputs):
+    """Run one build command unless its output is newer than every input and
+    was made by the very same command; build.json keeps each product's
+    command and CPU time, so compile times survive the reuse (--rebuild
+    forces everything)."""
+    key = str(output)
+    old = kernel.cache.get(key)
+    if not kernel.rebuild and old and old["cmd"] == cmd and fresh(output, inputs):
+        return Result(0, 0.0, old["cpu"], None, "", "")
     r = run_measured(cmd, 600)
     if r.rc != 0:
+        kernel.cache.pop(key, None)
         kernel.notes.append("%s build failed: %s" % (label, first_line(r.err or r.out)))
+    else:
+        kernel.cache[key] = {"cmd": cmd, "cpu": r.cpu}
     return r
 
 
@@ -201,17 +229,20 @@ def build_native(k):
     main = str(COMMON / "main.c")
     for engine, cc in (("native-clang", "clang-19"), ("native-gcc", "gcc")):
         exe = k.dir / engine
-        if build_step(k, engine, [cc, *CFLAGS, str(k.src), main, "-o", str(exe), "-lm"]).rc == 0:
+        cmd = [cc, *CFLAGS, str(k.src), main, "-o", str(exe), "-lm"]
+        if build_step(k, engine, cmd, exe, k.sources()).rc == 0:
             k.exe[engine] = [str(exe)]
 
 
 def build_wasm(k, wasm_cc):
     wasm = k.dir / "kernel.wasm"
     r = build_step(k, "wasm32-wasi", [wasm_cc, "--target=wasm32-wasi", *CFLAGS, "-Wl,--strip-debug",
-                                      str(k.src), str(COMMON / "main.c"), "-o", str(wasm)])
+                                      str(k.src), str(COMMON / "main.c"), "-o", str(wasm)],
+                   wasm, k.sources())
     interp = k.dir / "kernel.interp.wasm"
     ri = build_step(k, "interp", [wasm_cc, "--target=wasm32-wasi", *CFLAGS, *INTERP_LDFLAGS,
-                                  str(k.src), str(COMMON / "freestanding.c"), "-o", str(interp)])
+                                  str(k.src), str(COMMON / "freestanding.c"), "-o", str(interp)],
+                    interp, k.sources())
     if ri.rc == 0 and wasm_imports(interp) == 0:
         k.exe["wasm-interp"] = ["wasm-interp", str(interp), "--run-all-exports"]
     elif ri.rc == 0:
@@ -229,15 +260,19 @@ def build_wasm2c(k, wasm, shim_objs):
     d = k.dir / "wasm2c"
     d.mkdir(exist_ok=True)
     exe = d / "kernel"
-    steps = [["wasm2c", "-n", "kernel", str(wasm), "-o", str(d / "kernel.c")],
-             ["clang-19", "-O2", "-c", "-w", "-I", str(SHIM), "-I", str(WASM2C_RT),
-              str(d / "kernel.c"), "-o", str(d / "kernel.o")],
-             ["clang-19", "-O2", "-c", "-I", str(d), "-I", str(SHIM), "-I", str(WASM2C_RT),
-              str(SHIM / "main.c"), "-o", str(d / "main.o")],
-             ["clang-19", str(d / "kernel.o"), str(d / "main.o"), *shim_objs, "-o", str(exe), "-lm"]]
+    inc = ["-I", str(SHIM), "-I", str(WASM2C_RT)]
+    steps = [  # (command, output, inputs)
+        (["wasm2c", "-n", "kernel", str(wasm), "-o", str(d / "kernel.c")], d / "kernel.c", [wasm]),
+        (["clang-19", "-O2", "-c", "-w", *inc, str(d / "kernel.c"), "-o", str(d / "kernel.o")],
+         d / "kernel.o", [d / "kernel.c"]),
+        (["clang-19", "-O2", "-c", "-I", str(d), *inc, str(SHIM / "main.c"), "-o", str(d / "main.o")],
+         d / "main.o", [d / "kernel.c", SHIM / "main.c", SHIM / "wasi_shim.h"]),
+        (["clang-19", str(d / "kernel.o"), str(d / "main.o"), *shim_objs, "-o", str(exe), "-lm"],
+         exe, [d / "kernel.o", d / "main.o", *shim_objs]),
+    ]
     cpu = 0.0
-    for cmd in steps:
-        r = build_step(k, "wasm2c", cmd)
+    for cmd, output, inputs in steps:
+        r = build_step(k, "wasm2c", cmd, output, inputs)
         if r.rc != 0:
             return
         cpu += r.cpu
@@ -252,16 +287,17 @@ def build_kiln(k, wasm, kiln):
         engine = "kiln-" + mode
         r = kiln_build_one(k, wasm, kiln, engine, ["--bounds-checks=" + mode])
         if r.rc != 0 and "--bounds-checks" in r.err:
+            k.notes.pop()  # replaced by the note below
             k.notes.append("kiln has no --bounds-checks yet: built once with its default")
             kiln_build_one(k, wasm, kiln, "kiln", [])
             return
-        if r.rc != 0:
-            k.notes.append("%s: `kiln build` failed: %s" % (engine, first_line(r.err or r.out)))
 
 
 def kiln_build_one(k, wasm, kiln, engine, flags):
     exe = k.dir / engine
-    r = run_measured([str(kiln), "build", str(wasm), "-o", str(exe), *flags], 600)
+    cmd = [str(kiln), "build", str(wasm), "-o", str(exe), *flags]
+    # kiln's runtime libraries sit next to the binary and change with it.
+    r = build_step(k, engine + ": `kiln build`", cmd, exe, [wasm, kiln, *kiln.parent.glob("libkiln*.a")])
     if r.rc == 0:
         k.compile_cpu[engine] = r.cpu
         # WASI options (--dir, --env) come before "--", the program's own after.
@@ -274,6 +310,9 @@ def shim_build(out):
     objs = []
     for src in (SHIM / "wasi_shim.c", WASM2C_RT / "wasm-rt-impl.c"):
         obj = out / (src.stem + ".o")
+        if fresh(obj, [src, SHIM / "wasi_shim.h"]):
+            objs.append(str(obj))
+            continue
         r = run_measured(["clang-19", "-O2", "-c", "-I", str(SHIM), "-I", str(WASM2C_RT),
                           str(src), "-o", str(obj)], 300)
         if r.rc != 0:
@@ -284,6 +323,14 @@ def shim_build(out):
 
 def kernel_build(k, ctx):
     k.dir.mkdir(parents=True, exist_ok=True)
+    try:
+        kernel_build_all(k, ctx)
+    finally:
+        k.cache_path.write_text(json.dumps(k.cache, indent=1) + "\n")
+    return k
+
+
+def kernel_build_all(k, ctx):
     build_native(k)
     wasm = build_wasm(k, ctx["wasm_cc"]) if ctx["wasm_cc"] else None
     if wasm is None:
@@ -484,6 +531,8 @@ def args_parse(argv):
     p.add_argument("--out", default=str(REPO / "build" / "bench"), help="output directory")
     p.add_argument("--jobs", type=int, default=2, help="parallel builds")
     p.add_argument("--timeout", type=float, default=300, help="seconds per run")
+    p.add_argument("--rebuild", action="store_true",
+                   help="rebuild everything (default: reuse builds newer than their sources)")
     return p.parse_args(argv)
 
 
@@ -575,7 +624,7 @@ def main(argv):
     names = kernels_list(args.kernels)
     log("building %d kernels with %d jobs ..." % (len(names), args.jobs))
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        kernels = list(pool.map(lambda n: kernel_build(Kernel(n, out), ctx), names))
+        kernels = list(pool.map(lambda n: kernel_build(Kernel(n, out, args.rebuild), ctx), names))
     notes += notes_merge(kernels)
 
     size_arg = "quick" if args.quick else None
