@@ -519,6 +519,20 @@ def chart_write(out):
     return "no chart: matplotlib missing (apt-get install python3-matplotlib)"
 
 
+def docs_update(results_md, docs):
+    """Replace everything after "## Latest results" in docs/benchmarks.md
+    with this run's report (its headings one level down)."""
+    marker = "## Latest results"
+    text = docs.read_text()
+    if marker not in text:
+        return "docs not updated: no '%s' heading in %s" % (marker, docs)
+    body = results_md.read_text().split("\n", 1)[1]  # drop the report's title
+    body = re.sub(r"^## ", "### ", body, flags=re.M)
+    docs.write_text(text[:text.index(marker)] + marker + "\n\n" +
+                    "_Written by `run.py --update-docs`; the same data as `results.md`._\n" + body)
+    return None
+
+
 # --- driver ------------------------------------------------------------------
 
 def args_parse(argv):
@@ -531,6 +545,8 @@ def args_parse(argv):
     p.add_argument("--out", default=str(REPO / "build" / "bench"), help="output directory")
     p.add_argument("--jobs", type=int, default=2, help="parallel builds")
     p.add_argument("--timeout", type=float, default=300, help="seconds per run")
+    p.add_argument("--update-docs", action="store_true",
+                   help="also write the results into docs/benchmarks.md")
     p.add_argument("--rebuild", action="store_true",
                    help="rebuild everything (default: reuse builds newer than their sources)")
     return p.parse_args(argv)
@@ -641,6 +657,9 @@ def main(argv):
         notes.append("no peak RSS: /usr/bin/time (Debian package `time`) is missing")
     markdown_write(out / "results.md", rows, engines, machine, meta, failures, notes)
     (out / "machine.json").write_text(json.dumps({**machine, **meta}, indent=2) + "\n")
+    if args.update_docs:
+        why = docs_update(out / "results.md", REPO / "docs" / "benchmarks.md")
+        print(why or "updated docs/benchmarks.md")
     print((out / "results.md").read_text())
     print("written: %s/results.md, results.csv, machine.json%s" % (
         out, "" if chart_note else ", ratios.png"))

@@ -3,6 +3,7 @@
 arithmetic (bench/harness/run.py).  python3 -m unittest bench/harness/test_run.py"""
 import os
 import sys
+import tempfile
 import time
 import unittest
 from pathlib import Path
@@ -99,6 +100,19 @@ class TableCompute(unittest.TestCase):
     def test_geomean_skips_missing_ratios(self):
         self.assertAlmostEqual(run.geomean([2.0, 8.0, None]), 4.0)
         self.assertIsNone(run.geomean([None]))
+
+
+class DocsUpdate(unittest.TestCase):
+    def test_only_the_latest_results_section_is_replaced(self):
+        with tempfile.TemporaryDirectory() as d:
+            docs, res = Path(d) / "b.md", Path(d) / "r.md"
+            docs.write_text("# B\n\nkeep me\n\n## Latest results\n\nold table\n")
+            res.write_text("# kiln benchmark results\n\n## Time\n\nnew table\n")
+            self.assertIsNone(run.docs_update(res, docs))
+            text = docs.read_text()
+        self.assertIn("keep me", text)
+        self.assertIn("### Time\n\nnew table", text)
+        self.assertNotIn("old table", text)
 
 
 class RunMeasured(unittest.TestCase):
