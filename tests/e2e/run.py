@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""End-to-end tests: C programs built natively and through kiln, run side
+by side, their stdout, stderr and exit status compared.
+
+Each program in tests/e2e/progs/*.c is compiled three ways:
+    native:  $CC -O2 prog.c -lm                       (the oracle)
+    wasm:    clang --target=wasm32-wasi -O2 prog.c -lm
+    kiln:    kiln build prog.wasm -o prog.kiln
+and both executables run with the same arguments, environment, stdin
+and a fresh scratch directory.  Comment lines at the top of a program
+say how to run it:
+    // e2e-args: ARGS...          program arguments (shell-style quoting)
+    // e2e-env: NAME=VALUE ...    the environment (nothing else is passed)
+    // e2e-stdin: FILE            stdin from progs/FILE (default: empty)
+    // e2e-dir                    a scratch dir: native cwd, kiln `--dir D::.`
+    // e2e-trap                   must trap: native dies on a signal, kiln
+                                  exits 134 with a trap message on stderr;
+                                  only stdout is compared
+    // e2e-expect: FILE           no native run: kiln's stdout must equal
+                                  progs/FILE and its status must be 0
+
+Usage: tests/e2e/run.py [--kiln PATH] [-j N] [--keep DIR] [--no-openat2] [NAME...]
+Exit status 0 when every selected program passes.
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROGS = os.path.join(HERE, "progs")
+TIMEOUT = 60
+TRAP_STATUS = 134
+
+
+class Spec:
+    """How to run one program, read from its e2e- comment lines."""
+
+    def __init__(self, path):
+        self.path = path
+        self.name = os.path.splitext(os.path.basename(path))[0]
+        self.args, self.env, self.stdin = [], {}, None
+        self.dir = self.trap = False
+        self.expect = None
+        for line in open(path, encoding="utf-8"):
+            m = re.match(r"\s*//\s*e2e-(\w+)(?::\s*(.*))?$", line)
+            if m:
+                self.option(m.group(1), (m.group(2) or "").strip())
+
+    def option(self, key, value):
+        if key == "args":
+            self.args = shlex.split(value)
+        elif key == "env":
+            self.env = dict(kv.split("=", 1) for kv in shlex.split(value))
+        elif key == "stdin":
+            self.stdin = os.path.join(PROGS, value)
+        elif key == "dir":
+            self.dir = True
+        elif key == "trap":
+            self.trap = True
+        elif key == "expect":
+            self.expect = os.path.join(PROGS, value)
+        else:
+            raise ValueError("%s: unknown e2e option %r" % (self.path, key))
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, **kw)
+
+
+def build(spec, work, kiln, cc):
+    """Returns (native, kiln_exe) paths, or raises RuntimeError."""
+    native = os.path.join(work, spec.name + ".native")
+    wasm = os.path.join(work, spec.name + ".wasm")
+    exe = os.path.join(work, spec.name + ".kiln")
+    steps = [[cc, "-O2", "-w", spec.path, "-o", native, "-lm"]] if not spec.expect else []
+    steps += [["clang", "--target=wasm32-wasi", "-O2", spec.path, "-o", wasm, "-lm"],
+              [kiln, "build", wasm, "-o", exe]]
+    for cmd in steps:
+        r = run(cmd)
+        if r.returncode != 0:
+            raise RuntimeError("%s failed:\n%s" % (" ".join(cmd), r.stderr.decode(errors="replace")))
+    return native, exe
+
+
+def execute(cmd, spec, cwd):
+    stdin = open(spec.stdin, "rb") if spec.stdin else subprocess.DEVNULL
+    try:
+        r = subprocess.run(cmd, stdin=stdin, capture_output=True, timeout=TIMEOUT, cwd=cwd,
+                           env=dict(spec.env))
+    finally:
+        if spec.stdin:
+            stdin.close()
+    # A native death by signal N reads as the shell's 128 + N.
+    status = 128 - r.returncode if r.returncode < 0 else r.returncode
+    return status, r.stdout, r.stderr
+
+
+def kiln_command(exe, spec, scratch, extra):
+    cmd = [exe] + extra
+    if spec.dir:
+        cmd += ["--dir", scratch + "::."]
+    for k, v in spec.env.items():
+        cmd += ["--env", "%s=%s" % (k, v)]
+    return cmd + ["--"] + spec.args
+
+
+def scratch_dir(work, tag):
+    d = os.path.join(work, tag)
+    os.makedirs(d)
+    return d
+
+
+def compare(spec, native, kiln):
+    """Returns a list of differences (empty: pass)."""
+    (ns, nout, nerr), (ks, kout, kerr) = native, kiln
+    diffs = []
+    if spec.trap:
+        if ns < 128:
+            diffs.append("native run did not die on a signal (status %d)" % ns)
+        if ks != TRAP_STATUS or b"trap" not in kerr:
+            diffs.append("kiln did not trap: status %d, stderr %r" % (ks, kerr[-200:]))
+    else:
+        if ns != ks:
+            diffs.append("exit status: native %d, kiln %d" % (ns, ks))
+        if nerr != kerr:
+            diffs.append("stderr differs:\n--- native\n%s--- kiln\n%s" % (
+                nerr.decode(errors="replace"), kerr.decode(errors="replace")))
+    if nout != kout:
+        diffs.append("stdout differs:\n--- native\n%s--- kiln\n%s" % (
+            nout.decode(errors="replace"), kout.decode(errors="replace")))
+    return diffs
+
+
+def check(spec, kiln, cc, root, extra):
+    work = tempfile.mkdtemp(prefix=spec.name + "-", dir=root)
+    try:
+        native, exe = build(spec, work, kiln, cc)
+    except (RuntimeError, subprocess.TimeoutExpired) as e:
+        return spec.name, ["build: %s" % e]
+    try:
+        kd = scratch_dir(work, "kiln-dir")
+        got = execute(kiln_command(exe, spec, kd, extra), spec, kd)
+        if spec.expect:
+            want = (0, open(spec.expect, "rb").read(), b"")
+        else:
+            nd = scratch_dir(work, "native-dir")
+            want = execute([native] + spec.args, spec, nd)
+    except subprocess.TimeoutExpired as e:
+        return spec.name, ["timeout: %s" % e]
+    return spec.name, compare(spec, want, got)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--kiln", default=os.environ.get("KILN", "build/kiln"))
+    ap.add_argument("--cc", default=os.environ.get("E2E_CC", "cc"))
+    ap.add_argument("-j", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--keep", help="keep build products under this directory")
+    ap.add_argument("--no-openat2", action="store_true",
+                    help="run the kiln builds with the portable path walk")
+    ap.add_argument("names", nargs="*", help="programs to run (default: all)")
+    a = ap.parse_args()
+    kiln = os.path.abspath(a.kiln)
+    if not os.access(kiln, os.X_OK):
+        sys.exit("e2e: no kiln binary at %s (use --kiln)" % kiln)
+    specs = [Spec(os.path.join(PROGS, f)) for f in sorted(os.listdir(PROGS)) if f.endswith(".c")]
+    if a.names:
+        specs = [s for s in specs if s.name in a.names]
+    root = a.keep or tempfile.mkdtemp(prefix="kiln-e2e-")
+    os.makedirs(root, exist_ok=True)
+    extra = ["--no-openat2"] if a.no_openat2 else []
+    failed = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=a.j) as pool:
+        for name, diffs in pool.map(lambda s: check(s, kiln, a.cc, root, extra), specs):
+            print("%-4s %s" % ("FAIL" if diffs else "ok", name))
+            for d in diffs:
+                print("     " + d.replace("\n", "\n     ").rstrip())
+            failed += bool(diffs)
+    if not a.keep:
+        shutil.rmtree(root, ignore_errors=True)
+    print("e2e: %d passed, %d failed, %d total" % (len(specs) - failed, failed, len(specs)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
