@@ -39,7 +39,8 @@ SPEC := $(BUILD)/kiln-spec
 # happens inside each step (cmake --build -j, ctest -j, kiln-spec -j).
 .NOTPARALLEL:
 
-.PHONY: all build deps demo test test-unit test-spec test-validate test-regress fuzz fuzz-build clean
+.PHONY: all build deps demo test test-unit test-spec test-validate test-regress test-e2e
+.PHONY: fuzz fuzz-build clean
 .PHONY: bench
 
 all: build
@@ -74,6 +75,7 @@ test: deps build
 	$(MAKE) --no-print-directory test-unit || status=1; \
 	$(MAKE) --no-print-directory test-regress || status=1; \
 	$(MAKE) --no-print-directory test-spec || status=1; \
+	$(MAKE) --no-print-directory test-e2e || status=1; \
 	$(MAKE) --no-print-directory test-validate || status=1; \
 	if [ $$status -eq 0 ]; then echo "make test: all suites passed"; \
 	else echo "make test: SOME SUITES FAILED (see above)"; fi; \
@@ -102,6 +104,10 @@ test-spec:
 	  done; \
 	  exit $$status; \
 	fi
+
+test-e2e:
+	@echo "== end-to-end: C programs built natively and with kiln build (tests/e2e)"
+	python3 tests/e2e/run.py --kiln $(KILN) -j $(JOBS)
 
 test-validate:
 	@echo "== kiln validate vs wasm-validate on mutated modules"
