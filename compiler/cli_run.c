@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -516,6 +517,37 @@ static int start_run(const kiln_module *m, const kiln_module_desc *desc, kiln_li
     return rc;
 }
 
+/* ---- a last line of defence ------------------------------------------------------------ */
+
+/* Every wasm trap is delivered by kiln_rt_trap, so a fault signal means a
+ * bug in kiln (or in a host function).  Say so and exit 1 rather than die
+ * on the signal.  Runs on its own stack so a host stack overflow is
+ * reported too. */
+static void fatal_signal(int sig) {
+    static const char head[] = "kiln: fatal: ";
+    static const char tail[] = " while running the module (a bug in kiln)\n";
+    const char *name = sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS"
+                     : sig == SIGFPE ? "SIGFPE" : "SIGILL";
+    ssize_t ignored = write(2, head, sizeof head - 1);
+    ignored += write(2, name, strlen(name));
+    ignored += write(2, tail, sizeof tail - 1);
+    (void)ignored;
+    _exit(CLI_FAIL);
+}
+
+static void fatal_signals_catch(void) {
+    static char alt_stack[64 * 1024];
+    stack_t ss = {.ss_sp = alt_stack, .ss_size = sizeof alt_stack};
+    sigaltstack(&ss, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = fatal_signal;
+    sa.sa_flags = SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, NULL);
+}
+
 /* ---- the command ----------------------------------------------------------------------- */
 
 static int module_run(const run_args *a, const kiln_module *m, const kiln_module_desc *desc) {
@@ -545,6 +577,7 @@ static int run_bytes(const run_args *a, const uint8_t *bytes, size_t size) {
         cli_error_print(a->input, &err);
         rc = err.kind == KILN_ERR_IO ? CLI_USAGE : CLI_FAIL;
     } else {
+        fatal_signals_catch();
         rc = module_run(a, m, lib.desc);
     }
     /* The library stays loaded: instances that trapped while

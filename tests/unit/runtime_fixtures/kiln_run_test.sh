@@ -12,6 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 export XDG_CACHE_HOME="$tmp/cache"
 wat2wasm "$DIR/cli.wat" -o "$tmp/cli.wasm" || exit 1
 wat2wasm "$DIR/cli_imports.wat" -o "$tmp/imports.wasm" || exit 1
+wat2wasm "$DIR/cli_wasi.wat" -o "$tmp/wasi.wasm" || exit 1
 failures=0
 
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
@@ -77,6 +78,9 @@ expect "" "kiln: error: unknown import \"env\".\"f\" (function)${nl}kiln: error:
     "$tmp/imports.wasm" --invoke nop
 expect "" "kiln run: argument 1 of add: 'f32:1' is not a i32 value" 2 "$tmp/cli.wasm" --invoke add f32:1 i32:2
 expect "" "kiln run: add takes 2 argument(s), 1 given" 2 "$tmp/cli.wasm" --invoke add i32:1
+
+expect "hi" "" 7 "$tmp/wasi.wasm"
+expect "" "kiln run: the module exports no _start (use --invoke NAME)" 2 "$tmp/cli.wasm"
 
 # The cache: one library per (module, flags), no temporary files left, and
 # racing processes on an empty cache all succeed.
