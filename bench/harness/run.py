@@ -460,10 +460,14 @@ def markdown_write(path, rows, engines, machine, meta, failures, notes):
         cells = ["%s (%s)" % (fmt(row[e]["median"], "%.3f"), fmt(row[e]["ratio"], "%.2fx"))
                  if e in row else "-" for e in used]
         lines.append("| %s | %s |" % (name, " | ".join(cells)))
-    gms = [fmt(geomean(r[e]["ratio"] for r in rows.values() if e in r), "%.2fx") for e in used]
-    lines.append("| **geomean ratio** | %s |" % " | ".join(gms))
-    lines += ["", "wasm-interp runs the import-free variant at the small `interp` size; "
-              "its ratio is to native clang at that same size.", ""]
+    gms = []
+    for e in used:
+        ratios = [r[e]["ratio"] for r in rows.values() if e in r and r[e]["ratio"]]
+        gms.append("%s (%d/%d)" % (fmt(geomean(ratios), "%.2fx"), len(ratios), len(rows)))
+    lines.append("| **geomean ratio** (kernels) | %s |" % " | ".join(gms))
+    lines += ["", "The geometric mean is over the kernels an engine ran correctly (count in "
+              "parentheses). wasm-interp runs the import-free variant at the small `interp` "
+              "size; its ratio is to native clang at that same size.", ""]
     lines += compile_section(rows) + rss_section(rows, used)
     lines += ["## Notes", ""] + (["- " + n for n in notes] if notes else ["none"]) + [""]
     lines += ["## Failures", ""] + (["- " + f for f in failures] if failures else ["none"])
