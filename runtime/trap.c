@@ -27,7 +27,7 @@ enum {
 };
 
 typedef struct trap_thread {
-    jmp_buf *jump;   /* innermost entry's buffer; NULL outside wasm */
+    sigjmp_buf *jump; /* innermost entry's buffer; NULL outside wasm */
     uint32_t depth;  /* nested entries on this thread */
     uintptr_t limit; /* stack limit of the outermost entry */
     size_t budget;   /* 0: DEFAULT_BUDGET */
@@ -89,7 +89,7 @@ _Noreturn void kiln_rt_trap(kiln_vmctx *ctx, uint32_t kind) {
          * means a host called a wasm function pointer directly. */
         abort();
     }
-    longjmp(*self.jump, (int)kind);
+    siglongjmp(*self.jump, (int)kind);
 }
 
 void kiln_set_stack_budget(size_t bytes) { self.budget = bytes; }
@@ -133,15 +133,17 @@ uintptr_t stack_limit_current(void) {
 }
 
 uint32_t trap_protect(void (*fn)(void *), void *arg) {
-    jmp_buf buf;
-    jmp_buf *outer = self.jump;
+    sigjmp_buf buf;
+    sigjmp_buf *outer = self.jump;
     if (self.depth++ == 0) {
         self.limit = limit_compute((uintptr_t)__builtin_frame_address(0));
         limit_apply(self.limit);
     }
     self.jump = &buf;
     self.host_message_set = false;
-    uint32_t kind = (uint32_t)setjmp(buf);
+    /* savemask 0: no sigprocmask system call on every entry (no trap is
+     * delivered from a signal handler yet). */
+    uint32_t kind = (uint32_t)sigsetjmp(buf, 0);
     if (kind == KILN_TRAP_NONE) fn(arg);
     self.jump = outer;
     self.depth--;
