@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 typedef struct chunk {
     struct chunk *next;
@@ -19,6 +20,13 @@ struct arena {
 };
 
 enum { CHUNK_MIN = 64 * 1024, ALIGN = 16 };
+/* Chunks grow with the arena (each new one as large as everything so far,
+ * up to CHUNK_GROW_MAX): a module's instruction arrays are ~12x its code
+ * size, and fresh memory is paid for in page faults.  Chunks from
+ * HUGE_PAGE up are aligned for, and advised to use, transparent huge
+ * pages, which turns 512 faults into one. */
+static const size_t CHUNK_GROW_MAX = (size_t)64 << 20;
+static const size_t HUGE_PAGE = (size_t)2 << 20;
 /* No single allocation may exceed this: it bounds what a lying size
  * field could ask for even before the decoder's own checks. */
 static const size_t ALLOC_MAX = (size_t)1 << 34;
@@ -34,9 +42,23 @@ void arena_destroy(arena *a) {
     free(a);
 }
 
-static chunk *chunk_new(size_t at_least) {
-    size_t size = at_least > CHUNK_MIN ? at_least : CHUNK_MIN;
-    chunk *c = malloc(sizeof(chunk) + size);
+static void *chunk_memory(size_t bytes) {
+    if (bytes < HUGE_PAGE) return malloc(bytes);
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE_PAGE, bytes) != 0) return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes & ~(HUGE_PAGE - 1), MADV_HUGEPAGE); /* advice only: failure is harmless */
+#endif
+    return p;
+}
+
+static chunk *chunk_new(size_t at_least, size_t arena_total) {
+    size_t grow = arena_total < CHUNK_GROW_MAX ? arena_total : CHUNK_GROW_MAX;
+    size_t size = at_least > grow ? at_least : grow;
+    if (size < CHUNK_MIN) size = CHUNK_MIN;
+    if (size + sizeof(chunk) >= HUGE_PAGE) /* whole huge pages, header included */
+        size = ((size + sizeof(chunk) + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1)) - sizeof(chunk);
+    chunk *c = chunk_memory(sizeof(chunk) + size);
     if (!c) return NULL;
     c->size = size;
     c->used = 0;
@@ -51,7 +73,7 @@ void *arena_alloc(arena *a, size_t size) {
     if (rounded == 0) rounded = ALIGN;
     chunk *c = a->head;
     if (!c || c->size - c->used < rounded) {
-        c = chunk_new(rounded);
+        c = chunk_new(rounded, a->total);
         if (!c) return NULL;
         c->next = a->head;
         a->head = c;

@@ -70,7 +70,7 @@ bool decode_u64(decoder *d, uint64_t *out) {
     return s == LEB_OK || decode_fail_leb(d, s);
 }
 
-bool decode_s32(decoder *d, int32_t *out) {
+bool decode_s32_slow(decoder *d, int32_t *out) {
     leb_status s = leb_read_s32(&d->p, d->end, out);
     return s == LEB_OK || decode_fail_leb(d, s);
 }
@@ -80,7 +80,7 @@ bool decode_s33(decoder *d, int64_t *out) {
     return s == LEB_OK || decode_fail_leb(d, s);
 }
 
-bool decode_s64(decoder *d, int64_t *out) {
+bool decode_s64_slow(decoder *d, int64_t *out) {
     leb_status s = leb_read_s64(&d->p, d->end, out);
     return s == LEB_OK || decode_fail_leb(d, s);
 }
@@ -747,6 +747,7 @@ kiln_module *module_decode(const uint8_t *bytes, size_t size, const kiln_decode_
     if (!bytes) bytes = empty; /* keep pointer arithmetic defined for (NULL, 0) */
     decoder d = {.base = bytes, .p = bytes, .end = bytes + size, .section_end = bytes + size,
                  .file_end = bytes + size, .m = m, .err = err, .func_index = KILN_NO_FUNC};
+    for (int b = 0; b < 256; b++) d.plain_ops[b] = (uint16_t)opcode_lookup(0, (uint8_t)b);
     bool ok = header_decode(&d) && sections_decode(&d);
     free(d.scratch);
     arena_fail_after(m->arena, 0);

@@ -189,7 +189,7 @@ static bool insn_decode(decoder *d, kiln_insn *in) {
         if (!decode_u32(d, &code)) return false;
         op = opcode_lookup(b, code);
     } else {
-        op = opcode_lookup(0, b);
+        op = (kiln_opcode)d->plain_ops[b];
     }
     if (op == KILN_OP_COUNT) return decode_fail(d, at, "illegal opcode");
     memset(in, 0, sizeof *in);

@@ -28,6 +28,9 @@ typedef struct decoder {
      * decoded here and copied to the arena once per body. */
     kiln_insn *scratch;
     size_t scratch_cap;
+    /* opcode_lookup() for every unprefixed byte, copied once per module so
+     * the per-instruction path is one array index. */
+    uint16_t plain_ops[256];
 } decoder;
 
 /* The two opcode prefixes; the rest of the encoding comes from opcodes.def. */
@@ -56,9 +59,27 @@ static inline bool decode_u32(decoder *d, uint32_t *out) {
 }
 
 bool decode_u64(decoder *d, uint64_t *out);
-bool decode_s32(decoder *d, int32_t *out);
+bool decode_s32_slow(decoder *d, int32_t *out);
+bool decode_s64_slow(decoder *d, int64_t *out);
+
+/* One-byte constants are the common case: bit 6 is the sign. */
+static inline bool decode_s32(decoder *d, int32_t *out) {
+    if (d->p < d->end && *d->p < 0x80) {
+        *out = (int32_t)(*d->p++ ^ 0x40) - 0x40;
+        return true;
+    }
+    return decode_s32_slow(d, out);
+}
+
+static inline bool decode_s64(decoder *d, int64_t *out) {
+    if (d->p < d->end && *d->p < 0x80) {
+        *out = (int64_t)(*d->p++ ^ 0x40) - 0x40;
+        return true;
+    }
+    return decode_s64_slow(d, out);
+}
+
 bool decode_s33(decoder *d, int64_t *out);
-bool decode_s64(decoder *d, int64_t *out);
 
 /* A vector count, checked against the bytes left before anything is
  * allocated (each element takes at least one byte). */
