@@ -23,14 +23,14 @@ typedef enum simd_shape { I8X16, I16X8, I32X4, I64X2, F32X4, F64X2 } simd_shape;
 typedef enum simd_family {
     SF_NONE = 0,
     SF_SPLAT,
-    SF_EXTRACT,     /* arg: SX_SIGNED for the _s forms               */
+    SF_EXTRACT, /* arg: SX_SIGNED for the _s forms */
     SF_REPLACE,
     SF_SHUFFLE,
     SF_SWIZZLE,
-    SF_IBIN,        /* arg: LLVMOpcode                               */
-    SF_INTR2,       /* name: binary lane-wise intrinsic              */
-    SF_ICMP,        /* arg: LLVMIntPredicate                         */
-    SF_FCMP,        /* arg: LLVMRealPredicate                        */
+    SF_IBIN,  /* arg: LLVMOpcode */
+    SF_INTR2, /* name: binary lane-wise intrinsic */
+    SF_ICMP,  /* arg: LLVMIntPredicate */
+    SF_FCMP,  /* arg: LLVMRealPredicate */
     SF_NOT,
     SF_ANDNOT,
     SF_BITSELECT,
@@ -40,23 +40,23 @@ typedef enum simd_family {
     SF_ABS,
     SF_NEG,
     SF_POPCNT,
-    SF_SHIFT,       /* arg: LLVMOpcode                               */
-    SF_NARROW,      /* arg: SX_SIGNED; shape: the wide input         */
-    SF_EXTEND,      /* arg: SX_* flags; shape: the narrow input      */
-    SF_EXTMUL,      /* arg: SX_* flags; shape: the narrow inputs     */
-    SF_EXTADD,      /* arg: SX_SIGNED; shape: the narrow input       */
+    SF_SHIFT,  /* arg: LLVMOpcode */
+    SF_NARROW, /* arg: SX_SIGNED; shape: the wide input */
+    SF_EXTEND, /* arg: SX_* flags; shape: the narrow input */
+    SF_EXTMUL, /* arg: SX_* flags; shape: the narrow inputs */
+    SF_EXTADD, /* arg: SX_SIGNED; shape: the narrow input */
     SF_Q15MULR,
     SF_DOT,
     SF_AVGR,
-    SF_FBIN,        /* name: constrained fadd/fsub/fmul/fdiv         */
-    SF_FMINMAX,     /* arg: 1 for max                                */
-    SF_PMINMAX,     /* arg: 1 for pmax                               */
-    SF_FSIGN,       /* arg: FSIGN_ABS / FSIGN_NEG                    */
-    SF_FUNARY,      /* name: llvm.sqrt / ceil / floor / ...          */
-    SF_TRUNC_SAT,   /* arg: SX_SIGNED; f32x4 -> i32x4                */
-    SF_CONVERT,     /* arg: SX_SIGNED; i32x4 -> f32x4                */
-    SF_TRUNC_SAT_ZERO, /* arg: SX_SIGNED; f64x2 -> i32x4, top zero   */
-    SF_CONVERT_LOW, /* arg: SX_SIGNED; low i32x4 -> f64x2            */
+    SF_FBIN,           /* name: constrained fadd/fsub/fmul/fdiv */
+    SF_FMINMAX,        /* arg: 1 for max */
+    SF_PMINMAX,        /* arg: 1 for pmax */
+    SF_FSIGN,          /* arg: FSIGN_ABS / FSIGN_NEG */
+    SF_FUNARY,         /* name: llvm.sqrt / ceil / floor / ... */
+    SF_TRUNC_SAT,      /* arg: SX_SIGNED; f32x4 -> i32x4 */
+    SF_CONVERT,        /* arg: SX_SIGNED; i32x4 -> f32x4 */
+    SF_TRUNC_SAT_ZERO, /* arg: SX_SIGNED; f64x2 -> i32x4, top zero */
+    SF_CONVERT_LOW,    /* arg: SX_SIGNED; low i32x4 -> f64x2 */
     SF_DEMOTE_ZERO,
     SF_PROMOTE_LOW,
 } simd_family;
@@ -74,6 +74,7 @@ typedef struct simd_row {
 #define RN(op, fam, shape, n) [KILN_OP_##op] = {SF_##fam, shape, 0, (n)}
 #define CF(name) "llvm.experimental.constrained." name
 
+/* clang-format off */
 static const simd_row simd_rows[KILN_OP_COUNT] = {
     R(I8X16_SHUFFLE, SHUFFLE, I8X16, 0),
     R(I8X16_SWIZZLE, SWIZZLE, I8X16, 0),
@@ -154,10 +155,14 @@ static const simd_row simd_rows[KILN_OP_COUNT] = {
     R(I32X4_MUL, IBIN, I32X4, LLVMMul),
     R(I64X2_ADD, IBIN, I64X2, LLVMAdd), R(I64X2_SUB, IBIN, I64X2, LLVMSub),
     R(I64X2_MUL, IBIN, I64X2, LLVMMul),
-    RN(I8X16_ADD_SAT_S, INTR2, I8X16, "llvm.sadd.sat"), RN(I8X16_ADD_SAT_U, INTR2, I8X16, "llvm.uadd.sat"),
-    RN(I8X16_SUB_SAT_S, INTR2, I8X16, "llvm.ssub.sat"), RN(I8X16_SUB_SAT_U, INTR2, I8X16, "llvm.usub.sat"),
-    RN(I16X8_ADD_SAT_S, INTR2, I16X8, "llvm.sadd.sat"), RN(I16X8_ADD_SAT_U, INTR2, I16X8, "llvm.uadd.sat"),
-    RN(I16X8_SUB_SAT_S, INTR2, I16X8, "llvm.ssub.sat"), RN(I16X8_SUB_SAT_U, INTR2, I16X8, "llvm.usub.sat"),
+    RN(I8X16_ADD_SAT_S, INTR2, I8X16, "llvm.sadd.sat"),
+    RN(I8X16_ADD_SAT_U, INTR2, I8X16, "llvm.uadd.sat"),
+    RN(I8X16_SUB_SAT_S, INTR2, I8X16, "llvm.ssub.sat"),
+    RN(I8X16_SUB_SAT_U, INTR2, I8X16, "llvm.usub.sat"),
+    RN(I16X8_ADD_SAT_S, INTR2, I16X8, "llvm.sadd.sat"),
+    RN(I16X8_ADD_SAT_U, INTR2, I16X8, "llvm.uadd.sat"),
+    RN(I16X8_SUB_SAT_S, INTR2, I16X8, "llvm.ssub.sat"),
+    RN(I16X8_SUB_SAT_U, INTR2, I16X8, "llvm.usub.sat"),
     RN(I8X16_MIN_S, INTR2, I8X16, "llvm.smin"), RN(I8X16_MIN_U, INTR2, I8X16, "llvm.umin"),
     RN(I8X16_MAX_S, INTR2, I8X16, "llvm.smax"), RN(I8X16_MAX_U, INTR2, I8X16, "llvm.umax"),
     RN(I16X8_MIN_S, INTR2, I16X8, "llvm.smin"), RN(I16X8_MIN_U, INTR2, I16X8, "llvm.umin"),
@@ -205,7 +210,8 @@ static const simd_row simd_rows[KILN_OP_COUNT] = {
     RN(F32X4_CEIL, FUNARY, F32X4, "llvm.ceil"),       RN(F64X2_CEIL, FUNARY, F64X2, "llvm.ceil"),
     RN(F32X4_FLOOR, FUNARY, F32X4, "llvm.floor"),     RN(F64X2_FLOOR, FUNARY, F64X2, "llvm.floor"),
     RN(F32X4_TRUNC, FUNARY, F32X4, "llvm.trunc"),     RN(F64X2_TRUNC, FUNARY, F64X2, "llvm.trunc"),
-    RN(F32X4_NEAREST, FUNARY, F32X4, "llvm.roundeven"), RN(F64X2_NEAREST, FUNARY, F64X2, "llvm.roundeven"),
+    RN(F32X4_NEAREST, FUNARY, F32X4, "llvm.roundeven"),
+    RN(F64X2_NEAREST, FUNARY, F64X2, "llvm.roundeven"),
     RN(F32X4_ADD, FBIN, F32X4, CF("fadd")), RN(F64X2_ADD, FBIN, F64X2, CF("fadd")),
     RN(F32X4_SUB, FBIN, F32X4, CF("fsub")), RN(F64X2_SUB, FBIN, F64X2, CF("fsub")),
     RN(F32X4_MUL, FBIN, F32X4, CF("fmul")), RN(F64X2_MUL, FBIN, F64X2, CF("fmul")),
@@ -215,6 +221,8 @@ static const simd_row simd_rows[KILN_OP_COUNT] = {
     R(F32X4_PMIN, PMINMAX, F32X4, 0), R(F32X4_PMAX, PMINMAX, F32X4, 1),
     R(F64X2_PMIN, PMINMAX, F64X2, 0), R(F64X2_PMAX, PMINMAX, F64X2, 1),
 };
+
+/* clang-format on */
 
 #undef R
 #undef RN
@@ -258,7 +266,8 @@ static LLVMValueRef i32_const(const lower_value_env *env, uint64_t x) {
 static LLVMValueRef shuffle(const lower_value_env *env, LLVMValueRef a, LLVMValueRef b,
                             const unsigned *idx, unsigned n) {
     LLVMValueRef mask[16];
-    for (unsigned i = 0; i < n; i++) mask[i] = i32_const(env, idx[i]);
+    for (unsigned i = 0; i < n; i++)
+        mask[i] = i32_const(env, idx[i]);
     return LLVMBuildShuffleVector(env->builder, a, b, LLVMConstVector(mask, n), "");
 }
 
@@ -266,20 +275,23 @@ static LLVMValueRef shuffle(const lower_value_env *env, LLVMValueRef a, LLVMValu
 static LLVMValueRef lanes_strided(const lower_value_env *env, LLVMValueRef v, unsigned first,
                                   unsigned step, unsigned n) {
     unsigned idx[16];
-    for (unsigned i = 0; i < n; i++) idx[i] = first + i * step;
+    for (unsigned i = 0; i < n; i++)
+        idx[i] = first + i * step;
     return shuffle(env, v, LLVMGetPoison(LLVMTypeOf(v)), idx, n);
 }
 
 static LLVMValueRef splat(const lower_value_env *env, LLVMValueRef x, unsigned lanes) {
     LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(x), lanes);
-    LLVMValueRef v = LLVMBuildInsertElement(env->builder, LLVMGetPoison(vt), x, i32_const(env, 0), "");
+    LLVMValueRef v =
+        LLVMBuildInsertElement(env->builder, LLVMGetPoison(vt), x, i32_const(env, 0), "");
     unsigned zeros[16] = {0};
     return shuffle(env, v, LLVMGetPoison(vt), zeros, lanes);
 }
 
 static LLVMValueRef ext(const lower_value_env *env, bool is_signed, LLVMValueRef v,
                         LLVMTypeRef to) {
-    return is_signed ? LLVMBuildSExt(env->builder, v, to, "") : LLVMBuildZExt(env->builder, v, to, "");
+    return is_signed ? LLVMBuildSExt(env->builder, v, to, "")
+                     : LLVMBuildZExt(env->builder, v, to, "");
 }
 
 /* Widens half of the lanes of `v` (shape s) to twice their width. */
@@ -302,7 +314,8 @@ static LLVMValueRef simd_extract(const lower_value_env *env, simd_shape s, int f
                                  LLVMValueRef v, uint8_t lane) {
     LLVMValueRef x =
         LLVMBuildExtractElement(env->builder, as_shape(env, v, s), i32_const(env, lane), "");
-    if (s == I8X16 || s == I16X8) x = ext(env, flags & SX_SIGNED, x, LLVMInt32TypeInContext(env->context));
+    if (s == I8X16 || s == I16X8)
+        x = ext(env, flags & SX_SIGNED, x, LLVMInt32TypeInContext(env->context));
     return x;
 }
 
@@ -318,7 +331,8 @@ static LLVMValueRef simd_replace(const lower_value_env *env, simd_shape s, LLVMV
 static LLVMValueRef simd_shuffle(const lower_value_env *env, LLVMValueRef a, LLVMValueRef b,
                                  const uint8_t *lanes) {
     unsigned idx[16];
-    for (int i = 0; i < 16; i++) idx[i] = lanes[i] & 31; /* validated < 32 */
+    for (int i = 0; i < 16; i++)
+        idx[i] = lanes[i] & 31; /* validated < 32 */
     return as_v128(env, shuffle(env, as_shape(env, a, I8X16), as_shape(env, b, I8X16), idx, 16));
 }
 
@@ -344,13 +358,13 @@ static LLVMValueRef simd_swizzle(const lower_value_env *env, LLVMValueRef a, LLV
 /* ---- integer lanes -------------------------------------------------------- */
 
 static LLVMValueRef mask_to_lanes(const lower_value_env *env, LLVMValueRef bits, simd_shape s) {
-    LLVMTypeRef it = LLVMVectorType(LLVMIntTypeInContext(env->context, 128 / shape_lanes(s)),
-                                    shape_lanes(s));
+    LLVMTypeRef it =
+        LLVMVectorType(LLVMIntTypeInContext(env->context, 128 / shape_lanes(s)), shape_lanes(s));
     return as_v128(env, LLVMBuildSExt(env->builder, bits, it, ""));
 }
 
-static LLVMValueRef simd_compare(const lower_value_env *env, const simd_row *row,
-                                 LLVMValueRef a, LLVMValueRef b) {
+static LLVMValueRef simd_compare(const lower_value_env *env, const simd_row *row, LLVMValueRef a,
+                                 LLVMValueRef b) {
     simd_shape s = (simd_shape)row->shape;
     LLVMValueRef x = as_shape(env, a, s), y = as_shape(env, b, s);
     LLVMValueRef bits = row->family == SF_ICMP
@@ -363,7 +377,8 @@ static LLVMValueRef simd_intrinsic(const lower_value_env *env, const char *name,
                                    LLVMValueRef *args, unsigned n) {
     LLVMTypeRef ty = shape_type(env->context, s);
     LLVMValueRef cast[3];
-    for (unsigned i = 0; i < n; i++) cast[i] = as_shape(env, args[i], s);
+    for (unsigned i = 0; i < n; i++)
+        cast[i] = as_shape(env, args[i], s);
     return as_v128(env, lower_call_intrinsic(env, name, &ty, 1, cast, n));
 }
 
@@ -387,8 +402,8 @@ static LLVMValueRef simd_shift(const lower_value_env *env, simd_shape s, LLVMOpc
     LLVMValueRef n = LLVMBuildAnd(env->builder, count, i32_const(env, bits - 1), "");
     if (bits < 32) n = LLVMBuildTrunc(env->builder, n, elem, "");
     if (bits > 32) n = LLVMBuildZExt(env->builder, n, elem, "");
-    LLVMValueRef r = LLVMBuildBinOp(env->builder, opc, as_shape(env, v, s),
-                                    splat(env, n, shape_lanes(s)), "");
+    LLVMValueRef r =
+        LLVMBuildBinOp(env->builder, opc, as_shape(env, v, s), splat(env, n, shape_lanes(s)), "");
     return as_v128(env, r);
 }
 
@@ -419,10 +434,11 @@ static LLVMValueRef simd_narrow(const lower_value_env *env, simd_shape s, bool i
                                 LLVMValueRef a, LLVMValueRef b) {
     unsigned n = shape_lanes(s), half_bits = 64 / n;
     unsigned idx[16];
-    for (unsigned i = 0; i < 2 * n; i++) idx[i] = i;
+    for (unsigned i = 0; i < 2 * n; i++)
+        idx[i] = i;
     LLVMValueRef both = shuffle(env, as_shape(env, a, s), as_shape(env, b, s), idx, 2 * n);
     LLVMTypeRef ty = LLVMTypeOf(both);
-    uint64_t lo = is_signed ? (uint64_t)-(1ll << (half_bits - 1)) : 0;
+    uint64_t lo = is_signed ? (uint64_t) - (1ll << (half_bits - 1)) : 0;
     uint64_t hi = is_signed ? (1ull << (half_bits - 1)) - 1 : (1ull << half_bits) - 1;
     LLVMValueRef args[2] = {both, lower_const_int_like(ty, lo)};
     LLVMValueRef r = lower_call_intrinsic(env, "llvm.smax", &ty, 1, args, 2);
@@ -433,8 +449,8 @@ static LLVMValueRef simd_narrow(const lower_value_env *env, simd_shape s, bool i
     return as_v128(env, LLVMBuildTrunc(env->builder, r, narrow, ""));
 }
 
-static LLVMValueRef simd_extmul(const lower_value_env *env, simd_shape s, int flags,
-                                LLVMValueRef a, LLVMValueRef b) {
+static LLVMValueRef simd_extmul(const lower_value_env *env, simd_shape s, int flags, LLVMValueRef a,
+                                LLVMValueRef b) {
     LLVMValueRef x = extend_half(env, a, s, flags), y = extend_half(env, b, s, flags);
     return as_v128(env, LLVMBuildMul(env->builder, x, y, ""));
 }
@@ -468,8 +484,8 @@ static LLVMValueRef simd_q15mulr(const lower_value_env *env, LLVMValueRef a, LLV
     LLVMTypeRef i32x8 = LLVMVectorType(LLVMInt32TypeInContext(env->context), 8);
     LLVMValueRef x = LLVMBuildSExt(bld, as_shape(env, a, I16X8), i32x8, "");
     LLVMValueRef y = LLVMBuildSExt(bld, as_shape(env, b, I16X8), i32x8, "");
-    LLVMValueRef p = LLVMBuildAdd(bld, LLVMBuildMul(bld, x, y, ""),
-                                  lower_const_int_like(i32x8, 0x4000), "");
+    LLVMValueRef p =
+        LLVMBuildAdd(bld, LLVMBuildMul(bld, x, y, ""), lower_const_int_like(i32x8, 0x4000), "");
     p = LLVMBuildAShr(bld, p, lower_const_int_like(i32x8, 15), "");
     LLVMValueRef args[2] = {p, lower_const_int_like(i32x8, 0x7fff)};
     p = lower_call_intrinsic(env, "llvm.smin", &i32x8, 1, args, 2);
@@ -485,7 +501,8 @@ static LLVMValueRef simd_avgr(const lower_value_env *env, simd_shape s, LLVMValu
     LLVMTypeRef wide = LLVMVectorType(LLVMIntTypeInContext(env->context, 256 / n), n);
     LLVMValueRef x = LLVMBuildZExt(bld, as_shape(env, a, s), wide, "");
     LLVMValueRef y = LLVMBuildZExt(bld, as_shape(env, b, s), wide, "");
-    LLVMValueRef sum = LLVMBuildAdd(bld, LLVMBuildAdd(bld, x, y, ""), lower_const_int_like(wide, 1), "");
+    LLVMValueRef sum =
+        LLVMBuildAdd(bld, LLVMBuildAdd(bld, x, y, ""), lower_const_int_like(wide, 1), "");
     sum = LLVMBuildLShr(bld, sum, lower_const_int_like(wide, 1), "");
     return as_v128(env, LLVMBuildTrunc(bld, sum, shape_type(env->context, s), ""));
 }
@@ -525,8 +542,7 @@ static LLVMValueRef zero_extend_lanes(const lower_value_env *env, LLVMValueRef l
     return shuffle(env, lo, LLVMConstNull(LLVMTypeOf(lo)), idx, 4);
 }
 
-static LLVMValueRef simd_convert(const lower_value_env *env, const simd_row *row,
-                                 LLVMValueRef v) {
+static LLVMValueRef simd_convert(const lower_value_env *env, const simd_row *row, LLVMValueRef v) {
     LLVMBuilderRef b = env->builder;
     LLVMContextRef c = env->context;
     bool sx = row->arg & SX_SIGNED;
@@ -542,7 +558,8 @@ static LLVMValueRef simd_convert(const lower_value_env *env, const simd_row *row
         return as_v128(env, zero_extend_lanes(env, lower_trunc_sat(env, sx, x, i32x2)));
     case SF_CONVERT_LOW: {
         LLVMValueRef lo = lanes_strided(env, x, 0, 1, 2);
-        return as_v128(env, sx ? LLVMBuildSIToFP(b, lo, f64x2, "") : LLVMBuildUIToFP(b, lo, f64x2, ""));
+        return as_v128(env,
+                       sx ? LLVMBuildSIToFP(b, lo, f64x2, "") : LLVMBuildUIToFP(b, lo, f64x2, ""));
     }
     case SF_DEMOTE_ZERO: {
         LLVMTypeRef f32x2 = LLVMVectorType(LLVMFloatTypeInContext(c), 2);
@@ -574,8 +591,9 @@ static LLVMValueRef simd_integer_op(const lower_value_env *env, const simd_row *
     simd_shape s = (simd_shape)row->shape;
     switch (row->family) {
     case SF_IBIN:
-        return as_v128(env, LLVMBuildBinOp(env->builder, (LLVMOpcode)row->arg, as_shape(env, args[0], s),
-                                           as_shape(env, args[1], s), ""));
+        return as_v128(env,
+                       LLVMBuildBinOp(env->builder, (LLVMOpcode)row->arg, as_shape(env, args[0], s),
+                                      as_shape(env, args[1], s), ""));
     case SF_INTR2: return simd_intrinsic(env, row->name, s, args, 2);
     case SF_SHIFT: return simd_shift(env, s, (LLVMOpcode)row->arg, args[0], args[1]);
     case SF_NARROW: return simd_narrow(env, s, row->arg & SX_SIGNED, args[0], args[1]);
@@ -594,8 +612,8 @@ static bool family_is_float(simd_family f) {
 }
 
 static bool family_is_conversion(simd_family f) {
-    return f == SF_TRUNC_SAT || f == SF_CONVERT || f == SF_TRUNC_SAT_ZERO ||
-           f == SF_CONVERT_LOW || f == SF_DEMOTE_ZERO || f == SF_PROMOTE_LOW;
+    return f == SF_TRUNC_SAT || f == SF_CONVERT || f == SF_TRUNC_SAT_ZERO || f == SF_CONVERT_LOW ||
+           f == SF_DEMOTE_ZERO || f == SF_PROMOTE_LOW;
 }
 
 LLVMValueRef lower_simd(const lower_value_env *env, const kiln_insn *insn, LLVMValueRef *args) {

@@ -86,9 +86,8 @@ static LLVMValueRef jit_operand(LLVMContextRef c, LLVMBuilderRef b, LLVMValueRef
     if (const_mask & (1u << i)) {
         /* Build the constant from raw bytes so NaN payloads survive. */
         LLVMTypeRef bytes_ty = LLVMArrayType2(i8, 16);
-        LLVMValueRef g = LLVMAddGlobal(LLVMGetGlobalParent(LLVMGetBasicBlockParent(
-                                           LLVMGetInsertBlock(b))),
-                                       bytes_ty, "k");
+        LLVMValueRef g = LLVMAddGlobal(
+            LLVMGetGlobalParent(LLVMGetBasicBlockParent(LLVMGetInsertBlock(b))), bytes_ty, "k");
         LLVMSetInitializer(g, LLVMConstStringInContext2(c, (const char *)consts[i].v128, 16, true));
         LLVMSetGlobalConstant(g, true);
         LLVMSetLinkage(g, LLVMPrivateLinkage);
@@ -142,7 +141,8 @@ static jit_entry jit_compile(const kiln_insn *insn, jit_lower_fn lower, unsigned
     LLVMDisposePassBuilderOptions(opts);
     if (getenv("KILN_TEST_DUMP")) LLVMDumpModule(m);
 
-    LLVMOrcJITTargetMachineBuilderRef jtmb = LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(tm);
+    LLVMOrcJITTargetMachineBuilderRef jtmb =
+        LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(tm);
     LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
     LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(builder, jtmb);
     LLVMOrcLLJITRef jit;

@@ -10,21 +10,40 @@
 
 /* ---- operand constructors and runners ------------------------------------ */
 
-static kiln_val I32(int32_t x) { kiln_val v; memset(&v, 0, sizeof v); v.i32 = x; return v; }
-static kiln_val I64(int64_t x) { kiln_val v; memset(&v, 0, sizeof v); v.i64 = x; return v; }
-static kiln_val F32(float x) { kiln_val v; memset(&v, 0, sizeof v); v.f32 = x; return v; }
-static kiln_val F64(double x) { kiln_val v; memset(&v, 0, sizeof v); v.f64 = x; return v; }
+static kiln_val I32(int32_t x) {
+    kiln_val v;
+    memset(&v, 0, sizeof v);
+    v.i32 = x;
+    return v;
+}
+static kiln_val I64(int64_t x) {
+    kiln_val v;
+    memset(&v, 0, sizeof v);
+    v.i64 = x;
+    return v;
+}
+static kiln_val F32(float x) {
+    kiln_val v;
+    memset(&v, 0, sizeof v);
+    v.f32 = x;
+    return v;
+}
+static kiln_val F64(double x) {
+    kiln_val v;
+    memset(&v, 0, sizeof v);
+    v.f64 = x;
+    return v;
+}
 static kiln_val F32B(uint32_t bits) { return I32((int32_t)bits); }
 static kiln_val F64B(uint64_t bits) { return I64((int64_t)bits); }
 static const kiln_val NONE;
 
-#define F32_SNAN 0x7fa00000u            /* nan:0x200000, signalling */
+#define F32_SNAN 0x7fa00000u /* nan:0x200000, signalling */
 #define F32_QNAN 0x7fc00000u
-#define F64_SNAN 0x7ff4000000000000ull  /* nan:0x4000000000000, signalling */
+#define F64_SNAN 0x7ff4000000000000ull /* nan:0x4000000000000, signalling */
 #define F64_QNAN 0x7ff8000000000000ull
 
-static LLVMValueRef numeric(const lower_value_env *env, const kiln_insn *insn,
-                            LLVMValueRef *args) {
+static LLVMValueRef numeric(const lower_value_env *env, const kiln_insn *insn, LLVMValueRef *args) {
     return lower_numeric(env, (kiln_opcode)insn->op, args);
 }
 
@@ -49,11 +68,11 @@ static uint32_t run_const(kiln_opcode op, unsigned const_mask, kiln_val a, kiln_
 static void expect32(kiln_opcode op, kiln_val a, kiln_val b, uint32_t want) {
     kiln_val out;
     uint32_t trap = run(op, a, b, &out);
-    cr_expect_eq(trap, 0, "%s(%#x, %#x) trapped %u", kiln_opcode_table[op].text,
-                 (unsigned)a.i32, (unsigned)b.i32, trap);
+    cr_expect_eq(trap, 0, "%s(%#x, %#x) trapped %u", kiln_opcode_table[op].text, (unsigned)a.i32,
+                 (unsigned)b.i32, trap);
     cr_expect_eq((uint32_t)out.i32, want, "%s(%#x, %#x) = %#x, want %#x",
-                 kiln_opcode_table[op].text, (unsigned)a.i32, (unsigned)b.i32,
-                 (unsigned)out.i32, want);
+                 kiln_opcode_table[op].text, (unsigned)a.i32, (unsigned)b.i32, (unsigned)out.i32,
+                 want);
 }
 
 static void expect64(kiln_opcode op, kiln_val a, kiln_val b, uint64_t want) {
@@ -62,9 +81,8 @@ static void expect64(kiln_opcode op, kiln_val a, kiln_val b, uint64_t want) {
     cr_expect_eq(trap, 0, "%s(%#llx, %#llx) trapped %u", kiln_opcode_table[op].text,
                  (unsigned long long)a.i64, (unsigned long long)b.i64, trap);
     cr_expect_eq((uint64_t)out.i64, want, "%s(%#llx, %#llx) = %#llx, want %#llx",
-                 kiln_opcode_table[op].text, (unsigned long long)a.i64,
-                 (unsigned long long)b.i64, (unsigned long long)out.i64,
-                 (unsigned long long)want);
+                 kiln_opcode_table[op].text, (unsigned long long)a.i64, (unsigned long long)b.i64,
+                 (unsigned long long)out.i64, (unsigned long long)want);
 }
 
 static void expect_trap(kiln_opcode op, kiln_val a, kiln_val b, uint32_t kind) {
@@ -312,7 +330,7 @@ Test(lower_numeric, sqrt_is_correctly_rounded) {
 }
 
 Test(lower_numeric, abs_neg_copysign_are_bit_operations) {
-    expect32(KILN_OP_F32_ABS, F32B(0xffa00001u), NONE, 0x7fa00001u);  /* sNaN payload kept */
+    expect32(KILN_OP_F32_ABS, F32B(0xffa00001u), NONE, 0x7fa00001u); /* sNaN payload kept */
     expect32(KILN_OP_F32_NEG, F32B(0x7fa00001u), NONE, 0xffa00001u);
     expect32(KILN_OP_F32_NEG, F32(0.0f), NONE, 0x80000000u);
     expect32(KILN_OP_F32_ABS, F32(-0.0f), NONE, 0);
@@ -415,7 +433,8 @@ Test(lower_numeric, trunc_sat_clamps_and_maps_nan_to_zero) {
     expect64(KILN_OP_I64_TRUNC_SAT_F64_S, F64B(F64_SNAN), NONE, 0);
     expect64(KILN_OP_I64_TRUNC_SAT_F64_S, F64(-1e300), NONE, 0x8000000000000000ull);
     expect64(KILN_OP_I64_TRUNC_SAT_F64_U, F64(1e300), NONE, ~0ull);
-    expect64(KILN_OP_I64_TRUNC_SAT_F64_U, F64(18446744073709549568.0), NONE, 18446744073709549568ull);
+    expect64(KILN_OP_I64_TRUNC_SAT_F64_U, F64(18446744073709549568.0), NONE,
+             18446744073709549568ull);
 }
 
 Test(lower_numeric, integer_to_float_conversions_round_correctly) {
@@ -489,29 +508,52 @@ Test(lower_numeric, handles_exactly_the_numeric_rows) {
 /* ---- independent oracle: wabt's interpreter ------------------------------ */
 
 /* Edge-heavy operand pools, as raw bits, per value type. */
-static const uint64_t pool_i32[] = {0, 1, 2, 7, 31, 32, 33, 0x80, 0xff, 0x8000, 0x12345678,
-                                    0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0xdeadbeef};
-static const uint64_t pool_i64[] = {0, 1, 2, 63, 64, 65, 0xff, 0x80000000, 0xffffffff,
-                                    0x123456789abcdef0ull, 0x7fffffffffffffffull,
-                                    0x8000000000000000ull, 0xfffffffffffffffeull,
-                                    0xffffffffffffffffull, 0x0000000100000000ull,
+static const uint64_t pool_i32[] = {
+    0,    1,      2,          7,          31,         32,         33,         0x80,
+    0xff, 0x8000, 0x12345678, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0xdeadbeef};
+static const uint64_t pool_i64[] = {0,
+                                    1,
+                                    2,
+                                    63,
+                                    64,
+                                    65,
+                                    0xff,
+                                    0x80000000,
+                                    0xffffffff,
+                                    0x123456789abcdef0ull,
+                                    0x7fffffffffffffffull,
+                                    0x8000000000000000ull,
+                                    0xfffffffffffffffeull,
+                                    0xffffffffffffffffull,
+                                    0x0000000100000000ull,
                                     0xfffffe8000000001ull};
-static const uint64_t pool_f32[] = {0x00000000, 0x80000000, 0x3f800000, 0xbf800000, 0x3f000000,
-                                    0x3fc00000, 0x40200000, 0xbf000000, 0x7f800000, 0xff800000,
-                                    0x7fc00000, 0x7fa00000, 0x7f7fffff, 0x00000001, 0x4f000000,
-                                    0xcf000000, 0x4f800000, 0x4f7fffff, 0x5f000000, 0x5f800000,
-                                    0xcf000001, 0x406ccccd, 0x501502f9, 0xff7fffff};
-static const uint64_t pool_f64[] = {0, 0x8000000000000000ull, 0x3ff0000000000000ull,
-                                    0xbff0000000000000ull, 0x3fe0000000000000ull,
-                                    0x4004000000000000ull, 0xbfe0000000000000ull,
-                                    0x7ff0000000000000ull, 0xfff0000000000000ull,
-                                    0x7ff8000000000000ull, 0x7ff4000000000000ull,
-                                    0x7fefffffffffffffull, 0x0000000000000001ull,
-                                    0x41e0000000000000ull, 0xc1e0000000000000ull,
-                                    0xc1e0000000200000ull, 0x41efffffffe00000ull,
-                                    0x41f0000000000000ull, 0x43e0000000000000ull,
-                                    0x43f0000000000000ull, 0xc3e0000000000000ull,
-                                    0x400ccccccccccccdull, 0x47efffffe0000000ull,
+static const uint64_t pool_f32[] = {
+    0x00000000, 0x80000000, 0x3f800000, 0xbf800000, 0x3f000000, 0x3fc00000, 0x40200000, 0xbf000000,
+    0x7f800000, 0xff800000, 0x7fc00000, 0x7fa00000, 0x7f7fffff, 0x00000001, 0x4f000000, 0xcf000000,
+    0x4f800000, 0x4f7fffff, 0x5f000000, 0x5f800000, 0xcf000001, 0x406ccccd, 0x501502f9, 0xff7fffff};
+static const uint64_t pool_f64[] = {0,
+                                    0x8000000000000000ull,
+                                    0x3ff0000000000000ull,
+                                    0xbff0000000000000ull,
+                                    0x3fe0000000000000ull,
+                                    0x4004000000000000ull,
+                                    0xbfe0000000000000ull,
+                                    0x7ff0000000000000ull,
+                                    0xfff0000000000000ull,
+                                    0x7ff8000000000000ull,
+                                    0x7ff4000000000000ull,
+                                    0x7fefffffffffffffull,
+                                    0x0000000000000001ull,
+                                    0x41e0000000000000ull,
+                                    0xc1e0000000000000ull,
+                                    0xc1e0000000200000ull,
+                                    0x41efffffffe00000ull,
+                                    0x41f0000000000000ull,
+                                    0x43e0000000000000ull,
+                                    0x43f0000000000000ull,
+                                    0xc3e0000000000000ull,
+                                    0x400ccccccccccccdull,
+                                    0x47efffffe0000000ull,
                                     0x3ff0000010000000ull};
 
 static uint64_t pick(char type, uint32_t *seed) {
@@ -590,9 +632,8 @@ static void oracle_compare(const oracle_case *c, const char *line) {
     cr_expect_eq(trap, 0, "%s trapped %u, oracle: %s", kiln_opcode_table[c->op].text, trap, line);
     /* Any NaN is as good as another here; NaN bits are tested above. */
     if (result_is_nan(res, want) && result_is_nan(res, got)) return;
-    cr_expect_eq(got, want, "%s(%#llx, %#llx) = %#llx, oracle: %s",
-                 kiln_opcode_table[c->op].text, (unsigned long long)c->a,
-                 (unsigned long long)c->b, (unsigned long long)got, line);
+    cr_expect_eq(got, want, "%s(%#llx, %#llx) = %#llx, oracle: %s", kiln_opcode_table[c->op].text,
+                 (unsigned long long)c->a, (unsigned long long)c->b, (unsigned long long)got, line);
 }
 
 static unsigned oracle_cases_build(oracle_case *cases) {
@@ -622,7 +663,8 @@ Test(lower_numeric, matches_wabt_interpreter_on_edge_values, .timeout = 300) {
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     fprintf(f, "(module\n");
-    for (unsigned i = 0; i < n; i++) wat_case(f, i, &cases[i]);
+    for (unsigned i = 0; i < n; i++)
+        wat_case(f, i, &cases[i]);
     fprintf(f, ")\n");
     fclose(f);
     snprintf(cmd, sizeof cmd,
@@ -635,7 +677,8 @@ Test(lower_numeric, matches_wabt_interpreter_on_edge_values, .timeout = 300) {
     cr_assert_not_null(f);
     char line[256];
     unsigned seen = 0;
-    for (; seen < n && fgets(line, sizeof line, f); seen++) oracle_compare(&cases[seen], line);
+    for (; seen < n && fgets(line, sizeof line, f); seen++)
+        oracle_compare(&cases[seen], line);
     fclose(f);
     cr_expect_eq(seen, n, "oracle printed %u of %u results", seen, n);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -9,7 +9,11 @@
 
 /* ---- v128 constructors ---------------------------------------------------- */
 
-static kiln_val v_bytes(const void *p) { kiln_val v; memcpy(v.v128, p, 16); return v; }
+static kiln_val v_bytes(const void *p) {
+    kiln_val v;
+    memcpy(v.v128, p, 16);
+    return v;
+}
 #define V8(...) v_bytes((const int8_t[16]){__VA_ARGS__})
 #define VU8(...) v_bytes((const uint8_t[16]){__VA_ARGS__})
 #define V16(...) v_bytes((const int16_t[8]){__VA_ARGS__})
@@ -20,11 +24,34 @@ static kiln_val v_bytes(const void *p) { kiln_val v; memcpy(v.v128, p, 16); retu
 #define SPLAT8(x) V8(x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x)
 #define SPLAT16(x) V16(x, x, x, x, x, x, x, x)
 
-static kiln_val S32(int32_t x) { kiln_val v; memset(&v, 0, sizeof v); v.i32 = x; return v; }
-static kiln_val S64(int64_t x) { kiln_val v; memset(&v, 0, sizeof v); v.i64 = x; return v; }
-static kiln_val SF32(float x) { kiln_val v; memset(&v, 0, sizeof v); v.f32 = x; return v; }
-static float f32_of_bits(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }
-static double f64_of_bits(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
+static kiln_val S32(int32_t x) {
+    kiln_val v;
+    memset(&v, 0, sizeof v);
+    v.i32 = x;
+    return v;
+}
+static kiln_val S64(int64_t x) {
+    kiln_val v;
+    memset(&v, 0, sizeof v);
+    v.i64 = x;
+    return v;
+}
+static kiln_val SF32(float x) {
+    kiln_val v;
+    memset(&v, 0, sizeof v);
+    v.f32 = x;
+    return v;
+}
+static float f32_of_bits(uint32_t b) {
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+}
+static double f64_of_bits(uint64_t b) {
+    double d;
+    memcpy(&d, &b, 8);
+    return d;
+}
 
 #define F32_SNAN 0x7fa00000u
 #define F64_SNAN 0x7ff4000000000000ull
@@ -95,19 +122,21 @@ Test(lower_simd, extract_lane_sign_or_zero_extends) {
 }
 
 Test(lower_simd, replace_lane_changes_only_that_lane) {
-    expect_v(KILN_OP_I8X16_REPLACE_LANE, run_lane(KILN_OP_I8X16_REPLACE_LANE, 15, SPLAT8(0), S32(0x17f)),
+    expect_v(KILN_OP_I8X16_REPLACE_LANE,
+             run_lane(KILN_OP_I8X16_REPLACE_LANE, 15, SPLAT8(0), S32(0x17f)),
              V8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f));
-    expect_v(KILN_OP_I16X8_REPLACE_LANE, run_lane(KILN_OP_I16X8_REPLACE_LANE, 0, SPLAT16(1), S32(-2)),
+    expect_v(KILN_OP_I16X8_REPLACE_LANE,
+             run_lane(KILN_OP_I16X8_REPLACE_LANE, 0, SPLAT16(1), S32(-2)),
              V16(-2, 1, 1, 1, 1, 1, 1, 1));
-    expect_v(KILN_OP_I32X4_REPLACE_LANE, run_lane(KILN_OP_I32X4_REPLACE_LANE, 1, V32(1, 2, 3, 4), S32(9)),
-             V32(1, 9, 3, 4));
-    expect_v(KILN_OP_I64X2_REPLACE_LANE, run_lane(KILN_OP_I64X2_REPLACE_LANE, 1, V64(1, 2), S64(-1)),
-             V64(1, -1));
+    expect_v(KILN_OP_I32X4_REPLACE_LANE,
+             run_lane(KILN_OP_I32X4_REPLACE_LANE, 1, V32(1, 2, 3, 4), S32(9)), V32(1, 9, 3, 4));
+    expect_v(KILN_OP_I64X2_REPLACE_LANE,
+             run_lane(KILN_OP_I64X2_REPLACE_LANE, 1, V64(1, 2), S64(-1)), V64(1, -1));
     expect_v(KILN_OP_F32X4_REPLACE_LANE,
              run_lane(KILN_OP_F32X4_REPLACE_LANE, 2, VF32(1, 2, 3, 4), S32((int32_t)F32_SNAN)),
              V32(0x3f800000, 0x40000000, (int32_t)F32_SNAN, 0x40800000));
-    expect_v(KILN_OP_F64X2_REPLACE_LANE, run_lane(KILN_OP_F64X2_REPLACE_LANE, 0, VF64(1, 2), S64(0)),
-             VF64(0, 2));
+    expect_v(KILN_OP_F64X2_REPLACE_LANE,
+             run_lane(KILN_OP_F64X2_REPLACE_LANE, 0, VF64(1, 2), S64(0)), VF64(0, 2));
 }
 
 Test(lower_simd, shuffle_picks_lanes_from_both_operands) {
@@ -115,7 +144,8 @@ Test(lower_simd, shuffle_picks_lanes_from_both_operands) {
     const uint8_t lanes[16] = {31, 0, 16, 15, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 30, 14};
     memcpy(insn.imm.v128, lanes, 16);
     kiln_val a = VU8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    kiln_val b = VU8(100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115);
+    kiln_val b =
+        VU8(100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115);
     expect_v(KILN_OP_I8X16_SHUFFLE, run_insn(&insn, a, b, NONE),
              VU8(115, 0, 100, 15, 1, 101, 2, 102, 3, 103, 4, 104, 5, 105, 114, 14));
 }
@@ -123,7 +153,8 @@ Test(lower_simd, shuffle_picks_lanes_from_both_operands) {
 Test(lower_simd, swizzle_out_of_range_index_gives_zero) {
     kiln_val a = VU8(10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25);
     kiln_val s = VU8(15, 0, 16, 255, 0x80, 0x8f, 17, 1, 2, 31, 32, 3, 14, 0x70, 5, 5);
-    EXPECT2(KILN_OP_I8X16_SWIZZLE, a, s, VU8(25, 10, 0, 0, 0, 0, 0, 11, 12, 0, 0, 13, 24, 0, 15, 15));
+    EXPECT2(KILN_OP_I8X16_SWIZZLE, a, s,
+            VU8(25, 10, 0, 0, 0, 0, 0, 11, 12, 0, 0, 13, 24, 0, 15, 15));
 }
 
 /* ---- comparisons and bitwise --------------------------------------------- */
@@ -133,7 +164,8 @@ Test(lower_simd, integer_comparisons_give_all_ones_lanes) {
     kiln_val b = V8(0, 0, 0, -128, 127, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 1);
     EXPECT2(KILN_OP_I8X16_LT_S, a, b, V8(-1, 0, 0, 0, -1, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, -1));
     EXPECT2(KILN_OP_I8X16_LT_U, a, b, V8(0, 0, 0, -1, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, -1));
-    EXPECT2(KILN_OP_I8X16_GE_U, a, b, V8(-1, -1, -1, 0, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1, -1, 0));
+    EXPECT2(KILN_OP_I8X16_GE_U, a, b,
+            V8(-1, -1, -1, 0, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1, -1, 0));
     EXPECT2(KILN_OP_I16X8_GT_S, V16(-1, 1, 0, 0, 0, 0, 0, 0), V16(1, -1, 0, 0, 0, 0, 0, 0),
             V16(0, -1, 0, 0, 0, 0, 0, 0));
     EXPECT2(KILN_OP_I32X4_LE_U, V32(-1, 1, 2, 3), V32(1, 1, 1, -1), V32(0, -1, 0, -1));
@@ -158,8 +190,9 @@ Test(lower_simd, bitwise_operations) {
     EXPECT2(KILN_OP_V128_OR, a, b, V64(0x0fff0fff0fff0fffll, -1));
     EXPECT2(KILN_OP_V128_XOR, a, b, V64(0x0ff00ff00ff00ff0ll, -1));
     kiln_val mask = V64(0x00000000ffffffffll, (int64_t)0xf0f0f0f0f0f0f0f0ull);
-    expect_v(KILN_OP_V128_BITSELECT, run3(KILN_OP_V128_BITSELECT, V64(0x1111111111111111ll, -1),
-                                          V64(0x2222222222222222ll, 0), mask),
+    expect_v(KILN_OP_V128_BITSELECT,
+             run3(KILN_OP_V128_BITSELECT, V64(0x1111111111111111ll, -1),
+                  V64(0x2222222222222222ll, 0), mask),
              V64(0x2222222211111111ll, (int64_t)0xf0f0f0f0f0f0f0f0ull));
 }
 
@@ -168,14 +201,16 @@ Test(lower_simd, any_true_all_true_and_bitmask) {
     cr_expect_eq(run1(KILN_OP_V128_ANY_TRUE, V64(0, 0)).i32, 0);
     cr_expect_eq(run1(KILN_OP_V128_ANY_TRUE, one_bit).i32, 1);
     cr_expect_eq(run1(KILN_OP_I8X16_ALL_TRUE, SPLAT8(1)).i32, 1);
-    cr_expect_eq(run1(KILN_OP_I8X16_ALL_TRUE, V8(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0)).i32, 0);
+    cr_expect_eq(
+        run1(KILN_OP_I8X16_ALL_TRUE, V8(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0)).i32, 0);
     /* A lane is true if any of its bits is: 0x0100 is a true i16 lane but a zero byte. */
     cr_expect_eq(run1(KILN_OP_I16X8_ALL_TRUE, SPLAT16(0x100)).i32, 1);
     cr_expect_eq(run1(KILN_OP_I32X4_ALL_TRUE, V32(1, 1, 0, 1)).i32, 0);
     cr_expect_eq(run1(KILN_OP_I64X2_ALL_TRUE, V64(1LL << 40, -1)).i32, 1);
     cr_expect_eq(run1(KILN_OP_I64X2_ALL_TRUE, V64(0, -1)).i32, 0);
-    cr_expect_eq(run1(KILN_OP_I8X16_BITMASK, V8(-1, 0, -128, 127, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1)).i32,
-                 0x8005);
+    cr_expect_eq(
+        run1(KILN_OP_I8X16_BITMASK, V8(-1, 0, -128, 127, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1)).i32,
+        0x8005);
     cr_expect_eq(run1(KILN_OP_I16X8_BITMASK, V16(0, -1, 0, 0, 0, 0, 0, INT16_MIN)).i32, 0x82);
     cr_expect_eq(run1(KILN_OP_I32X4_BITMASK, V32(-1, 1, -1, 0)).i32, 5);
     cr_expect_eq(run1(KILN_OP_I64X2_BITMASK, V64(1, INT64_MIN)).i32, 2);
@@ -200,7 +235,8 @@ Test(lower_simd, shift_counts_are_taken_modulo_lane_width) {
 Test(lower_simd, abs_of_int_min_is_int_min) {
     EXPECT1(KILN_OP_I8X16_ABS, V8(-128, -1, 1, 127, 0, -127, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
             V8(-128, 1, 1, 127, 0, 127, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
-    EXPECT1(KILN_OP_I16X8_ABS, V16(INT16_MIN, -5, 0, 0, 0, 0, 0, 0), V16(INT16_MIN, 5, 0, 0, 0, 0, 0, 0));
+    EXPECT1(KILN_OP_I16X8_ABS, V16(INT16_MIN, -5, 0, 0, 0, 0, 0, 0),
+            V16(INT16_MIN, 5, 0, 0, 0, 0, 0, 0));
     EXPECT1(KILN_OP_I32X4_ABS, V32(INT32_MIN, -1, 2, 0), V32(INT32_MIN, 1, 2, 0));
     EXPECT1(KILN_OP_I64X2_ABS, V64(INT64_MIN, -3), V64(INT64_MIN, 3));
     EXPECT1(KILN_OP_I32X4_NEG, V32(INT32_MIN, -1, 2, 0), V32(INT32_MIN, 1, -2, 0));
@@ -208,19 +244,24 @@ Test(lower_simd, abs_of_int_min_is_int_min) {
 }
 
 Test(lower_simd, popcnt_counts_bits_per_byte) {
-    EXPECT1(KILN_OP_I8X16_POPCNT, VU8(0, 1, 3, 7, 15, 31, 63, 127, 255, 0x80, 0x55, 0xaa, 0x11, 2, 4, 6),
+    EXPECT1(KILN_OP_I8X16_POPCNT,
+            VU8(0, 1, 3, 7, 15, 31, 63, 127, 255, 0x80, 0x55, 0xaa, 0x11, 2, 4, 6),
             VU8(0, 1, 2, 3, 4, 5, 6, 7, 8, 1, 4, 4, 2, 1, 1, 2));
 }
 
 Test(lower_simd, saturating_add_and_sub) {
     kiln_val a = V8(127, -128, 100, -100, 0, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     kiln_val b = V8(1, -1, 100, -100, 0, -1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    EXPECT2(KILN_OP_I8X16_ADD_SAT_S, a, b, V8(127, -128, 127, -128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
-    EXPECT2(KILN_OP_I8X16_SUB_SAT_S, a, b, V8(126, -127, 0, 0, 0, 2, -2, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+    EXPECT2(KILN_OP_I8X16_ADD_SAT_S, a, b,
+            V8(127, -128, 127, -128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+    EXPECT2(KILN_OP_I8X16_SUB_SAT_S, a, b,
+            V8(126, -127, 0, 0, 0, 2, -2, 0, 0, 0, 0, 0, 0, 0, 0, 0));
     EXPECT2(KILN_OP_I8X16_ADD_SAT_U, VU8(255, 200, 1), VU8(1, 100, 1), VU8(255, 255, 2));
     EXPECT2(KILN_OP_I8X16_SUB_SAT_U, VU8(0, 100, 5), VU8(1, 200, 3), VU8(0, 0, 2));
-    EXPECT2(KILN_OP_I16X8_ADD_SAT_S, V16(INT16_MAX, INT16_MIN, 3), V16(1, -1, 4), V16(INT16_MAX, INT16_MIN, 7));
-    EXPECT2(KILN_OP_I16X8_SUB_SAT_S, V16(INT16_MIN, INT16_MAX), V16(1, -1), V16(INT16_MIN, INT16_MAX));
+    EXPECT2(KILN_OP_I16X8_ADD_SAT_S, V16(INT16_MAX, INT16_MIN, 3), V16(1, -1, 4),
+            V16(INT16_MAX, INT16_MIN, 7));
+    EXPECT2(KILN_OP_I16X8_SUB_SAT_S, V16(INT16_MIN, INT16_MAX), V16(1, -1),
+            V16(INT16_MIN, INT16_MAX));
     EXPECT2(KILN_OP_I16X8_ADD_SAT_U, V16(-1, 1), V16(1, 1), V16(-1, 2));
     EXPECT2(KILN_OP_I16X8_SUB_SAT_U, V16(0, -1), V16(1, 1), V16(0, -2));
 }
@@ -228,8 +269,10 @@ Test(lower_simd, saturating_add_and_sub) {
 Test(lower_simd, wrapping_arithmetic_and_min_max) {
     EXPECT2(KILN_OP_I8X16_ADD, SPLAT8(127), SPLAT8(1), SPLAT8(-128));
     EXPECT2(KILN_OP_I16X8_MUL, SPLAT16(0x100), SPLAT16(0x100), SPLAT16(0));
-    EXPECT2(KILN_OP_I32X4_MUL, V32(INT32_MAX, 3, -4, 0x10000), V32(2, -5, -4, 0x10000), V32(-2, -15, 16, 0));
-    EXPECT2(KILN_OP_I64X2_MUL, V64(INT64_MAX, 0x100000001ll), V64(2, 0x100000001ll), V64(-2, 0x200000001ll));
+    EXPECT2(KILN_OP_I32X4_MUL, V32(INT32_MAX, 3, -4, 0x10000), V32(2, -5, -4, 0x10000),
+            V32(-2, -15, 16, 0));
+    EXPECT2(KILN_OP_I64X2_MUL, V64(INT64_MAX, 0x100000001ll), V64(2, 0x100000001ll),
+            V64(-2, 0x200000001ll));
     EXPECT2(KILN_OP_I64X2_SUB, V64(INT64_MIN, 0), V64(1, 1), V64(INT64_MAX, -1));
     EXPECT2(KILN_OP_I8X16_MIN_S, V8(-1, 5), V8(1, 3), V8(-1, 3));
     EXPECT2(KILN_OP_I8X16_MIN_U, V8(-1, 5), V8(1, 3), V8(1, 3));
@@ -240,7 +283,8 @@ Test(lower_simd, wrapping_arithmetic_and_min_max) {
 }
 
 Test(lower_simd, avgr_u_rounds_up_without_overflow) {
-    EXPECT2(KILN_OP_I8X16_AVGR_U, VU8(255, 0, 254, 1, 100), VU8(255, 1, 255, 1, 0), VU8(255, 1, 255, 1, 50));
+    EXPECT2(KILN_OP_I8X16_AVGR_U, VU8(255, 0, 254, 1, 100), VU8(255, 1, 255, 1, 0),
+            VU8(255, 1, 255, 1, 50));
     EXPECT2(KILN_OP_I16X8_AVGR_U, V16(-1, 0, 3), V16(-1, 1, 4), V16(-1, 1, 4));
     EXPECT2(KILN_OP_I16X8_AVGR_U, V16(-2, INT16_MIN), V16(-1, INT16_MAX), V16(-1, INT16_MIN));
 }
@@ -252,7 +296,8 @@ Test(lower_simd, narrow_saturates_signed_inputs) {
             V8(127, -128, 127, -128, 127, -128, 127, 127, 0, 1, -1, 127, -128, 2, 3, 4));
     EXPECT2(KILN_OP_I8X16_NARROW_I16X8_U, a, b,
             VU8(255, 0, 127, 0, 128, 0, 255, 255, 0, 1, 0, 255, 0, 2, 3, 4));
-    EXPECT2(KILN_OP_I16X8_NARROW_I32X4_S, V32(70000, -70000, 5, -5), V32(INT32_MIN, INT32_MAX, 32767, -32768),
+    EXPECT2(KILN_OP_I16X8_NARROW_I32X4_S, V32(70000, -70000, 5, -5),
+            V32(INT32_MIN, INT32_MAX, 32767, -32768),
             V16(32767, -32768, 5, -5, -32768, 32767, 32767, -32768));
     EXPECT2(KILN_OP_I16X8_NARROW_I32X4_U, V32(70000, -70000, 5, 65535), V32(65536, -1, 32768, 0),
             V16(-1, 0, 5, -1, -1, 0, INT16_MIN, 0));
@@ -272,13 +317,16 @@ Test(lower_simd, extend_low_and_high_halves) {
 }
 
 Test(lower_simd, extmul_widens_before_multiplying) {
-    kiln_val a = SPLAT8(-128), b = V8(-128, 127, -1, 2, 0, 0, 0, 0, -128, -128, -128, -128, 1, 1, 1, 1);
+    kiln_val a = SPLAT8(-128),
+             b = V8(-128, 127, -1, 2, 0, 0, 0, 0, -128, -128, -128, -128, 1, 1, 1, 1);
     EXPECT2(KILN_OP_I16X8_EXTMUL_LOW_I8X16_S, a, b, V16(16384, -16256, 128, -256, 0, 0, 0, 0));
-    EXPECT2(KILN_OP_I16X8_EXTMUL_HIGH_I8X16_U, a, b, V16(16384, 16384, 16384, 16384, 128, 128, 128, 128));
+    EXPECT2(KILN_OP_I16X8_EXTMUL_HIGH_I8X16_U, a, b,
+            V16(16384, 16384, 16384, 16384, 128, 128, 128, 128));
     EXPECT2(KILN_OP_I16X8_EXTMUL_LOW_I8X16_U, SPLAT8(-1), SPLAT8(-1), SPLAT16((int16_t)65025));
     EXPECT2(KILN_OP_I32X4_EXTMUL_HIGH_I16X8_S, V16(0, 0, 0, 0, INT16_MIN, -1, 2, 3),
             V16(0, 0, 0, 0, INT16_MIN, 1, 2, -3), V32(1 << 30, -1, 4, -9));
-    EXPECT2(KILN_OP_I32X4_EXTMUL_LOW_I16X8_U, SPLAT16(-1), SPLAT16(-1), V32(-131071, -131071, -131071, -131071));
+    EXPECT2(KILN_OP_I32X4_EXTMUL_LOW_I16X8_U, SPLAT16(-1), SPLAT16(-1),
+            V32(-131071, -131071, -131071, -131071));
     EXPECT2(KILN_OP_I64X2_EXTMUL_LOW_I32X4_S, V32(INT32_MIN, -1, 0, 0), V32(INT32_MIN, 5, 0, 0),
             V64(1ll << 62, -5));
     EXPECT2(KILN_OP_I64X2_EXTMUL_HIGH_I32X4_U, V32(0, 0, -1, 2), V32(0, 0, -1, 3),
@@ -324,10 +372,12 @@ static bool lane_arith_nan64(kiln_val v, int lane) {
 Test(lower_simd, float_arithmetic_lanes) {
     EXPECT2(KILN_OP_F32X4_ADD, VF32(1, 0.5f, -0.0f, 3e38f), VF32(2, 0.25f, -0.0f, 3e38f),
             VF32(3, 0.75f, -0.0f, INFINITY));
-    EXPECT2(KILN_OP_F32X4_DIV, VF32(1, -1, 0, 6), VF32(0, 0, 1, 3), VF32(INFINITY, -INFINITY, 0, 2));
+    EXPECT2(KILN_OP_F32X4_DIV, VF32(1, -1, 0, 6), VF32(0, 0, 1, 3),
+            VF32(INFINITY, -INFINITY, 0, 2));
     EXPECT2(KILN_OP_F64X2_MUL, VF64(0.1, -3), VF64(3, 0.5), VF64(0.30000000000000004, -1.5));
     EXPECT2(KILN_OP_F64X2_SUB, VF64(0.0, 1), VF64(0.0, 1), VF64(0.0, 0.0));
-    kiln_val r = run2(KILN_OP_F32X4_MUL, VF32(f32_of_bits(F32_SNAN), 1, 0, INFINITY), VF32(1, 2, INFINITY, 0));
+    kiln_val r = run2(KILN_OP_F32X4_MUL, VF32(f32_of_bits(F32_SNAN), 1, 0, INFINITY),
+                      VF32(1, 2, INFINITY, 0));
     cr_expect(lane_arith_nan32(r, 0) && lane_arith_nan32(r, 2) && lane_arith_nan32(r, 3));
     r = run2(KILN_OP_F64X2_ADD, VF64(f64_of_bits(F64_SNAN), 1), VF64(0, 2));
     cr_expect(lane_arith_nan64(r, 0) && r.v128[15] == 0x40);
@@ -354,7 +404,8 @@ Test(lower_simd, pmin_pmax_are_comparisons_not_min_max) {
             VF32(snan, 1, -0.0f, 0.0f));
     EXPECT2(KILN_OP_F32X4_PMAX, VF32(snan, 1, -0.0f, 2), VF32(1, snan, 0.0f, 3),
             VF32(snan, 1, -0.0f, 3));
-    EXPECT2(KILN_OP_F64X2_PMIN, VF64(2, f64_of_bits(F64_SNAN)), VF64(1, 0), VF64(1, f64_of_bits(F64_SNAN)));
+    EXPECT2(KILN_OP_F64X2_PMIN, VF64(2, f64_of_bits(F64_SNAN)), VF64(1, 0),
+            VF64(1, f64_of_bits(F64_SNAN)));
     EXPECT2(KILN_OP_F64X2_PMAX, VF64(2, 0.0), VF64(1, -0.0), VF64(2, 0.0));
 }
 
@@ -362,20 +413,24 @@ Test(lower_simd, abs_neg_keep_nan_payloads) {
     kiln_val v = V32((int32_t)0xffa00001u, (int32_t)0x80000000u, 0x3f800000, (int32_t)0xbf800000u);
     EXPECT1(KILN_OP_F32X4_ABS, v, V32(0x7fa00001, 0, 0x3f800000, 0x3f800000));
     EXPECT1(KILN_OP_F32X4_NEG, v, V32(0x7fa00001, 0, (int32_t)0xbf800000u, 0x3f800000));
-    EXPECT1(KILN_OP_F64X2_NEG, V64((int64_t)F64_SNAN, 0), V64((int64_t)0xfff4000000000000ull, INT64_MIN));
-    EXPECT1(KILN_OP_F64X2_ABS, V64((int64_t)0xfff4000000000000ull, INT64_MIN), V64((int64_t)F64_SNAN, 0));
+    EXPECT1(KILN_OP_F64X2_NEG, V64((int64_t)F64_SNAN, 0),
+            V64((int64_t)0xfff4000000000000ull, INT64_MIN));
+    EXPECT1(KILN_OP_F64X2_ABS, V64((int64_t)0xfff4000000000000ull, INT64_MIN),
+            V64((int64_t)F64_SNAN, 0));
 }
 
 Test(lower_simd, rounding_and_sqrt_lanes) {
     EXPECT1(KILN_OP_F32X4_NEAREST, VF32(0.5f, 1.5f, 2.5f, -0.5f), VF32(0, 2, 2, -0.0f));
-    EXPECT1(KILN_OP_F32X4_CEIL, VF32(-0.5f, 0.1f, -1.5f, 8388607.5f), VF32(-0.0f, 1, -1, 8388608.0f));
+    EXPECT1(KILN_OP_F32X4_CEIL, VF32(-0.5f, 0.1f, -1.5f, 8388607.5f),
+            VF32(-0.0f, 1, -1, 8388608.0f));
     EXPECT1(KILN_OP_F32X4_FLOOR, VF32(-0.5f, 0.9f, -0.0f, 1), VF32(-1, 0, -0.0f, 1));
     EXPECT1(KILN_OP_F32X4_TRUNC, VF32(-0.5f, 1.9f, -2.9f, INFINITY), VF32(-0.0f, 1, -2, INFINITY));
     EXPECT1(KILN_OP_F64X2_NEAREST, VF64(-2.5, 4503599627370497.0), VF64(-2, 4503599627370497.0));
     EXPECT1(KILN_OP_F64X2_CEIL, VF64(-0.1, 1.0000000000000002), VF64(-0.0, 2));
     EXPECT1(KILN_OP_F64X2_FLOOR, VF64(-0.1, 2.5), VF64(-1, 2));
     EXPECT1(KILN_OP_F64X2_TRUNC, VF64(-0.9, 1e300), VF64(-0.0, 1e300));
-    EXPECT1(KILN_OP_F32X4_SQRT, VF32(4, 2, -0.0f, INFINITY), VF32(2, 1.41421353816986083984375f, -0.0f, INFINITY));
+    EXPECT1(KILN_OP_F32X4_SQRT, VF32(4, 2, -0.0f, INFINITY),
+            VF32(2, 1.41421353816986083984375f, -0.0f, INFINITY));
     kiln_val r = run1(KILN_OP_F64X2_SQRT, VF64(-1, 2));
     cr_expect(lane_arith_nan64(r, 0));
     cr_expect_eq(memcmp(r.v128 + 8, VF64(0, 1.4142135623730951).v128 + 8, 8), 0);
@@ -386,7 +441,8 @@ Test(lower_simd, rounding_and_sqrt_lanes) {
 Test(lower_simd, trunc_sat_f32x4_clamps_and_zeroes_nan) {
     EXPECT1(KILN_OP_I32X4_TRUNC_SAT_F32X4_S, VF32(NAN, INFINITY, -INFINITY, -2.9f),
             V32(0, INT32_MAX, INT32_MIN, -2));
-    EXPECT1(KILN_OP_I32X4_TRUNC_SAT_F32X4_S, VF32(2147483520.0f, 2147483648.0f, -2147483904.0f, 0.9f),
+    EXPECT1(KILN_OP_I32X4_TRUNC_SAT_F32X4_S,
+            VF32(2147483520.0f, 2147483648.0f, -2147483904.0f, 0.9f),
             V32(2147483520, INT32_MAX, INT32_MIN, 0));
     EXPECT1(KILN_OP_I32X4_TRUNC_SAT_F32X4_U, VF32(NAN, -1, 4294967296.0f, 4294967040.0f),
             V32(0, 0, -1, (int32_t)4294967040u));
@@ -395,10 +451,13 @@ Test(lower_simd, trunc_sat_f32x4_clamps_and_zeroes_nan) {
 }
 
 Test(lower_simd, trunc_sat_f64x2_zero_fills_upper_lanes) {
-    EXPECT1(KILN_OP_I32X4_TRUNC_SAT_F64X2_S_ZERO, VF64(NAN, -2147483649.0), V32(0, INT32_MIN, 0, 0));
-    EXPECT1(KILN_OP_I32X4_TRUNC_SAT_F64X2_S_ZERO, VF64(2147483647.9, -1.9), V32(INT32_MAX, -1, 0, 0));
+    EXPECT1(KILN_OP_I32X4_TRUNC_SAT_F64X2_S_ZERO, VF64(NAN, -2147483649.0),
+            V32(0, INT32_MIN, 0, 0));
+    EXPECT1(KILN_OP_I32X4_TRUNC_SAT_F64X2_S_ZERO, VF64(2147483647.9, -1.9),
+            V32(INT32_MAX, -1, 0, 0));
     EXPECT1(KILN_OP_I32X4_TRUNC_SAT_F64X2_U_ZERO, VF64(4294967295.9, -1), V32(-1, 0, 0, 0));
-    EXPECT1(KILN_OP_I32X4_TRUNC_SAT_F64X2_U_ZERO, VF64(1e300, 2147483648.0), V32(-1, INT32_MIN, 0, 0));
+    EXPECT1(KILN_OP_I32X4_TRUNC_SAT_F64X2_U_ZERO, VF64(1e300, 2147483648.0),
+            V32(-1, INT32_MIN, 0, 0));
 }
 
 Test(lower_simd, integer_to_float_conversions) {
@@ -409,7 +468,8 @@ Test(lower_simd, integer_to_float_conversions) {
     EXPECT1(KILN_OP_F32X4_CONVERT_I32X4_U, V32(0x80000081, 0x7fffffff, 1, 0),
             VF32(2147483904.0f, 2147483648.0f, 1, 0));
     EXPECT1(KILN_OP_F64X2_CONVERT_LOW_I32X4_S, V32(-1, INT32_MIN, 5, 6), VF64(-1, -2147483648.0));
-    EXPECT1(KILN_OP_F64X2_CONVERT_LOW_I32X4_U, V32(-1, INT32_MIN, 5, 6), VF64(4294967295.0, 2147483648.0));
+    EXPECT1(KILN_OP_F64X2_CONVERT_LOW_I32X4_U, V32(-1, INT32_MIN, 5, 6),
+            VF64(4294967295.0, 2147483648.0));
 }
 
 Test(lower_simd, demote_and_promote_lanes) {
@@ -438,18 +498,28 @@ Test(lower_simd, handles_every_non_memory_simd_opcode) {
  * from one of these pools (floats as bits), chosen at random. */
 static const uint64_t pool8[] = {0, 1, 0x7f, 0x80, 0xff, 0xfe, 0x10, 0x55};
 static const uint64_t pool16[] = {0, 1, 0x7fff, 0x8000, 0xffff, 0x4000, 0xff, 0x100, 0xc000};
-static const uint64_t pool32[] = {0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x3f800000,
-                                  0xbf000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7fa00000,
-                                  0x80000000, 0x4f000000, 0x4f800000, 0xcf000000, 0x40200000,
-                                  0x00000001, 0x7f7fffff, 0xdeadbeef, 0x0000ffff};
-static const uint64_t pool64[] = {0, 1, 0x7fffffffffffffffull, 0x8000000000000000ull,
-                                  0xffffffffffffffffull, 0x3ff0000000000000ull,
-                                  0xbfe0000000000000ull, 0x7ff0000000000000ull,
-                                  0xfff0000000000000ull, 0x7ff8000000000000ull,
-                                  0x7ff4000000000000ull, 0x41e0000000000000ull,
-                                  0xc1e0000000200000ull, 0x41efffffffe00000ull,
-                                  0x4004000000000000ull, 0x47efffffe0000000ull,
-                                  0x0000000000000001ull, 0x00000000ffffffffull};
+static const uint64_t pool32[] = {0,          1,          0x7fffffff, 0x80000000, 0xffffffff,
+                                  0x3f800000, 0xbf000000, 0x7f800000, 0xff800000, 0x7fc00000,
+                                  0x7fa00000, 0x80000000, 0x4f000000, 0x4f800000, 0xcf000000,
+                                  0x40200000, 0x00000001, 0x7f7fffff, 0xdeadbeef, 0x0000ffff};
+static const uint64_t pool64[] = {0,
+                                  1,
+                                  0x7fffffffffffffffull,
+                                  0x8000000000000000ull,
+                                  0xffffffffffffffffull,
+                                  0x3ff0000000000000ull,
+                                  0xbfe0000000000000ull,
+                                  0x7ff0000000000000ull,
+                                  0xfff0000000000000ull,
+                                  0x7ff8000000000000ull,
+                                  0x7ff4000000000000ull,
+                                  0x41e0000000000000ull,
+                                  0xc1e0000000200000ull,
+                                  0x41efffffffe00000ull,
+                                  0x4004000000000000ull,
+                                  0x47efffffe0000000ull,
+                                  0x0000000000000001ull,
+                                  0x00000000ffffffffull};
 
 static uint32_t rnd(uint32_t *seed) {
     *seed = *seed * 1664525u + 1013904223u;
@@ -473,9 +543,12 @@ static kiln_val random_scalar(char type, uint32_t *seed) {
     kiln_val v;
     memset(&v, 0, sizeof v);
     uint64_t small[] = {0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 0xffffffff, 0x80};
-    if (type == 'i' && rnd(seed) % 2) v.i64 = (int64_t)small[rnd(seed) % 16];
-    else if (type == 'i' || type == 'f') v.i64 = (int64_t)pool32[rnd(seed) % (sizeof pool32 / 8)];
-    else v.i64 = (int64_t)pool64[rnd(seed) % (sizeof pool64 / 8)];
+    if (type == 'i' && rnd(seed) % 2)
+        v.i64 = (int64_t)small[rnd(seed) % 16];
+    else if (type == 'i' || type == 'f')
+        v.i64 = (int64_t)pool32[rnd(seed) % (sizeof pool32 / 8)];
+    else
+        v.i64 = (int64_t)pool64[rnd(seed) % (sizeof pool64 / 8)];
     return v;
 }
 
@@ -508,7 +581,8 @@ static void wat_simd_case(FILE *f, unsigned n, const simd_case *c) {
     fprintf(f, "(%s", info->text);
     if (info->imm == KILN_IMM_LANE) fprintf(f, " %u", c->insn.imm.lane);
     if (info->imm == KILN_IMM_SHUFFLE)
-        for (int i = 0; i < 16; i++) fprintf(f, " %u", c->insn.imm.v128[i]);
+        for (int i = 0; i < 16; i++)
+            fprintf(f, " %u", c->insn.imm.v128[i]);
     for (unsigned i = 0; info->signature[i] != ':'; i++) {
         fputc(' ', f);
         wat_value(f, info->signature[i], &c->args[i]);
@@ -549,7 +623,8 @@ static kiln_val oracle_value(const char *text) {
     if (strncmp(text, "v128", 4) == 0) {
         uint32_t w[4];
         const char *p = strchr(text, ':') + 1;
-        for (int i = 0; i < 4; i++) w[i] = (uint32_t)strtoul(p, (char **)&p, 16);
+        for (int i = 0; i < 4; i++)
+            w[i] = (uint32_t)strtoul(p, (char **)&p, 16);
         memcpy(v.v128, w, 16);
     } else {
         uint64_t x = strtoull(strchr(text, ':') + 1, NULL, 10);
@@ -581,8 +656,8 @@ static void simd_oracle_compare(const simd_case *c, const char *line) {
         sprintf(g + 2 * i, "%02x", got.v128[i]);
         sprintf(w + 2 * i, "%02x", want.v128[i]);
     }
-    cr_expect(memcmp(got.v128, want.v128, 16) == 0, "%s: got %s, oracle %s (%s)", info->text, g,
-              w, line);
+    cr_expect(memcmp(got.v128, want.v128, 16) == 0, "%s: got %s, oracle %s (%s)", info->text, g, w,
+              line);
 }
 
 static unsigned simd_cases_build(simd_case *cases) {
@@ -597,7 +672,8 @@ static unsigned simd_cases_build(simd_case *cases) {
             c->insn.op = (uint16_t)op;
             if (info->imm == KILN_IMM_LANE) c->insn.imm.lane = (uint8_t)(rnd(&seed) % info->lanes);
             if (info->imm == KILN_IMM_SHUFFLE)
-                for (int i = 0; i < 16; i++) c->insn.imm.v128[i] = (uint8_t)(rnd(&seed) % 32);
+                for (int i = 0; i < 16; i++)
+                    c->insn.imm.v128[i] = (uint8_t)(rnd(&seed) % 32);
             for (unsigned i = 0; info->signature[i] != ':'; i++)
                 c->args[i] = info->signature[i] == 'v' ? random_v128(&seed)
                                                        : random_scalar(info->signature[i], &seed);
@@ -618,7 +694,8 @@ Test(lower_simd, matches_wabt_interpreter_on_random_lanes, .timeout = 600) {
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     fprintf(f, "(module\n");
-    for (unsigned i = 0; i < n; i++) wat_simd_case(f, i, &cases[i]);
+    for (unsigned i = 0; i < n; i++)
+        wat_simd_case(f, i, &cases[i]);
     fprintf(f, ")\n");
     fclose(f);
     snprintf(cmd, sizeof cmd,
@@ -631,7 +708,8 @@ Test(lower_simd, matches_wabt_interpreter_on_random_lanes, .timeout = 600) {
     cr_assert_not_null(f);
     char line[256];
     unsigned seen = 0;
-    for (; seen < n && fgets(line, sizeof line, f); seen++) simd_oracle_compare(&cases[seen], line);
+    for (; seen < n && fgets(line, sizeof line, f); seen++)
+        simd_oracle_compare(&cases[seen], line);
     fclose(f);
     cr_expect_eq(seen, n, "oracle printed %u of %u results", seen, n);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
