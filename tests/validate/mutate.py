@@ -184,15 +184,17 @@ MUTATIONS = [m_byte_set, m_bit_flip, m_truncate, m_insert, m_delete, m_size_lie,
 # is counted separately and does not fail the run.
 #
 # 1. Custom sections.  The spec gives custom-section payloads no meaning
-#    for validity (custom.wast loads modules whose custom payloads are
+#    for validity (custom.wast:1-12 loads modules whose custom payloads are
 #    arbitrary bytes), but wasm-validate by default parses the "name",
 #    "linking", ... sections and rejects the module when they are
 #    malformed.  We run it with --ignore-custom-section-errors, which
 #    removes that class at the source (see WABT_FLAGS).  That flag goes
 #    too far the other way: a custom section whose *name* cannot be read
 #    (its length runs past the section) is malformed by the spec's
-#    grammar (custom.wast: assert_malformed ... "length out of bounds" /
-#    "unexpected end"), yet wabt then still prints `error:` and exits 0.
+#    grammar (custom.wast:60-89 and 114-119: assert_malformed with
+#    "unexpected end" / "length out of bounds" for custom-section names
+#    that run past the section), yet wabt then still prints `error:` and
+#    exits 0.
 #    wabt_verdict() reads such a run as a rejection.  (Payload problems
 #    it ignores are printed as `warning:`, and those modules are valid.)
 #
