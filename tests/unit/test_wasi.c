@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -664,4 +665,143 @@ Test(wasi, define_binds_every_preview1_function) {
         cr_assert(kiln_linker_contains(l, "wasi_snapshot_preview1", names[i]), "%s", names[i]);
     kiln_linker_free(l);
     kiln_wasi_free(w);
+}
+
+/* ---- more descriptor operations ------------------------------------------------------ */
+
+Test(wasi, positional_io_tell_truncate_and_sync_on_a_file) {
+    kiln_wasi *w = ctx_new(false);
+    host_write("p.txt", "0123456789");
+    uint32_t fd;
+    cr_assert_eq(open_path(w, "p.txt", 0, WASI_RIGHTS_FILE, 0, &fd), WASI_ESUCCESS);
+    put_str(A_BUF, "AB");
+    set_iov(A_IOV, A_BUF, 2);
+    cr_assert_eq(wasi_fd_pwrite(w, &mem, fd, A_IOV, 1, 4, A_OUT), WASI_ESUCCESS);
+    cr_assert_eq(wasi_fd_tell(w, &mem, fd, A_OUT), WASI_ESUCCESS);
+    cr_assert_eq(mem_ld64(&mem, A_OUT), 0, "pwrite must not move the offset");
+    set_iov(A_IOV, A_BUF + 100, 6);
+    cr_assert_eq(wasi_fd_pread(w, &mem, fd, A_IOV, 1, 2, A_OUT), WASI_ESUCCESS);
+    cr_assert_eq(memcmp(mem_bytes + A_BUF + 100, "23AB67", 6), 0);
+    cr_assert_eq(wasi_fd_filestat_set_size(w, &mem, fd, 3), WASI_ESUCCESS);
+    cr_assert_eq(wasi_fd_allocate(w, &mem, fd, 0, 100), WASI_ESUCCESS);
+    cr_assert_eq(wasi_fd_advise(w, &mem, fd, 0, 0, 2), WASI_ESUCCESS);
+    cr_assert_eq(wasi_fd_advise(w, &mem, fd, 0, 0, 6), WASI_EINVAL);
+    cr_assert_eq(wasi_fd_datasync(w, &mem, fd), WASI_ESUCCESS);
+    cr_assert_eq(wasi_fd_sync(w, &mem, fd), WASI_ESUCCESS);
+    char p[PATH_MAX];
+    struct stat st;
+    host_path(p, tmpdir, "p.txt");
+    cr_assert_eq(stat(p, &st), 0);
+    cr_assert_eq(st.st_size, 100);
+    cr_assert_eq(wasi_fd_seek(w, &mem, fd, 0, 3, A_OUT), WASI_EINVAL);
+    cr_assert_eq(wasi_fd_seek(w, &mem, fd, -1, WASI_WHENCE_SET, A_OUT), WASI_EINVAL);
+    kiln_wasi_free(w);
+}
+
+Test(wasi, append_flag_and_truncating_open) {
+    kiln_wasi *w = ctx_new(true);
+    host_write("log", "one\n");
+    uint32_t fd;
+    cr_assert_eq(open_path(w, "log", 0, RW_RIGHTS | WASI_RIGHT_FD_FDSTAT_SET_FLAGS, 0, &fd), 0);
+    cr_assert_eq(wasi_fd_fdstat_set_flags(w, &mem, fd, WASI_FDFLAG_APPEND), WASI_ESUCCESS);
+    cr_assert_eq(wasi_fd_fdstat_get(w, &mem, fd, A_OUT), WASI_ESUCCESS);
+    cr_assert_eq(mem_ld16(&mem, A_OUT + 2), WASI_FDFLAG_APPEND);
+    cr_assert_eq(wasi_fd_fdstat_set_flags(w, &mem, fd, WASI_FDFLAG_SYNC), WASI_ENOTSUP);
+    put_str(A_BUF, "two\n");
+    set_iov(A_IOV, A_BUF, 4);
+    cr_assert_eq(wasi_fd_write(w, &mem, fd, A_IOV, 1, A_OUT), WASI_ESUCCESS);
+    cr_assert_eq(wasi_fd_filestat_get(w, &mem, fd, A_BUF), WASI_ESUCCESS);
+    cr_assert_eq(mem_ld64(&mem, A_BUF + 32), 8);
+    uint32_t fd2;
+    cr_assert_eq(open_path(w, "log", WASI_OFLAG_TRUNC, RW_RIGHTS, 0, &fd2), WASI_ESUCCESS);
+    cr_assert_eq(wasi_fd_filestat_get(w, &mem, fd2, A_BUF), WASI_ESUCCESS);
+    cr_assert_eq(mem_ld64(&mem, A_BUF + 32), 0);
+    cr_assert_eq(open_path(w, "log", WASI_OFLAG_DIRECTORY, WASI_RIGHT_FD_READDIR, 0, &fd2),
+                 WASI_ENOTDIR);
+    kiln_wasi_free(w);
+}
+
+Test(wasi, opened_subdirectory_can_be_listed_and_used_as_a_base) {
+    kiln_wasi *w = ctx_new(false);
+    char p[PATH_MAX];
+    host_path(p, tmpdir, "d");
+    cr_assert_eq(mkdir(p, 0777), 0);
+    host_write("d/inner", "i");
+    uint32_t dfd;
+    cr_assert_eq(open_path(w, "d", WASI_OFLAG_DIRECTORY, WASI_RIGHTS_DIR, 0, &dfd), 0);
+    char names[256];
+    readdir_all(w, dfd, 256, names);
+    cr_assert_str_eq(names, ".\n..\ninner\n");
+    /* the subdirectory is a root of its own: `..` from it is refused */
+    uint32_t l = put_str(A_PATH, "../d/inner");
+    cr_assert_eq(wasi_path_open(w, &mem, dfd, 0, A_PATH, l, 0, WASI_RIGHT_FD_READ, 0, 0, A_OUT),
+                 WASI_ENOTCAPABLE);
+    l = put_str(A_PATH, "inner");
+    cr_assert_eq(wasi_path_open(w, &mem, dfd, 0, A_PATH, l, 0, WASI_RIGHT_FD_READ, 0, 0, A_OUT),
+                 WASI_ESUCCESS);
+    kiln_wasi_free(w);
+}
+
+Test(wasi, sockets_passed_as_stdio_send_receive_and_shut_down) {
+    int sv[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    kiln_wasi *w = ctx_with_stdout(sv[0]);
+    put_str(A_BUF, "ping");
+    set_iov(A_IOV, A_BUF, 4);
+    cr_assert_eq(wasi_sock_send(w, &mem, 1, A_IOV, 1, 0, A_OUT), WASI_ESUCCESS);
+    cr_assert_eq(mem_ld32(&mem, A_OUT), 4);
+    char got[8] = {0};
+    cr_assert_eq(read(sv[1], got, sizeof got), 4);
+    cr_assert_str_eq(got, "ping");
+    cr_assert_eq(write(sv[1], "pong", 4), 4);
+    set_iov(A_IOV, A_BUF + 100, 16);
+    cr_assert_eq(wasi_sock_recv(w, &mem, 1, A_IOV, 1, 0, A_OUT, A_OUT2), WASI_ESUCCESS);
+    cr_assert_eq(mem_ld32(&mem, A_OUT), 4);
+    cr_assert_eq(memcmp(mem_bytes + A_BUF + 100, "pong", 4), 0);
+    cr_assert_eq(wasi_sock_shutdown(w, &mem, 1, WASI_SDFLAG_WR), WASI_ESUCCESS);
+    cr_assert_eq(read(sv[1], got, sizeof got), 0, "peer sees end of stream");
+    cr_assert_eq(wasi_sock_recv(w, &mem, 0, A_IOV, 1, 0, A_OUT, A_OUT2), WASI_ENOTSOCK);
+    cr_assert_eq(wasi_sock_accept(w, &mem, 2, 0, A_OUT), WASI_ENOTSOCK);
+    cr_assert_eq(wasi_sched_yield(w, &mem), WASI_ESUCCESS);
+    kiln_wasi_free(w);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* ---- command-line options -------------------------------------------------------------- */
+
+static int parse_all(kiln_wasi_options *o, int argc, char **argv, char *why) {
+    int rc = 0;
+    for (int i = 0; i < argc && rc >= 0; i++)
+        rc = kiln_wasi_options_parse(o, argc, argv, &i, why, 256);
+    return rc;
+}
+
+Test(wasi, options_parse_dirs_env_and_refuse_malformed_ones) {
+    char why[256];
+    kiln_wasi_options o = {0};
+    char *ok[] = {"--dir", "/a::/b", "--env=X=1", "--env", "Y=", "--inherit-env", "--dir=/c"};
+    cr_assert_eq(parse_all(&o, 7, ok, why), 1);
+    cr_assert_eq(o.num_dirs, 2);
+    cr_assert_str_eq(o.dirs[0], "/a::/b");
+    cr_assert_str_eq(o.dirs[1], "/c");
+    cr_assert_eq(o.num_env, 2);
+    cr_assert_str_eq(o.env[1], "Y=");
+    cr_assert(o.inherit_env);
+    kiln_wasi_config cfg;
+    kiln_wasi_config_init(&cfg);
+    kiln_wasi_options_apply(&o, &cfg);
+    cr_assert_eq(cfg.num_preopens, 2);
+    cr_assert_eq(cfg.envc, 2);
+    kiln_wasi_options_free(&o);
+
+    char *bad_env[] = {"--env", "NOEQUALS"};
+    cr_assert_eq(parse_all(&o, 2, bad_env, why), -1);
+    cr_assert(strstr(why, "NAME=VALUE") != NULL);
+    char *no_value[] = {"--dir"};
+    cr_assert_eq(parse_all(&o, 1, no_value, why), -1);
+    int i = 0;
+    char *other[] = {"--directory"};
+    cr_assert_eq(kiln_wasi_options_parse(&o, 1, other, &i, why, sizeof why), 0);
+    kiln_wasi_options_free(&o);
 }
