@@ -505,3 +505,32 @@ Test(lower_run, imported_functions_and_globals) {
         cr_expect_eq(s[0].i64, 44);
     }
 }
+
+/* ---- execution: SIMD memory instructions (expected values from node) -------- */
+
+Test(lower_run, simd_loads_and_stores_by_width_and_lane) {
+    FOR_EACH_OPT(g, "simd_memory") {
+        cr_expect_eq(call_i32(&g, "load_lane3", 1, 0, 0, 0), 0x100f0e0d);
+        cr_expect_eq(call_i32(&g, "load8x8_s_lane7", 1, 10, 0, 0), -1);
+        cr_expect_eq(call_i32(&g, "load8x8_u_lane7", 1, 10, 0, 0), 255);
+        cr_expect_eq(call_i32(&g, "load16_splat_lane5", 1, 16, 0, 0), 0xff80);
+        cr_expect_eq(call_i32(&g, "load32_zero_lane1", 1, 0, 0, 0), 0);
+        kiln_val s[1] = {{.i32 = 8}};
+        cr_assert_eq(guest_call(&g, "load64_lane1", s), KILN_TRAP_NONE);
+        cr_expect_eq(s[0].i64, 0x100f0e0d0c0b0a09);
+        cr_expect_eq(call_i32(&g, "store32_lane2", 1, 100, 0, 0), 30);
+        cr_expect_eq(call_i32(&g, "store_whole", 1, 200, 0, 0), 4);
+    }
+}
+
+Test(lower_run, simd_accesses_check_their_full_width) {
+    FOR_EACH_OPT(g, "simd_memory") {
+        cr_expect_eq(call_i32(&g, "load_lane3", 1, 65536 - 16, 0, 0), 0);
+        cr_expect_eq(call_i32(&g, "load_lane3", 1, 65536 - 15, 0, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+        kiln_val s[1] = {{.i32 = 65536 - 8}};
+        cr_expect_eq(guest_call(&g, "load64_lane1", s), KILN_TRAP_NONE);
+        s[0].i32 = 65536 - 7;
+        cr_expect_eq(guest_call(&g, "load64_lane1", s), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+        cr_expect_eq(call_i32(&g, "store32_lane2", 1, 65536 - 3, 0, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+    }
+}
