@@ -281,8 +281,7 @@ static void results_push(lower_func *lf, const kiln_functype *ft, LLVMValueRef c
 
 /* Calls are never marked `tail`: tail-call elimination would turn
  * unbounded recursion into a loop that never reaches the stack check. */
-void lower_call_typed(lower_func *lf, uint32_t type_index, LLVMValueRef code, LLVMValueRef ctx,
-                      bool direct) {
+void lower_call_typed(lower_func *lf, uint32_t type_index, LLVMValueRef code, LLVMValueRef ctx) {
     const kiln_functype *ft = &lf->lm->m->types[type_index];
     uint32_t n = ft->num_params;
     LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
@@ -291,7 +290,6 @@ void lower_call_typed(lower_func *lf, uint32_t type_index, LLVMValueRef code, LL
     LLVMValueRef call =
         LLVMBuildCall2(lf->lm->b, lf->lm->sig_types[type_index], code, args, n + 1, "");
     LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
-    (void)direct;
     results_push(lf, ft, call);
 }
 
@@ -299,7 +297,7 @@ static void call_lower(lower_func *lf, uint32_t func_index) {
     lower_module *lm = lf->lm;
     const kiln_func *callee = &lm->m->funcs[func_index];
     if (!callee->imported) {
-        lower_call_typed(lf, callee->type_index, lm->funcs[func_index], lf->vmctx, true);
+        lower_call_typed(lf, callee->type_index, lm->funcs[func_index], lf->vmctx);
         return;
     }
     /* An import: fr = vmctx->funcs[i]; fr->code(fr->ctx, args...) */
@@ -307,7 +305,7 @@ static void call_lower(lower_func *lf, uint32_t func_index) {
     LLVMValueRef code = lower_load(lf, lm->t.ptr, fr, 8, LOWER_TBAA_TABLE, true);
     LLVMValueRef ctx_p = lower_byte_gep(lf, fr, lower_const_i64(lm, offsetof(kiln_func_ref, ctx)));
     LLVMValueRef ctx = lower_load(lf, lm->t.ptr, ctx_p, 8, LOWER_TBAA_TABLE, true);
-    lower_call_typed(lf, callee->type_index, code, ctx, false);
+    lower_call_typed(lf, callee->type_index, code, ctx);
 }
 
 /* ---- control flow ------------------------------------------------------------ */
@@ -792,6 +790,10 @@ static void funcs_declare(lower_module *lm) {
 
 /* Proposals the back end does not lower yet are refused up front. */
 static bool module_supported(lower_module *lm) {
+    for (uint32_t i = 0; i < lm->m->num_types; i++)
+        if (lm->m->types[i].num_params > KILN_MAX_FUNC_PARAMS ||
+            lm->m->types[i].num_results > KILN_MAX_FUNC_RESULTS)
+            return error_set(lm->err, KILN_ERR_LIMIT, 0, "type %u has too many params or results", i);
     for (uint32_t i = 0; i < lm->m->num_memories; i++)
         if (lm->m->memories[i].is64)
             return error_set(lm->err, KILN_ERR_LOWER, 0, "memory64 is not supported by the back end");

@@ -139,8 +139,7 @@ LLVMValueRef lower_rt_decl(lower_module *lm, lower_rt id, LLVMTypeRef *type);
 void lower_attr_add(lower_module *lm, LLVMValueRef fn, const char *name);
 /* Pops the arguments of `type_index`, calls code(ctx, args...) and
  * pushes the results. */
-void lower_call_typed(lower_func *lf, uint32_t type_index, LLVMValueRef code, LLVMValueRef ctx,
-                      bool direct);
+void lower_call_typed(lower_func *lf, uint32_t type_index, LLVMValueRef code, LLVMValueRef ctx);
 bool lower_fail(lower_func *lf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void lower_tbaa_tag(lower_module *lm, LLVMValueRef access, lower_tbaa tag);
 

@@ -50,7 +50,7 @@ static void call_indirect_lower(lower_func *lf, const kiln_insn *insn) {
                   KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH);
     LLVMValueRef code = field_load(lf, entry, offsetof(kiln_func_ref, code), lm->t.ptr, 8);
     LLVMValueRef ctx = field_load(lf, entry, offsetof(kiln_func_ref, ctx), lm->t.ptr, 8);
-    lower_call_typed(lf, type_index, code, ctx, false);
+    lower_call_typed(lf, type_index, code, ctx);
 }
 
 static void table_get_lower(lower_func *lf, uint32_t table) {
