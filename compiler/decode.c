@@ -543,23 +543,32 @@ static bool datas_decode(decoder *d) {
 
 /* ---- custom sections and the name section -------------------------------- */
 
-static bool custom_record(decoder *d, const kiln_name *name, const uint8_t *section_start) {
+/* Custom sections are few in real modules, but their number is up to the
+ * input: grow geometrically so that many tiny ones stay linear. */
+static bool customs_reserve(decoder *d) {
     kiln_module *m = d->m;
-    /* Custom sections are rare: grow by copying, old copies stay in the arena. */
-    kiln_custom_section *grown = arena_array(m->arena, (size_t)m->num_customs + 1, sizeof *grown);
+    if (m->num_customs < d->customs_cap) return true;
+    uint32_t cap = d->customs_cap ? d->customs_cap * 2 : 4;
+    kiln_custom_section *grown = arena_array(m->arena, cap, sizeof *grown);
     if (!grown) return decode_fail_nomem(d);
     if (m->num_customs) memcpy(grown, m->customs, m->num_customs * sizeof *grown);
-    kiln_custom_section *c = &grown[m->num_customs];
+    m->customs = grown;
+    d->customs_cap = cap;
+    return true;
+}
+
+static bool custom_record(decoder *d, const kiln_name *name, const uint8_t *section_start) {
+    kiln_module *m = d->m;
+    if (!customs_reserve(d)) return false;
     size_t size = decode_left(d);
     uint8_t *copy = arena_alloc(m->arena, size);
     if (!copy) return decode_fail_nomem(d);
     memcpy(copy, d->p, size);
+    kiln_custom_section *c = &m->customs[m->num_customs++];
     c->name = *name;
     c->bytes = copy;
     c->size = (uint32_t)size;
     c->offset_in_module = decode_offset(d, section_start);
-    m->customs = grown;
-    m->num_customs++;
     d->p = d->end;
     return true;
 }

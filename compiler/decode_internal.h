@@ -31,6 +31,7 @@ typedef struct decoder {
     /* opcode_lookup() for every unprefixed byte, copied once per module so
      * the per-instruction path is one array index. */
     uint16_t plain_ops[256];
+    uint32_t customs_cap; /* capacity of m->customs */
 } decoder;
 
 /* The two opcode prefixes; the rest of the encoding comes from opcodes.def. */

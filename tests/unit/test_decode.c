@@ -203,6 +203,21 @@ Test(decode, custom_sections_may_appear_anywhere) {
     module_free(m);
 }
 
+Test(decode, many_custom_sections_are_all_recorded_in_order) {
+    enum { COUNT = 50000 };
+    buf *b = buf_new();
+    put_header(b);
+    for (int i = 0; i < COUNT; i++) put_raw(b, "\x00\x02\x00", 3), put(b, (uint8_t)i);
+    kiln_module *m = decode_ok(b);
+    cr_assert_eq(m->num_customs, COUNT);
+    for (int i = 0; i < COUNT; i++) {
+        cr_assert_eq(m->customs[i].offset_in_module, 8u + 4u * (uint32_t)i);
+        cr_assert_eq(m->customs[i].bytes[0], (uint8_t)i);
+    }
+    module_free(m);
+    free(b);
+}
+
 Test(decode, section_contents_must_fill_the_section) {
     /* 1 type declared, 2 given */
     MALFORMED("section size mismatch", 14, HDR, 0x01, 0x07, 0x01, 0x60, 0x00, 0x00, 0x60, 0x00,
