@@ -26,14 +26,12 @@ static uint32_t done(kiln_val *results, uint16_t errno_value) {
 }
 
 /* proc_exit does not return to the guest: the runtime unwinds to the host. */
-static uint32_t bind_proc_exit(void *env, kiln_instance *caller, const kiln_val *a,
-                               kiln_val *r) {
+static uint32_t bind_proc_exit(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_proc_exit(env, u32(a[0]));
     return KILN_TRAP_EXIT;
 }
 
-static uint32_t bind_args_get(void *env, kiln_instance *caller, const kiln_val *a,
-                              kiln_val *r) {
+static uint32_t bind_args_get(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_args_get(env, &m, u32(a[0]), u32(a[1])));
 }
@@ -44,8 +42,7 @@ static uint32_t bind_args_sizes_get(void *env, kiln_instance *caller, const kiln
     return done(r, wasi_args_sizes_get(env, &m, u32(a[0]), u32(a[1])));
 }
 
-static uint32_t bind_environ_get(void *env, kiln_instance *caller, const kiln_val *a,
-                                 kiln_val *r) {
+static uint32_t bind_environ_get(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_environ_get(env, &m, u32(a[0]), u32(a[1])));
 }
@@ -68,26 +65,22 @@ static uint32_t bind_clock_time_get(void *env, kiln_instance *caller, const kiln
     return done(r, wasi_clock_time_get(env, &m, u32(a[0]), u64(a[1]), u32(a[2])));
 }
 
-static uint32_t bind_fd_advise(void *env, kiln_instance *caller, const kiln_val *a,
-                               kiln_val *r) {
+static uint32_t bind_fd_advise(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_fd_advise(env, &m, u32(a[0]), u64(a[1]), u64(a[2]), u32(a[3])));
 }
 
-static uint32_t bind_fd_allocate(void *env, kiln_instance *caller, const kiln_val *a,
-                                 kiln_val *r) {
+static uint32_t bind_fd_allocate(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_fd_allocate(env, &m, u32(a[0]), u64(a[1]), u64(a[2])));
 }
 
-static uint32_t bind_fd_close(void *env, kiln_instance *caller, const kiln_val *a,
-                              kiln_val *r) {
+static uint32_t bind_fd_close(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_fd_close(env, &m, u32(a[0])));
 }
 
-static uint32_t bind_fd_datasync(void *env, kiln_instance *caller, const kiln_val *a,
-                                 kiln_val *r) {
+static uint32_t bind_fd_datasync(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_fd_datasync(env, &m, u32(a[0])));
 }
@@ -125,12 +118,10 @@ static uint32_t bind_fd_filestat_set_size(void *env, kiln_instance *caller, cons
 static uint32_t bind_fd_filestat_set_times(void *env, kiln_instance *caller, const kiln_val *a,
                                            kiln_val *r) {
     wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_filestat_set_times(env, &m, u32(a[0]), u64(a[1]), u64(a[2]),
-                                                       u32(a[3])));
+    return done(r, wasi_fd_filestat_set_times(env, &m, u32(a[0]), u64(a[1]), u64(a[2]), u32(a[3])));
 }
 
-static uint32_t bind_fd_pread(void *env, kiln_instance *caller, const kiln_val *a,
-                              kiln_val *r) {
+static uint32_t bind_fd_pread(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_fd_pread(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u64(a[3]), u32(a[4])));
 }
@@ -147,51 +138,42 @@ static uint32_t bind_fd_prestat_dir_name(void *env, kiln_instance *caller, const
     return done(r, wasi_fd_prestat_dir_name(env, &m, u32(a[0]), u32(a[1]), u32(a[2])));
 }
 
-static uint32_t bind_fd_pwrite(void *env, kiln_instance *caller, const kiln_val *a,
-                               kiln_val *r) {
+static uint32_t bind_fd_pwrite(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_fd_pwrite(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u64(a[3]), u32(a[4])));
 }
 
-static uint32_t bind_fd_read(void *env, kiln_instance *caller, const kiln_val *a,
-                             kiln_val *r) {
+static uint32_t bind_fd_read(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_fd_read(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3])));
 }
 
-static uint32_t bind_fd_readdir(void *env, kiln_instance *caller, const kiln_val *a,
-                                kiln_val *r) {
+static uint32_t bind_fd_readdir(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_readdir(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u64(a[3]),
-                                            u32(a[4])));
+    return done(r, wasi_fd_readdir(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u64(a[3]), u32(a[4])));
 }
 
-static uint32_t bind_fd_renumber(void *env, kiln_instance *caller, const kiln_val *a,
-                                 kiln_val *r) {
+static uint32_t bind_fd_renumber(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_fd_renumber(env, &m, u32(a[0]), u32(a[1])));
 }
 
-static uint32_t bind_fd_seek(void *env, kiln_instance *caller, const kiln_val *a,
-                             kiln_val *r) {
+static uint32_t bind_fd_seek(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_fd_seek(env, &m, u32(a[0]), (int64_t)u64(a[1]), u32(a[2]), u32(a[3])));
 }
 
-static uint32_t bind_fd_sync(void *env, kiln_instance *caller, const kiln_val *a,
-                             kiln_val *r) {
+static uint32_t bind_fd_sync(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_fd_sync(env, &m, u32(a[0])));
 }
 
-static uint32_t bind_fd_tell(void *env, kiln_instance *caller, const kiln_val *a,
-                             kiln_val *r) {
+static uint32_t bind_fd_tell(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_fd_tell(env, &m, u32(a[0]), u32(a[1])));
 }
 
-static uint32_t bind_fd_write(void *env, kiln_instance *caller, const kiln_val *a,
-                              kiln_val *r) {
+static uint32_t bind_fd_write(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_fd_write(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3])));
 }
@@ -205,37 +187,34 @@ static uint32_t bind_path_create_directory(void *env, kiln_instance *caller, con
 static uint32_t bind_path_filestat_get(void *env, kiln_instance *caller, const kiln_val *a,
                                        kiln_val *r) {
     wasi_mem m = caller_mem(caller);
-    return done(r, wasi_path_filestat_get(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]),
-                                                   u32(a[4])));
+    return done(
+        r, wasi_path_filestat_get(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4])));
 }
 
 static uint32_t bind_path_filestat_set_times(void *env, kiln_instance *caller, const kiln_val *a,
                                              kiln_val *r) {
     wasi_mem m = caller_mem(caller);
-    return done(r, wasi_path_filestat_set_times(env, &m, u32(a[0]), u32(a[1]), u32(a[2]),
-                                                         u32(a[3]), u64(a[4]), u64(a[5]),
-                                                         u32(a[6])));
+    return done(r, wasi_path_filestat_set_times(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]),
+                                                u64(a[4]), u64(a[5]), u32(a[6])));
 }
 
-static uint32_t bind_path_link(void *env, kiln_instance *caller, const kiln_val *a,
-                               kiln_val *r) {
+static uint32_t bind_path_link(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_path_link(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]),
-                                           u32(a[5]), u32(a[6])));
+                                  u32(a[5]), u32(a[6])));
 }
 
-static uint32_t bind_path_open(void *env, kiln_instance *caller, const kiln_val *a,
-                               kiln_val *r) {
+static uint32_t bind_path_open(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_path_open(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]),
-                                           u64(a[5]), u64(a[6]), u32(a[7]), u32(a[8])));
+                                  u64(a[5]), u64(a[6]), u32(a[7]), u32(a[8])));
 }
 
 static uint32_t bind_path_readlink(void *env, kiln_instance *caller, const kiln_val *a,
                                    kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_path_readlink(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]),
-                                               u32(a[4]), u32(a[5])));
+                                      u32(a[4]), u32(a[5])));
 }
 
 static uint32_t bind_path_remove_directory(void *env, kiln_instance *caller, const kiln_val *a,
@@ -244,18 +223,17 @@ static uint32_t bind_path_remove_directory(void *env, kiln_instance *caller, con
     return done(r, wasi_path_remove_directory(env, &m, u32(a[0]), u32(a[1]), u32(a[2])));
 }
 
-static uint32_t bind_path_rename(void *env, kiln_instance *caller, const kiln_val *a,
-                                 kiln_val *r) {
+static uint32_t bind_path_rename(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
-    return done(r, wasi_path_rename(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]),
-                                             u32(a[4]), u32(a[5])));
+    return done(r, wasi_path_rename(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]),
+                                    u32(a[5])));
 }
 
 static uint32_t bind_path_symlink(void *env, kiln_instance *caller, const kiln_val *a,
                                   kiln_val *r) {
     wasi_mem m = caller_mem(caller);
-    return done(r, wasi_path_symlink(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]),
-                                              u32(a[4])));
+    return done(r,
+                wasi_path_symlink(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4])));
 }
 
 static uint32_t bind_path_unlink_file(void *env, kiln_instance *caller, const kiln_val *a,
@@ -264,45 +242,38 @@ static uint32_t bind_path_unlink_file(void *env, kiln_instance *caller, const ki
     return done(r, wasi_path_unlink_file(env, &m, u32(a[0]), u32(a[1]), u32(a[2])));
 }
 
-static uint32_t bind_poll_oneoff(void *env, kiln_instance *caller, const kiln_val *a,
-                                 kiln_val *r) {
+static uint32_t bind_poll_oneoff(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_poll_oneoff(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3])));
 }
 
-static uint32_t bind_proc_raise(void *env, kiln_instance *caller, const kiln_val *a,
-                                kiln_val *r) {
+static uint32_t bind_proc_raise(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_proc_raise(env, &m, u32(a[0])));
 }
 
-static uint32_t bind_sched_yield(void *env, kiln_instance *caller, const kiln_val *a,
-                                 kiln_val *r) {
+static uint32_t bind_sched_yield(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_sched_yield(env, &m));
 }
 
-static uint32_t bind_random_get(void *env, kiln_instance *caller, const kiln_val *a,
-                                kiln_val *r) {
+static uint32_t bind_random_get(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_random_get(env, &m, u32(a[0]), u32(a[1])));
 }
 
-static uint32_t bind_sock_accept(void *env, kiln_instance *caller, const kiln_val *a,
-                                 kiln_val *r) {
+static uint32_t bind_sock_accept(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_sock_accept(env, &m, u32(a[0]), u32(a[1]), u32(a[2])));
 }
 
-static uint32_t bind_sock_recv(void *env, kiln_instance *caller, const kiln_val *a,
-                               kiln_val *r) {
+static uint32_t bind_sock_recv(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_sock_recv(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]),
-                                           u32(a[5])));
+                                  u32(a[5])));
 }
 
-static uint32_t bind_sock_send(void *env, kiln_instance *caller, const kiln_val *a,
-                               kiln_val *r) {
+static uint32_t bind_sock_send(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_sock_send(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4])));
 }
@@ -422,8 +393,8 @@ static bool binding_define(kiln_wasi *w, kiln_linker *l, const struct binding *b
     for (uint32_t i = 0; i < n; i++)
         params[i] = b->params[i] == 'I' ? KILN_I64 : KILN_I32;
     bool no_result = b->fn == bind_proc_exit;
-    kiln_signature sig = {.num_params = n, .num_results = no_result ? 0 : 1,
-                          .params = params, .results = result_i32};
+    kiln_signature sig = {
+        .num_params = n, .num_results = no_result ? 0 : 1, .params = params, .results = result_i32};
     return kiln_linker_define_func(l, "wasi_snapshot_preview1", b->name, &sig, b->fn, w);
 }
 

@@ -165,7 +165,8 @@ uint16_t wasi_fd_fdstat_set_flags(kiln_wasi *w, wasi_mem *m, uint32_t fd, uint32
     if (fl < 0)
         return errno_to_wasi(errno);
     fl &= ~(O_APPEND | O_NONBLOCK);
-    fl |= (flags & WASI_FDFLAG_APPEND ? O_APPEND : 0) | (flags & WASI_FDFLAG_NONBLOCK ? O_NONBLOCK : 0);
+    fl |= flags & WASI_FDFLAG_APPEND ? O_APPEND : 0;
+    fl |= flags & WASI_FDFLAG_NONBLOCK ? O_NONBLOCK : 0;
     return fcntl(e->host_fd, F_SETFL, fl) < 0 ? errno_to_wasi(errno) : WASI_ESUCCESS;
 }
 

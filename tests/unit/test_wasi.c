@@ -498,7 +498,8 @@ static void check_escapes(bool walk) {
         "up/secret", "chain/etc/passwd", "tosub/../../etc", "out/secret", "./sub/./../..",
     };
     for (size_t i = 0; i < sizeof escapes / sizeof escapes[0]; i++) {
-        uint16_t err = open_path(w, escapes[i], 0, WASI_RIGHT_FD_READ, WASI_LOOKUP_SYMLINK_FOLLOW, &fd);
+        uint16_t err =
+            open_path(w, escapes[i], 0, WASI_RIGHT_FD_READ, WASI_LOOKUP_SYMLINK_FOLLOW, &fd);
         cr_assert_eq(err, WASI_ENOTCAPABLE, "%s: %s gave %u", walk ? "walk" : "openat2",
                      escapes[i], err);
     }
