@@ -59,7 +59,8 @@ static bool guarded_resize(kiln_memory *m, uint64_t new_size) {
 static bool guarded_reserve(kiln_memory *m) {
     uint8_t *base = pages_map(GUARD_RESERVATION, PROT_NONE);
     if (!base) return false;
-    if (m->rt.size && mprotect(base, m->rt.size, PROT_READ | PROT_WRITE) != 0) {
+    if ((m->rt.size && mprotect(base, m->rt.size, PROT_READ | PROT_WRITE) != 0) ||
+        !signals_reservation_add(base, GUARD_RESERVATION)) {
         munmap(base, GUARD_RESERVATION);
         return false;
     }
@@ -103,6 +104,7 @@ void memory_retain(kiln_memory *m) { m->refcount++; }
 
 void memory_release(kiln_memory *m) {
     if (!m || --m->refcount > 0) return;
+    if (m->guarded) signals_reservation_remove(m->rt.base);
     if (m->rt.base) munmap(m->rt.base, m->reserved);
     free(m->views);
     free(m);

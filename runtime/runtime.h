@@ -87,10 +87,20 @@ uint32_t trap_protect(void (*fn)(void *), void *arg);
 void trap_message_set(const char *message);
 /* Forgets a kiln_host_trap_message() made before a host callback ran. */
 void trap_host_message_reset(void);
+/* True while this thread runs wasm (a trap has somewhere to go). */
+bool trap_running(void);
+/* Delivers a trap from a fault handler (async-signal-safe path). */
+_Noreturn void trap_from_signal(uint32_t kind);
 /* Limit to give a vmctx created now (the running thread's, if in wasm). */
 uintptr_t stack_limit_current(void);
 /* The instance that owns a funcref (its vmctx, or its host closure's caller). */
 kiln_instance *funcref_owner(const kiln_func_ref *f);
+
+/* ---- signals.c: faults in guard-page reservations become traps ---------- */
+/* Registers a reservation (installing the fault handler on first use);
+ * false when the fixed table of reservations is full. */
+bool signals_reservation_add(const void *base, uint64_t size);
+void signals_reservation_remove(const void *base);
 
 /* ---- instance.c ------------------------------------------------------------- */
 typedef struct elem_values {

@@ -92,6 +92,16 @@ _Noreturn void kiln_rt_trap(kiln_vmctx *ctx, uint32_t kind) {
     siglongjmp(*self.jump, (int)kind);
 }
 
+bool trap_running(void) { return self.depth > 0 && self.jump != NULL; }
+
+/* From a signal handler: no stdio, just a copy of the constant text. */
+_Noreturn void trap_from_signal(uint32_t kind) {
+    const char *text = trap_texts[kind];
+    size_t n = strlen(text);
+    memcpy(self.message, text, n + 1);
+    siglongjmp(*self.jump, (int)kind);
+}
+
 void kiln_set_stack_budget(size_t bytes) { self.budget = bytes; }
 
 /* The lowest address of this thread's stack (glibc reports the main

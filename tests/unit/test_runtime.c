@@ -7,6 +7,7 @@
  * limit, memories, tables, globals and the segment rules. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 
 #include "kiln.h"
@@ -374,6 +375,56 @@ Test(memory, guard_page_memory_grows_in_place) {
     cr_assert_eq(call3(inst, "load", 3 * 65536 - 3, 0, 0, NULL), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
     kiln_instance_free(inst);
     kiln_linker_free(l);
+}
+
+/* What guard-page code does: no check, the reservation catches it. */
+static void op_load_unchecked(kiln_vmctx *ctx, kiln_val *s) {
+    s[0].i32 = *(volatile uint8_t *)(ctx->mem0_base + (uint32_t)s[0].i32);
+}
+
+Test(memory, guard_page_fault_becomes_a_trap) {
+    kiln_module_desc desc = fixture_basic;
+    desc.flags = KILN_DESC_GUARD_PAGES;
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = kiln_instantiate(&desc, l, NULL);
+    cr_assert_not_null(inst);
+    kiln_val in[1] = {{.i32 = 20}};
+    cr_assert_eq(run_op(inst, op_load_unchecked, in), KILN_TRAP_NONE);
+    cr_assert_eq(in[0].i32, 'h');
+    kiln_val past[1] = {{.i32 = 65536}};
+    cr_assert_eq(run_op(inst, op_load_unchecked, past), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    cr_assert_str_eq(kiln_trap_message(), "out of bounds memory access");
+    kiln_val far[1] = {{.i32 = -1}}; /* a second fault is caught as well */
+    cr_assert_eq(run_op(inst, op_load_unchecked, far), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
+static void op_null_deref(kiln_vmctx *ctx, kiln_val *s) {
+    s[0].i32 = *(volatile int32_t *)(uintptr_t)(16 + (uint32_t)s[0].i32);
+}
+
+/* A fault outside every reservation is a real crash, not a trap.  Under
+ * AddressSanitizer the chained handler is ASan's, which exits with 1. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CRASH_EXPECTED .exit_code = 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CRASH_EXPECTED .exit_code = 1
+#endif
+#endif
+#ifndef CRASH_EXPECTED
+#define CRASH_EXPECTED .signal = SIGSEGV
+#endif
+
+Test(memory, faults_elsewhere_are_not_swallowed, CRASH_EXPECTED) {
+    kiln_module_desc desc = fixture_basic;
+    desc.flags = KILN_DESC_GUARD_PAGES;
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = kiln_instantiate(&desc, l, NULL);
+    cr_assert_not_null(inst);
+    kiln_val zero[1] = {{.i32 = 0}};
+    run_op(inst, op_null_deref, zero);
 }
 
 /* An explicit-bounds memory imported by a guard-page module moves into a
