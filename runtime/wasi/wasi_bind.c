@@ -291,97 +291,51 @@ static const struct binding {
     const char *params;
     kiln_host_callback fn;
 } bindings[] = {
-
     {"args_get", "ii", bind_args_get},
-
     {"args_sizes_get", "ii", bind_args_sizes_get},
-
     {"clock_res_get", "ii", bind_clock_res_get},
-
     {"clock_time_get", "iIi", bind_clock_time_get},
-
     {"environ_get", "ii", bind_environ_get},
-
     {"environ_sizes_get", "ii", bind_environ_sizes_get},
-
     {"fd_advise", "iIIi", bind_fd_advise},
-
     {"fd_allocate", "iII", bind_fd_allocate},
-
     {"fd_close", "i", bind_fd_close},
-
     {"fd_datasync", "i", bind_fd_datasync},
-
     {"fd_fdstat_get", "ii", bind_fd_fdstat_get},
-
     {"fd_fdstat_set_flags", "ii", bind_fd_fdstat_set_flags},
-
     {"fd_fdstat_set_rights", "iII", bind_fd_fdstat_set_rights},
-
     {"fd_filestat_get", "ii", bind_fd_filestat_get},
-
     {"fd_filestat_set_size", "iI", bind_fd_filestat_set_size},
-
     {"fd_filestat_set_times", "iIIi", bind_fd_filestat_set_times},
-
     {"fd_pread", "iiiIi", bind_fd_pread},
-
     {"fd_prestat_dir_name", "iii", bind_fd_prestat_dir_name},
-
     {"fd_prestat_get", "ii", bind_fd_prestat_get},
-
     {"fd_pwrite", "iiiIi", bind_fd_pwrite},
-
     {"fd_read", "iiii", bind_fd_read},
-
     {"fd_readdir", "iiiIi", bind_fd_readdir},
-
     {"fd_renumber", "ii", bind_fd_renumber},
-
     {"fd_seek", "iIii", bind_fd_seek},
-
     {"fd_sync", "i", bind_fd_sync},
-
     {"fd_tell", "ii", bind_fd_tell},
-
     {"fd_write", "iiii", bind_fd_write},
-
     {"path_create_directory", "iii", bind_path_create_directory},
-
     {"path_filestat_get", "iiiii", bind_path_filestat_get},
-
     {"path_filestat_set_times", "iiiiIIi", bind_path_filestat_set_times},
-
     {"path_link", "iiiiiii", bind_path_link},
-
     {"path_open", "iiiiiIIii", bind_path_open},
-
     {"path_readlink", "iiiiii", bind_path_readlink},
-
     {"path_remove_directory", "iii", bind_path_remove_directory},
-
     {"path_rename", "iiiiii", bind_path_rename},
-
     {"path_symlink", "iiiii", bind_path_symlink},
-
     {"path_unlink_file", "iii", bind_path_unlink_file},
-
     {"poll_oneoff", "iiii", bind_poll_oneoff},
-
     {"proc_exit", "i", bind_proc_exit},
-
     {"proc_raise", "i", bind_proc_raise},
-
     {"random_get", "ii", bind_random_get},
-
     {"sched_yield", "", bind_sched_yield},
-
     {"sock_accept", "iii", bind_sock_accept},
-
     {"sock_recv", "iiiiii", bind_sock_recv},
-
     {"sock_send", "iiiii", bind_sock_send},
-
     {"sock_shutdown", "ii", bind_sock_shutdown},
 
 };

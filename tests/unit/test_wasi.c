@@ -744,9 +744,15 @@ Test(wasi, opened_subdirectory_can_be_listed_and_used_as_a_base) {
 }
 
 Test(wasi, sockets_passed_as_stdio_send_receive_and_shut_down) {
-    int sv[2];
+    int sv[2], p[2];
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    kiln_wasi *w = ctx_with_stdout(sv[0]);
+    cr_assert_eq(pipe(p), 0);
+    kiln_wasi_config cfg;
+    kiln_wasi_config_init(&cfg);
+    cfg.stdin_fd = p[0];
+    cfg.stdout_fd = sv[0];
+    cfg.stderr_fd = p[1];
+    kiln_wasi *w = kiln_wasi_new(&cfg);
     put_str(A_BUF, "ping");
     set_iov(A_IOV, A_BUF, 4);
     cr_assert_eq(wasi_sock_send(w, &mem, 1, A_IOV, 1, 0, A_OUT), WASI_ESUCCESS);
@@ -767,6 +773,8 @@ Test(wasi, sockets_passed_as_stdio_send_receive_and_shut_down) {
     kiln_wasi_free(w);
     close(sv[0]);
     close(sv[1]);
+    close(p[0]);
+    close(p[1]);
 }
 
 /* ---- command-line options -------------------------------------------------------------- */
