@@ -771,6 +771,22 @@ static void vmctx_param_describe(lower_module *lm, LLVMValueRef fn) {
     param_attr_add(lm, fn, 0, "dereferenceable", sizeof(kiln_vmctx));
 }
 
+/* <prefix>.f<index>, plus the name-section name when there is one, so
+ * profiles and debuggers show something readable (local symbols only). */
+static void func_symbol_name(const lower_module *lm, uint32_t i, char *out, size_t cap) {
+    int n = snprintf(out, cap, "%s.f%u", lm->opts->prefix, i);
+    const char *wasm_name = module_func_name(lm->m, i);
+    if (!wasm_name || n < 0 || (size_t)n + 2 >= cap) return;
+    size_t k = (size_t)n;
+    out[k++] = '.';
+    for (const char *p = wasm_name; *p && k + 1 < cap && k < 120; p++) {
+        char c = *p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        out[k++] = ok ? c : '_';
+    }
+    out[k] = 0;
+}
+
 /* Wasm functions are internal: only the descriptor is exported, and
  * LLVM may inline, specialise or drop them freely. */
 static void funcs_declare(lower_module *lm) {
@@ -779,7 +795,7 @@ static void funcs_declare(lower_module *lm) {
         lm->funcs[i] = NULL;
         if (m->funcs[i].imported) continue;
         char name[256];
-        snprintf(name, sizeof name, "%s.f%u", lm->opts->prefix, i);
+        func_symbol_name(lm, i, name, sizeof name);
         LLVMValueRef fn = LLVMAddFunction(lm->mod, name, lm->sig_types[m->funcs[i].type_index]);
         LLVMSetLinkage(fn, LLVMInternalLinkage);
         lower_attr_add(lm, fn, "nounwind");
