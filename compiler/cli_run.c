@@ -43,6 +43,8 @@
 #define RUN_PREFIX "kiln_run"
 
 enum { MAX_INVOKES = 64, MAX_DIRS = 32 };
+/* A program that called proc_exit(0) during an --invoke: stop, status 0. */
+enum { INVOKE_EXITED = -1 };
 
 typedef struct invoke {
     const char *name;
@@ -91,8 +93,9 @@ static int invoke_parse(run_args *a, int argc, char **argv, int *i) {
     invoke *v = &a->invokes[a->num_invokes++];
     v->name = argv[++*i];
     v->argv = argv + *i + 1;
-    /* Values never start with '-', so the next option ends the list. */
-    while (*i + 1 < argc && argv[*i + 1][0] != '-') ++*i, v->argc++;
+    /* Values are TYPE:VALUE and never start with '-': anything else (an
+     * option, the input file) ends the list. */
+    while (*i + 1 < argc && argv[*i + 1][0] != '-' && strchr(argv[*i + 1], ':')) ++*i, v->argc++;
     return 0;
 }
 
@@ -429,7 +432,7 @@ static int args_to_slots(const invoke *v, const kiln_signature *sig, kiln_val *s
     return CLI_OK;
 }
 
-static int invoke_call(kiln_instance *inst, const invoke *v) {
+static int invoke_call(kiln_instance *inst, const invoke *v, const kiln_wasi *w) {
     kiln_extern e;
     kiln_signature sig;
     if (!kiln_instance_export(inst, v->name, &e) || e.kind != KILN_EXTERN_FUNC ||
@@ -442,7 +445,10 @@ static int invoke_call(kiln_instance *inst, const invoke *v) {
     int rc = slots ? args_to_slots(v, &sig, slots) : CLI_FAIL;
     if (rc == CLI_OK) {
         uint32_t trap = kiln_call(inst, e.of.func, slots);
-        if (trap != KILN_TRAP_NONE) {
+        if (trap == KILN_TRAP_EXIT) {
+            rc = kiln_wasi_exit_code(w);
+            if (rc == 0) rc = INVOKE_EXITED;
+        } else if (trap != KILN_TRAP_NONE) {
             fprintf(stderr, "kiln: trap: %s\n", kiln_trap_message());
             rc = CLI_FAIL;
         }
@@ -455,14 +461,16 @@ static int invoke_call(kiln_instance *inst, const invoke *v) {
 }
 
 static int invokes_run(const run_args *a, const kiln_module *m, const kiln_module_desc *desc,
-                       kiln_linker *l) {
+                       kiln_linker *l, const kiln_wasi *w) {
     for (int i = 0; i < a->num_invokes; i++) {
         kiln_instantiate_error err;
         kiln_instance *inst = kiln_instantiate(desc, l, &err);
+        if (!inst && err.kind == KILN_INST_TRAP && err.trap == KILN_TRAP_EXIT)
+            return kiln_wasi_exit_code(w);
         if (!inst) return instantiate_failed(m, l, &err);
-        int rc = invoke_call(inst, &a->invokes[i]);
+        int rc = invoke_call(inst, &a->invokes[i], w);
         kiln_instance_free(inst);
-        if (rc) return rc;
+        if (rc) return rc == INVOKE_EXITED ? CLI_OK : rc;
     }
     return CLI_OK;
 }
@@ -550,12 +558,14 @@ static void fatal_signals_catch(void) {
 
 /* ---- the command ----------------------------------------------------------------------- */
 
+/* WASI is bound in both modes, so exports of a wasm32-wasi program can be
+ * invoked directly too. */
 static int module_run(const run_args *a, const kiln_module *m, const kiln_module_desc *desc) {
     kiln_linker *l = kiln_linker_new();
-    kiln_wasi *w = a->num_invokes ? NULL : wasi_create(a);
+    kiln_wasi *w = wasi_create(a);
     int rc = CLI_FAIL;
-    if (l && (a->num_invokes || (w && kiln_wasi_define(w, l))))
-        rc = a->num_invokes ? invokes_run(a, m, desc, l) : start_run(m, desc, l, w);
+    if (l && w && kiln_wasi_define(w, l))
+        rc = a->num_invokes ? invokes_run(a, m, desc, l, w) : start_run(m, desc, l, w);
     kiln_linker_free(l);
     kiln_wasi_free(w);
     return rc;
