@@ -16,8 +16,9 @@
  *   f32:nan:0x7fc00000  f64:nan:0x7ff8000000000001   NaN with its bits
  *   v128:0x<32 hex digits, bytes in memory order>
  *   funcref:null  externref:null  externref:N
- * Without --invoke the module's `_start` runs under WASI (arguments after
- * `--` are the program's), and kiln exits with the program's status. */
+ * WASI preview1 imports are always bound (arguments after `--` are the
+ * program's); without --invoke the module's `_start` runs, and kiln exits
+ * with the program's status. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
