@@ -274,7 +274,7 @@ static LLVMValueRef shuffle(const lower_value_env *env, LLVMValueRef a, LLVMValu
 /* Lanes first, first+step, ... of v (n of them). */
 static LLVMValueRef lanes_strided(const lower_value_env *env, LLVMValueRef v, unsigned first,
                                   unsigned step, unsigned n) {
-    unsigned idx[16];
+    unsigned idx[16] = {0};
     for (unsigned i = 0; i < n; i++)
         idx[i] = first + i * step;
     return shuffle(env, v, LLVMGetPoison(LLVMTypeOf(v)), idx, n);
@@ -330,29 +330,29 @@ static LLVMValueRef simd_replace(const lower_value_env *env, simd_shape s, LLVMV
 
 static LLVMValueRef simd_shuffle(const lower_value_env *env, LLVMValueRef a, LLVMValueRef b,
                                  const uint8_t *lanes) {
-    unsigned idx[16];
+    unsigned idx[16] = {0};
     for (int i = 0; i < 16; i++)
         idx[i] = lanes[i] & 31; /* validated < 32 */
     return as_v128(env, shuffle(env, as_shape(env, a, I8X16), as_shape(env, b, I8X16), idx, 16));
 }
 
-/* Lane i of the result is a[s[i]], or 0 when s[i] >= 16.  Written lane by
- * lane in plain IR: no SSE2 instruction does this, and pshufb (SSSE3)
- * only zeroes for indices with the top bit set. */
+/* Lane i of the result is a[s[i]], or 0 when s[i] >= 16.  No SSE2
+ * instruction does this, so it is a variable permute by s & 15 written
+ * lane by lane, then a vector select zeroing the out-of-range lanes: the
+ * x86 back end turns that shape into pshufb when SSSE3 is available. */
 static LLVMValueRef simd_swizzle(const lower_value_env *env, LLVMValueRef a, LLVMValueRef s) {
     LLVMBuilderRef b = env->builder;
-    LLVMTypeRef i8 = LLVMInt8TypeInContext(env->context);
+    LLVMTypeRef ty = shape_type(env->context, I8X16);
     LLVMValueRef av = as_shape(env, a, I8X16), sv = as_shape(env, s, I8X16);
-    LLVMValueRef r = LLVMConstNull(shape_type(env->context, I8X16));
+    LLVMValueRef safe = LLVMBuildAnd(b, sv, lower_const_int_like(ty, 15), "");
+    LLVMValueRef r = LLVMGetPoison(ty);
     for (unsigned i = 0; i < 16; i++) {
-        LLVMValueRef idx = LLVMBuildExtractElement(b, sv, i32_const(env, i), "");
-        LLVMValueRef in_range = LLVMBuildICmp(b, LLVMIntULT, idx, LLVMConstInt(i8, 16, false), "");
-        LLVMValueRef safe = LLVMBuildAnd(b, idx, LLVMConstInt(i8, 15, false), "");
-        LLVMValueRef x = LLVMBuildExtractElement(b, av, safe, "");
-        x = LLVMBuildSelect(b, in_range, x, LLVMConstInt(i8, 0, false), "");
+        LLVMValueRef idx = LLVMBuildExtractElement(b, safe, i32_const(env, i), "");
+        LLVMValueRef x = LLVMBuildExtractElement(b, av, idx, "");
         r = LLVMBuildInsertElement(b, r, x, i32_const(env, i), "");
     }
-    return as_v128(env, r);
+    LLVMValueRef in_range = LLVMBuildICmp(b, LLVMIntULT, sv, lower_const_int_like(ty, 16), "");
+    return as_v128(env, LLVMBuildSelect(b, in_range, r, LLVMConstNull(ty), ""));
 }
 
 /* ---- integer lanes -------------------------------------------------------- */
@@ -433,7 +433,7 @@ static LLVMValueRef simd_reduce(const lower_value_env *env, const simd_row *row,
 static LLVMValueRef simd_narrow(const lower_value_env *env, simd_shape s, bool is_signed,
                                 LLVMValueRef a, LLVMValueRef b) {
     unsigned n = shape_lanes(s), half_bits = 64 / n;
-    unsigned idx[16];
+    unsigned idx[16] = {0};
     for (unsigned i = 0; i < 2 * n; i++)
         idx[i] = i;
     LLVMValueRef both = shuffle(env, as_shape(env, a, s), as_shape(env, b, s), idx, 2 * n);
