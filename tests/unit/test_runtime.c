@@ -581,6 +581,33 @@ Test(table, init_fill_and_drop_follow_the_bounds_rules) {
     kiln_linker_free(l);
 }
 
+static void op_table_copy(kiln_vmctx *ctx, kiln_val *s) {
+    kiln_rt_table_copy(ctx, 0, 0, (uint32_t)s[0].i32, (uint32_t)s[1].i32, (uint32_t)s[2].i32);
+}
+
+Test(table, copy_overlaps_and_checks_both_ranges) {
+    kiln_linker *l = basic_linker();
+    kiln_instance *inst = basic_new(l);
+    kiln_extern tab;
+    cr_assert(kiln_instance_export(inst, "tab", &tab));
+    void *add, *trap, *ref;
+    kiln_table_get(tab.of.table, 0, &add);
+    kiln_table_get(tab.of.table, 1, &trap);
+    kiln_val fwd[3] = {{.i32 = 1}, {.i32 = 0}, {.i32 = 1}};
+    cr_assert_eq(run_op(inst, op_table_copy, fwd), KILN_TRAP_NONE);
+    cr_assert(kiln_table_get(tab.of.table, 1, &ref) && ref == add);
+    kiln_val bad_src[3] = {{.i32 = 0}, {.i32 = 1}, {.i32 = 2}};
+    cr_assert_eq(run_op(inst, op_table_copy, bad_src), KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+    kiln_val bad_dst[3] = {{.i32 = 2}, {.i32 = 0}, {.i32 = 1}};
+    cr_assert_eq(run_op(inst, op_table_copy, bad_dst), KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+    kiln_val empty_at_end[3] = {{.i32 = 2}, {.i32 = 2}, {.i32 = 0}};
+    cr_assert_eq(run_op(inst, op_table_copy, empty_at_end), KILN_TRAP_NONE);
+    cr_assert(kiln_table_get(tab.of.table, 0, &ref) && ref == add);
+    cr_assert_neq(trap, add);
+    kiln_instance_free(inst);
+    kiln_linker_free(l);
+}
+
 /* ---- sharing between instances ------------------------------------------------- */
 
 static pair pair_new(void) {
