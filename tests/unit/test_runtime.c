@@ -400,6 +400,19 @@ Test(memory, guard_page_fault_becomes_a_trap) {
     kiln_linker_free(l);
 }
 
+/* More instances over time than the reservation table holds at once. */
+Test(memory, guard_reservations_are_released_with_their_memory) {
+    kiln_module_desc desc = fixture_basic;
+    desc.flags = KILN_DESC_GUARD_PAGES;
+    kiln_linker *l = basic_linker();
+    for (int i = 0; i < 5000; i++) {
+        kiln_instance *inst = kiln_instantiate(&desc, l, NULL);
+        cr_assert_not_null(inst, "instance %d", i);
+        kiln_instance_free(inst);
+    }
+    kiln_linker_free(l);
+}
+
 static void op_null_deref(kiln_vmctx *ctx, kiln_val *s) {
     s[0].i32 = *(volatile int32_t *)(uintptr_t)(16 + (uint32_t)s[0].i32);
 }
