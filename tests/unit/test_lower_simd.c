@@ -715,3 +715,29 @@ Test(lower_simd, matches_wabt_interpreter_on_random_lanes, .timeout = 600) {
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_expect_eq(system(cmd), 0);
 }
+
+/* Memory instructions belong to lower_memory.c and v128.const to lower.c:
+ * lower_simd() must decline them (NULL) without emitting anything. */
+Test(lower_simd, declines_memory_and_constant_instructions) {
+    LLVMContextRef c = LLVMContextCreate();
+    LLVMModuleRef m = LLVMModuleCreateWithNameInContext("decline", c);
+    LLVMValueRef fn =
+        LLVMAddFunction(m, "f", LLVMFunctionType(LLVMVoidTypeInContext(c), NULL, 0, 0));
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(c);
+    LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(c, fn, "e");
+    LLVMPositionBuilderAtEnd(b, bb);
+    lower_value_env env = {c, m, b, NULL, NULL};
+    LLVMValueRef args[3] = {LLVMConstInt(LLVMInt32TypeInContext(c), 0, false),
+                            LLVMConstNull(lower_valtype_of_sig(c, 'v')), NULL};
+    static const kiln_opcode declined[] = {KILN_OP_V128_LOAD,       KILN_OP_V128_STORE,
+                                           KILN_OP_V128_LOAD8_LANE, KILN_OP_V128_LOAD32_ZERO,
+                                           KILN_OP_V128_CONST,      KILN_OP_I32_ADD};
+    for (size_t i = 0; i < sizeof declined / sizeof declined[0]; i++) {
+        kiln_insn insn = {.op = (uint16_t)declined[i]};
+        cr_expect_null(lower_simd(&env, &insn, args), "%s", kiln_opcode_table[declined[i]].text);
+    }
+    cr_expect_null(LLVMGetFirstInstruction(bb), "declining must not emit instructions");
+    LLVMDisposeBuilder(b);
+    LLVMDisposeModule(m);
+    LLVMContextDispose(c);
+}
