@@ -19,7 +19,12 @@ say how to run it:
     // e2e-expect: FILE           no native run: kiln's stdout must equal
                                   progs/FILE and its status must be 0
 
-Usage: tests/e2e/run.py [--kiln PATH] [-j N] [--keep DIR] [--no-openat2] [NAME...]
+With `--via run` the wasm is run by `kiln run FILE.wasm [--dir D::.] --
+ARGS` instead of a built executable (programs that need `e2e-env` are
+skipped: `kiln run` passes no environment; a trap is status 1 there).
+
+Usage: tests/e2e/run.py [--kiln PATH] [--via build|run] [-j N] [--keep DIR]
+                        [--no-openat2] [NAME...]
 Exit status 0 when every selected program passes.
 """
 import argparse
@@ -36,7 +41,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROGS = os.path.join(HERE, "progs")
 TIMEOUT = 60
-TRAP_STATUS = 134
+TRAP_STATUS = {"build": 134, "run": 1}
 
 
 class Spec:
@@ -74,14 +79,18 @@ def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, **kw)
 
 
-def build(spec, work, kiln, cc):
-    """Returns (native, kiln_exe) paths, or raises RuntimeError."""
+def build(spec, work, kiln, cc, via):
+    """Returns (native, kiln target) paths, or raises RuntimeError; the
+    target is the executable, or with --via run the .wasm itself."""
     native = os.path.join(work, spec.name + ".native")
     wasm = os.path.join(work, spec.name + ".wasm")
     exe = os.path.join(work, spec.name + ".kiln")
     steps = [[cc, "-O2", "-w", spec.path, "-o", native, "-lm"]] if not spec.expect else []
-    steps += [["clang", "--target=wasm32-wasi", "-O2", spec.path, "-o", wasm, "-lm"],
-              [kiln, "build", wasm, "-o", exe]]
+    steps += [["clang", "--target=wasm32-wasi", "-O2", spec.path, "-o", wasm, "-lm"]]
+    if via == "run":
+        exe = wasm
+    else:
+        steps += [[kiln, "build", wasm, "-o", exe]]
     for cmd in steps:
         r = run(cmd)
         if r.returncode != 0:
@@ -89,11 +98,11 @@ def build(spec, work, kiln, cc):
     return native, exe
 
 
-def execute(cmd, spec, cwd):
+def execute(cmd, spec, cwd, env=None):
     stdin = open(spec.stdin, "rb") if spec.stdin else subprocess.DEVNULL
     try:
         r = subprocess.run(cmd, stdin=stdin, capture_output=True, timeout=TIMEOUT, cwd=cwd,
-                           env=dict(spec.env))
+                           env=dict(spec.env) if env is None else env)
     finally:
         if spec.stdin:
             stdin.close()
@@ -102,8 +111,8 @@ def execute(cmd, spec, cwd):
     return status, r.stdout, r.stderr
 
 
-def kiln_command(exe, spec, scratch, extra):
-    cmd = [exe] + extra
+def kiln_command(kiln, target, spec, scratch, via):
+    cmd = [kiln, "run", target] if via == "run" else [target]
     if spec.dir:
         cmd += ["--dir", scratch + "::."]
     for k, v in spec.env.items():
@@ -117,14 +126,14 @@ def scratch_dir(work, tag):
     return d
 
 
-def compare(spec, native, kiln):
+def compare(spec, native, kiln, via):
     """Returns a list of differences (empty: pass)."""
     (ns, nout, nerr), (ks, kout, kerr) = native, kiln
     diffs = []
     if spec.trap:
         if ns < 128:
             diffs.append("native run did not die on a signal (status %d)" % ns)
-        if ks != TRAP_STATUS or b"trap" not in kerr:
+        if ks != TRAP_STATUS[via] or b"trap" not in kerr:
             diffs.append("kiln did not trap: status %d, stderr %r" % (ks, kerr[-200:]))
     else:
         if ns != ks:
@@ -138,15 +147,22 @@ def compare(spec, native, kiln):
     return diffs
 
 
-def check(spec, kiln, cc, root, extra):
+def check(spec, kiln, cc, root, extra_env, via):
+    if via == "run" and spec.env:
+        return spec.name, None
     work = tempfile.mkdtemp(prefix=spec.name + "-", dir=root)
     try:
-        native, exe = build(spec, work, kiln, cc)
+        native, target = build(spec, work, kiln, cc, via)
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         return spec.name, ["build: %s" % e]
     try:
         kd = scratch_dir(work, "kiln-dir")
-        got = execute(kiln_command(exe, spec, kd, extra), spec, kd)
+        # `kiln run` itself needs PATH (to link) and HOME (its cache); it
+        # passes none of it to the program.
+        # The program sees only spec.env either way (nothing is inherited).
+        kiln_env = dict(os.environ) if via == "run" else dict(spec.env)
+        kiln_env.update(extra_env)
+        got = execute(kiln_command(kiln, target, spec, kd, via), spec, kd, kiln_env)
         if spec.expect:
             want = (0, open(spec.expect, "rb").read(), b"")
         else:
@@ -154,13 +170,15 @@ def check(spec, kiln, cc, root, extra):
             want = execute([native] + spec.args, spec, nd)
     except subprocess.TimeoutExpired as e:
         return spec.name, ["timeout: %s" % e]
-    return spec.name, compare(spec, want, got)
+    return spec.name, compare(spec, want, got, via)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--kiln", default=os.environ.get("KILN", "build/kiln"))
     ap.add_argument("--cc", default=os.environ.get("E2E_CC", "cc"))
+    ap.add_argument("--via", choices=["build", "run"], default="build",
+                    help="run the wasm through `kiln build` executables or `kiln run`")
     ap.add_argument("-j", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--keep", help="keep build products under this directory")
     ap.add_argument("--no-openat2", action="store_true",
@@ -175,17 +193,22 @@ def main():
         specs = [s for s in specs if s.name in a.names]
     root = a.keep or tempfile.mkdtemp(prefix="kiln-e2e-")
     os.makedirs(root, exist_ok=True)
-    extra = ["--no-openat2"] if a.no_openat2 else []
-    failed = 0
+    extra_env = {"KILN_WASI_NO_OPENAT2": "1"} if a.no_openat2 else {}
+    failed = skipped = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.j) as pool:
-        for name, diffs in pool.map(lambda s: check(s, kiln, a.cc, root, extra), specs):
+        for name, diffs in pool.map(lambda s: check(s, kiln, a.cc, root, extra_env, a.via), specs):
+            if diffs is None:
+                print("skip %s" % name)
+                skipped += 1
+                continue
             print("%-4s %s" % ("FAIL" if diffs else "ok", name))
             for d in diffs:
                 print("     " + d.replace("\n", "\n     ").rstrip())
             failed += bool(diffs)
     if not a.keep:
         shutil.rmtree(root, ignore_errors=True)
-    print("e2e: %d passed, %d failed, %d total" % (len(specs) - failed, failed, len(specs)))
+    print("e2e (via %s): %d passed, %d failed, %d skipped, %d total" % (
+        a.via, len(specs) - failed - skipped, failed, skipped, len(specs)))
     return 1 if failed else 0
 
 
