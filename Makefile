@@ -41,6 +41,7 @@ SPEC := $(BUILD)/kiln-spec
 
 .PHONY: all build deps demo test test-unit test-spec test-validate test-regress test-e2e
 .PHONY: fuzz fuzz-build clean
+.PHONY: test-sandbox test-differential fuzz-compile
 .PHONY: bench
 
 all: build
@@ -77,6 +78,8 @@ test: deps build
 	$(MAKE) --no-print-directory test-spec || status=1; \
 	$(MAKE) --no-print-directory test-e2e || status=1; \
 	$(MAKE) --no-print-directory test-validate || status=1; \
+	$(MAKE) --no-print-directory test-sandbox || status=1; \
+	$(MAKE) --no-print-directory test-differential || status=1; \
 	if [ $$status -eq 0 ]; then echo "make test: all suites passed"; \
 	else echo "make test: SOME SUITES FAILED (see above)"; fi; \
 	exit $$status
@@ -127,6 +130,34 @@ fuzz: fuzz-build
 	@mkdir -p $(FUZZ_BUILD)/crashes
 	$(FUZZ_BUILD)/fuzz_decode -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
 	  -artifact_prefix=$(FUZZ_BUILD)/crashes/ $(FUZZ_BUILD)/corpus
+
+# Compile-path fuzzer (tests/fuzz/fuzz_compile.c): decode through emit,
+# seeded with the spec suite's modules and binaryen-generated ones.
+fuzz-compile: fuzz-build
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_compile
+	python3 tests/fuzz/gather-seeds.py --out $(FUZZ_BUILD)/corpus-compile \
+	  $(if $(WASM_TESTSUITE),--testsuite "$(WASM_TESTSUITE)") examples
+	python3 tests/fuzz/differential/gen_seeds.py --out $(FUZZ_BUILD)/corpus-compile --count 200
+	@mkdir -p $(FUZZ_BUILD)/crashes-compile
+	$(FUZZ_BUILD)/fuzz_compile -max_total_time=$(FUZZ_TIME) -timeout=30 -rss_limit_mb=4096 \
+	  -detect_leaks=0 -artifact_prefix=$(FUZZ_BUILD)/crashes-compile/ $(FUZZ_BUILD)/corpus-compile
+
+# Adversarial sandbox suite (tests/sandbox/): every case in every bounds
+# mode the compiler supports, canary pages checked after each.
+test-sandbox:
+	@echo "== sandbox: adversarial modules (tests/sandbox/cases)"
+	cmake --build $(BUILD) -j$(JOBS) --target kiln-sandbox
+	$(BUILD)/kiln-sandbox --wat2wasm wat2wasm --work $(BUILD)/sandbox tests/sandbox/cases
+
+# Differential testing (tests/fuzz/differential/): binaryen-generated
+# modules run by kiln, binaryen's interpreter and node; a bounded seeded
+# batch (DIFF_COUNT modules).
+DIFF_COUNT ?= 300
+test-differential:
+	@echo "== differential: kiln vs binaryen vs node ($(DIFF_COUNT) modules)"
+	cmake --build $(BUILD) -j$(JOBS) --target kiln-diff
+	python3 tests/fuzz/differential/run.py --kiln-diff $(BUILD)/kiln-diff --count $(DIFF_COUNT) \
+	  --seed 1 -j $(JOBS) --out $(BUILD)/differential
 
 # Benchmarks (bench/README.md): every kernel on native clang/gcc, kiln,
 # wasm2c, node and wasm-interp; results in $(BUILD)/bench/.  Options go
