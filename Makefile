@@ -147,7 +147,8 @@ fuzz-compile: fuzz-build
 test-sandbox:
 	@echo "== sandbox: adversarial modules (tests/sandbox/cases)"
 	cmake --build $(BUILD) -j$(JOBS) --target kiln-sandbox
-	$(BUILD)/kiln-sandbox --wat2wasm wat2wasm --work $(BUILD)/sandbox tests/sandbox/cases
+	$(BUILD)/kiln-sandbox --wat2wasm wat2wasm --work $(BUILD)/sandbox \
+	  $$($(KILN) compile --help 2>&1 | grep -q -- --bounds-checks && echo --guard) tests/sandbox/cases
 
 # Differential testing (tests/fuzz/differential/): binaryen-generated
 # modules run by kiln, binaryen's interpreter and node; a bounded seeded

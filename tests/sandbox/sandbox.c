@@ -31,6 +31,7 @@
  * convert between numbers and externrefs.
  *
  *   kiln-sandbox [--guard] [--wat2wasm PATH] [--work DIR] DIR|FILE...
+ *   kiln-sandbox --selftest-canary    (a stray write must be detected)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -523,7 +524,24 @@ static int mode_run(run_state *s, char **cases, int n) {
     return failed;
 }
 
+/* Proves the canaries can fail: a host write just past a memory's end
+ * must be reported.  Exit 0 when it is. */
+static int canary_selftest(void) {
+    run_state s = {.case_name = "canary-selftest"};
+    void *spacer = spacer_map();
+    kiln_memory *m = kiln_memory_new(1, 1, true);
+    spacer_unmap(spacer);
+    memory_track(&s, m);
+    if (s.num_canaries == 0) return printf("canary selftest: no canary could be placed\n"), 1;
+    if (canaries_check(&s)) return printf("canary selftest: fresh canaries reported changed\n"), 1;
+    s.canaries[0].addr[CANARY_BYTES / 2] ^= 1;
+    bool caught = canaries_check(&s) != NULL;
+    printf("canary selftest: a stray write %s\n", caught ? "was detected" : "WENT UNNOTICED");
+    return caught ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--selftest-canary") == 0) return canary_selftest();
     run_state s = {.wat2wasm = "wat2wasm", .work = "sandbox-work"};
     static char *cases[1024];
     int n = 0;
