@@ -200,9 +200,11 @@ uint16_t wasi_path_open(kiln_wasi *w, wasi_mem *m, uint32_t fd, uint32_t dirflag
                         uint64_t rights_inheriting, uint32_t fdflags, uint32_t out_fd) {
     if (!mem_ok(m, out_fd, 4))
         return WASI_EFAULT;
+    /* O_CREAT|O_EXCL never follows a final symlink (POSIX): it fails on it. */
+    bool excl = (oflags & WASI_OFLAG_CREAT) && (oflags & WASI_OFLAG_EXCL);
+    bool follow = (dirflags & WASI_LOOKUP_SYMLINK_FOLLOW) && !excl;
     resolved r;
-    uint16_t err = path_at(w, m, fd, open_needs(oflags, fdflags), path, path_len,
-                           dirflags & WASI_LOOKUP_SYMLINK_FOLLOW, &r);
+    uint16_t err = path_at(w, m, fd, open_needs(oflags, fdflags), path, path_len, follow, &r);
     if (err)
         return err;
     /* New descriptors never get more than the directory may hand down. */

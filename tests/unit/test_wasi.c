@@ -286,6 +286,10 @@ static void check_create_write_read(bool walk) {
     uint32_t again;
     cr_assert_eq(open_path(w, "new.txt", WASI_OFLAG_CREAT | WASI_OFLAG_EXCL, RW_RIGHTS, 0,
                            &again), WASI_EEXIST);
+    host_symlink("dangling-target", "dangling");
+    cr_assert_eq(open_path(w, "dangling", WASI_OFLAG_CREAT | WASI_OFLAG_EXCL, RW_RIGHTS,
+                           WASI_LOOKUP_SYMLINK_FOLLOW, &again), WASI_EEXIST);
+    cr_assert(!host_exists(tmpdir, "dangling-target"), "O_EXCL must not create through a link");
     cr_assert_eq(wasi_fd_close(w, &mem, fd), WASI_ESUCCESS);
     kiln_wasi_free(w);
 }
