@@ -153,7 +153,7 @@ test-sandbox:
 # Differential testing (tests/fuzz/differential/): binaryen-generated
 # modules run by kiln, binaryen's interpreter and node; a bounded seeded
 # batch (DIFF_COUNT modules).
-DIFF_COUNT ?= 300
+DIFF_COUNT ?= 200
 test-differential:
 	@echo "== differential: kiln vs binaryen vs node ($(DIFF_COUNT) modules)"
 	cmake --build $(BUILD) -j$(JOBS) --target kiln-diff

@@ -203,8 +203,11 @@ def main():
             modules += 1
             calls += n
             for p in problems:
-                print(f"DISAGREE module {index} ({saved}): {p}")
+                print(f"DISAGREE module {index} ({saved}): {p}", flush=True)
                 bad.append(index)
+            if modules % 50 == 0:
+                print(f"... {modules} modules, {calls} export calls, {len(set(bad))} disagree",
+                      flush=True)
     print(f"differential: {modules} modules, {calls} export calls, "
           f"{len(set(bad))} modules disagree (seed {args.seed})")
     return 1 if bad else 0
