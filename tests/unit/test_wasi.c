@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -535,6 +536,70 @@ static void check_escapes(bool walk) {
 
 Test(wasi, no_path_escapes_the_preopen_openat2) { check_escapes(false); }
 Test(wasi, no_path_escapes_the_preopen_walk) { check_escapes(true); }
+
+/* A second thread keeps replacing a symlink (atomically, by rename)
+ * between a directory inside and the outside directory, absolute and
+ * relative, while the guest opens a path through it: whatever it gets
+ * must never be the outside file. */
+typedef struct swapper {
+    volatile bool stop;
+    char targets[3][PATH_MAX];
+} swapper;
+
+static void *swap_links(void *arg) {
+    swapper *s = arg;
+    char link[PATH_MAX], tmp[PATH_MAX];
+    host_path(link, tmpdir, "swing");
+    host_path(tmp, tmpdir, "swing.tmp");
+    for (unsigned i = 0; !s->stop; i++) {
+        unlink(tmp);
+        if (symlink(s->targets[i % 3], tmp) == 0)
+            rename(tmp, link);
+    }
+    return NULL;
+}
+
+static void check_symlink_race(bool walk) {
+    kiln_wasi *w = ctx_new(walk);
+    char p[PATH_MAX];
+    struct stat secret;
+    host_path(p, outside, "secret");
+    FILE *f = fopen(p, "w");
+    fputs("s", f);
+    fclose(f);
+    cr_assert_eq(stat(p, &secret), 0);
+    host_path(p, tmpdir, "sub");
+    cr_assert_eq(mkdir(p, 0777), 0);
+    host_write("sub/secret", "inside");
+    swapper s = {.stop = false};
+    strcpy(s.targets[0], "sub");
+    strcpy(s.targets[1], outside);
+    snprintf(s.targets[2], PATH_MAX, "../%s", strrchr(outside, '/') + 1);
+    host_symlink("sub", "swing");
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, swap_links, &s), 0);
+    int opened = 0;
+    /* at least 3000 opens, and on until one went through the inside link */
+    for (int i = 0; i < 3000 || (opened == 0 && i < 200000); i++) {
+        uint32_t fd;
+        if (open_path(w, "swing/secret", 0, WASI_RIGHT_FD_READ, WASI_LOOKUP_SYMLINK_FOLLOW,
+                      &fd) != WASI_ESUCCESS)
+            continue;
+        struct stat st;
+        cr_assert_eq(fstat(w->fds[fd].host_fd, &st), 0);
+        cr_assert(st.st_ino != secret.st_ino || st.st_dev != secret.st_dev,
+                  "opened the file outside the preopen");
+        opened++;
+        wasi_fd_close(w, &mem, fd);
+    }
+    s.stop = true;
+    pthread_join(t, NULL);
+    cr_assert_gt(opened, 0, "the inside target should have been reachable sometimes");
+    kiln_wasi_free(w);
+}
+
+Test(wasi, racing_symlink_swaps_never_escape_openat2) { check_symlink_race(false); }
+Test(wasi, racing_symlink_swaps_never_escape_walk) { check_symlink_race(true); }
 
 Test(wasi, environment_variable_forces_the_walk) {
     setenv("KILN_WASI_NO_OPENAT2", "1", 1);
