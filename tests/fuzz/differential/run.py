@@ -20,7 +20,7 @@ is compared up to the first export that needs it; binaryen's "host limit"
 ends its comparison the same way.  Every disagreement is saved under
 --out with the module and the three outputs.
 
-  run.py --kiln-diff build/kiln-diff --count 300 --seed 1 -j 2 --out DIR
+  run.py --kiln-diff build/kiln-diff --count 300 --seed 1 -j 2 [--opt 0] --out DIR
 """
 import argparse
 import concurrent.futures
@@ -152,7 +152,7 @@ def module_check(index, args, tmp_root):
         with open(wasm, "wb") as f:
             f.write(data)
         _, bout, _ = run(["wasm-opt", wasm, "--fuzz-exec-before"] + FEATURES)
-        rc, kout, kerr = run([args.kiln_diff, "--work", tmp, wasm])
+        rc, kout, kerr = run([args.kiln_diff, "--work", tmp, "-O", str(args.opt), wasm])
         if rc != 0:
             problems = [f"kiln-diff failed ({rc}): {kerr.strip()[:300]}"]
             return index, save(args, index, data, bout, kout + kerr, ""), problems, 0
@@ -188,6 +188,7 @@ def main():
     ap.add_argument("--count", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("-j", type=int, default=2)
+    ap.add_argument("--opt", type=int, default=2, help="kiln's optimisation level (0..3)")
     ap.add_argument("--out", default="differential-out")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
