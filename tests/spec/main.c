@@ -74,6 +74,8 @@ static void usage(FILE *out) {
             "  -j N              run N files at a time (default 2)\n"
             "  -O0 | -O1 | -O2 | -O3   optimisation level for compiled modules (default -O2)\n"
             "  --validate-only   stage 1: only check what decode + validate accept/reject\n"
+            "  --guard-pages     compile memory accesses for guard pages (default: explicit\n"
+            "                    bounds checks)\n"
             "  --known FILE      known failures, lines `file.wast:LINE reason`\n"
             "  --proposals       with DIR, also run the files under DIR/proposals/\n"
             "  --wast2json PATH  the wast2json program (default: from PATH)\n"
@@ -400,6 +402,7 @@ static int options_parse(runner *r, int argc, char **argv) {
         else if (strncmp(a, "-O", 2) == 0 && a[2] >= '0' && a[2] <= '3' && !a[3])
             r->opts.opt_level = a[2] - '0';
         else if (strcmp(a, "--validate-only") == 0) r->opts.validate_only = true;
+        else if (strcmp(a, "--guard-pages") == 0) r->opts.guard_pages = true;
         else if (strcmp(a, "--known") == 0 && has_value) r->known_path = argv[++i];
         else if (strcmp(a, "--proposals") == 0) r->proposals = true;
         else if (strcmp(a, "--wast2json") == 0 && has_value) r->opts.wast2json = argv[++i];
