@@ -91,6 +91,7 @@ typedef struct run_state {
     tracked mems[MAX_MODULES * 2];
     int num_mems;
     int checks;
+    uint64_t memory_bytes; /* initial size of the module being built's own memory */
 } run_state;
 
 /* ---- canaries ------------------------------------------------------------ */
@@ -119,16 +120,45 @@ static void canaries_around(run_state *s, tracked *t) {
     canary_place(s, t->base + t->size);
 }
 
-/* mmap allocates top-down, so a memory mapped right after this spacer
- * sits directly below it; unmapping the spacer then frees the slot above
- * the memory for a canary instead of leaving it to an unrelated mapping. */
-static void *spacer_map(void) {
-    void *p = mmap(NULL, CANARY_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+/* mmap allocates top-down, so a memory mapped next is placed in the
+ * highest free gap that fits it, usually directly below some older mapping,
+ * which would leave no room for the canary above it.  The spacer is a page
+ * mapped first; probes of the memory's size then fill every higher gap
+ * until one lands directly below the spacer.  That probe is unmapped, the
+ * others stay until the memory exists, and unmapping the spacer afterwards
+ * frees the slot above the memory for a canary. */
+#define MAX_PROBES 32
+typedef struct spacer {
+    void *page;
+    void *probes[MAX_PROBES];
+    int num_probes;
+    uint64_t probe_size;
+} spacer;
+
+static void *anon_map(uint64_t bytes) {
+    void *p = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 
-static void spacer_unmap(void *p) {
-    if (p) munmap(p, CANARY_BYTES);
+static void spacer_map(spacer *sp, uint64_t memory_bytes) {
+    memset(sp, 0, sizeof *sp);
+    sp->page = anon_map(CANARY_BYTES);
+    sp->probe_size = memory_bytes;
+    if (!sp->page || memory_bytes == 0) return;
+    while (sp->num_probes < MAX_PROBES) {
+        uint8_t *p = anon_map(memory_bytes);
+        if (!p) return;
+        if (p + memory_bytes == (uint8_t *)sp->page) {
+            munmap(p, memory_bytes);
+            return;
+        }
+        sp->probes[sp->num_probes++] = p;
+    }
+}
+
+static void spacer_unmap(spacer *sp) {
+    for (int i = 0; i < sp->num_probes; i++) munmap(sp->probes[i], sp->probe_size);
+    if (sp->page) munmap(sp->page, CANARY_BYTES);
 }
 
 static void memory_track(run_state *s, kiln_memory *m) {
@@ -351,6 +381,9 @@ static const kiln_module_desc *chunk_build(run_state *s, const chunk *c, int ind
     snprintf(lib, sizeof lib, "%s.so", base);
     snprintf(prefix, sizeof prefix, "sb%d", index);
     kiln_compile_options opts = {.opt_level = 2, .prefix = prefix, .explicit_bounds = !s->guard};
+    s->memory_bytes = m && m->num_memories > m->num_imported_memories
+                          ? m->memories[m->num_imported_memories].limits.min * 65536
+                          : 0;
     bool ok = m && module_validate(m, &err) && module_compile_object(m, bytes, size, &opts, obj, &err) &&
               link_shared_library(obj, lib, &err);
     if (m) module_free(m);
@@ -366,9 +399,10 @@ static const kiln_module_desc *chunk_build(run_state *s, const chunk *c, int ind
 static bool host_memory_define(run_state *s, const char *args) {
     unsigned long long min = 0, max = 0;
     if (sscanf(args, "%llu %llu", &min, &max) != 2) return fail(s, "bad host-memory", args);
-    void *spacer = spacer_map();
+    spacer sp;
+    spacer_map(&sp, min * 65536);
     kiln_memory *m = kiln_memory_new(min, max, true);
-    spacer_unmap(spacer);
+    spacer_unmap(&sp);
     if (!m) return fail(s, "kiln_memory_new", args);
     memory_track(s, m);
     kiln_extern e = {.kind = 2, .of.memory = m};
@@ -412,9 +446,10 @@ static bool chunk_run(run_state *s, const chunk *c, int index) {
     const kiln_module_desc *desc = chunk_build(s, c, index);
     if (!desc) return false;
     kiln_instantiate_error err;
-    void *spacer = spacer_map();
+    spacer sp;
+    spacer_map(&sp, s->memory_bytes);
     kiln_instance *inst = kiln_instantiate(desc, s->linker, &err);
-    spacer_unmap(spacer);
+    spacer_unmap(&sp);
     if (!instantiate_check(s, c, inst, &err) || !canaries_ok(s, "instantiation")) return false;
     if (inst) {
         memory_track(s, kiln_instance_memory(inst, 0));
@@ -528,9 +563,10 @@ static int mode_run(run_state *s, char **cases, int n) {
  * must be reported.  Exit 0 when it is. */
 static int canary_selftest(void) {
     run_state s = {.case_name = "canary-selftest"};
-    void *spacer = spacer_map();
+    spacer sp;
+    spacer_map(&sp, 65536);
     kiln_memory *m = kiln_memory_new(1, 1, true);
-    spacer_unmap(spacer);
+    spacer_unmap(&sp);
     memory_track(&s, m);
     if (s.num_canaries == 0) return printf("canary selftest: no canary could be placed\n"), 1;
     if (canaries_check(&s)) return printf("canary selftest: fresh canaries reported changed\n"), 1;
