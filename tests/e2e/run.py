@@ -18,6 +18,12 @@ say how to run it:
                                   only stdout is compared
     // e2e-expect: FILE           no native run: kiln's stdout must equal
                                   progs/FILE and its status must be 0
+    // e2e-wasm-flags: FLAGS...   clang flags for the wasm build, replacing
+                                  the default -O2 (e.g. -O3 -msimd128)
+    // e2e-wasm-has: OPS...       each of these instruction mnemonics (or
+                                  prefixes, e.g. "v128." or "i8x16.") must
+                                  appear in `wasm-objdump -d` of the wasm,
+                                  so a test cannot silently stop covering them
 
 With `--via run` the wasm is run by `kiln run FILE.wasm [--dir D::.] --
 ARGS` instead of a built executable (programs that need `e2e-env` are
@@ -53,8 +59,9 @@ class Spec:
         self.args, self.env, self.stdin = [], {}, None
         self.dir = self.trap = False
         self.expect = None
+        self.wasm_flags, self.wasm_has = ["-O2"], []
         for line in open(path, encoding="utf-8"):
-            m = re.match(r"\s*//\s*e2e-(\w+)(?::\s*(.*))?$", line)
+            m = re.match(r"\s*//\s*e2e-([\w-]+)(?::\s*(.*))?$", line)
             if m:
                 self.option(m.group(1), (m.group(2) or "").strip())
 
@@ -71,6 +78,10 @@ class Spec:
             self.trap = True
         elif key == "expect":
             self.expect = os.path.join(PROGS, value)
+        elif key == "wasm-flags":
+            self.wasm_flags = shlex.split(value)
+        elif key == "wasm-has":
+            self.wasm_has += value.split()
         else:
             raise ValueError("%s: unknown e2e option %r" % (self.path, key))
 
@@ -86,7 +97,7 @@ def build(spec, work, kiln, cc, via):
     wasm = os.path.join(work, spec.name + ".wasm")
     exe = os.path.join(work, spec.name + ".kiln")
     steps = [[cc, "-O2", "-w", spec.path, "-o", native, "-lm"]] if not spec.expect else []
-    steps += [["clang", "--target=wasm32-wasi", "-O2", spec.path, "-o", wasm, "-lm"]]
+    steps += [["clang", "--target=wasm32-wasi"] + spec.wasm_flags + [spec.path, "-o", wasm, "-lm"]]
     if via == "run":
         exe = wasm
     else:
@@ -95,7 +106,21 @@ def build(spec, work, kiln, cc, via):
         r = run(cmd)
         if r.returncode != 0:
             raise RuntimeError("%s failed:\n%s" % (" ".join(cmd), r.stderr.decode(errors="replace")))
+        if cmd[0] == "clang" and spec.wasm_has:
+            wasm_check_ops(spec, wasm)
     return native, exe
+
+
+def wasm_check_ops(spec, wasm):
+    """Raises RuntimeError unless every e2e-wasm-has mnemonic is in the
+    wasm's disassembly."""
+    r = run(["wasm-objdump", "-d", wasm])
+    if r.returncode != 0:
+        raise RuntimeError("wasm-objdump -d failed:\n%s" % r.stderr.decode(errors="replace"))
+    ops = set(re.findall(r"\|\s*([a-z0-9_]+\.[a-z0-9_.]+|[a-z_]+)", r.stdout.decode(errors="replace")))
+    missing = [w for w in spec.wasm_has if not any(o == w or (w.endswith(".") and o.startswith(w)) for o in ops)]
+    if missing:
+        raise RuntimeError("wasm lacks instructions %s (wasm-objdump -d)" % " ".join(missing))
 
 
 def execute(cmd, spec, cwd, env=None):
