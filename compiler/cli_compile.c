@@ -35,6 +35,8 @@ static void compile_usage(FILE *out) {
             "  --prefix NAME     symbol prefix (default: the file name as a C identifier)\n"
             "  --header FILE.h   also write a C header with typed wrappers for the exports\n"
             "  --emit-llvm       write textual LLVM IR (after optimisation) instead of an object\n"
+            "  --bounds-checks=explicit|guard  compare every access (default) or rely on\n"
+            "                    guard pages around an 8 GiB reservation\n"
             "  --enable-*        proposals, as for `kiln validate`\n"
             "  -h, --help        this text\n\n"
             "exit status: 0 success, 1 invalid module or failed compile, 2 usage or I/O error\n");
@@ -87,6 +89,8 @@ static int args_parse_one(compile_args *a, int argc, char **argv, int *i) {
     else if ((v = option_value(argc, argv, i, "--prefix"))) a->opts.prefix = v;
     else if ((v = option_value(argc, argv, i, "--header"))) a->header = v;
     else if (strcmp(arg, "--emit-llvm") == 0) a->emit_llvm = true;
+    else if (strcmp(arg, "--bounds-checks=explicit") == 0) a->opts.explicit_bounds = true;
+    else if (strcmp(arg, "--bounds-checks=guard") == 0) a->opts.explicit_bounds = false;
     else if (cli_feature_flag(arg, &a->features)) return 0;
     else if (arg[0] == '-' && arg[1]) return fprintf(stderr, "kiln compile: unknown option '%s'\n", arg), CLI_USAGE;
     else if (!a->input) a->input = arg;

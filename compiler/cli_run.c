@@ -24,11 +24,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -43,7 +45,7 @@
 
 #define RUN_PREFIX "kiln_run"
 
-enum { MAX_INVOKES = 64, MAX_DIRS = 32 };
+enum { MAX_INVOKES = 64 };
 /* A program that called proc_exit(0) during an --invoke: stop, status 0. */
 enum { INVOKE_EXITED = -1 };
 
@@ -60,10 +62,11 @@ typedef struct run_args {
     bool no_cache;
     int num_invokes;
     invoke invokes[MAX_INVOKES];
-    int num_dirs;
-    const char *dirs[MAX_DIRS];
+    kiln_wasi_options wasi; /* --dir, --env, --inherit-env, --no-openat2 */
     int prog_argc; /* after `--` */
     char **prog_argv;
+    double timeout; /* seconds; 0: none */
+    kiln_instance_limits limits;
 } run_args;
 
 static void run_usage(FILE *out) {
@@ -78,7 +81,14 @@ static void run_usage(FILE *out) {
             "  --invoke NAME ARG...  call export NAME with the given arguments\n"
             "  -O0 -O1 -O2 -O3       optimisation level (default -O2)\n"
             "  --dir HOST[::GUEST]   WASI: preopen a host directory\n"
+            "  --env NAME=VALUE      WASI: give the program a variable (repeatable)\n"
+            "  --inherit-env         WASI: give it the whole host environment too\n"
             "  --no-cache            compile into a temporary directory, keep nothing\n"
+            "  --timeout SECONDS     interrupt the running wasm code after this long\n"
+            "  --max-memory-pages N  cap every memory at N pages (64 KiB each)\n"
+            "  --max-table-elements N  cap every table at N elements\n"
+            "  --bounds-checks=explicit|guard  compare every access (default) or rely on\n"
+            "                        guard pages around an 8 GiB reservation\n"
             "  --enable-*            proposals, as for `kiln validate`\n"
             "  -h, --help            this text\n\n"
             "The cache lives in $XDG_CACHE_HOME/kiln (default ~/.cache/kiln).\n"
@@ -100,15 +110,53 @@ static int invoke_parse(run_args *a, int argc, char **argv, int *i) {
     return 0;
 }
 
+/* --timeout S, --max-memory-pages N, --max-table-elements N. */
+static int limit_parse(run_args *a, int argc, char **argv, int *i) {
+    const char *arg = argv[*i];
+    if (*i + 1 >= argc) return fprintf(stderr, "kiln run: %s needs a value\n", arg), CLI_USAGE;
+    const char *v = argv[++*i];
+    char *end;
+    errno = 0;
+    if (strcmp(arg, "--timeout") == 0) {
+        a->timeout = strtod(v, &end);
+        if (*end || errno || !(a->timeout > 0) || a->timeout > 1e9)
+            return fprintf(stderr, "kiln run: bad --timeout '%s'\n", v), CLI_USAGE;
+        return 0;
+    }
+    unsigned long long n = strtoull(v, &end, 10);
+    if (*end || errno || !*v || v[0] == '-')
+        return fprintf(stderr, "kiln run: bad %s '%s'\n", arg, v), CLI_USAGE;
+    if (strcmp(arg, "--max-memory-pages") == 0) a->limits.max_memory_pages = n;
+    else a->limits.max_table_elements = n;
+    return 0;
+}
+
+static bool is_limit_flag(const char *arg) {
+    return strcmp(arg, "--timeout") == 0 || strcmp(arg, "--max-memory-pages") == 0 ||
+           strcmp(arg, "--max-table-elements") == 0;
+}
+
+/* The WASI options go through the parser that executables made by `kiln
+ * build` use, so both accept the same spellings.  1: consumed, 0: not one. */
+static int wasi_option_parse(run_args *a, int argc, char **argv, int *i) {
+    char why[256];
+    int r = kiln_wasi_options_parse(&a->wasi, argc, argv, i, why, sizeof why);
+    if (r < 0) fprintf(stderr, "kiln run: %s\n", why);
+    return r;
+}
+
 static int args_parse_one(run_args *a, int argc, char **argv, int *i) {
     const char *arg = argv[*i];
+    int wasi = wasi_option_parse(a, argc, argv, i);
+    if (wasi) return wasi < 0 ? CLI_USAGE : 0;
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) return run_usage(stdout), -1;
     if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3])
         a->opts.opt_level = arg[2] - '0';
     else if (strcmp(arg, "--invoke") == 0) return invoke_parse(a, argc, argv, i);
+    else if (is_limit_flag(arg)) return limit_parse(a, argc, argv, i);
     else if (strcmp(arg, "--no-cache") == 0) a->no_cache = true;
-    else if (strcmp(arg, "--dir") == 0 && *i + 1 < argc && a->num_dirs < MAX_DIRS)
-        a->dirs[a->num_dirs++] = argv[++*i];
+    else if (strcmp(arg, "--bounds-checks=explicit") == 0) a->opts.explicit_bounds = true;
+    else if (strcmp(arg, "--bounds-checks=guard") == 0) a->opts.explicit_bounds = false;
     else if (cli_feature_flag(arg, &a->features)) return 0;
     else if (arg[0] == '-' && arg[1]) return fprintf(stderr, "kiln run: unknown option '%s'\n", arg), CLI_USAGE;
     else if (!a->input) a->input = arg;
@@ -121,6 +169,8 @@ static int args_parse(run_args *a, int argc, char **argv) {
     a->opts.opt_level = 2;
     a->opts.explicit_bounds = true;
     a->opts.prefix = RUN_PREFIX;
+    a->limits.max_memory_pages = KILN_NO_LIMIT;
+    a->limits.max_table_elements = KILN_NO_LIMIT;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) {
             a->prog_argc = argc - i - 1;
@@ -433,6 +483,46 @@ static int args_to_slots(const invoke *v, const kiln_signature *sig, kiln_val *s
     return CLI_OK;
 }
 
+/* ---- --timeout: a watchdog thread interrupts the instance that runs ---------- */
+
+/* The instance being run (NULL between runs) and whether time is up; the
+ * lock keeps the watchdog from interrupting an instance being freed. */
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static kiln_instance *watched;
+static bool watch_expired;
+
+static void watch_set(kiln_instance *inst) {
+    pthread_mutex_lock(&watch_lock);
+    watched = inst;
+    if (inst && watch_expired) kiln_instance_interrupt(inst);
+    pthread_mutex_unlock(&watch_lock);
+}
+
+static void *watchdog(void *arg) {
+    double s = *(const double *)arg;
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+    pthread_mutex_lock(&watch_lock);
+    watch_expired = true;
+    if (watched) kiln_instance_interrupt(watched);
+    pthread_mutex_unlock(&watch_lock);
+    return NULL;
+}
+
+/* The whole run (every --invoke, or _start) shares one deadline. */
+static void watchdog_start(const run_args *a) {
+    static double seconds;
+    if (a->timeout <= 0) return;
+    seconds = a->timeout;
+    pthread_t t;
+    if (pthread_create(&t, NULL, watchdog, &seconds) == 0) pthread_detach(t);
+}
+
+static void instance_done(kiln_instance *inst) {
+    watch_set(NULL);
+    kiln_instance_free(inst);
+}
+
 static int invoke_call(kiln_instance *inst, const invoke *v, const kiln_wasi *w) {
     kiln_extern e;
     kiln_signature sig;
@@ -465,12 +555,13 @@ static int invokes_run(const run_args *a, const kiln_module *m, const kiln_modul
                        kiln_linker *l, const kiln_wasi *w) {
     for (int i = 0; i < a->num_invokes; i++) {
         kiln_instantiate_error err;
-        kiln_instance *inst = kiln_instantiate(desc, l, &err);
+        kiln_instance *inst = kiln_instantiate_limited(desc, l, &a->limits, &err);
         if (!inst && err.kind == KILN_INST_TRAP && err.trap == KILN_TRAP_EXIT)
             return kiln_wasi_exit_code(w);
         if (!inst) return instantiate_failed(m, l, &err);
+        watch_set(inst);
         int rc = invoke_call(inst, &a->invokes[i], w);
-        kiln_instance_free(inst);
+        instance_done(inst);
         if (rc) return rc == INVOKE_EXITED ? CLI_OK : rc;
     }
     return CLI_OK;
@@ -488,8 +579,7 @@ static kiln_wasi *wasi_create(const run_args *a) {
     char why[256] = "";
     cfg.argc = a->prog_argc + 1;
     cfg.argv = argv;
-    cfg.num_preopens = (size_t)a->num_dirs;
-    cfg.preopens = a->dirs;
+    kiln_wasi_options_apply(&a->wasi, &cfg);
     cfg.error = why;
     cfg.error_size = sizeof why;
     kiln_wasi *w = kiln_wasi_new(&cfg);
@@ -498,10 +588,10 @@ static kiln_wasi *wasi_create(const run_args *a) {
     return w;
 }
 
-static int start_run(const kiln_module *m, const kiln_module_desc *desc, kiln_linker *l,
-                     kiln_wasi *w) {
+static int start_run(const run_args *a, const kiln_module *m, const kiln_module_desc *desc,
+                     kiln_linker *l, kiln_wasi *w) {
     kiln_instantiate_error err;
-    kiln_instance *inst = kiln_instantiate(desc, l, &err);
+    kiln_instance *inst = kiln_instantiate_limited(desc, l, &a->limits, &err);
     if (!inst) {
         if (err.kind == KILN_INST_TRAP && err.trap == KILN_TRAP_EXIT)
             return kiln_wasi_exit_code(w);
@@ -509,6 +599,7 @@ static int start_run(const kiln_module *m, const kiln_module_desc *desc, kiln_li
     }
     kiln_extern e;
     int rc = CLI_OK;
+    watch_set(inst);
     if (kiln_instance_export(inst, "_start", &e) && e.kind == KILN_EXTERN_FUNC) {
         kiln_val none[1];
         uint32_t trap = kiln_call(inst, e.of.func, none);
@@ -522,7 +613,7 @@ static int start_run(const kiln_module *m, const kiln_module_desc *desc, kiln_li
         fprintf(stderr, "kiln run: the module exports no _start (use --invoke NAME)\n");
         rc = CLI_USAGE;
     }
-    kiln_instance_free(inst);
+    instance_done(inst);
     return rc;
 }
 
@@ -566,7 +657,7 @@ static int module_run(const run_args *a, const kiln_module *m, const kiln_module
     kiln_wasi *w = wasi_create(a);
     int rc = CLI_FAIL;
     if (l && w && kiln_wasi_define(w, l))
-        rc = a->num_invokes ? invokes_run(a, m, desc, l, w) : start_run(m, desc, l, w);
+        rc = a->num_invokes ? invokes_run(a, m, desc, l, w) : start_run(a, m, desc, l, w);
     kiln_linker_free(l);
     kiln_wasi_free(w);
     return rc;
@@ -589,6 +680,7 @@ static int run_bytes(const run_args *a, const uint8_t *bytes, size_t size) {
         rc = err.kind == KILN_ERR_IO ? CLI_USAGE : CLI_FAIL;
     } else {
         fatal_signals_catch();
+        watchdog_start(a);
         rc = module_run(a, m, lib.desc);
     }
     /* The library stays loaded: instances that trapped while
@@ -600,15 +692,17 @@ static int run_bytes(const run_args *a, const uint8_t *bytes, size_t size) {
 int cli_run(int argc, char **argv) {
     run_args a;
     int rc = args_parse(&a, argc, argv);
-    if (rc) return rc < 0 ? CLI_OK : rc;
+    if (rc) return kiln_wasi_options_free(&a.wasi), rc < 0 ? CLI_OK : rc;
     uint8_t *bytes;
     size_t size;
     char why[256];
     if (!cli_file_read(a.input, &bytes, &size, why, sizeof why)) {
         fprintf(stderr, "kiln run: cannot read %s: %s\n", a.input, why);
+        kiln_wasi_options_free(&a.wasi);
         return CLI_USAGE;
     }
     rc = run_bytes(&a, bytes, size);
     free(bytes);
+    kiln_wasi_options_free(&a.wasi);
     return rc;
 }

@@ -158,7 +158,7 @@ static void descriptor_emit(lower_module *lm, const desc_parts *p) {
     LLVMTypeRef fields[] = {t->i32, t->i32, t->ptr, t->i64, t->i32, t->i32, t->ptr, t->ptr, t->ptr};
     LLVMTypeRef ty = LLVMStructTypeInContext(lm->ctx, fields, 9, 0);
     const kiln_module *m = lm->m;
-    uint32_t flags = KILN_DESC_EXPLICIT_BOUNDS; /* the only mode so far */
+    uint32_t flags = lm->opts->explicit_bounds ? KILN_DESC_EXPLICIT_BOUNDS : KILN_DESC_GUARD_PAGES;
     LLVMValueRef vals[] = {lower_const_i32(lm, KILN_ABI_VERSION), lower_const_i32(lm, flags),
                            p->metadata, lower_const_i64(lm, p->metadata_size),
                            lower_const_i32(lm, m->num_imported_funcs),

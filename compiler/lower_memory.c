@@ -8,8 +8,16 @@
  * vmctx for every access (memory.grow or a host call may move memory);
  * their TBAA tag differs from linear memory's, so LLVM still hoists them
  * out of loops that only touch linear memory.  Accesses use align 1 and
- * never touch more bytes than were checked.  A guard-page mode would
- * replace only mem_address(). */
+ * never touch more bytes than were checked.
+ *
+ * Guard-page mode (!opts->explicit_bounds): the runtime reserves 8 GiB +
+ * a page per memory, so base + zext(addr) + offset + width always lands
+ * inside the reservation and an out-of-bounds access faults instead of
+ * being compared.  Bulk operations still check in the runtime.  LLVM may
+ * delete a load whose value is unused, which would lose the trap, so
+ * memory_dead_loads_mark() makes exactly those loads volatile. */
+#include <string.h>
+
 #include "lower_internal.h"
 
 typedef struct mem_view {
@@ -31,6 +39,13 @@ static mem_view mem_view_load(lower_func *lf, uint32_t memory) {
     return v;
 }
 
+static LLVMValueRef memory_base_load(lower_func *lf, uint32_t memory) {
+    lower_module *lm = lf->lm;
+    if (memory == 0) return lower_vmctx_field(lf, KILN_VMCTX_OFFSET_MEM0_BASE, lm->t.ptr, false);
+    LLVMValueRef rt = lower_vmctx_array_elem(lf, KILN_VMCTX_OFFSET_MEMORIES, memory, lm->t.ptr, 8);
+    return lower_load(lf, lm->t.ptr, rt, 8, LOWER_TBAA_VMCTX, false);
+}
+
 /* The checked native address of an access of `bytes` bytes. */
 static LLVMValueRef mem_address(lower_func *lf, const kiln_insn *insn, LLVMValueRef addr,
                                 unsigned bytes) {
@@ -39,6 +54,11 @@ static LLVMValueRef mem_address(lower_func *lf, const kiln_insn *insn, LLVMValue
     LLVMValueRef ea = LLVMBuildZExt(b, addr, lm->t.i64, "");
     if (insn->imm.memarg.offset)
         ea = LLVMBuildAdd(b, ea, lower_const_i64(lm, insn->imm.memarg.offset), "ea");
+    if (!lm->opts->explicit_bounds) {
+        /* The reservation covers every u32 address + u32 offset + width. */
+        LLVMValueRef base = memory_base_load(lf, insn->imm.memarg.memory);
+        return lower_byte_gep(lf, base, ea);
+    }
     mem_view mv = mem_view_load(lf, insn->imm.memarg.memory);
     LLVMValueRef end = LLVMBuildAdd(b, ea, lower_const_i64(lm, bytes), "");
     lower_trap_if(lf, LLVMBuildICmp(b, LLVMIntUGT, end, mv.size, ""), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
@@ -256,5 +276,128 @@ bool memory_lower(lower_func *lf, const kiln_insn *insn) {
     /* Plain loads have one operand ("i:T"), plain stores two ("iT:"). */
     if (info->signature[1] == ':') scalar_load_lower(lf, insn);
     else scalar_store_lower(lf, insn);
+    return true;
+}
+
+/* ---- guard mode: loads whose trap must survive optimisation --------------- */
+
+/* An open-addressing set of instructions, sized for the whole function. */
+typedef struct insn_set {
+    LLVMValueRef *slots;
+    size_t mask;
+} insn_set;
+
+static size_t insn_hash(LLVMValueRef v) {
+    uintptr_t x = (uintptr_t)v;
+    return (size_t)((x >> 4) * 0x9E3779B97F4A7C15ull);
+}
+
+/* True if `v` was not in the set yet. */
+static bool insn_set_add(insn_set *s, LLVMValueRef v) {
+    for (size_t i = insn_hash(v) & s->mask;; i = (i + 1) & s->mask) {
+        if (s->slots[i] == v) return false;
+        if (!s->slots[i]) return s->slots[i] = v, true;
+    }
+}
+
+typedef struct liveness {
+    insn_set live;
+    LLVMValueRef *work;
+    size_t top;
+} liveness;
+
+static void live_mark(liveness *lv, LLVMValueRef v) {
+    if (v && LLVMIsAInstruction(v) && insn_set_add(&lv->live, v)) lv->work[lv->top++] = v;
+}
+
+/* Values stored into a local's alloca are live only if the local is read. */
+static bool is_alloca_store(LLVMValueRef i) {
+    return LLVMIsAStoreInst(i) && LLVMIsAAllocaInst(LLVMGetOperand(i, 1));
+}
+
+static bool is_root(LLVMValueRef i) {
+    if (LLVMIsATerminatorInst(i) || LLVMIsACallInst(i) || LLVMIsAFenceInst(i) ||
+        LLVMIsAAtomicRMWInst(i) || LLVMIsAAtomicCmpXchgInst(i))
+        return true;
+    if (LLVMIsAStoreInst(i)) return !is_alloca_store(i);
+    return LLVMIsALoadInst(i) && LLVMGetVolatile(i);
+}
+
+/* A live alloca makes every store into it live. */
+static void alloca_stores_mark(liveness *lv, LLVMValueRef a) {
+    for (LLVMUseRef u = LLVMGetFirstUse(a); u; u = LLVMGetNextUse(u)) {
+        LLVMValueRef user = LLVMGetUser(u);
+        if (LLVMIsAStoreInst(user) && LLVMGetOperand(user, 1) == a) live_mark(lv, user);
+    }
+}
+
+static void live_propagate(liveness *lv) {
+    while (lv->top) {
+        LLVMValueRef i = lv->work[--lv->top];
+        int n = LLVMGetNumOperands(i);
+        for (int k = 0; k < n; k++) live_mark(lv, LLVMGetOperand(i, k));
+        if (LLVMIsAAllocaInst(i)) alloca_stores_mark(lv, i);
+    }
+}
+
+static size_t insns_count(LLVMValueRef fn) {
+    size_t n = 0;
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) n++;
+    return n;
+}
+
+static bool is_memory_load(const lower_module *lm, LLVMValueRef i) {
+    return LLVMIsALoadInst(i) && LLVMGetMetadata(i, lm->md_tbaa) == lm->tbaa[LOWER_TBAA_MEMORY];
+}
+
+/* Users through which LLVM may narrow a load to the bytes they need
+ * (trunc, masks, shifts, lane extracts, reached directly or through a
+ * bitcast): a narrowed load that straddles the end of memory no longer
+ * reaches the guard page, so such loads are made volatile too. */
+static bool is_narrowing_user(LLVMValueRef u, int depth) {
+    switch (LLVMGetInstructionOpcode(u)) {
+    case LLVMTrunc:
+    case LLVMAnd:
+    case LLVMLShr:
+    case LLVMAShr:
+    case LLVMExtractElement:
+    case LLVMShuffleVector: return true;
+    case LLVMBitCast:
+        if (depth > 0) return true;
+        for (LLVMUseRef k = LLVMGetFirstUse(u); k; k = LLVMGetNextUse(k))
+            if (is_narrowing_user(LLVMGetUser(k), depth + 1)) return true;
+        return false;
+    default: return false;
+    }
+}
+
+static bool load_may_narrow(LLVMValueRef load) {
+    for (LLVMUseRef u = LLVMGetFirstUse(load); u; u = LLVMGetNextUse(u))
+        if (is_narrowing_user(LLVMGetUser(u), 0)) return true;
+    return false;
+}
+
+/* Backward liveness from the instructions with effects; linear-memory
+ * loads left dead become volatile so that they still execute (and fault).
+ * Loads only partly used (load_may_narrow) become volatile as well.
+ * Other used loads stay plain: LLVM keeps them (or their fault) as long
+ * as the value is needed, and may still hoist or vectorise them. */
+bool memory_dead_loads_mark(lower_func *lf) {
+    LLVMValueRef fn = lf->fn;
+    size_t n = insns_count(fn), cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    liveness lv = {{arena_alloc(lf->scratch, cap * sizeof(LLVMValueRef)), cap - 1},
+                   arena_alloc(lf->scratch, (n + 1) * sizeof(LLVMValueRef)), 0};
+    if (!lv.live.slots || !lv.work) return lower_fail(lf, "out of memory");
+    memset(lv.live.slots, 0, cap * sizeof(LLVMValueRef));
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+            if (is_root(i)) live_mark(&lv, i);
+    live_propagate(&lv);
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+            if (is_memory_load(lf->lm, i) && (insn_set_add(&lv.live, i) || load_may_narrow(i)))
+                LLVMSetVolatile(i, 1);
     return true;
 }

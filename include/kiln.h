@@ -128,6 +128,7 @@ typedef struct kiln_instantiate_error {
         KILN_INST_TRAP, /* a segment was out of bounds or the start function trapped */
         KILN_INST_NOMEM,
         KILN_INST_BAD_MODULE, /* descriptor from another ABI version, or corrupt */
+        KILN_INST_LIMIT, /* a memory or table minimum exceeds the instance's limits */
     } kind;
     uint32_t trap; /* kiln_trap_kind when kind == KILN_INST_TRAP */
     char message[256];
@@ -139,6 +140,30 @@ typedef struct kiln_instantiate_error {
 kiln_instance *kiln_instantiate(const kiln_module_desc *desc, kiln_linker *l,
                                 kiln_instantiate_error *err);
 void kiln_instance_free(kiln_instance *inst);
+
+/* Resource caps for one instance.  They apply to every memory and table
+ * the instance defines or imports (a shared object keeps the smallest cap
+ * any of its instances set): instantiation fails with KILN_INST_LIMIT if
+ * a minimum (or an imported object's current size) is above the cap, and
+ * memory.grow / table.grow return -1 past it. */
+typedef struct kiln_instance_limits {
+    uint64_t max_memory_pages;   /* KILN_NO_LIMIT: only the module's own maximum */
+    uint64_t max_table_elements; /* KILN_NO_LIMIT: likewise */
+} kiln_instance_limits;
+#define KILN_NO_LIMIT UINT64_MAX
+
+/* kiln_instantiate with caps; `limits` may be NULL (no caps). */
+kiln_instance *kiln_instantiate_limited(const kiln_module_desc *desc, kiln_linker *l,
+                                        const kiln_instance_limits *limits,
+                                        kiln_instantiate_error *err);
+
+/* Asks running wasm code of `inst` to stop: it traps with
+ * KILN_TRAP_INTERRUPTED ("interrupted") at the next function entry or loop
+ * iteration.  Thread-safe and async-signal-safe (one atomic store), so a
+ * timer thread or a signal handler may call it.  The request stays set,
+ * and every later call into the instance traps, until it is cleared. */
+void kiln_instance_interrupt(kiln_instance *inst);
+void kiln_instance_interrupt_clear(kiln_instance *inst);
 
 /* Looks an export up by name; false if there is none.  The objects stay
  * owned by the instance (no reference is taken). */

@@ -262,6 +262,9 @@ static void funcs_define(kiln_instance *inst) {
 static bool memories_define(kiln_instance *inst, kiln_instantiate_error *err) {
     const kiln_module *m = inst->module;
     bool guarded = inst->desc->flags & KILN_DESC_GUARD_PAGES;
+    /* Without defined functions no wasm code can touch the memories. */
+    if (guarded && inst->desc->num_defined_funcs && !signals_code_add(inst->desc->func_code[0]))
+        return inst_fail(err, KILN_INST_BAD_MODULE, "guard-page module: its code is not in a loaded object");
     for (uint32_t i = m->num_imported_memories; i < m->num_memories; i++) {
         inst->memories[i] = memory_create(&m->memories[i], guarded);
         if (!inst->memories[i]) return nomem(err);
@@ -387,16 +390,53 @@ static kiln_module *metadata_decode(const kiln_module_desc *desc, kiln_instantia
     return m;
 }
 
-static bool instance_build(kiln_instance *inst, const kiln_linker *l,
+/* Checked before the objects exist, so an oversized minimum is never mapped. */
+static bool minimums_check(const kiln_module *m, const kiln_instance_limits *lim,
                            kiln_instantiate_error *err) {
+    for (uint32_t i = 0; i < m->num_memories; i++)
+        if (m->memories[i].limits.min > lim->max_memory_pages)
+            return inst_fail(err, KILN_INST_LIMIT, "memory %u: minimum of %llu pages exceeds the limit of %llu", i,
+                             (unsigned long long)m->memories[i].limits.min, (unsigned long long)lim->max_memory_pages);
+    for (uint32_t i = 0; i < m->num_tables; i++)
+        if (m->tables[i].limits.min > lim->max_table_elements)
+            return inst_fail(err, KILN_INST_LIMIT, "table %u: minimum of %llu elements exceeds the limit of %llu", i,
+                             (unsigned long long)m->tables[i].limits.min, (unsigned long long)lim->max_table_elements);
+    return true;
+}
+
+/* Imported objects may already be larger than their import's minimum. */
+static bool caps_apply(kiln_instance *inst, const kiln_instance_limits *lim,
+                       kiln_instantiate_error *err) {
+    const kiln_module *m = inst->module;
+    for (uint32_t i = 0; i < m->num_memories; i++)
+        if (!memory_cap(inst->memories[i], lim->max_memory_pages))
+            return inst_fail(err, KILN_INST_LIMIT, "memory %u is larger than the limit of %llu pages", i,
+                             (unsigned long long)lim->max_memory_pages);
+    for (uint32_t i = 0; i < m->num_tables; i++)
+        if (!table_cap(inst->tables[i], lim->max_table_elements))
+            return inst_fail(err, KILN_INST_LIMIT, "table %u is larger than the limit of %llu elements", i,
+                             (unsigned long long)lim->max_table_elements);
+    return true;
+}
+
+static bool instance_build(kiln_instance *inst, const kiln_linker *l,
+                           const kiln_instance_limits *lim, kiln_instantiate_error *err) {
+    if (lim && !minimums_check(inst->module, lim, err)) return false;
     if (!types_bind(inst, err) || !imports_bind(inst, l, err)) return false;
     funcs_define(inst);
     return memories_define(inst, err) && tables_define(inst, err) &&
-           globals_define(inst, err) && elems_evaluate(inst, err);
+           (!lim || caps_apply(inst, lim, err)) && globals_define(inst, err) &&
+           elems_evaluate(inst, err);
 }
 
 kiln_instance *kiln_instantiate(const kiln_module_desc *desc, kiln_linker *l,
                                 kiln_instantiate_error *err) {
+    return kiln_instantiate_limited(desc, l, NULL, err);
+}
+
+kiln_instance *kiln_instantiate_limited(const kiln_module_desc *desc, kiln_linker *l,
+                                        const kiln_instance_limits *limits,
+                                        kiln_instantiate_error *err) {
     kiln_instantiate_error scratch;
     if (!err) err = &scratch;
     memset(err, 0, sizeof *err);
@@ -408,7 +448,7 @@ kiln_instance *kiln_instantiate(const kiln_module_desc *desc, kiln_linker *l,
         nomem(err);
         return NULL;
     }
-    if (!instance_build(inst, l, err)) {
+    if (!instance_build(inst, l, limits, err)) {
         instance_destroy(inst);
         return NULL;
     }

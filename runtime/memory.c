@@ -138,9 +138,19 @@ void memory_view_remove(kiln_memory *m, kiln_vmctx *ctx) {
     pthread_mutex_unlock(&views_lock);
 }
 
+bool memory_cap(kiln_memory *m, uint64_t pages) {
+    if (m->rt.size / KILN_PAGE_SIZE > pages) return false;
+    if (!m->capped || pages < m->cap_pages) m->cap_pages = pages;
+    m->capped = true;
+    return true;
+}
+
+/* rt.max_pages stays the declared maximum (import matching reads it); an
+ * instance limit only stops growth. */
 int64_t memory_grow(kiln_memory *m, uint64_t delta_pages) {
     uint64_t old_pages = m->rt.size / KILN_PAGE_SIZE;
-    if (delta_pages > m->rt.max_pages - old_pages) return -1;
+    uint64_t max = m->capped && m->cap_pages < m->rt.max_pages ? m->cap_pages : m->rt.max_pages;
+    if (delta_pages > max - old_pages) return -1;
     if (delta_pages == 0) return (int64_t)old_pages;
     uint64_t new_size = (old_pages + delta_pages) * KILN_PAGE_SIZE;
     bool ok = m->guarded ? guarded_resize(m, new_size) : explicit_resize(m, new_size);

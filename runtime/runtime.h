@@ -21,6 +21,8 @@ struct kiln_memory {
     uint64_t min_pages;
     bool has_max;
     bool guarded;      /* reserved 8 GiB + guard, grown in place */
+    bool capped;       /* an instance limit applies: grow stops at cap_pages */
+    uint64_t cap_pages;
     uint64_t reserved; /* bytes mapped (guarded: the whole reservation) */
     _Atomic int refcount;
     uint32_t num_views, cap_views;
@@ -35,6 +37,9 @@ void memory_view_remove(kiln_memory *m, kiln_vmctx *ctx);
 /* Moves the memory into a guard-page reservation (for modules compiled
  * to rely on one).  False when the address space cannot be reserved. */
 bool memory_make_guarded(kiln_memory *m);
+/* Applies an instance's page limit (the smallest one wins); false if the
+ * memory is already larger. */
+bool memory_cap(kiln_memory *m, uint64_t pages);
 /* memory.grow; returns old pages or -1. */
 int64_t memory_grow(kiln_memory *m, uint64_t delta_pages);
 
@@ -50,6 +55,8 @@ kiln_table *table_create(const kiln_tabletype *type);
 void table_retain(kiln_table *t);
 void table_release(kiln_table *t);
 int64_t table_grow(kiln_table *t, uint32_t delta, void *init);
+/* Applies an instance's element limit to growth; false if already larger. */
+bool table_cap(kiln_table *t, uint64_t elems);
 
 /* ---- global.c --------------------------------------------------------------- */
 struct kiln_global_inst {
@@ -101,6 +108,10 @@ kiln_instance *funcref_owner(const kiln_func_ref *f);
  * false when the fixed table of reservations is full. */
 bool signals_reservation_add(const void *base, uint64_t size);
 void signals_reservation_remove(const void *base);
+/* Marks the executable segments of the object holding `code` (a compiled
+ * function) as kiln-compiled code (faults elsewhere are never traps);
+ * false if no loaded object maps it. */
+bool signals_code_add(const void *code);
 
 /* ---- instance.c ------------------------------------------------------------- */
 typedef struct elem_values {

@@ -37,6 +37,12 @@ void table_release(kiln_table *t) {
     free(t);
 }
 
+bool table_cap(kiln_table *t, uint64_t elems) {
+    if (t->rt.size > elems) return false;
+    if (elems < t->rt.max) t->rt.max = (uint32_t)elems;
+    return true;
+}
+
 /* Returns the old size, or -1 past the maximum (declared, or kiln's
  * KILN_MAX_TABLE_ELEMS) or when memory runs out. */
 int64_t table_grow(kiln_table *t, uint32_t delta, void *init) {

@@ -2,8 +2,9 @@
  *
  * Every entry from the host into wasm goes through trap_protect(), which
  * pushes a jump buffer for this thread; kiln_rt_trap() longjmps to the
- * innermost one.  No signals are involved yet: generated code checks
- * bounds and the stack limit explicitly and calls kiln_rt_trap().
+ * innermost one.  Generated code checks the stack limit and interrupts
+ * explicitly and calls kiln_rt_trap(); in guard-page mode an
+ * out-of-bounds access faults and signals.c jumps from the handler.
  *
  * The stack limit is computed at the outermost entry of a thread (nested
  * host -> wasm -> host -> wasm calls keep it, so the budget is for the
@@ -12,6 +13,7 @@
 #define _GNU_SOURCE /* pthread_getattr_np */
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,10 +144,26 @@ uintptr_t stack_limit_current(void) {
     return self.depth ? self.limit : atomic_load(&applied_limit);
 }
 
+/* The guard-page fault handler runs with SA_ONSTACK: give each thread that
+ * enters wasm an alternate stack unless the host already set one, so a
+ * fault near the end of the thread's stack can still be handled. */
+static void altstack_ensure(void) {
+    static _Thread_local bool checked;
+    enum { ALT_STACK_SIZE = 64u << 10 };
+    if (checked) return;
+    checked = true;
+    stack_t old;
+    if (sigaltstack(NULL, &old) != 0 || !(old.ss_flags & SS_DISABLE)) return;
+    /* Never freed: the thread may enter wasm again until it exits. */
+    stack_t ss = {.ss_sp = malloc(ALT_STACK_SIZE), .ss_size = ALT_STACK_SIZE};
+    if (ss.ss_sp && sigaltstack(&ss, NULL) != 0) free(ss.ss_sp);
+}
+
 uint32_t trap_protect(void (*fn)(void *), void *arg) {
     sigjmp_buf buf;
     sigjmp_buf *outer = self.jump;
     if (self.depth++ == 0) {
+        altstack_ensure();
         self.limit = limit_compute((uintptr_t)__builtin_frame_address(0));
         limit_apply(self.limit);
     }
@@ -158,4 +176,16 @@ uint32_t trap_protect(void (*fn)(void *), void *arg) {
     self.jump = outer;
     self.depth--;
     return kind;
+}
+
+/* ---- interrupts ----------------------------------------------------------- */
+
+/* Generated code polls vmctx->interrupt at function entries and loop
+ * headers; a relaxed atomic store is all a signal handler may do. */
+void kiln_instance_interrupt(kiln_instance *inst) {
+    __atomic_store_n(&inst->vmctx.interrupt, 1u, __ATOMIC_RELAXED);
+}
+
+void kiln_instance_interrupt_clear(kiln_instance *inst) {
+    __atomic_store_n(&inst->vmctx.interrupt, 0u, __ATOMIC_RELAXED);
 }

@@ -1,0 +1,373 @@
+/* test_lower_memory.c - guard-page memory mode (lower_memory.c), interrupt
+ * checks (lower.c hooks, kiln_instance_interrupt) and instance limits
+ * (kiln_instantiate_limited), on tests/unit/wat/guard.wat.
+ *
+ * IR properties are checked on the unoptimised IR; behaviour is checked by
+ * compiling the module at -O0 and -O2, linking it into a shared library
+ * and running it through the embedding API, so the optimiser had its
+ * chance to delete the loads the trap depends on. */
+#include <criterion/criterion.h>
+#include <dlfcn.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compile.h"
+#include "kiln.h"
+#include "lower_internal.h"
+
+#ifndef KILN_TEST_WASM_DIR
+#error "KILN_TEST_WASM_DIR must name the directory of the converted .wat files"
+#endif
+
+/* Function indices in guard.wat. */
+enum { F_DEAD_LOAD, F_DEAD_LOCAL, F_LOAD, F_LOAD_MAX_OFF, F_STORE, F_GROW, F_TABLE_GROW, F_SUM,
+       F_SPIN, F_LANE_LOAD, F_WRAP_LOAD };
+
+typedef struct loaded {
+    uint8_t *bytes;
+    size_t size;
+    kiln_module *m;
+} loaded;
+
+static loaded wasm_load(void) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/guard.wasm", KILN_TEST_WASM_DIR);
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "cannot open %s", path);
+    loaded l = {malloc(1 << 16), 0, NULL};
+    l.size = fread(l.bytes, 1, 1 << 16, f);
+    fclose(f);
+    kiln_error err;
+    error_clear(&err);
+    kiln_decode_options opts = {0};
+    l.m = module_decode(l.bytes, l.size, &opts, &err);
+    cr_assert(l.m, "decode: %s", err.message);
+    cr_assert(module_validate(l.m, &err), "validate: %s", err.message);
+    return l;
+}
+
+static void loaded_free(loaded *l) {
+    module_free(l->m);
+    free(l->bytes);
+}
+
+/* ---- IR properties ------------------------------------------------------------ */
+
+typedef struct ir {
+    LLVMContextRef ctx;
+    LLVMModuleRef mod;
+    LLVMTargetMachineRef tm;
+    loaded l;
+} ir;
+
+static ir ir_lower(bool explicit_bounds) {
+    LLVMInitializeNativeTarget();
+    LLVMInitializeNativeAsmPrinter();
+    char *triple = LLVMGetDefaultTargetTriple();
+    LLVMTargetRef t;
+    cr_assert(!LLVMGetTargetFromTriple(triple, &t, NULL));
+    ir r = {LLVMContextCreate(), NULL, NULL, wasm_load()};
+    r.tm = LLVMCreateTargetMachine(t, triple, "generic", "", LLVMCodeGenLevelNone, LLVMRelocPIC,
+                                   LLVMCodeModelDefault);
+    LLVMDisposeMessage(triple);
+    kiln_compile_options opts = {.opt_level = 0, .prefix = "guard", .explicit_bounds = explicit_bounds};
+    kiln_error err;
+    error_clear(&err);
+    r.mod = module_compile_ir(r.l.m, r.l.bytes, r.l.size, &opts, r.ctx, r.tm, false, &err);
+    cr_assert(r.mod, "%s", err.message);
+    return r;
+}
+
+static void ir_free(ir *r) {
+    LLVMDisposeModule(r->mod);
+    LLVMContextDispose(r->ctx);
+    LLVMDisposeTargetMachine(r->tm);
+    loaded_free(&r->l);
+}
+
+/* Symbols are guard.f<index>, optionally followed by the wasm name. */
+static LLVMValueRef func_find(LLVMModuleRef mod, unsigned index) {
+    char want[32];
+    int n = snprintf(want, sizeof want, "guard.f%u", index);
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
+        size_t len;
+        const char *name = LLVMGetValueName2(fn, &len);
+        if (strncmp(name, want, (size_t)n) == 0 && (name[n] == 0 || name[n] == '.')) return fn;
+    }
+    cr_assert_fail("no function %s", want);
+    return NULL;
+}
+
+/* Linear-memory accesses are the only loads/stores with alignment 1. */
+static bool is_memory_load(LLVMValueRef i) {
+    return LLVMGetInstructionOpcode(i) == LLVMLoad && LLVMGetAlignment(i) == 1;
+}
+
+/* Counts the memory loads of `fn`, and how many of them are volatile. */
+static int memory_loads(LLVMValueRef fn, int *volatile_count) {
+    int n = 0;
+    *volatile_count = 0;
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+            if (is_memory_load(i)) {
+                n++;
+                *volatile_count += LLVMGetVolatile(i) != 0;
+            }
+    return n;
+}
+
+/* Calls of kiln_rt_trap(ctx, kind) in the whole module. */
+static int trap_calls(LLVMModuleRef mod, uint32_t kind) {
+    int n = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+                if (LLVMGetInstructionOpcode(i) != LLVMCall) continue;
+                size_t len;
+                const char *callee = LLVMGetValueName2(LLVMGetCalledValue(i), &len);
+                LLVMValueRef k = LLVMGetOperand(i, 1);
+                n += strcmp(callee, "kiln_rt_trap") == 0 && LLVMIsAConstantInt(k) &&
+                     LLVMConstIntGetZExtValue(k) == kind;
+            }
+    return n;
+}
+
+Test(guard_ir, guard_mode_has_no_bounds_check_explicit_mode_has_them) {
+    ir g = ir_lower(false), e = ir_lower(true);
+    cr_expect_eq(trap_calls(g.mod, KILN_TRAP_MEMORY_OUT_OF_BOUNDS), 0);
+    cr_expect_geq(trap_calls(e.mod, KILN_TRAP_MEMORY_OUT_OF_BOUNDS), 6);
+    ir_free(&g);
+    ir_free(&e);
+}
+
+Test(guard_ir, loads_nothing_uses_are_volatile) {
+    ir r = ir_lower(false);
+    int vol;
+    cr_expect_eq(memory_loads(func_find(r.mod, F_DEAD_LOAD), &vol), 1);
+    cr_expect_eq(vol, 1, "(drop (i32.load)) must stay");
+    cr_expect_eq(memory_loads(func_find(r.mod, F_DEAD_LOCAL), &vol), 1);
+    cr_expect_eq(vol, 1, "a load into a local nobody reads must stay");
+    ir_free(&r);
+}
+
+Test(guard_ir, used_loads_stay_plain) {
+    ir r = ir_lower(false);
+    int vol;
+    cr_expect_eq(memory_loads(func_find(r.mod, F_LOAD), &vol), 1);
+    cr_expect_eq(vol, 0);
+    cr_expect_eq(memory_loads(func_find(r.mod, F_SUM), &vol), 1);
+    cr_expect_eq(vol, 0, "a loop's loads must stay optimisable");
+    ir_free(&r);
+}
+
+Test(guard_ir, partly_used_loads_are_volatile) {
+    ir r = ir_lower(false);
+    int vol;
+    cr_expect_eq(memory_loads(func_find(r.mod, F_LANE_LOAD), &vol), 1);
+    cr_expect_eq(vol, 1, "one lane of a v128 load");
+    cr_expect_eq(memory_loads(func_find(r.mod, F_WRAP_LOAD), &vol), 1);
+    cr_expect_eq(vol, 1, "the low half of an i64 load");
+    ir_free(&r);
+}
+
+Test(guard_ir, explicit_mode_makes_no_load_volatile) {
+    ir r = ir_lower(true);
+    int vol;
+    memory_loads(func_find(r.mod, F_DEAD_LOAD), &vol);
+    cr_expect_eq(vol, 0);
+    ir_free(&r);
+}
+
+Test(guard_ir, function_entries_and_loop_headers_check_the_interrupt_flag) {
+    ir r = ir_lower(true);
+    /* Every function checks at entry: one trap block each. */
+    unsigned defined = r.l.m->num_funcs - r.l.m->num_imported_funcs;
+    cr_expect_eq(trap_calls(r.mod, KILN_TRAP_INTERRUPTED), (int)defined);
+    int flag_loads = 0;
+    LLVMValueRef fn = func_find(r.mod, F_SUM);
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+            flag_loads += LLVMGetInstructionOpcode(i) == LLVMLoad && LLVMGetVolatile(i) &&
+                          LLVMGetAlignment(i) == 4;
+    cr_expect_eq(flag_loads, 2, "sum: entry + loop header, volatile so LLVM re-reads it");
+    ir_free(&r);
+}
+
+/* ---- running ------------------------------------------------------------------------ */
+
+typedef struct guest {
+    void *so;
+    const kiln_module_desc *desc;
+    kiln_instance *inst;
+    char so_path[96];
+} guest;
+
+static guest guest_build(int opt, bool explicit_bounds) {
+    guest g = {0};
+    loaded l = wasm_load();
+    char prefix[32], obj[96];
+    snprintf(prefix, sizeof prefix, "guard_o%d_%c", opt, explicit_bounds ? 'e' : 'g');
+    kiln_compile_options opts = {.opt_level = opt, .prefix = prefix, .explicit_bounds = explicit_bounds};
+    kiln_error err;
+    error_clear(&err);
+    snprintf(obj, sizeof obj, "/tmp/kiln-test-%d-%s.o", (int)getpid(), prefix);
+    snprintf(g.so_path, sizeof g.so_path, "/tmp/kiln-test-%d-%s.so", (int)getpid(), prefix);
+    cr_assert(module_compile_object(l.m, l.bytes, l.size, &opts, obj, &err), "%s", err.message);
+    cr_assert(link_shared_library(obj, g.so_path, &err), "%s", err.message);
+    unlink(obj);
+    loaded_free(&l);
+    g.so = dlopen(g.so_path, RTLD_NOW | RTLD_LOCAL);
+    cr_assert(g.so, "dlopen: %s", dlerror());
+    char sym[64];
+    snprintf(sym, sizeof sym, "%s_module", prefix);
+    g.desc = dlsym(g.so, sym);
+    cr_assert(g.desc, "no %s", sym);
+    cr_expect_eq(g.desc->flags, explicit_bounds ? KILN_DESC_EXPLICIT_BOUNDS : KILN_DESC_GUARD_PAGES);
+    return g;
+}
+
+static guest guest_open(int opt, bool explicit_bounds, const kiln_instance_limits *limits) {
+    guest g = guest_build(opt, explicit_bounds);
+    kiln_instantiate_error ierr;
+    g.inst = kiln_instantiate_limited(g.desc, NULL, limits, &ierr);
+    cr_assert(g.inst, "instantiate: %s", ierr.message);
+    return g;
+}
+
+static void guest_close(guest *g) {
+    kiln_instance_free(g->inst);
+    dlclose(g->so);
+    unlink(g->so_path);
+}
+
+/* Calls an export taking up to two i32s; its i32 result (0 if it has
+ * none), or -1000 - trap kind. */
+static int64_t call2(guest *g, const char *export, int32_t a, int32_t b) {
+    kiln_extern e;
+    kiln_signature sig;
+    cr_assert(kiln_instance_export(g->inst, export, &e), "no export %s", export);
+    cr_assert(kiln_func_signature(e.of.func, &sig));
+    kiln_val s[2] = {{.i32 = a}, {.i32 = b}};
+    uint32_t trap = kiln_call(g->inst, e.of.func, s);
+    if (trap) return -1000 - (int64_t)trap;
+    return sig.num_results ? s[0].i32 : 0;
+}
+
+#define OOB (-1000 - (int64_t)KILN_TRAP_MEMORY_OUT_OF_BOUNDS)
+static const int opt_levels[] = {0, 2};
+
+Test(guard_run, unused_loads_still_trap_after_optimisation) {
+    for (int k = 0; k < 2; k++) {
+        guest g = guest_open(opt_levels[k], false, NULL);
+        cr_expect_eq(call2(&g, "dead_load", 65532, 0), 0, "-O%d", opt_levels[k]);
+        cr_expect_eq(call2(&g, "dead_load", 65533, 0), OOB, "-O%d", opt_levels[k]);
+        cr_expect_eq(call2(&g, "dead_load", -1, 0), OOB, "-O%d", opt_levels[k]);
+        cr_expect_eq(call2(&g, "dead_local", 65520, 0), 0, "-O%d", opt_levels[k]);
+        cr_expect_eq(call2(&g, "dead_local", 65521, 0), OOB, "-O%d", opt_levels[k]);
+        cr_expect_str_eq(kiln_trap_message(), "out of bounds memory access");
+        cr_expect_eq(call2(&g, "lane_load", 65520, 0), 0, "-O%d", opt_levels[k]);
+        cr_expect_eq(call2(&g, "lane_load", 65521, 0), OOB, "-O%d", opt_levels[k]);
+        cr_expect_eq(call2(&g, "wrap_load", 65528, 0), 0, "-O%d", opt_levels[k]);
+        cr_expect_eq(call2(&g, "wrap_load", 65529, 0), OOB, "-O%d", opt_levels[k]);
+        guest_close(&g);
+    }
+}
+
+Test(guard_run, accesses_fault_at_the_exact_edge_and_the_largest_offset) {
+    for (int k = 0; k < 2; k++) {
+        guest g = guest_open(opt_levels[k], false, NULL);
+        cr_expect_eq(call2(&g, "store", 65532, 0x01020304), 0);
+        cr_expect_eq(call2(&g, "load", 65532, 0), 0x01020304);
+        cr_expect_eq(call2(&g, "store", 65533, 7), OOB);
+        cr_expect_eq(call2(&g, "load", 65532, 0), 0x01020304, "a faulting store writes nothing");
+        cr_expect_eq(call2(&g, "load_max_off", 0, 0), OOB);
+        cr_expect_eq(call2(&g, "load_max_off", -1, 0), OOB, "8 GiB - 2 is still reserved");
+        cr_expect_eq(call2(&g, "load", 65536, 0), OOB);
+        guest_close(&g);
+    }
+}
+
+Test(guard_run, grow_commits_pages_in_place) {
+    guest g = guest_open(2, false, NULL);
+    cr_expect_eq(call2(&g, "grow", 1, 0), 1);
+    cr_expect_eq(call2(&g, "store", 131068, 9), 0);
+    cr_expect_eq(call2(&g, "load", 131068, 0), 9);
+    cr_expect_eq(call2(&g, "load", 131069, 0), OOB);
+    cr_expect_eq(call2(&g, "grow", 3, 0), -1, "past the declared maximum of 4");
+    guest_close(&g);
+}
+
+/* ---- interrupts ------------------------------------------------------------------------ */
+
+static void *interrupt_later(void *arg) {
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    kiln_instance_interrupt(arg);
+    return NULL;
+}
+
+Test(interrupt, an_endless_loop_is_interrupted_from_another_thread) {
+    for (int k = 0; k < 4; k++) {
+        guest g = guest_open(opt_levels[k % 2], k < 2, NULL);
+        pthread_t t;
+        cr_assert_eq(pthread_create(&t, NULL, interrupt_later, g.inst), 0);
+        cr_expect_eq(call2(&g, "spin", 0, 0), -1000 - (int64_t)KILN_TRAP_INTERRUPTED);
+        cr_expect_str_eq(kiln_trap_message(), "interrupted");
+        pthread_join(t, NULL);
+        guest_close(&g);
+    }
+}
+
+Test(interrupt, the_request_stays_until_cleared) {
+    guest g = guest_open(2, true, NULL);
+    kiln_instance_interrupt(g.inst);
+    cr_expect_eq(call2(&g, "load", 0, 0), -1000 - (int64_t)KILN_TRAP_INTERRUPTED);
+    kiln_instance_interrupt_clear(g.inst);
+    cr_expect_eq(call2(&g, "store", 0, 5), 0);
+    cr_expect_eq(call2(&g, "load", 0, 0), 5);
+    guest_close(&g);
+}
+
+/* ---- limits ------------------------------------------------------------------------------- */
+
+Test(limits, memory_grow_stops_at_the_page_cap) {
+    kiln_instance_limits lim = {2, KILN_NO_LIMIT};
+    for (int mode = 0; mode < 2; mode++) {
+        guest g = guest_open(2, mode == 0, &lim);
+        cr_expect_eq(call2(&g, "grow", 1, 0), 1);
+        cr_expect_eq(call2(&g, "grow", 1, 0), -1, "the module allows 4, the cap 2");
+        cr_expect_eq(call2(&g, "grow", 0, 0), 2);
+        guest_close(&g);
+    }
+}
+
+Test(limits, table_grow_stops_at_the_element_cap) {
+    kiln_instance_limits lim = {KILN_NO_LIMIT, 3};
+    guest g = guest_open(2, true, &lim);
+    cr_expect_eq(call2(&g, "table_grow", 2, 0), 1);
+    cr_expect_eq(call2(&g, "table_grow", 1, 0), -1);
+    cr_expect_eq(call2(&g, "table_grow", 0, 0), 3);
+    guest_close(&g);
+}
+
+Test(limits, a_minimum_above_the_cap_fails_instantiation) {
+    guest g = guest_build(0, true);
+    kiln_instance_limits no_pages = {0, KILN_NO_LIMIT}, no_elems = {KILN_NO_LIMIT, 0};
+    kiln_instantiate_error err;
+    cr_expect_null(kiln_instantiate_limited(g.desc, NULL, &no_pages, &err));
+    cr_expect_eq(err.kind, KILN_INST_LIMIT);
+    cr_expect(strstr(err.message, "memory 0"), "%s", err.message);
+    cr_expect_null(kiln_instantiate_limited(g.desc, NULL, &no_elems, &err));
+    cr_expect_eq(err.kind, KILN_INST_LIMIT);
+    cr_expect(strstr(err.message, "table 0"), "%s", err.message);
+    kiln_instance_limits exact = {1, 1};
+    g.inst = kiln_instantiate_limited(g.desc, NULL, &exact, &err);
+    cr_expect(g.inst, "minimum == cap is allowed: %s", err.message);
+    guest_close(&g);
+}
