@@ -65,9 +65,15 @@ demo: deps build
 	$(KILN) run $(BUILD)/examples/math.wasm --invoke fib i32:90 --invoke gcd i32:1071 i32:462
 	@echo "== a trap is an error, not a crash"
 	$(KILN) run $(BUILD)/examples/math.wasm --invoke div i32:7 i32:0 || echo "(trapped as expected: exit status $$?)"
-	@echo "== build a native executable and run it"
-	$(KILN) build $(BUILD)/examples/hello.wasm -o $(BUILD)/examples/hello
-	$(BUILD)/examples/hello
+	@echo "== a C program (examples/raytrace): clang -> wasm32-wasi -> kiln build -> native executable"
+	clang --target=wasm32-wasi -O2 -o $(BUILD)/examples/raytrace.wasm examples/raytrace/raytrace.c -lm
+	$(KILN) build $(BUILD)/examples/raytrace.wasm -o $(BUILD)/examples/raytrace
+	$(BUILD)/examples/raytrace
+	@echo "== the same program: built natively with $(CC) -O2, kiln, and the wasm under node (median of 3 runs)"
+	$(CC) -O2 -o $(BUILD)/examples/raytrace-native examples/raytrace/raytrace.c -lm
+	@python3 examples/raytrace/compare.py --runs 3 native=$(BUILD)/examples/raytrace-native \
+	  kiln=$(BUILD)/examples/raytrace "node=node examples/run-node.mjs $(BUILD)/examples/raytrace.wasm"
+	@echo "(wasm-interp is not in the table: it cannot run WASI programs)"
 
 # Every suite runs even when an earlier one fails; the exit status says
 # whether all passed.
@@ -164,7 +170,7 @@ test-differential:
 # wasm2c, node and wasm-interp; results in $(BUILD)/bench/.  Options go
 # through BENCH_ARGS, e.g. `make bench BENCH_ARGS=--quick`.  A kiln that
 # does not build only skips the kiln engines.
-bench:
+bench: deps
 	@$(MAKE) --no-print-directory build || echo "make bench: kiln did not build; its engines will be skipped"
 	python3 bench/harness/run.py --kiln $(KILN) --out $(BUILD)/bench $(BENCH_ARGS)
 
