@@ -106,10 +106,13 @@ test-spec:
 	  echo "   then: make test WASM_TESTSUITE=\$$PWD/testsuite"; \
 	else \
 	  status=0; \
-	  for level in $(SPEC_LEVELS); do \
-	    echo "== spec suite at $$level: $(WASM_TESTSUITE)"; \
-	    $(SPEC) -j $(JOBS) $$level --known tests/spec/known-failures.txt "$(WASM_TESTSUITE)" \
-	      || status=1; \
+	  for mode in explicit guard; do \
+	    flag=; [ $$mode = guard ] && flag=--guard-pages; \
+	    for level in $(SPEC_LEVELS); do \
+	      echo "== spec suite at $$level, $$mode bounds checks: $(WASM_TESTSUITE)"; \
+	      $(SPEC) -j $(JOBS) $$level $$flag --known tests/spec/known-failures.txt "$(WASM_TESTSUITE)" \
+	        || status=1; \
+	    done; \
 	  done; \
 	  exit $$status; \
 	fi
