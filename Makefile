@@ -65,6 +65,8 @@ demo: deps build
 	$(KILN) run $(BUILD)/examples/math.wasm --invoke fib i32:90 --invoke gcd i32:1071 i32:462
 	@echo "== a trap is an error, not a crash"
 	$(KILN) run $(BUILD)/examples/math.wasm --invoke div i32:7 i32:0 || echo "(trapped as expected: exit status $$?)"
+	@echo "== a C host program (examples/host/host.c) linking a module through its generated header"
+	$(BUILD)/kiln_host_example
 	@echo "== a C program (examples/raytrace): clang -> wasm32-wasi -> kiln build -> native executable"
 	clang --target=wasm32-wasi -O2 -o $(BUILD)/examples/raytrace.wasm examples/raytrace/raytrace.c -lm
 	$(KILN) build $(BUILD)/examples/raytrace.wasm -o $(BUILD)/examples/raytrace
