@@ -173,4 +173,45 @@ static jit_entry jit_get(kiln_opcode op, jit_lower_fn lower) {
     return jit_cache[op];
 }
 
+
+/* Runs `n` cases through wabt as an independent oracle: write_case() emits
+ * one exported function per case into a .wat module, wasm-interp runs every
+ * export, and compare_case() checks the line it printed for case i.
+ * Skips the test when wabt is not installed. */
+typedef void (*oracle_write_fn)(FILE *f, unsigned i, const void *cases);
+typedef void (*oracle_compare_fn)(const void *cases, unsigned i, const char *line);
+
+static void wabt_oracle_run(const char *tag, const void *cases, unsigned n,
+                            oracle_write_fn write_case, oracle_compare_fn compare_case) {
+    if (system("command -v wat2wasm >/dev/null && command -v wasm-interp >/dev/null") != 0)
+        cr_skip_test("wabt (wat2wasm, wasm-interp) not installed");
+    char dir[64], path[128], cmd[512];
+    snprintf(dir, sizeof dir, "/tmp/kiln-%s-XXXXXX", tag);
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/cases.wat", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "(module\n");
+    for (unsigned i = 0; i < n; i++)
+        write_case(f, i, cases);
+    fprintf(f, ")\n");
+    fclose(f);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && wat2wasm cases.wat -o cases.wasm && "
+             "wasm-interp --run-all-exports cases.wasm > cases.out",
+             dir);
+    cr_assert_eq(system(cmd), 0, "wabt failed on %s", path);
+    snprintf(path, sizeof path, "%s/cases.out", dir);
+    f = fopen(path, "r");
+    cr_assert_not_null(f);
+    char line[256];
+    unsigned seen = 0;
+    for (; seen < n && fgets(line, sizeof line, f); seen++)
+        compare_case(cases, seen, line);
+    fclose(f);
+    cr_expect_eq(seen, n, "oracle printed %u of %u results", seen, n);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_expect_eq(system(cmd), 0);
+}
+
 #endif

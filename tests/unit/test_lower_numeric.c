@@ -651,36 +651,16 @@ static unsigned oracle_cases_build(oracle_case *cases) {
     return n;
 }
 
+static void wat_case_any(FILE *f, unsigned i, const void *cases) {
+    wat_case(f, i, &((const oracle_case *)cases)[i]);
+}
+
+static void oracle_compare_any(const void *cases, unsigned i, const char *line) {
+    oracle_compare(&((const oracle_case *)cases)[i], line);
+}
+
 Test(lower_numeric, matches_wabt_interpreter_on_edge_values, .timeout = 300) {
-    if (system("command -v wat2wasm >/dev/null && command -v wasm-interp >/dev/null") != 0)
-        cr_skip_test("wabt (wat2wasm, wasm-interp) not installed");
     static oracle_case cases[MAX_ORACLE_CASES];
     unsigned n = oracle_cases_build(cases);
-    char dir[] = "/tmp/kiln-numeric-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char path[128], cmd[512];
-    snprintf(path, sizeof path, "%s/cases.wat", dir);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fprintf(f, "(module\n");
-    for (unsigned i = 0; i < n; i++)
-        wat_case(f, i, &cases[i]);
-    fprintf(f, ")\n");
-    fclose(f);
-    snprintf(cmd, sizeof cmd,
-             "cd %s && wat2wasm cases.wat -o cases.wasm && "
-             "wasm-interp --run-all-exports cases.wasm > cases.out",
-             dir);
-    cr_assert_eq(system(cmd), 0, "wabt failed on %s", path);
-    snprintf(path, sizeof path, "%s/cases.out", dir);
-    f = fopen(path, "r");
-    cr_assert_not_null(f);
-    char line[256];
-    unsigned seen = 0;
-    for (; seen < n && fgets(line, sizeof line, f); seen++)
-        oracle_compare(&cases[seen], line);
-    fclose(f);
-    cr_expect_eq(seen, n, "oracle printed %u of %u results", seen, n);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_expect_eq(system(cmd), 0);
+    wabt_oracle_run("numeric", cases, n, wat_case_any, oracle_compare_any);
 }

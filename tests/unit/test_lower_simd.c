@@ -682,38 +682,18 @@ static unsigned simd_cases_build(simd_case *cases) {
     return n;
 }
 
+static void wat_simd_case_any(FILE *f, unsigned i, const void *cases) {
+    wat_simd_case(f, i, &((const simd_case *)cases)[i]);
+}
+
+static void simd_oracle_compare_any(const void *cases, unsigned i, const char *line) {
+    simd_oracle_compare(&((const simd_case *)cases)[i], line);
+}
+
 Test(lower_simd, matches_wabt_interpreter_on_random_lanes, .timeout = 600) {
-    if (system("command -v wat2wasm >/dev/null && command -v wasm-interp >/dev/null") != 0)
-        cr_skip_test("wabt (wat2wasm, wasm-interp) not installed");
     static simd_case cases[MAX_SIMD_CASES];
     unsigned n = simd_cases_build(cases);
-    char dir[] = "/tmp/kiln-simd-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char path[128], cmd[512];
-    snprintf(path, sizeof path, "%s/cases.wat", dir);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fprintf(f, "(module\n");
-    for (unsigned i = 0; i < n; i++)
-        wat_simd_case(f, i, &cases[i]);
-    fprintf(f, ")\n");
-    fclose(f);
-    snprintf(cmd, sizeof cmd,
-             "cd %s && wat2wasm cases.wat -o cases.wasm && "
-             "wasm-interp --run-all-exports cases.wasm > cases.out",
-             dir);
-    cr_assert_eq(system(cmd), 0, "wabt failed on %s", path);
-    snprintf(path, sizeof path, "%s/cases.out", dir);
-    f = fopen(path, "r");
-    cr_assert_not_null(f);
-    char line[256];
-    unsigned seen = 0;
-    for (; seen < n && fgets(line, sizeof line, f); seen++)
-        simd_oracle_compare(&cases[seen], line);
-    fclose(f);
-    cr_expect_eq(seen, n, "oracle printed %u of %u results", seen, n);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_expect_eq(system(cmd), 0);
+    wabt_oracle_run("simd", cases, n, wat_simd_case_any, simd_oracle_compare_any);
 }
 
 /* Memory instructions belong to lower_memory.c and v128.const to lower.c:
