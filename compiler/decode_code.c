@@ -109,7 +109,7 @@ static bool raw_bytes_decode(decoder *d, void *out, size_t n) {
 /* f32/f64 immediates are little-endian bit patterns; keep them exact
  * (NaN payloads included) by never going through a float. */
 static bool fixed_decode(decoder *d, uint64_t *out, size_t n) {
-    uint8_t b[8];
+    uint8_t b[8] = {0}; /* zeroed only to quiet gcc -O3's maybe-uninitialized */
     if (!raw_bytes_decode(d, b, n)) return false;
     uint64_t v = 0;
     for (size_t i = n; i-- > 0;) v = (v << 8) | b[i];

@@ -31,258 +31,70 @@ static uint32_t bind_proc_exit(void *env, kiln_instance *caller, const kiln_val 
     return KILN_TRAP_EXIT;
 }
 
-static uint32_t bind_args_get(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_args_get(env, &m, u32(a[0]), u32(a[1])));
-}
+/* One adapter per function: unpack the argument slots (u32/u64 above),
+ * pass the caller's memory 0 and store the returned errno.  As a macro
+ * each adapter is one line whose argument list can be checked against
+ * the signature letters in `bindings` below at a glance. */
+#define BIND(name, ...)                                                                  \
+    static uint32_t bind_##name(void *env, kiln_instance *caller, const kiln_val *a,     \
+                                kiln_val *r) {                                           \
+        wasi_mem m = caller_mem(caller);                                                 \
+        return done(r, wasi_##name(env, &m, __VA_ARGS__));                               \
+    }
 
-static uint32_t bind_args_sizes_get(void *env, kiln_instance *caller, const kiln_val *a,
-                                    kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_args_sizes_get(env, &m, u32(a[0]), u32(a[1])));
-}
-
-static uint32_t bind_environ_get(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_environ_get(env, &m, u32(a[0]), u32(a[1])));
-}
-
-static uint32_t bind_environ_sizes_get(void *env, kiln_instance *caller, const kiln_val *a,
-                                       kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_environ_sizes_get(env, &m, u32(a[0]), u32(a[1])));
-}
-
-static uint32_t bind_clock_res_get(void *env, kiln_instance *caller, const kiln_val *a,
-                                   kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_clock_res_get(env, &m, u32(a[0]), u32(a[1])));
-}
-
-static uint32_t bind_clock_time_get(void *env, kiln_instance *caller, const kiln_val *a,
-                                    kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_clock_time_get(env, &m, u32(a[0]), u64(a[1]), u32(a[2])));
-}
-
-static uint32_t bind_fd_advise(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_advise(env, &m, u32(a[0]), u64(a[1]), u64(a[2]), u32(a[3])));
-}
-
-static uint32_t bind_fd_allocate(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_allocate(env, &m, u32(a[0]), u64(a[1]), u64(a[2])));
-}
-
-static uint32_t bind_fd_close(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_close(env, &m, u32(a[0])));
-}
-
-static uint32_t bind_fd_datasync(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_datasync(env, &m, u32(a[0])));
-}
-
-static uint32_t bind_fd_fdstat_get(void *env, kiln_instance *caller, const kiln_val *a,
-                                   kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_fdstat_get(env, &m, u32(a[0]), u32(a[1])));
-}
-
-static uint32_t bind_fd_fdstat_set_flags(void *env, kiln_instance *caller, const kiln_val *a,
-                                         kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_fdstat_set_flags(env, &m, u32(a[0]), u32(a[1])));
-}
-
-static uint32_t bind_fd_fdstat_set_rights(void *env, kiln_instance *caller, const kiln_val *a,
-                                          kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_fdstat_set_rights(env, &m, u32(a[0]), u64(a[1]), u64(a[2])));
-}
-
-static uint32_t bind_fd_filestat_get(void *env, kiln_instance *caller, const kiln_val *a,
-                                     kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_filestat_get(env, &m, u32(a[0]), u32(a[1])));
-}
-
-static uint32_t bind_fd_filestat_set_size(void *env, kiln_instance *caller, const kiln_val *a,
-                                          kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_filestat_set_size(env, &m, u32(a[0]), u64(a[1])));
-}
-
-static uint32_t bind_fd_filestat_set_times(void *env, kiln_instance *caller, const kiln_val *a,
-                                           kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_filestat_set_times(env, &m, u32(a[0]), u64(a[1]), u64(a[2]), u32(a[3])));
-}
-
-static uint32_t bind_fd_pread(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_pread(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u64(a[3]), u32(a[4])));
-}
-
-static uint32_t bind_fd_prestat_get(void *env, kiln_instance *caller, const kiln_val *a,
-                                    kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_prestat_get(env, &m, u32(a[0]), u32(a[1])));
-}
-
-static uint32_t bind_fd_prestat_dir_name(void *env, kiln_instance *caller, const kiln_val *a,
-                                         kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_prestat_dir_name(env, &m, u32(a[0]), u32(a[1]), u32(a[2])));
-}
-
-static uint32_t bind_fd_pwrite(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_pwrite(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u64(a[3]), u32(a[4])));
-}
-
-static uint32_t bind_fd_read(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_read(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3])));
-}
-
-static uint32_t bind_fd_readdir(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_readdir(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u64(a[3]), u32(a[4])));
-}
-
-static uint32_t bind_fd_renumber(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_renumber(env, &m, u32(a[0]), u32(a[1])));
-}
-
-static uint32_t bind_fd_seek(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_seek(env, &m, u32(a[0]), (int64_t)u64(a[1]), u32(a[2]), u32(a[3])));
-}
-
-static uint32_t bind_fd_sync(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_sync(env, &m, u32(a[0])));
-}
-
-static uint32_t bind_fd_tell(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_tell(env, &m, u32(a[0]), u32(a[1])));
-}
-
-static uint32_t bind_fd_write(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_fd_write(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3])));
-}
-
-static uint32_t bind_path_create_directory(void *env, kiln_instance *caller, const kiln_val *a,
-                                           kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_path_create_directory(env, &m, u32(a[0]), u32(a[1]), u32(a[2])));
-}
-
-static uint32_t bind_path_filestat_get(void *env, kiln_instance *caller, const kiln_val *a,
-                                       kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(
-        r, wasi_path_filestat_get(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4])));
-}
-
-static uint32_t bind_path_filestat_set_times(void *env, kiln_instance *caller, const kiln_val *a,
-                                             kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_path_filestat_set_times(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]),
-                                                u64(a[4]), u64(a[5]), u32(a[6])));
-}
-
-static uint32_t bind_path_link(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_path_link(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]),
-                                  u32(a[5]), u32(a[6])));
-}
-
-static uint32_t bind_path_open(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_path_open(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]),
-                                  u64(a[5]), u64(a[6]), u32(a[7]), u32(a[8])));
-}
-
-static uint32_t bind_path_readlink(void *env, kiln_instance *caller, const kiln_val *a,
-                                   kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_path_readlink(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]),
-                                      u32(a[4]), u32(a[5])));
-}
-
-static uint32_t bind_path_remove_directory(void *env, kiln_instance *caller, const kiln_val *a,
-                                           kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_path_remove_directory(env, &m, u32(a[0]), u32(a[1]), u32(a[2])));
-}
-
-static uint32_t bind_path_rename(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_path_rename(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]),
-                                    u32(a[5])));
-}
-
-static uint32_t bind_path_symlink(void *env, kiln_instance *caller, const kiln_val *a,
-                                  kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r,
-                wasi_path_symlink(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4])));
-}
-
-static uint32_t bind_path_unlink_file(void *env, kiln_instance *caller, const kiln_val *a,
-                                      kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_path_unlink_file(env, &m, u32(a[0]), u32(a[1]), u32(a[2])));
-}
-
-static uint32_t bind_poll_oneoff(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_poll_oneoff(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3])));
-}
-
-static uint32_t bind_proc_raise(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_proc_raise(env, &m, u32(a[0])));
-}
+BIND(args_get, u32(a[0]), u32(a[1]))
+BIND(args_sizes_get, u32(a[0]), u32(a[1]))
+BIND(environ_get, u32(a[0]), u32(a[1]))
+BIND(environ_sizes_get, u32(a[0]), u32(a[1]))
+BIND(clock_res_get, u32(a[0]), u32(a[1]))
+BIND(clock_time_get, u32(a[0]), u64(a[1]), u32(a[2]))
+BIND(fd_advise, u32(a[0]), u64(a[1]), u64(a[2]), u32(a[3]))
+BIND(fd_allocate, u32(a[0]), u64(a[1]), u64(a[2]))
+BIND(fd_close, u32(a[0]))
+BIND(fd_datasync, u32(a[0]))
+BIND(fd_fdstat_get, u32(a[0]), u32(a[1]))
+BIND(fd_fdstat_set_flags, u32(a[0]), u32(a[1]))
+BIND(fd_fdstat_set_rights, u32(a[0]), u64(a[1]), u64(a[2]))
+BIND(fd_filestat_get, u32(a[0]), u32(a[1]))
+BIND(fd_filestat_set_size, u32(a[0]), u64(a[1]))
+BIND(fd_filestat_set_times, u32(a[0]), u64(a[1]), u64(a[2]), u32(a[3]))
+BIND(fd_pread, u32(a[0]), u32(a[1]), u32(a[2]), u64(a[3]), u32(a[4]))
+BIND(fd_prestat_get, u32(a[0]), u32(a[1]))
+BIND(fd_prestat_dir_name, u32(a[0]), u32(a[1]), u32(a[2]))
+BIND(fd_pwrite, u32(a[0]), u32(a[1]), u32(a[2]), u64(a[3]), u32(a[4]))
+BIND(fd_read, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]))
+BIND(fd_readdir, u32(a[0]), u32(a[1]), u32(a[2]), u64(a[3]), u32(a[4]))
+BIND(fd_renumber, u32(a[0]), u32(a[1]))
+BIND(fd_seek, u32(a[0]), (int64_t)u64(a[1]), u32(a[2]), u32(a[3]))
+BIND(fd_sync, u32(a[0]))
+BIND(fd_tell, u32(a[0]), u32(a[1]))
+BIND(fd_write, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]))
+BIND(path_create_directory, u32(a[0]), u32(a[1]), u32(a[2]))
+BIND(path_filestat_get, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]))
+BIND(path_filestat_set_times, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u64(a[4]), u64(a[5]),
+     u32(a[6]))
+BIND(path_link, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]), u32(a[5]), u32(a[6]))
+BIND(path_open, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]), u64(a[5]), u64(a[6]),
+     u32(a[7]), u32(a[8]))
+BIND(path_readlink, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]), u32(a[5]))
+BIND(path_remove_directory, u32(a[0]), u32(a[1]), u32(a[2]))
+BIND(path_rename, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]), u32(a[5]))
+BIND(path_symlink, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]))
+BIND(path_unlink_file, u32(a[0]), u32(a[1]), u32(a[2]))
+BIND(poll_oneoff, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]))
+BIND(proc_raise, u32(a[0]))
 
 static uint32_t bind_sched_yield(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
+    (void)a;
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_sched_yield(env, &m));
 }
 
-static uint32_t bind_random_get(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_random_get(env, &m, u32(a[0]), u32(a[1])));
-}
-
-static uint32_t bind_sock_accept(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_sock_accept(env, &m, u32(a[0]), u32(a[1]), u32(a[2])));
-}
-
-static uint32_t bind_sock_recv(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_sock_recv(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]),
-                                  u32(a[5])));
-}
-
-static uint32_t bind_sock_send(void *env, kiln_instance *caller, const kiln_val *a, kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_sock_send(env, &m, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4])));
-}
-
-static uint32_t bind_sock_shutdown(void *env, kiln_instance *caller, const kiln_val *a,
-                                   kiln_val *r) {
-    wasi_mem m = caller_mem(caller);
-    return done(r, wasi_sock_shutdown(env, &m, u32(a[0]), u32(a[1])));
-}
+BIND(random_get, u32(a[0]), u32(a[1]))
+BIND(sock_accept, u32(a[0]), u32(a[1]), u32(a[2]))
+BIND(sock_recv, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]), u32(a[5]))
+BIND(sock_send, u32(a[0]), u32(a[1]), u32(a[2]), u32(a[3]), u32(a[4]))
+BIND(sock_shutdown, u32(a[0]), u32(a[1]))
 
 /* Parameter types as letters: i = i32, I = i64.  Every function but
  * proc_exit returns one i32 errno. */
