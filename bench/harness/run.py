@@ -49,7 +49,14 @@ WASM2C_RT = Path("/usr/share/wabt/wasm2c")
 
 # The same flags for every build: no errno from sqrt, so every engine turns
 # it into one instruction.
-CFLAGS = ["-O2", "-fno-math-errno", "-I", str(COMMON)]
+OPT_FLAGS = ["-O2", "-fno-math-errno"]
+CFLAGS = [*OPT_FLAGS, "-I", str(COMMON)]
+# Every wasm build (hence every wasm engine) gets LLVM 20's default wasm
+# feature set: LLVM 19's defaults plus bulk memory and non-trapping
+# float-to-int.  With bulk memory, memcpy/memmove/memset become
+# memory.copy/memory.fill instructions that each engine implements natively,
+# instead of wasi-libc's byte-at-a-time C loops (docs/benchmarks.md).
+WASM_FEATURES = ["-mbulk-memory", "-mnontrapping-fptoint"]
 # wasm-interp's call stack is small and fixed; the interp sizes respect it.
 INTERP_LDFLAGS = ["-nostdlib", "-Wl,--no-entry", "-Wl,--strip-debug",
                   "-Wl,-z,stack-size=1048576"]
@@ -165,6 +172,8 @@ def machine_describe(kiln, wasm_cc):
         "load_average_at_start": "%.2f %.2f %.2f" % os.getloadavg(),
         "clang": tool_version(["clang-19", "--version"]),
         "wasm_cc": "%s (%s)" % (wasm_cc, tool_version([wasm_cc, "--version"])) if wasm_cc else "none",
+        "wasm_cflags": " ".join(["--target=wasm32-wasi", *OPT_FLAGS, *WASM_FEATURES]),
+        "native_cflags": " ".join(OPT_FLAGS),
         "gcc": tool_version(["gcc", "--version"]),
         "node": tool_version(["node", "--version"]),
         "wabt": tool_version(["wasm2c", "--version"]),
@@ -236,11 +245,12 @@ def build_native(k):
 
 def build_wasm(k, wasm_cc):
     wasm = k.dir / "kernel.wasm"
-    r = build_step(k, "wasm32-wasi", [wasm_cc, "--target=wasm32-wasi", *CFLAGS, "-Wl,--strip-debug",
+    target = [wasm_cc, "--target=wasm32-wasi", *CFLAGS, *WASM_FEATURES]
+    r = build_step(k, "wasm32-wasi", [*target, "-Wl,--strip-debug",
                                       str(k.src), str(COMMON / "main.c"), "-o", str(wasm)],
                    wasm, k.sources())
     interp = k.dir / "kernel.interp.wasm"
-    ri = build_step(k, "interp", [wasm_cc, "--target=wasm32-wasi", *CFLAGS, *INTERP_LDFLAGS,
+    ri = build_step(k, "interp", [*target, *INTERP_LDFLAGS,
                                   str(k.src), str(COMMON / "freestanding.c"), "-o", str(interp)],
                     interp, k.sources())
     if ri.rc == 0 and wasm_imports(interp) == 0:
@@ -280,17 +290,24 @@ def build_wasm2c(k, wasm, shim_objs):
     k.exe["wasm2c"] = [str(exe)]
 
 
-def build_kiln(k, wasm, kiln):
-    """Both memory modes; a kiln that does not know --bounds-checks yet is
-    built once with its default and reported as the engine "kiln"."""
-    for mode in ("guard", "explicit"):
-        engine = "kiln-" + mode
-        r = kiln_build_one(k, wasm, kiln, engine, ["--bounds-checks=" + mode])
-        if r.rc != 0 and "--bounds-checks" in r.err:
-            k.notes.pop()  # replaced by the note below
-            k.notes.append("kiln has no --bounds-checks yet: built once with its default")
-            kiln_build_one(k, wasm, kiln, "kiln", [])
-            return
+KILN_MODES = {"kiln-guard": ["--bounds-checks=guard"],
+              "kiln-explicit": ["--bounds-checks=explicit"]}
+
+
+def kiln_engines(help_text, engines):
+    """{engine: extra `kiln build` flags} for the kiln engines asked for:
+    both memory modes once `kiln build --help` lists --bounds-checks;
+    before that, one build with kiln's default, reported as "kiln"."""
+    if "--bounds-checks" in help_text:
+        return {e: f for e, f in KILN_MODES.items() if e in engines}
+    if {"kiln", *KILN_MODES} & set(engines):
+        return {"kiln": []}
+    return {}
+
+
+def build_kiln(k, wasm, kiln, modes):
+    for engine, flags in modes.items():
+        kiln_build_one(k, wasm, kiln, engine, flags)
 
 
 def kiln_build_one(k, wasm, kiln, engine, flags):
@@ -340,7 +357,7 @@ def kernel_build_all(k, ctx):
     if "wasm2c" in ctx["engines"] and ctx["shim_objs"]:
         build_wasm2c(k, wasm, ctx["shim_objs"])
     if ctx["kiln_ok"]:
-        build_kiln(k, wasm, ctx["kiln"])
+        build_kiln(k, wasm, ctx["kiln"], ctx["kiln_modes"])
     return k
 
 
@@ -449,11 +466,12 @@ def fmt(v, spec):
     return spec % v if v is not None else "-"
 
 
-def markdown_write(path, rows, engines, machine, meta, failures, notes):
+def markdown_write(path, rows, engines, machine, meta, failures, notes, chart=False):
     used = [e for e in engines if any(e in r for r in rows.values())]
     lines = ["# kiln benchmark results", ""]
     lines += ["- %s: %s" % (key, val) for key, val in {**machine, **meta}.items()]
-    lines += ["", "## Time (median wall seconds, ratio to native clang -O2)", "",
+    lines += [""] + summary_section(rows, used) + goals_section(rows)
+    lines += ["## Time (median wall seconds, ratio to native clang -O2)", "",
               "| kernel | " + " | ".join(used) + " |",
               "|---" * (len(used) + 1) + "|"]
     for name, row in rows.items():
@@ -468,10 +486,66 @@ def markdown_write(path, rows, engines, machine, meta, failures, notes):
     lines += ["", "The geometric mean is over the kernels an engine ran correctly (count in "
               "parentheses). wasm-interp runs the import-free variant at the small `interp` "
               "size; its ratio is to native clang at that same size.", ""]
+    lines += [CHART_LINE, ""] if chart else []
     lines += compile_section(rows) + rss_section(rows, used)
     lines += ["## Notes", ""] + (["- " + n for n in notes] if notes else ["none"]) + [""]
     lines += ["## Failures", ""] + (["- " + f for f in failures] if failures else ["none"])
     path.write_text("\n".join(lines) + "\n")
+
+
+def engine_summary(rows, engine):
+    """(geomean time ratio, kernels with a ratio, geomean compile CPU
+    seconds, median peak RSS MiB) of one engine over the kernels it ran."""
+    cells = [r[engine] for r in rows.values() if engine in r]
+    ratios = [c["ratio"] for c in cells if c["ratio"]]
+    rss = [c["rss_mib"] for c in cells if c["rss_mib"]]
+    return (geomean(ratios), len(ratios), geomean([c["compile"] for c in cells]),
+            statistics.median(rss) if rss else None)
+
+
+def summary_section(rows, used):
+    lines = ["## Summary", "",
+             "| engine | geomean time / native clang | kernels | geomean compile CPU s "
+             "| median peak RSS MiB |", "|---|---|---|---|---|"]
+    for e in used:
+        gm, n, comp, rss = engine_summary(rows, e)
+        lines.append("| %s | %s | %d/%d | %s | %s |" % (
+            e, fmt(gm, "%.2fx"), n, len(rows), fmt(comp, "%.2f"), fmt(rss, "%.1f")))
+    return lines + [""]
+
+
+# Issue #7's targets: (label, engine, bound or rival engines).
+GOALS = [("kiln-guard geomean <= 1.10x native clang", "kiln-guard", 1.10),
+         ("kiln-explicit geomean <= 1.25x native clang", "kiln-explicit", 1.25),
+         ("kiln-guard geomean below wasm2c's and node's", "kiln-guard", ("wasm2c", "node"))]
+
+
+def goal_check(rows, engine, target):
+    """(met, text) of one goal, or None when an engine it needs did not
+    run.  A comparison with rivals only counts when every engine ran the
+    same number of kernels."""
+    gm, n, _, _ = engine_summary(rows, engine)
+    if gm is None:
+        return None
+    if isinstance(target, float):
+        return gm <= target, "%.2fx" % gm
+    others = [(o,) + engine_summary(rows, o)[:2] for o in target]
+    if any(g is None for _, g, _ in others):
+        return None
+    met = all(gm < g and m == n for _, g, m in others)
+    return met, "%.2fx vs %s" % (gm, ", ".join("%s %.2fx" % (o, g) for o, g, _ in others))
+
+
+def goals_section(rows):
+    lines = []
+    for label, engine, target in GOALS:
+        got = goal_check(rows, engine, target)
+        if got is not None:
+            lines.append("| %s | %s | %s |" % (label, got[1], "yes" if got[0] else "**no**"))
+    if not lines:
+        return []
+    return ["## Targets (issue #7)", "", "| target | measured | met |", "|---|---|---|",
+            *lines, ""]
 
 
 def compile_section(rows):
@@ -523,17 +597,41 @@ def chart_write(out):
     return "no chart: matplotlib missing (apt-get install python3-matplotlib)"
 
 
-def docs_update(results_md, docs):
-    """Replace everything after "## Latest results" in docs/benchmarks.md
-    with this run's report (its headings one level down)."""
-    marker = "## Latest results"
-    text = docs.read_text()
-    if marker not in text:
-        return "docs not updated: no '%s' heading in %s" % (marker, docs)
+CHART_LINE = "Chart: `ratios.png` (next to this file)."
+DOCS_CHART = "benchmarks-ratios.png"
+
+
+def docs_block_replace(text, name, heading, body):
+    """text with the block between <!-- bench:NAME:begin/end --> replaced
+    by body; without those markers, the section under `heading` (up to the
+    next level-2 heading) becomes the block, so other sections are kept.
+    None when neither exists."""
+    begin, end = "<!-- bench:%s:begin -->" % name, "<!-- bench:%s:end -->" % name
+    block = begin + "\n" + body.strip("\n") + "\n" + end
+    if begin in text and end in text[text.index(begin):]:
+        i = text.index(begin)
+        return text[:i] + block + text[text.index(end, i) + len(end):]
+    if heading not in text:
+        return None
+    i = text.index(heading) + len(heading)
+    nxt = re.search(r"^## ", text[i:], re.M)
+    j = i + nxt.start() if nxt else len(text)
+    return text[:i] + "\n\n" + block + "\n\n" + text[j:].lstrip("\n")
+
+
+def docs_update(results_md, docs, chart=None):
+    """Write this run's report (headings one level down) into the *Latest
+    results* block of docs/benchmarks.md, and the chart beside it."""
     body = results_md.read_text().split("\n", 1)[1]  # drop the report's title
     body = re.sub(r"^## ", "### ", body, flags=re.M)
-    docs.write_text(text[:text.index(marker)] + marker + "\n\n" +
-                    "_Written by `run.py --update-docs`; the same data as `results.md`._\n" + body)
+    if chart is not None and chart.exists():
+        shutil.copyfile(chart, docs.parent / DOCS_CHART)
+        body = body.replace(CHART_LINE, "![time / native clang, per kernel](%s)" % DOCS_CHART)
+    body = "_Written by `bench/harness/run.py --update-docs`; the same data as `results.md`._\n" + body
+    text = docs_block_replace(docs.read_text(), "results", "## Latest results", body)
+    if text is None:
+        return "docs not updated: no '## Latest results' heading in %s" % docs
+    docs.write_text(text)
     return None
 
 
@@ -595,6 +693,11 @@ def kiln_usable(kiln, scratch):
     return True, None
 
 
+def kiln_help(kiln):
+    r = subprocess.run([str(kiln), "build", "--help"], capture_output=True, text=True)
+    return r.stdout + r.stderr
+
+
 def engines_available(engines, notes):
     need = {"native-gcc": "gcc", "wasm2c": "wasm2c", "node": "node", "wasm-interp": "wasm-interp"}
     keep = []
@@ -626,11 +729,15 @@ def main(argv):
     if wasm_cc is None:
         notes.append("no clang can build wasm32-wasi: every wasm engine skipped")
     kiln = Path(args.kiln)
-    kiln_ok = False
-    if wasm_cc and {"kiln-guard", "kiln-explicit", "kiln"} & set(engines):
+    kiln_ok, kiln_modes = False, {}
+    if wasm_cc and {"kiln", *KILN_MODES} & set(engines):
         kiln_ok, why = kiln_usable(kiln, out)
         if why:
             notes.append(why)
+    if kiln_ok:
+        kiln_modes = kiln_engines(kiln_help(kiln), engines)
+        if "kiln" in kiln_modes and KILN_MODES.keys() & set(engines):
+            notes.append("kiln build has no --bounds-checks yet: built once with its default (engine kiln)")
     shim_objs = None
     if wasm_cc and "wasm2c" in engines:
         shim_objs, why = shim_build(out)
@@ -640,7 +747,7 @@ def main(argv):
     machine = machine_describe(kiln, wasm_cc)
     log("machine: " + json.dumps(machine))
     ctx = {"wasm_cc": wasm_cc, "engines": engines, "shim_objs": shim_objs,
-           "kiln": kiln, "kiln_ok": kiln_ok}
+           "kiln": kiln, "kiln_ok": kiln_ok, "kiln_modes": kiln_modes}
     names = kernels_list(args.kernels)
     log("building %d kernels with %d jobs ..." % (len(names), args.jobs))
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
@@ -659,10 +766,12 @@ def main(argv):
         notes.append(chart_note)
     if GNU_TIME is None:
         notes.append("no peak RSS: /usr/bin/time (Debian package `time`) is missing")
-    markdown_write(out / "results.md", rows, engines, machine, meta, failures, notes)
+    markdown_write(out / "results.md", rows, engines, machine, meta, failures, notes,
+                   chart=chart_note is None)
     (out / "machine.json").write_text(json.dumps({**machine, **meta}, indent=2) + "\n")
     if args.update_docs:
-        why = docs_update(out / "results.md", REPO / "docs" / "benchmarks.md")
+        why = docs_update(out / "results.md", REPO / "docs" / "benchmarks.md",
+                          None if chart_note else out / "ratios.png")
         print(why or "updated docs/benchmarks.md")
     print((out / "results.md").read_text())
     print("written: %s/results.md, results.csv, machine.json%s" % (

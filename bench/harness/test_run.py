@@ -115,6 +115,108 @@ class DocsUpdate(unittest.TestCase):
         self.assertNotIn("old table", text)
 
 
+class DocsBlockReplace(unittest.TestCase):
+    DOC = "# B\n\n## Latest results\n\nold\n\n## Where kiln loses to native\n\nothers' text\n"
+
+    def test_later_sections_survive_repeated_updates(self):
+        once = run.docs_block_replace(self.DOC, "results", "## Latest results", "first")
+        twice = run.docs_block_replace(once, "results", "## Latest results", "second")
+        self.assertIn("## Where kiln loses to native\n\nothers' text", twice)
+        self.assertIn("second", twice)
+        self.assertNotIn("first", twice)
+        self.assertNotIn("old", twice)
+        self.assertEqual(twice.count("<!-- bench:results:begin -->"), 1)
+
+    def test_text_around_the_markers_is_kept(self):
+        doc = "intro\n<!-- bench:x:begin -->\nold\n<!-- bench:x:end -->\noutro\n"
+        self.assertEqual(run.docs_block_replace(doc, "x", "## X", "new"),
+                         "intro\n<!-- bench:x:begin -->\nnew\n<!-- bench:x:end -->\noutro\n")
+
+    def test_no_heading_and_no_markers_is_none(self):
+        self.assertIsNone(run.docs_block_replace("# B\n", "results", "## Latest results", "x"))
+
+    def test_the_chart_is_copied_and_embedded(self):
+        with tempfile.TemporaryDirectory() as d:
+            docs, res, png = Path(d) / "b.md", Path(d) / "r.md", Path(d) / "ratios.png"
+            docs.write_text("## Latest results\n")
+            res.write_text("# t\n\n%s\n" % run.CHART_LINE)
+            png.write_bytes(b"png")
+            self.assertIsNone(run.docs_update(res, docs, png))
+            self.assertIn("](%s)" % run.DOCS_CHART, docs.read_text())
+            self.assertEqual((Path(d) / run.DOCS_CHART).read_bytes(), b"png")
+
+
+class KilnEngines(unittest.TestCase):
+    def test_both_modes_once_build_has_bounds_checks(self):
+        modes = run.kiln_engines("  --bounds-checks=explicit|guard\n", run.ENGINES)
+        self.assertEqual(modes, {"kiln-guard": ["--bounds-checks=guard"],
+                                 "kiln-explicit": ["--bounds-checks=explicit"]})
+
+    def test_only_the_modes_asked_for(self):
+        self.assertEqual(list(run.kiln_engines("--bounds-checks", ["kiln-explicit"])),
+                         ["kiln-explicit"])
+
+    def test_without_the_option_one_default_build(self):
+        self.assertEqual(run.kiln_engines("usage: kiln build", ["kiln-guard"]), {"kiln": []})
+        self.assertEqual(run.kiln_engines("usage: kiln build", ["node"]), {})
+
+
+class WasmBuild(unittest.TestCase):
+    def test_hosted_and_interp_modules_get_the_same_features(self):
+        cmds = []
+
+        def fake_step(kernel, label, cmd, output, inputs):
+            cmds.append(cmd)
+            return run.Result(1, 0, 0, None, "", "")
+        real, run.build_step = run.build_step, fake_step
+        try:
+            with tempfile.TemporaryDirectory() as d:
+                k = run.Kernel("fib", Path(d))
+                self.assertIsNone(run.build_wasm(k, "clang-19"))
+        finally:
+            run.build_step = real
+        self.assertEqual(len(cmds), 2)
+        for cmd in cmds:
+            self.assertIn("-mbulk-memory", cmd)
+            self.assertIn("-mnontrapping-fptoint", cmd)
+
+
+def cell(ratio, compile_cpu=None, rss=None):
+    return {"median": 1.0, "ratio": ratio, "rss_mib": rss, "compile": compile_cpu}
+
+
+class Summary(unittest.TestCase):
+    ROWS = {"a": {"kiln-guard": cell(1.0, 2.0, 3.0), "wasm2c": cell(1.0), "node": cell(3.0),
+                  "kiln-explicit": cell(1.5)},
+            "b": {"kiln-guard": cell(1.44, 8.0, 5.0), "wasm2c": cell(1.0), "node": cell(3.0),
+                  "kiln-explicit": cell(1.0)}}
+
+    def test_engine_summary_geomeans_and_median_rss(self):
+        gm, n, comp, rss = run.engine_summary(self.ROWS, "kiln-guard")
+        self.assertAlmostEqual(gm, 1.2)
+        self.assertEqual(n, 2)
+        self.assertAlmostEqual(comp, 4.0)
+        self.assertAlmostEqual(rss, 4.0)
+
+    def test_threshold_goals(self):
+        self.assertEqual(run.goal_check(self.ROWS, "kiln-guard", 1.10)[0], False)
+        self.assertEqual(run.goal_check(self.ROWS, "kiln-explicit", 1.25)[0], True)
+
+    def test_rival_goal_needs_a_lower_geomean_than_each(self):
+        self.assertEqual(run.goal_check(self.ROWS, "kiln-guard", ("wasm2c", "node"))[0], False)
+        faster = {k: dict(v, wasm2c=cell(2.0)) for k, v in self.ROWS.items()}
+        self.assertEqual(run.goal_check(faster, "kiln-guard", ("wasm2c", "node"))[0], True)
+
+    def test_rival_goal_is_not_met_on_fewer_kernels(self):
+        partial = {"a": dict(self.ROWS["a"], wasm2c=cell(9.0)),
+                   "b": {e: c for e, c in self.ROWS["b"].items() if e != "kiln-guard"}}
+        self.assertEqual(run.goal_check(partial, "kiln-guard", ("wasm2c", "node"))[0], False)
+
+    def test_a_goal_whose_engine_did_not_run_is_left_out(self):
+        self.assertIsNone(run.goal_check({"a": {"node": cell(1.0)}}, "kiln-guard", 1.10))
+        self.assertEqual(run.goals_section({"a": {"node": cell(1.0)}}), [])
+
+
 class RunMeasured(unittest.TestCase):
     def test_exit_code_and_output_are_the_childs(self):
         r = run.run_measured(["sh", "-c", "echo out; echo err >&2; exit 3"], 30)
