@@ -7,12 +7,14 @@ results.csv written by run.py.
 Needs matplotlib (Debian: apt-get install python3-matplotlib).
 """
 import csv
+import statistics
 import sys
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+import matplotlib.ticker  # noqa: E402
 
 BASELINE = "native-clang"
 
@@ -33,6 +35,15 @@ def ratios_read(path):
     return ratios, kernels, engines
 
 
+def geomean_add(ratios, kernels, engines):
+    """A last "geomean" group: each engine's geometric mean over the
+    kernels it has a ratio for (the figure the summary tables quote)."""
+    for e in engines:
+        vals = list(ratios[e].values())
+        ratios[e]["geomean"] = statistics.geometric_mean(vals)
+    kernels.append("geomean")
+
+
 def chart_draw(ratios, kernels, engines, out):
     width = 0.8 / max(len(engines), 1)
     fig, ax = plt.subplots(figsize=(max(10, len(kernels) * 0.75), 5.5))
@@ -42,6 +53,12 @@ def chart_draw(ratios, kernels, engines, out):
         ax.bar(xs, ys, width, label=e)
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_yscale("log")
+    # Labelled powers of two: a log axis of 0.5x-30x otherwise shows one label.
+    lo, hi = ax.get_ylim()
+    ticks = [2.0 ** i for i in range(-6, 12) if lo <= 2.0 ** i <= hi]
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(["%gx" % t for t in ticks])
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_ylabel("time / native clang -O2 (log scale)")
     ax.set_xticks([j + width * (len(engines) - 1) / 2 for j in range(len(kernels))])
     ax.set_xticklabels(kernels, rotation=45, ha="right")
@@ -57,6 +74,7 @@ def main(argv):
     ratios, kernels, engines = ratios_read(argv[0])
     if not kernels:
         sys.exit("chart.py: no ratios in " + argv[0])
+    geomean_add(ratios, kernels, engines)
     chart_draw(ratios, kernels, engines, argv[1])
     return 0
 
