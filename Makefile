@@ -42,7 +42,7 @@ SPEC := $(BUILD)/kiln-spec
 .PHONY: all build deps demo test test-unit test-spec test-validate test-regress test-e2e
 .PHONY: fuzz fuzz-build clean
 .PHONY: test-sandbox test-differential fuzz-compile
-.PHONY: bench
+.PHONY: bench bench-compile
 
 all: build
 
@@ -178,6 +178,13 @@ test-differential:
 bench: deps
 	@$(MAKE) --no-print-directory build || echo "make bench: kiln did not build; its engines will be skipped"
 	python3 bench/harness/run.py --kiln $(KILN) --out $(BUILD)/bench $(BENCH_ARGS)
+
+# Compile speed (docs/benchmarks.md, "Compile speed"): kiln compile's CPU
+# and wall time and peak RSS per MB of wasm at -O0/-O1/-O2, linearity over
+# generated modules, -j1 vs -j2; results in $(BUILD)/bench-compile/.
+# Options through BENCH_COMPILE_ARGS, e.g. "--runs 3 --update-docs".
+bench-compile: deps build
+	python3 bench/compile/run.py --kiln $(KILN) --out $(BUILD)/bench-compile $(BENCH_COMPILE_ARGS)
 
 clean:
 	rm -rf build build-* $(BUILD) $(FUZZ_BUILD)

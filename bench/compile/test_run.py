@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""test_run.py - tests of the compile-speed report (bench/compile/run.py).
+python3 -m unittest bench/compile/test_run.py"""
+import importlib.util
+import shutil
+import subprocess
+import tempfile
+import unittest
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location("compile_run", Path(__file__).resolve().parent / "run.py")
+crun = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(crun)
+
+KILN_HELP_WITH_J = """options:
+  -o FILE           output object (default: FILE.wasm with .o)
+  -j N, --jobs N    compile threads (default: online CPUs, at most 8); a large
+"""
+
+
+def cell(cpu):
+    return {"cpu": cpu, "wall": cpu, "rss_mib": 10.0}
+
+
+def fake_kiln(d, script):
+    path = Path(d) / "kiln"
+    path.write_text("#!/bin/sh\n" + script + "\n")
+    path.chmod(0o755)
+    return path
+
+
+class JobsFlag(unittest.TestCase):
+    def test_kilns_help_line_gives_the_attached_form(self):
+        self.assertEqual(crun.kiln_jobs_flag(KILN_HELP_WITH_J), "-j%d")
+
+    def test_long_option_only(self):
+        self.assertEqual(crun.kiln_jobs_flag("  --jobs=N  threads\n"), "--jobs=%d")
+
+    def test_no_option_is_none(self):
+        self.assertIsNone(crun.kiln_jobs_flag("  -O0 -O1 -O2 -O3   optimisation level\n"))
+        self.assertIsNone(crun.kiln_jobs_flag("  --emit-llvm  write -just IR\n"))
+
+
+class Linearity(unittest.TestCase):
+    def test_a_straight_line_is_recovered_with_no_residual(self):
+        points = [(mb * 1e6, 0.2 + 30.0 * mb) for mb in (0.5, 1.0, 2.0, 4.0)]
+        slope, fixed, dev = crun.linearity(points)
+        self.assertAlmostEqual(slope, 30.0)
+        self.assertAlmostEqual(fixed, 0.2)
+        self.assertAlmostEqual(dev, 0.0)
+
+    def test_quadratic_growth_shows_a_residual(self):
+        points = [(mb * 1e6, mb * mb) for mb in (0.5, 1.0, 2.0, 4.0)]
+        self.assertGreater(crun.linearity(points)[2], 0.2)
+
+    def test_one_size_has_no_fit(self):
+        self.assertEqual(crun.linearity([(1e6, 1.0)]), (None, None, None))
+
+
+class PerMb(unittest.TestCase):
+    MODS = [("a", None, 500000, 1), ("b", None, 1500000, 1)]
+
+    def test_sum_of_times_over_sum_of_sizes(self):
+        results = {("a", "-O2"): cell(1.0), ("b", "-O2"): cell(7.0)}
+        self.assertAlmostEqual(crun.per_mb(results, self.MODS, "-O2"), 4.0)
+
+    def test_a_failed_module_gives_no_figure(self):
+        results = {("a", "-O2"): cell(1.0), ("b", "-O2"): "b.wasm -O2: exit 1"}
+        self.assertIsNone(crun.per_mb(results, self.MODS, "-O2"))
+
+
+class Modules(unittest.TestCase):
+    def test_generated_modules_grow_with_functions_and_validate(self):
+        with tempfile.TemporaryDirectory() as d:
+            mods = crun.generated_modules([4, 8], Path(d))
+            self.assertEqual([m[0] for m in mods], ["gen-4", "gen-8"])
+            self.assertGreater(mods[1][2], mods[0][2])
+            self.assertEqual(mods[0][1].stat().st_size, mods[0][2])
+            if shutil.which("wasm-validate"):
+                r = subprocess.run(["wasm-validate", str(mods[1][1])], capture_output=True)
+                self.assertEqual(r.returncode, 0, r.stderr)
+
+
+class Measure(unittest.TestCase):
+    def test_a_failing_compile_is_an_error_string(self):
+        with tempfile.TemporaryDirectory() as d:
+            kiln = fake_kiln(d, "echo 'kiln: bad module' >&2; exit 1")
+            got = crun.compile_measure(kiln, Path(d) / "m.wasm", "-O2", [], 2, Path(d), 30)
+        self.assertIsInstance(got, str)
+        self.assertIn("kiln: bad module", got)
+
+    def test_medians_of_the_runs(self):
+        with tempfile.TemporaryDirectory() as d:
+            kiln = fake_kiln(d, 'test "$2" = "%s/m.wasm" && test "$5" = "-O1" && touch "$4"' % d)
+            got = crun.compile_measure(kiln, Path(d) / "m.wasm", "-O1", [], 3, Path(d), 30)
+            self.assertTrue((Path(d) / "out.o").exists())
+        self.assertIsInstance(got, dict)
+        self.assertGreaterEqual(got["cpu"], 0.0)
+        self.assertGreater(got["wall"], 0.0)
+
+
+class Report(unittest.TestCase):
+    def test_jobs_speed_up_is_wall_over_wall(self):
+        base = {"cpu": 10.0, "wall": 10.0, "rss_mib": None}
+        two = {"cpu": 11.0, "wall": 5.0, "rss_mib": None}
+        lines = crun.jobs_lines([("gen", "-O2", 1, base, base), ("gen", "-O2", 2, two, base)], None)
+        self.assertIn("| gen | -O2 | 2 | 11.00 | 5.00 | 2.00x |", lines)
+
+    def test_docs_update_keeps_the_other_sections(self):
+        with tempfile.TemporaryDirectory() as d:
+            docs, rep = Path(d) / "b.md", Path(d) / "c.md"
+            docs.write_text("## Compile speed\n\nold\n\n## Latest results\n\nkeep\n")
+            rep.write_text("# kiln compile speed\n\n## Linearity\n\nnew\n")
+            self.assertIsNone(crun.docs_update(rep, docs))
+            text = docs.read_text()
+        self.assertIn("### Linearity\n\nnew", text)
+        self.assertIn("## Latest results\n\nkeep", text)
+        self.assertNotIn("old", text)
+
+
+if __name__ == "__main__":
+    unittest.main()
