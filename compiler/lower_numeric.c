@@ -7,17 +7,30 @@
  * the integer representation.
  *
  * NaNs: wasm requires arithmetic results to be arithmetic NaNs (quiet
- * bit set).  x86 arithmetic always quiets, but LLVM's optimiser folds
- * `x * 1.0`, `x / -1.0`, `fptrunc (fpext x)` and friends to `x`, which
- * would hand a signalling NaN straight back.  The float operations that
- * such folds touch are therefore emitted as constrained intrinsics with
- * "fpexcept.maytrap", which LLVM never folds across a possible sNaN;
+ * bit set).  x86 arithmetic always quiets, so plain fadd/fsub/fmul/fdiv
+ * and fpext/fptrunc are right as long as they reach the CPU.  What must
+ * not happen is an optimiser fold that hands an operand back untouched:
+ * LLVM folds x * 1.0, x / -1.0 (to fneg x), x + -0.0, x - 0.0, -0.0 - x
+ * and fptrunc(fpext x) without looking at NaNs, returning a signalling
+ * NaN unquieted.  Those operations are emitted as constrained intrinsics
+ * with "fpexcept.maytrap", which LLVM never folds across a possible sNaN,
+ * exactly when the fold is visible at lowering time: a binary operation
+ * with a constant operand of magnitude 0 (add/sub) or 1 (mul/div), a
+ * demote whose operand is a promote (through sign operations, selects,
+ * shuffles).  Everything else stays plain, so loops vectorize and LLVM
+ * optimises float code as it does C.  Residual difference, shared with
+ * native clang and wasm2c + clang: a constant that only appears after
+ * LLVM's own optimisation (a caller's argument after inlining, a local
+ * or memory cell holding 1.0, a phi or select of constants, a promote
+ * stored in a local and demoted later) can still be folded, and then an
+ * sNaN input comes back signalling (same bits) instead of quieted.
  * min/max quiet any NaN they return explicitly.
  *
  * Dispatch is one table indexed by kiln_opcode: each row names a family
  * and the family's parameter (an LLVM opcode, a predicate, an intrinsic,
  * a width).  The helpers below are written over scalar *or* vector types
  * so that lower_simd.c reuses them lane-wise (see lower.h). */
+#include <math.h>
 #include <string.h>
 
 #include "lower.h"
@@ -39,7 +52,7 @@ typedef enum numeric_family {
     FAM_TRUNC,     /* arg: 1 if signed                        */
     FAM_TRUNC_SAT, /* name: llvm.fptosi.sat / llvm.fptoui.sat */
     FAM_CAST,      /* arg: LLVMOpcode                         */
-    FAM_FPCAST,    /* name: constrained fpext / fptrunc       */
+    FAM_FPCAST,    /* arg: 1 for promote (fpext), 0 for demote */
     FAM_SEXT_IN,   /* arg: bits to sign-extend from           */
 } numeric_family;
 
@@ -127,8 +140,8 @@ static const numeric_row numeric_rows[KILN_OP_COUNT] = {
     ROW(F32_CONVERT_I64_S, CAST, LLVMSIToFP), ROW(F32_CONVERT_I64_U, CAST, LLVMUIToFP),
     ROW(F64_CONVERT_I32_S, CAST, LLVMSIToFP), ROW(F64_CONVERT_I32_U, CAST, LLVMUIToFP),
     ROW(F64_CONVERT_I64_S, CAST, LLVMSIToFP), ROW(F64_CONVERT_I64_U, CAST, LLVMUIToFP),
-    ROWN(F32_DEMOTE_F64, FPCAST, "llvm.experimental.constrained.fptrunc"),
-    ROWN(F64_PROMOTE_F32, FPCAST, "llvm.experimental.constrained.fpext"),
+    ROW(F32_DEMOTE_F64, FPCAST, 0),
+    ROW(F64_PROMOTE_F32, FPCAST, 1),
     ROW(I32_REINTERPRET_F32, CAST, LLVMBitCast), ROW(I64_REINTERPRET_F64, CAST, LLVMBitCast),
     ROW(F32_REINTERPRET_I32, CAST, LLVMBitCast), ROW(F64_REINTERPRET_I64, CAST, LLVMBitCast),
     ROW(I32_EXTEND8_S, SEXT_IN, 8),  ROW(I32_EXTEND16_S, SEXT_IN, 16),
@@ -194,33 +207,97 @@ LLVMValueRef lower_call_intrinsic(const lower_value_env *env, const char *name,
     return LLVMBuildCall2(env->builder, fnty, fn, args, num_args, "");
 }
 
-/* A constrained binary operation (fadd/fsub/fmul/fdiv): see the file
- * comment for why plain instructions are not enough. */
+/* The plain LLVM opcode of a constrained binary intrinsic's name. */
+static LLVMOpcode fbin_opcode(const char *name) {
+    if (strstr(name, "fadd")) return LLVMFAdd;
+    if (strstr(name, "fsub")) return LLVMFSub;
+    if (strstr(name, "fmul")) return LLVMFMul;
+    return LLVMFDiv;
+}
+
+/* True if `v` is a constant with a lane of magnitude `magnitude` (0 or 1).
+ * A constant whose lanes cannot be read (a constant expression) counts as
+ * a match: the constrained form is always correct, only slower. */
+static bool const_has_magnitude(LLVMValueRef v, double magnitude) {
+    if (!LLVMIsConstant(v)) return false;
+    LLVMBool loses = 0;
+    if (LLVMIsAConstantFP(v)) return fabs(LLVMConstRealGetDouble(v, &loses)) == magnitude;
+    if (LLVMGetTypeKind(LLVMTypeOf(v)) != LLVMVectorTypeKind) return true;
+    unsigned n = LLVMGetVectorSize(LLVMTypeOf(v));
+    for (unsigned i = 0; i < n; i++) {
+        LLVMValueRef lane = LLVMGetAggregateElement(v, i);
+        if (!lane || !LLVMIsAConstantFP(lane) ||
+            fabs(LLVMConstRealGetDouble(lane, &loses)) == magnitude)
+            return true;
+    }
+    return false;
+}
+
+/* The operand patterns LLVM's InstSimplify/InstCombine/DAGCombiner fold
+ * to one of the operands (or to its fneg, a sign flip) without looking at
+ * NaNs: x + -0, x + 0 (x known not -0), x - +-0, +-0 - x (-> fneg x),
+ * x * +-1, x / +-1.  Any other constant is safe: x * 2 -> x + x,
+ * x / 4 -> x * 0.25 still compute. */
+static bool fbin_may_fold_to_operand(LLVMOpcode opc, LLVMValueRef a, LLVMValueRef b) {
+    switch (opc) {
+    case LLVMFAdd:
+    case LLVMFSub: return const_has_magnitude(a, 0.0) || const_has_magnitude(b, 0.0);
+    case LLVMFMul: return const_has_magnitude(a, 1.0) || const_has_magnitude(b, 1.0);
+    default: return const_has_magnitude(b, 1.0);
+    }
+}
+
+/* fadd/fsub/fmul/fdiv (`name` is the constrained intrinsic).  Plain
+ * instructions, which LLVM vectorizes and optimises freely, unless an
+ * operand is a constant that makes the operation an identity: then the
+ * constrained intrinsic with "fpexcept.maytrap", which LLVM never folds
+ * across a possible sNaN (see the file comment). */
 LLVMValueRef lower_fbinop(const lower_value_env *env, const char *name, LLVMValueRef a,
                           LLVMValueRef b) {
+    LLVMOpcode opc = fbin_opcode(name);
+    if (!fbin_may_fold_to_operand(opc, a, b)) return LLVMBuildBinOp(env->builder, opc, a, b, "");
     LLVMTypeRef ty = LLVMTypeOf(a);
     LLVMValueRef args[4] = {a, b, metadata_string(env->context, "round.tonearest"),
                             metadata_string(env->context, "fpexcept.maytrap")};
     return lower_call_intrinsic(env, name, &ty, 1, args, 4);
 }
 
-/* Constrained fpext (one metadata) or fptrunc (rounding + exceptions). */
-static LLVMValueRef fp_cast(const lower_value_env *env, const char *name, LLVMValueRef x,
-                            LLVMTypeRef to) {
-    LLVMTypeRef tys[2] = {to, LLVMTypeOf(x)};
-    bool is_ext = strstr(name, "fpext") != NULL;
-    LLVMValueRef args[3] = {x, metadata_string(env->context, "round.tonearest"),
-                            metadata_string(env->context, "fpexcept.maytrap")};
-    if (is_ext) args[1] = args[2];
-    return lower_call_intrinsic(env, name, tys, 2, args, is_ext ? 2 : 3);
+/* True if `x` is a promote (fpext) seen through the operations that
+ * InstCombine looks through when it shrinks fptrunc(op(fpext y)) to
+ * op(y): bitcasts, sign bit logic (kiln's abs/neg/copysign), fneg,
+ * selects and shuffles (SIMD promote_low).  Depth-limited: wasm
+ * expression trees that matter are small. */
+static bool value_is_promoted(LLVMValueRef x, unsigned depth) {
+    if (depth == 0 || !LLVMIsAInstruction(x)) return false;
+    switch (LLVMGetInstructionOpcode(x)) {
+    case LLVMFPExt: return true;
+    case LLVMBitCast:
+    case LLVMFNeg: return value_is_promoted(LLVMGetOperand(x, 0), depth - 1);
+    case LLVMAnd:
+    case LLVMOr:
+    case LLVMXor:
+    case LLVMShuffleVector:
+        return value_is_promoted(LLVMGetOperand(x, 0), depth - 1) ||
+               value_is_promoted(LLVMGetOperand(x, 1), depth - 1);
+    case LLVMSelect:
+        return value_is_promoted(LLVMGetOperand(x, 1), depth - 1) ||
+               value_is_promoted(LLVMGetOperand(x, 2), depth - 1);
+    default: return false;
+    }
 }
 
+/* Promote is a plain fpext (cvtss2sd quiets an sNaN and nothing folds a
+ * lone fpext).  Demote is a plain fptrunc unless it would undo a visible
+ * promote: fptrunc(fpext x) -> x returns an sNaN unquieted, so that case
+ * is the constrained fptrunc (rounding + exception metadata). */
 LLVMValueRef lower_fpcast(const lower_value_env *env, bool extend, LLVMValueRef x,
                           LLVMTypeRef to) {
-    return fp_cast(env,
-                   extend ? "llvm.experimental.constrained.fpext"
-                          : "llvm.experimental.constrained.fptrunc",
-                   x, to);
+    if (extend) return LLVMBuildFPExt(env->builder, x, to, "");
+    if (!value_is_promoted(x, 6)) return LLVMBuildFPTrunc(env->builder, x, to, "");
+    LLVMTypeRef tys[2] = {to, LLVMTypeOf(x)};
+    LLVMValueRef args[3] = {x, metadata_string(env->context, "round.tonearest"),
+                            metadata_string(env->context, "fpexcept.maytrap")};
+    return lower_call_intrinsic(env, "llvm.experimental.constrained.fptrunc", tys, 2, args, 3);
 }
 
 /* ---- integer families --------------------------------------------------- */
@@ -404,7 +481,7 @@ static LLVMValueRef lower_conversion(const lower_value_env *env, const numeric_r
     switch (row->family) {
     case FAM_TRUNC: return float_trunc_trapping(env, row->arg != 0, x, to);
     case FAM_TRUNC_SAT: return lower_trunc_sat(env, strstr(row->name, "fptosi") != NULL, x, to);
-    case FAM_FPCAST: return fp_cast(env, row->name, x, to);
+    case FAM_FPCAST: return lower_fpcast(env, row->arg != 0, x, to);
     case FAM_SEXT_IN: return int_sext_in(env, (unsigned)row->arg, x);
     default: return LLVMBuildCast(env->builder, (LLVMOpcode)row->arg, x, to, "");
     }
