@@ -13,7 +13,9 @@
  *
  * Floats print as the exact double (%.17g); run.py canonicalises numbers.
  *
- *   kiln-diff [--sigs] [--work DIR] [-O N] M.wasm
+ *   kiln-diff [--sigs] [--work DIR] [-O N] [--bounds-checks=guard|explicit] M.wasm
+ * The bounds mode defaults to guard pages, kiln's default; run.py passes it
+ * explicitly so CI covers both lowerings.
  * --sigs prints "sig NAME P1,P2 R1" per exported function instead, for the
  * node runner (JS cannot see wasm signatures without type reflection).
  */
@@ -96,7 +98,7 @@ static uint8_t *file_read(const char *path, size_t *size) {
 
 /* Compiles to DIR/kd<pid>.so and loads it; NULL after printing why. */
 static const kiln_module_desc *module_load(const char *path, const char *work, int level,
-                                           kiln_module **out) {
+                                           bool explicit_bounds, kiln_module **out) {
     size_t size;
     uint8_t *bytes = file_read(path, &size);
     if (!bytes) return fprintf(stderr, "kiln-diff: cannot read %s\n", path), NULL;
@@ -107,7 +109,7 @@ static const kiln_module_desc *module_load(const char *path, const char *work, i
     char obj[512], lib[512];
     snprintf(obj, sizeof obj, "%s/kd%d.o", work, (int)getpid());
     snprintf(lib, sizeof lib, "%s/kd%d.so", work, (int)getpid());
-    kiln_compile_options opts = {.opt_level = level, .prefix = "kd", .explicit_bounds = true};
+    kiln_compile_options opts = {.opt_level = level, .prefix = "kd", .explicit_bounds = explicit_bounds};
     bool ok = m && module_validate(m, &err) && module_compile_object(m, bytes, size, &opts, obj, &err) &&
               link_shared_library(obj, lib, &err);
     free(bytes);
@@ -164,17 +166,21 @@ static void signature_print(const char *name, const kiln_func_ref *f) {
 
 int main(int argc, char **argv) {
     const char *path = NULL, *work = "/tmp";
-    bool sigs = false;
+    bool sigs = false, explicit_bounds = false;
     int level = 2;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--sigs") == 0) sigs = true;
         else if (strcmp(argv[i], "--work") == 0 && i + 1 < argc) work = argv[++i];
         else if (strcmp(argv[i], "-O") == 0 && i + 1 < argc) level = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--bounds-checks=explicit") == 0) explicit_bounds = true;
+        else if (strcmp(argv[i], "--bounds-checks=guard") == 0) explicit_bounds = false;
         else path = argv[i];
     }
-    if (!path) return fprintf(stderr, "usage: kiln-diff [--sigs] [--work DIR] [-O N] M.wasm\n"), 2;
+    if (!path)
+        return fprintf(stderr, "usage: kiln-diff [--sigs] [--work DIR] [-O N] "
+                               "[--bounds-checks=guard|explicit] M.wasm\n"), 2;
     kiln_module *m = NULL;
-    const kiln_module_desc *desc = module_load(path, work, level, &m);
+    const kiln_module_desc *desc = module_load(path, work, level, explicit_bounds, &m);
     if (!desc) return 3;
     kiln_linker *l = kiln_linker_new();
     imports_define(l);

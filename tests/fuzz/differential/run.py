@@ -20,7 +20,12 @@ is compared up to the first export that needs it; binaryen's "host limit"
 ends its comparison the same way.  Every disagreement is saved under
 --out with the module and the three outputs.
 
-  run.py --kiln-diff build/kiln-diff --count 300 --seed 1 -j 2 [--opt 0] --out DIR
+  run.py --kiln-diff build/kiln-diff --count 300 --seed 1 -j 2 [--opt 0]
+         [--bounds guard|explicit] --out DIR
+
+--bounds picks kiln's memory lowering (guard pages, kiln's default, or an
+explicit check before every access); module i of seed s is the same module
+in both modes.
 """
 import argparse
 import concurrent.futures
@@ -152,7 +157,8 @@ def module_check(index, args, tmp_root):
         with open(wasm, "wb") as f:
             f.write(data)
         _, bout, _ = run(["wasm-opt", wasm, "--fuzz-exec-before"] + FEATURES)
-        rc, kout, kerr = run([args.kiln_diff, "--work", tmp, "-O", str(args.opt), wasm])
+        rc, kout, kerr = run([args.kiln_diff, "--work", tmp, "-O", str(args.opt),
+                              "--bounds-checks=" + args.bounds, wasm])
         if rc != 0:
             problems = [f"kiln-diff failed ({rc}): {kerr.strip()[:300]}"]
             return index, save(args, index, data, bout, kout + kerr, ""), problems, 0
@@ -172,7 +178,7 @@ def module_check(index, args, tmp_root):
 
 
 def save(args, index, data, bout, kout, nout):
-    d = os.path.join(args.out, f"seed{args.seed}-{index}")
+    d = os.path.join(args.out, f"{args.bounds}-O{args.opt}-seed{args.seed}-{index}")
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "m.wasm"), "wb") as f:
         f.write(data)
@@ -189,6 +195,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("-j", type=int, default=2)
     ap.add_argument("--opt", type=int, default=2, help="kiln's optimisation level (0..3)")
+    ap.add_argument("--bounds", choices=("guard", "explicit"), default="guard",
+                    help="kiln's bounds-check mode (default: guard, as kiln's CLI)")
     ap.add_argument("--out", default="differential-out")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -210,7 +218,7 @@ def main():
                 print(f"... {modules} modules, {calls} export calls, {len(set(bad))} disagree",
                       flush=True)
     print(f"differential: {modules} modules, {calls} export calls, "
-          f"{len(set(bad))} modules disagree (seed {args.seed})")
+          f"{len(set(bad))} modules disagree (seed {args.seed}, {args.bounds} bounds, -O{args.opt})")
     return 1 if bad else 0
 
 
