@@ -22,6 +22,18 @@
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
+/* The bounds-check mode `kiln compile`, `run` and `build` use unless told
+ * otherwise: guard pages where the runtime turns faults into traps (Linux
+ * on x86-64 and aarch64), explicit checks elsewhere.  The library's own
+ * default (a zeroed kiln_compile_options) stays explicit. */
+#if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
+#define CLI_DEFAULT_EXPLICIT_BOUNDS false
+#define CLI_DEFAULT_BOUNDS_NAME "guard"
+#else
+#define CLI_DEFAULT_EXPLICIT_BOUNDS true
+#define CLI_DEFAULT_BOUNDS_NAME "explicit"
+#endif
+
 int cli_validate(int argc, char **argv);
 int cli_compile(int argc, char **argv);
 int cli_run(int argc, char **argv);

@@ -51,6 +51,9 @@ static void build_usage(FILE *out) {
             "  -O0 -O1 -O2 -O3   optimisation level (default -O2)\n"
             "  --cpu NAME        target CPU; 'native' = this machine (default: generic)\n"
             "  --keep-object     leave the compiled object next to PROGRAM (PROGRAM.o)\n"
+            "  --bounds-checks=explicit|guard  compare every access, or rely on guard\n"
+            "                    pages around an 8 GiB reservation (default: "
+            CLI_DEFAULT_BOUNDS_NAME ")\n"
             "  --enable-*        proposals, as for `kiln validate`\n"
             "  -h, --help        this text\n\n"
             "environment: KILN_LIB_DIR (where libkiln_rt.a etc. live), CC (the linker driver)\n"
@@ -82,6 +85,10 @@ static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
         a->opts.cpu = v;
     else if (strcmp(arg, "--keep-object") == 0)
         a->keep_object = true;
+    else if (strcmp(arg, "--bounds-checks=explicit") == 0)
+        a->opts.explicit_bounds = true;
+    else if (strcmp(arg, "--bounds-checks=guard") == 0)
+        a->opts.explicit_bounds = false;
     else if (cli_feature_flag(arg, &a->features))
         return 0;
     else if (arg[0] == '-' && arg[1]) {
@@ -110,7 +117,7 @@ static const char *output_default(const char *input, char *buf, size_t cap) {
 static int args_parse(build_args *a, int argc, char **argv, char *out_buf, size_t cap) {
     memset(a, 0, sizeof *a);
     a->opts.opt_level = 2;
-    a->opts.explicit_bounds = true;
+    a->opts.explicit_bounds = CLI_DEFAULT_EXPLICIT_BOUNDS;
     a->opts.prefix = "kiln_program";
     for (int i = 1; i < argc; i++) {
         int r = args_parse_one(a, argc, argv, &i);

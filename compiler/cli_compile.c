@@ -35,8 +35,9 @@ static void compile_usage(FILE *out) {
             "  --prefix NAME     symbol prefix (default: the file name as a C identifier)\n"
             "  --header FILE.h   also write a C header with typed wrappers for the exports\n"
             "  --emit-llvm       write textual LLVM IR (after optimisation) instead of an object\n"
-            "  --bounds-checks=explicit|guard  compare every access (default) or rely on\n"
-            "                    guard pages around an 8 GiB reservation\n"
+            "  --bounds-checks=explicit|guard  compare every access, or rely on guard\n"
+            "                    pages around an 8 GiB reservation (default: "
+            CLI_DEFAULT_BOUNDS_NAME ")\n"
             "  --enable-*        proposals, as for `kiln validate`\n"
             "  -h, --help        this text\n\n"
             "exit status: 0 success, 1 invalid module or failed compile, 2 usage or I/O error\n");
@@ -101,7 +102,7 @@ static int args_parse_one(compile_args *a, int argc, char **argv, int *i) {
 static int args_parse(compile_args *a, int argc, char **argv) {
     memset(a, 0, sizeof *a);
     a->opts.opt_level = 2;
-    a->opts.explicit_bounds = true;
+    a->opts.explicit_bounds = CLI_DEFAULT_EXPLICIT_BOUNDS;
     for (int i = 1; i < argc; i++) {
         int r = args_parse_one(a, argc, argv, &i);
         if (r) return r;

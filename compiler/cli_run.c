@@ -84,11 +84,13 @@ static void run_usage(FILE *out) {
             "  --env NAME=VALUE      WASI: give the program a variable (repeatable)\n"
             "  --inherit-env         WASI: give it the whole host environment too\n"
             "  --no-cache            compile into a temporary directory, keep nothing\n"
-            "  --timeout SECONDS     interrupt the running wasm code after this long\n"
+            "  --timeout SECONDS     stop the program after this long (start function and\n"
+            "                        host calls included): trap \"interrupted\", status 134\n"
             "  --max-memory-pages N  cap every memory at N pages (64 KiB each)\n"
             "  --max-table-elements N  cap every table at N elements\n"
-            "  --bounds-checks=explicit|guard  compare every access (default) or rely on\n"
-            "                        guard pages around an 8 GiB reservation\n"
+            "  --bounds-checks=explicit|guard  compare every access, or rely on guard\n"
+            "                        pages around an 8 GiB reservation (default: "
+            CLI_DEFAULT_BOUNDS_NAME ")\n"
             "  --enable-*            proposals, as for `kiln validate`\n"
             "  -h, --help            this text\n\n"
             "The cache lives in $XDG_CACHE_HOME/kiln (default ~/.cache/kiln).\n"
@@ -167,7 +169,7 @@ static int args_parse_one(run_args *a, int argc, char **argv, int *i) {
 static int args_parse(run_args *a, int argc, char **argv) {
     memset(a, 0, sizeof *a);
     a->opts.opt_level = 2;
-    a->opts.explicit_bounds = true;
+    a->opts.explicit_bounds = CLI_DEFAULT_EXPLICIT_BOUNDS;
     a->opts.prefix = RUN_PREFIX;
     a->limits.max_memory_pages = KILN_NO_LIMIT;
     a->limits.max_table_elements = KILN_NO_LIMIT;
@@ -483,44 +485,50 @@ static int args_to_slots(const invoke *v, const kiln_signature *sig, kiln_val *s
     return CLI_OK;
 }
 
-/* ---- --timeout: a watchdog thread interrupts the instance that runs ---------- */
+/* ---- --timeout: a watchdog thread interrupts the thread that runs wasm -------- */
 
-/* The instance being run (NULL between runs) and whether time is up; the
- * lock keeps the watchdog from interrupting an instance being freed. */
-static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
-static kiln_instance *watched;
-static bool watch_expired;
+/* At the deadline the watchdog interrupts the main thread (kiln's thread
+ * interrupt, not an instance's: it also stops a start function, and every
+ * later entry into wasm traps at once).  If the thread is still inside
+ * wasm a grace period later, it is blocked in a host function (a WASI
+ * sleep or read, say) that no signal can end: the watchdog reports the
+ * same trap and exits.  It holds stderr's lock while it decides, so the
+ * main thread cannot print a second report meanwhile. */
+enum { TIMEOUT_GRACE_NS = 100 * 1000 * 1000 };
 
-static void watch_set(kiln_instance *inst) {
-    pthread_mutex_lock(&watch_lock);
-    watched = inst;
-    if (inst && watch_expired) kiln_instance_interrupt(inst);
-    pthread_mutex_unlock(&watch_lock);
+typedef struct watch {
+    double seconds;
+    kiln_thread *runner;
+} watch;
+
+static void seconds_sleep(double s) {
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 }
 
 static void *watchdog(void *arg) {
-    double s = *(const double *)arg;
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-    pthread_mutex_lock(&watch_lock);
-    watch_expired = true;
-    if (watched) kiln_instance_interrupt(watched);
-    pthread_mutex_unlock(&watch_lock);
+    const watch *w = arg;
+    seconds_sleep(w->seconds);
+    kiln_thread_interrupt(w->runner);
+    seconds_sleep(TIMEOUT_GRACE_NS / 1e9);
+    flockfile(stderr);
+    if (kiln_thread_in_wasm(w->runner)) {
+        fputs("kiln: trap: interrupted\n", stderr);
+        _exit(KILN_WASI_EXIT_TRAP);
+    }
+    funlockfile(stderr);
     return NULL;
 }
 
-/* The whole run (every --invoke, or _start) shares one deadline. */
+/* The whole run (every --invoke, or _start) shares one deadline; the
+ * clock starts after compilation, before instantiation. */
 static void watchdog_start(const run_args *a) {
-    static double seconds;
+    static watch w;
     if (a->timeout <= 0) return;
-    seconds = a->timeout;
+    w.seconds = a->timeout;
+    w.runner = kiln_thread_current();
     pthread_t t;
-    if (pthread_create(&t, NULL, watchdog, &seconds) == 0) pthread_detach(t);
-}
-
-static void instance_done(kiln_instance *inst) {
-    watch_set(NULL);
-    kiln_instance_free(inst);
+    if (w.runner && pthread_create(&t, NULL, watchdog, &w) == 0) pthread_detach(t);
 }
 
 static int invoke_call(kiln_instance *inst, const invoke *v, const kiln_wasi *w) {
@@ -559,9 +567,8 @@ static int invokes_run(const run_args *a, const kiln_module *m, const kiln_modul
         if (!inst && err.kind == KILN_INST_TRAP && err.trap == KILN_TRAP_EXIT)
             return kiln_wasi_exit_code(w);
         if (!inst) return instantiate_failed(m, l, &err);
-        watch_set(inst);
         int rc = invoke_call(inst, &a->invokes[i], w);
-        instance_done(inst);
+        kiln_instance_free(inst);
         if (rc) return rc == INVOKE_EXITED ? CLI_OK : rc;
     }
     return CLI_OK;
@@ -599,7 +606,6 @@ static int start_run(const run_args *a, const kiln_module *m, const kiln_module_
     }
     kiln_extern e;
     int rc = CLI_OK;
-    watch_set(inst);
     if (kiln_instance_export(inst, "_start", &e) && e.kind == KILN_EXTERN_FUNC) {
         kiln_val none[1];
         uint32_t trap = kiln_call(inst, e.of.func, none);
@@ -613,7 +619,7 @@ static int start_run(const run_args *a, const kiln_module *m, const kiln_module_
         fprintf(stderr, "kiln run: the module exports no _start (use --invoke NAME)\n");
         rc = CLI_USAGE;
     }
-    instance_done(inst);
+    kiln_instance_free(inst);
     return rc;
 }
 

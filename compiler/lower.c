@@ -394,19 +394,6 @@ static void block_lower(lower_func *lf, const kiln_insn *insn) {
     ctrl_push(lf, insn, LOWER_CTRL_BLOCK);
 }
 
-/* kiln_instance_interrupt() sets vmctx->interrupt from another thread:
- * the load is volatile so that LLVM re-reads it on every iteration.
- * Checked at function entry and loop headers only, which bounds the time
- * between the store and the trap without a check per instruction. */
-static void interrupt_check(lower_func *lf) {
-    lower_module *lm = lf->lm;
-    LLVMValueRef flag = lower_vmctx_field(lf, KILN_VMCTX_OFFSET_INTERRUPT, lm->t.i32, false);
-    LLVMSetVolatile(flag, 1);
-    LLVMSetAlignment(flag, 4);
-    LLVMValueRef set = LLVMBuildICmp(lm->b, LLVMIntNE, flag, lower_const_i32(lm, 0), "");
-    lower_trap_if(lf, set, KILN_TRAP_INTERRUPTED);
-}
-
 static void loop_lower(lower_func *lf, const kiln_insn *insn) {
     lower_ctrl *c = ctrl_push(lf, insn, LOWER_CTRL_LOOP);
     if (!c) return;
@@ -415,8 +402,9 @@ static void loop_lower(lower_func *lf, const kiln_insn *insn) {
     phis_feed(lf, c->param_phis, c->num_params);
     LLVMBuildBr(lf->lm->b, c->header_bb);
     LLVMPositionBuilderAtEnd(lf->lm->b, c->header_bb);
+    /* No interrupt check: a loop keeps a single exit (so LLVM can
+     * vectorise it), and runtime/signals.c interrupts by signal. */
     for (uint32_t i = 0; i < c->num_params; i++) lf->stack[c->height + i] = c->param_phis[i];
-    interrupt_check(lf);
 }
 
 static LLVMValueRef i32_truthy(lower_func *lf, LLVMValueRef v) {
@@ -723,7 +711,6 @@ static void func_prologue(lower_func *lf) {
     lf->vmctx = LLVMGetParam(lf->fn, 0);
     locals_init(lf);
     stack_check(lf);
-    interrupt_check(lf);
     LLVMBasicBlockRef body = block_new(lf, "body");
     LLVMBuildBr(lm->b, body);
     LLVMPositionBuilderAtEnd(lm->b, body);

@@ -34,6 +34,7 @@
 #ifndef KILN_H
 #define KILN_H
 
+#include <signal.h> /* KILN_INTERRUPT_SIGNAL */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -157,13 +158,44 @@ kiln_instance *kiln_instantiate_limited(const kiln_module_desc *desc, kiln_linke
                                         const kiln_instance_limits *limits,
                                         kiln_instantiate_error *err);
 
-/* Asks running wasm code of `inst` to stop: it traps with
- * KILN_TRAP_INTERRUPTED ("interrupted") at the next function entry or loop
- * iteration.  Thread-safe and async-signal-safe (one atomic store), so a
- * timer thread or a signal handler may call it.  The request stays set,
- * and every later call into the instance traps, until it is cleared. */
+/* Interrupts: generated code has no checks.  An interrupt marks its
+ * target and sends KILN_INTERRUPT_SIGNAL to the thread(s) running it; the
+ * runtime's handler traps with KILN_TRAP_INTERRUPTED ("interrupted") if
+ * the thread is inside generated wasm code, and otherwise (runtime, libc,
+ * a host function) leaves the mark: a runtime thread signals again every
+ * 2 ms, and the runtime checks the mark on every entry into wasm and
+ * whenever a host function returns to wasm.  A host function that blocks
+ * forever is therefore never interrupted (see docs/embedding.md).
+ * SIGURG's default action is to ignore it; the handler chains signals
+ * that kiln did not send to the handler installed before kiln's (installed
+ * at the first call into wasm).  Linux on x86-64 and aarch64 only. */
+#define KILN_INTERRUPT_SIGNAL SIGURG
+
+/* Interrupts every call into `inst` in progress on any thread (calls
+ * made through kiln_call or the start function of kiln_instantiate, and
+ * whatever they call).  The mark is cleared when the last of those calls
+ * returns or traps, so an interrupt never affects a later call; made
+ * while no call is in progress it does nothing, and one racing with the
+ * start of a call may or may not stop it (use kiln_thread_interrupt to
+ * stop a thread for good).  Thread-safe and async-signal-safe. */
 void kiln_instance_interrupt(kiln_instance *inst);
+/* Withdraws the mark (calls already trapped stay trapped). */
 void kiln_instance_interrupt_clear(kiln_instance *inst);
+
+/* A thread that runs wasm, for interrupts aimed at a thread rather than an
+ * instance (a watchdog for "this thread, whatever it runs, including the
+ * start function of an instance that does not exist yet").  Valid until
+ * the thread exits; NULL if the runtime's thread table is full. */
+typedef struct kiln_thread kiln_thread;
+kiln_thread *kiln_thread_current(void);
+/* Marks the thread: its wasm code in progress traps as above, and every
+ * later entry into wasm on it traps at once, until cleared.
+ * Thread-safe and async-signal-safe. */
+void kiln_thread_interrupt(kiln_thread *t);
+void kiln_thread_interrupt_clear(kiln_thread *t);
+/* True while the thread is inside a call into wasm (host functions
+ * called from wasm included). */
+bool kiln_thread_in_wasm(const kiln_thread *t);
 
 /* Looks an export up by name; false if there is none.  The objects stay
  * owned by the instance (no reference is taken). */

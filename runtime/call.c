@@ -4,7 +4,10 @@
  * the slots and calls the typed code) under trap_protect().
  * Wasm -> host: an import thunk packs its arguments into slots and calls
  * kiln_rt_call_host() with the host closure the runtime put in the
- * funcref's ctx.  A trap kind returned by the callback traps the caller. */
+ * funcref's ctx.  A trap kind returned by the callback traps the caller.
+ * Both directions take part in interrupts (signals.c): entries are
+ * tracked per thread, and a pending interrupt traps at the entry or when
+ * the host function returns. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +32,9 @@ void kiln_rt_call_host(void *closure, kiln_val *slots) {
     uint32_t kind = c->callback(c->env, c->caller, args, slots);
     if (args != small) free(args);
     if (kind != KILN_TRAP_NONE) kiln_rt_trap(NULL, kind);
+    /* The interrupt signal may have arrived while the host function ran;
+     * this is where it comes back to wasm. */
+    if (interrupt_requested()) kiln_rt_trap(NULL, KILN_TRAP_INTERRUPTED);
 }
 
 void host_trampoline(void *code, void *ctx, kiln_val *slots) {
@@ -51,6 +57,8 @@ static void call_run(void *p) {
     a->f->trampoline(a->f->code, a->f->ctx, a->slots);
 }
 
+/* The call is tracked as a call into the instance that owns `f` (the
+ * one kiln_instance_interrupt must name), whatever `inst` says. */
 uint32_t kiln_call(kiln_instance *inst, const kiln_func_ref *f, kiln_val *slots) {
     (void)inst;
     if (!f) {
@@ -58,5 +66,11 @@ uint32_t kiln_call(kiln_instance *inst, const kiln_func_ref *f, kiln_val *slots)
         return KILN_TRAP_NULL_REFERENCE;
     }
     call_args a = {f, slots};
-    return trap_protect(call_run, &a);
+    kiln_thread *t = kiln_thread_current();
+    kiln_instance *owner = funcref_owner(f);
+    uint32_t kind = KILN_TRAP_INTERRUPTED;
+    if (interrupt_enter(t, owner)) kind = trap_protect(call_run, &a);
+    else trap_message_set(kiln_trap_kind_text(KILN_TRAP_INTERRUPTED));
+    interrupt_leave(t, owner);
+    return kind;
 }

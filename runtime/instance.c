@@ -74,6 +74,7 @@ static bool nomem(kiln_instantiate_error *err) {
 static void instance_destroy(kiln_instance *inst) {
     const kiln_module *m = inst->module;
     registry_remove(inst);
+    if (inst->code_registered) signals_module_remove(inst->desc);
     if (m->num_memories && inst->memories[0]) memory_view_remove(inst->memories[0], &inst->vmctx);
     for (uint32_t i = 0; i < m->num_memories; i++) memory_release(inst->memories[i]);
     for (uint32_t i = 0; i < m->num_tables; i++) table_release(inst->tables[i]);
@@ -357,6 +358,19 @@ static void instance_initialize(void *p) {
     }
 }
 
+/* Steps 4-5 are a call into the instance like any other for interrupts
+ * (a start function may loop forever); its generated code is registered
+ * first so the interrupt signal can trap in it. */
+static uint32_t instance_start(kiln_instance *inst) {
+    inst->code_registered = inst->desc->num_defined_funcs && signals_module_add(inst->desc);
+    kiln_thread *t = kiln_thread_current();
+    uint32_t trap = KILN_TRAP_INTERRUPTED;
+    if (interrupt_enter(t, inst)) trap = trap_protect(instance_initialize, inst);
+    else trap_message_set(kiln_trap_kind_text(KILN_TRAP_INTERRUPTED));
+    interrupt_leave(t, inst);
+    return trap;
+}
+
 /* After a trap in steps 4-5 the instance's functions may already sit in
  * an imported table or global (the spec keeps those writes), so such an
  * instance is kept alive, unreachable, for the rest of the process. */
@@ -453,7 +467,7 @@ kiln_instance *kiln_instantiate_limited(const kiln_module_desc *desc, kiln_linke
         return NULL;
     }
     registry_add(inst);
-    uint32_t trap = trap_protect(instance_initialize, inst);
+    uint32_t trap = instance_start(inst);
     if (trap != KILN_TRAP_NONE) {
         inst_fail(err, KILN_INST_TRAP, "%s", kiln_trap_message());
         err->trap = trap;

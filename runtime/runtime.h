@@ -112,6 +112,20 @@ void signals_reservation_remove(const void *base);
  * function) as kiln-compiled code (faults elsewhere are never traps);
  * false if no loaded object maps it. */
 bool signals_code_add(const void *code);
+/* Registers the generated functions of a module as the one place where an
+ * interrupt may trap (reference counted per descriptor); false if their
+ * region could not be proved to hold nothing else. */
+bool signals_module_add(const kiln_module_desc *d);
+void signals_module_remove(const kiln_module_desc *d);
+/* Around every host->wasm entry (kiln_call, the start function): records
+ * which thread runs which instance.  `t` is kiln_thread_current() (may be
+ * NULL), `inst` may be NULL.  enter returns false if the thread must not
+ * run wasm (an interrupt is pending): leave must be called either way. */
+bool interrupt_enter(kiln_thread *t, kiln_instance *inst);
+void interrupt_leave(kiln_thread *t, kiln_instance *inst);
+/* True if this thread is in wasm and an interrupt aimed at it is pending
+ * (checked where a host function returns to wasm). */
+bool interrupt_requested(void);
 
 /* ---- instance.c ------------------------------------------------------------- */
 typedef struct elem_values {
@@ -135,6 +149,8 @@ struct kiln_instance {
     uint32_t *data_sizes;       /* [num_datas], 0 once dropped */
     struct kiln_instance *next; /* registry of live instances */
     struct kiln_instance *prev;
+    uint32_t running;           /* calls in progress (atomic; signals.c) */
+    bool code_registered;       /* signals_module_add succeeded */
 };
 
 void instance_retain(kiln_instance *inst);

@@ -2,9 +2,10 @@
  *
  * Every entry from the host into wasm goes through trap_protect(), which
  * pushes a jump buffer for this thread; kiln_rt_trap() longjmps to the
- * innermost one.  Generated code checks the stack limit and interrupts
- * explicitly and calls kiln_rt_trap(); in guard-page mode an
- * out-of-bounds access faults and signals.c jumps from the handler.
+ * innermost one.  Generated code checks the stack limit explicitly and
+ * calls kiln_rt_trap(); in guard-page mode an out-of-bounds access
+ * faults, and an interrupt arrives as a signal: signals.c jumps from the
+ * handler.
  *
  * The stack limit is computed at the outermost entry of a thread (nested
  * host -> wasm -> host -> wasm calls keep it, so the budget is for the
@@ -176,16 +177,4 @@ uint32_t trap_protect(void (*fn)(void *), void *arg) {
     self.jump = outer;
     self.depth--;
     return kind;
-}
-
-/* ---- interrupts ----------------------------------------------------------- */
-
-/* Generated code polls vmctx->interrupt at function entries and loop
- * headers; a relaxed atomic store is all a signal handler may do. */
-void kiln_instance_interrupt(kiln_instance *inst) {
-    __atomic_store_n(&inst->vmctx.interrupt, 1u, __ATOMIC_RELAXED);
-}
-
-void kiln_instance_interrupt_clear(kiln_instance *inst) {
-    __atomic_store_n(&inst->vmctx.interrupt, 0u, __ATOMIC_RELAXED);
 }
