@@ -50,8 +50,17 @@ typedef struct lower_types {
     LLVMTypeRef void_, i1, i8, i16, i32, i64, f32, f64, v128, ptr;
 } lower_types;
 
+/* A partition of a parallel compile: the defined functions [first, end)
+ * of the function index space, lowered into their own LLVM module.
+ * Partition 0 also holds the descriptor, which names every function. */
+typedef struct lower_partition {
+    uint32_t index, count; /* this partition, of how many */
+    uint32_t first, end;   /* function indices */
+} lower_partition;
+
 typedef struct lower_module {
     const kiln_module *m;
+    const lower_partition *part; /* NULL: the whole module, one LLVM module */
     const kiln_compile_options *opts;
     arena *arena; /* everything below that is not LLVM-owned */
     LLVMContextRef ctx;
@@ -65,6 +74,7 @@ typedef struct lower_module {
     LLVMValueRef tbaa[LOWER_TBAA_COUNT];
     unsigned md_tbaa, md_invariant, md_prof;
     LLVMValueRef unlikely_weights; /* !prof branch_weights 1, 2000 */
+    struct table_known *tables_known; /* lower_table.c, built on first use */
     kiln_error *err;
 } lower_module;
 
@@ -146,11 +156,26 @@ void lower_tbaa_tag(lower_module *lm, LLVMValueRef access, lower_tbaa tag);
 /* lower.c: builds the whole LLVM module (functions, then descriptor). */
 LLVMModuleRef module_lower(const kiln_module *m, const uint8_t *bytes, size_t size,
                            const kiln_compile_options *opts, LLVMContextRef ctx, kiln_error *err);
+/* lower.c: one partition's LLVM module (`part` NULL: the whole module).
+ * Functions of other partitions are hidden external declarations. */
+LLVMModuleRef module_lower_partition(const kiln_module *m, const uint8_t *bytes, size_t size,
+                                     const kiln_compile_options *opts,
+                                     const lower_partition *part, LLVMContextRef ctx,
+                                     kiln_error *err);
+/* lower.c: the LLVM function of wasm function `index` (defined, not
+ * imported) in this module; declared on first use when another
+ * partition defines it. */
+LLVMValueRef lower_func_ref(lower_module *lm, uint32_t index);
 /* emit.c: lowers, verifies (debug builds, or KILN_VERIFY=1) and, if
  * `optimize`, runs the -O pipeline; the module is set up for `tm`. */
 LLVMModuleRef module_compile_ir(const kiln_module *m, const uint8_t *bytes, size_t size,
                                 const kiln_compile_options *opts, LLVMContextRef ctx,
                                 LLVMTargetMachineRef tm, bool optimize, kiln_error *err);
+/* emit.c: the same for one partition (NULL: the whole module). */
+LLVMModuleRef module_compile_ir_partition(const kiln_module *m, const uint8_t *bytes, size_t size,
+                                          const kiln_compile_options *opts,
+                                          const lower_partition *part, LLVMContextRef ctx,
+                                          LLVMTargetMachineRef tm, bool optimize, kiln_error *err);
 /* The native type of a wasm function type: R (ptr, P...). */
 LLVMTypeRef lower_signature(lower_module *lm, const kiln_functype *ft, bool with_ctx);
 LLVMTypeRef lower_results_type(lower_module *lm, const kiln_functype *ft);

@@ -4,7 +4,13 @@
  * is opaque, null is the null pointer.  A table is a kiln_table_rt
  * reached through vmctx->tables[t]; its size and element array are
  * reloaded at every use because table.grow (or another instance sharing
- * the table) may change them.  Checks inline, bulk work in the runtime. */
+ * the table) may change them.  Checks inline, bulk work in the runtime.
+ *
+ * The exception is a table whose contents are known at compile time
+ * (table_known below): call_indirect through it becomes a switch of
+ * direct calls. */
+#include <string.h>
+
 #include "lower_internal.h"
 
 static LLVMValueRef table_rt(lower_func *lf, uint32_t table) {
@@ -33,6 +39,212 @@ static LLVMValueRef elem_address(lower_func *lf, uint32_t table, LLVMValueRef in
     return lower_byte_gep(lf, elems, off);
 }
 
+/* ---- tables whose contents are known at compile time --------------------- */
+
+/* A table that nothing outside the module can reach (neither imported nor
+ * exported) and that no instruction writes (table.set, .grow, .fill,
+ * .init, the destination of table.copy) holds, for the instance's whole
+ * life, what its active segments put there at instantiation.  If those
+ * segments have constant offsets and name defined functions, every
+ * element is known now, and so is the outcome of each signature check. */
+typedef struct table_known {
+    bool known;
+    uint32_t size;
+    uint32_t *funcs; /* [size] function index, or KNOWN_NULL */
+} table_known;
+
+/* Bigger tables keep the loads: a switch per call site would grow the
+ * code by the table's size at every call_indirect. */
+enum { KNOWN_NULL = UINT32_MAX, KNOWN_MAX_SIZE = 64 };
+
+static bool table_reachable_outside(const kiln_module *m, uint32_t t) {
+    if (t < m->num_imported_tables) return true;
+    for (uint32_t i = 0; i < m->num_exports; i++)
+        if (m->exports[i].kind == KILN_EXTERN_TABLE && m->exports[i].index == t) return true;
+    return false;
+}
+
+/* The table an instruction writes, or UINT32_MAX. */
+static uint32_t insn_table_written(const kiln_insn *insn) {
+    switch ((kiln_opcode)insn->op) {
+    case KILN_OP_TABLE_SET:
+    case KILN_OP_TABLE_GROW:
+    case KILN_OP_TABLE_FILL: return insn->imm.index;
+    case KILN_OP_TABLE_INIT: return insn->imm.pair.b;
+    case KILN_OP_TABLE_COPY: return insn->imm.pair.a;
+    default: return UINT32_MAX;
+    }
+}
+
+/* One pass over every body marks the tables some instruction writes. */
+static void tables_written_mark(const kiln_module *m, table_known *tk) {
+    for (uint32_t f = m->num_imported_funcs; f < m->num_funcs; f++)
+        for (uint32_t i = 0; i < m->funcs[f].num_insns; i++) {
+            uint32_t t = insn_table_written(&m->funcs[f].insns[i]);
+            if (t < m->num_tables) tk[t].known = false;
+        }
+}
+
+/* A constant expression that is `i32.const v; end`. */
+static bool expr_i32_const(const kiln_expr *x, uint32_t *v) {
+    if (x->count != 2 || x->insns[0].op != KILN_OP_I32_CONST) return false;
+    *v = (uint32_t)x->insns[0].imm.i32;
+    return true;
+}
+
+/* Item j of a segment as a defined function index or KNOWN_NULL; false
+ * when it is not known here (global.get, an imported function). */
+static bool elem_item_func(const kiln_module *m, const kiln_elem *e, uint32_t j, uint32_t *func) {
+    if (e->func_indices) {
+        *func = e->func_indices[j];
+    } else {
+        const kiln_expr *x = &e->exprs[j];
+        if (x->count != 2) return false;
+        if (x->insns[0].op == KILN_OP_REF_NULL) *func = KNOWN_NULL;
+        else if (x->insns[0].op == KILN_OP_REF_FUNC) *func = x->insns[0].imm.index;
+        else return false;
+    }
+    return *func == KNOWN_NULL || (*func < m->num_funcs && !m->funcs[*func].imported);
+}
+
+/* Applies the active segments in order; any unknown item or offset, or a
+ * segment out of bounds (instantiation fails anyway), gives up. */
+static bool table_contents_fill(const kiln_module *m, uint32_t t, table_known *tk) {
+    for (uint32_t i = 0; i < tk->size; i++) tk->funcs[i] = KNOWN_NULL;
+    for (uint32_t s = 0; s < m->num_elems; s++) {
+        const kiln_elem *e = &m->elems[s];
+        if (e->mode != KILN_SEGMENT_ACTIVE || e->table_index != t) continue;
+        uint32_t at;
+        if (!expr_i32_const(&e->offset, &at) || at > tk->size || e->count > tk->size - at)
+            return false;
+        for (uint32_t j = 0; j < e->count; j++)
+            if (!elem_item_func(m, e, j, &tk->funcs[at + j])) return false;
+    }
+    return true;
+}
+
+static table_known *tables_known_build(lower_module *lm) {
+    const kiln_module *m = lm->m;
+    table_known *tk = arena_array(lm->arena, m->num_tables + 1, sizeof *tk);
+    if (!tk) return NULL;
+    for (uint32_t t = 0; t < m->num_tables; t++) {
+        tk[t].size = (uint32_t)m->tables[t].limits.min;
+        tk[t].known = m->tables[t].elem_type == KILN_FUNCREF &&
+                      m->tables[t].limits.min <= KNOWN_MAX_SIZE && !table_reachable_outside(m, t);
+    }
+    tables_written_mark(m, tk);
+    for (uint32_t t = 0; t < m->num_tables; t++) {
+        if (!tk[t].known) continue;
+        tk[t].funcs = arena_array(lm->arena, tk[t].size + 1, sizeof *tk[t].funcs);
+        tk[t].known = tk[t].funcs && table_contents_fill(m, t, &tk[t]);
+    }
+    return tk;
+}
+
+/* The known contents of `table`, or NULL.  Every function named must be
+ * defined in this LLVM module (a partitioned compile may lack some). */
+static const table_known *table_known_get(lower_func *lf, uint32_t table) {
+    lower_module *lm = lf->lm;
+    if (!lm->tables_known) lm->tables_known = tables_known_build(lm);
+    const table_known *tk = lm->tables_known ? &lm->tables_known[table] : NULL;
+    if (!tk || !tk->known) return NULL;
+    for (uint32_t i = 0; i < tk->size; i++)
+        if (tk->funcs[i] != KNOWN_NULL && !lm->funcs[tk->funcs[i]]) return NULL;
+    return tk;
+}
+
+static bool functype_equal(const kiln_functype *a, const kiln_functype *b) {
+    return a->num_params == b->num_params && a->num_results == b->num_results &&
+           memcmp(a->params, b->params, a->num_params) == 0 &&
+           memcmp(a->results, b->results, a->num_results) == 0;
+}
+
+/* A block that traps with `kind`, for a switch case. */
+static LLVMBasicBlockRef trap_case(lower_func *lf, LLVMBasicBlockRef *cache, uint32_t kind) {
+    if (*cache) return *cache;
+    LLVMBasicBlockRef saved = LLVMGetInsertBlock(lf->lm->b);
+    *cache = LLVMAppendBasicBlockInContext(lf->lm->ctx, lf->fn, "ci.trap");
+    LLVMPositionBuilderAtEnd(lf->lm->b, *cache);
+    lower_trap(lf, kind);
+    lf->dead = false; /* lower_trap ended that block, not the current one */
+    LLVMPositionBuilderAtEnd(lf->lm->b, saved);
+    return *cache;
+}
+
+typedef struct known_call {
+    const table_known *tk;
+    uint32_t type_index;
+    LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
+    uint32_t nargs;
+    LLVMBasicBlockRef join, bbs[KNOWN_MAX_SIZE], null_bb, mismatch_bb;
+    LLVMValueRef results[KNOWN_MAX_SIZE];
+    uint32_t ncalls;
+} known_call;
+
+/* The block calling the function of element i directly (shared by
+ * elements naming the same function), or a trap block. */
+static LLVMBasicBlockRef known_case(lower_func *lf, known_call *kc, uint32_t i) {
+    lower_module *lm = lf->lm;
+    uint32_t f = kc->tk->funcs[i];
+    if (f == KNOWN_NULL) return trap_case(lf, &kc->null_bb, KILN_TRAP_UNINITIALIZED_ELEMENT);
+    if (!functype_equal(module_func_type(lm->m, f), &lm->m->types[kc->type_index]))
+        return trap_case(lf, &kc->mismatch_bb, KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH);
+    for (uint32_t j = 0; j < i; j++)
+        if (kc->tk->funcs[j] == f) return known_case(lf, kc, j);
+    LLVMBasicBlockRef saved = LLVMGetInsertBlock(lm->b);
+    LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(lm->ctx, lf->fn, "ci.call");
+    LLVMPositionBuilderAtEnd(lm->b, bb);
+    LLVMValueRef call = LLVMBuildCall2(lm->b, lm->sig_types[kc->type_index], lm->funcs[f],
+                                       kc->args, kc->nargs, "");
+    LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+    LLVMBuildBr(lm->b, kc->join);
+    kc->bbs[kc->ncalls] = bb;
+    kc->results[kc->ncalls++] = call;
+    LLVMPositionBuilderAtEnd(lm->b, saved);
+    return bb;
+}
+
+static void known_results_push(lower_func *lf, known_call *kc) {
+    lower_module *lm = lf->lm;
+    const kiln_functype *ft = &lm->m->types[kc->type_index];
+    LLVMPositionBuilderAtEnd(lm->b, kc->join);
+    if (ft->num_results == 0) return;
+    LLVMValueRef phi = LLVMBuildPhi(lm->b, lower_results_type(lm, ft), "");
+    LLVMAddIncoming(phi, kc->results, kc->bbs, kc->ncalls);
+    if (ft->num_results == 1) {
+        lower_push(lf, phi);
+        return;
+    }
+    for (uint32_t i = 0; i < ft->num_results; i++)
+        lower_push(lf, LLVMBuildExtractValue(lm->b, phi, i, ""));
+}
+
+/* switch (index) { case i: r = f_i(vmctx, args...); ... }: the bounds,
+ * null and signature checks all decided here, per element. */
+static void call_indirect_known(lower_func *lf, const kiln_insn *insn, const table_known *tk,
+                                LLVMValueRef index) {
+    lower_module *lm = lf->lm;
+    known_call kc;
+    memset(&kc, 0, sizeof kc);
+    kc.tk = tk;
+    kc.type_index = insn->imm.call_indirect.type_index;
+    const kiln_functype *ft = &lm->m->types[kc.type_index];
+    kc.nargs = ft->num_params + 1;
+    kc.args[0] = lf->vmctx;
+    for (uint32_t i = ft->num_params; i > 0; i--) kc.args[i] = lower_pop(lf);
+    kc.join = LLVMAppendBasicBlockInContext(lm->ctx, lf->fn, "ci.join");
+    LLVMBasicBlockRef undefined_bb = NULL;
+    LLVMValueRef sw = LLVMBuildSwitch(lm->b, index,
+                                      trap_case(lf, &undefined_bb, KILN_TRAP_UNDEFINED_ELEMENT),
+                                      tk->size);
+    for (uint32_t i = 0; i < tk->size; i++)
+        LLVMAddCase(sw, lower_const_i32(lm, i), known_case(lf, &kc, i));
+    if (kc.ncalls == 0) LLVMDeleteBasicBlock(kc.join), lf->dead = true;
+    else known_results_push(lf, &kc);
+}
+
+/* ---- call_indirect, table.* ------------------------------------------------ */
+
 /* Bounds, null and signature checks, then entry->code(entry->ctx, ...).
  * type_ids holds canonical structural ids, so equal signatures declared
  * in different modules match. */
@@ -40,6 +252,11 @@ static void call_indirect_lower(lower_func *lf, const kiln_insn *insn) {
     lower_module *lm = lf->lm;
     uint32_t type_index = insn->imm.call_indirect.type_index;
     LLVMValueRef index = lower_pop(lf);
+    const table_known *tk = table_known_get(lf, insn->imm.call_indirect.table_index);
+    if (tk) {
+        call_indirect_known(lf, insn, tk, index);
+        return;
+    }
     LLVMValueRef slot = elem_address(lf, insn->imm.call_indirect.table_index, index,
                                      KILN_TRAP_UNDEFINED_ELEMENT);
     LLVMValueRef entry = lower_load(lf, lm->t.ptr, slot, 8, LOWER_TBAA_TABLE, false);

@@ -295,6 +295,34 @@ Test(lower_ir, same_input_gives_identical_objects) {
     loaded_free(&l);
 }
 
+/* Calls made by the lowered wasm functions (not the descriptor's
+ * trampolines): direct ones to other wasm functions, and indirect ones. */
+static void wasm_calls_count(LLVMModuleRef mod, const char *prefix, int *direct, int *indirect) {
+    *direct = *indirect = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
+        if (!strstr(LLVMGetValueName2(fn, &(size_t){0}), prefix)) continue;
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+                if (LLVMGetInstructionOpcode(i) != LLVMCall) continue;
+                LLVMValueRef callee = LLVMGetCalledValue(i);
+                if (!LLVMIsAFunction(callee)) (*indirect)++;
+                else if (strstr(LLVMGetValueName2(callee, &(size_t){0}), prefix)) (*direct)++;
+            }
+    }
+}
+
+Test(lower_ir, call_indirect_through_a_private_unwritten_table_calls_directly) {
+    ir r = ir_lower("control");
+    int direct, indirect;
+    wasm_calls_count(r.mod, "control.f", &direct, &indirect);
+    /* Only written_call still loads its callee from the table. */
+    cr_expect_eq(indirect, 1);
+    /* the 6 plain calls, then known_call: $tenfold, $tenfold_too (element
+     * 3 shares $tenfold's block); known_call_pair: $pair */
+    cr_expect_geq(direct, 6 + 3);
+    ir_free(&r);
+}
+
 /* ---- execution: control flow and calls ------------------------------------- */
 
 Test(lower_run, recursion_loops_and_select) {
@@ -476,6 +504,30 @@ Test(lower_run, call_indirect_checks_bounds_null_and_type) {
         cr_expect_eq(call_i32(&g, "call_ii", 2, 4, 21, 0), TRAPPED(KILN_TRAP_UNDEFINED_ELEMENT));
         cr_expect_eq(call_i32(&g, "call_ii", 2, -1, 21, 0), TRAPPED(KILN_TRAP_UNDEFINED_ELEMENT));
         cr_expect_eq(call_void(&g, "call_v", 1, 0, 0), 0);
+    }
+}
+
+Test(lower_run, call_indirect_through_a_known_table_keeps_every_trap) {
+    FOR_EACH_OPT(g, "control") {
+        cr_expect_eq(call_i32(&g, "known_call", 2, 0, 7, 0), 70);
+        cr_expect_eq(call_i32(&g, "known_call", 2, 3, 7, 0), 70);
+        cr_expect_eq(call_i32(&g, "known_call", 2, 4, 8, 0), 80);
+        cr_expect_eq(call_i32(&g, "known_call", 2, 1, 7, 0), TRAPPED(KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH));
+        cr_expect_eq(call_i32(&g, "known_call", 2, 2, 7, 0), TRAPPED(KILN_TRAP_UNINITIALIZED_ELEMENT));
+        cr_expect_eq(call_i32(&g, "known_call", 2, 5, 7, 0), TRAPPED(KILN_TRAP_UNDEFINED_ELEMENT));
+        cr_expect_eq(call_i32(&g, "known_call", 2, -1, 7, 0), TRAPPED(KILN_TRAP_UNDEFINED_ELEMENT));
+        cr_expect_eq(call_i32(&g, "known_call_pair", 2, 1, 4, 0), 405);
+        cr_expect_eq(call_i32(&g, "known_call_pair", 2, 0, 4, 0),
+                     TRAPPED(KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH));
+    }
+}
+
+Test(lower_run, call_indirect_through_a_written_table_sees_the_write) {
+    FOR_EACH_OPT(g, "control") {
+        cr_expect_eq(call_i32(&g, "written_call", 2, 0, 3, 0), 30);
+        cr_expect_eq(call_i32(&g, "written_call", 2, 2, 3, 0), TRAPPED(KILN_TRAP_UNINITIALIZED_ELEMENT));
+        cr_expect_eq(call_void(&g, "written_set", 2, 0, 0), 0);
+        cr_expect_eq(call_i32(&g, "written_call", 2, 2, 3, 0), 30);
     }
 }
 

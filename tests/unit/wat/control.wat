@@ -86,4 +86,31 @@
     (if (result i32) (i64.eqz (local.get 0)) (then (i32.const 0))
       (else (call $even (i64.sub (local.get 0) (i64.const 1))))))
   (func (export "unreachable") (unreachable))
+
+  ;; A private table nothing writes: its contents are known when compiling.
+  ;; 0 $tenfold, 1 $pair (another type), 2 null, 3 $tenfold, 4 $tenfold_too.
+  (type $to_i32 (func (param i32) (result i32)))
+  (type $to_pair (func (param i32) (result i32 i32)))
+  (table $known 5 funcref)
+  (elem (table $known) (i32.const 0) func $tenfold $pair)
+  (elem (table $known) (i32.const 3) funcref (ref.func $tenfold) (ref.func $tenfold_too))
+  (func $tenfold (param i32) (result i32) (i32.mul (local.get 0) (i32.const 10)))
+  (func $tenfold_too (param i32) (result i32) (i32.mul (local.get 0) (i32.const 10)))
+  (func (export "known_call") (param $i i32) (param $x i32) (result i32)
+    (call_indirect $known (type $to_i32) (local.get $x) (local.get $i)))
+  ;; a multi-value result through the same table: a * 100 + (a + 1)
+  (func (export "known_call_pair") (param $i i32) (param $a i32) (result i32)
+    (call_indirect $known (type $to_pair) (local.get $a) (local.get $i))
+    (local.set $a)
+    (i32.mul (i32.const 100))
+    (i32.add (local.get $a)))
+
+  ;; The same elements in a table that an instruction writes: it is read
+  ;; at run time, so a write shows in the next call.
+  (table $written 5 funcref)
+  (elem (table $written) (i32.const 0) func $tenfold $pair)
+  (func (export "written_call") (param $i i32) (param $x i32) (result i32)
+    (call_indirect $written (type $to_i32) (local.get $x) (local.get $i)))
+  (func (export "written_set") (param $i i32)
+    (table.set $written (local.get $i) (ref.func $tenfold)))
 )
