@@ -51,4 +51,13 @@ void cli_error_print(const char *path, const kiln_error *err);
  * KILN_FEATURE_* mask.  Returns false if `arg` is not such a flag. */
 bool cli_feature_flag(const char *arg, uint32_t *features);
 
+/* cli_compile.c: parses `-j N`, `-jN`, `--jobs N` or `--jobs=N` (compile
+ * threads, 1..256) for the commands that compile.  1: consumed, 0: not
+ * a jobs flag, -1: bad value (message printed, prefixed by `cmd`). */
+int cli_jobs_flag(const char *cmd, int argc, char **argv, int *i, int *jobs);
+/* cli_compile.c: the default number of compile threads: the online CPUs,
+ * at most CLI_JOBS_MAX_DEFAULT. */
+enum { CLI_JOBS_MAX_DEFAULT = 8 };
+int cli_jobs_default(void);
+
 #endif

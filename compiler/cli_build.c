@@ -49,6 +49,7 @@ static void build_usage(FILE *out) {
             "options:\n"
             "  -o PROGRAM        output executable (default: FILE without .wasm)\n"
             "  -O0 -O1 -O2 -O3   optimisation level (default -O2)\n"
+            "  -j N, --jobs N    compile threads (default: online CPUs, at most 8)\n"
             "  --cpu NAME        target CPU; 'native' = this machine (default: generic)\n"
             "  --keep-object     leave the compiled object next to PROGRAM (PROGRAM.o)\n"
             "  --bounds-checks=explicit|guard  compare every access, or rely on guard\n"
@@ -77,6 +78,9 @@ static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
         build_usage(stdout);
         return -1;
     }
+    int jobs = cli_jobs_flag("build", argc, argv, i, &a->opts.jobs);
+    if (jobs)
+        return jobs < 0 ? CLI_USAGE : 0;
     if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3])
         a->opts.opt_level = arg[2] - '0';
     else if (strcmp(arg, "-o") == 0 && *i + 1 < argc)
@@ -119,6 +123,7 @@ static int args_parse(build_args *a, int argc, char **argv, char *out_buf, size_
     a->opts.opt_level = 2;
     a->opts.explicit_bounds = CLI_DEFAULT_EXPLICIT_BOUNDS;
     a->opts.prefix = "kiln_program";
+    a->opts.jobs = cli_jobs_default();
     for (int i = 1; i < argc; i++) {
         int r = args_parse_one(a, argc, argv, &i);
         if (r)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "compile.h"
@@ -30,6 +31,9 @@ static void compile_usage(FILE *out) {
             "options:\n"
             "  -o FILE           output object (default: FILE.wasm with .o)\n"
             "  -O0 -O1 -O2 -O3   optimisation level (default -O2)\n"
+            "  -j N, --jobs N    compile threads (default: online CPUs, at most 8); a large\n"
+            "                    module is split into partitions compiled in parallel; -j 1\n"
+            "                    compiles it as one LLVM module\n"
             "  --target TRIPLE   target triple (default: the host's)\n"
             "  --cpu NAME        target CPU; 'native' = this machine (default: generic)\n"
             "  --prefix NAME     symbol prefix (default: the file name as a C identifier)\n"
@@ -79,9 +83,31 @@ static const char *option_value(int argc, char **argv, int *i, const char *name)
     return argv[++*i];
 }
 
+int cli_jobs_default(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > CLI_JOBS_MAX_DEFAULT ? CLI_JOBS_MAX_DEFAULT : (int)n;
+}
+
+int cli_jobs_flag(const char *cmd, int argc, char **argv, int *i, int *jobs) {
+    const char *arg = argv[*i], *v;
+    if (strncmp(arg, "-j", 2) == 0 && arg[2]) v = arg + 2;
+    else if (strncmp(arg, "--jobs=", 7) == 0) v = arg + 7;
+    else if (strcmp(arg, "-j") != 0 && strcmp(arg, "--jobs") != 0) return 0;
+    else if (*i + 1 < argc) v = argv[++*i];
+    else return fprintf(stderr, "kiln %s: %s needs a number\n", cmd, arg), -1;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || n < 1 || n > 256)
+        return fprintf(stderr, "kiln %s: bad job count '%s' (1..256)\n", cmd, v), -1;
+    *jobs = (int)n;
+    return 1;
+}
+
 static int args_parse_one(compile_args *a, int argc, char **argv, int *i) {
     const char *arg = argv[*i], *v;
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) return compile_usage(stdout), -1;
+    int jobs = cli_jobs_flag("compile", argc, argv, i, &a->opts.jobs);
+    if (jobs) return jobs < 0 ? CLI_USAGE : 0;
     if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3])
         a->opts.opt_level = arg[2] - '0';
     else if (strcmp(arg, "-o") == 0 && *i + 1 < argc) a->output = argv[++*i];
@@ -103,6 +129,7 @@ static int args_parse(compile_args *a, int argc, char **argv) {
     memset(a, 0, sizeof *a);
     a->opts.opt_level = 2;
     a->opts.explicit_bounds = CLI_DEFAULT_EXPLICIT_BOUNDS;
+    a->opts.jobs = cli_jobs_default();
     for (int i = 1; i < argc; i++) {
         int r = args_parse_one(a, argc, argv, &i);
         if (r) return r;

@@ -16,6 +16,13 @@ typedef struct kiln_compile_options {
     const char *cpu;            /* NULL: generic for the triple; "native": the host's */
     const char *prefix;         /* symbol prefix; the descriptor is <prefix>_module */
     bool explicit_bounds;       /* true: a check before every access */
+    /* Parallel compilation (emit.c): threads, and partitions of the defined
+     * functions (contiguous ranges, each its own LLVM context and object,
+     * combined by a relocatable link).  jobs <= 1 with partitions <= 1 is
+     * the single-module path; partitions 0 = chosen from jobs and the
+     * module's size (small modules stay whole). */
+    int jobs;
+    int partitions;
 } kiln_compile_options;
 
 /* lower.c + emit.c: writes a relocatable object.  `bytes` is the original
@@ -36,6 +43,10 @@ bool module_compile_llvm_ir(const kiln_module *m, const uint8_t *bytes, size_t s
 bool link_shared_library(const char *object_path, const char *output_path, kiln_error *err);
 bool link_executable(const char *const *object_paths, size_t count, const char *output_path,
                      kiln_error *err);
+/* One relocatable object from several (`cc -nostdlib -r`): how a
+ * partitioned compile becomes the single object `kiln compile` promises. */
+bool link_relocatable(const char *const *object_paths, size_t count, const char *output_path,
+                      kiln_error *err);
 
 /* header.c: a C header for hosts that link the object: the descriptor's
  * declaration, a typed kiln_call wrapper per exported function and the

@@ -11,6 +11,7 @@
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,14 @@ static bool verify_wanted(void) {
 LLVMModuleRef module_compile_ir(const kiln_module *m, const uint8_t *bytes, size_t size,
                                 const kiln_compile_options *opts, LLVMContextRef ctx,
                                 LLVMTargetMachineRef tm, bool optimize, kiln_error *err) {
-    LLVMModuleRef mod = module_lower(m, bytes, size, opts, ctx, err);
+    return module_compile_ir_partition(m, bytes, size, opts, NULL, ctx, tm, optimize, err);
+}
+
+LLVMModuleRef module_compile_ir_partition(const kiln_module *m, const uint8_t *bytes, size_t size,
+                                          const kiln_compile_options *opts,
+                                          const lower_partition *part, LLVMContextRef ctx,
+                                          LLVMTargetMachineRef tm, bool optimize, kiln_error *err) {
+    LLVMModuleRef mod = module_lower_partition(m, bytes, size, opts, part, ctx, err);
     if (!mod) return NULL;
     char *triple = LLVMGetTargetMachineTriple(tm);
     LLVMSetTarget(mod, triple);
@@ -124,14 +132,13 @@ static kiln_compile_options options_defaults(const kiln_compile_options *opts) {
     return o;
 }
 
-static bool emit_buffer(const kiln_module *m, const uint8_t *bytes, size_t size,
-                        const kiln_compile_options *given, LLVMMemoryBufferRef *out,
-                        kiln_error *err) {
-    kiln_compile_options opts = options_defaults(given);
-    LLVMTargetMachineRef tm = target_machine_create(&opts, err);
-    if (!tm) return false;
+/* One partition (or the whole module), lowered, optimised and emitted in
+ * its own context: this is the unit a compile thread works on. */
+static bool partition_emit(const kiln_module *m, const uint8_t *bytes, size_t size,
+                           const kiln_compile_options *opts, const lower_partition *part,
+                           LLVMTargetMachineRef tm, LLVMMemoryBufferRef *out, kiln_error *err) {
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef mod = module_compile_ir(m, bytes, size, &opts, ctx, tm, true, err);
+    LLVMModuleRef mod = module_compile_ir_partition(m, bytes, size, opts, part, ctx, tm, true, err);
     bool ok = mod != NULL;
     if (ok) {
         char *msg = NULL;
@@ -142,21 +149,170 @@ static bool emit_buffer(const kiln_module *m, const uint8_t *bytes, size_t size,
         LLVMDisposeModule(mod);
     }
     LLVMContextDispose(ctx);
-    LLVMDisposeTargetMachine(tm);
     return ok;
 }
 
-bool module_compile_memory(const kiln_module *m, const uint8_t *bytes, size_t size,
-                           const kiln_compile_options *opts, uint8_t **object,
-                           size_t *object_size, kiln_error *err) {
-    LLVMMemoryBufferRef buf;
-    if (!emit_buffer(m, bytes, size, opts, &buf, err)) return false;
-    size_t n = LLVMGetBufferSize(buf);
-    *object = malloc(n ? n : 1);
-    if (*object) memcpy(*object, LLVMGetBufferStart(buf), n);
-    *object_size = n;
-    LLVMDisposeMemoryBuffer(buf);
-    return *object ? true : error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
+/* ---- parallel compilation ----------------------------------------------------
+ *
+ * The defined functions are cut into contiguous ranges of about equal
+ * weight; compile threads take partitions from a shared counter, each
+ * with its own target machine and one LLVM context per partition (LLVM
+ * is thread-safe across contexts).  Objects come back in partition order,
+ * so the result depends on the partition count, never on scheduling.
+ * Contiguous ranges keep neighbouring functions (which in compiler
+ * output tend to call each other) together; what is lost is inlining
+ * across a partition boundary. */
+
+enum {
+    EMIT_PART_MIN_WEIGHT = 20000, /* below this much work per part, stay whole */
+    EMIT_PARTS_PER_JOB = 2,       /* spare parts even out uneven ranges       */
+    EMIT_FUNC_WEIGHT = 16,        /* per-function cost, in instructions      */
+    EMIT_THREAD_STACK = 16 << 20, /* LLVM recurses; match a main thread's    */
+};
+
+static uint64_t func_weight(const kiln_func *f) {
+    return (uint64_t)f->num_insns + EMIT_FUNC_WEIGHT;
+}
+
+/* Explicit partitions win; otherwise one part per EMIT_PART_MIN_WEIGHT of
+ * work, at most EMIT_PARTS_PER_JOB per thread; -j1 stays whole. */
+static uint32_t partitions_choose(const kiln_module *m, const kiln_compile_options *o) {
+    uint32_t ndef = m->num_funcs - m->num_imported_funcs;
+    if (ndef == 0) return 1;
+    uint64_t n = 1;
+    if (o->partitions > 0) {
+        n = (uint64_t)o->partitions;
+    } else if (o->jobs > 1) {
+        uint64_t total = 0;
+        for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) total += func_weight(&m->funcs[i]);
+        n = total / EMIT_PART_MIN_WEIGHT;
+        if (n > (uint64_t)o->jobs * EMIT_PARTS_PER_JOB) n = (uint64_t)o->jobs * EMIT_PARTS_PER_JOB;
+    }
+    if (n > ndef) n = ndef;
+    return n ? (uint32_t)n : 1;
+}
+
+/* Contiguous ranges: part k ends at the first function where the running
+ * weight reaches (k+1)/n of the total, and every part keeps one function. */
+static void partitions_plan(const kiln_module *m, uint32_t n, lower_partition *parts) {
+    uint64_t total = 0, sum = 0;
+    for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) total += func_weight(&m->funcs[i]);
+    uint32_t i = m->num_imported_funcs;
+    for (uint32_t k = 0; k < n; k++) {
+        parts[k] = (lower_partition){k, n, i, i};
+        uint64_t goal = total * (k + 1) / n;
+        uint32_t last = m->num_funcs - (n - 1 - k); /* leave one for each later part */
+        while (i < last && (i == parts[k].first || sum < goal || k == n - 1))
+            sum += func_weight(&m->funcs[i++]);
+        parts[k].end = i;
+    }
+}
+
+typedef struct emit_job {
+    const kiln_module *m;
+    const uint8_t *bytes;
+    size_t size;
+    const kiln_compile_options *opts;
+    lower_partition *parts;
+    LLVMMemoryBufferRef *objects; /* [count], NULL until emitted */
+    kiln_error *errs;             /* [count] */
+    uint32_t count;
+    atomic_uint next;
+    atomic_bool failed;
+} emit_job;
+
+static void *emit_worker(void *arg) {
+    emit_job *job = arg;
+    kiln_error tm_err;
+    LLVMTargetMachineRef tm = target_machine_create(job->opts, &tm_err);
+    for (;;) {
+        unsigned k = atomic_fetch_add(&job->next, 1);
+        if (k >= job->count || atomic_load(&job->failed)) break;
+        if (!tm) job->errs[k] = tm_err;
+        const lower_partition *part = job->count > 1 ? &job->parts[k] : NULL;
+        if (!tm || !partition_emit(job->m, job->bytes, job->size, job->opts, part, tm,
+                                   &job->objects[k], &job->errs[k]))
+            atomic_store(&job->failed, true);
+    }
+    if (tm) LLVMDisposeTargetMachine(tm);
+    return NULL;
+}
+
+/* Runs the workers: `threads - 1` new threads plus the caller. */
+static void emit_workers_run(emit_job *job, uint32_t threads) {
+    pthread_t tids[64];
+    uint32_t started = 0;
+    pthread_attr_t attr;
+    bool attr_ok = pthread_attr_init(&attr) == 0 &&
+                   pthread_attr_setstacksize(&attr, EMIT_THREAD_STACK) == 0;
+    for (uint32_t t = 1; t < threads && t < 64; t++)
+        if (pthread_create(&tids[started], attr_ok ? &attr : NULL, emit_worker, job) == 0) started++;
+    emit_worker(job);
+    for (uint32_t t = 0; t < started; t++) pthread_join(tids[t], NULL);
+    pthread_attr_destroy(&attr);
+}
+
+typedef struct emit_result {
+    LLVMMemoryBufferRef *objects;
+    uint32_t count;
+} emit_result;
+
+static void emit_result_free(emit_result *r) {
+    for (uint32_t k = 0; r->objects && k < r->count; k++)
+        if (r->objects[k]) LLVMDisposeMemoryBuffer(r->objects[k]);
+    free(r->objects);
+    r->objects = NULL;
+}
+
+/* The first failing partition's error, so messages do not depend on
+ * which thread got there first. */
+static bool emit_job_finish(emit_job *job, kiln_error *err) {
+    for (uint32_t k = 0; k < job->count; k++) {
+        if (job->objects[k]) continue;
+        if (job->errs[k].kind != KILN_OK) *err = job->errs[k];
+        else error_set(err, KILN_ERR_LOWER, 0, "partition %u was not compiled", k);
+        return false;
+    }
+    return true;
+}
+
+/* Every partition's object, in partition order (one for an unpartitioned compile). */
+static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size,
+                         const kiln_compile_options *opts, emit_result *out, kiln_error *err) {
+    uint32_t n = partitions_choose(m, opts);
+    emit_job job = {.m = m, .bytes = bytes, .size = size, .opts = opts, .count = n};
+    job.parts = calloc(n, sizeof *job.parts);
+    job.objects = calloc(n, sizeof *job.objects);
+    job.errs = calloc(n, sizeof *job.errs);
+    atomic_init(&job.next, 0);
+    atomic_init(&job.failed, false);
+    bool ok = job.parts && job.objects && job.errs;
+    if (!ok) error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
+    if (ok) {
+        for (uint32_t k = 0; k < n; k++) error_clear(&job.errs[k]);
+        if (n > 1) partitions_plan(m, n, job.parts);
+        uint32_t threads = opts->jobs > 1 ? (uint32_t)opts->jobs : 1;
+        emit_workers_run(&job, threads < n ? threads : n);
+        ok = emit_job_finish(&job, err);
+    }
+    out->objects = job.objects;
+    out->count = n;
+    if (!ok) emit_result_free(out);
+    free(job.parts);
+    free(job.errs);
+    return ok;
+}
+
+/* ---- writing objects ------------------------------------------------------- */
+
+static bool fd_write_all(int fd, const void *data, size_t n) {
+    for (size_t done = 0; done < n;) {
+        ssize_t w = write(fd, (const char *)data + done, n - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return false;
+        done += (size_t)w;
+    }
+    return true;
 }
 
 /* Writes via a temporary file in the same directory and renames it, so
@@ -167,13 +323,7 @@ static bool file_replace(const char *path, const void *data, size_t n, kiln_erro
     if (!tmp) return error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
     snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(tmp);
-    bool ok = fd >= 0 && fchmod(fd, 0644) == 0;
-    for (size_t done = 0; ok && done < n;) {
-        ssize_t w = write(fd, (const char *)data + done, n - done);
-        if (w < 0 && errno == EINTR) continue;
-        ok = w > 0;
-        done += ok ? (size_t)w : 0;
-    }
+    bool ok = fd >= 0 && fchmod(fd, 0644) == 0 && fd_write_all(fd, data, n);
     if (fd >= 0 && close(fd) != 0) ok = false;
     if (ok && rename(tmp, path) != 0) ok = false;
     if (!ok) {
@@ -184,13 +334,120 @@ static bool file_replace(const char *path, const void *data, size_t n, kiln_erro
     return ok;
 }
 
+/* A new file `<base>.<tag>.XXXXXX.o` holding `data` (may be empty); the
+ * malloc'ed path, or NULL with *err filled. */
+static char *tmp_object_write(const char *base, const char *tag, const void *data, size_t n,
+                              kiln_error *err) {
+    size_t cap = strlen(base) + strlen(tag) + 16;
+    char *path = malloc(cap);
+    if (!path) return error_set(err, KILN_ERR_NOMEM, 0, "out of memory"), NULL;
+    snprintf(path, cap, "%s.%s.XXXXXX.o", base, tag);
+    int fd = mkstemps(path, 2);
+    bool ok = fd >= 0 && fchmod(fd, 0644) == 0 && fd_write_all(fd, data, n);
+    if (fd >= 0 && close(fd) != 0) ok = false;
+    if (ok) return path;
+    error_set(err, KILN_ERR_IO, 0, "cannot write %s: %s", path, strerror(errno));
+    if (fd >= 0) unlink(path);
+    free(path);
+    return NULL;
+}
+
+/* Partition objects -> temporary files -> one relocatable object at `output`
+ * (an existing file there is replaced by the link). */
+static bool objects_link(const emit_result *r, const char *base, const char *output,
+                         kiln_error *err) {
+    char **paths = calloc(r->count, sizeof *paths);
+    bool ok = paths != NULL;
+    if (!ok) error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
+    for (uint32_t k = 0; ok && k < r->count; k++) {
+        char tag[16];
+        snprintf(tag, sizeof tag, "p%u", k);
+        paths[k] = tmp_object_write(base, tag, LLVMGetBufferStart(r->objects[k]),
+                                    LLVMGetBufferSize(r->objects[k]), err);
+        ok = paths[k] != NULL;
+    }
+    if (ok) ok = link_relocatable((const char *const *)paths, r->count, output, err);
+    for (uint32_t k = 0; paths && k < r->count; k++) {
+        if (paths[k]) unlink(paths[k]);
+        free(paths[k]);
+    }
+    free(paths);
+    return ok;
+}
+
+static bool file_read_all(const char *path, uint8_t **out, size_t *n, kiln_error *err) {
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    bool ok = f && fstat(fileno(f), &st) == 0;
+    *out = ok ? malloc(st.st_size ? (size_t)st.st_size : 1) : NULL;
+    ok = ok && *out && fread(*out, 1, (size_t)st.st_size, f) == (size_t)st.st_size;
+    if (f) fclose(f);
+    if (ok) {
+        *n = (size_t)st.st_size;
+        return true;
+    }
+    free(*out);
+    *out = NULL;
+    return error_set(err, KILN_ERR_IO, 0, "cannot read %s", path);
+}
+
+/* A partitioned compile in memory still needs the linker's files. */
+static bool objects_combine_memory(const emit_result *r, uint8_t **object, size_t *object_size,
+                                   kiln_error *err) {
+    const char *dir = getenv("TMPDIR");
+    char base[4096];
+    snprintf(base, sizeof base, "%s/kiln", dir && *dir ? dir : "/tmp");
+    char *out = tmp_object_write(base, "combined", "", 0, err);
+    if (!out) return false;
+    bool ok = objects_link(r, base, out, err) && file_read_all(out, object, object_size, err);
+    unlink(out);
+    free(out);
+    return ok;
+}
+
+bool module_compile_memory(const kiln_module *m, const uint8_t *bytes, size_t size,
+                           const kiln_compile_options *given, uint8_t **object,
+                           size_t *object_size, kiln_error *err) {
+    kiln_compile_options opts = options_defaults(given);
+    emit_result r;
+    if (!emit_objects(m, bytes, size, &opts, &r, err)) return false;
+    bool ok;
+    if (r.count > 1) {
+        ok = objects_combine_memory(&r, object, object_size, err);
+    } else {
+        size_t n = LLVMGetBufferSize(r.objects[0]);
+        *object = malloc(n ? n : 1);
+        if (*object) memcpy(*object, LLVMGetBufferStart(r.objects[0]), n);
+        *object_size = n;
+        ok = *object ? true : error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
+    }
+    emit_result_free(&r);
+    return ok;
+}
+
+/* The combined object is linked to a temporary name next to the target
+ * and renamed, as file_replace() does for a single one. */
+static bool objects_combine_file(const emit_result *r, const char *path, kiln_error *err) {
+    char *tmp = tmp_object_write(path, "tmp", "", 0, err);
+    if (!tmp) return false;
+    bool ok = objects_link(r, path, tmp, err);
+    if (ok && rename(tmp, path) != 0)
+        ok = error_set(err, KILN_ERR_IO, 0, "cannot write %s: %s", path, strerror(errno));
+    if (!ok) unlink(tmp);
+    free(tmp);
+    return ok;
+}
+
 bool module_compile_object(const kiln_module *m, const uint8_t *bytes, size_t size,
-                           const kiln_compile_options *opts, const char *object_path,
+                           const kiln_compile_options *given, const char *object_path,
                            kiln_error *err) {
-    LLVMMemoryBufferRef buf;
-    if (!emit_buffer(m, bytes, size, opts, &buf, err)) return false;
-    bool ok = file_replace(object_path, LLVMGetBufferStart(buf), LLVMGetBufferSize(buf), err);
-    LLVMDisposeMemoryBuffer(buf);
+    kiln_compile_options opts = options_defaults(given);
+    emit_result r;
+    if (!emit_objects(m, bytes, size, &opts, &r, err)) return false;
+    bool ok = r.count > 1 ? objects_combine_file(&r, object_path, err)
+                          : file_replace(object_path, LLVMGetBufferStart(r.objects[0]),
+                                         LLVMGetBufferSize(r.objects[0]), err);
+    emit_result_free(&r);
     return ok;
 }
 

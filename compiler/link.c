@@ -1,5 +1,6 @@
-/* link.c - turns objects into a shared library or an executable by
- * running the system C compiler driver ($CC, default `cc`).
+/* link.c - turns objects into a shared library, an executable or (for
+ * partitioned compiles) one relocatable object by running the system C
+ * compiler driver ($CC, default `cc`).
  *
  * The driver is spawned directly (no shell), so paths need no quoting;
  * $CC may hold several words ("ccache gcc"), split on spaces. */
@@ -95,4 +96,12 @@ bool link_executable(const char *const *object_paths, size_t count, const char *
     const char *pre[] = {"-o", output_path};
     const char *post[] = {"-lm", "-lpthread"};
     return link_run(pre, 2, object_paths, count, post, 2, err);
+}
+
+/* -nostdlib keeps the driver from adding start files and libraries;
+ * hidden symbols of the parts stay hidden in the combined object. */
+bool link_relocatable(const char *const *object_paths, size_t count, const char *output_path,
+                      kiln_error *err) {
+    const char *pre[] = {"-nostdlib", "-r", "-o", output_path};
+    return link_run(pre, 4, object_paths, count, NULL, 0, err);
 }

@@ -297,7 +297,7 @@ static void call_lower(lower_func *lf, uint32_t func_index) {
     lower_module *lm = lf->lm;
     const kiln_func *callee = &lm->m->funcs[func_index];
     if (!callee->imported) {
-        lower_call_typed(lf, callee->type_index, lm->funcs[func_index], lf->vmctx);
+        lower_call_typed(lf, callee->type_index, lower_func_ref(lm, func_index), lf->vmctx);
         return;
     }
     /* An import: fr = vmctx->funcs[i]; fr->code(fr->ctx, args...) */
@@ -790,21 +790,39 @@ static void func_symbol_name(const lower_module *lm, uint32_t i, char *out, size
     out[k] = 0;
 }
 
+static LLVMValueRef func_add(lower_module *lm, uint32_t i) {
+    char name[256];
+    func_symbol_name(lm, i, name, sizeof name);
+    LLVMValueRef fn = LLVMAddFunction(lm->mod, name, lm->sig_types[lm->m->funcs[i].type_index]);
+    lower_attr_add(lm, fn, "nounwind");
+    vmctx_param_describe(lm, fn);
+    return fn;
+}
+
 /* Wasm functions are internal: only the descriptor is exported, and
- * LLVM may inline, specialise or drop them freely. */
+ * LLVM may inline, specialise or drop them freely.  In a partitioned
+ * compile the partitions name each other's functions, so those become
+ * hidden (object-local after the final link) external symbols, unique
+ * by prefix and index; other partitions' functions are declared lazily
+ * by lower_func_ref(). */
 static void funcs_declare(lower_module *lm) {
     const kiln_module *m = lm->m;
     for (uint32_t i = 0; i < m->num_funcs; i++) {
         lm->funcs[i] = NULL;
         if (m->funcs[i].imported) continue;
-        char name[256];
-        func_symbol_name(lm, i, name, sizeof name);
-        LLVMValueRef fn = LLVMAddFunction(lm->mod, name, lm->sig_types[m->funcs[i].type_index]);
-        LLVMSetLinkage(fn, LLVMInternalLinkage);
-        lower_attr_add(lm, fn, "nounwind");
-        vmctx_param_describe(lm, fn);
+        if (lm->part && (i < lm->part->first || i >= lm->part->end)) continue;
+        LLVMValueRef fn = func_add(lm, i);
+        if (lm->part) LLVMSetVisibility(fn, LLVMHiddenVisibility);
+        else LLVMSetLinkage(fn, LLVMInternalLinkage);
         lm->funcs[i] = fn;
     }
+}
+
+LLVMValueRef lower_func_ref(lower_module *lm, uint32_t index) {
+    if (lm->funcs[index]) return lm->funcs[index];
+    LLVMValueRef fn = func_add(lm, index);
+    LLVMSetVisibility(fn, LLVMHiddenVisibility);
+    return lm->funcs[index] = fn;
 }
 
 /* Proposals the back end does not lower yet are refused up front. */
@@ -825,16 +843,29 @@ static bool module_lower_into(lower_module *lm, const uint8_t *bytes, size_t siz
     metadata_init(lm);
     if (!sig_types_build(lm)) return false;
     funcs_declare(lm);
-    for (uint32_t i = lm->m->num_imported_funcs; i < lm->m->num_funcs; i++)
+    uint32_t first = lm->part ? lm->part->first : lm->m->num_imported_funcs;
+    uint32_t end = lm->part ? lm->part->end : lm->m->num_funcs;
+    for (uint32_t i = first; i < end; i++)
         if (!func_lower(lm, i)) return false;
+    if (lm->part && lm->part->index != 0) return true;
+    /* The descriptor names every function: declare the other partitions'. */
+    for (uint32_t i = lm->m->num_imported_funcs; i < lm->m->num_funcs; i++) lower_func_ref(lm, i);
     return descriptor_build(lm, bytes, size);
 }
 
 LLVMModuleRef module_lower(const kiln_module *m, const uint8_t *bytes, size_t size,
                            const kiln_compile_options *opts, LLVMContextRef ctx, kiln_error *err) {
+    return module_lower_partition(m, bytes, size, opts, NULL, ctx, err);
+}
+
+LLVMModuleRef module_lower_partition(const kiln_module *m, const uint8_t *bytes, size_t size,
+                                     const kiln_compile_options *opts,
+                                     const lower_partition *part, LLVMContextRef ctx,
+                                     kiln_error *err) {
     lower_module lm;
     memset(&lm, 0, sizeof lm);
     lm.m = m;
+    lm.part = part;
     lm.opts = opts;
     lm.ctx = ctx;
     lm.err = err;

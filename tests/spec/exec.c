@@ -84,7 +84,9 @@ static const kiln_module_desc *module_load_native(exec_session *s, const kiln_mo
     snprintf(obj, sizeof obj, "%s/m%d.o", s->dir, n);
     snprintf(lib, sizeof lib, "%s/m%d.so", s->dir, n);
     kiln_compile_options copts = {.opt_level = s->opts->opt_level, .prefix = prefix,
-                                  .explicit_bounds = !s->opts->guard_pages};
+                                  .explicit_bounds = !s->opts->guard_pages,
+                                  .jobs = s->opts->compile_jobs,
+                                  .partitions = s->opts->compile_jobs};
     kiln_error err;
     error_clear(&err);
     if (!module_compile_object(m, bytes, size, &copts, obj, &err) ||

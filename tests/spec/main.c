@@ -76,6 +76,8 @@ static void usage(FILE *out) {
             "  --validate-only   stage 1: only check what decode + validate accept/reject\n"
             "  --guard-pages     compile memory accesses for guard pages (default: explicit\n"
             "                    bounds checks)\n"
+            "  --compile-jobs N  split every module with N or more functions into N\n"
+            "                    partitions compiled by N threads (tests parallel compile)\n"
             "  --known FILE      known failures, lines `file.wast:LINE reason`\n"
             "  --proposals       with DIR, also run the files under DIR/proposals/\n"
             "  --wast2json PATH  the wast2json program (default: from PATH)\n"
@@ -403,6 +405,8 @@ static int options_parse(runner *r, int argc, char **argv) {
             r->opts.opt_level = a[2] - '0';
         else if (strcmp(a, "--validate-only") == 0) r->opts.validate_only = true;
         else if (strcmp(a, "--guard-pages") == 0) r->opts.guard_pages = true;
+        else if (strcmp(a, "--compile-jobs") == 0 && has_value)
+            r->opts.compile_jobs = atoi(argv[++i]);
         else if (strcmp(a, "--known") == 0 && has_value) r->known_path = argv[++i];
         else if (strcmp(a, "--proposals") == 0) r->proposals = true;
         else if (strcmp(a, "--wast2json") == 0 && has_value) r->opts.wast2json = argv[++i];

@@ -16,6 +16,7 @@ typedef struct spec_options {
     const char *wast2json; /* program name or path */
     int opt_level;         /* -O level for stage 2 */
     bool guard_pages;      /* compile for guard pages instead of explicit checks */
+    int compile_jobs;      /* >1: force that many partitions and threads per module */
     bool validate_only;    /* stage 1: decode/validate checks only */
     bool verbose;
     unsigned timeout;      /* seconds per command */

@@ -1,0 +1,278 @@
+/* test_emit.c - parallel compilation (emit.c's partitions, lower.c's
+ * partition driver, link.c's relocatable link): a module split into
+ * contiguous ranges compiled in separate LLVM contexts and threads must
+ * behave exactly like the module compiled whole.
+ *
+ * tests/unit/wat/partition.wat calls across every boundary a split can
+ * draw (direct and mutual recursion, tables, multi-value, imports, traps,
+ * stack exhaustion); it is converted by CMake into KILN_TEST_WASM_DIR. */
+#include <criterion/criterion.h>
+#include <dlfcn.h>
+#include <elf.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compile.h"
+#include "kiln.h"
+#include "lower_internal.h"
+
+#ifndef KILN_TEST_WASM_DIR
+#error "KILN_TEST_WASM_DIR must name the directory of the converted .wat files"
+#endif
+
+#define PREFIX "partition"
+
+typedef struct loaded {
+    uint8_t *bytes;
+    size_t size;
+    kiln_module *m;
+} loaded;
+
+static loaded wasm_load(void) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/partition.wasm", KILN_TEST_WASM_DIR);
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "cannot open %s", path);
+    loaded l = {malloc(1 << 16), 0, NULL};
+    l.size = fread(l.bytes, 1, 1 << 16, f);
+    fclose(f);
+    kiln_error err;
+    error_clear(&err);
+    kiln_decode_options opts = {0};
+    l.m = module_decode(l.bytes, l.size, &opts, &err);
+    cr_assert(l.m, "decode: %s", err.message);
+    cr_assert(module_validate(l.m, &err), "validate: %s", err.message);
+    return l;
+}
+
+static void loaded_free(loaded *l) {
+    module_free(l->m);
+    free(l->bytes);
+}
+
+/* ---- running a compiled module -------------------------------------------- */
+
+typedef struct guest {
+    void *so;
+    kiln_linker *linker;
+    kiln_instance *inst;
+    char so_path[96];
+} guest;
+
+static uint32_t host_add3(void *env, kiln_instance *caller, const kiln_val *args, kiln_val *results) {
+    (void)env;
+    (void)caller;
+    results[0].i32 = args[0].i32 + args[1].i32 + args[2].i32;
+    return KILN_TRAP_NONE;
+}
+
+static void guest_load(guest *g, const char *obj) {
+    kiln_error err;
+    error_clear(&err);
+    cr_assert(link_shared_library(obj, g->so_path, &err), "%s", err.message);
+    g->so = dlopen(g->so_path, RTLD_NOW | RTLD_LOCAL);
+    cr_assert(g->so, "dlopen: %s", dlerror());
+    const kiln_module_desc *desc = dlsym(g->so, PREFIX "_module");
+    cr_assert(desc, "no " PREFIX "_module");
+    static const uint8_t iii[] = {KILN_I32, KILN_I32, KILN_I32}, i[] = {KILN_I32};
+    kiln_signature sig = {3, 1, iii, i};
+    g->linker = kiln_linker_new();
+    cr_assert(kiln_linker_define_func(g->linker, "env", "add3", &sig, host_add3, NULL));
+    kiln_instantiate_error ierr;
+    g->inst = kiln_instantiate(desc, g->linker, &ierr);
+    cr_assert(g->inst, "instantiate: %s", ierr.message);
+}
+
+/* Compiles partition.wasm with `jobs` threads into `partitions` parts
+ * (through module_compile_object, or module_compile_memory when
+ * `in_memory`) and instantiates it. */
+static guest guest_open(int opt, int jobs, int partitions, bool in_memory) {
+    guest g = {0};
+    loaded l = wasm_load();
+    kiln_compile_options opts = {.opt_level = opt, .prefix = PREFIX, .explicit_bounds = true,
+                                 .jobs = jobs, .partitions = partitions};
+    kiln_error err;
+    error_clear(&err);
+    char obj[96];
+    snprintf(obj, sizeof obj, "/tmp/kiln-test-emit-%d-O%d-p%d.o", (int)getpid(), opt, partitions);
+    snprintf(g.so_path, sizeof g.so_path, "/tmp/kiln-test-emit-%d-O%d-p%d.so", (int)getpid(), opt,
+             partitions);
+    if (in_memory) {
+        uint8_t *object;
+        size_t size;
+        cr_assert(module_compile_memory(l.m, l.bytes, l.size, &opts, &object, &size, &err), "%s",
+                  err.message);
+        FILE *f = fopen(obj, "wb");
+        cr_assert(f && fwrite(object, 1, size, f) == size);
+        fclose(f);
+        free(object);
+    } else {
+        cr_assert(module_compile_object(l.m, l.bytes, l.size, &opts, obj, &err), "%s", err.message);
+    }
+    loaded_free(&l);
+    guest_load(&g, obj);
+    unlink(obj);
+    return g;
+}
+
+static void guest_close(guest *g) {
+    kiln_instance_free(g->inst);
+    kiln_linker_free(g->linker);
+    dlclose(g->so);
+    unlink(g->so_path);
+}
+
+/* Calls an (i32...) -> i32 export: the result, or -1000 - trap kind. */
+static int64_t call(guest *g, const char *export, int32_t a, int32_t b, int32_t c) {
+    kiln_extern e;
+    cr_assert(kiln_instance_export(g->inst, export, &e), "no export %s", export);
+    kiln_val s[3] = {{.i32 = a}, {.i32 = b}, {.i32 = c}};
+    uint32_t trap = kiln_call(g->inst, e.of.func, s);
+    return trap ? -1000 - (int64_t)trap : s[0].i32;
+}
+
+#define TRAPPED(kind) (-1000 - (int64_t)(kind))
+
+/* The hand-checked results every split must give. */
+static void results_check(guest *g, const char *what) {
+    cr_expect_eq(call(g, "even", 10, 0, 0), 1, "%s: even(10)", what);
+    cr_expect_eq(call(g, "even", 7, 0, 0), 0, "%s: even(7)", what);
+    cr_expect_eq(call(g, "apply", 0, 17, 5), 22, "%s: add via table", what);
+    cr_expect_eq(call(g, "apply", 1, 17, 5), 12, "%s: sub via table", what);
+    cr_expect_eq(call(g, "apply", 2, 17, 5), 85, "%s: mul via table", what);
+    cr_expect_eq(call(g, "apply", 3, 17, 5), 3, "%s: div via table", what);
+    cr_expect_eq(call(g, "apply", 3, 1, 0), TRAPPED(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO), "%s", what);
+    cr_expect_eq(call(g, "apply", 4, 1, 1), TRAPPED(KILN_TRAP_UNDEFINED_ELEMENT), "%s", what);
+    cr_expect_eq(call(g, "fib", 10, 0, 0), 55, "%s: fib(10)", what);
+    cr_expect_eq(call(g, "divmod", 17, 5, 0), 3002, "%s: divmod", what);
+    cr_expect_eq(call(g, "host", 5, 0, 0), 22, "%s: import", what);
+    cr_expect_eq(call(g, "poke_peek", 16, 1234, 0), 1234, "%s: memory", what);
+    cr_expect_eq(call(g, "poke_peek", 65534, 1, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS), "%s",
+                 what);
+    cr_expect_eq(call(g, "runaway", 0, 0, 0), TRAPPED(KILN_TRAP_CALL_STACK_EXHAUSTED), "%s", what);
+}
+
+Test(partitions, every_split_gives_the_results_of_the_whole_module) {
+    static const int counts[] = {1, 2, 3, 5, 16};
+    for (unsigned o = 0; o < 2; o++) {
+        for (unsigned k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+            char what[64];
+            snprintf(what, sizeof what, "-O%d, %d partitions", o * 2, counts[k]);
+            guest g = guest_open((int)o * 2, counts[k], counts[k], false);
+            results_check(&g, what);
+            guest_close(&g);
+        }
+    }
+}
+
+Test(partitions, more_partitions_than_threads_or_functions_still_work) {
+    guest g = guest_open(0, 2, 64, false);
+    results_check(&g, "64 partitions on 2 threads");
+    guest_close(&g);
+}
+
+Test(partitions, compile_memory_returns_one_relocatable_object) {
+    loaded l = wasm_load();
+    kiln_compile_options opts = {.opt_level = 0, .prefix = PREFIX, .explicit_bounds = true,
+                                 .jobs = 2, .partitions = 3};
+    kiln_error err;
+    error_clear(&err);
+    uint8_t *object;
+    size_t size;
+    cr_assert(module_compile_memory(l.m, l.bytes, l.size, &opts, &object, &size, &err), "%s",
+              err.message);
+    cr_assert_gt(size, sizeof(Elf64_Ehdr));
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)object;
+    cr_expect(memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0);
+    cr_expect_eq(eh->e_type, ET_REL);
+    free(object);
+    loaded_free(&l);
+    guest g = guest_open(0, 2, 3, true);
+    results_check(&g, "in memory, 3 partitions");
+    guest_close(&g);
+}
+
+/* Partition symbols are hidden: the shared library exports the descriptor
+ * and nothing else of the module, as when functions were internal. */
+Test(partitions, only_the_descriptor_is_visible_outside_the_object) {
+    guest g = guest_open(0, 2, 4, false);
+    cr_expect(dlsym(g.so, PREFIX "_module") != NULL);
+    char name[64];
+    for (uint32_t i = 1; i <= 16; i++) {
+        snprintf(name, sizeof name, PREFIX ".f%u", i);
+        cr_expect(dlsym(g.so, name) == NULL, "%s is exported", name);
+    }
+    guest_close(&g);
+}
+
+/* ---- the IR of one partition ------------------------------------------------ */
+
+static LLVMTargetMachineRef host_tm(void) {
+    LLVMInitializeNativeTarget();
+    LLVMInitializeNativeAsmPrinter();
+    char *triple = LLVMGetDefaultTargetTriple();
+    LLVMTargetRef t;
+    cr_assert(!LLVMGetTargetFromTriple(triple, &t, NULL));
+    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(t, triple, "generic", "", LLVMCodeGenLevelNone,
+                                                      LLVMRelocPIC, LLVMCodeModelDefault);
+    LLVMDisposeMessage(triple);
+    return tm;
+}
+
+/* The LLVM function of wasm function `index`: "<prefix>.f<index>", with
+ * or without a ".<name>" from the name section. */
+static LLVMValueRef func_find(LLVMModuleRef mod, uint32_t index) {
+    char want[32];
+    int n = snprintf(want, sizeof want, PREFIX ".f%u", index);
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
+        size_t len;
+        const char *name = LLVMGetValueName2(fn, &len);
+        if (strncmp(name, want, (size_t)n) == 0 && (name[n] == 0 || name[n] == '.')) return fn;
+    }
+    return NULL;
+}
+
+static int definitions_count(LLVMModuleRef mod) {
+    int n = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
+        size_t len;
+        const char *name = LLVMGetValueName2(fn, &len);
+        n += strncmp(name, PREFIX ".f", strlen(PREFIX ".f")) == 0 && LLVMCountBasicBlocks(fn) > 0;
+    }
+    return n;
+}
+
+/* Functions 5..8 of 1..16 (even, apply, divmod's helper, fib): even calls
+ * odd (14), the helper div (4) and fib add (1), which must be hidden
+ * declarations; nothing else is declared, and the descriptor belongs to
+ * partition 0. */
+Test(partitions, a_partition_defines_its_range_and_declares_its_callees) {
+    loaded l = wasm_load();
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMTargetMachineRef tm = host_tm();
+    kiln_compile_options opts = {.opt_level = 0, .prefix = PREFIX, .explicit_bounds = true};
+    lower_partition part = {1, 3, 5, 9};
+    kiln_error err;
+    error_clear(&err);
+    LLVMModuleRef mod =
+        module_compile_ir_partition(l.m, l.bytes, l.size, &opts, &part, ctx, tm, false, &err);
+    cr_assert(mod, "%s", err.message);
+    cr_expect_eq(definitions_count(mod), 4);
+    for (uint32_t i = 5; i < 9; i++) cr_expect(func_find(mod, i) && LLVMCountBasicBlocks(func_find(mod, i)));
+    LLVMValueRef odd = func_find(mod, 14), add = func_find(mod, 1);
+    cr_assert(odd && add && func_find(mod, 4), "callees in other partitions are declared");
+    cr_expect_eq(LLVMCountBasicBlocks(odd), 0);
+    cr_expect_eq(LLVMGetVisibility(odd), LLVMHiddenVisibility);
+    cr_expect_eq(LLVMGetLinkage(odd), LLVMExternalLinkage);
+    cr_expect_eq(LLVMGetVisibility(func_find(mod, 5)), LLVMHiddenVisibility);
+    cr_expect(func_find(mod, 12) == NULL, "poke_peek is neither here nor called from here");
+    cr_expect(LLVMGetNamedGlobal(mod, PREFIX "_module") == NULL);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    LLVMDisposeTargetMachine(tm);
+    loaded_free(&l);
+}
