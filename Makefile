@@ -12,6 +12,8 @@
 #   CC              C compiler (`make CC=clang` builds into build-clang/)
 #   JOBS            parallel jobs (default 2)
 #   FUZZ_TIME       seconds for `make fuzz` (default 60)
+#   FUZZ_RUNS_DECODE, FUZZ_RUNS_COMPILE  executions in `make test-fuzz`
+#   DIFF_COUNT, DIFF_EXPLICIT_COUNT      modules in `make test-differential`
 #   VALIDATE_COUNT  mutated modules checked against wasm-validate (default 2000)
 #   SPEC_LEVELS     optimisation levels the spec suite runs at (default -O0 -O2)
 
@@ -41,7 +43,7 @@ SPEC := $(BUILD)/kiln-spec
 
 .PHONY: all build deps demo test test-unit test-spec test-validate test-regress test-e2e
 .PHONY: fuzz fuzz-build clean
-.PHONY: test-sandbox test-differential fuzz-compile
+.PHONY: test-sandbox test-differential fuzz-compile test-fuzz
 .PHONY: bench bench-compile
 
 all: build
@@ -80,6 +82,7 @@ demo: deps build
 # Every suite runs even when an earlier one fails; the exit status says
 # whether all passed.
 TEST_SUITES := test-unit test-regress test-spec test-e2e test-validate test-sandbox test-differential
+TEST_SUITES += test-fuzz
 
 test: deps build
 	@passed=0; failed=0; \
@@ -99,6 +102,11 @@ test-unit:
 test-regress:
 	@echo "== regression inputs (tests/regress/*.wasm must not crash kiln validate)"
 	@python3 tests/validate/regress.py --kiln $(KILN) tests/regress
+	@echo "== regression scripts (tests/regress/*.wast), both bounds modes at -O0 and -O2"
+	@status=0; for a in -O0 -O2 "-O0 --guard-pages"; do \
+	  $(SPEC) $$a tests/regress || status=1; done; \
+	$(SPEC) -O2 --guard-pages --known tests/regress/guard-residue.known tests/regress \
+	  || status=1; exit $$status
 
 test-spec:
 	@if [ -z "$(WASM_TESTSUITE)" ] || [ ! -d "$(WASM_TESTSUITE)" ]; then \
@@ -162,14 +170,33 @@ test-sandbox:
 	  $$($(KILN) compile --help 2>&1 | grep -q -- --bounds-checks && echo --guard) tests/sandbox/cases
 
 # Differential testing (tests/fuzz/differential/): binaryen-generated
-# modules run by kiln, binaryen's interpreter and node; a bounded seeded
-# batch (DIFF_COUNT modules).
+# modules run by kiln, binaryen's interpreter and node; bounded seeded
+# batches in both bounds modes: DIFF_COUNT modules (seed 1) with guard
+# pages, kiln's default, and DIFF_EXPLICIT_COUNT others (seed 2) with
+# explicit checks.
 DIFF_COUNT ?= 200
+DIFF_EXPLICIT_COUNT ?= 100
 test-differential:
-	@echo "== differential: kiln vs binaryen vs node ($(DIFF_COUNT) modules)"
+	@echo "== differential: kiln vs binaryen vs node ($(DIFF_COUNT) guard + $(DIFF_EXPLICIT_COUNT) explicit modules)"
 	cmake --build $(BUILD) -j$(JOBS) --target kiln-diff
+	@status=0; \
 	python3 tests/fuzz/differential/run.py --kiln-diff $(BUILD)/kiln-diff --count $(DIFF_COUNT) \
-	  --seed 1 -j $(JOBS) --out $(BUILD)/differential
+	  --seed 1 --bounds guard -j $(JOBS) --out $(BUILD)/differential || status=1; \
+	python3 tests/fuzz/differential/run.py --kiln-diff $(BUILD)/kiln-diff --count $(DIFF_EXPLICIT_COUNT) \
+	  --seed 2 --bounds explicit -j $(JOBS) --out $(BUILD)/differential || status=1; \
+	exit $$status
+
+# Bounded fuzz batch (tests/fuzz/batch.py): both libFuzzer targets under
+# ASan+UBSan with clang-19 in $(FUZZ_BUILD)/, fixed seeds and run counts
+# (about a minute each), failing on any crash, leak, timeout or contract
+# violation.  Without libFuzzer it replays the seeds instead, and says so.
+FUZZ_RUNS_DECODE ?= 200000
+FUZZ_RUNS_COMPILE ?= 3000
+test-fuzz:
+	@echo "== fuzz: fuzz_decode $(FUZZ_RUNS_DECODE) runs, fuzz_compile $(FUZZ_RUNS_COMPILE) runs (seed 1)"
+	python3 tests/fuzz/batch.py --build $(FUZZ_BUILD) -j $(JOBS) \
+	  --decode-runs $(FUZZ_RUNS_DECODE) --compile-runs $(FUZZ_RUNS_COMPILE) \
+	  $(if $(WASM_TESTSUITE),--testsuite "$(WASM_TESTSUITE)")
 
 # Benchmarks (bench/README.md): every kernel on native clang/gcc, kiln,
 # wasm2c, node and wasm-interp; results in $(BUILD)/bench/.  Options go

@@ -108,7 +108,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", required=True)
     ap.add_argument("--testsuite")
-    ap.add_argument("--decode-runs", type=int, default=150000)
+    ap.add_argument("--decode-runs", type=int, default=200000)
     ap.add_argument("--compile-runs", type=int, default=3000)
     ap.add_argument("--compile-sample", type=int, default=300)
     ap.add_argument("--binaryen", type=int, default=20)
