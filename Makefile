@@ -130,6 +130,9 @@ test-spec:
 test-e2e:
 	@echo "== end-to-end: C programs built natively and with kiln build (tests/e2e)"
 	python3 tests/e2e/run.py --kiln $(KILN) -j $(JOBS)
+	@echo "== end-to-end, explicit bounds checks (guard pages are the default): memory-heavy programs"
+	python3 tests/e2e/run.py --kiln $(KILN) -j $(JOBS) --bounds-checks explicit \
+	  bigmem bulk_memory trap_oob escape_attempts matrix hashmap_words simd_intrin_lanes
 
 test-validate:
 	@echo "== kiln validate vs wasm-validate on mutated modules"

@@ -29,8 +29,11 @@ With `--via run` the wasm is run by `kiln run FILE.wasm [--dir D::.] --
 ARGS` instead of a built executable (`e2e-env` variables go through its
 `--env`; a trap is status 1 there).
 
+`--bounds-checks explicit|guard` compiles the wasm in that mode (default:
+kiln's own default, guard pages on 64-bit Linux).
+
 Usage: tests/e2e/run.py [--kiln PATH] [--via build|run] [-j N] [--keep DIR]
-                        [--no-openat2] [NAME...]
+                        [--no-openat2] [--bounds-checks MODE] [NAME...]
 Exit status 0 when every selected program passes.
 """
 import argparse
@@ -90,7 +93,11 @@ def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, **kw)
 
 
-def build(spec, work, kiln, cc, via):
+def mode_flags(mode):
+    return ["--bounds-checks=" + mode] if mode else []
+
+
+def build(spec, work, kiln, cc, via, mode):
     """Returns (native, kiln target) paths, or raises RuntimeError; the
     target is the executable, or with --via run the .wasm itself."""
     native = os.path.join(work, spec.name + ".native")
@@ -101,7 +108,7 @@ def build(spec, work, kiln, cc, via):
     if via == "run":
         exe = wasm
     else:
-        steps += [[kiln, "build", wasm, "-o", exe]]
+        steps += [[kiln, "build", wasm, "-o", exe] + mode_flags(mode)]
     for cmd in steps:
         r = run(cmd)
         if r.returncode != 0:
@@ -136,8 +143,8 @@ def execute(cmd, spec, cwd, env=None):
     return status, r.stdout, r.stderr
 
 
-def kiln_command(kiln, target, spec, scratch, via):
-    cmd = [kiln, "run", target] if via == "run" else [target]
+def kiln_command(kiln, target, spec, scratch, via, mode):
+    cmd = [kiln, "run", target] + mode_flags(mode) if via == "run" else [target]
     if spec.dir:
         cmd += ["--dir", scratch + "::."]
     for k, v in spec.env.items():
@@ -172,10 +179,10 @@ def compare(spec, native, kiln, via):
     return diffs
 
 
-def check(spec, kiln, cc, root, extra_env, via):
+def check(spec, kiln, cc, root, extra_env, via, mode):
     work = tempfile.mkdtemp(prefix=spec.name + "-", dir=root)
     try:
-        native, target = build(spec, work, kiln, cc, via)
+        native, target = build(spec, work, kiln, cc, via, mode)
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         return spec.name, ["build: %s" % e]
     try:
@@ -185,7 +192,7 @@ def check(spec, kiln, cc, root, extra_env, via):
         # The program sees only spec.env either way (nothing is inherited).
         kiln_env = dict(os.environ) if via == "run" else dict(spec.env)
         kiln_env.update(extra_env)
-        got = execute(kiln_command(kiln, target, spec, kd, via), spec, kd, kiln_env)
+        got = execute(kiln_command(kiln, target, spec, kd, via, mode), spec, kd, kiln_env)
         if spec.expect:
             want = (0, open(spec.expect, "rb").read(), b"")
         else:
@@ -206,6 +213,8 @@ def main():
     ap.add_argument("--keep", help="keep build products under this directory")
     ap.add_argument("--no-openat2", action="store_true",
                     help="run the kiln builds with the portable path walk")
+    ap.add_argument("--bounds-checks", choices=["explicit", "guard"],
+                    help="memory bounds-check mode of the compiled wasm (default: kiln's)")
     ap.add_argument("names", nargs="*", help="programs to run (default: all)")
     a = ap.parse_args()
     kiln = os.path.abspath(a.kiln)
@@ -219,7 +228,7 @@ def main():
     extra_env = {"KILN_WASI_NO_OPENAT2": "1"} if a.no_openat2 else {}
     failed = skipped = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.j) as pool:
-        for name, diffs in pool.map(lambda s: check(s, kiln, a.cc, root, extra_env, a.via), specs):
+        for name, diffs in pool.map(lambda s: check(s, kiln, a.cc, root, extra_env, a.via, a.bounds_checks), specs):
             if diffs is None:
                 print("skip %s" % name)
                 skipped += 1
@@ -230,8 +239,8 @@ def main():
             failed += bool(diffs)
     if not a.keep:
         shutil.rmtree(root, ignore_errors=True)
-    print("e2e (via %s): %d passed, %d failed, %d skipped, %d total" % (
-        a.via, len(specs) - failed - skipped, failed, skipped, len(specs)))
+    print("e2e (via %s, %s bounds checks): %d passed, %d failed, %d skipped, %d total" % (
+        a.via, a.bounds_checks or "default", len(specs) - failed - skipped, failed, skipped, len(specs)))
     return 1 if failed else 0
 
 

@@ -51,6 +51,20 @@ ls "$tmp" | grep -q '\.tmp\.' && fail "a temporary file was left behind"
 "$KILN" compile "$tmp/my-mod.wasm" -o "$tmp/no/such/dir/x.o" 2>/dev/null; [ $? = 2 ] || fail "unwritable output: want exit 2"
 "$KILN" compile "$tmp/my-mod.wasm" --target nonsense-triple 2>/dev/null; [ $? = 1 ] || fail "unknown target: want exit 1"
 
+# Bounds checks: guard pages by default where the runtime routes faults
+# (Linux on x86-64 and aarch64), explicit checks on request.
+case "$(uname -sm)" in
+"Linux x86_64" | "Linux aarch64")
+    "$KILN" compile "$tmp/my-mod.wasm" -o "$tmp/default.o" &&
+        "$KILN" compile "$tmp/my-mod.wasm" -o "$tmp/guard.o" --bounds-checks=guard &&
+        "$KILN" compile "$tmp/my-mod.wasm" -o "$tmp/explicit.o" --bounds-checks=explicit ||
+        fail "--bounds-checks compiles failed"
+    cmp -s "$tmp/default.o" "$tmp/guard.o" || fail "the default is not --bounds-checks=guard"
+    cmp -s "$tmp/guard.o" "$tmp/explicit.o" && fail "--bounds-checks=explicit changed nothing"
+    "$KILN" compile --help | grep -q 'default: guard' || fail "--help does not name the guard default"
+    ;;
+esac
+
 # Cross compilation and the host CPU.
 if "$KILN" compile "$tmp/my-mod.wasm" -o "$tmp/arm.o" --target aarch64-linux-gnu 2>/dev/null; then
     od -An -tx1 -j18 -N2 "$tmp/arm.o" | grep -q 'b7 00' || fail "--target aarch64 did not give an AArch64 object"
