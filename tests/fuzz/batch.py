@@ -18,7 +18,7 @@ under BUILD/crashes-*/.  Where clang has no libFuzzer runtime the targets
 are linked with tests/fuzz/replay.c instead and the seeds are replayed once
 each, still under the sanitizers; the summary says so.
 
-  batch.py --build build-fuzz --decode-runs 150000 --compile-runs 3000 \\
+  batch.py --build build-fuzz --decode-runs 200000 --compile-runs 3000 \\
       [--testsuite DIR] [-j 2]
 """
 import argparse
@@ -129,10 +129,12 @@ def main():
         print("fuzz: WASM_TESTSUITE not set: seeds are examples/, tests/regress/ and binaryen only")
     plan = [
         ("fuzz_decode", seeds_gather(os.path.join(build, "seeds-decode"), suite, None, 0 if suite else args.binaryen),
-         args.decode_runs, 25, []),
+         args.decode_runs, 60, []),
         ("fuzz_compile", seeds_gather(os.path.join(build, "seeds-compile"), suite, args.compile_sample, args.binaryen),
-         args.compile_runs, 120, []),
+         args.compile_runs, 300, []),
     ]
+    # Per-input timeouts are wall-clock: generous, because a large module at
+    # -O2 under ASan takes seconds and a loaded machine stretches that tenfold.
     failed = total = 0
     for name, nseeds, runs, timeout, extra in plan:
         seeds = os.path.join(build, "seeds-" + name.split("_")[1])

@@ -13,11 +13,13 @@
  *
  * Floats print as the exact double (%.17g); run.py canonicalises numbers.
  *
- *   kiln-diff [--sigs] [--work DIR] [-O N] [--bounds-checks=guard|explicit] M.wasm
+ *   kiln-diff [--sigs | --sigs-out FILE] [--work DIR] [-O N] [--bounds-checks=guard|explicit] M.wasm
  * The bounds mode defaults to guard pages, kiln's default; run.py passes it
  * explicitly so CI covers both lowerings.
  * --sigs prints "sig NAME P1,P2 R1" per exported function instead, for the
- * node runner (JS cannot see wasm signatures without type reflection).
+ * node runner (JS cannot see wasm signatures without type reflection);
+ * --sigs-out FILE writes those lines to FILE before running the exports, so
+ * run.py compiles each module once instead of twice.
  */
 #include <dlfcn.h>
 #include <inttypes.h>
@@ -154,22 +156,38 @@ static void export_call(kiln_instance *inst, const char *name, const kiln_func_r
     printf(sig.num_results > 1 ? ")\n" : "\n");
 }
 
-static void signature_print(const char *name, const kiln_func_ref *f) {
+static void signature_print(FILE *out, const char *name, const kiln_func_ref *f) {
     kiln_signature sig;
     kiln_func_signature(f, &sig);
-    printf("sig %s ", name);
-    for (uint32_t i = 0; i < sig.num_params; i++) printf("%s%s", i ? "," : "", type_text(sig.params[i]));
-    printf(sig.num_params ? " " : "- ");
-    for (uint32_t i = 0; i < sig.num_results; i++) printf("%s%s", i ? "," : "", type_text(sig.results[i]));
-    printf(sig.num_results ? "\n" : "-\n");
+    fprintf(out, "sig %s ", name);
+    for (uint32_t i = 0; i < sig.num_params; i++)
+        fprintf(out, "%s%s", i ? "," : "", type_text(sig.params[i]));
+    fprintf(out, sig.num_params ? " " : "- ");
+    for (uint32_t i = 0; i < sig.num_results; i++)
+        fprintf(out, "%s%s", i ? "," : "", type_text(sig.results[i]));
+    fprintf(out, sig.num_results ? "\n" : "-\n");
+}
+
+/* Each exported function in the module's export order: its signature to
+ * `sigs` if given, else the call itself. */
+static void exports_each(kiln_instance *inst, const kiln_module *m, FILE *sigs) {
+    for (uint32_t i = 0; i < m->num_exports; i++) {
+        const kiln_export *e = &m->exports[i];
+        kiln_extern x;
+        if (e->kind != 0 || !kiln_instance_export_len(inst, e->name.chars, e->name.len, &x)) continue;
+        if (sigs) signature_print(sigs, e->name.chars, x.of.func);
+        else export_call(inst, e->name.chars, x.of.func);
+        fflush(stdout);
+    }
 }
 
 int main(int argc, char **argv) {
-    const char *path = NULL, *work = "/tmp";
+    const char *path = NULL, *work = "/tmp", *sigs_out = NULL;
     bool sigs = false, explicit_bounds = false;
     int level = 2;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--sigs") == 0) sigs = true;
+        else if (strcmp(argv[i], "--sigs-out") == 0 && i + 1 < argc) sigs_out = argv[++i];
         else if (strcmp(argv[i], "--work") == 0 && i + 1 < argc) work = argv[++i];
         else if (strcmp(argv[i], "-O") == 0 && i + 1 < argc) level = atoi(argv[++i]);
         else if (strcmp(argv[i], "--bounds-checks=explicit") == 0) explicit_bounds = true;
@@ -177,7 +195,7 @@ int main(int argc, char **argv) {
         else path = argv[i];
     }
     if (!path)
-        return fprintf(stderr, "usage: kiln-diff [--sigs] [--work DIR] [-O N] "
+        return fprintf(stderr, "usage: kiln-diff [--sigs | --sigs-out FILE] [--work DIR] [-O N] "
                                "[--bounds-checks=guard|explicit] M.wasm\n"), 2;
     kiln_module *m = NULL;
     const kiln_module_desc *desc = module_load(path, work, level, explicit_bounds, &m);
@@ -188,13 +206,12 @@ int main(int argc, char **argv) {
     kiln_instance *inst = kiln_instantiate(desc, l, &err);
     if (!inst) return fprintf(stderr, "kiln-diff: instantiate: %s\n", err.message), 4;
     /* Export order is the module's: read it from the decoded module. */
-    for (uint32_t i = 0; i < m->num_exports; i++) {
-        const kiln_export *e = &m->exports[i];
-        kiln_extern x;
-        if (e->kind != 0 || !kiln_instance_export_len(inst, e->name.chars, e->name.len, &x)) continue;
-        if (sigs) signature_print(e->name.chars, x.of.func);
-        else export_call(inst, e->name.chars, x.of.func);
-        fflush(stdout);
+    if (sigs_out) {
+        FILE *f = fopen(sigs_out, "w");
+        if (!f) return fprintf(stderr, "kiln-diff: cannot write %s\n", sigs_out), 2;
+        exports_each(inst, m, f);
+        fclose(f);
     }
+    exports_each(inst, m, sigs ? stdout : NULL);
     return 0;
 }

@@ -156,8 +156,9 @@ def compare(ref_name, ref, kiln):
     return f"{ref_name} line {i + 1}: {ref_name} says '{at(ref_cut)}', kiln says '{at(kiln_part)}'"
 
 
-def kiln_run(args, tmp, wasm, bounds):
-    return run([args.kiln_diff, "--work", tmp, "-O", str(args.opt), "--bounds-checks=" + bounds, wasm])
+def kiln_run(args, tmp, wasm, bounds, extra=()):
+    return run([args.kiln_diff, "--work", tmp, "-O", str(args.opt), "--bounds-checks=" + bounds]
+               + list(extra) + [wasm])
 
 
 def guard_residue(args, tmp, wasm, refs, guard):
@@ -184,14 +185,11 @@ def module_check(index, args, tmp_root):
         with open(wasm, "wb") as f:
             f.write(data)
         _, bout, _ = run(["wasm-opt", wasm, "--fuzz-exec-before"] + FEATURES)
-        rc, kout, kerr = kiln_run(args, tmp, wasm, args.bounds)
+        sig_path = os.path.join(tmp, "sigs.txt")
+        rc, kout, kerr = kiln_run(args, tmp, wasm, args.bounds, ["--sigs-out", sig_path])
         if rc != 0:
             problems = [f"kiln-diff failed ({rc}): {kerr.strip()[:300]}"]
             return index, save(args, index, data, bout, kout + kerr, ""), problems, 0, None
-        rc, sigs, _ = run([args.kiln_diff, "--work", tmp, "--sigs", wasm])
-        sig_path = os.path.join(tmp, "sigs.txt")
-        with open(sig_path, "w") as f:
-            f.write(sigs)
         _, nout, nerr = run(["node", os.path.join(HERE, "node_run.mjs"), wasm, sig_path])
         kiln = plain_normalise(kout)
         refs = (("binaryen", binaryen_normalise(bout)), ("node", plain_normalise(nout) or ["skip"]))
