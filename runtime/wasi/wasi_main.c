@@ -4,16 +4,72 @@
  * and links this file in front of the kiln_wasi and kiln_rt libraries.
  * The executable takes WASI options first, then the program's own
  * arguments:
- *     PROGRAM [--dir HOST[::GUEST]]... [--env NAME=VALUE]... [--inherit-env] [--] ARGS...
+ *     PROGRAM [--dir HOST[::GUEST]]... [--env NAME=VALUE]... [--inherit-env]
+ *             [--timeout SECONDS] [--] ARGS...
  * Options end at `--` or at the first word that is not one of them.  The
  * guest's argv[0] is the executable's own argv[0]; its exit status is the
  * program's (134 when it traps). */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "kiln_wasi.h"
 
 extern const kiln_module_desc kiln_program_module;
+
+/* ---- --timeout SECONDS, as `kiln run --timeout` (docs/cli.md) ----------------------- */
+
+/* At the deadline the main thread is interrupted (a start function too);
+ * still inside wasm a grace period later means it is blocked in a host
+ * call no signal ends, so the watchdog reports the trap and exits.  It
+ * holds stderr's lock meanwhile, so main cannot print a second report. */
+enum { TIMEOUT_GRACE_NS = 100 * 1000 * 1000 };
+
+static double timeout_seconds;
+static const char *program_name;
+static kiln_thread *runner;
+
+static int timeout_parse(int argc, char **argv, int *i) {
+    char *end;
+    if (*i + 1 >= argc)
+        return -1;
+    timeout_seconds = strtod(argv[++*i], &end);
+    return *end || !(timeout_seconds > 0) || timeout_seconds > 1e9 ? -1 : 1;
+}
+
+static void seconds_sleep(double s) {
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static void *watchdog(void *unused) {
+    (void)unused;
+    seconds_sleep(timeout_seconds);
+    kiln_thread_interrupt(runner);
+    seconds_sleep(TIMEOUT_GRACE_NS / 1e9);
+    flockfile(stderr);
+    if (kiln_thread_in_wasm(runner)) {
+        fprintf(stderr, "%s: wasm trap: interrupted\n", program_name);
+        _exit(KILN_WASI_EXIT_TRAP);
+    }
+    funlockfile(stderr);
+    return NULL;
+}
+
+static void watchdog_start(const char *name) {
+    pthread_t t;
+    program_name = name;
+    runner = kiln_thread_current();
+    if (timeout_seconds > 0 && runner && pthread_create(&t, NULL, watchdog, NULL) == 0)
+        pthread_detach(t);
+}
+
+/* ---- main ------------------------------------------------------------------------- */
 
 static int options_parse(kiln_wasi_options *o, int argc, char **argv, int *first_arg) {
     char why[256];
@@ -23,7 +79,12 @@ static int options_parse(kiln_wasi_options *o, int argc, char **argv, int *first
             i++;
             break;
         }
-        int rc = kiln_wasi_options_parse(o, argc, argv, &i, why, sizeof why);
+        int rc;
+        if (strcmp(argv[i], "--timeout") == 0) {
+            rc = timeout_parse(argc, argv, &i);
+            snprintf(why, sizeof why, "--timeout needs a number of seconds");
+        } else
+            rc = kiln_wasi_options_parse(o, argc, argv, &i, why, sizeof why);
         if (rc < 0) {
             fprintf(stderr, "%s: %s\n", argv[0], why);
             return -1;
@@ -56,6 +117,7 @@ int main(int argc, char **argv) {
         kiln_wasi_options_free(&opts);
         return 2;
     }
+    watchdog_start(argv[0]);
     int status = kiln_wasi_run_start(w, &kiln_program_module, why, sizeof why);
     if (why[0])
         fprintf(stderr, "%s: %s\n", argv[0], why);
