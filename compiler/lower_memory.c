@@ -4,7 +4,8 @@
  * Explicit-check mode: the effective address is zext64(addr) +
  * zext64(offset), computed in i64 without nuw/nsw/inbounds; it is below
  * 2^33, so adding the access width cannot wrap and `ea + bytes > size`
- * is the whole check.  mem0_base and mem0_size are reloaded from the
+ * is the whole check (computed as zext64(addr) > size - offset - bytes,
+ * see mem_address).  mem0_base and mem0_size are reloaded from the
  * vmctx for every access (memory.grow or a host call may move memory);
  * their TBAA tag differs from linear memory's, so LLVM still hoists them
  * out of loops that only touch linear memory.  Accesses use align 1 and
@@ -51,17 +52,23 @@ static LLVMValueRef mem_address(lower_func *lf, const kiln_insn *insn, LLVMValue
                                 unsigned bytes) {
     lower_module *lm = lf->lm;
     LLVMBuilderRef b = lm->b;
-    LLVMValueRef ea = LLVMBuildZExt(b, addr, lm->t.i64, "");
-    if (insn->imm.memarg.offset)
-        ea = LLVMBuildAdd(b, ea, lower_const_i64(lm, insn->imm.memarg.offset), "ea");
+    uint64_t offset = insn->imm.memarg.offset;
+    LLVMValueRef zaddr = LLVMBuildZExt(b, addr, lm->t.i64, "");
+    LLVMValueRef ea = offset ? LLVMBuildAdd(b, zaddr, lower_const_i64(lm, offset), "ea") : zaddr;
     if (!lm->opts->explicit_bounds) {
         /* The reservation covers every u32 address + u32 offset + width. */
         LLVMValueRef base = memory_base_load(lf, insn->imm.memarg.memory);
         return lower_byte_gep(lf, base, ea);
     }
+    /* In bounds iff zext(addr) + offset + bytes <= size, i.e. not
+     * zext(addr) > size - (offset + bytes) compared signed: both sides
+     * lie within (-2^33, 2^33), and size 0 gives a negative limit that
+     * every address exceeds.  The limit depends only on the size, so it
+     * leaves loops with it, and the access's own address is compared
+     * without first adding anything to it. */
     mem_view mv = mem_view_load(lf, insn->imm.memarg.memory);
-    LLVMValueRef end = LLVMBuildAdd(b, ea, lower_const_i64(lm, bytes), "");
-    lower_trap_if(lf, LLVMBuildICmp(b, LLVMIntUGT, end, mv.size, ""), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    LLVMValueRef limit = LLVMBuildSub(b, mv.size, lower_const_i64(lm, offset + bytes), "limit");
+    lower_trap_if(lf, LLVMBuildICmp(b, LLVMIntSGT, zaddr, limit, ""), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
     return lower_byte_gep(lf, mv.base, ea);
 }
 
