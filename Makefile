@@ -161,8 +161,8 @@ fuzz-compile: fuzz-build
 	  $(if $(WASM_TESTSUITE),--testsuite "$(WASM_TESTSUITE)") examples
 	python3 tests/fuzz/differential/gen_seeds.py --out $(FUZZ_BUILD)/corpus-compile --count 200
 	@mkdir -p $(FUZZ_BUILD)/crashes-compile
-	$(FUZZ_BUILD)/fuzz_compile -max_total_time=$(FUZZ_TIME) -timeout=30 -rss_limit_mb=4096 \
-	  -detect_leaks=0 -artifact_prefix=$(FUZZ_BUILD)/crashes-compile/ $(FUZZ_BUILD)/corpus-compile
+	$(FUZZ_BUILD)/fuzz_compile -max_total_time=$(FUZZ_TIME) -timeout=300 -rss_limit_mb=4096 \
+	  -artifact_prefix=$(FUZZ_BUILD)/crashes-compile/ $(FUZZ_BUILD)/corpus-compile
 
 # Adversarial sandbox suite (tests/sandbox/): every case in every bounds
 # mode the compiler supports, canary pages checked after each.
