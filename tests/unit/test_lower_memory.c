@@ -11,6 +11,7 @@
 #include <llvm-c/Core.h>
 #include <llvm-c/TargetMachine.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,10 +307,16 @@ Test(guard_run, grow_commits_pages_in_place) {
 
 /* ---- interrupts ------------------------------------------------------------------------ */
 
+static _Atomic bool spin_returned;
+
+/* An interrupt reaches only calls in progress: repeat it until one lands
+ * (the call may not have started yet on a loaded machine). */
 static void *interrupt_later(void *arg) {
-    struct timespec ts = {0, 50 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-    kiln_instance_interrupt(arg);
+    while (!atomic_load(&spin_returned)) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        kiln_instance_interrupt(arg);
+    }
     return NULL;
 }
 
@@ -317,8 +324,11 @@ Test(interrupt, an_endless_loop_is_interrupted_from_another_thread) {
     for (int k = 0; k < 4; k++) {
         guest g = guest_open(opt_levels[k % 2], k < 2, NULL);
         pthread_t t;
+        atomic_store(&spin_returned, false);
         cr_assert_eq(pthread_create(&t, NULL, interrupt_later, g.inst), 0);
-        cr_expect_eq(call2(&g, "spin", 0, 0), -1000 - (int64_t)KILN_TRAP_INTERRUPTED);
+        int64_t result = call2(&g, "spin", 0, 0);
+        atomic_store(&spin_returned, true);
+        cr_expect_eq(result, -1000 - (int64_t)KILN_TRAP_INTERRUPTED);
         cr_expect_str_eq(kiln_trap_message(), "interrupted");
         pthread_join(t, NULL);
         guest_close(&g);
