@@ -94,8 +94,9 @@ static void run_usage(FILE *out) {
             "  --enable-*            proposals, as for `kiln validate`\n"
             "  -h, --help            this text\n\n"
             "The cache lives in $XDG_CACHE_HOME/kiln (default ~/.cache/kiln).\n"
-            "exit status: 0 success, 1 invalid module, link error or trap, 2 usage or I/O error\n"
-            "(a WASI program's own status when it calls proc_exit)\n");
+            "exit status: 0 success, 1 invalid module or link error, 2 usage or I/O error,\n"
+            "134 trap (the trap and a backtrace of wasm functions go to stderr);\n"
+            "a WASI program's own status when it calls proc_exit\n");
 }
 
 /* ---- arguments ------------------------------------------------------------ */
@@ -462,10 +463,26 @@ static void link_errors_print(const kiln_module *m, const kiln_linker *l,
     if (!named) fprintf(stderr, "kiln: error: %s\n", err->message);
 }
 
+/* "kiln: trap: MESSAGE", then the wasm backtrace (docs/wasi.md).  Every
+ * trap, whatever the mode, exits with one status: 134, as a built
+ * executable and wasmtime do. */
+static int trap_report(const char *message) {
+    fprintf(stderr, "kiln: trap: %s\n", message);
+    const kiln_backtrace *bt = kiln_trap_backtrace();
+    size_t n = kiln_backtrace_format(bt, NULL, 0);
+    char *text = malloc(n + 1);
+    if (text) {
+        kiln_backtrace_format(bt, text, n + 1);
+        fputs(text, stderr);
+        free(text);
+    }
+    return KILN_WASI_EXIT_TRAP;
+}
+
 static int instantiate_failed(const kiln_module *m, const kiln_linker *l,
                               const kiln_instantiate_error *err) {
+    if (err->kind == KILN_INST_TRAP) return trap_report(err->message);
     if (err->kind == KILN_INST_LINK) link_errors_print(m, l, err);
-    else if (err->kind == KILN_INST_TRAP) fprintf(stderr, "kiln: trap: %s\n", err->message);
     else fprintf(stderr, "kiln: error: %s\n", err->message);
     return CLI_FAIL;
 }
@@ -548,8 +565,7 @@ static int invoke_call(kiln_instance *inst, const invoke *v, const kiln_wasi *w)
             rc = kiln_wasi_exit_code(w);
             if (rc == 0) rc = INVOKE_EXITED;
         } else if (trap != KILN_TRAP_NONE) {
-            fprintf(stderr, "kiln: trap: %s\n", kiln_trap_message());
-            rc = CLI_FAIL;
+            rc = trap_report(kiln_trap_message());
         }
         for (uint32_t i = 0; rc == CLI_OK && i < sig.num_results; i++)
             value_print(sig.results[i], &slots[i]);
@@ -611,10 +627,7 @@ static int start_run(const run_args *a, const kiln_module *m, const kiln_module_
         uint32_t trap = kiln_call(inst, e.of.func, none);
         fflush(stdout);
         if (trap == KILN_TRAP_EXIT) rc = kiln_wasi_exit_code(w);
-        else if (trap != KILN_TRAP_NONE) {
-            fprintf(stderr, "kiln: trap: %s\n", kiln_trap_message());
-            rc = CLI_FAIL;
-        }
+        else if (trap != KILN_TRAP_NONE) rc = trap_report(kiln_trap_message());
     } else if (!m->has_start) {
         fprintf(stderr, "kiln run: the module exports no _start (use --invoke NAME)\n");
         rc = CLI_USAGE;

@@ -5,7 +5,10 @@
  * each (shared by every function of the same signature) so the runtime
  * can call any export through 16-byte value slots, and an import thunk
  * per imported function that turns a typed call into a slot array for
- * kiln_rt_call_host().  Everything else in the object is internal. */
+ * kiln_rt_call_host().  Everything else in the object is internal.
+ *
+ * Every function of the object also gets unwind tables, so the runtime
+ * can walk the stack of a trap (runtime/backtrace.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +175,18 @@ static void descriptor_emit(lower_module *lm, const desc_parts *p) {
     LLVMSetAlignment(g, 8);
 }
 
+/* Wasm functions are nounwind, so LLVM would emit no unwind tables for
+ * them; the trap backtrace walks those tables (.eh_frame), and they cost
+ * nothing on the path that does not trap.  Asynchronous tables, because a
+ * guard-page fault or an interrupt can stop a function at any instruction. */
+void descriptor_unwind_tables(lower_module *lm) {
+    enum { UWTABLE_ASYNC = 2 }; /* llvm::UWTableKind::Async */
+    unsigned kind = LLVMGetEnumAttributeKindForName("uwtable", 7);
+    LLVMAttributeRef attr = LLVMCreateEnumAttribute(lm->ctx, kind, UWTABLE_ASYNC);
+    for (LLVMValueRef fn = LLVMGetFirstFunction(lm->mod); fn; fn = LLVMGetNextFunction(fn))
+        if (!LLVMIsDeclaration(fn)) LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, attr);
+}
+
 bool descriptor_build(lower_module *lm, const uint8_t *bytes, size_t size) {
     const kiln_module *m = lm->m;
     uint32_t ndef = m->num_funcs - m->num_imported_funcs, nimp = m->num_imported_funcs;
@@ -195,5 +210,6 @@ bool descriptor_build(lower_module *lm, const uint8_t *bytes, size_t size) {
                     ptr_array_global(lm, "thunks", thunks, nimp), meta_size};
     free(meta);
     descriptor_emit(lm, &p);
+    descriptor_unwind_tables(lm);
     return true;
 }

@@ -189,5 +189,8 @@ bool memory_dead_loads_mark(lower_func *lf);
 
 /* descriptor.c: the <prefix>_module global, trampolines and thunks. */
 bool descriptor_build(lower_module *lm, const uint8_t *bytes, size_t size);
+/* Unwind tables for every function defined in lm->mod (trap backtraces);
+ * descriptor_build calls it, a partition without the descriptor must too. */
+void descriptor_unwind_tables(lower_module *lm);
 
 #endif

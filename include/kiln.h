@@ -221,6 +221,30 @@ const char *kiln_trap_kind_text(uint32_t kind);
 /* For host callbacks that return KILN_TRAP_HOST. */
 void kiln_host_trap_message(const char *message);
 
+/* The backtrace of the last trap on this thread: the wasm functions that
+ * were running, innermost first, named from the module's `name` section,
+ * up to the kiln_call (or instantiation) that the trap ended.  Frames of
+ * functions that LLVM inlined into their caller do not appear, nor do
+ * host frames (the runtime, host functions).  Valid until the next trap
+ * on this thread (names are copies: the instance may be freed). */
+#define KILN_BACKTRACE_MAX 64
+typedef struct kiln_frame {
+    uint32_t func_index;            /* in the module's function index space */
+    const char *name;               /* from the name section; NULL if none */
+    const kiln_module_desc *module; /* the compiled module it belongs to */
+} kiln_frame;
+typedef struct kiln_backtrace {
+    uint32_t num_frames;   /* at most KILN_BACKTRACE_MAX */
+    uint64_t num_omitted;  /* outer frames that did not fit */
+    const kiln_frame *frames;
+} kiln_backtrace;
+const kiln_backtrace *kiln_trap_backtrace(void);
+/* The text form, one line per frame:
+ *     "  0: divide (wasm function 3)", "  1: wasm-function[5]", "  ... 1200 more frames"
+ * Writes at most `size` bytes (NUL-terminated when size > 0) and returns
+ * the length of the whole text, like snprintf. */
+size_t kiln_backtrace_format(const kiln_backtrace *bt, char *buf, size_t size);
+
 /* Per-thread native stack budget for wasm, in bytes (default 1 MiB below
  * the outermost entry point, never closer than a safety margin to the end
  * of the thread's stack).  Exhaustion traps with

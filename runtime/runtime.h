@@ -103,6 +103,15 @@ uintptr_t stack_limit_current(void);
 /* The instance that owns a funcref (its vmctx, or its host closure's caller). */
 kiln_instance *funcref_owner(const kiln_func_ref *f);
 
+/* ---- backtrace.c: the wasm frames of a trap ------------------------------ */
+/* At the trap (also from the fault handler): records the frames whose
+ * canonical frame address lies in [low, entry], innermost first. */
+void backtrace_capture(uintptr_t low, uintptr_t entry);
+/* After the trap reached its entry: names the recorded frames. */
+void backtrace_resolve(void);
+/* A trap without wasm frames (or none yet). */
+void backtrace_clear(void);
+
 /* ---- signals.c: faults in guard-page reservations become traps ---------- */
 /* Registers a reservation (installing the fault handler on first use);
  * false when the fixed table of reservations is full. */

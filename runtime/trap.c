@@ -10,7 +10,10 @@
  * The stack limit is computed at the outermost entry of a thread (nested
  * host -> wasm -> host -> wasm calls keep it, so the budget is for the
  * whole chain) and written into the vmctx of every live instance, since
- * a call may cross into any instance it is linked with. */
+ * a call may cross into any instance it is linked with.
+ *
+ * A trap records its backtrace before the jump (backtrace.c walks the
+ * stack down to the innermost entry's frame) and names it after. */
 #define _GNU_SOURCE /* pthread_getattr_np */
 #include <pthread.h>
 #include <setjmp.h>
@@ -31,6 +34,7 @@ enum {
 
 typedef struct trap_thread {
     sigjmp_buf *jump; /* innermost entry's buffer; NULL outside wasm */
+    uintptr_t entry;  /* innermost entry's frame: where a backtrace ends */
     uint32_t depth;  /* nested entries on this thread */
     uintptr_t limit; /* stack limit of the outermost entry */
     size_t budget;   /* 0: DEFAULT_BUDGET */
@@ -69,8 +73,18 @@ const char *kiln_trap_kind_text(uint32_t kind) {
 
 const char *kiln_trap_message(void) { return self.message; }
 
+/* A trap raised without running wasm (or a host message about to become
+ * one) has no backtrace of its own. */
 void trap_message_set(const char *message) {
     snprintf(self.message, sizeof self.message, "%s", message);
+    backtrace_clear();
+}
+
+/* The stack a backtrace may cover: from a little below the stack limit
+ * (the trap path itself may run just past it) up to the entry. */
+static void trap_backtrace_capture(void) {
+    uintptr_t low = self.limit > SAFETY_MARGIN ? self.limit - SAFETY_MARGIN : 0;
+    backtrace_capture(low, self.entry);
 }
 
 void kiln_host_trap_message(const char *message) {
@@ -92,6 +106,8 @@ _Noreturn void kiln_rt_trap(kiln_vmctx *ctx, uint32_t kind) {
          * means a host called a wasm function pointer directly. */
         abort();
     }
+    if (kind != KILN_TRAP_EXIT) trap_backtrace_capture();
+    else backtrace_clear(); /* proc_exit: not an error, no backtrace */
     siglongjmp(*self.jump, (int)kind);
 }
 
@@ -102,6 +118,7 @@ _Noreturn void trap_from_signal(uint32_t kind) {
     const char *text = trap_texts[kind];
     size_t n = strlen(text);
     memcpy(self.message, text, n + 1);
+    trap_backtrace_capture();
     siglongjmp(*self.jump, (int)kind);
 }
 
@@ -163,18 +180,22 @@ static void altstack_ensure(void) {
 uint32_t trap_protect(void (*fn)(void *), void *arg) {
     sigjmp_buf buf;
     sigjmp_buf *outer = self.jump;
+    uintptr_t outer_entry = self.entry;
     if (self.depth++ == 0) {
         altstack_ensure();
         self.limit = limit_compute((uintptr_t)__builtin_frame_address(0));
         limit_apply(self.limit);
     }
     self.jump = &buf;
+    self.entry = (uintptr_t)__builtin_frame_address(0);
     self.host_message_set = false;
     /* savemask 0: no sigprocmask system call on every entry (no trap is
      * delivered from a signal handler yet). */
     uint32_t kind = (uint32_t)sigsetjmp(buf, 0);
     if (kind == KILN_TRAP_NONE) fn(arg);
+    else if (kind != KILN_TRAP_EXIT) backtrace_resolve();
     self.jump = outer;
+    self.entry = outer_entry;
     self.depth--;
     return kind;
 }

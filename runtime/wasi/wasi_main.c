@@ -8,7 +8,8 @@
  *             [--timeout SECONDS] [--] ARGS...
  * Options end at `--` or at the first word that is not one of them.  The
  * guest's argv[0] is the executable's own argv[0]; its exit status is the
- * program's (134 when it traps). */
+ * program's, or 134 when it traps (as `kiln run`): the trap message and
+ * the backtrace of wasm functions go to stderr. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -96,6 +97,18 @@ static int options_parse(kiln_wasi_options *o, int argc, char **argv, int *first
     return 0;
 }
 
+/* The wasm frames of the trap that ended the program (docs/wasi.md). */
+static void backtrace_print(void) {
+    const kiln_backtrace *bt = kiln_trap_backtrace();
+    size_t n = kiln_backtrace_format(bt, NULL, 0);
+    char *text = malloc(n + 1);
+    if (!text)
+        return;
+    kiln_backtrace_format(bt, text, n + 1);
+    fputs(text, stderr);
+    free(text);
+}
+
 int main(int argc, char **argv) {
     kiln_wasi_options opts = {0};
     int first;
@@ -121,6 +134,9 @@ int main(int argc, char **argv) {
     int status = kiln_wasi_run_start(w, &kiln_program_module, why, sizeof why);
     if (why[0])
         fprintf(stderr, "%s: %s\n", argv[0], why);
+    /* A trap, not a program that chose to exit with 134 (why stays empty). */
+    if (why[0] && status == KILN_WASI_EXIT_TRAP)
+        backtrace_print();
     kiln_wasi_free(w);
     kiln_wasi_options_free(&opts);
     return status;

@@ -14,8 +14,16 @@ say how to run it:
     // e2e-stdin: FILE            stdin from progs/FILE (default: empty)
     // e2e-dir                    a scratch dir: native cwd, kiln `--dir D::.`
     // e2e-trap                   must trap: native dies on a signal, kiln
-                                  exits 134 with a trap message on stderr;
+                                  exits 134 with a trap message and a
+                                  backtrace (at least frame 0) on stderr;
                                   only stdout is compared
+    // e2e-backtrace: NAMES...    these function names appear, in this
+                                  order (innermost first), among the
+                                  backtrace's frames.  The wasm is then
+                                  compiled and linked in two steps: given
+                                  -O, clang's link step runs binaryen's
+                                  wasm-opt when it is installed, which
+                                  drops the name section
     // e2e-expect: FILE           no native run: kiln's stdout must equal
                                   progs/FILE and its status must be 0
     // e2e-wasm-flags: FLAGS...   clang flags for the wasm build, replacing
@@ -27,7 +35,7 @@ say how to run it:
 
 With `--via run` the wasm is run by `kiln run FILE.wasm [--dir D::.] --
 ARGS` instead of a built executable (`e2e-env` variables go through its
-`--env`; a trap is status 1 there).
+`--env`; a trap is status 134 there too).
 
 `--bounds-checks explicit|guard` compiles the wasm in that mode (default:
 kiln's own default, guard pages on 64-bit Linux).
@@ -50,7 +58,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROGS = os.path.join(HERE, "progs")
 TIMEOUT = 60
-TRAP_STATUS = {"build": 134, "run": 1}
+TRAP_STATUS = {"build": 134, "run": 134}  # one status for a trap, as wasmtime
 
 
 class Spec:
@@ -63,6 +71,7 @@ class Spec:
         self.dir = self.trap = False
         self.expect = None
         self.wasm_flags, self.wasm_has = ["-O2"], []
+        self.backtrace = []
         for line in open(path, encoding="utf-8"):
             m = re.match(r"\s*//\s*e2e-([\w-]+)(?::\s*(.*))?$", line)
             if m:
@@ -85,6 +94,8 @@ class Spec:
             self.wasm_flags = shlex.split(value)
         elif key == "wasm-has":
             self.wasm_has += value.split()
+        elif key == "backtrace":
+            self.backtrace = value.split()
         else:
             raise ValueError("%s: unknown e2e option %r" % (self.path, key))
 
@@ -104,7 +115,12 @@ def build(spec, work, kiln, cc, via, mode):
     wasm = os.path.join(work, spec.name + ".wasm")
     exe = os.path.join(work, spec.name + ".kiln")
     steps = [[cc, "-O2", "-w", spec.path, "-o", native, "-lm"]] if not spec.expect else []
-    steps += [["clang", "--target=wasm32-wasi"] + spec.wasm_flags + [spec.path, "-o", wasm, "-lm"]]
+    if spec.backtrace:  # keep the name section (see e2e-backtrace)
+        obj = os.path.join(work, spec.name + ".o")
+        steps += [["clang", "--target=wasm32-wasi", "-c"] + spec.wasm_flags + [spec.path, "-o", obj],
+                  ["clang", "--target=wasm32-wasi", obj, "-o", wasm, "-lm"]]
+    else:
+        steps += [["clang", "--target=wasm32-wasi"] + spec.wasm_flags + [spec.path, "-o", wasm, "-lm"]]
     if via == "run":
         exe = wasm
     else:
@@ -158,6 +174,21 @@ def scratch_dir(work, tag):
     return d
 
 
+FRAME = re.compile(r"^  (\d+): (?:(.*) \(wasm function \d+\)|wasm-function\[\d+\])$")
+
+
+def backtrace_check(spec, kerr):
+    """A trap's stderr has a backtrace with spec.backtrace's names in order."""
+    frames = [m for m in map(FRAME.match, kerr.decode(errors="replace").splitlines()) if m]
+    if not frames or frames[0].group(1) != "0":
+        return ["no backtrace in kiln's stderr: %r" % kerr[-300:]]
+    names = iter(m.group(2) for m in frames)
+    missing = [n for n in spec.backtrace if not any(n == got for got in names)]
+    if missing:
+        return ["backtrace lacks %s (in order): %r" % (" ".join(missing), kerr[-600:])]
+    return []
+
+
 def compare(spec, native, kiln, via):
     """Returns a list of differences (empty: pass)."""
     (ns, nout, nerr), (ks, kout, kerr) = native, kiln
@@ -167,6 +198,7 @@ def compare(spec, native, kiln, via):
             diffs.append("native run did not die on a signal (status %d)" % ns)
         if ks != TRAP_STATUS[via] or b"trap" not in kerr:
             diffs.append("kiln did not trap: status %d, stderr %r" % (ks, kerr[-200:]))
+        diffs += backtrace_check(spec, kerr)
     else:
         if ns != ks:
             diffs.append("exit status: native %d, kiln %d" % (ns, ks))

@@ -1,4 +1,5 @@
 // e2e-trap
+// e2e-backtrace: abort
 // abort() (also what a failed assert ends in) traps.
 #include <assert.h>
 #include <stdio.h>

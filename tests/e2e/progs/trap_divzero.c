@@ -1,4 +1,5 @@
 // e2e-trap
+// e2e-backtrace: main
 // Integer division by zero traps (natively: SIGFPE).
 #include <stdio.h>
 

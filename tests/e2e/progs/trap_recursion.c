@@ -1,4 +1,5 @@
 // e2e-trap
+// e2e-backtrace: depth depth depth
 // Unbounded recursion ends in a trap (call stack exhausted), never in a
 // crash of the host process (natively: SIGSEGV).
 #include <stdio.h>

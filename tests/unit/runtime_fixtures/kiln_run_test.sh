@@ -34,6 +34,17 @@ expect() {
         fail "kiln run $*: got '$got_out' / '$got_err' ($got_rc)"
 }
 
+# traps MESSAGE FRAME0 ARGS...: `kiln run ARGS` traps: status 134, stderr
+# "kiln: trap: MESSAGE" then the backtrace, innermost frame FRAME0 (cli.wat
+# has no name section, so frames are wasm-function[N]).
+traps() {
+    msg=$1 frame0=$2; shift 2
+    got_out=$("$KILN" run "$@" 2>"$tmp/err"); got_rc=$?
+    first=$(sed -n 1p "$tmp/err") second=$(sed -n 2p "$tmp/err")
+    [ "$got_out" = "" ] && [ "$first" = "kiln: trap: $msg" ] && [ "$second" = "$frame0" ] &&
+        [ "$got_rc" = 134 ] || fail "kiln run $*: got '$got_out' / '$first' '$second' ($got_rc)"
+}
+
 same i32 add i32:2 i32:40
 same i32 add i32:2147483647 i32:1
 same i32 add i32:0xffffffff i32:-1
@@ -69,11 +80,13 @@ expect "f64:0x1.8p+1" "" 0 "$tmp/cli.wasm" --invoke fsqrt64 f64:0x1.2p+3
 expect "f64:nan:0x7ff0000000000001${nl}f32:nan:0x7fa00001" "" 0 "$tmp/cli.wasm" \
     --invoke pair f32:nan:0x7fa00001 f64:nan:0x7ff0000000000001
 expect "i32:1${nl}i32:1" "" 0 "$tmp/cli.wasm" --invoke grow i32:1 --invoke grow i32:1
-expect "" "kiln: trap: integer divide by zero" 1 "$tmp/cli.wasm" --invoke div_s i32:1 i32:0
-expect "" "kiln: trap: integer overflow" 1 "$tmp/cli.wasm" --invoke div_s i32:-2147483648 i32:-1
-expect "" "kiln: trap: out of bounds memory access" 1 "$tmp/cli.wasm" --invoke load i32:65533
-expect "" "kiln: trap: call stack exhausted" 1 "$tmp/cli.wasm" --invoke recurse i32:0
-expect "" "kiln: trap: unreachable" 1 "$tmp/cli.wasm" --invoke trap
+traps "integer divide by zero" "  0: wasm-function[1]" "$tmp/cli.wasm" --invoke div_s i32:1 i32:0
+traps "integer overflow" "  0: wasm-function[1]" "$tmp/cli.wasm" --invoke div_s i32:-2147483648 i32:-1
+traps "out of bounds memory access" "  0: wasm-function[14]" "$tmp/cli.wasm" --invoke load i32:65533
+traps "call stack exhausted" "  0: wasm-function[13]" "$tmp/cli.wasm" --invoke recurse i32:0
+grep -q '^  63: wasm-function\[13\]$' "$tmp/err" && grep -q '^  \.\.\. [0-9]* more frames$' "$tmp/err" ||
+    fail "a deep recursion shows 64 frames and how many more: $(tail -n 2 "$tmp/err")"
+traps "unreachable" "  0: wasm-function[16]" "$tmp/cli.wasm" --invoke trap
 expect "" "kiln: error: unknown import \"env\".\"f\" (function)${nl}kiln: error: unknown import \"env\".\"mem\" (memory)" 1 \
     "$tmp/imports.wasm" --invoke nop
 expect "" "kiln run: argument 1 of add: 'f32:1' is not a i32 value" 2 "$tmp/cli.wasm" --invoke add f32:1 i32:2

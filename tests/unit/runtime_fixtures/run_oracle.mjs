@@ -58,5 +58,6 @@ try {
   results.forEach((t, i) => console.log(show(t, r[i])));
 } catch (e) {
   console.error(`trap: ${e.message}`);
-  process.exit(1);
+  process.exit(134); // kiln's (and wasmtime's) status for a trap
+
 }
