@@ -22,6 +22,13 @@ FUZZ_TIME ?= 60
 VALIDATE_COUNT ?= 2000
 SPEC_LEVELS ?= -O0 -O2
 SPEC_COMMIT := 3a04b2cf93bd8fce277458d419eea8d9c326345c
+# Spec files re-run with every module split into partitions (kiln-spec
+# --compile-jobs): the ones with many functions, calls across them,
+# tables, imports, traps and stack exhaustion.
+SPEC_PARTITION_FILES := address block br br_if br_table bulk call call_indirect elem exports \
+  fac func func_ptrs global imports left-to-right linking load memory_grow memory_trap names \
+  ref_func return select skip-stack-guard-page stack start switch table_copy table_init traps \
+  unwind simd_lane simd_load
 
 # The default compiler builds into build/; any other gets its own
 # directory so that switching CC never fights a stale CMake cache.
@@ -123,6 +130,12 @@ test-spec:
 	      $(SPEC) -j $(JOBS) $$level $$flag --known tests/spec/known-failures.txt "$(WASM_TESTSUITE)" \
 	        || status=1; \
 	    done; \
+	  done; \
+	  files=; for f in $(SPEC_PARTITION_FILES); do files="$$files $(WASM_TESTSUITE)/$$f.wast"; done; \
+	  for config in "-O2" "-O0 --guard-pages"; do \
+	    echo "== spec subset split into 3 partitions (parallel compile), $$config"; \
+	    $(SPEC) -j $(JOBS) $$config --compile-jobs 3 --known tests/spec/known-failures.txt $$files \
+	      || status=1; \
 	  done; \
 	  exit $$status; \
 	fi

@@ -52,9 +52,13 @@ void cli_error_print(const char *path, const kiln_error *err);
 bool cli_feature_flag(const char *arg, uint32_t *features);
 
 /* cli_compile.c: parses `-j N`, `-jN`, `--jobs N` or `--jobs=N` (compile
- * threads, 1..256) for the commands that compile.  1: consumed, 0: not
- * a jobs flag, -1: bad value (message printed, prefixed by `cmd`). */
-int cli_jobs_flag(const char *cmd, int argc, char **argv, int *i, int *jobs);
+ * threads, 1..256) and `--partitions N` (force that many, 1..4096) into
+ * opts->jobs / opts->partitions for the commands that compile.
+ * 1: consumed, 0: not such a flag, -1: bad value (message printed,
+ * prefixed by `cmd`). */
+struct kiln_compile_options;
+int cli_jobs_flag(const char *cmd, int argc, char **argv, int *i,
+                  struct kiln_compile_options *opts);
 /* cli_compile.c: the default number of compile threads: the online CPUs,
  * at most CLI_JOBS_MAX_DEFAULT. */
 enum { CLI_JOBS_MAX_DEFAULT = 8 };

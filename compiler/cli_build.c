@@ -79,7 +79,7 @@ static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
         build_usage(stdout);
         return -1;
     }
-    int jobs = cli_jobs_flag("build", argc, argv, i, &a->opts.jobs);
+    int jobs = cli_jobs_flag("build", argc, argv, i, &a->opts);
     if (jobs)
         return jobs < 0 ? CLI_USAGE : 0;
     if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3])

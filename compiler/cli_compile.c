@@ -34,6 +34,8 @@ static void compile_usage(FILE *out) {
             "  -j N, --jobs N    compile threads (default: online CPUs, at most 8); a large\n"
             "                    module is split into partitions compiled in parallel; -j 1\n"
             "                    compiles it as one LLVM module\n"
+            "  --partitions N    split into exactly N partitions (N > 1 even for small\n"
+            "                    modules; for tests and tuning)\n"
             "  --target TRIPLE   target triple (default: the host's)\n"
             "  --cpu NAME        target CPU; 'native' = this machine (default: generic)\n"
             "  --prefix NAME     symbol prefix (default: the file name as a C identifier)\n"
@@ -88,25 +90,42 @@ int cli_jobs_default(void) {
     return n < 1 ? 1 : n > CLI_JOBS_MAX_DEFAULT ? CLI_JOBS_MAX_DEFAULT : (int)n;
 }
 
-int cli_jobs_flag(const char *cmd, int argc, char **argv, int *i, int *jobs) {
-    const char *arg = argv[*i], *v;
-    if (strncmp(arg, "-j", 2) == 0 && arg[2]) v = arg + 2;
-    else if (strncmp(arg, "--jobs=", 7) == 0) v = arg + 7;
-    else if (strcmp(arg, "-j") != 0 && strcmp(arg, "--jobs") != 0) return 0;
-    else if (*i + 1 < argc) v = argv[++*i];
-    else return fprintf(stderr, "kiln %s: %s needs a number\n", cmd, arg), -1;
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (!*v || *end || n < 1 || n > 256)
-        return fprintf(stderr, "kiln %s: bad job count '%s' (1..256)\n", cmd, v), -1;
-    *jobs = (int)n;
-    return 1;
+/* "-jN", "-j N", "NAME=N" or "NAME N"; NULL if `arg` is none of them. */
+static const char *count_value(int argc, char **argv, int *i, const char *name, bool *missing) {
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    *missing = false;
+    if (strcmp(name, "-j") == 0 && strncmp(arg, "-j", 2) == 0 && arg[2]) return arg + 2;
+    if (strncmp(arg, name, n) != 0 || (arg[n] != 0 && arg[n] != '=')) return NULL;
+    if (arg[n] == '=') return arg + n + 1;
+    if (*i + 1 < argc) return argv[++*i];
+    *missing = true;
+    return NULL;
+}
+
+int cli_jobs_flag(const char *cmd, int argc, char **argv, int *i, kiln_compile_options *opts) {
+    static const struct { const char *name; long max; } flags[] = {
+        {"-j", 256}, {"--jobs", 256}, {"--partitions", 4096}};
+    for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
+        bool missing;
+        const char *v = count_value(argc, argv, i, flags[k].name, &missing);
+        if (missing) return fprintf(stderr, "kiln %s: %s needs a number\n", cmd, argv[*i]), -1;
+        if (!v) continue;
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || n < 1 || n > flags[k].max)
+            return fprintf(stderr, "kiln %s: bad %s '%s' (1..%ld)\n", cmd, flags[k].name, v,
+                           flags[k].max), -1;
+        *(k < 2 ? &opts->jobs : &opts->partitions) = (int)n;
+        return 1;
+    }
+    return 0;
 }
 
 static int args_parse_one(compile_args *a, int argc, char **argv, int *i) {
     const char *arg = argv[*i], *v;
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) return compile_usage(stdout), -1;
-    int jobs = cli_jobs_flag("compile", argc, argv, i, &a->opts.jobs);
+    int jobs = cli_jobs_flag("compile", argc, argv, i, &a->opts);
     if (jobs) return jobs < 0 ? CLI_USAGE : 0;
     if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3])
         a->opts.opt_level = arg[2] - '0';
