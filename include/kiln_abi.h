@@ -100,7 +100,8 @@ typedef struct kiln_vmctx {
     uint8_t *mem0_base;            /* base of memory 0 (NULL if none)    */
     uint64_t mem0_size;            /* its current size in bytes          */
     uintptr_t stack_limit;         /* lowest stack address wasm may use  */
-    volatile uint32_t interrupt;   /* set non-zero to interrupt          */
+    volatile uint32_t interrupt;   /* interrupt mark (runtime only: generated
+                                    * code never reads it; signals.c)      */
     uint32_t reserved;
     kiln_memory_rt **memories;     /* every memory in the index space    */
     kiln_table_rt **tables;        /* every table in the index space     */
