@@ -121,6 +121,7 @@ typedef struct lower_func {
     lower_value_env env;
     arena *scratch;         /* per-function: stacks, phi arrays           */
     uint8_t *single_types;  /* [ctrl_cap] result type of `(block (result t))` */
+    uint8_t *mem_prechecked; /* lower_memory.c: [num_insns] loads already checked */
     bool failed;
 } lower_func;
 

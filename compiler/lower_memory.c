@@ -47,6 +47,156 @@ static LLVMValueRef memory_base_load(lower_func *lf, uint32_t memory) {
     return lower_load(lf, lm->t.ptr, rt, 8, LOWER_TBAA_VMCTX, false);
 }
 
+/* ---- explicit mode: one check for a run of loads off one local ------------ */
+
+/* Compiled wasm reads neighbouring fields or elements as
+ *   local.get x; i64.load offset=8 ... local.get x; i32.const 8; i32.sub; i64.load
+ * with nothing observable in between.  The loads of such a run that share
+ * the local are checked together, before the first of them: trapping
+ * there instead of at a later load of the run is indistinguishable, as
+ * between them lie only instructions without effects and other loads,
+ * whose only possible trap is the same one. */
+enum { GROUP_MAX = 16 };
+
+typedef struct load_group {
+    uint32_t local, memory, n;
+    int64_t delta[GROUP_MAX]; /* address = x + delta (i32, wrapping)  */
+    uint64_t end[GROUP_MAX];  /* memarg offset + access bytes          */
+} load_group;
+
+/* Instructions a run may contain: no effect, no trap but out-of-bounds. */
+static bool insn_transparent(kiln_opcode op) {
+    switch (op) {
+    case KILN_OP_I32_DIV_S: case KILN_OP_I32_DIV_U: case KILN_OP_I32_REM_S: case KILN_OP_I32_REM_U:
+    case KILN_OP_I64_DIV_S: case KILN_OP_I64_DIV_U: case KILN_OP_I64_REM_S: case KILN_OP_I64_REM_U:
+    case KILN_OP_I32_TRUNC_F32_S: case KILN_OP_I32_TRUNC_F32_U: case KILN_OP_I32_TRUNC_F64_S:
+    case KILN_OP_I32_TRUNC_F64_U: case KILN_OP_I64_TRUNC_F32_S: case KILN_OP_I64_TRUNC_F32_U:
+    case KILN_OP_I64_TRUNC_F64_S: case KILN_OP_I64_TRUNC_F64_U: return false;
+    case KILN_OP_NOP: case KILN_OP_DROP: case KILN_OP_SELECT: case KILN_OP_LOCAL_GET:
+    case KILN_OP_LOCAL_SET: case KILN_OP_LOCAL_TEE: case KILN_OP_GLOBAL_GET:
+    case KILN_OP_I32_CONST: case KILN_OP_I64_CONST: case KILN_OP_F32_CONST:
+    case KILN_OP_F64_CONST: return true;
+    default: return lower_numeric_handles(op);
+    }
+}
+
+static bool is_scalar_load(const kiln_insn *insn) {
+    const kiln_opcode_info *info = &kiln_opcode_table[insn->op];
+    return info->imm == KILN_IMM_MEMARG && info->prefix == 0 && info->signature[1] == ':';
+}
+
+/* The load at i takes its address from `local.get x`, optionally followed
+ * by `i32.const c; i32.add` (or i32.sub) right before it. */
+static bool load_address_of_local(const kiln_insn *in, uint32_t i, uint32_t *x, int64_t *delta) {
+    if (i >= 1 && in[i - 1].op == KILN_OP_LOCAL_GET) {
+        *x = in[i - 1].imm.index, *delta = 0;
+        return true;
+    }
+    if (i < 3 || in[i - 3].op != KILN_OP_LOCAL_GET || in[i - 2].op != KILN_OP_I32_CONST ||
+        (in[i - 1].op != KILN_OP_I32_ADD && in[i - 1].op != KILN_OP_I32_SUB))
+        return false;
+    int64_t c = in[i - 2].imm.i32;
+    *x = in[i - 3].imm.index, *delta = in[i - 1].op == KILN_OP_I32_ADD ? c : -c;
+    return true;
+}
+
+static void group_add(load_group *g, const kiln_insn *insn, int64_t delta) {
+    g->delta[g->n] = delta;
+    g->end[g->n++] = insn->imm.memarg.offset + kiln_opcode_table[insn->op].access_bytes;
+}
+
+static bool writes_local(const kiln_insn *insn, uint32_t x) {
+    return (insn->op == KILN_OP_LOCAL_SET || insn->op == KILN_OP_LOCAL_TEE) && insn->imm.index == x;
+}
+
+/* The loads after load i in its run that read off the same local; they
+ * are marked as checked in lf->mem_prechecked. */
+static bool group_collect(lower_func *lf, uint32_t i, load_group *g) {
+    const kiln_func *f = lf->f;
+    int64_t delta;
+    if (!is_scalar_load(&f->insns[i]) || !load_address_of_local(f->insns, i, &g->local, &delta))
+        return false;
+    g->memory = f->insns[i].imm.memarg.memory, g->n = 0;
+    group_add(g, &f->insns[i], delta);
+    for (uint32_t j = i + 1; j < f->num_insns && g->n < GROUP_MAX; j++) {
+        const kiln_insn *in = &f->insns[j];
+        uint32_t x;
+        if (writes_local(in, g->local)) break;
+        if (!is_scalar_load(in)) {
+            if (!insn_transparent((kiln_opcode)in->op)) break;
+            continue;
+        }
+        if (in->imm.memarg.memory != g->memory || !load_address_of_local(f->insns, j, &x, &delta) ||
+            x != g->local)
+            continue;
+        group_add(g, in, delta);
+        lf->mem_prechecked[j] = 1;
+    }
+    return g->n > 1;
+}
+
+static LLVMValueRef limit_exceeded(lower_func *lf, LLVMValueRef zaddr, LLVMValueRef size, uint64_t end) {
+    lower_module *lm = lf->lm;
+    LLVMValueRef limit = LLVMBuildSub(lm->b, size, lower_const_i64(lm, end), "limit");
+    return LLVMBuildICmp(lm->b, LLVMIntSGT, zaddr, limit, "");
+}
+
+/* The exact condition: some load of the group is out of bounds. */
+static LLVMValueRef group_any_out(lower_func *lf, const load_group *g, LLVMValueRef x, LLVMValueRef size) {
+    lower_module *lm = lf->lm;
+    LLVMValueRef any = LLVMConstInt(lm->t.i1, 0, 0);
+    for (uint32_t k = 0; k < g->n; k++) {
+        LLVMValueRef a = LLVMBuildAdd(lm->b, x, lower_const_i32(lm, (uint32_t)g->delta[k]), "");
+        LLVMValueRef za = LLVMBuildZExt(lm->b, a, lm->t.i64, "");
+        any = LLVMBuildOr(lm->b, any, limit_exceeded(lf, za, size, g->end[k]), "");
+    }
+    return any;
+}
+
+/* Fast path: x + lo >= 0 and x + hi <= size (lo, hi: the group's lowest
+ * delta and highest delta + end) mean no address wraps and every load is
+ * in bounds.  Otherwise the exact per-load test decides, which can differ
+ * only when an i32 address wraps to the top of a 4 GiB memory. */
+static void group_check(lower_func *lf, const load_group *g, LLVMValueRef size) {
+    lower_module *lm = lf->lm;
+    LLVMValueRef x = LLVMBuildLoad2(lm->b, lm->t.i32, lf->locals[g->local], "");
+    LLVMValueRef zx = LLVMBuildZExt(lm->b, x, lm->t.i64, "");
+    int64_t lo = 0, hi = 0;
+    for (uint32_t k = 0; k < g->n; k++) {
+        if (k == 0 || g->delta[k] < lo) lo = g->delta[k];
+        if (k == 0 || g->delta[k] + (int64_t)g->end[k] > hi) hi = g->delta[k] + (int64_t)g->end[k];
+    }
+    LLVMValueRef bad = limit_exceeded(lf, zx, size, (uint64_t)hi);
+    if (lo < 0)
+        bad = LLVMBuildOr(lm->b, bad, LLVMBuildICmp(lm->b, LLVMIntSLT, zx, lower_const_i64(lm, (uint64_t)-lo), ""), "");
+    LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(lm->ctx, lf->fn, "group.exact");
+    LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(lm->ctx, lf->fn, "group.ok");
+    LLVMValueRef br = LLVMBuildCondBr(lm->b, bad, slow, ok);
+    LLVMSetMetadata(br, lm->md_prof, lm->unlikely_weights);
+    LLVMPositionBuilderAtEnd(lm->b, slow);
+    lower_trap_if(lf, group_any_out(lf, g, x, size), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    LLVMBuildBr(lm->b, ok);
+    LLVMPositionBuilderAtEnd(lm->b, ok);
+}
+
+/* Explicit mode: checks the access `insn` (its own check, or the whole
+ * group it starts), unless an earlier group check covered it. */
+static void explicit_check(lower_func *lf, const kiln_insn *insn, LLVMValueRef zaddr, mem_view mv,
+                           uint64_t end) {
+    uint32_t i = (uint32_t)(insn - lf->f->insns);
+    bool in_body = insn >= lf->f->insns && i < lf->f->num_insns;
+    if (in_body && !lf->mem_prechecked) lf->mem_prechecked = arena_zalloc(lf->scratch, lf->f->num_insns);
+    if (in_body && lf->mem_prechecked) {
+        if (lf->mem_prechecked[i]) return;
+        load_group g;
+        if (group_collect(lf, i, &g)) {
+            group_check(lf, &g, mv.size);
+            return;
+        }
+    }
+    lower_trap_if(lf, limit_exceeded(lf, zaddr, mv.size, end), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+}
+
 /* The checked native address of an access of `bytes` bytes. */
 static LLVMValueRef mem_address(lower_func *lf, const kiln_insn *insn, LLVMValueRef addr,
                                 unsigned bytes) {
@@ -67,8 +217,7 @@ static LLVMValueRef mem_address(lower_func *lf, const kiln_insn *insn, LLVMValue
      * leaves loops with it, and the access's own address is compared
      * without first adding anything to it. */
     mem_view mv = mem_view_load(lf, insn->imm.memarg.memory);
-    LLVMValueRef limit = LLVMBuildSub(b, mv.size, lower_const_i64(lm, offset + bytes), "limit");
-    lower_trap_if(lf, LLVMBuildICmp(b, LLVMIntSGT, zaddr, limit, ""), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    explicit_check(lf, insn, zaddr, mv, offset + bytes);
     return lower_byte_gep(lf, mv.base, ea);
 }
 

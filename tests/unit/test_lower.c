@@ -195,14 +195,27 @@ static bool is_trap_block(LLVMBasicBlockRef bb, uint32_t kind) {
     return false;
 }
 
+static bool branches_to_trap(LLVMBasicBlockRef bb, uint32_t kind) {
+    LLVMValueRef t = LLVMGetBasicBlockTerminator(bb);
+    return t && LLVMGetInstructionOpcode(t) == LLVMBr && LLVMIsConditional(t) &&
+           is_trap_block(LLVMGetSuccessor(t, 0), kind);
+}
+
+static bool is_group_check(LLVMBasicBlockRef bb) {
+    return strncmp(LLVMGetBasicBlockName(bb), "group.exact", 11) == 0;
+}
+
 /* A block is "checked" if it is the false edge of a branch to the
- * out-of-bounds trap block. */
+ * out-of-bounds trap block, or of a group check (the branch to the exact
+ * test of several loads, lower_memory.c). */
 static bool block_is_checked(LLVMValueRef fn, LLVMBasicBlockRef target) {
     for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
         LLVMValueRef t = LLVMGetBasicBlockTerminator(bb);
         if (!t || LLVMGetInstructionOpcode(t) != LLVMBr || !LLVMIsConditional(t)) continue;
-        if (LLVMGetSuccessor(t, 1) == target &&
-            is_trap_block(LLVMGetSuccessor(t, 0), KILN_TRAP_MEMORY_OUT_OF_BOUNDS))
+        if (LLVMGetSuccessor(t, 1) != target) continue;
+        LLVMBasicBlockRef taken = LLVMGetSuccessor(t, 0);
+        if (is_trap_block(taken, KILN_TRAP_MEMORY_OUT_OF_BOUNDS) ||
+            (is_group_check(taken) && branches_to_trap(taken, KILN_TRAP_MEMORY_OUT_OF_BOUNDS)))
             return true;
     }
     return false;
@@ -226,6 +239,27 @@ Test(lower_ir, every_memory_access_is_bounds_checked_first) {
                               LLVMGetValueName2(fn, &(size_t){0}));
                 }
     cr_expect_geq(accesses, 13, "only %d memory accesses found", accesses);
+    ir_free(&r);
+}
+
+/* load_group's four loads off one local: one fast check, whose failure
+ * leads to one exact test that may trap. */
+Test(lower_ir, loads_off_one_local_share_one_bounds_check) {
+    ir r = ir_lower("memory");
+    int grouped = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(r.mod); fn; fn = LLVMGetNextFunction(fn)) {
+        int groups = 0, traps = 0;
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
+            groups += is_group_check(bb);
+            traps += branches_to_trap(bb, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+        }
+        if (!groups) continue;
+        grouped++;
+        cr_expect_eq(groups, 1);
+        cr_expect_eq(traps, 1, "%d checks instead of one", traps);
+    }
+    /* only load_group: in load_store_load the store ends the run */
+    cr_expect_eq(grouped, 1);
     ir_free(&r);
 }
 
@@ -444,6 +478,26 @@ Test(lower_run, out_of_bounds_edges_trap) {
         cr_expect_eq(call_i32(&g, "load_max_off", 1, 1, 0, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
         cr_expect_eq(call_i32(&g, "load_max_off", 1, 0, 0, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
         cr_expect_eq(call_void(&g, "store", size - 2, 1, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+    }
+}
+
+Test(lower_run, loads_checked_together_trap_exactly_when_one_is_out) {
+    FOR_EACH_OPT(g, "memory") {
+        const int32_t size = 65536;
+        cr_expect_eq(call_i32(&g, "load_group", 1, 20, 0, 0), 0x0C0B0705);
+        cr_expect_eq(call_i32(&g, "load_group", 1, 4, 0, 0), call_i32(&g, "load", 1, 4, 0, 0) +
+                     call_i32(&g, "load", 1, 0, 0, 0) + call_i32(&g, "load", 1, 8, 0, 0));
+        cr_expect_eq(call_i32(&g, "load_group", 1, size - 10, 0, 0), 0);
+        /* only the last byte is out */
+        cr_expect_eq(call_i32(&g, "load_group", 1, size - 9, 0, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+        /* x - 4 wraps to the top of the address space */
+        cr_expect_eq(call_i32(&g, "load_group", 1, 3, 0, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+        cr_expect_eq(call_i32(&g, "load_group", 1, -1, 0, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+        /* the store before the out-of-bounds load still happened */
+        cr_expect_eq(call_void(&g, "store", 0, 0, 0), 0);
+        cr_expect_eq(call_i32(&g, "load_store_load", 1, size - 8, 0, 0),
+                     TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
+        cr_expect_eq(call_i32(&g, "load", 1, 0, 0, 0), 77);
     }
 }
 
