@@ -8,8 +8,10 @@
  * lacks, and LLVM picks SSE4.1/AVX2 forms when the target CPU has them.
  *
  * Float lanes follow the scalar rules of lower_numeric.c, through the
- * helpers it shares in lower.h: constrained arithmetic so that no fold
- * returns a signalling NaN, NaN-quieting min/max, bitwise abs/neg.
+ * helpers it shares in lower.h: plain arithmetic, constrained only where
+ * an identity fold (a lane of +-0 or +-1 in a constant operand, demote of
+ * a promote) would return a signalling NaN, NaN-quieting min/max,
+ * bitwise abs/neg.
  *
  * Dispatch is one table indexed by kiln_opcode: a family, the lane shape
  * the family works on (for widening families: the *input* shape) and a
@@ -48,7 +50,7 @@ typedef enum simd_family {
     SF_Q15MULR,
     SF_DOT,
     SF_AVGR,
-    SF_FBIN,           /* name: constrained fadd/fsub/fmul/fdiv */
+    SF_FBIN,           /* name: constrained fadd/fsub/fmul/fdiv (see lower_fbinop) */
     SF_FMINMAX,        /* arg: 1 for max */
     SF_PMINMAX,        /* arg: 1 for pmax */
     SF_FSIGN,          /* arg: FSIGN_ABS / FSIGN_NEG */
