@@ -519,6 +519,38 @@ Test(lower_numeric, promote_then_demote_is_not_folded_away) {
     LLVMContextDispose(c);
 }
 
+/* demote(op(promote x)) for the sign operations InstCombine looks through
+ * when it shrinks an fptrunc: with x an sNaN the promote must still quiet
+ * it, so the result is an arithmetic NaN, not x (or -x) unchanged. */
+static kiln_opcode middle_op; /* KILN_OP_NOP: promote then demote */
+
+static LLVMValueRef promote_middle_demote(const lower_value_env *env, const kiln_insn *insn,
+                                          LLVMValueRef *args) {
+    (void)insn;
+    LLVMValueRef v[2] = {lower_numeric(env, KILN_OP_F64_PROMOTE_F32, args), NULL};
+    if (middle_op == KILN_OP_F64_COPYSIGN) v[1] = LLVMConstReal(LLVMTypeOf(v[0]), -1.0);
+    if (middle_op != KILN_OP_NOP) v[0] = lower_numeric(env, middle_op, v);
+    return lower_numeric(env, KILN_OP_F32_DEMOTE_F64, v);
+}
+
+Test(lower_numeric, demote_of_promote_quiets_through_sign_operations) {
+    const kiln_opcode middles[] = {KILN_OP_NOP, KILN_OP_F64_NEG, KILN_OP_F64_ABS,
+                                   KILN_OP_F64_COPYSIGN};
+    const uint32_t inputs[] = {F32_SNAN, 0xffa00001u};
+    kiln_insn insn = {.op = KILN_OP_F32_NEG}; /* only its f32 -> f32 signature is used */
+    for (unsigned i = 0; i < sizeof middles / sizeof middles[0]; i++) {
+        middle_op = middles[i];
+        jit_entry f = jit_compile(&insn, promote_middle_demote, 0, NULL);
+        for (unsigned k = 0; k < 2; k++) {
+            kiln_val args[2] = {F32B(inputs[k]), NONE}, out;
+            cr_assert_eq(f(args, &out), 0);
+            cr_expect(is_arith_nan32((uint32_t)out.i32), "demote(%s(promote %#x)) = %#x",
+                      middle_op == KILN_OP_NOP ? "" : kiln_opcode_table[middle_op].text,
+                      (unsigned)inputs[k], (unsigned)out.i32);
+        }
+    }
+}
+
 Test(lower_numeric, handles_exactly_the_numeric_rows) {
     cr_expect(lower_numeric_handles(KILN_OP_I32_ADD));
     cr_expect(lower_numeric_handles(KILN_OP_I64_TRUNC_SAT_F64_U));
