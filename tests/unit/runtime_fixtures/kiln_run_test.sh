@@ -95,6 +95,32 @@ expect "" "kiln run: add takes 2 argument(s), 1 given" 2 "$tmp/cli.wasm" --invok
 expect "hi" "" 7 "$tmp/wasi.wasm"
 expect "" "kiln run: the module exports no _start (use --invoke NAME)" 2 "$tmp/cli.wasm"
 
+# --timeout: a start function that loops forever and a 30 s WASI sleep (a
+# host call no signal ends) both stop with the "interrupted" trap, status
+# 134, long before 30 s, in both bounds-check modes; a run that ends in
+# time is untouched.
+wat2wasm "$DIR/cli_spin_start.wat" -o "$tmp/spin_start.wasm" || exit 1
+wat2wasm "$DIR/cli_sleep.wat" -o "$tmp/sleep.wasm" || exit 1
+for mode in explicit guard; do
+    for m in spin_start sleep; do
+        begin=$(date +%s)
+        "$KILN" run --bounds-checks=$mode --timeout 1 "$tmp/$m.wasm" >/dev/null 2>"$tmp/err"; rc=$?
+        secs=$(($(date +%s) - begin))
+        [ "$rc" = 134 ] && [ "$(sed -n 1p "$tmp/err")" = "kiln: trap: interrupted" ] && [ "$secs" -lt 15 ] ||
+            fail "--timeout 1 on $m ($mode): status $rc after ${secs}s: $(cat "$tmp/err")"
+    done
+done
+expect "i32:42" "" 0 "$tmp/cli.wasm" --timeout 30 --invoke add i32:2 i32:40
+# The same for executables made by `kiln build`.
+for m in spin_start sleep; do
+    "$KILN" build "$tmp/$m.wasm" -o "$tmp/$m" || { fail "kiln build $m"; continue; }
+    begin=$(date +%s)
+    "$tmp/$m" --timeout 1 >/dev/null 2>"$tmp/err"; rc=$?
+    secs=$(($(date +%s) - begin))
+    [ "$rc" = 134 ] && [ "$(sed -n 1p "$tmp/err")" = "$tmp/$m: wasm trap: interrupted" ] && [ "$secs" -lt 15 ] ||
+        fail "built $m --timeout 1: status $rc after ${secs}s: $(cat "$tmp/err")"
+done
+
 # The cache: one library per (module, flags), no temporary files left, and
 # racing processes on an empty cache all succeed.
 rm -rf "$XDG_CACHE_HOME"
