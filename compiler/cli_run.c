@@ -80,6 +80,7 @@ static void run_usage(FILE *out) {
             "options:\n"
             "  --invoke NAME ARG...  call export NAME with the given arguments\n"
             "  -O0 -O1 -O2 -O3       optimisation level (default -O2)\n"
+            "  -j N, --jobs N        compile threads (default: online CPUs, at most 8)\n"
             "  --dir HOST[::GUEST]   WASI: preopen a host directory\n"
             "  --env NAME=VALUE      WASI: give the program a variable (repeatable)\n"
             "  --inherit-env         WASI: give it the whole host environment too\n"
@@ -153,6 +154,8 @@ static int args_parse_one(run_args *a, int argc, char **argv, int *i) {
     int wasi = wasi_option_parse(a, argc, argv, i);
     if (wasi) return wasi < 0 ? CLI_USAGE : 0;
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) return run_usage(stdout), -1;
+    int jobs = cli_jobs_flag("run", argc, argv, i, &a->opts);
+    if (jobs) return jobs < 0 ? CLI_USAGE : 0;
     if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3])
         a->opts.opt_level = arg[2] - '0';
     else if (strcmp(arg, "--invoke") == 0) return invoke_parse(a, argc, argv, i);
@@ -172,6 +175,7 @@ static int args_parse(run_args *a, int argc, char **argv) {
     a->opts.opt_level = 2;
     a->opts.explicit_bounds = CLI_DEFAULT_EXPLICIT_BOUNDS;
     a->opts.prefix = RUN_PREFIX;
+    a->opts.jobs = cli_jobs_default();
     a->limits.max_memory_pages = KILN_NO_LIMIT;
     a->limits.max_table_elements = KILN_NO_LIMIT;
     for (int i = 1; i < argc; i++) {
