@@ -482,3 +482,44 @@ Test(interrupt, a_sigurg_kiln_did_not_send_reaches_the_previous_handler, .timeou
     kiln_linker_free(l);
     guest_unload(&g);
 }
+
+typedef struct storm {
+    kiln_instance *inst;
+    _Atomic int stop;
+} storm;
+
+static void *storm_run(void *arg) {
+    storm *s = arg;
+    while (!atomic_load(&s->stop)) kiln_instance_interrupt(s->inst);
+    return NULL;
+}
+
+Test(interrupt, a_storm_of_interrupts_never_outlives_the_calls, .timeout = 60) {
+    guest g = guest_build(0, true);
+    kiln_linker *l = host_linker(0);
+    storm s = {instantiate(&g, l), 0};
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, storm_run, &s), 0);
+    int ok = 0, interrupted = 0;
+    for (int i = 0; i < 5000; i++) {
+        kiln_val r[1] = {{.i32 = 200}};
+        uint32_t trap;
+        export_call_slots(s.inst, "calls", r, &trap);
+        ok += trap == KILN_TRAP_NONE && r[0].i32 == 42;
+        interrupted += trap == KILN_TRAP_INTERRUPTED;
+    }
+    atomic_store(&s.stop, 1);
+    pthread_join(t, NULL);
+    cr_expect_eq(ok + interrupted, 5000, "every call either ran or was interrupted");
+    cr_log_info("storm: %d of 5000 calls interrupted", interrupted);
+    cr_expect_eq(__atomic_load_n(&s.inst->vmctx.interrupt, __ATOMIC_SEQ_CST), 0u,
+                 "the mark ended with the last call");
+    kiln_val r[1];
+    uint32_t trap;
+    export_call_slots(s.inst, "answer", r, &trap);
+    cr_expect_eq(trap, KILN_TRAP_NONE);
+    cr_expect_eq(r[0].i32, 42);
+    kiln_instance_free(s.inst);
+    kiln_linker_free(l);
+    guest_unload(&g);
+}

@@ -19,5 +19,13 @@
     (loop $l (br_if $l (i32.eqz (call $released))))
     (i32.const 7))
   (func (export "answer") (result i32) (i32.const 42))
+  ;; 42 after $n host calls: long enough for interrupts to land mid-call.
+  (func (export "calls") (param $n i32) (result i32)
+    (block $done (loop $l
+      (br_if $done (i32.eqz (local.get $n)))
+      (drop (call $released))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $l)))
+    (i32.const 42))
   (func $start (if (global.get $loop_in_start) (then (call $spin))))
   (start $start))
