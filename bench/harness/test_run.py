@@ -207,10 +207,33 @@ class Summary(unittest.TestCase):
         faster = {k: dict(v, wasm2c=cell(2.0)) for k, v in self.ROWS.items()}
         self.assertEqual(run.goal_check(faster, "kiln-guard", ("wasm2c", "node"))[0], True)
 
-    def test_rival_goal_is_not_met_on_fewer_kernels(self):
-        partial = {"a": dict(self.ROWS["a"], wasm2c=cell(9.0)),
-                   "b": {e: c for e, c in self.ROWS["b"].items() if e != "kiln-guard"}}
-        self.assertEqual(run.goal_check(partial, "kiln-guard", ("wasm2c", "node"))[0], False)
+    def test_rival_goal_uses_the_kernels_all_engines_ran(self):
+        # node failed on "b", where kiln-guard is slow: compared on "a" alone.
+        partial = {"a": self.ROWS["a"],
+                   "b": {e: c for e, c in self.ROWS["b"].items() if e != "node"}}
+        met, text = run.goal_check(partial, "kiln-guard", ("wasm2c", "node"))
+        self.assertEqual(met, False)  # kiln-guard 1.0x is not below wasm2c's 1.0x on "a"
+        self.assertIn("1 common kernels", text)
+        faster = {"a": dict(partial["a"], wasm2c=cell(1.5)), "b": partial["b"]}
+        self.assertEqual(run.goal_check(faster, "kiln-guard", ("wasm2c", "node"))[0], True)
+
+
+class ExitCrash(unittest.TestCase):
+    def test_node_segv_after_its_checksum_counts_as_completed(self):
+        self.assertTrue(run.run_completed("node", result("checksum 00000001", rc=139)))
+
+    def test_other_crashes_do_not(self):
+        self.assertFalse(run.run_completed("node", result("", rc=139)))
+        self.assertFalse(run.run_completed("node", result("checksum 00000001", rc=134)))
+        self.assertFalse(run.run_completed("kiln-guard", result("checksum 00000001", rc=139)))
+
+    def test_the_crash_is_noted_and_its_checksum_still_checked(self):
+        samples = {("k", "native-clang"): [result("checksum 00000001")],
+                   ("k", "node"): [result("checksum 00000002", rc=139)]}
+        self.assertIn("mismatch", run.checksums_verify([FakeKernel("k")], samples)[0])
+        notes = run.exit_crash_notes(samples)
+        self.assertEqual(len(notes), 1)
+        self.assertIn("node exited with SIGSEGV after printing its checksum in: k", notes[0])
 
     def test_a_goal_whose_engine_did_not_run_is_left_out(self):
         self.assertIsNone(run.goal_check({"a": {"node": cell(1.0)}}, "kiln-guard", 1.10))
