@@ -215,16 +215,49 @@ static LLVMOpcode fbin_opcode(const char *name) {
     return LLVMFDiv;
 }
 
+/* True if the float bits of `width` (32, 64) have magnitude 0 or 1. */
+static bool bits_have_magnitude(uint64_t bits, unsigned width, double magnitude) {
+    uint64_t abs = width == 32 ? bits & 0x7fffffffu : bits & 0x7fffffffffffffffull;
+    if (magnitude == 0.0) return abs == 0;
+    return abs == (width == 32 ? 0x3f800000u : 0x3ff0000000000000ull);
+}
+
+/* A v128 constant reaches float lanes as `bitcast (<2 x i64> C)`, which
+ * the IR builder leaves unfolded: read the lanes from the integer
+ * vector.  False if some lane has the magnitude, or the shape is not
+ * one this reads (then the caller assumes a match). */
+static bool bitcast_lanes_lack_magnitude(LLVMValueRef v, unsigned width, double magnitude) {
+    if (!LLVMIsAConstantExpr(v) || LLVMGetConstOpcode(v) != LLVMBitCast) return false;
+    LLVMValueRef src = LLVMGetOperand(v, 0);
+    LLVMTypeRef st = LLVMTypeOf(src);
+    if (LLVMGetTypeKind(st) != LLVMVectorTypeKind ||
+        LLVMGetTypeKind(LLVMGetElementType(st)) != LLVMIntegerTypeKind ||
+        LLVMGetIntTypeWidth(LLVMGetElementType(st)) != 64)
+        return false;
+    for (unsigned i = 0; i < LLVMGetVectorSize(st); i++) {
+        LLVMValueRef lane = LLVMGetAggregateElement(src, i);
+        if (!lane || !LLVMIsAConstantInt(lane)) return false;
+        uint64_t bits = LLVMConstIntGetZExtValue(lane);
+        for (unsigned shift = 0; shift < 64; shift += width)
+            if (bits_have_magnitude(width == 64 ? bits : (uint32_t)(bits >> shift), width,
+                                    magnitude))
+                return false;
+    }
+    return true;
+}
+
 /* True if `v` is a constant with a lane of magnitude `magnitude` (0 or 1).
- * A constant whose lanes cannot be read (a constant expression) counts as
- * a match: the constrained form is always correct, only slower. */
+ * A constant whose lanes cannot be read counts as a match: the
+ * constrained form is always correct, only slower. */
 static bool const_has_magnitude(LLVMValueRef v, double magnitude) {
     if (!LLVMIsConstant(v)) return false;
     LLVMBool loses = 0;
     if (LLVMIsAConstantFP(v)) return fabs(LLVMConstRealGetDouble(v, &loses)) == magnitude;
-    if (LLVMGetTypeKind(LLVMTypeOf(v)) != LLVMVectorTypeKind) return true;
-    unsigned n = LLVMGetVectorSize(LLVMTypeOf(v));
-    for (unsigned i = 0; i < n; i++) {
+    LLVMTypeRef ty = LLVMTypeOf(v);
+    if (LLVMGetTypeKind(ty) != LLVMVectorTypeKind) return true;
+    if (bitcast_lanes_lack_magnitude(v, scalar_bits(ty), magnitude)) return false;
+    if (LLVMIsAConstantExpr(v)) return true;
+    for (unsigned i = 0; i < LLVMGetVectorSize(ty); i++) {
         LLVMValueRef lane = LLVMGetAggregateElement(v, i);
         if (!lane || !LLVMIsAConstantFP(lane) ||
             fabs(LLVMConstRealGetDouble(lane, &loses)) == magnitude)

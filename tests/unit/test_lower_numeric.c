@@ -551,6 +551,42 @@ Test(lower_numeric, demote_of_promote_quiets_through_sign_operations) {
     }
 }
 
+/* f32x4.mul by a v128.const, built as lower.c builds it (bitcast of a
+ * <2 x i64> constant), optimised at O2: a lane of 1.0 keeps the multiply
+ * (x * 1.0 must still quiet an sNaN lane); a splat of 0.5 is a plain
+ * fmul that LLVM may optimise. */
+static char *vector_mul_by_const_ir(uint64_t lane_bits) {
+    LLVMContextRef c = LLVMContextCreate();
+    LLVMModuleRef m = LLVMModuleCreateWithNameInContext("vm", c);
+    LLVMTypeRef v4f = LLVMVectorType(LLVMFloatTypeInContext(c), 4);
+    LLVMValueRef fn = LLVMAddFunction(m, "vm", LLVMFunctionType(v4f, &v4f, 1, 0));
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(c);
+    LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(c, fn, "e"));
+    lower_value_env env = {c, m, b, NULL, NULL};
+    LLVMValueRef halves[2];
+    for (int i = 0; i < 2; i++) halves[i] = LLVMConstInt(LLVMInt64TypeInContext(c), lane_bits, false);
+    LLVMValueRef k = LLVMBuildBitCast(b, LLVMConstVector(halves, 2), v4f, "");
+    LLVMBuildRet(b, lower_fbinop(&env, "llvm.experimental.constrained.fmul", LLVMGetParam(fn, 0), k));
+    LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+    cr_assert_null(LLVMRunPasses(m, "default<O2>", NULL, opts));
+    LLVMDisposePassBuilderOptions(opts);
+    char *ir = LLVMPrintValueToString(fn);
+    LLVMDisposeBuilder(b);
+    LLVMDisposeModule(m);
+    LLVMContextDispose(c);
+    return ir;
+}
+
+Test(lower_numeric, vector_constant_lanes_choose_plain_or_constrained) {
+    char *one = vector_mul_by_const_ir(0x3f8000003f000000ull); /* lanes 0.5, 1.0, 0.5, 1.0 */
+    cr_expect(strstr(one, "constrained.fmul") != NULL, "x * <.., 1.0, ..> not kept:\n%s", one);
+    char *half = vector_mul_by_const_ir(0x3f0000003f000000ull); /* splat 0.5 */
+    cr_expect(strstr(half, "fmul <4 x float>") != NULL && strstr(half, "constrained") == NULL,
+              "x * splat(0.5) is not a plain fmul:\n%s", half);
+    LLVMDisposeMessage(one);
+    LLVMDisposeMessage(half);
+}
+
 Test(lower_numeric, handles_exactly_the_numeric_rows) {
     cr_expect(lower_numeric_handles(KILN_OP_I32_ADD));
     cr_expect(lower_numeric_handles(KILN_OP_I64_TRUNC_SAT_F64_U));
