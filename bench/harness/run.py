@@ -299,7 +299,9 @@ def kiln_engines(help_text, engines):
     both memory modes once `kiln build --help` lists --bounds-checks;
     before that, one build with kiln's default, reported as "kiln"."""
     if "--bounds-checks" in help_text:
-        return {e: f for e, f in KILN_MODES.items() if e in engines}
+        modes = {e: f for e, f in KILN_MODES.items() if e in engines}
+        # `--engines kiln` alone still means one build with kiln's default.
+        return modes or ({"kiln": []} if "kiln" in engines else {})
     if {"kiln", *KILN_MODES} & set(engines):
         return {"kiln": []}
     return {}

@@ -156,6 +156,9 @@ class KilnEngines(unittest.TestCase):
         self.assertEqual(list(run.kiln_engines("--bounds-checks", ["kiln-explicit"])),
                          ["kiln-explicit"])
 
+    def test_kiln_alone_is_the_default_build(self):
+        self.assertEqual(run.kiln_engines("--bounds-checks", ["native-clang", "kiln"]), {"kiln": []})
+
     def test_without_the_option_one_default_build(self):
         self.assertEqual(run.kiln_engines("usage: kiln build", ["kiln-guard"]), {"kiln": []})
         self.assertEqual(run.kiln_engines("usage: kiln build", ["node"]), {})
