@@ -742,7 +742,7 @@ static bool func_lower(lower_module *lm, uint32_t index) {
     if (func_state_alloc(lf)) {
         func_prologue(lf);
         func_body_lower(lf);
-        if (!lf->failed && !lm->opts->explicit_bounds) memory_dead_loads_mark(lf);
+        if (!lf->failed && !lm->opts->explicit_bounds) memory_loads_pin(lf);
     }
     arena_destroy(lf->scratch);
     return !lf->failed;
@@ -847,7 +847,10 @@ static bool module_lower_into(lower_module *lm, const uint8_t *bytes, size_t siz
     uint32_t end = lm->part ? lm->part->end : lm->m->num_funcs;
     for (uint32_t i = first; i < end; i++)
         if (!func_lower(lm, i)) return false;
-    if (lm->part && lm->part->index != 0) return true;
+    if (lm->part && lm->part->index != 0) {
+        descriptor_unwind_tables(lm); /* descriptor_build does it in partition 0 */
+        return true;
+    }
     /* The descriptor names every function: declare the other partitions'. */
     for (uint32_t i = lm->m->num_imported_funcs; i < lm->m->num_funcs; i++) lower_func_ref(lm, i);
     return descriptor_build(lm, bytes, size);

@@ -184,9 +184,9 @@ LLVMTypeRef lower_results_type(lower_module *lm, const kiln_functype *ft);
 /* ---- family files: true if `insn` belonged to them ---------------------- */
 bool memory_lower(lower_func *lf, const kiln_insn *insn); /* lower_memory.c */
 bool table_lower(lower_func *lf, const kiln_insn *insn);  /* lower_table.c  */
-/* lower_memory.c, guard mode: makes linear-memory loads whose value no
- * effect uses volatile, so optimisation cannot delete their trap. */
-bool memory_dead_loads_mark(lower_func *lf);
+/* lower_memory.c, guard mode: pins every linear-memory load so that
+ * optimisation can neither delete nor narrow it (its fault is the trap). */
+bool memory_loads_pin(lower_func *lf);
 
 /* descriptor.c: the <prefix>_module global, trampolines and thunks. */
 bool descriptor_build(lower_module *lm, const uint8_t *bytes, size_t size);

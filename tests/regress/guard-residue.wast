@@ -1,12 +1,10 @@
-;; Out-of-bounds loads whose trap guard-page mode loses at -O1 and above
-;; (docs/sandbox.md, "Memory modes", residual corners).  Each load's value
-;; is used, so memory_dead_loads_mark() keeps it plain; LLVM then folds the
-;; use away (x ^ x, x * 0, x - x, a branch it proves dead) and deletes the
-;; load, so nothing reaches the guard page.  No memory is touched, so the
-;; sandbox holds; only the trap is lost.  Found by the differential runner
+;; Out-of-bounds loads whose trap guard-page mode used to lose at -O1 and
+;; above: each load's value is used, but LLVM folds the use away (x ^ x,
+;; x * 0, x - x, a branch it proves dead) and would delete the load, so
+;; nothing reached the guard page.  Found by the differential runner
 ;; (tests/fuzz/differential, seed 1000 modules 20 and 97) and reduced by
-;; hand.  Explicit mode and -O0 trap in every case; guard mode at -O2 is
-;; run against guard-residue.known, which should only shrink.
+;; hand.  Fixed by pinning every load in guard mode (lower_memory.c,
+;; memory_loads_pin); run by make test-regress in both modes.
 (module
   (memory 1)
   (func (export "xor_self") (result i32) (local i32)
