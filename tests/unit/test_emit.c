@@ -209,6 +209,19 @@ Test(partitions, only_the_descriptor_is_visible_outside_the_object) {
     guest_close(&g);
 }
 
+/* Every partition carries unwind tables, not only the descriptor's: a trap
+ * in a function of one partition, called through the table from another,
+ * has both frames in its backtrace (at -O0 nothing is inlined). */
+Test(partitions, a_trap_backtrace_crosses_partitions) {
+    guest g = guest_open(0, 2, 16, false);
+    cr_assert_eq(call(&g, "apply", 3, 1, 0), TRAPPED(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO));
+    const kiln_backtrace *bt = kiln_trap_backtrace();
+    cr_assert_geq(bt->num_frames, 2);
+    cr_expect_eq(bt->frames[0].func_index, 4, "innermost: $div");
+    cr_expect_eq(bt->frames[1].func_index, 6, "then apply");
+    guest_close(&g);
+}
+
 /* ---- the IR of one partition ------------------------------------------------ */
 
 static LLVMTargetMachineRef host_tm(void) {
