@@ -50,7 +50,8 @@ static uint8_t *file_read(const char *path, size_t *size) {
     return bytes;
 }
 
-static void library_build(guest *g, const char *wasm, int opt, bool explicit_bounds) {
+static void library_build(guest *g, const char *wasm, int opt, bool explicit_bounds,
+                          int partitions) {
     char path[512], prefix[48], obj[128];
     snprintf(path, sizeof path, "%s/%s.wasm", KILN_TEST_WASM_DIR, wasm);
     size_t size;
@@ -60,8 +61,10 @@ static void library_build(guest *g, const char *wasm, int opt, bool explicit_bou
     kiln_decode_options dopts = {0};
     kiln_module *m = module_decode(bytes, size, &dopts, &err);
     cr_assert(m && module_validate(m, &err), "%s: %s", wasm, err.message);
-    snprintf(prefix, sizeof prefix, "%s_o%d_%c", wasm, opt, explicit_bounds ? 'e' : 'g');
-    kiln_compile_options opts = {.opt_level = opt, .prefix = prefix, .explicit_bounds = explicit_bounds};
+    snprintf(prefix, sizeof prefix, "%s_o%d_%c_p%d", wasm, opt, explicit_bounds ? 'e' : 'g',
+             partitions);
+    kiln_compile_options opts = {.opt_level = opt, .prefix = prefix,
+                                 .explicit_bounds = explicit_bounds, .partitions = partitions};
     snprintf(obj, sizeof obj, "/tmp/kiln-bt-%d-%s.o", (int)getpid(), prefix);
     snprintf(g->so_path, sizeof g->so_path, "/tmp/kiln-bt-%d-%s.so", (int)getpid(), prefix);
     cr_assert(module_compile_object(m, bytes, size, &opts, obj, &err), "%s", err.message);
@@ -109,9 +112,10 @@ static kiln_instance *guest_instantiate(guest *g, kiln_instantiate_error *err) {
     return kiln_instantiate(g->desc, g->linker, err);
 }
 
-static guest guest_open(const char *wasm, int opt, bool explicit_bounds, bool start_traps) {
+static guest guest_open_parts(const char *wasm, int opt, bool explicit_bounds, bool start_traps,
+                              int partitions) {
     guest g = {0};
-    library_build(&g, wasm, opt, explicit_bounds);
+    library_build(&g, wasm, opt, explicit_bounds, partitions);
     g.linker = kiln_linker_new();
     static const uint8_t i32[1] = {KILN_I32};
     kiln_signature sig = {1, 1, i32, i32};
@@ -124,6 +128,10 @@ static guest guest_open(const char *wasm, int opt, bool explicit_bounds, bool st
     g.inst = guest_instantiate(&g, &err);
     cr_assert(g.inst, "instantiate: %s", err.message);
     return g;
+}
+
+static guest guest_open(const char *wasm, int opt, bool explicit_bounds, bool start_traps) {
+    return guest_open_parts(wasm, opt, explicit_bounds, start_traps, 0);
 }
 
 static void guest_close(guest *g) {
@@ -243,6 +251,21 @@ Test(backtrace, a_deep_recursion_keeps_64_frames_and_counts_the_rest) {
               "ends with '%s': ...%s", tail, text + strlen(text) - 80);
     free(text);
     guest_close(&g);
+}
+
+/* Every partition of a split compile carries its own unwind tables, so a
+ * chain that crosses partitions keeps all its frames. */
+Test(backtrace, a_partitioned_compile_keeps_every_frame) {
+    for (int bounds = 0; bounds < 2; bounds++) {
+        guest g = guest_open_parts("backtrace", 0, bounds == 0, false, 3);
+        const kiln_backtrace *bt = trap_expect(&g, "main", 0, KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
+        frames_expect(bt, &g, (uint32_t[]){F_DIVIDE, F_COMPUTE, F_MAIN},
+                      (const char *const[]){"divide", "compute", "main"}, 3);
+        bt = trap_expect(&g, "load", 70000, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+        frames_expect(bt, &g, (uint32_t[]){F_OOB, F_MID, F_LOAD},
+                      (const char *const[]){"oob", "mid", "load"}, 3);
+        guest_close(&g);
+    }
 }
 
 /* ---- host functions and entries ------------------------------------------------- */
