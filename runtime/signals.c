@@ -455,10 +455,10 @@ bool kiln_thread_in_wasm(const kiln_thread *t) {
  * never out of runtime or host code that an executable links next to them.
  * The region of a module is computed from its descriptor: it starts at the
  * lowest of its function, trampoline and thunk addresses and ends at the
- * first function after the highest one.  Generated wasm functions have no
- * unwind entries but every C function around them has one, so the
- * .eh_frame_hdr table both finds that end and proves the region holds
- * nothing else (any unwind entry inside it must be one of the module's
+ * first function after the highest one.  Every C function around them has
+ * an unwind entry (generated ones may too), so the .eh_frame_hdr table
+ * both finds that end and proves the region holds nothing else (any
+ * unwind entry inside it must start at one of the descriptor's functions,
  * trampolines or thunks).  A module whose region cannot be proved is not
  * registered: its interrupts are taken only where call.c checks. */
 
