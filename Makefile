@@ -195,7 +195,7 @@ test-differential:
 	cmake --build $(BUILD) -j$(JOBS) --target kiln-diff
 	@status=0; \
 	python3 tests/fuzz/differential/run.py --kiln-diff $(BUILD)/kiln-diff --count $(DIFF_COUNT) \
-	  --seed 1 --bounds guard -j $(JOBS) --out $(BUILD)/differential || status=1; \
+	  --seed 1 --bounds guard --strict -j $(JOBS) --out $(BUILD)/differential || status=1; \
 	python3 tests/fuzz/differential/run.py --kiln-diff $(BUILD)/kiln-diff --count $(DIFF_EXPLICIT_COUNT) \
 	  --seed 2 --bounds explicit -j $(JOBS) --out $(BUILD)/differential || status=1; \
 	exit $$status

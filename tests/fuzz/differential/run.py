@@ -20,14 +20,13 @@ is compared up to the first export that needs it; binaryen's "host limit"
 ends its comparison the same way.  Every disagreement is saved under
 --out with the module and the three outputs.
 
-Guard-page mode has a documented residue (docs/sandbox.md, "Memory modes"):
-LLVM may delete an out-of-bounds load whose value it later proves unused,
-so the trap is lost although no memory outside the reservation is touched.
-When a guard-mode run disagrees, the module is run again with explicit
-checks; if that run agrees with both references and the guard run's first
-difference from it is a missing trap, the module is counted as a "guard
-residue": printed and saved like a disagreement but, unless --strict, not
-failing the batch.  Any other guard-mode difference is a disagreement.
+Guard-page mode used to lose some out-of-bounds traps: LLVM deleted a
+load whose use it folded away (fixed by pinning every load, see
+compiler/lower_memory.c).  So a guard-mode disagreement is still
+classified: the module is run again with explicit checks, and if that
+run agrees with both references and the guard run's first difference is
+a missing trap, it is reported as a "guard residue" (a regression of that
+fix).  It fails the batch with --strict, which `make test` uses.
 
   run.py --kiln-diff build/kiln-diff --count 300 --seed 1 -j 2 [--opt 0]
          [--bounds guard|explicit] --out DIR
