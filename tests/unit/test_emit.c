@@ -19,40 +19,12 @@
 #include "compile.h"
 #include "kiln.h"
 #include "lower_internal.h"
+#include "wasm_fixture.h"
 
-#ifndef KILN_TEST_WASM_DIR
-#error "KILN_TEST_WASM_DIR must name the directory of the converted .wat files"
-#endif
 
 #define PREFIX "partition"
 
-typedef struct loaded {
-    uint8_t *bytes;
-    size_t size;
-    kiln_module *m;
-} loaded;
-
-static loaded wasm_load(void) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/partition.wasm", KILN_TEST_WASM_DIR);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    loaded l = {malloc(1 << 16), 0, NULL};
-    l.size = fread(l.bytes, 1, 1 << 16, f);
-    fclose(f);
-    kiln_error err;
-    error_clear(&err);
-    kiln_decode_options opts = {0};
-    l.m = module_decode(l.bytes, l.size, &opts, &err);
-    cr_assert(l.m, "decode: %s", err.message);
-    cr_assert(module_validate(l.m, &err), "validate: %s", err.message);
-    return l;
-}
-
-static void loaded_free(loaded *l) {
-    module_free(l->m);
-    free(l->bytes);
-}
+static loaded wasm_load(void) { return wasm_load_named("partition"); }
 
 /* ---- running a compiled module -------------------------------------------- */
 
