@@ -196,18 +196,6 @@ Test(partitions, a_trap_backtrace_crosses_partitions) {
 
 /* ---- the IR of one partition ------------------------------------------------ */
 
-static LLVMTargetMachineRef host_tm(void) {
-    LLVMInitializeNativeTarget();
-    LLVMInitializeNativeAsmPrinter();
-    char *triple = LLVMGetDefaultTargetTriple();
-    LLVMTargetRef t;
-    cr_assert(!LLVMGetTargetFromTriple(triple, &t, NULL));
-    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(t, triple, "generic", "", LLVMCodeGenLevelNone,
-                                                      LLVMRelocPIC, LLVMCodeModelDefault);
-    LLVMDisposeMessage(triple);
-    return tm;
-}
-
 /* The LLVM function of wasm function `index`: "<prefix>.f<index>", with
  * or without a ".<name>" from the name section. */
 static LLVMValueRef func_find(LLVMModuleRef mod, uint32_t index) {

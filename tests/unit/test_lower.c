@@ -18,52 +18,7 @@
 #include "compile.h"
 #include "kiln.h"
 #include "lower_internal.h"
-
-#ifndef KILN_TEST_WASM_DIR
-#error "KILN_TEST_WASM_DIR must name the directory of the converted .wat files"
-#endif
-
-/* ---- loading ------------------------------------------------------------- */
-
-typedef struct loaded {
-    uint8_t *bytes;
-    size_t size;
-    kiln_module *m;
-} loaded;
-
-static loaded wasm_load(const char *name) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s.wasm", KILN_TEST_WASM_DIR, name);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    loaded l = {malloc(1 << 20), 0, NULL};
-    l.size = fread(l.bytes, 1, 1 << 20, f);
-    fclose(f);
-    kiln_error err;
-    error_clear(&err);
-    kiln_decode_options opts = {0};
-    l.m = module_decode(l.bytes, l.size, &opts, &err);
-    cr_assert(l.m, "%s: decode: %s", name, err.message);
-    cr_assert(module_validate(l.m, &err), "%s: validate: %s", name, err.message);
-    return l;
-}
-
-static void loaded_free(loaded *l) {
-    module_free(l->m);
-    free(l->bytes);
-}
-
-static LLVMTargetMachineRef host_tm(void) {
-    LLVMInitializeNativeTarget();
-    LLVMInitializeNativeAsmPrinter();
-    char *triple = LLVMGetDefaultTargetTriple();
-    LLVMTargetRef t;
-    cr_assert(!LLVMGetTargetFromTriple(triple, &t, NULL));
-    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(t, triple, "generic", "", LLVMCodeGenLevelNone,
-                                                      LLVMRelocPIC, LLVMCodeModelDefault);
-    LLVMDisposeMessage(triple);
-    return tm;
-}
+#include "wasm_fixture.h"
 
 /* The unoptimised IR of a module (what lowering itself produced). */
 typedef struct ir {
@@ -74,7 +29,7 @@ typedef struct ir {
 } ir;
 
 static ir ir_lower(const char *name) {
-    ir r = {LLVMContextCreate(), NULL, host_tm(), wasm_load(name)};
+    ir r = {LLVMContextCreate(), NULL, host_tm(), wasm_load_named(name)};
     kiln_compile_options opts = {.opt_level = 0, .prefix = name, .explicit_bounds = true};
     kiln_error err;
     error_clear(&err);
@@ -121,7 +76,7 @@ static void imports_define(guest *g) {
  * instantiates it from the descriptor found with dlsym. */
 static guest guest_open(const char *name, int opt) {
     guest g = {0};
-    loaded l = wasm_load(name);
+    loaded l = wasm_load_named(name);
     kiln_compile_options opts = {.opt_level = opt, .prefix = name, .explicit_bounds = true};
     kiln_error err;
     error_clear(&err);
@@ -315,7 +270,7 @@ Test(lower_ir, only_the_descriptor_is_exported) {
 }
 
 Test(lower_ir, same_input_gives_identical_objects) {
-    loaded l = wasm_load("traps");
+    loaded l = wasm_load_named("traps");
     kiln_compile_options opts = {.opt_level = 2, .prefix = "traps", .explicit_bounds = true};
     kiln_error err;
     uint8_t *a, *b;

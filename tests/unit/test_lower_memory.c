@@ -40,15 +40,7 @@ typedef struct ir {
 } ir;
 
 static ir ir_lower(bool explicit_bounds) {
-    LLVMInitializeNativeTarget();
-    LLVMInitializeNativeAsmPrinter();
-    char *triple = LLVMGetDefaultTargetTriple();
-    LLVMTargetRef t;
-    cr_assert(!LLVMGetTargetFromTriple(triple, &t, NULL));
-    ir r = {LLVMContextCreate(), NULL, NULL, wasm_load()};
-    r.tm = LLVMCreateTargetMachine(t, triple, "generic", "", LLVMCodeGenLevelNone, LLVMRelocPIC,
-                                   LLVMCodeModelDefault);
-    LLVMDisposeMessage(triple);
+    ir r = {LLVMContextCreate(), NULL, host_tm(), wasm_load()};
     kiln_compile_options opts = {.opt_level = 0, .prefix = "guard", .explicit_bounds = explicit_bounds};
     kiln_error err;
     error_clear(&err);

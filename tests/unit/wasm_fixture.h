@@ -1,10 +1,13 @@
-/* wasm_fixture.h - loads a test module converted from tests/unit/wat/
- * (KILN_TEST_WASM_DIR) and decodes + validates it, for the unit tests that
- * drive the back end directly (test_emit.c, test_lower_memory.c). */
+/* wasm_fixture.h - for the unit tests that drive the back end directly
+ * (test_lower.c, test_lower_memory.c, test_emit.c): load a test module
+ * converted from tests/unit/wat/ (KILN_TEST_WASM_DIR), decoded and
+ * validated, and a target machine for the host. */
 #ifndef KILN_TEST_WASM_FIXTURE_H
 #define KILN_TEST_WASM_FIXTURE_H
 
 #include <criterion/criterion.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -13,6 +16,20 @@
 
 #ifndef KILN_TEST_WASM_DIR
 #error "KILN_TEST_WASM_DIR must name the directory of the converted .wat files"
+/* The host's target machine, generic CPU, no code-generation
+ * optimisation: what the tests compile and inspect IR with. */
+static inline LLVMTargetMachineRef host_tm(void) {
+    LLVMInitializeNativeTarget();
+    LLVMInitializeNativeAsmPrinter();
+    char *triple = LLVMGetDefaultTargetTriple();
+    LLVMTargetRef t;
+    cr_assert(!LLVMGetTargetFromTriple(triple, &t, NULL));
+    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(t, triple, "generic", "", LLVMCodeGenLevelNone,
+                                                      LLVMRelocPIC, LLVMCodeModelDefault);
+    LLVMDisposeMessage(triple);
+    return tm;
+}
+
 #endif
 
 typedef struct loaded {
@@ -27,8 +44,8 @@ static inline loaded wasm_load_named(const char *name) {
     snprintf(path, sizeof path, "%s/%s.wasm", KILN_TEST_WASM_DIR, name);
     FILE *f = fopen(path, "rb");
     cr_assert(f, "cannot open %s", path);
-    loaded l = {malloc(1 << 16), 0, NULL};
-    l.size = fread(l.bytes, 1, 1 << 16, f);
+    loaded l = {malloc(1 << 20), 0, NULL};
+    l.size = fread(l.bytes, 1, 1 << 20, f);
     fclose(f);
     kiln_error err;
     error_clear(&err);
@@ -42,6 +59,20 @@ static inline loaded wasm_load_named(const char *name) {
 static inline void loaded_free(loaded *l) {
     module_free(l->m);
     free(l->bytes);
+}
+
+/* The host's target machine, generic CPU, no code-generation
+ * optimisation: what the tests compile and inspect IR with. */
+static inline LLVMTargetMachineRef host_tm(void) {
+    LLVMInitializeNativeTarget();
+    LLVMInitializeNativeAsmPrinter();
+    char *triple = LLVMGetDefaultTargetTriple();
+    LLVMTargetRef t;
+    cr_assert(!LLVMGetTargetFromTriple(triple, &t, NULL));
+    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(t, triple, "generic", "", LLVMCodeGenLevelNone,
+                                                      LLVMRelocPIC, LLVMCodeModelDefault);
+    LLVMDisposeMessage(triple);
+    return tm;
 }
 
 #endif
