@@ -66,6 +66,7 @@ typedef struct run_args {
     int prog_argc; /* after `--` */
     char **prog_argv;
     double timeout; /* seconds; 0: none */
+    size_t stack_size; /* --stack-size, bytes; 0: the runtime's default */
     kiln_instance_limits limits;
 } run_args;
 
@@ -87,6 +88,9 @@ static void run_usage(FILE *out) {
             "  --no-cache            compile into a temporary directory, keep nothing\n"
             "  --timeout SECONDS     stop the program after this long (start function and\n"
             "                        host calls included): trap \"interrupted\", status 134\n"
+            "  --stack-size SIZE     stack budget of wasm code: bytes, or with a K, M or G\n"
+            "                        suffix, up to 16G (default 1M); deeper recursion traps\n"
+            "                        \"call stack exhausted\", status 134\n"
             "  --max-memory-pages N  cap every memory at N pages (64 KiB each)\n"
             "  --max-table-elements N  cap every table at N elements\n"
             "  --bounds-checks=explicit|guard  compare every access, or rely on guard\n"
@@ -114,7 +118,7 @@ static int invoke_parse(run_args *a, int argc, char **argv, int *i) {
     return 0;
 }
 
-/* --timeout S, --max-memory-pages N, --max-table-elements N. */
+/* --timeout S, --stack-size SIZE, --max-memory-pages N, --max-table-elements N. */
 static int limit_parse(run_args *a, int argc, char **argv, int *i) {
     const char *arg = argv[*i];
     if (*i + 1 >= argc) return fprintf(stderr, "kiln run: %s needs a value\n", arg), CLI_USAGE;
@@ -127,6 +131,13 @@ static int limit_parse(run_args *a, int argc, char **argv, int *i) {
             return fprintf(stderr, "kiln run: bad --timeout '%s'\n", v), CLI_USAGE;
         return 0;
     }
+    if (strcmp(arg, "--stack-size") == 0) {
+        if (!kiln_stack_size_parse(v, &a->stack_size))
+            return fprintf(stderr, "kiln run: bad --stack-size '%s' (want bytes, or a number "
+                                   "with K, M or G, from 1 to 16G)\n", v),
+                   CLI_USAGE;
+        return 0;
+    }
     unsigned long long n = strtoull(v, &end, 10);
     if (*end || errno || !*v || v[0] == '-')
         return fprintf(stderr, "kiln run: bad %s '%s'\n", arg, v), CLI_USAGE;
@@ -136,8 +147,8 @@ static int limit_parse(run_args *a, int argc, char **argv, int *i) {
 }
 
 static bool is_limit_flag(const char *arg) {
-    return strcmp(arg, "--timeout") == 0 || strcmp(arg, "--max-memory-pages") == 0 ||
-           strcmp(arg, "--max-table-elements") == 0;
+    return strcmp(arg, "--timeout") == 0 || strcmp(arg, "--stack-size") == 0 ||
+           strcmp(arg, "--max-memory-pages") == 0 || strcmp(arg, "--max-table-elements") == 0;
 }
 
 /* The WASI options go through the parser that executables made by `kiln
@@ -508,13 +519,13 @@ static int args_to_slots(const invoke *v, const kiln_signature *sig, kiln_val *s
 
 /* ---- --timeout: a watchdog thread interrupts the thread that runs wasm -------- */
 
-/* At the deadline the watchdog interrupts the main thread (kiln's thread
- * interrupt, not an instance's: it also stops a start function, and every
- * later entry into wasm traps at once).  If the thread is still inside
- * wasm a grace period later, it is blocked in a host function (a WASI
- * sleep or read, say) that no signal can end: the watchdog reports the
- * same trap and exits.  It holds stderr's lock while it decides, so the
- * main thread cannot print a second report meanwhile. */
+/* At the deadline the watchdog interrupts the thread that runs wasm
+ * (kiln's thread interrupt, not an instance's: it also stops a start
+ * function, and every later entry into wasm traps at once).  If the
+ * thread is still inside wasm a grace period later, it is blocked in a
+ * host function (a WASI sleep or read, say) that no signal can end: the
+ * watchdog reports the same trap and exits.  It holds stderr's lock while
+ * it decides, so that thread cannot print a second report meanwhile. */
 enum { TIMEOUT_GRACE_NS = 100 * 1000 * 1000 };
 
 typedef struct watch {
@@ -542,7 +553,8 @@ static void *watchdog(void *arg) {
 }
 
 /* The whole run (every --invoke, or _start) shares one deadline; the
- * clock starts after compilation, before instantiation. */
+ * clock starts after compilation, before instantiation.  Called on the
+ * thread that runs wasm. */
 static void watchdog_start(const run_args *a) {
     static watch w;
     if (a->timeout <= 0) return;
@@ -686,6 +698,32 @@ static int module_run(const run_args *a, const kiln_module *m, const kiln_module
     return rc;
 }
 
+typedef struct run_job {
+    const run_args *a;
+    const kiln_module *m;
+    const kiln_module_desc *desc;
+    int rc;
+} run_job;
+
+static void run_job_go(void *arg) {
+    run_job *job = arg;
+    watchdog_start(job->a);
+    job->rc = module_run(job->a, job->m, job->desc);
+}
+
+/* The stack budget is per thread: the module runs, and is watched by
+ * --timeout, on a thread that has it (a new one with a stack big enough
+ * when the main thread's cannot hold it). */
+static int module_run_budgeted(const run_args *a, const kiln_module *m,
+                               const kiln_module_desc *desc) {
+    run_job job = {a, m, desc, CLI_FAIL};
+    int err = kiln_run_with_stack_budget(a->stack_size, run_job_go, &job);
+    if (err)
+        fprintf(stderr, "kiln run: cannot make a thread with a %zu-byte stack: %s\n",
+                a->stack_size, strerror(err));
+    return job.rc;
+}
+
 static int run_bytes(const run_args *a, const uint8_t *bytes, size_t size) {
     kiln_error err;
     error_clear(&err);
@@ -703,8 +741,7 @@ static int run_bytes(const run_args *a, const uint8_t *bytes, size_t size) {
         rc = err.kind == KILN_ERR_IO ? CLI_USAGE : CLI_FAIL;
     } else {
         fatal_signals_catch();
-        watchdog_start(a);
-        rc = module_run(a, m, lib.desc);
+        rc = module_run_budgeted(a, m, lib.desc);
     }
     /* The library stays loaded: instances that trapped while
      * instantiating may still be referenced until exit. */

@@ -245,11 +245,44 @@ const kiln_backtrace *kiln_trap_backtrace(void);
  * the length of the whole text, like snprintf. */
 size_t kiln_backtrace_format(const kiln_backtrace *bt, char *buf, size_t size);
 
-/* Per-thread native stack budget for wasm, in bytes (default 1 MiB below
- * the outermost entry point, never closer than a safety margin to the end
- * of the thread's stack).  Exhaustion traps with
- * KILN_TRAP_CALL_STACK_EXHAUSTED.  Takes effect at the next outermost call. */
+/* ---- the stack budget ---------------------------------------------------------
+ *
+ * Wasm runs on the native stack of the thread that calls it, within a
+ * budget that is per thread.  The outermost entry into wasm on a thread
+ * (kiln_call, or the start function in kiln_instantiate) computes
+ * limit = sp - budget, clamped so that a safety margin (256 KiB, or half
+ * of what is left on a smaller stack) always remains above the lowest
+ * address of the thread's stack; wasm that would go below the limit traps
+ * with KILN_TRAP_CALL_STACK_EXHAUSTED ("call stack exhausted").  Nested
+ * host -> wasm -> host -> wasm calls keep the outermost entry's limit, so
+ * the budget covers the whole chain.  A main thread's stack is bounded by
+ * its rlimit (usually 8 MiB): for a larger budget, run wasm on a thread
+ * whose stack holds it (kiln_run_with_stack_budget does). */
+
+/* The budget of the calling thread, in bytes (0: the default, 1 MiB); the
+ * other threads keep theirs.  Takes effect at the thread's next outermost
+ * entry into wasm. */
 void kiln_set_stack_budget(size_t bytes);
+
+/* The largest budget the --stack-size options accept: 16 GiB on 64-bit
+ * hosts (1 GiB on 32-bit ones). */
+#define KILN_STACK_BUDGET_MAX (sizeof(size_t) > 4 ? (size_t)16 << 30 : (size_t)1 << 30)
+
+/* Calls fn(arg) with a stack budget of `bytes`: on the calling thread,
+ * whose budget it sets, when `bytes` is 0 (the default) or its stack has
+ * room for the budget plus KILN_STACK_HEADROOM; otherwise on a new thread
+ * with a stack that large (address space reserved, not committed), which
+ * it waits for.  So fn does whatever belongs to the budgeted thread: the
+ * calls into wasm, and reading their trap message and backtrace.  Returns
+ * 0 once fn has returned, or an errno value if the stack or the thread
+ * could not be made (fn did not run). */
+#define KILN_STACK_HEADROOM ((size_t)1 << 20)
+int kiln_run_with_stack_budget(size_t bytes, void (*fn)(void *arg), void *arg);
+
+/* Parses a stack size the way the --stack-size options take it: decimal
+ * bytes, optionally followed by K, M or G (KiB, MiB, GiB; either case).
+ * False for 0, for anything else, and above KILN_STACK_BUDGET_MAX. */
+bool kiln_stack_size_parse(const char *text, size_t *bytes);
 
 #ifdef __cplusplus
 }

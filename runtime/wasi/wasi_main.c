@@ -5,8 +5,10 @@
  * The executable takes WASI options first, then the program's own
  * arguments:
  *     PROGRAM [--dir HOST[::GUEST]]... [--env NAME=VALUE]... [--inherit-env]
- *             [--timeout SECONDS] [--] ARGS...
+ *             [--timeout SECONDS] [--stack-size SIZE] [--] ARGS...
  * Options end at `--` or at the first word that is not one of them.  The
+ * program runs on a thread whose stack holds the --stack-size budget (the
+ * main thread, or a new one when that is too small).  The
  * guest's argv[0] is the executable's own argv[0]; its exit status is the
  * program's, or 134 when it traps (as `kiln run`): the trap message and
  * the backtrace of wasm functions go to stderr. */
@@ -24,13 +26,15 @@ extern const kiln_module_desc kiln_program_module;
 
 /* ---- --timeout SECONDS, as `kiln run --timeout` (docs/cli.md) ----------------------- */
 
-/* At the deadline the main thread is interrupted (a start function too);
- * still inside wasm a grace period later means it is blocked in a host
- * call no signal ends, so the watchdog reports the trap and exits.  It
- * holds stderr's lock meanwhile, so main cannot print a second report. */
+/* At the deadline the thread that runs wasm is interrupted (a start
+ * function too); still inside wasm a grace period later means it is
+ * blocked in a host call no signal ends, so the watchdog reports the trap
+ * and exits.  It holds stderr's lock meanwhile, so that thread cannot
+ * print a second report. */
 enum { TIMEOUT_GRACE_NS = 100 * 1000 * 1000 };
 
 static double timeout_seconds;
+static size_t stack_size; /* --stack-size; 0: the runtime's default */
 static const char *program_name;
 static kiln_thread *runner;
 
@@ -62,12 +66,28 @@ static void *watchdog(void *unused) {
     return NULL;
 }
 
+/* Called on the thread that runs wasm. */
 static void watchdog_start(const char *name) {
     pthread_t t;
     program_name = name;
     runner = kiln_thread_current();
     if (timeout_seconds > 0 && runner && pthread_create(&t, NULL, watchdog, NULL) == 0)
         pthread_detach(t);
+}
+
+/* ---- --stack-size SIZE, as `kiln run --stack-size` ---------------------------------- */
+
+static int stack_size_parse(int argc, char **argv, int *i, char *why, size_t why_size) {
+    if (*i + 1 >= argc) {
+        snprintf(why, why_size, "--stack-size needs a value");
+        return -1;
+    }
+    const char *v = argv[++*i];
+    if (kiln_stack_size_parse(v, &stack_size))
+        return 1;
+    snprintf(why, why_size, "bad --stack-size '%.64s' (want bytes, or a number with K, M or G, "
+                            "from 1 to 16G)", v);
+    return -1;
 }
 
 /* ---- main ------------------------------------------------------------------------- */
@@ -84,6 +104,8 @@ static int options_parse(kiln_wasi_options *o, int argc, char **argv, int *first
         if (strcmp(argv[i], "--timeout") == 0) {
             rc = timeout_parse(argc, argv, &i);
             snprintf(why, sizeof why, "--timeout needs a number of seconds");
+        } else if (strcmp(argv[i], "--stack-size") == 0) {
+            rc = stack_size_parse(argc, argv, &i, why, sizeof why);
         } else
             rc = kiln_wasi_options_parse(o, argc, argv, &i, why, sizeof why);
         if (rc < 0) {
@@ -109,6 +131,26 @@ static void backtrace_print(void) {
     free(text);
 }
 
+/* Everything that must happen on the thread that runs wasm: the trap
+ * message and backtrace are that thread's. */
+typedef struct program_run {
+    kiln_wasi *wasi;
+    const char *name;
+    int status;
+} program_run;
+
+static void program_run_go(void *arg) {
+    program_run *run = arg;
+    char why[512] = "";
+    watchdog_start(run->name);
+    run->status = kiln_wasi_run_start(run->wasi, &kiln_program_module, why, sizeof why);
+    if (why[0])
+        fprintf(stderr, "%s: %s\n", run->name, why);
+    /* A trap, not a program that chose to exit with 134 (why stays empty). */
+    if (why[0] && run->status == KILN_WASI_EXIT_TRAP)
+        backtrace_print();
+}
+
 int main(int argc, char **argv) {
     kiln_wasi_options opts = {0};
     int first;
@@ -130,14 +172,12 @@ int main(int argc, char **argv) {
         kiln_wasi_options_free(&opts);
         return 2;
     }
-    watchdog_start(argv[0]);
-    int status = kiln_wasi_run_start(w, &kiln_program_module, why, sizeof why);
-    if (why[0])
-        fprintf(stderr, "%s: %s\n", argv[0], why);
-    /* A trap, not a program that chose to exit with 134 (why stays empty). */
-    if (why[0] && status == KILN_WASI_EXIT_TRAP)
-        backtrace_print();
+    program_run run = {w, argv[0], KILN_WASI_EXIT_ERROR};
+    int err = kiln_run_with_stack_budget(stack_size, program_run_go, &run);
+    if (err)
+        fprintf(stderr, "%s: cannot make a thread with a %zu-byte stack: %s\n", argv[0],
+                stack_size, strerror(err));
     kiln_wasi_free(w);
     kiln_wasi_options_free(&opts);
-    return status;
+    return run.status;
 }
