@@ -55,6 +55,13 @@ bool decode_fail_nomem(decoder *d) {
     return false;
 }
 
+bool decode_fail_limit(decoder *d, const uint8_t *at, uint64_t count, const char *what,
+                       uint64_t limit) {
+    error_set_limit(d->err, (uint64_t)(at - d->base), count, what, limit);
+    d->err->func_index = d->func_index;
+    return false;
+}
+
 bool decode_fail_leb(decoder *d, leb_status s) {
     switch (s) {
     case LEB_OK: return true;
@@ -93,6 +100,17 @@ bool decode_count(decoder *d, uint32_t *out) {
     if (*out > decode_left(d)) return decode_fail(d, at, "unexpected end of section or function");
     return true;
 }
+
+/* A count checked after decode_count, so that one the section cannot hold
+ * stays malformed; `imported` items of the same index space come first. */
+bool decode_count_limited(decoder *d, uint32_t *out, uint32_t imported, uint32_t limit,
+                          const char *what) {
+    const uint8_t *at = d->p;
+    if (!decode_count(d, out)) return false;
+    uint64_t total = (uint64_t)imported + *out;
+    return total <= limit || decode_fail_limit(d, at, total, what, limit);
+}
+
 bool valtype_is_known(uint8_t b) {
     switch (b) {
     case KILN_I32:
@@ -166,6 +184,8 @@ static bool name_decode(decoder *d, kiln_name *out) {
     if (len > decode_left(d)) return decode_fail(d, at, "length out of bounds");
     const uint8_t *bad = utf8_find_error(d->p, len);
     if (bad) return decode_fail(d, bad, "malformed UTF-8 encoding");
+    if (len > KILN_MAX_NAME_BYTES)
+        return decode_fail_limit(d, at, len, "bytes in a name", KILN_MAX_NAME_BYTES);
     char *s = arena_alloc(d->m->arena, (size_t)len + 1);
     if (!s) return decode_fail_nomem(d);
     memcpy(s, d->p, len);
@@ -182,8 +202,9 @@ static bool name_equals(const kiln_name *n, const char *s) {
 
 /* ---- types, limits, imports ---------------------------------------------- */
 
-static bool valtypes_decode(decoder *d, uint32_t *count, uint8_t **out) {
-    if (!decode_count(d, count)) return false;
+static bool valtypes_decode(decoder *d, uint32_t *count, uint8_t **out, uint32_t limit,
+                            const char *what) {
+    if (!decode_count_limited(d, count, 0, limit, what)) return false;
     *out = arena_alloc(d->m->arena, *count);
     if (!*out) return decode_fail_nomem(d);
     for (uint32_t i = 0; i < *count; i++)
@@ -196,13 +217,15 @@ static bool functype_decode(decoder *d, kiln_functype *t) {
     uint8_t form = 0;
     if (!type_byte_decode(d, &form)) return false;
     if (form != 0x60) return decode_fail(d, at, "malformed function type");
-    return valtypes_decode(d, &t->num_params, &t->params) &&
-           valtypes_decode(d, &t->num_results, &t->results);
+    return valtypes_decode(d, &t->num_params, &t->params, KILN_MAX_FUNC_PARAMS,
+                           "parameters in a function type") &&
+           valtypes_decode(d, &t->num_results, &t->results, KILN_MAX_FUNC_RESULTS,
+                           "results in a function type");
 }
 
 static bool types_decode(decoder *d) {
     kiln_module *m = d->m;
-    if (!decode_count(d, &m->num_types)) return false;
+    if (!decode_count_limited(d, &m->num_types, 0, KILN_MAX_TYPES, "types")) return false;
     m->types = arena_array(m->arena, m->num_types, sizeof *m->types);
     if (!m->types) return decode_fail_nomem(d);
     for (uint32_t i = 0; i < m->num_types; i++)
@@ -272,12 +295,13 @@ static bool import_decode(decoder *d, kiln_import *imp) {
     const uint8_t *at = d->p;
     if (!decode_byte(d, &imp->kind)) return false;
     if (imp->kind > KILN_EXTERN_GLOBAL) return decode_fail(d, at, "malformed import kind");
+    imp->desc_offset = decode_offset(d, d->p);
     return import_desc_decode(d, imp);
 }
 
 static bool imports_decode(decoder *d) {
     kiln_module *m = d->m;
-    if (!decode_count(d, &m->num_imports)) return false;
+    if (!decode_count_limited(d, &m->num_imports, 0, KILN_MAX_IMPORTS, "imports")) return false;
     m->imports = arena_array(m->arena, m->num_imports, sizeof *m->imports);
     if (!m->imports) return decode_fail_nomem(d);
     for (uint32_t i = 0; i < m->num_imports; i++)
@@ -313,6 +337,20 @@ static bool funcs_alloc(decoder *d, uint32_t defined) {
     return true;
 }
 
+/* Where each table or memory type of the index space is in the module,
+ * imports first, so the validator can place errors about their limits. */
+static uint32_t *type_offsets_alloc(decoder *d, uint32_t num, uint8_t kind) {
+    kiln_module *m = d->m;
+    uint32_t *offsets = arena_array(m->arena, num, sizeof *offsets);
+    if (!offsets) {
+        decode_fail_nomem(d);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < m->num_imports; i++)
+        if (m->imports[i].kind == kind) offsets[m->imports[i].index] = m->imports[i].desc_offset;
+    return offsets;
+}
+
 static bool tables_alloc(decoder *d, uint32_t defined) {
     kiln_module *m = d->m;
     m->tables = space_alloc(d, &m->num_tables, m->num_imported_tables, defined, sizeof *m->tables);
@@ -320,7 +358,8 @@ static bool tables_alloc(decoder *d, uint32_t defined) {
     for (uint32_t i = 0; i < m->num_imports; i++)
         if (m->imports[i].kind == KILN_EXTERN_TABLE)
             m->tables[m->imports[i].index] = m->imports[i].desc.table;
-    return true;
+    m->table_offsets = type_offsets_alloc(d, m->num_tables, KILN_EXTERN_TABLE);
+    return m->table_offsets != NULL;
 }
 
 static bool memories_alloc(decoder *d, uint32_t defined) {
@@ -331,7 +370,8 @@ static bool memories_alloc(decoder *d, uint32_t defined) {
     for (uint32_t i = 0; i < m->num_imports; i++)
         if (m->imports[i].kind == KILN_EXTERN_MEMORY)
             m->memories[m->imports[i].index] = m->imports[i].desc.memory;
-    return true;
+    m->memory_offsets = type_offsets_alloc(d, m->num_memories, KILN_EXTERN_MEMORY);
+    return m->memory_offsets != NULL;
 }
 
 static bool globals_alloc(decoder *d, uint32_t defined) {
@@ -355,7 +395,8 @@ static bool globals_alloc(decoder *d, uint32_t defined) {
 static bool funcs_decode(decoder *d) {
     kiln_module *m = d->m;
     uint32_t n;
-    if (!decode_count(d, &n)) return false;
+    if (!decode_count_limited(d, &n, m->num_imported_funcs, KILN_MAX_FUNCS, "functions"))
+        return false;
     if (!funcs_alloc(d, n)) return false;
     for (uint32_t i = 0; i < n; i++)
         if (!decode_u32(d, &m->funcs[m->num_imported_funcs + i].type_index)) return false;
@@ -365,25 +406,35 @@ static bool funcs_decode(decoder *d) {
 static bool tables_decode(decoder *d) {
     kiln_module *m = d->m;
     uint32_t n;
-    if (!decode_count(d, &n) || !tables_alloc(d, n)) return false;
-    for (uint32_t i = 0; i < n; i++)
+    if (!decode_count_limited(d, &n, m->num_imported_tables, KILN_MAX_TABLES, "tables") ||
+        !tables_alloc(d, n))
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        m->table_offsets[m->num_imported_tables + i] = decode_offset(d, d->p);
         if (!tabletype_decode(d, &m->tables[m->num_imported_tables + i])) return false;
+    }
     return true;
 }
 
 static bool memories_decode(decoder *d) {
     kiln_module *m = d->m;
     uint32_t n;
-    if (!decode_count(d, &n) || !memories_alloc(d, n)) return false;
-    for (uint32_t i = 0; i < n; i++)
+    if (!decode_count_limited(d, &n, m->num_imported_memories, KILN_MAX_MEMORIES, "memories") ||
+        !memories_alloc(d, n))
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        m->memory_offsets[m->num_imported_memories + i] = decode_offset(d, d->p);
         if (!memtype_decode(d, &m->memories[m->num_imported_memories + i])) return false;
+    }
     return true;
 }
 
 static bool globals_decode(decoder *d) {
     kiln_module *m = d->m;
     uint32_t n;
-    if (!decode_count(d, &n) || !globals_alloc(d, n)) return false;
+    if (!decode_count_limited(d, &n, m->num_imported_globals, KILN_MAX_GLOBALS, "globals") ||
+        !globals_alloc(d, n))
+        return false;
     for (uint32_t i = 0; i < n; i++) {
         kiln_global *g = &m->globals[m->num_imported_globals + i];
         if (!globaltype_decode(d, &g->type) || !decode_expr(d, &g->init)) return false;
@@ -401,7 +452,7 @@ static bool export_decode(decoder *d, kiln_export *e) {
 
 static bool exports_decode(decoder *d) {
     kiln_module *m = d->m;
-    if (!decode_count(d, &m->num_exports)) return false;
+    if (!decode_count_limited(d, &m->num_exports, 0, KILN_MAX_EXPORTS, "exports")) return false;
     m->exports = arena_array(m->arena, m->num_exports, sizeof *m->exports);
     if (!m->exports) return decode_fail_nomem(d);
     for (uint32_t i = 0; i < m->num_exports; i++)
@@ -423,7 +474,9 @@ enum {
 };
 
 static bool elem_items_decode(decoder *d, kiln_elem *e, bool exprs) {
-    if (!decode_count(d, &e->count)) return false;
+    if (!decode_count_limited(d, &e->count, 0, KILN_MAX_ELEM_SEGMENT_ITEMS,
+                              "elements in a segment"))
+        return false;
     if (exprs) {
         e->exprs = arena_array(d->m->arena, e->count, sizeof *e->exprs);
         if (!e->exprs) return decode_fail_nomem(d);
@@ -472,7 +525,8 @@ static bool elem_decode(decoder *d, kiln_elem *e) {
 
 static bool elems_decode(decoder *d) {
     kiln_module *m = d->m;
-    if (!decode_count(d, &m->num_elems)) return false;
+    if (!decode_count_limited(d, &m->num_elems, 0, KILN_MAX_ELEM_SEGMENTS, "element segments"))
+        return false;
     m->elems = arena_array(m->arena, m->num_elems, sizeof *m->elems);
     if (!m->elems) return decode_fail_nomem(d);
     for (uint32_t i = 0; i < m->num_elems; i++)
@@ -483,8 +537,11 @@ static bool elems_decode(decoder *d) {
 /* ---- data count, code, data ---------------------------------------------- */
 
 static bool data_count_decode(decoder *d) {
+    const uint8_t *at = d->p;
     d->m->has_data_count = true;
-    return decode_u32(d, &d->m->data_count);
+    if (!decode_u32(d, &d->m->data_count)) return false;
+    return d->m->data_count <= KILN_MAX_DATA_SEGMENTS ||
+           decode_fail_limit(d, at, d->m->data_count, "data segments", KILN_MAX_DATA_SEGMENTS);
 }
 
 static bool codes_decode(decoder *d) {
@@ -531,7 +588,8 @@ static bool data_decode(decoder *d, kiln_data *s) {
 static bool datas_decode(decoder *d) {
     kiln_module *m = d->m;
     const uint8_t *at = d->p;
-    if (!decode_count(d, &m->num_datas)) return false;
+    if (!decode_count_limited(d, &m->num_datas, 0, KILN_MAX_DATA_SEGMENTS, "data segments"))
+        return false;
     if (m->has_data_count && m->num_datas != m->data_count)
         return decode_fail(d, at, "data count and data section have inconsistent lengths");
     m->datas = arena_array(m->arena, m->num_datas, sizeof *m->datas);
@@ -745,8 +803,8 @@ kiln_module *module_decode(const uint8_t *bytes, size_t size, const kiln_decode_
     kiln_error local;
     if (!err) err = &local;
     error_clear(err);
-    if (size > UINT32_MAX) { /* offsets in the IR are 32-bit */
-        error_set(err, KILN_ERR_LIMIT, 0, "module larger than 4 GiB");
+    if (size > KILN_MAX_MODULE_BYTES) { /* this also keeps offsets in the IR 32-bit */
+        error_set_limit(err, 0, size, "bytes in a module", KILN_MAX_MODULE_BYTES);
         return NULL;
     }
     kiln_module *m = module_new(opts ? opts->features : 0, err);

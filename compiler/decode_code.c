@@ -71,9 +71,14 @@ static bool memarg_decode(decoder *d, kiln_insn *in) {
     return true;
 }
 
+/* The label count is bounded before the labels are allocated; like V8 the
+ * error names the br_table itself. */
 static bool br_table_decode(decoder *d, kiln_insn *in) {
     uint32_t count;
     if (!decode_count(d, &count)) return false;
+    if (count > KILN_MAX_BR_TABLE_LABELS)
+        return decode_fail_limit(d, d->base + in->offset, count, "labels in a br_table",
+                                 KILN_MAX_BR_TABLE_LABELS);
     uint32_t *labels = arena_array(d->m->arena, (size_t)count + 1, sizeof *labels);
     if (!labels) return decode_fail_nomem(d);
     for (uint32_t i = 0; i <= count; i++)
@@ -243,21 +248,39 @@ bool decode_expr(decoder *d, kiln_expr *out) {
 
 /* ---- function bodies ----------------------------------------------------- */
 
+/* Parameters count as locals towards KILN_MAX_LOCALS, as in every engine.
+ * An unknown type index is the validator's to report, so it adds none. */
+static uint32_t params_of(const decoder *d, const kiln_func *f) {
+    const kiln_module *m = d->m;
+    return f->type_index < m->num_types ? m->types[f->type_index].num_params : 0;
+}
+
+/* Every group is read before the totals are judged, as the reference
+ * interpreter does: a bad value type later in the vector is malformed
+ * before any count is too large.  More than 2^32-1 declared locals is
+ * malformed ("too many locals", at the group that overflows); more than
+ * KILN_MAX_LOCALS with the parameters is an implementation limit, at the
+ * group that crosses it. */
 static bool locals_decode(decoder *d, kiln_func *f) {
     uint32_t groups;
     if (!decode_count(d, &groups)) return false;
     f->local_groups = arena_array(d->m->arena, groups, sizeof *f->local_groups);
     if (!f->local_groups) return decode_fail_nomem(d);
     f->num_local_groups = groups;
-    uint64_t total = 0;
+    uint64_t params = params_of(d, f), total = 0;
+    const uint8_t *over_limit = NULL, *over_u32 = NULL;
     for (uint32_t i = 0; i < groups; i++) {
         const uint8_t *at = d->p;
         kiln_local_group *g = &f->local_groups[i];
-        if (!decode_u32(d, &g->count)) return false;
+        if (!decode_u32(d, &g->count) || !decode_valtype(d, &g->valtype)) return false;
         total += g->count;
-        if (total > KILN_MAX_LOCALS) return decode_fail(d, at, "too many locals");
-        if (!decode_valtype(d, &g->valtype)) return false;
+        if (!over_limit && params + total > KILN_MAX_LOCALS) over_limit = at;
+        if (!over_u32 && total > UINT32_MAX) over_u32 = at;
     }
+    if (over_u32) return decode_fail(d, over_u32, "too many locals");
+    if (over_limit)
+        return decode_fail_limit(d, over_limit, params + total, "locals including parameters",
+                                 KILN_MAX_LOCALS);
     f->num_locals = (uint32_t)total;
     return true;
 }
@@ -268,6 +291,8 @@ bool decode_body(decoder *d, kiln_func *f) {
     uint32_t size;
     if (!decode_u32(d, &size)) return false;
     if (size > decode_left(d)) return decode_fail(d, at, "unexpected end of section or function");
+    if (size > KILN_MAX_FUNC_BODY_BYTES)
+        return decode_fail_limit(d, at, size, "bytes in a function body", KILN_MAX_FUNC_BODY_BYTES);
     const uint8_t *outer_end = d->end;
     d->end = d->p + size;
     f->body_offset = decode_offset(d, at);

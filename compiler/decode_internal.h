@@ -41,6 +41,9 @@ bool decode_fail(decoder *d, const uint8_t *at, const char *msg);
 bool decode_fail_end(decoder *d);
 bool decode_fail_nomem(decoder *d);
 bool decode_fail_leb(decoder *d, leb_status s);
+/* An implementation limit (impl_limits.h) exceeded by the item at `at`. */
+bool decode_fail_limit(decoder *d, const uint8_t *at, uint64_t count, const char *what,
+                       uint64_t limit);
 
 static inline size_t decode_left(const decoder *d) { return (size_t)(d->end - d->p); }
 
@@ -85,6 +88,10 @@ bool decode_s33(decoder *d, int64_t *out);
 /* A vector count, checked against the bytes left before anything is
  * allocated (each element takes at least one byte). */
 bool decode_count(decoder *d, uint32_t *out);
+/* The same, with at most `limit` items of a kind, `imported` of them by
+ * imports (impl_limits.h); more is an implementation limit error. */
+bool decode_count_limited(decoder *d, uint32_t *out, uint32_t imported, uint32_t limit,
+                          const char *what);
 
 bool valtype_is_known(uint8_t b);
 bool decode_valtype(decoder *d, uint8_t *out);

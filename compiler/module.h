@@ -13,6 +13,7 @@
 
 #include "arena.h"
 #include "error.h"
+#include "impl_limits.h"
 #include "kiln_abi.h"
 #include "opcodes.h"
 
@@ -23,15 +24,6 @@ enum {
     KILN_FEATURE_MULTI_MEMORY = 1u << 2,
     KILN_FEATURE_MEMORY64 = 1u << 3,
     KILN_FEATURE_EXCEPTIONS = 1u << 4,
-};
-
-/* Implementation limits (the spec's appendix lets an implementation pick). */
-enum {
-    KILN_MAX_LOCALS = 50000,          /* params + declared locals per function */
-    KILN_MAX_FUNC_PARAMS = 1000,
-    KILN_MAX_FUNC_RESULTS = 1000,
-    KILN_MAX_TABLE_ELEMS = 10000000,  /* upper bound on table size            */
-    KILN_MAX_PAGES32 = 65536,         /* 4 GiB                                */
 };
 
 typedef struct kiln_name {
@@ -134,6 +126,7 @@ typedef struct kiln_import {
     kiln_name name;
     uint8_t kind; /* kiln_extern_kind */
     uint32_t index; /* index in the kind's index space that this import defines */
+    uint32_t desc_offset; /* byte offset of the description below, for errors */
     union {
         uint32_t type_index; /* functions */
         kiln_tabletype table;
@@ -230,8 +223,10 @@ typedef struct kiln_module {
     kiln_func *funcs;
     uint32_t num_tables, num_imported_tables;
     kiln_tabletype *tables;
+    uint32_t *table_offsets; /* byte offset of each table's type, for errors */
     uint32_t num_memories, num_imported_memories;
     kiln_memtype *memories;
+    uint32_t *memory_offsets; /* byte offset of each memory's type, for errors */
     uint32_t num_globals, num_imported_globals;
     kiln_global *globals;
 

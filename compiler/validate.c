@@ -3,9 +3,10 @@
  * expressions, segments, start function, exports), then the function
  * bodies through validate_code.c.
  *
- * Errors use the spec suite's wording.  Module-level items that carry
- * no byte offset in the IR (imports, exports, the start function) are
- * reported at offset 0. */
+ * Errors use the spec suite's wording.  Tables and memories are reported
+ * at their types' bytes (m->table_offsets, m->memory_offsets); module-level
+ * items that carry no byte offset in the IR (imports, exports, the start
+ * function) at offset 0. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,31 +127,41 @@ static bool funcs_validate(const kiln_module *m, kiln_error *err) {
     return true;
 }
 
-static bool limits_validate(const kiln_limits *l, uint64_t bound, const char *too_big,
-                            kiln_error *err) {
-    if (l->min > bound || (l->has_max && l->max > bound)) return invalid_at(err, 0, too_big);
+static bool limits_validate(const kiln_limits *l, uint64_t at, uint64_t bound,
+                            const char *too_big, kiln_error *err) {
+    if (l->min > bound || (l->has_max && l->max > bound)) return invalid_at(err, at, too_big);
     if (l->has_max && l->min > l->max)
-        return invalid_at(err, 0, "size minimum must not be greater than maximum");
+        return invalid_at(err, at, "size minimum must not be greater than maximum");
     return true;
+}
+
+/* The spec allows any 32-bit size; only the initial size is an
+ * implementation limit, since the runtime allocates it at instantiation
+ * (a larger maximum just caps growth, see runtime/table.c). */
+static bool table_validate(const kiln_tabletype *t, uint64_t at, kiln_error *err) {
+    if (!limits_validate(&t->limits, at, UINT32_MAX, "table size must be at most 2^32-1", err))
+        return false;
+    return t->limits.min <= KILN_MAX_TABLE_ELEMS ||
+           error_set_limit(err, at, t->limits.min, "initial elements in a table",
+                           KILN_MAX_TABLE_ELEMS);
 }
 
 static bool tables_validate(const kiln_module *m, kiln_error *err) {
     for (uint32_t i = 0; i < m->num_tables; i++)
-        if (!limits_validate(&m->tables[i].limits, UINT32_MAX,
-                             "table size must be at most 2^32-1", err))
-            return false;
+        if (!table_validate(&m->tables[i], m->table_offsets[i], err)) return false;
     return true;
 }
 
 static bool memories_validate(const kiln_module *m, kiln_error *err) {
     if (m->num_memories > 1 && !(m->features & KILN_FEATURE_MULTI_MEMORY))
-        return invalid_at(err, 0, "multiple memories");
+        return invalid_at(err, m->memory_offsets[1], "multiple memories");
     for (uint32_t i = 0; i < m->num_memories; i++) {
         const kiln_memtype *mem = &m->memories[i];
+        uint64_t at = m->memory_offsets[i];
         bool ok = mem->is64
-                      ? limits_validate(&mem->limits, (uint64_t)1 << 48,
+                      ? limits_validate(&mem->limits, at, (uint64_t)1 << 48,
                                         "memory size must be at most 2^48 pages", err)
-                      : limits_validate(&mem->limits, KILN_MAX_PAGES32,
+                      : limits_validate(&mem->limits, at, KILN_MAX_PAGES32,
                                         "memory size must be at most 65536 pages (4GiB)", err);
         if (!ok) return false;
     }

@@ -684,9 +684,10 @@ static bool locals_expand(code_validator *v, const kiln_functype *type) {
     kiln_func *f = v->func;
     uint64_t total = type->num_params;
     for (uint32_t g = 0; g < f->num_local_groups; g++) total += f->local_groups[g].count;
-    if (total > KILN_MAX_LOCALS) {
+    if (total > KILN_MAX_LOCALS) { /* the decoder refuses these; a guard for the allocation */
         v->err->func_index = v->func_index;
-        return error_set(v->err, KILN_ERR_LIMIT, f->body_offset, "too many locals");
+        return error_set_limit(v->err, f->body_offset, total, "locals including parameters",
+                               KILN_MAX_LOCALS);
     }
     /* A second validation of the same module reuses the first expansion. */
     uint8_t *types = f->local_types ? f->local_types

@@ -498,8 +498,9 @@ Test(decode, locals_are_grouped_and_bounded) {
     mod = module_with_body(body, false, false);
     kiln_error e;
     cr_assert_null(module_decode(mod->d, mod->n, NULL, &e));
+    cr_assert_eq(e.kind, KILN_ERR_MALFORMED, "more than 2^32-1 locals is malformed, not a limit");
     cr_assert_str_eq(e.message, "too many locals");
-    cr_assert_eq(e.offset, mod->n - body->n + 1, "offset of the first local count");
+    cr_assert_eq(e.offset, mod->n - body->n + 7, "offset of the group whose count overflows");
     cr_assert_eq(e.func_index, 0);
     free(mod);
     free(body);
@@ -901,4 +902,409 @@ Test(decode, every_opcode_agrees_with_wasm_objdump) {
     module_free(m);
     free(mod);
     free(body);
+}
+
+/* ---- implementation limits (impl_limits.h) -------------------------------- */
+
+/* Modules at or just past a limit do not fit in a buf: a growable one. */
+typedef struct big {
+    uint8_t *d;
+    size_t n, cap;
+} big;
+
+static void big_raw(big *b, const void *p, size_t n) {
+    if (b->n + n > b->cap) {
+        b->cap = (b->n + n) * 2;
+        b->d = realloc(b->d, b->cap);
+        cr_assert_not_null(b->d);
+    }
+    memcpy(b->d + b->n, p, n);
+    b->n += n;
+}
+
+static void big_u32(big *b, uint64_t v) {
+    do {
+        uint8_t x = (uint8_t)((v & 0x7f) | (v >> 7 ? 0x80 : 0));
+        big_raw(b, &x, 1);
+        v >>= 7;
+    } while (v);
+}
+
+static void big_repeat(big *b, const void *item, size_t len, size_t times) {
+    for (size_t i = 0; i < times; i++) big_raw(b, item, len);
+}
+
+static big big_module(void) {
+    big b = {0};
+    big_raw(&b, "\0asm\1\0\0\0", 8);
+    return b;
+}
+
+/* Appends section `id` with `content`; returns where the content starts
+ * (a vector section's count) in the module. */
+static size_t big_section(big *mod, uint8_t id, const big *content) {
+    big_raw(mod, &id, 1);
+    big_u32(mod, content->n);
+    size_t at = mod->n;
+    big_raw(mod, content->d, content->n);
+    return at;
+}
+
+/* A vector section of `count` copies of `item`. */
+static size_t big_vector_section(big *mod, uint8_t id, uint32_t count, const void *item,
+                                 size_t len) {
+    big content = {0};
+    big_u32(&content, count);
+    big_repeat(&content, item, len, count);
+    size_t at = big_section(mod, id, &content);
+    free(content.d);
+    return at;
+}
+
+static void expect_limit(const big *mod, uint64_t offset, const char *msg) {
+    kiln_error e;
+    kiln_module *m = module_decode(mod->d, mod->n, NULL, &e);
+    cr_assert_null(m, "expected \"%s\", but the module decoded", msg);
+    cr_assert_eq(e.kind, KILN_ERR_LIMIT, "kind for \"%s\" (%s)", msg, e.message);
+    cr_assert_str_eq(e.message, msg);
+    cr_assert_eq(e.offset, offset, "offset of \"%s\": got 0x%llx, expected 0x%llx", msg,
+                 (unsigned long long)e.offset, (unsigned long long)offset);
+}
+
+static void expect_within_limits(const big *mod, uint32_t features) {
+    kiln_decode_options o = {.features = features};
+    kiln_error e;
+    kiln_module *m = module_decode(mod->d, mod->n, &o, &e);
+    cr_assert_not_null(m, "decode failed at 0x%llx: %s", (unsigned long long)e.offset, e.message);
+    cr_assert(module_validate(m, &e), "validation failed at 0x%llx: %s",
+              (unsigned long long)e.offset, e.message);
+    module_free(m);
+}
+
+static void limit_message(char *out, size_t size, uint64_t count, const char *what,
+                          uint64_t limit) {
+    snprintf(out, size, "implementation limit: %llu %s, at most %llu", (unsigned long long)count,
+             what, (unsigned long long)limit);
+}
+
+/* A vector section whose count is one past the limit is refused at the
+ * count, before any item is read, so zero bytes stand in for the items. */
+static void expect_vector_over_limit(uint8_t section, uint32_t limit, const char *what) {
+    big mod = big_module();
+    static const uint8_t filler = 0;
+    size_t at = big_vector_section(&mod, section, limit + 1, &filler, 1);
+    char msg[128];
+    limit_message(msg, sizeof msg, limit + 1, what, limit);
+    expect_limit(&mod, at, msg);
+    free(mod.d);
+}
+
+typedef struct vector_limit {
+    uint8_t section;
+    uint32_t limit;
+    const char *what;
+    const char *item; /* one valid item, for the module at the limit */
+    size_t item_len;
+    uint32_t features;
+} vector_limit;
+
+/* Element segments at the limit are not built: 10,000,000 decoded
+ * segments take over half a gigabyte. */
+static const vector_limit vector_limits[] = {
+    {1, KILN_MAX_TYPES, "types", "\x60\x00\x00", 3, 0},
+    {2, KILN_MAX_IMPORTS, "imports", "\x01m\x00\x03\x7f\x00", 6, 0}, /* (global i32) */
+    {4, KILN_MAX_TABLES, "tables", "\x70\x00\x00", 3, 0},
+    {5, KILN_MAX_MEMORIES, "memories", "\x00\x00", 2, KILN_FEATURE_MULTI_MEMORY},
+    {6, KILN_MAX_GLOBALS, "globals", "\x7f\x00\x41\x00\x0b", 5, 0},
+    {9, KILN_MAX_ELEM_SEGMENTS, "element segments", NULL, 0, 0},
+    {11, KILN_MAX_DATA_SEGMENTS, "data segments", "\x01\x00", 2, 0}, /* passive, empty */
+};
+
+Test(decode_limits, vector_counts_at_and_past_the_limit) {
+    for (size_t i = 0; i < sizeof vector_limits / sizeof vector_limits[0]; i++) {
+        const vector_limit *v = &vector_limits[i];
+        if (v->item) {
+            big mod = big_module();
+            big_vector_section(&mod, v->section, v->limit, v->item, v->item_len);
+            expect_within_limits(&mod, v->features);
+            free(mod.d);
+        }
+        expect_vector_over_limit(v->section, v->limit, v->what);
+    }
+}
+
+/* Builds a module holding `count` of one kind of item; returns the offset
+ * at which a count past the limit is reported. */
+typedef size_t (*limit_module_fn)(big *mod, uint32_t count);
+
+/* The module with `limit` items decodes and validates; with one more it is
+ * refused at the offset the builder names. */
+static void expect_limit_boundary(limit_module_fn build, uint32_t limit, const char *what) {
+    big mod = big_module();
+    build(&mod, limit);
+    expect_within_limits(&mod, 0);
+    free(mod.d);
+    mod = big_module();
+    size_t at = build(&mod, limit + 1);
+    char msg[128];
+    limit_message(msg, sizeof msg, (uint64_t)limit + 1, what, limit);
+    expect_limit(&mod, at, msg);
+    free(mod.d);
+}
+
+/* One memory and `count` exports of it named "0", "1", ... */
+static size_t exports_module(big *mod, uint32_t count) {
+    big_vector_section(mod, 5, 1, "\x00\x01", 2);
+    big content = {0};
+    big_u32(&content, count);
+    for (uint32_t i = 0; i < count; i++) {
+        char name[16];
+        int len = snprintf(name, sizeof name, "%u", i);
+        big_u32(&content, (uint32_t)len);
+        big_raw(&content, name, (size_t)len);
+        big_raw(&content, "\x02\x00", 2);
+    }
+    size_t at = big_section(mod, 7, &content);
+    free(content.d);
+    return at;
+}
+
+Test(decode_limits, exports) {
+    expect_limit_boundary(exports_module, KILN_MAX_EXPORTS, "exports");
+}
+
+/* `count` functions of type [] -> [], with their (empty) bodies. */
+static size_t functions_module(big *mod, uint32_t count) {
+    big_vector_section(mod, 1, 1, "\x60\x00\x00", 3);
+    size_t at = big_vector_section(mod, 3, count, "\x00", 1);
+    big_vector_section(mod, 10, count, "\x02\x00\x0b", 3);
+    return at;
+}
+
+/* Imported functions count towards KILN_MAX_FUNCS too; the function
+ * section's count is where the total goes over. */
+Test(decode_limits, functions_including_imports) {
+    expect_limit_boundary(functions_module, KILN_MAX_FUNCS, "functions");
+
+    big mod = big_module();
+    big_vector_section(&mod, 1, 1, "\x60\x00\x00", 3);
+    big_vector_section(&mod, 2, 1, "\x01m\x01" "f\x00\x00", 6); /* (import "m" "f" (func)) */
+    size_t at = big_vector_section(&mod, 3, KILN_MAX_FUNCS, "\x00", 1);
+    char msg[128];
+    limit_message(msg, sizeof msg, KILN_MAX_FUNCS + 1, "functions", KILN_MAX_FUNCS);
+    expect_limit(&mod, at, msg);
+    free(mod.d);
+}
+
+Test(decode_limits, data_count) {
+    big mod = big_module();
+    big content = {0};
+    big_u32(&content, KILN_MAX_DATA_SEGMENTS + 1);
+    size_t at = big_section(&mod, 12, &content);
+    char msg[128];
+    limit_message(msg, sizeof msg, KILN_MAX_DATA_SEGMENTS + 1, "data segments",
+                  KILN_MAX_DATA_SEGMENTS);
+    expect_limit(&mod, at, msg);
+    free(content.d);
+    free(mod.d);
+}
+
+/* One active segment for table 0 listing `count` times function 0. */
+static size_t elem_items_module(big *mod, uint32_t count) {
+    big_vector_section(mod, 1, 1, "\x60\x00\x00", 3);
+    big_vector_section(mod, 3, 1, "\x00", 1);
+    big_vector_section(mod, 4, 1, "\x70\x00\x00", 3);
+    big content = {0};
+    big_raw(&content, "\x01\x00\x41\x00\x0b", 5); /* one segment: flags 0, offset i32.const 0 */
+    size_t items_at = content.n;
+    big_u32(&content, count);
+    big_repeat(&content, "\x00", 1, count);
+    size_t at = big_section(mod, 9, &content) + items_at;
+    free(content.d);
+    big_vector_section(mod, 10, 1, "\x02\x00\x0b", 3);
+    return at;
+}
+
+Test(decode_limits, elements_in_a_segment) {
+    expect_limit_boundary(elem_items_module, KILN_MAX_ELEM_SEGMENT_ITEMS, "elements in a segment");
+}
+
+/* A function type of `params` i32 parameters and `results` i32 results;
+ * returns the offset of the results' count. */
+static size_t functype_module(big *mod, uint32_t params, uint32_t results, size_t *params_at) {
+    big content = {0};
+    big_raw(&content, "\x01\x60", 2);
+    *params_at = content.n;
+    big_u32(&content, params);
+    big_repeat(&content, "\x7f", 1, params);
+    size_t results_at = content.n;
+    big_u32(&content, results);
+    big_repeat(&content, "\x7f", 1, results);
+    size_t at = big_section(mod, 1, &content);
+    free(content.d);
+    *params_at += at;
+    return at + results_at;
+}
+
+static size_t params_module(big *mod, uint32_t count) {
+    size_t params_at;
+    functype_module(mod, count, 1, &params_at);
+    return params_at;
+}
+
+static size_t results_module(big *mod, uint32_t count) {
+    size_t params_at;
+    return functype_module(mod, 1, count, &params_at);
+}
+
+Test(decode_limits, params_and_results_of_a_function_type) {
+    expect_limit_boundary(params_module, KILN_MAX_FUNC_PARAMS, "parameters in a function type");
+    expect_limit_boundary(results_module, KILN_MAX_FUNC_RESULTS, "results in a function type");
+}
+
+/* An import whose module name has `len` bytes; returns the offset of the
+ * name's length. */
+static size_t long_name_module(big *mod, uint32_t len) {
+    big content = {0};
+    big_u32(&content, 1);
+    size_t name_at = content.n;
+    big_u32(&content, len);
+    big_repeat(&content, "a", 1, len);
+    big_raw(&content, "\x00\x03\x7f\x00", 4); /* field "", (global i32) */
+    size_t at = big_section(mod, 2, &content) + name_at;
+    free(content.d);
+    return at;
+}
+
+Test(decode_limits, name_length) {
+    expect_limit_boundary(long_name_module, KILN_MAX_NAME_BYTES, "bytes in a name");
+}
+
+static size_t leb_len(uint64_t v) {
+    size_t n = 1;
+    while (v >>= 7) n++;
+    return n;
+}
+
+/* A type section of one type [i32 x params] -> [], a function of it and a
+ * code section holding `body`; returns the offset of the body's size. */
+static size_t body_module(big *mod, uint32_t params, const big *body) {
+    big content = {0};
+    big_raw(&content, "\x01\x60", 2);
+    big_u32(&content, params);
+    big_repeat(&content, "\x7f", 1, params);
+    big_raw(&content, "\x00", 1);
+    big_section(mod, 1, &content);
+    big_vector_section(mod, 3, 1, "\x00", 1);
+    content.n = 0;
+    big_u32(&content, 1);
+    size_t body_at = content.n;
+    big_u32(&content, body->n);
+    big_raw(&content, body->d, body->n);
+    size_t at = big_section(mod, 10, &content) + body_at;
+    free(content.d);
+    return at;
+}
+
+/* Fills `size` bytes with local groups of zero locals (2 to 6 bytes each,
+ * the count padded as LEB128 allows) and returns how many groups. */
+static uint32_t empty_local_groups(big *b, size_t size) {
+    static const uint8_t padded_zero[5] = {0x80, 0x80, 0x80, 0x80, 0x00};
+    uint32_t groups = 0;
+    while (size > 0) {
+        size_t len = size >= 12 ? 6 : size <= 6 ? size : size / 2; /* every group 2..6 bytes */
+        big_raw(b, padded_zero + 5 - (len - 1), len - 1);
+        big_raw(b, "\x7f", 1);
+        size -= len;
+        groups++;
+    }
+    return groups;
+}
+
+/* A function whose body has exactly `size` bytes and no instruction but
+ * `end`: a padded group count and empty local groups. */
+static size_t body_size_module(big *mod, uint32_t size) {
+    big groups = {0}, body = {0};
+    uint32_t n = empty_local_groups(&groups, size - 5 - 1);
+    uint8_t count[5] = {(uint8_t)(n | 0x80), (uint8_t)(n >> 7 | 0x80), (uint8_t)(n >> 14 | 0x80),
+                        (uint8_t)(n >> 21 | 0x80), (uint8_t)(n >> 28)};
+    big_raw(&body, count, 5);
+    big_raw(&body, groups.d, groups.n);
+    big_raw(&body, "\x0b", 1);
+    cr_assert_eq(body.n, size);
+    size_t at = body_module(mod, 0, &body);
+    free(groups.d);
+    free(body.d);
+    return at;
+}
+
+Test(decode_limits, function_body_size) {
+    expect_limit_boundary(body_size_module, KILN_MAX_FUNC_BODY_BYTES, "bytes in a function body");
+}
+
+/* A function of `params` i32 parameters and two groups of i32 locals;
+ * returns the module offset of the second group. */
+static size_t locals_module(big *mod, uint32_t params, uint32_t first, uint32_t second) {
+    big body = {0};
+    big_raw(&body, "\x02", 1);
+    big_u32(&body, first);
+    big_raw(&body, "\x7f", 1);
+    size_t second_at = body.n;
+    big_u32(&body, second);
+    big_raw(&body, "\x7f\x0b", 2);
+    size_t at = body_module(mod, params, &body);
+    free(body.d);
+    return at + leb_len(body.n) + second_at;
+}
+
+/* `total` locals: one parameter, 40,000 locals, the rest in a second group. */
+static size_t locals_with_a_param_module(big *mod, uint32_t total) {
+    return locals_module(mod, 1, 40000, total - 40001);
+}
+
+/* Parameters count as locals; the group that crosses the limit is named. */
+Test(decode_limits, locals_including_parameters) {
+    expect_limit_boundary(locals_with_a_param_module, KILN_MAX_LOCALS,
+                          "locals including parameters");
+
+    big mod = big_module(); /* without a parameter */
+    size_t at = locals_module(&mod, 0, 40000, KILN_MAX_LOCALS - 40000 + 1);
+    char msg[128];
+    limit_message(msg, sizeof msg, KILN_MAX_LOCALS + 1, "locals including parameters",
+                  KILN_MAX_LOCALS);
+    expect_limit(&mod, at, msg);
+    free(mod.d);
+}
+
+/* i32.const 0, br_table with `labels` labels and a default, all 0;
+ * returns the offset of the br_table. */
+static size_t br_table_module(big *mod, uint32_t labels) {
+    big body = {0};
+    big_raw(&body, "\x00\x41\x00", 3);
+    size_t insn_at = body.n;
+    big_raw(&body, "\x0e", 1);
+    big_u32(&body, labels);
+    big_repeat(&body, "\x00", 1, (size_t)labels + 1);
+    big_raw(&body, "\x0b", 1);
+    size_t at = body_module(mod, 0, &body);
+    free(body.d);
+    return at + leb_len(body.n) + insn_at;
+}
+
+Test(decode_limits, br_table_labels) {
+    expect_limit_boundary(br_table_module, KILN_MAX_BR_TABLE_LABELS, "labels in a br_table");
+}
+
+/* The size is judged before a byte is read, so a small buffer stands in
+ * for a module one byte over the limit. */
+Test(decode_limits, module_size) {
+    static const uint8_t bytes[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+    kiln_error e;
+    cr_assert_null(module_decode(bytes, (size_t)KILN_MAX_MODULE_BYTES + 1, NULL, &e));
+    char msg[128];
+    limit_message(msg, sizeof msg, (uint64_t)KILN_MAX_MODULE_BYTES + 1, "bytes in a module",
+                  KILN_MAX_MODULE_BYTES);
+    cr_assert_eq(e.kind, KILN_ERR_LIMIT);
+    cr_assert_str_eq(e.message, msg);
+    cr_assert_eq(e.offset, 0);
 }

@@ -133,6 +133,7 @@ typedef struct builder {
     size_t body_code_at[16]; /* position of each body's first instruction in sec[SEC_CODE] */
     uint32_t num_bodies;
     size_t code_items_at;    /* where sec[SEC_CODE]'s items start in the module */
+    size_t items_at[SEC_COUNT]; /* the same for every section */
     bytes module;
     uint32_t features;
     kiln_module *m;
@@ -246,6 +247,7 @@ static void section_emit(builder *mb, int id) {
     b_byte(&mb->module, (uint8_t)id);
     b_u32(&mb->module, content.len);
     if (id == SEC_CODE) mb->code_items_at = mb->module.len + items_at;
+    mb->items_at[id] = mb->module.len + items_at;
     b_raw(&mb->module, content.data, content.len);
 }
 
@@ -261,6 +263,12 @@ static void module_assemble(builder *mb) {
 /* Module offset of the instruction at `pos` in body `body`'s code bytes. */
 static uint64_t at_code(const builder *mb, uint32_t body, size_t pos) {
     return mb->code_items_at + mb->body_code_at[body] + pos;
+}
+
+/* Module offset of the item written at `pos` in section `id`'s items
+ * (take pos = mb->sec[id].len just before adding the item). */
+static uint64_t at_item(const builder *mb, int id, size_t pos) {
+    return mb->items_at[id] + pos;
 }
 
 /* Decodes (which must succeed) and validates. */
@@ -1145,15 +1153,34 @@ Test(validate_memory, memory_init_needs_a_known_data_segment) {
 /* ---------------------------------------------------------------------
  * Module-level rules. */
 
+/* Rejection at the item written at `pos` in section `id`. */
+static void expect_invalid_item(builder *mb, const char *message, int id, size_t pos) {
+    expect_invalid(mb, message);
+    cr_assert_eq(mb->err.offset, at_item(mb, id, pos), "offset 0x%llx, expected 0x%llx",
+                 (unsigned long long)mb->err.offset, (unsigned long long)at_item(mb, id, pos));
+}
+
+/* Errors about a memory's or table's limits name its entry, not offset 0. */
 Test(validate_module, memory_limits) {
     builder *mb = builder_new();
+    add_memory(mb, 1, -1);
+    size_t pos = mb->sec[SEC_MEMORY].len;
     add_memory(mb, 2, 1);
-    expect_invalid(mb, "size minimum must not be greater than maximum");
+    mb->features = KILN_FEATURE_MULTI_MEMORY;
+    expect_invalid_item(mb, "size minimum must not be greater than maximum", SEC_MEMORY, pos);
     builder_free(mb);
 
     mb = builder_new();
+    add_type(mb, ":");
+    pos = mb->sec[SEC_MEMORY].len;
     add_memory(mb, 65537, -1);
-    expect_invalid(mb, "memory size must be at most 65536 pages (4GiB)");
+    expect_invalid_item(mb, "memory size must be at most 65536 pages (4GiB)", SEC_MEMORY, pos);
+    builder_free(mb);
+
+    mb = builder_new();
+    pos = mb->sec[SEC_MEMORY].len;
+    add_memory(mb, 0, 65537);
+    expect_invalid_item(mb, "memory size must be at most 65536 pages (4GiB)", SEC_MEMORY, pos);
     builder_free(mb);
 
     mb = builder_new();
@@ -1162,18 +1189,79 @@ Test(validate_module, memory_limits) {
     builder_free(mb);
 }
 
+/* An imported memory's limits are reported at the import's description. */
+Test(validate_module, imported_memory_limits) {
+    builder *mb = builder_new();
+    add_import_global(mb, 'i', false);
+    bytes *b = item(mb, SEC_IMPORT);
+    b_name(b, "m");
+    b_name(b, "mem");
+    b_byte(b, KILN_EXTERN_MEMORY);
+    size_t pos = b->len;
+    b_limits(b, 65537, -1);
+    expect_invalid_item(mb, "memory size must be at most 65536 pages (4GiB)", SEC_IMPORT, pos);
+    builder_free(mb);
+}
+
 Test(validate_module, table_limits) {
     builder *mb = builder_new();
+    add_table(mb, 'r', 1, -1);
+    size_t pos = mb->sec[SEC_TABLE].len;
     add_table(mb, 'r', 10, 9);
-    expect_invalid(mb, "size minimum must not be greater than maximum");
+    expect_invalid_item(mb, "size minimum must not be greater than maximum", SEC_TABLE, pos);
+    builder_free(mb);
+
+    mb = builder_new(); /* the spec allows a maximum up to 2^32-1 */
+    add_table(mb, 'r', 0, UINT32_MAX);
+    expect_valid(mb);
+    builder_free(mb);
+}
+
+static void expect_limit_item(builder *mb, const char *message, int id, size_t pos) {
+    bool ok = build_and_validate(mb);
+    cr_assert_not(ok, "accepted, expected \"%s\"", message);
+    cr_assert_eq(mb->err.kind, KILN_ERR_LIMIT);
+    cr_assert_str_eq(mb->err.message, message);
+    cr_assert_eq(mb->err.offset, at_item(mb, id, pos), "offset 0x%llx, expected 0x%llx",
+                 (unsigned long long)mb->err.offset, (unsigned long long)at_item(mb, id, pos));
+    cr_assert_not(mb->m->validated);
+}
+
+/* Only the initial size is an implementation limit (KILN_MAX_TABLE_ELEMS);
+ * a larger maximum only caps growth at run time. */
+Test(validate_module, table_initial_size_limit) {
+    builder *mb = builder_new();
+    add_table(mb, 'r', KILN_MAX_TABLE_ELEMS, UINT32_MAX);
+    expect_valid(mb);
+    builder_free(mb);
+
+    mb = builder_new();
+    add_table(mb, 'r', 1, -1);
+    size_t pos = mb->sec[SEC_TABLE].len;
+    add_table(mb, 'e', KILN_MAX_TABLE_ELEMS + 1, -1);
+    expect_limit_item(mb, "implementation limit: 10000001 initial elements in a table, "
+                          "at most 10000000", SEC_TABLE, pos);
+    builder_free(mb);
+
+    mb = builder_new();
+    bytes *b = item(mb, SEC_IMPORT);
+    b_name(b, "m");
+    b_name(b, "t");
+    b_byte(b, KILN_EXTERN_TABLE);
+    pos = b->len;
+    b_byte(b, KILN_FUNCREF);
+    b_limits(b, KILN_MAX_TABLE_ELEMS + 1, -1);
+    expect_limit_item(mb, "implementation limit: 10000001 initial elements in a table, "
+                          "at most 10000000", SEC_IMPORT, pos);
     builder_free(mb);
 }
 
 Test(validate_module, one_memory_unless_multi_memory) {
     builder *mb = builder_new();
     add_memory(mb, 1, -1);
+    size_t pos = mb->sec[SEC_MEMORY].len;
     add_memory(mb, 1, -1);
-    expect_invalid(mb, "multiple memories");
+    expect_invalid_item(mb, "multiple memories", SEC_MEMORY, pos);
     builder_free(mb);
 
     mb = builder_new();
