@@ -260,12 +260,27 @@ static void funcs_define(kiln_instance *inst) {
     }
 }
 
+/* Registers the module's generated code before anything can run it: only
+ * there does a guard-page fault become a trap, or an interrupt jump
+ * (signals.c).  Guard-page code that touches a memory cannot do without
+ * it; explicit-mode code can (its interrupts wait for call.c's checks).
+ * Done before imports are bound, so a refused module has moved no
+ * imported memory into a reservation. */
+static bool code_register(kiln_instance *inst, kiln_instantiate_error *err) {
+    const kiln_module_desc *d = inst->desc;
+    if (!d->num_defined_funcs) return true; /* no wasm code of its own runs */
+    inst->code_registered = signals_module_add(d);
+    if (inst->code_registered || !(d->flags & KILN_DESC_GUARD_PAGES) || !inst->module->num_memories)
+        return true;
+    return inst_fail(err, KILN_INST_BAD_MODULE,
+                     "guard-page module: its generated code could not be located, so its "
+                     "out-of-bounds accesses could not trap; compile it with "
+                     "--bounds-checks=explicit");
+}
+
 static bool memories_define(kiln_instance *inst, kiln_instantiate_error *err) {
     const kiln_module *m = inst->module;
     bool guarded = inst->desc->flags & KILN_DESC_GUARD_PAGES;
-    /* Without defined functions no wasm code can touch the memories. */
-    if (guarded && inst->desc->num_defined_funcs && !signals_code_add(inst->desc->func_code[0]))
-        return inst_fail(err, KILN_INST_BAD_MODULE, "guard-page module: its code is not in a loaded object");
     for (uint32_t i = m->num_imported_memories; i < m->num_memories; i++) {
         inst->memories[i] = memory_create(&m->memories[i], guarded);
         if (!inst->memories[i]) return nomem(err);
@@ -359,10 +374,9 @@ static void instance_initialize(void *p) {
 }
 
 /* Steps 4-5 are a call into the instance like any other for interrupts
- * (a start function may loop forever); its generated code is registered
- * first so the interrupt signal can trap in it. */
+ * (a start function may loop forever; code_register made its generated
+ * code a place where the interrupt signal can trap). */
 static uint32_t instance_start(kiln_instance *inst) {
-    inst->code_registered = inst->desc->num_defined_funcs && signals_module_add(inst->desc);
     kiln_thread *t = kiln_thread_current();
     uint32_t trap = KILN_TRAP_INTERRUPTED;
     if (interrupt_enter(t, inst)) trap = trap_protect(instance_initialize, inst);
@@ -436,7 +450,8 @@ static bool caps_apply(kiln_instance *inst, const kiln_instance_limits *lim,
 static bool instance_build(kiln_instance *inst, const kiln_linker *l,
                            const kiln_instance_limits *lim, kiln_instantiate_error *err) {
     if (lim && !minimums_check(inst->module, lim, err)) return false;
-    if (!types_bind(inst, err) || !imports_bind(inst, l, err)) return false;
+    if (!code_register(inst, err) || !types_bind(inst, err) || !imports_bind(inst, l, err))
+        return false;
     funcs_define(inst);
     return memories_define(inst, err) && tables_define(inst, err) &&
            (!lim || caps_apply(inst, lim, err)) && globals_define(inst, err) &&

@@ -117,13 +117,10 @@ void backtrace_clear(void);
  * false when the fixed table of reservations is full. */
 bool signals_reservation_add(const void *base, uint64_t size);
 void signals_reservation_remove(const void *base);
-/* Marks the executable segments of the object holding `code` (a compiled
- * function) as kiln-compiled code (faults elsewhere are never traps);
- * false if no loaded object maps it. */
-bool signals_code_add(const void *code);
-/* Registers the generated functions of a module as the one place where an
- * interrupt may trap (reference counted per descriptor); false if their
- * region could not be proved to hold nothing else. */
+/* Registers the generated functions of a module as the one place where a
+ * guard-page fault or an interrupt may trap (reference counted per
+ * descriptor); false if their region could not be proved to hold nothing
+ * else, or the table of regions is full. */
 bool signals_module_add(const kiln_module_desc *d);
 void signals_module_remove(const kiln_module_desc *d);
 /* Around every host->wasm entry (kiln_call, the start function): records

@@ -6,18 +6,16 @@
  * thread that is running wasm, into KILN_TRAP_MEMORY_OUT_OF_BOUNDS; any
  * other fault goes to the handler that was installed before ours.
  *
- * A fault becomes a trap only if it happened in kiln-compiled code (the
- * faulting PC lies in the executable segments of an object whose module
- * was instantiated) AND at an address inside a reservation: a
- * bug in the runtime or the host that touches a reservation still crashes
- * normally.  The code ranges come from the program headers of the object
- * that maps the module's first function, so the compiler emits nothing
- * extra.
+ * A fault becomes a trap only if the faulting PC lies in the generated
+ * code of a registered module (its region, see "generated-code regions"
+ * below) AND the address inside a reservation: a bug in the runtime, WASI
+ * or the host that touches a reservation still crashes normally, even
+ * when they are linked into one executable with the module.
  *
- * The handler may not take locks, so reservations live in a fixed table of
- * atomics: a memory claims a free slot when it is reserved and clears it
- * when it is unmapped.  Code ranges are only ever added (an unloaded
- * object's range stays; it still needs a reservation address to match). */
+ * The handler may not take locks, so reservations and regions live in
+ * fixed tables of atomics: a memory claims a free slot when it is
+ * reserved and clears it when it is unmapped; a module's region lives
+ * as long as one of its instances. */
 #define _GNU_SOURCE
 #include <link.h>
 #include <pthread.h>
@@ -33,12 +31,6 @@ enum { MAX_RESERVATIONS = 4096 };
 static _Atomic uintptr_t reservation_base[MAX_RESERVATIONS];
 static _Atomic uint64_t reservation_size[MAX_RESERVATIONS];
 
-enum { MAX_CODE_RANGES = 1024 };
-
-static _Atomic uintptr_t code_begin[MAX_CODE_RANGES];
-static _Atomic uintptr_t code_end[MAX_CODE_RANGES];
-static pthread_mutex_t code_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static struct sigaction previous_segv, previous_bus;
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 
@@ -50,14 +42,7 @@ static bool address_reserved(uintptr_t addr) {
     return false;
 }
 
-static bool pc_in_code(uintptr_t pc) {
-    for (int i = 0; i < MAX_CODE_RANGES; i++) {
-        uintptr_t end = atomic_load(&code_end[i]);
-        if (!end) return false; /* slots fill in order */
-        if (pc >= atomic_load(&code_begin[i]) && pc < end) return true;
-    }
-    return false;
-}
+static bool pc_generated(uintptr_t pc);
 
 static uintptr_t fault_pc(void *uctx) {
     const ucontext_t *uc = uctx;
@@ -85,7 +70,7 @@ static void fault_chain(int sig, siginfo_t *info, void *uctx) {
 }
 
 static void fault_handle(int sig, siginfo_t *info, void *uctx) {
-    if (trap_running() && address_reserved((uintptr_t)info->si_addr) && pc_in_code(fault_pc(uctx))) {
+    if (trap_running() && address_reserved((uintptr_t)info->si_addr) && pc_generated(fault_pc(uctx))) {
         /* The jump leaves the handler for good: unblock the signal so the
          * next out-of-bounds access is caught too. */
         sigset_t set;
@@ -124,57 +109,6 @@ void signals_reservation_remove(const void *base) {
         uintptr_t expected = (uintptr_t)base;
         if (atomic_compare_exchange_strong(&reservation_base[i], &expected, 0)) return;
     }
-}
-
-/* ---- code ranges ------------------------------------------------------------ */
-
-static void code_range_add(uintptr_t begin, uintptr_t end) {
-    int i = 0;
-    for (; i < MAX_CODE_RANGES && atomic_load(&code_end[i]); i++)
-        if (atomic_load(&code_begin[i]) == begin && atomic_load(&code_end[i]) == end) return;
-    if (i == MAX_CODE_RANGES) return;
-    /* begin first: a reader that sees the end sees a complete range. */
-    atomic_store(&code_begin[i], begin);
-    atomic_store(&code_end[i], end);
-}
-
-typedef struct code_search {
-    uintptr_t addr; /* a compiled function: whichever object maps it is ours */
-    bool found;
-} code_search;
-
-static bool object_maps(const struct dl_phdr_info *info, uintptr_t addr) {
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        uintptr_t begin = info->dlpi_addr + ph->p_vaddr;
-        if (ph->p_type == PT_LOAD && addr >= begin && addr - begin < ph->p_memsz) return true;
-    }
-    return false;
-}
-
-static int phdrs_visit(struct dl_phdr_info *info, size_t size, void *arg) {
-    (void)size;
-    code_search *s = arg;
-    if (!object_maps(info, s->addr)) return 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
-        uintptr_t begin = info->dlpi_addr + ph->p_vaddr;
-        code_range_add(begin, begin + ph->p_memsz);
-        s->found = true;
-    }
-    return 1;
-}
-
-/* Registers the executable segments of the object that defines `code`
- * (for a program linked statically with the runtime that includes the
- * runtime's own code: the address check still applies). */
-bool signals_code_add(const void *code) {
-    code_search s = {(uintptr_t)code, false};
-    pthread_mutex_lock(&code_lock);
-    dl_iterate_phdr(phdrs_visit, &s);
-    pthread_mutex_unlock(&code_lock);
-    return s.found;
 }
 
 /* ---- interrupts: a signal instead of a check in the generated code ----------
@@ -261,8 +195,6 @@ static void urg_chain(int sig, siginfo_t *info, void *uctx) {
         previous_urg.sa_handler(sig);
     /* SIG_DFL and SIG_IGN both ignore SIGURG. */
 }
-
-static bool pc_generated(uintptr_t pc);
 
 static void interrupt_handle(int sig, siginfo_t *info, void *uctx) {
     int saved_errno = errno;
@@ -449,25 +381,29 @@ bool kiln_thread_in_wasm(const kiln_thread *t) {
     return t && atomic_load(&((kiln_thread *)t)->depth) > 0;
 }
 
-/* ---- generated-code regions: where an interrupt may trap ---------------------
+/* ---- generated-code regions: where a fault or an interrupt may trap -------------
  *
- * An interrupt may only jump out of a module's own generated functions,
- * never out of runtime or host code that an executable links next to them.
- * The region of a module is computed from its descriptor: it starts at the
- * lowest of its function, trampoline and thunk addresses and ends at the
- * first function after the highest one.  Every C function around them has
- * an unwind entry (generated ones may too), so the .eh_frame_hdr table
- * both finds that end and proves the region holds nothing else (any
- * unwind entry inside it must start at one of the descriptor's functions,
- * trampolines or thunks).  A module whose region cannot be proved is not
- * registered: its interrupts are taken only where call.c checks. */
+ * A guard-page fault becomes a trap, and an interrupt may jump, only out of
+ * a module's own generated functions, never out of runtime, WASI or host
+ * code that an executable links next to them.  The region of a module is
+ * computed from its descriptor: it starts at the lowest of its function,
+ * trampoline and thunk addresses and ends where the highest one ends (the
+ * range of its unwind entry; without one, at the next function).  Every
+ * generated function has an unwind entry, and so has every C function
+ * around them, so the .eh_frame_hdr table both finds that end and proves
+ * the region holds nothing else (any unwind entry inside it must start at
+ * one of the descriptor's functions, trampolines or thunks).  A module
+ * whose region cannot be proved is not registered: its interrupts are
+ * taken only where call.c checks, and instance.c refuses it in guard mode
+ * (its out-of-bounds accesses could not trap). */
 
 enum { MAX_REGIONS = 1024 };
 
 static _Atomic(const kiln_module_desc *) region_desc[MAX_REGIONS];
 static _Atomic uintptr_t region_begin[MAX_REGIONS];
 static _Atomic uintptr_t region_end[MAX_REGIONS];
-static uint32_t region_refs[MAX_REGIONS]; /* under code_lock */
+static uint32_t region_refs[MAX_REGIONS]; /* under region_lock */
+static pthread_mutex_t region_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static bool pc_generated(uintptr_t pc) {
     for (int i = 0; i < MAX_REGIONS; i++) {
@@ -509,21 +445,80 @@ static const int32_t *fde_table(const struct dl_phdr_info *info, const uint8_t *
     return NULL;
 }
 
-/* End of the region inside segment [seg_begin, seg_end), or 0. */
+/* Size in bytes of a DW_EH_PE value of encoding `enc`; 0 for one we do not
+ * read (LEB128, omitted). */
+static size_t eh_value_size(uint8_t enc) {
+    switch (enc & 0x0f) {
+    case 0x00: return sizeof(void *);  /* absptr */
+    case 0x02: case 0x0a: return 2;    /* udata2, sdata2 */
+    case 0x03: case 0x0b: return 4;    /* udata4, sdata4 */
+    case 0x04: case 0x0c: return 8;    /* udata8, sdata8 */
+    default: return 0;
+    }
+}
+
+static const uint8_t *leb128_skip(const uint8_t *p) {
+    while (*p++ & 0x80) {}
+    return p;
+}
+
+/* The address encoding of an FDE, from its CIE's 'R' augmentation; -1
+ * if the CIE holds something we do not parse. */
+static int fde_encoding(const uint8_t *fde) {
+    uint32_t back, cie_length, cie_id;
+    memcpy(&back, fde + 4, 4);
+    const uint8_t *cie = fde + 4 - back, *p = cie + 9;
+    memcpy(&cie_length, cie, 4);
+    memcpy(&cie_id, cie + 4, 4);
+    if (cie_length == 0xffffffffu || cie_id != 0) return -1;
+    uint8_t version = cie[8];
+    const char *aug = (const char *)p;
+    p += strlen(aug) + 1;
+    if (!aug[0]) return 0; /* absptr */
+    if (aug[0] != 'z') return -1;
+    p = leb128_skip(leb128_skip(p)); /* code and data alignment */
+    p = version == 1 ? p + 1 : leb128_skip(p); /* return address register */
+    p = leb128_skip(p);                          /* augmentation data length */
+    for (const char *c = aug + 1; *c; c++) {
+        if (*c == 'R') return *p;
+        if (*c == 'L') p++;
+        else if (*c == 'P' && eh_value_size(*p)) p += 1 + eh_value_size(*p);
+        else if (*c != 'S' && *c != 'B') return -1;
+    }
+    return 0;
+}
+
+/* Where the function of `fde` (starting at `start`) ends, or 0. */
+static uintptr_t fde_end(const uint8_t *fde, uintptr_t start) {
+    uint32_t length;
+    memcpy(&length, fde, 4);
+    int enc = length != 0xffffffffu ? fde_encoding(fde) : -1;
+    size_t n = enc < 0 ? 0 : eh_value_size((uint8_t)enc);
+    if (!n) return 0;
+    uint64_t range = 0;
+    if (n == 2) { uint16_t v; memcpy(&v, fde + 8 + n, 2); range = v; }
+    else if (n == 4) { uint32_t v; memcpy(&v, fde + 8 + n, 4); range = v; }
+    else memcpy(&range, fde + 8 + n, 8);
+    return range ? start + (uintptr_t)range : 0;
+}
+
+/* End of the region inside a segment that ends at seg_end, or 0. */
 static uintptr_t region_prove(const struct dl_phdr_info *info, const region_search *s,
                               uintptr_t seg_end) {
     const uint8_t *hdr;
     uint32_t count;
     const int32_t *table = fde_table(info, &hdr, &count);
     if (!table) return 0;
-    uintptr_t first = s->entries[0], last = s->entries[s->count - 1], end = seg_end;
+    uintptr_t first = s->entries[0], last = s->entries[s->count - 1], end = seg_end, last_end = 0;
     for (uint32_t i = 0; i < count; i++) {
         uintptr_t start = (uintptr_t)(hdr + table[2 * i]);
+        if (start == last) last_end = fde_end(hdr + table[2 * i + 1], start);
         if (start <= first || start >= end) continue;
         if (start > last) end = start;
         else if (!entry_known(s, start)) return 0; /* foreign code in between */
     }
-    return end;
+    /* Code that follows without an unwind entry of its own stays outside. */
+    return last_end > last && last_end < end ? last_end : end;
 }
 
 static int region_visit(struct dl_phdr_info *info, size_t size, void *arg) {
@@ -576,7 +571,7 @@ static int region_slot(const kiln_module_desc *d) {
 }
 
 bool signals_module_add(const kiln_module_desc *d) {
-    pthread_mutex_lock(&code_lock);
+    pthread_mutex_lock(&region_lock);
     int i = region_slot(d);
     uintptr_t begin, end;
     if (i >= 0) region_refs[i]++;
@@ -586,17 +581,17 @@ bool signals_module_add(const kiln_module_desc *d) {
         atomic_store(&region_end[i], end); /* last: the handler reads end first */
         region_refs[i] = 1;
     }
-    pthread_mutex_unlock(&code_lock);
+    pthread_mutex_unlock(&region_lock);
     return i >= 0;
 }
 
 void signals_module_remove(const kiln_module_desc *d) {
-    pthread_mutex_lock(&code_lock);
+    pthread_mutex_lock(&region_lock);
     int i = region_slot(d);
     if (i >= 0 && --region_refs[i] == 0) {
         atomic_store(&region_end[i], 0);
         atomic_store(&region_begin[i], 0);
         atomic_store(&region_desc[i], NULL);
     }
-    pthread_mutex_unlock(&code_lock);
+    pthread_mutex_unlock(&region_lock);
 }

@@ -377,12 +377,30 @@ Test(memory, guard_page_memory_grows_in_place) {
     kiln_linker_free(l);
 }
 
+/* A fault that is not taken for a trap is a real crash.  Under
+ * AddressSanitizer the chained handler is ASan's, which exits with 1. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CRASH_EXPECTED .exit_code = 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CRASH_EXPECTED .exit_code = 1
+#endif
+#endif
+#ifndef CRASH_EXPECTED
+#define CRASH_EXPECTED .signal = SIGSEGV
+#endif
+
 /* What guard-page code does: no check, the reservation catches it. */
 static void op_load_unchecked(kiln_vmctx *ctx, kiln_val *s) {
     s[0].i32 = *(volatile uint8_t *)(ctx->mem0_base + (uint32_t)s[0].i32);
 }
 
-Test(memory, guard_page_fault_becomes_a_trap) {
+/* A fault inside the reservation becomes a trap only in the module's own
+ * generated code (runtime/signals.c).  op_load_unchecked is host code run
+ * under kiln_call, so its fault is the host's: a crash, as without kiln.
+ * The trap itself is tested with code the runtime has located:
+ * test_signals.c, test_signals_faults.c and test_lower_memory.c. */
+Test(memory, a_guard_page_fault_outside_the_module_code_is_not_a_trap, CRASH_EXPECTED) {
     kiln_module_desc desc = fixture_basic;
     desc.flags = KILN_DESC_GUARD_PAGES;
     kiln_linker *l = basic_linker();
@@ -392,12 +410,7 @@ Test(memory, guard_page_fault_becomes_a_trap) {
     cr_assert_eq(run_op(inst, op_load_unchecked, in), KILN_TRAP_NONE);
     cr_assert_eq(in[0].i32, 'h');
     kiln_val past[1] = {{.i32 = 65536}};
-    cr_assert_eq(run_op(inst, op_load_unchecked, past), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
-    cr_assert_str_eq(kiln_trap_message(), "out of bounds memory access");
-    kiln_val far[1] = {{.i32 = -1}}; /* a second fault is caught as well */
-    cr_assert_eq(run_op(inst, op_load_unchecked, far), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
-    kiln_instance_free(inst);
-    kiln_linker_free(l);
+    run_op(inst, op_load_unchecked, past);
 }
 
 /* More instances over time than the reservation table holds at once. */
@@ -416,19 +429,6 @@ Test(memory, guard_reservations_are_released_with_their_memory) {
 static void op_null_deref(kiln_vmctx *ctx, kiln_val *s) {
     s[0].i32 = *(volatile int32_t *)(uintptr_t)(16 + (uint32_t)s[0].i32);
 }
-
-/* A fault outside every reservation is a real crash, not a trap.  Under
- * AddressSanitizer the chained handler is ASan's, which exits with 1. */
-#if defined(__SANITIZE_ADDRESS__)
-#define CRASH_EXPECTED .exit_code = 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CRASH_EXPECTED .exit_code = 1
-#endif
-#endif
-#ifndef CRASH_EXPECTED
-#define CRASH_EXPECTED .signal = SIGSEGV
-#endif
 
 Test(memory, faults_elsewhere_are_not_swallowed, CRASH_EXPECTED) {
     kiln_module_desc desc = fixture_basic;

@@ -1,10 +1,12 @@
 /* test_signals.c - the signal handlers of runtime/signals.c.
  *
- * Faults: only a fault in kiln-compiled code at an address inside a guard
- * reservation becomes a trap; every other fault reaches the handler
- * installed before kiln's.  Each case runs in a forked child, since it
- * installs handlers, registers code ranges for good and may die on the
- * signal.
+ * Faults: only a fault in a registered module's generated code at an
+ * address inside a guard reservation becomes a trap; every other fault
+ * reaches the handler installed before kiln's.  Each case runs in a
+ * forked child, since it installs handlers, registers regions and may
+ * die on the signal.  (tests/unit/test_signals_faults.c runs the same
+ * routing with real modules in a dlopen'ed library, a static host and a
+ * `kiln build` executable.)
  *
  * Interrupts: tests/unit/wat/interrupt.wat compiled at -O0 and -O2 in
  * both bounds-check modes, linked into a shared library and run through
@@ -61,6 +63,13 @@ static void touch(void *unused) {
     (void)unused;
     (void)*(volatile uint8_t *)fault_address;
 }
+
+/* A descriptor whose only "generated function" is touch(): registering
+ * it makes touch() a module's region. */
+static void *const touch_code[] = {(void *)(uintptr_t)touch};
+static const kiln_trampoline touch_trampolines[] = {(kiln_trampoline)(uintptr_t)touch};
+static const kiln_module_desc touch_desc = {
+    .num_defined_funcs = 1, .func_code = touch_code, .func_trampolines = touch_trampolines};
 
 /* Runs `child` in a fork; returns its wait status. */
 static int in_child(void (*child)(void)) {
@@ -122,8 +131,8 @@ Test(signals, with_no_previous_handler_the_process_dies_of_the_signal) {
 static void registered_fault_in_reservation(void) {
     host_handler_install();
     kiln_memory *m = guarded_memory();
-    /* Treat this test program's own code as compiled wasm. */
-    if (!signals_code_add((const void *)(uintptr_t)touch)) _exit(12);
+    /* Treat touch() as compiled wasm. */
+    if (!signals_module_add(&touch_desc)) _exit(12);
     fault_address = (uintptr_t)m->rt.base + KILN_PAGE_SIZE;
     uint32_t trap = trap_protect(touch, NULL);
     _exit(trap == KILN_TRAP_MEMORY_OUT_OF_BOUNDS ? 10 : 11);
@@ -138,7 +147,7 @@ Test(signals, a_fault_in_registered_code_inside_a_reservation_is_a_trap) {
 static void fault_outside_wasm_call(void) {
     host_handler_install();
     kiln_memory *m = guarded_memory();
-    if (!signals_code_add((const void *)(uintptr_t)touch)) _exit(12);
+    if (!signals_module_add(&touch_desc)) _exit(12);
     fault_address = (uintptr_t)m->rt.base + KILN_PAGE_SIZE;
     touch(NULL); /* not under trap_protect: nowhere to deliver a trap */
     _exit(11);
@@ -150,12 +159,27 @@ Test(signals, a_fault_outside_any_wasm_call_reaches_the_previous_handler) {
     cr_expect_eq(WEXITSTATUS(status), HOST_HANDLER_STATUS);
 }
 
-Test(signals, only_addresses_inside_a_loaded_object_register_code) {
-    int on_heap;
+/* A descriptor of one function at `code`, registered and removed again. */
+static bool region_registers(void *code, void *other) {
+    void *const codes[] = {code, other ? other : code};
+    const kiln_trampoline tramps[] = {(kiln_trampoline)(uintptr_t)code,
+                                      (kiln_trampoline)(uintptr_t)code};
+    kiln_module_desc d = {.num_defined_funcs = 2, .func_code = codes, .func_trampolines = tramps};
+    bool added = signals_module_add(&d);
+    if (added) signals_module_remove(&d);
+    return added;
+}
+
+Test(signals, only_a_region_proved_to_hold_generated_code_alone_is_registered) {
+    int on_stack;
     int *heap = malloc(sizeof *heap);
-    cr_expect(signals_code_add((const void *)(uintptr_t)touch));
-    cr_expect_not(signals_code_add(heap));
-    cr_expect_not(signals_code_add(&on_heap), "a stack address is in no object");
+    kiln_module_desc empty = {0};
+    cr_expect(region_registers((void *)(uintptr_t)touch, NULL));
+    cr_expect_not(region_registers(heap, NULL), "a heap address is in no object");
+    cr_expect_not(region_registers(&on_stack, NULL), "a stack address is in no object");
+    cr_expect_not(region_registers((void *)(uintptr_t)touch, (void *)(uintptr_t)kiln_rt_trap),
+                  "other functions lie between the two");
+    cr_expect_not(signals_module_add(&empty), "no code at all");
     free(heap);
 }
 

@@ -6,8 +6,9 @@
 
 enum { TYPE_II_I = 1 }; /* basic.wat's type index of (i32 i32) -> i32 */
 
-/* What generated code does at every function entry. */
-static void stack_check(kiln_vmctx *ctx) {
+/* What generated code does at every function entry (always inlined: the
+ * file holds nothing but the module's own functions, see fixtures.h). */
+static inline __attribute__((always_inline)) void stack_check(kiln_vmctx *ctx) {
     if ((uintptr_t)__builtin_frame_address(0) < ctx->stack_limit)
         kiln_rt_trap(ctx, KILN_TRAP_CALL_STACK_EXHAUSTED);
 }
@@ -91,30 +92,3 @@ const kiln_module_desc fixture_basic = {
     .func_trampolines = basic_trampolines,
     .import_thunks = basic_thunks,
 };
-
-/* ---- trampolines: defined functions take the vmctx (typed, so that UBSan
- *      sees the exact function type) ------------------------------------- */
-
-void tramp_v_v(void *code, void *ctx, kiln_val *s) {
-    (void)s;
-    ((void (*)(kiln_vmctx *))code)(ctx);
-}
-
-void tramp_v_i(void *code, void *ctx, kiln_val *s) { s[0].i32 = ((int32_t(*)(kiln_vmctx *))code)(ctx); }
-
-void tramp_i_v(void *code, void *ctx, kiln_val *s) {
-    ((void (*)(kiln_vmctx *, int32_t))code)(ctx, s[0].i32);
-}
-
-void tramp_i_i(void *code, void *ctx, kiln_val *s) {
-    s[0].i32 = ((int32_t(*)(kiln_vmctx *, int32_t))code)(ctx, s[0].i32);
-}
-
-void tramp_ii_i(void *code, void *ctx, kiln_val *s) {
-    s[0].i32 = ((int32_t(*)(kiln_vmctx *, int32_t, int32_t))code)(ctx, s[0].i32, s[1].i32);
-}
-
-void tramp_iii_i(void *code, void *ctx, kiln_val *s) {
-    s[0].i32 = ((int32_t(*)(kiln_vmctx *, int32_t, int32_t, int32_t))code)(ctx, s[0].i32, s[1].i32,
-                                                                       s[2].i32);
-}

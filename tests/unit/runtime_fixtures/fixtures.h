@@ -17,12 +17,36 @@ extern const kiln_module_desc fixture_oob_elem; /* oob_elem.wat */
 extern const kiln_module_desc fixture_oob_data; /* oob_data.wat */
 extern const kiln_module_desc fixture_start;    /* start.wat    */
 
-/* Trampolines shared by the fixtures, one per signature. */
-void tramp_v_v(void *code, void *ctx, kiln_val *slots);
-void tramp_v_i(void *code, void *ctx, kiln_val *slots);
-void tramp_i_v(void *code, void *ctx, kiln_val *slots);
-void tramp_i_i(void *code, void *ctx, kiln_val *slots);
-void tramp_ii_i(void *code, void *ctx, kiln_val *slots);
-void tramp_iii_i(void *code, void *ctx, kiln_val *slots);
+/* Trampolines, one per signature: defined functions take the vmctx (typed,
+ * so that UBSan sees the exact function type).  Static, so that each
+ * fixture file holds its own copies next to its functions, as generated
+ * code does: a guard-page module's code must form a region of its
+ * functions, trampolines and thunks alone, or instantiation refuses it
+ * (runtime/signals.c). */
+static inline void tramp_v_v(void *code, void *ctx, kiln_val *s) {
+    (void)s;
+    ((void (*)(kiln_vmctx *))code)(ctx);
+}
+
+static inline void tramp_v_i(void *code, void *ctx, kiln_val *s) {
+    s[0].i32 = ((int32_t(*)(kiln_vmctx *))code)(ctx);
+}
+
+static inline void tramp_i_v(void *code, void *ctx, kiln_val *s) {
+    ((void (*)(kiln_vmctx *, int32_t))code)(ctx, s[0].i32);
+}
+
+static inline void tramp_i_i(void *code, void *ctx, kiln_val *s) {
+    s[0].i32 = ((int32_t(*)(kiln_vmctx *, int32_t))code)(ctx, s[0].i32);
+}
+
+static inline void tramp_ii_i(void *code, void *ctx, kiln_val *s) {
+    s[0].i32 = ((int32_t(*)(kiln_vmctx *, int32_t, int32_t))code)(ctx, s[0].i32, s[1].i32);
+}
+
+static inline void tramp_iii_i(void *code, void *ctx, kiln_val *s) {
+    s[0].i32 = ((int32_t(*)(kiln_vmctx *, int32_t, int32_t, int32_t))code)(ctx, s[0].i32, s[1].i32,
+                                                                       s[2].i32);
+}
 
 #endif
