@@ -23,6 +23,9 @@ typedef struct kiln_compile_options {
      * module's size (small modules stay whole). */
     int jobs;
     int partitions;
+    /* Largest native stack frame a function body may need, in bytes
+     * (frames.c); 0 means KILN_FRAME_MAX, which is also the ceiling. */
+    uint32_t max_frame_size;
 } kiln_compile_options;
 
 /* lower.c + emit.c: writes a relocatable object.  `bytes` is the original

@@ -152,25 +152,26 @@ static LLVMValueRef metadata_global(lower_module *lm, const uint8_t *bytes, size
 }
 
 typedef struct desc_parts {
-    LLVMValueRef metadata, code, tramps, thunks;
+    LLVMValueRef metadata, code, tramps, thunks, bodies;
     uint64_t metadata_size;
 } desc_parts;
 
 static void descriptor_emit(lower_module *lm, const desc_parts *p) {
     lower_types *t = &lm->t;
-    LLVMTypeRef fields[] = {t->i32, t->i32, t->ptr, t->i64, t->i32, t->i32, t->ptr, t->ptr, t->ptr};
-    LLVMTypeRef ty = LLVMStructTypeInContext(lm->ctx, fields, 9, 0);
+    LLVMTypeRef fields[] = {t->i32, t->i32, t->ptr, t->i64, t->i32,
+                            t->i32, t->ptr, t->ptr, t->ptr, t->ptr};
+    LLVMTypeRef ty = LLVMStructTypeInContext(lm->ctx, fields, 10, 0);
     const kiln_module *m = lm->m;
     uint32_t flags = lm->opts->explicit_bounds ? KILN_DESC_EXPLICIT_BOUNDS : KILN_DESC_GUARD_PAGES;
     LLVMValueRef vals[] = {lower_const_i32(lm, KILN_ABI_VERSION), lower_const_i32(lm, flags),
                            p->metadata, lower_const_i64(lm, p->metadata_size),
                            lower_const_i32(lm, m->num_imported_funcs),
                            lower_const_i32(lm, m->num_funcs - m->num_imported_funcs),
-                           p->code, p->tramps, p->thunks};
+                           p->code, p->tramps, p->thunks, p->bodies};
     char name[300];
     snprintf(name, sizeof name, "%s_module", lm->opts->prefix);
     LLVMValueRef g = LLVMAddGlobal(lm->mod, ty, name);
-    LLVMSetInitializer(g, LLVMConstStructInContext(lm->ctx, vals, 9, 0));
+    LLVMSetInitializer(g, LLVMConstStructInContext(lm->ctx, vals, 10, 0));
     LLVMSetGlobalConstant(g, 1);
     LLVMSetAlignment(g, 8);
 }
@@ -192,12 +193,14 @@ bool descriptor_build(lower_module *lm, const uint8_t *bytes, size_t size) {
     uint32_t ndef = m->num_funcs - m->num_imported_funcs, nimp = m->num_imported_funcs;
     LLVMValueRef *tramps = trampolines_build(lm);
     LLVMValueRef *code = arena_array(lm->arena, ndef + 1, sizeof *code);
+    LLVMValueRef *bodies = arena_array(lm->arena, ndef + 1, sizeof *bodies);
     LLVMValueRef *tramp_of = arena_array(lm->arena, ndef + 1, sizeof *tramp_of);
     LLVMValueRef *thunks = arena_array(lm->arena, nimp + 1, sizeof *thunks);
-    if (!tramps || !code || !tramp_of || !thunks)
+    if (!tramps || !code || !bodies || !tramp_of || !thunks)
         return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
     for (uint32_t i = 0; i < ndef; i++) {
         code[i] = lm->funcs[nimp + i];
+        bodies[i] = lower_body_ref(lm, nimp + i);
         tramp_of[i] = tramps[m->funcs[nimp + i].type_index];
     }
     for (uint32_t i = 0; i < nimp; i++) thunks[i] = import_thunk_build(lm, i);
@@ -207,7 +210,8 @@ bool descriptor_build(lower_module *lm, const uint8_t *bytes, size_t size) {
         return error_set(lm->err, KILN_ERR_NOMEM, 0, "cannot strip the code section");
     desc_parts p = {metadata_global(lm, meta, meta_size), ptr_array_global(lm, "code", code, ndef),
                     ptr_array_global(lm, "trampolines", tramp_of, ndef),
-                    ptr_array_global(lm, "thunks", thunks, nimp), meta_size};
+                    ptr_array_global(lm, "thunks", thunks, nimp),
+                    ptr_array_global(lm, "bodies", bodies, ndef), meta_size};
     free(meta);
     descriptor_emit(lm, &p);
     descriptor_unwind_tables(lm);

@@ -140,13 +140,26 @@ static bool partition_emit(const kiln_module *m, const uint8_t *bytes, size_t si
     LLVMContextRef ctx = LLVMContextCreate();
     LLVMModuleRef mod = module_compile_ir_partition(m, bytes, size, opts, part, ctx, tm, true, err);
     bool ok = mod != NULL;
-    if (ok) {
+    frame_sizes frames;
+    if (ok && !frames_measure_begin(&frames, ctx, mod, m, opts, part)) {
+        ok = error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
+        LLVMDisposeModule(mod);
+        mod = NULL;
+    }
+    if (mod) {
         char *msg = NULL;
         if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, out)) {
             ok = error_set(err, KILN_ERR_LOWER, 0, "object emission failed: %.200s", msg ? msg : "");
+            *out = NULL;
         }
         LLVMDisposeMessage(msg);
         LLVMDisposeModule(mod);
+        if (ok && !frames_measure_finish(&frames, m, out, err)) {
+            LLVMDisposeMemoryBuffer(*out);
+            *out = NULL;
+            ok = false;
+        }
+        frames_measure_end(&frames);
     }
     LLVMContextDispose(ctx);
     return ok;
@@ -176,23 +189,28 @@ static uint64_t func_weight(const kiln_func *f) {
     return (uint64_t)f->num_insns + EMIT_FUNC_WEIGHT;
 }
 
-/* Explicit partitions win; -j1 stays whole.  Otherwise EMIT_PARTS_PER_JOB
- * parts per thread (if each keeps EMIT_PART_MIN_WEIGHT of work), or parts
- * of EMIT_PART_WEIGHT if that gives more: LLVM's cost per instruction
- * grows with the module (a 2.8 MB module compiles at -O0 in ~30% less CPU
- * and a quarter of the memory when split into 32 parts, even on one
- * thread), so a big module is cut by size whatever -j says. */
+/* Explicit partitions win.  Otherwise EMIT_PARTS_PER_JOB parts per
+ * thread (if each keeps EMIT_PART_MIN_WEIGHT of work), or parts of
+ * EMIT_PART_WEIGHT if that gives more, even at -j1: LLVM's cost per
+ * instruction grows with the module (a 2.8 MB module compiles at -O0 in
+ * ~30% less CPU and a quarter of the memory when split into 32 parts, even
+ * on one thread), and compile memory must grow with the largest part, not
+ * with the module, so a big module is cut by size whatever -j says.
+ * Modules under 2 * EMIT_PART_WEIGHT stay whole at -j1 (byte-identical to
+ * an unsplit compile). */
 static uint32_t partitions_choose(const kiln_module *m, const kiln_compile_options *o) {
     uint32_t ndef = m->num_funcs - m->num_imported_funcs;
     if (ndef == 0) return 1;
     uint64_t n = 1;
     if (o->partitions > 0) {
         n = (uint64_t)o->partitions;
-    } else if (o->jobs > 1) {
+    } else {
         uint64_t total = 0;
         for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) total += func_weight(&m->funcs[i]);
-        n = total / EMIT_PART_MIN_WEIGHT;
-        if (n > (uint64_t)o->jobs * EMIT_PARTS_PER_JOB) n = (uint64_t)o->jobs * EMIT_PARTS_PER_JOB;
+        if (o->jobs > 1) {
+            n = total / EMIT_PART_MIN_WEIGHT;
+            if (n > (uint64_t)o->jobs * EMIT_PARTS_PER_JOB) n = (uint64_t)o->jobs * EMIT_PARTS_PER_JOB;
+        }
         if (n < total / EMIT_PART_WEIGHT) n = total / EMIT_PART_WEIGHT;
         if (n > EMIT_PARTS_MAX) n = EMIT_PARTS_MAX;
     }

@@ -297,7 +297,11 @@ static void call_lower(lower_func *lf, uint32_t func_index) {
     lower_module *lm = lf->lm;
     const kiln_func *callee = &lm->m->funcs[func_index];
     if (!callee->imported) {
-        lower_call_typed(lf, callee->type_index, lower_func_ref(lm, func_index), lf->vmctx);
+        const kiln_functype *ft = &lm->m->types[callee->type_index];
+        LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
+        args[0] = lf->vmctx;
+        for (uint32_t i = ft->num_params; i > 0; i--) args[i] = lower_pop(lf);
+        results_push(lf, ft, lower_call_defined(lf, func_index, args, ft->num_params + 1));
         return;
     }
     /* An import: fr = vmctx->funcs[i]; fr->code(fr->ctx, args...) */
@@ -675,20 +679,146 @@ static void locals_init(lower_func *lf) {
     }
 }
 
-/* Deep recursion must end in a trap: compare this frame's address with
- * the limit the runtime set for the thread. */
-static void stack_check(lower_func *lf) {
-    lower_module *lm = lf->lm;
-    static const char name[] = "llvm.frameaddress";
+/* ---- the stack check --------------------------------------------------------
+ *
+ * Deep recursion and huge frames must end in a trap before a single byte
+ * is written below the stack limit, so the check happens before the frame
+ * it protects is allocated, with that frame's exact size:
+ *
+ *   sp - frames[callee] < kiln_rt_stack_limit  ->  trap
+ *
+ * where sp is the caller's stack pointer and frames[] is a table of every
+ * body's frame size that emit.c fills in once LLVM has laid the frames
+ * out (plus room for the return address, the red zone and realignment).
+ * A direct call checks at the call site, then calls the body: LLVM may
+ * still inline bodies into each other, since the frame it measures is the
+ * merged one.  Everything else (tables, exports, the start function,
+ * other partitions) calls the function's entry stub, which makes the same
+ * check and tail-calls the body; the stub's own call is marked noinline
+ * so the body never grows into the stub, whose frame is not measured.
+ * docs/sandbox.md gives the whole argument. */
+
+void lower_frames_symbol(const kiln_compile_options *opts, const lower_partition *part, char *out,
+                         size_t cap) {
+    snprintf(out, cap, "%s.frames%u", opts->prefix, part ? part->index : 0);
+}
+
+int lower_function_kind(const char *prefix, const char *name, size_t len, uint32_t *index) {
+    size_t plen = strlen(prefix);
+    if (len < plen + 3 || memcmp(name, prefix, plen) != 0 || memcmp(name + plen, ".f", 2) != 0)
+        return LOWER_FN_OTHER;
+    size_t i = plen + 2;
+    uint64_t v = 0;
+    for (; i < len && name[i] >= '0' && name[i] <= '9' && v <= UINT32_MAX; i++)
+        v = v * 10 + (uint64_t)(name[i] - '0');
+    if (i == plen + 2 || v > UINT32_MAX || (i < len && name[i] != '.')) return LOWER_FN_OTHER;
+    *index = (uint32_t)v;
+    return LOWER_FN_BODY;
+}
+
+/* Externally initialized, so LLVM cannot fold loads of its (still zero)
+ * initializer; frames.c writes the real sizes into the object.  Constant,
+ * so loads of it may still be shared and hoisted. */
+static void frames_table_create(lower_module *lm) {
+    uint32_t first = lm->part ? lm->part->first : lm->m->num_imported_funcs;
+    uint32_t end = lm->part ? lm->part->end : lm->m->num_funcs;
+    char name[300];
+    lower_frames_symbol(lm->opts, lm->part, name, sizeof name);
+    LLVMTypeRef ty = LLVMArrayType2(lm->t.i32, end > first ? end - first : 1);
+    lm->frames = LLVMAddGlobal(lm->mod, ty, name);
+    LLVMSetInitializer(lm->frames, LLVMConstNull(ty));
+    LLVMSetGlobalConstant(lm->frames, 1);
+    LLVMSetExternallyInitialized(lm->frames, 1);
+    LLVMSetLinkage(lm->frames, LLVMInternalLinkage);
+    LLVMSetAlignment(lm->frames, 4);
+    lm->frames_first = first;
+}
+
+static LLVMValueRef stack_pointer(lower_module *lm) {
+    static const char name[] = "llvm.stacksave";
     unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
     LLVMTypeRef ptr = lm->t.ptr;
-    LLVMValueRef fa_fn = LLVMGetIntrinsicDeclaration(lm->mod, id, &ptr, 1);
-    LLVMTypeRef fa_ty = LLVMIntrinsicGetType(lm->ctx, id, &ptr, 1);
-    LLVMValueRef zero = lower_const_i32(lm, 0);
-    LLVMValueRef fa = LLVMBuildCall2(lm->b, fa_ty, fa_fn, &zero, 1, "");
-    LLVMValueRef sp = LLVMBuildPtrToInt(lm->b, fa, lm->t.i64, "");
-    LLVMValueRef limit = lower_vmctx_field(lf, KILN_VMCTX_OFFSET_STACK_LIMIT, lm->t.i64, false);
-    lower_trap_if(lf, LLVMBuildICmp(lm->b, LLVMIntULT, sp, limit, ""), KILN_TRAP_CALL_STACK_EXHAUSTED);
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(lm->mod, id, &ptr, 1);
+    LLVMValueRef sp = LLVMBuildCall2(lm->b, LLVMIntrinsicGetType(lm->ctx, id, &ptr, 1), fn, NULL, 0, "");
+    return LLVMBuildPtrToInt(lm->b, sp, lm->t.i64, "sp");
+}
+
+/* kiln_rt_stack_limit, the calling thread's limit (initial-exec TLS: the
+ * runtime is part of the program or loaded with it, never dlopen'ed
+ * after it). */
+static LLVMValueRef stack_limit_global(lower_module *lm) {
+    static const char name[] = "kiln_rt_stack_limit";
+    LLVMValueRef g = LLVMGetNamedGlobal(lm->mod, name);
+    if (g) return g;
+    g = LLVMAddGlobal(lm->mod, lm->t.i64, name);
+    LLVMSetThreadLocal(g, 1);
+    LLVMSetThreadLocalMode(g, LLVMInitialExecTLSModel);
+    return g;
+}
+
+/* True when the frame of body `index` would reach below the limit. */
+static LLVMValueRef stack_short(lower_module *lm, uint32_t index) {
+    LLVMValueRef slot_i = lower_const_i64(lm, index - lm->frames_first);
+    LLVMValueRef zero = lower_const_i64(lm, 0);
+    LLVMValueRef idx[2] = {zero, slot_i};
+    LLVMValueRef slot = LLVMBuildGEP2(lm->b, LLVMGlobalGetValueType(lm->frames), lm->frames, idx,
+                                      2, "");
+    LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, slot, "frame");
+    LLVMSetAlignment(need, 4);
+    LLVMValueRef limit = LLVMBuildLoad2(lm->b, lm->t.i64, stack_limit_global(lm), "limit");
+    LLVMSetAlignment(limit, 8);
+    lower_tbaa_tag(lm, limit, LOWER_TBAA_VMCTX);
+    /* Stack addresses lie far above any frame size: sp - need never wraps. */
+    LLVMValueRef low = LLVMBuildSub(lm->b, stack_pointer(lm), LLVMBuildZExt(lm->b, need, lm->t.i64, ""), "");
+    return LLVMBuildICmp(lm->b, LLVMIntULT, low, limit, "");
+}
+
+LLVMValueRef lower_call_defined(lower_func *lf, uint32_t index, LLVMValueRef *args, unsigned n) {
+    lower_module *lm = lf->lm;
+    LLVMTypeRef sig = lm->sig_types[lm->m->funcs[index].type_index];
+    uint32_t end = lm->part ? lm->part->end : lm->m->num_funcs;
+    bool local = index >= lm->frames_first && index < end; /* its frame is in our table */
+    LLVMValueRef target = local ? lm->bodies[index] : NULL;
+    if (target) lower_trap_if(lf, stack_short(lm, index), KILN_TRAP_CALL_STACK_EXHAUSTED);
+    else target = lower_func_ref(lm, index); /* the stub checks */
+    LLVMValueRef call = LLVMBuildCall2(lm->b, sig, target, args, n, "");
+    LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+    return call;
+}
+
+static void call_site_noinline(lower_module *lm, LLVMValueRef call) {
+    unsigned kind = LLVMGetEnumAttributeKindForName("noinline", 8);
+    LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(lm->ctx, kind, 0));
+}
+
+/* R stub(vmctx, P...): check the stack for the body's frame, then jump to
+ * the body.  The stub's own frame is not measured: it holds at most the
+ * spilled parameters, which the runtime's safety margin covers. */
+static void stub_build(lower_module *lm, uint32_t index) {
+    LLVMValueRef stub = lm->funcs[index], body = lm->bodies[index];
+    const kiln_functype *ft = &lm->m->types[lm->m->funcs[index].type_index];
+    LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(lm->ctx, stub, "entry");
+    LLVMBasicBlockRef trap = LLVMAppendBasicBlockInContext(lm->ctx, stub, "trap");
+    LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(lm->ctx, stub, "ok");
+    LLVMValueRef vmctx = LLVMGetParam(stub, 0);
+    LLVMPositionBuilderAtEnd(lm->b, entry);
+    LLVMValueRef br = LLVMBuildCondBr(lm->b, stack_short(lm, index), trap, ok);
+    LLVMSetMetadata(br, lm->md_prof, lm->unlikely_weights);
+    LLVMPositionBuilderAtEnd(lm->b, trap);
+    LLVMTypeRef trap_ty;
+    LLVMValueRef trap_fn = lower_rt_decl(lm, LOWER_RT_TRAP, &trap_ty);
+    LLVMValueRef trap_args[2] = {vmctx, lower_const_i32(lm, KILN_TRAP_CALL_STACK_EXHAUSTED)};
+    LLVMBuildCall2(lm->b, trap_ty, trap_fn, trap_args, 2, "");
+    LLVMBuildUnreachable(lm->b);
+    LLVMPositionBuilderAtEnd(lm->b, ok);
+    LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
+    for (uint32_t i = 0; i <= ft->num_params; i++) args[i] = LLVMGetParam(stub, i);
+    LLVMValueRef call = LLVMBuildCall2(lm->b, lm->sig_types[lm->m->funcs[index].type_index], body,
+                                       args, ft->num_params + 1, "");
+    LLVMSetTailCallKind(call, LLVMTailCallKindTail);
+    call_site_noinline(lm, call);
+    if (ft->num_results == 0) LLVMBuildRetVoid(lm->b);
+    else LLVMBuildRet(lm->b, call);
 }
 
 static void func_frame_push(lower_func *lf) {
@@ -710,7 +840,6 @@ static void func_prologue(lower_func *lf) {
     LLVMPositionBuilderAtEnd(lm->b, lf->entry_bb);
     lf->vmctx = LLVMGetParam(lf->fn, 0);
     locals_init(lf);
-    stack_check(lf);
     LLVMBasicBlockRef body = block_new(lf, "body");
     LLVMBuildBr(lm->b, body);
     LLVMPositionBuilderAtEnd(lm->b, body);
@@ -735,7 +864,7 @@ static bool func_lower(lower_module *lm, uint32_t index) {
     lf->f = &lm->m->funcs[index];
     lf->index = index;
     lf->type = &lm->m->types[lf->f->type_index];
-    lf->fn = lm->funcs[index];
+    lf->fn = lm->bodies[index];
     lf->env = (lower_value_env){lm->ctx, lm->mod, lm->b, lf, env_trap_if};
     lf->scratch = arena_create();
     if (!lf->scratch) return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
@@ -754,7 +883,9 @@ static bool sig_types_build(lower_module *lm) {
     const kiln_module *m = lm->m;
     lm->sig_types = arena_array(lm->arena, m->num_types + 1, sizeof *lm->sig_types);
     lm->funcs = arena_array(lm->arena, m->num_funcs + 1, sizeof *lm->funcs);
-    if (!lm->sig_types || !lm->funcs) return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
+    lm->bodies = arena_array(lm->arena, m->num_funcs + 1, sizeof *lm->bodies);
+    if (!lm->sig_types || !lm->funcs || !lm->bodies)
+        return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
     for (uint32_t i = 0; i < m->num_types; i++) lm->sig_types[i] = lower_signature(lm, &m->types[i], true);
     return true;
 }
@@ -774,11 +905,13 @@ static void vmctx_param_describe(lower_module *lm, LLVMValueRef fn) {
     param_attr_add(lm, fn, 0, "dereferenceable", sizeof(kiln_vmctx));
 }
 
-/* <prefix>.f<index>, plus the name-section name when there is one, so
- * profiles and debuggers show something readable (local symbols only). */
-static void func_symbol_name(const lower_module *lm, uint32_t i, char *out, size_t cap) {
-    int n = snprintf(out, cap, "%s.f%u", lm->opts->prefix, i);
-    const char *wasm_name = module_func_name(lm->m, i);
+/* Bodies are <prefix>.f<index>, plus the name-section name when there
+ * is one, so profiles and debuggers show something readable (local
+ * symbols only); emit.c finds them again by that prefix.  Entry stubs
+ * are <prefix>.s<index>. */
+static void func_symbol_name(const lower_module *lm, uint32_t i, bool body, char *out, size_t cap) {
+    int n = snprintf(out, cap, "%s.%c%u", lm->opts->prefix, body ? 'f' : 's', i);
+    const char *wasm_name = body ? module_func_name(lm->m, i) : NULL;
     if (!wasm_name || n < 0 || (size_t)n + 2 >= cap) return;
     size_t k = (size_t)n;
     out[k++] = '.';
@@ -790,39 +923,56 @@ static void func_symbol_name(const lower_module *lm, uint32_t i, char *out, size
     out[k] = 0;
 }
 
-static LLVMValueRef func_add(lower_module *lm, uint32_t i) {
+static LLVMValueRef func_add(lower_module *lm, uint32_t i, bool body) {
     char name[256];
-    func_symbol_name(lm, i, name, sizeof name);
+    func_symbol_name(lm, i, body, name, sizeof name);
     LLVMValueRef fn = LLVMAddFunction(lm->mod, name, lm->sig_types[lm->m->funcs[i].type_index]);
     lower_attr_add(lm, fn, "nounwind");
+    if (!body) lower_attr_add(lm, fn, "noinline");
     vmctx_param_describe(lm, fn);
     return fn;
 }
 
 /* Wasm functions are internal: only the descriptor is exported, and
- * LLVM may inline, specialise or drop them freely.  In a partitioned
- * compile the partitions name each other's functions, so those become
- * hidden (object-local after the final link) external symbols, unique
- * by prefix and index; other partitions' functions are declared lazily
- * by lower_func_ref(). */
+ * LLVM may inline, specialise or drop bodies freely.  In a partitioned
+ * compile the partitions name each other's stubs (and the descriptor
+ * names every body), so those become hidden (object-local after the
+ * final link) external symbols, unique by prefix and index; other
+ * partitions' functions are declared lazily. */
 static void funcs_declare(lower_module *lm) {
     const kiln_module *m = lm->m;
+    frames_table_create(lm);
     for (uint32_t i = 0; i < m->num_funcs; i++) {
-        lm->funcs[i] = NULL;
+        lm->funcs[i] = lm->bodies[i] = NULL;
         if (m->funcs[i].imported) continue;
         if (lm->part && (i < lm->part->first || i >= lm->part->end)) continue;
-        LLVMValueRef fn = func_add(lm, i);
-        if (lm->part) LLVMSetVisibility(fn, LLVMHiddenVisibility);
-        else LLVMSetLinkage(fn, LLVMInternalLinkage);
-        lm->funcs[i] = fn;
+        for (int body = 0; body < 2; body++) {
+            LLVMValueRef fn = func_add(lm, i, body);
+            if (lm->part) LLVMSetVisibility(fn, LLVMHiddenVisibility);
+            else LLVMSetLinkage(fn, LLVMInternalLinkage);
+            if (body) lm->bodies[i] = fn;
+            else lm->funcs[i] = fn;
+        }
+        stub_build(lm, i);
     }
 }
 
-LLVMValueRef lower_func_ref(lower_module *lm, uint32_t index) {
-    if (lm->funcs[index]) return lm->funcs[index];
-    LLVMValueRef fn = func_add(lm, index);
+static LLVMValueRef other_partition_ref(lower_module *lm, uint32_t index, bool body) {
+    LLVMValueRef fn = func_add(lm, index, body);
     LLVMSetVisibility(fn, LLVMHiddenVisibility);
-    return lm->funcs[index] = fn;
+    return fn;
+}
+
+LLVMValueRef lower_func_ref(lower_module *lm, uint32_t index) {
+    if (!lm->funcs[index]) lm->funcs[index] = other_partition_ref(lm, index, false);
+    return lm->funcs[index];
+}
+
+/* The body of a defined function for the descriptor (which names every
+ * body, for backtraces and the generated-code regions of signals.c). */
+LLVMValueRef lower_body_ref(lower_module *lm, uint32_t index) {
+    if (!lm->bodies[index]) lm->bodies[index] = other_partition_ref(lm, index, true);
+    return lm->bodies[index];
 }
 
 /* Proposals the back end does not lower yet are refused up front. */
@@ -852,7 +1002,10 @@ static bool module_lower_into(lower_module *lm, const uint8_t *bytes, size_t siz
         return true;
     }
     /* The descriptor names every function: declare the other partitions'. */
-    for (uint32_t i = lm->m->num_imported_funcs; i < lm->m->num_funcs; i++) lower_func_ref(lm, i);
+    for (uint32_t i = lm->m->num_imported_funcs; i < lm->m->num_funcs; i++) {
+        lower_func_ref(lm, i);
+        lower_body_ref(lm, i);
+    }
     return descriptor_build(lm, bytes, size);
 }
 

@@ -68,7 +68,10 @@ typedef struct lower_module {
     LLVMBuilderRef b;
     lower_types t;
     LLVMTypeRef *sig_types; /* [num_types]  R (ptr vmctx, P...)          */
-    LLVMValueRef *funcs;    /* [num_funcs]  NULL for imported functions  */
+    LLVMValueRef *funcs;    /* [num_funcs]  entry stubs; NULL for imports */
+    LLVMValueRef *bodies;   /* [num_funcs]  bodies defined in this module */
+    LLVMValueRef frames;    /* frame-size table of this module's bodies   */
+    uint32_t frames_first;  /* function index of frames[0]                */
     LLVMValueRef rt[LOWER_RT_COUNT];
     LLVMTypeRef rt_types[LOWER_RT_COUNT];
     LLVMValueRef tbaa[LOWER_TBAA_COUNT];
@@ -163,10 +166,27 @@ LLVMModuleRef module_lower_partition(const kiln_module *m, const uint8_t *bytes,
                                      const kiln_compile_options *opts,
                                      const lower_partition *part, LLVMContextRef ctx,
                                      kiln_error *err);
-/* lower.c: the LLVM function of wasm function `index` (defined, not
- * imported) in this module; declared on first use when another
- * partition defines it. */
+/* lower.c: the entry stub of wasm function `index` (defined, not
+ * imported): what tables, exports and other partitions call.  Declared on
+ * first use when another partition defines it. */
 LLVMValueRef lower_func_ref(lower_module *lm, uint32_t index);
+/* lower.c: the body of defined function `index`, declared when another
+ * partition defines it (the descriptor names every body). */
+LLVMValueRef lower_body_ref(lower_module *lm, uint32_t index);
+/* lower.c: a direct call of defined function `index` with `args` (vmctx
+ * first): checks the stack for the callee's frame, then calls its body,
+ * or its entry stub when the body lives in another partition. */
+LLVMValueRef lower_call_defined(lower_func *lf, uint32_t index, LLVMValueRef *args, unsigned n);
+/* lower.c: the name of the frame-size table of a partition (NULL: the
+ * whole module); emit.c fills the table in the emitted object. */
+void lower_frames_symbol(const kiln_compile_options *opts, const lower_partition *part, char *out,
+                         size_t cap);
+/* lower.c: which wasm function an LLVM function name belongs to.
+ * Returns LOWER_FN_BODY (with *index) for a function body or a clone
+ * LLVM made of one, LOWER_FN_OTHER for stubs, trampolines, thunks and
+ * anything else. */
+enum { LOWER_FN_OTHER, LOWER_FN_BODY };
+int lower_function_kind(const char *prefix, const char *name, size_t len, uint32_t *index);
 /* emit.c: lowers, verifies (debug builds, or KILN_VERIFY=1) and, if
  * `optimize`, runs the -O pipeline; the module is set up for `tm`. */
 LLVMModuleRef module_compile_ir(const kiln_module *m, const uint8_t *bytes, size_t size,
@@ -193,5 +213,29 @@ bool descriptor_build(lower_module *lm, const uint8_t *bytes, size_t size);
 /* Unwind tables for every function defined in lm->mod (trap backtraces);
  * descriptor_build calls it, a partition without the descriptor must too. */
 void descriptor_unwind_tables(lower_module *lm);
+
+/* frames.c: frame sizes of one LLVM module's functions, measured during
+ * emission (LLVM's warn-stack-size diagnostic) and written into the
+ * emitted object's frame-size table. */
+typedef struct frame_sizes {
+    const char *prefix;
+    char symbol[300];     /* the table's symbol */
+    uint32_t first, count; /* bodies [first, first + count) */
+    uint64_t max_frame;    /* the limit for a body's frame */
+    uint64_t *body;        /* [count] largest frame of each body or its clones */
+    uint64_t body_max, other_max;
+    uint32_t body_max_index;
+    char other_name[128];  /* the stub, trampoline or thunk with other_max */
+    bool llvm_error;
+} frame_sizes;
+/* Before emission: asks LLVM for every frame size (false: out of memory). */
+bool frames_measure_begin(frame_sizes *fs, LLVMContextRef ctx, LLVMModuleRef mod,
+                          const kiln_module *m, const kiln_compile_options *opts,
+                          const lower_partition *part);
+/* After emission: refuses frames over the limits, else replaces *object
+ * by a copy whose table holds each body's frame plus KILN_FRAME_SLACK. */
+bool frames_measure_finish(frame_sizes *fs, const kiln_module *m, LLVMMemoryBufferRef *object,
+                           kiln_error *err);
+void frames_measure_end(frame_sizes *fs);
 
 #endif

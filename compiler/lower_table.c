@@ -149,7 +149,7 @@ static const table_known *table_known_get(lower_func *lf, uint32_t table) {
     const table_known *tk = lm->tables_known ? &lm->tables_known[table] : NULL;
     if (!tk || !tk->known) return NULL;
     for (uint32_t i = 0; i < tk->size; i++)
-        if (tk->funcs[i] != KNOWN_NULL && !lm->funcs[tk->funcs[i]]) return NULL;
+        if (tk->funcs[i] != KNOWN_NULL && !lm->bodies[tk->funcs[i]]) return NULL;
     return tk;
 }
 
@@ -194,11 +194,9 @@ static LLVMBasicBlockRef known_case(lower_func *lf, known_call *kc, uint32_t i) 
     LLVMBasicBlockRef saved = LLVMGetInsertBlock(lm->b);
     LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(lm->ctx, lf->fn, "ci.call");
     LLVMPositionBuilderAtEnd(lm->b, bb);
-    LLVMValueRef call = LLVMBuildCall2(lm->b, lm->sig_types[kc->type_index], lm->funcs[f],
-                                       kc->args, kc->nargs, "");
-    LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+    LLVMValueRef call = lower_call_defined(lf, f, kc->args, kc->nargs);
+    kc->bbs[kc->ncalls] = LLVMGetInsertBlock(lm->b); /* past the stack check */
     LLVMBuildBr(lm->b, kc->join);
-    kc->bbs[kc->ncalls] = bb;
     kc->results[kc->ncalls++] = call;
     LLVMPositionBuilderAtEnd(lm->b, saved);
     return bb;

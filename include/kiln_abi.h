@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 1u
+#define KILN_ABI_VERSION 2u
 #define KILN_PAGE_SIZE 65536u
 
 /* Value types, with their binary-format encodings. */
@@ -99,7 +99,7 @@ typedef struct kiln_memory_rt {
 typedef struct kiln_vmctx {
     uint8_t *mem0_base;            /* base of memory 0 (NULL if none)    */
     uint64_t mem0_size;            /* its current size in bytes          */
-    uintptr_t stack_limit;         /* lowest stack address wasm may use  */
+    uintptr_t unused_stack_limit;  /* ABI v1's limit; see kiln_rt_stack_limit */
     volatile uint32_t interrupt;   /* interrupt mark (runtime only: generated
                                     * code never reads it; signals.c)      */
     uint32_t reserved;
@@ -113,7 +113,6 @@ typedef struct kiln_vmctx {
 
 #define KILN_VMCTX_OFFSET_MEM0_BASE 0
 #define KILN_VMCTX_OFFSET_MEM0_SIZE 8
-#define KILN_VMCTX_OFFSET_STACK_LIMIT 16
 #define KILN_VMCTX_OFFSET_INTERRUPT 24
 #define KILN_VMCTX_OFFSET_MEMORIES 32
 #define KILN_VMCTX_OFFSET_TABLES 40
@@ -121,6 +120,27 @@ typedef struct kiln_vmctx {
 #define KILN_VMCTX_OFFSET_FUNCS 56
 #define KILN_VMCTX_OFFSET_TYPE_IDS 64
 #define KILN_VMCTX_OFFSET_INSTANCE 72
+
+/* The stack check (docs/sandbox.md).  Before a body's frame is allocated,
+ * generated code checks that the stack pointer minus the body's frame
+ * size, as LLVM laid it out, plus KILN_FRAME_SLACK (return address, red
+ * zone, realignment) stays at or above kiln_rt_stack_limit.  A body whose
+ * frame exceeds KILN_FRAME_MAX is refused at compile time.  Generated
+ * functions that no check covers (entry stubs, trampolines, import
+ * thunks) have frames of at most KILN_UNCHECKED_FRAME_MAX, which the
+ * runtime keeps free below the limit. */
+#define KILN_FRAME_SLACK 512u
+/* The lowest stack address wasm may use on the calling thread, set by the
+ * runtime at each thread's outermost entry into wasm.  Per thread, so
+ * instances running on different threads never see each other's limit;
+ * initial-exec TLS, so generated code reads it with one or two loads. */
+#ifdef __cplusplus
+extern thread_local uintptr_t kiln_rt_stack_limit;
+#else
+extern _Thread_local uintptr_t kiln_rt_stack_limit;
+#endif
+#define KILN_FRAME_MAX (16u << 20)
+#define KILN_UNCHECKED_FRAME_MAX (64u << 10)
 
 /* Descriptor flags. */
 #define KILN_DESC_EXPLICIT_BOUNDS 0x1u /* every access carries a check */
@@ -138,9 +158,13 @@ typedef struct kiln_module_desc {
     uint64_t metadata_size;
     uint32_t num_imported_funcs;
     uint32_t num_defined_funcs;
-    void *const *func_code;                   /* [num_defined_funcs] */
+    void *const *func_code;                   /* [num_defined_funcs] entry stubs */
     const kiln_trampoline *func_trampolines;  /* [num_defined_funcs] */
     void *const *import_thunks;               /* [num_imported_funcs] */
+    /* [num_defined_funcs] where each function's code lives (func_code is
+     * a stub that checks the stack for it and jumps there); NULL in
+     * hand-written descriptors, whose func_code is the code itself. */
+    void *const *func_bodies;
 } kiln_module_desc;
 
 /* Runtime entry points called from generated code. */

@@ -16,7 +16,7 @@ _Static_assert(offsetof(kiln_val, i32) == 0 && offsetof(kiln_val, f64) == 0 &&
 
 _Static_assert(offsetof(kiln_vmctx, mem0_base) == KILN_VMCTX_OFFSET_MEM0_BASE, "mem0_base");
 _Static_assert(offsetof(kiln_vmctx, mem0_size) == KILN_VMCTX_OFFSET_MEM0_SIZE, "mem0_size");
-_Static_assert(offsetof(kiln_vmctx, stack_limit) == KILN_VMCTX_OFFSET_STACK_LIMIT, "stack_limit");
+_Static_assert(offsetof(kiln_vmctx, interrupt) == 24, "interrupt");
 _Static_assert(offsetof(kiln_vmctx, interrupt) == KILN_VMCTX_OFFSET_INTERRUPT, "interrupt");
 _Static_assert(offsetof(kiln_vmctx, memories) == KILN_VMCTX_OFFSET_MEMORIES, "memories");
 _Static_assert(offsetof(kiln_vmctx, tables) == KILN_VMCTX_OFFSET_TABLES, "tables");
@@ -52,7 +52,8 @@ _Static_assert(offsetof(kiln_module_desc, num_defined_funcs) == 28, "desc.num_de
 _Static_assert(offsetof(kiln_module_desc, func_code) == 32, "desc.func_code");
 _Static_assert(offsetof(kiln_module_desc, func_trampolines) == 40, "desc.func_trampolines");
 _Static_assert(offsetof(kiln_module_desc, import_thunks) == 48, "desc.import_thunks");
-_Static_assert(sizeof(kiln_module_desc) == 56, "kiln_module_desc size");
+_Static_assert(offsetof(kiln_module_desc, func_bodies) == 56, "desc.func_bodies");
+_Static_assert(sizeof(kiln_module_desc) == 64, "kiln_module_desc size");
 
 _Static_assert(KILN_TRAP_UNREACHABLE == 1 && KILN_TRAP_CALL_STACK_EXHAUSTED == 10 &&
                    KILN_TRAP_EXIT == 14,

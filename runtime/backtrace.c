@@ -15,7 +15,8 @@
  *    LLVM's libunwind do on Linux.
  * 2. backtrace_resolve(), after the jump, matches those addresses against
  *    the code of every defined function of every live instance (a
- *    function's start is exactly its descriptor func_code entry) and
+ *    function's start is exactly its descriptor func_bodies entry, or
+ *    func_code for its entry stub) and
  *    copies the name-section names into thread-local storage, so the
  *    result outlives the instance.
  *
@@ -136,18 +137,25 @@ static const char *name_copy(const char *name) {
     return out;
 }
 
+/* Names the key at `start` (a stub or a body) after defined function i. */
+static void key_name(bt_resolve *r, uintptr_t start, const kiln_instance *inst, uint32_t i) {
+    bt_key *k = key_find(r, start);
+    if (!k || k->desc) return;
+    k->desc = inst->desc;
+    k->func_index = inst->desc->num_imported_funcs + i;
+    k->name = name_copy(module_func_name(inst->module, k->func_index));
+}
+
 /* Under the registry lock: names every key that is a defined function of
- * this instance's module. */
+ * this instance's module (its stub, where a stack check trapped, or its
+ * body). */
 static void instance_match(kiln_vmctx *ctx, uintptr_t value) {
     bt_resolve *r = (bt_resolve *)value;
     const kiln_instance *inst = ctx->instance;
     const kiln_module_desc *desc = inst->desc;
     for (uint32_t i = 0; i < desc->num_defined_funcs; i++) {
-        bt_key *k = key_find(r, (uintptr_t)desc->func_code[i]);
-        if (!k || k->desc) continue;
-        k->desc = desc;
-        k->func_index = desc->num_imported_funcs + i;
-        k->name = name_copy(module_func_name(inst->module, k->func_index));
+        key_name(r, (uintptr_t)desc->func_code[i], inst, i);
+        if (desc->func_bodies) key_name(r, (uintptr_t)desc->func_bodies[i], inst, i);
     }
 }
 

@@ -22,14 +22,13 @@ static const uint32_t ALL_FEATURES = KILN_FEATURE_TAIL_CALL | KILN_FEATURE_EXTEN
                                      KILN_FEATURE_MULTI_MEMORY | KILN_FEATURE_MEMORY64 |
                                      KILN_FEATURE_EXCEPTIONS;
 
-/* ---- the registry of live instances (for the stack limit) ------------------ */
+/* ---- the registry of live instances ------------------------------------------- */
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static kiln_instance *registry;
 
 static void registry_add(kiln_instance *inst) {
     pthread_mutex_lock(&registry_lock);
-    inst->vmctx.stack_limit = stack_limit_current();
     inst->next = registry;
     if (registry) registry->prev = inst;
     registry = inst;

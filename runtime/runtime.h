@@ -99,7 +99,6 @@ bool trap_running(void);
 /* Delivers a trap from a fault handler (async-signal-safe path). */
 _Noreturn void trap_from_signal(uint32_t kind);
 /* Limit to give a vmctx created now (the running thread's, if in wasm). */
-uintptr_t stack_limit_current(void);
 /* The instance that owns a funcref (its vmctx, or its host closure's caller). */
 kiln_instance *funcref_owner(const kiln_func_ref *f);
 

@@ -546,13 +546,15 @@ static bool region_excludes_runtime(uintptr_t begin, uintptr_t end) {
 }
 
 static bool region_compute(const kiln_module_desc *d, uintptr_t *begin, uintptr_t *end) {
-    size_t n = 2 * (size_t)d->num_defined_funcs + d->num_imported_funcs, k = 0;
+    size_t n = 3 * (size_t)d->num_defined_funcs + d->num_imported_funcs, k = 0;
     if (!n) return false;
     uintptr_t *entries = malloc(n * sizeof *entries);
     if (!entries) return false;
     for (uint32_t i = 0; i < d->num_defined_funcs; i++) {
         entries[k++] = (uintptr_t)d->func_code[i];
         entries[k++] = (uintptr_t)d->func_trampolines[i];
+        /* the body a stub jumps to; hand-written descriptors have none */
+        entries[k++] = d->func_bodies ? (uintptr_t)d->func_bodies[i] : (uintptr_t)d->func_code[i];
     }
     for (uint32_t i = 0; i < d->num_imported_funcs; i++) entries[k++] = (uintptr_t)d->import_thunks[i];
     qsort(entries, n, sizeof *entries, entry_cmp);

@@ -9,8 +9,9 @@
  *
  * The stack limit is computed at the outermost entry of a thread (nested
  * host -> wasm -> host -> wasm calls keep it, so the budget is for the
- * whole chain) and written into the vmctx of every live instance, since
- * a call may cross into any instance it is linked with.
+ * whole chain) and kept in kiln_rt_stack_limit, a thread-local variable
+ * that generated code reads before every frame it allocates (lower.c), so
+ * threads running wasm at the same time never see each other's limit.
  *
  * A trap records its backtrace before the jump (backtrace.c walks the
  * stack down to the innermost entry's frame) and names it after. */
@@ -45,8 +46,8 @@ typedef struct trap_thread {
 } trap_thread;
 
 static _Thread_local trap_thread self;
-/* The limit last written into every vmctx. */
-static _Atomic uintptr_t applied_limit;
+
+__attribute__((tls_model("initial-exec"))) _Thread_local uintptr_t kiln_rt_stack_limit;
 
 static const char *const trap_texts[KILN_TRAP_KIND_COUNT] = {
     [KILN_TRAP_NONE] = "no trap",
@@ -150,17 +151,6 @@ static uintptr_t limit_compute(uintptr_t sp) {
     return limit < floor + margin ? floor + margin : limit;
 }
 
-static void vmctx_limit_set(kiln_vmctx *ctx, uintptr_t limit) { ctx->stack_limit = limit; }
-
-static void limit_apply(uintptr_t limit) {
-    if (atomic_load(&applied_limit) == limit) return;
-    atomic_store(&applied_limit, limit);
-    instance_each(vmctx_limit_set, limit);
-}
-
-uintptr_t stack_limit_current(void) {
-    return self.depth ? self.limit : atomic_load(&applied_limit);
-}
 
 /* The guard-page fault handler runs with SA_ONSTACK: give each thread that
  * enters wasm an alternate stack unless the host already set one, so a
@@ -184,7 +174,7 @@ uint32_t trap_protect(void (*fn)(void *), void *arg) {
     if (self.depth++ == 0) {
         altstack_ensure();
         self.limit = limit_compute((uintptr_t)__builtin_frame_address(0));
-        limit_apply(self.limit);
+        kiln_rt_stack_limit = self.limit;
     }
     self.jump = &buf;
     self.entry = (uintptr_t)__builtin_frame_address(0);

@@ -198,15 +198,20 @@ Test(partitions, a_trap_backtrace_crosses_partitions) {
 
 /* The LLVM function of wasm function `index`: "<prefix>.f<index>", with
  * or without a ".<name>" from the name section. */
-static LLVMValueRef func_find(LLVMModuleRef mod, uint32_t index) {
+/* kind 'f': the function's body; 's': its entry stub. */
+static LLVMValueRef named_find(LLVMModuleRef mod, char kind, uint32_t index) {
     char want[32];
-    int n = snprintf(want, sizeof want, PREFIX ".f%u", index);
+    int n = snprintf(want, sizeof want, PREFIX ".%c%u", kind, index);
     for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
         size_t len;
         const char *name = LLVMGetValueName2(fn, &len);
         if (strncmp(name, want, (size_t)n) == 0 && (name[n] == 0 || name[n] == '.')) return fn;
     }
     return NULL;
+}
+
+static LLVMValueRef func_find(LLVMModuleRef mod, uint32_t index) {
+    return named_find(mod, 'f', index);
 }
 
 static int definitions_count(LLVMModuleRef mod) {
@@ -220,8 +225,8 @@ static int definitions_count(LLVMModuleRef mod) {
 }
 
 /* Functions 5..8 of 1..16 (even, apply, divmod's helper, fib): even calls
- * odd (14), the helper div (4) and fib add (1), which must be hidden
- * declarations; nothing else is declared, and the descriptor belongs to
+ * odd (14), the helper div (4) and fib add (1), whose entry stubs must be
+ * hidden declarations; nothing else is declared, and the descriptor belongs to
  * partition 0. */
 Test(partitions, a_partition_defines_its_range_and_declares_its_callees) {
     loaded l = wasm_load();
@@ -236,13 +241,15 @@ Test(partitions, a_partition_defines_its_range_and_declares_its_callees) {
     cr_assert(mod, "%s", err.message);
     cr_expect_eq(definitions_count(mod), 4);
     for (uint32_t i = 5; i < 9; i++) cr_expect(func_find(mod, i) && LLVMCountBasicBlocks(func_find(mod, i)));
-    LLVMValueRef odd = func_find(mod, 14), add = func_find(mod, 1);
-    cr_assert(odd && add && func_find(mod, 4), "callees in other partitions are declared");
+    LLVMValueRef odd = named_find(mod, 's', 14), add = named_find(mod, 's', 1);
+    cr_assert(odd && add && named_find(mod, 's', 4), "callees in other partitions are declared");
+    cr_expect(func_find(mod, 14) == NULL, "other partitions' bodies are called through their stubs");
     cr_expect_eq(LLVMCountBasicBlocks(odd), 0);
     cr_expect_eq(LLVMGetVisibility(odd), LLVMHiddenVisibility);
     cr_expect_eq(LLVMGetLinkage(odd), LLVMExternalLinkage);
     cr_expect_eq(LLVMGetVisibility(func_find(mod, 5)), LLVMHiddenVisibility);
-    cr_expect(func_find(mod, 12) == NULL, "poke_peek is neither here nor called from here");
+    cr_expect(func_find(mod, 12) == NULL && named_find(mod, 's', 12) == NULL,
+              "poke_peek is neither here nor called from here");
     cr_expect(LLVMGetNamedGlobal(mod, PREFIX "_module") == NULL);
     LLVMDisposeModule(mod);
     LLVMContextDispose(ctx);

@@ -229,20 +229,27 @@ Test(lower_ir, address_arithmetic_has_no_inbounds_or_wrap_flags) {
     ir_free(&r);
 }
 
+static bool name_has(LLVMValueRef fn, const char *part) {
+    return strstr(LLVMGetValueName2(fn, &(size_t){0}), part) != NULL;
+}
+
+/* Calls from function bodies (control.f*) to bodies or entry stubs. */
 static int direct_calls_to_wasm(LLVMModuleRef mod, int *tail_marked) {
     int n = 0;
     *tail_marked = 0;
-    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn))
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
+        if (!name_has(fn, "control.f")) continue;
         for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
             for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
                 if (LLVMGetInstructionOpcode(i) != LLVMCall) continue;
                 LLVMValueRef callee = LLVMGetCalledValue(i);
                 if (!LLVMIsAFunction(callee)) continue;
-                if (strstr(LLVMGetValueName2(callee, &(size_t){0}), "control.f")) {
+                if (name_has(callee, "control.f") || name_has(callee, "control.s")) {
                     n++;
                     if (LLVMGetTailCallKind(i) != LLVMTailCallKindNoTail) (*tail_marked)++;
                 }
             }
+    }
     return n;
 }
 
@@ -252,6 +259,32 @@ Test(lower_ir, calls_to_defined_functions_are_direct_and_never_tail) {
     /* fac, pair_combine, pair, runaway, even, odd */
     cr_expect_geq(direct_calls_to_wasm(r.mod, &tail), 6);
     cr_expect_eq(tail, 0);
+    ir_free(&r);
+}
+
+/* An entry stub checks the stack and then jumps to its body: one call,
+ * marked tail, that may never be inlined into the stub (the stub's own
+ * frame is not measured, so it must stay a few bytes). */
+Test(lower_ir, entry_stubs_tail_call_their_body_without_inlining) {
+    ir r = ir_lower("control");
+    int stubs = 0;
+    unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
+    for (LLVMValueRef fn = LLVMGetFirstFunction(r.mod); fn; fn = LLVMGetNextFunction(fn)) {
+        if (!name_has(fn, "control.s") || LLVMIsDeclaration(fn)) continue;
+        stubs++;
+        int calls = 0;
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+                if (LLVMGetInstructionOpcode(i) != LLVMCall) continue;
+                LLVMValueRef callee = LLVMGetCalledValue(i);
+                if (!name_has(callee, "control.f")) continue;
+                calls++;
+                cr_expect_eq(LLVMGetTailCallKind(i), LLVMTailCallKindTail);
+                cr_expect_not_null(LLVMGetCallSiteEnumAttribute(i, LLVMAttributeFunctionIndex, noinline));
+            }
+        cr_expect_eq(calls, 1, "a stub calls its body once");
+    }
+    cr_expect_gt(stubs, 0);
     ir_free(&r);
 }
 

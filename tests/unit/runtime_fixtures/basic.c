@@ -9,7 +9,7 @@ enum { TYPE_II_I = 1 }; /* basic.wat's type index of (i32 i32) -> i32 */
 /* What generated code does at every function entry (always inlined: the
  * file holds nothing but the module's own functions, see fixtures.h). */
 static inline __attribute__((always_inline)) void stack_check(kiln_vmctx *ctx) {
-    if ((uintptr_t)__builtin_frame_address(0) < ctx->stack_limit)
+    if ((uintptr_t)__builtin_frame_address(0) < kiln_rt_stack_limit)
         kiln_rt_trap(ctx, KILN_TRAP_CALL_STACK_EXHAUSTED);
 }
 
