@@ -734,7 +734,33 @@ static void frames_table_create(lower_module *lm) {
     lm->frames_first = first;
 }
 
+/* The stack pointer register's name for llvm.read_register, or NULL. */
+static const char *sp_register_name(const lower_module *lm) {
+    char *triple = lm->opts->target_triple ? LLVMNormalizeTargetTriple(lm->opts->target_triple)
+                                           : LLVMGetDefaultTargetTriple();
+    const char *name = strncmp(triple, "x86_64", 6) == 0    ? "rsp"
+                       : strncmp(triple, "aarch64", 7) == 0 ? "sp"
+                       : strncmp(triple, "riscv64", 7) == 0 ? "sp"
+                                                             : NULL;
+    LLVMDisposeMessage(triple);
+    return name;
+}
+
+/* The current stack pointer.  llvm.read_register only reads, so loads
+ * move freely around it and two reads in a function (whose frame is
+ * static) may be shared; llvm.stacksave, the portable fallback, counts as
+ * writing memory and pins everything around it. */
 static LLVMValueRef stack_pointer(lower_module *lm) {
+    const char *reg = sp_register_name(lm);
+    if (reg) {
+        static const char name[] = "llvm.read_register";
+        unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
+        LLVMTypeRef i64 = lm->t.i64;
+        LLVMValueRef fn = LLVMGetIntrinsicDeclaration(lm->mod, id, &i64, 1);
+        LLVMMetadataRef reg_md = LLVMMDStringInContext2(lm->ctx, reg, strlen(reg));
+        LLVMValueRef arg = LLVMMetadataAsValue(lm->ctx, LLVMMDNodeInContext2(lm->ctx, &reg_md, 1));
+        return LLVMBuildCall2(lm->b, LLVMIntrinsicGetType(lm->ctx, id, &i64, 1), fn, &arg, 1, "sp");
+    }
     static const char name[] = "llvm.stacksave";
     unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
     LLVMTypeRef ptr = lm->t.ptr;
