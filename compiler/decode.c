@@ -136,13 +136,16 @@ static bool type_byte_decode(decoder *d, uint8_t *out) {
 bool decode_valtype(decoder *d, uint8_t *out) {
     const uint8_t *at = d->p;
     if (!type_byte_decode(d, out)) return false;
-    return valtype_is_known(*out) || decode_fail(d, at, "malformed value type");
+    if (valtype_is_known(*out)) return true;
+    const char *proposal = proposal_valtype(*out);
+    return decode_fail(d, at, proposal ? proposal : "malformed value type");
 }
 bool decode_reftype(decoder *d, uint8_t *out) {
     const uint8_t *at = d->p;
     if (!type_byte_decode(d, out)) return false;
     if (*out == KILN_FUNCREF || *out == KILN_EXTERNREF) return true;
-    return decode_fail(d, at, "malformed reference type");
+    const char *proposal = proposal_valtype(*out);
+    return decode_fail(d, at, proposal ? proposal : "malformed reference type");
 }
 
 /* ---- names --------------------------------------------------------------- */
@@ -216,7 +219,10 @@ static bool functype_decode(decoder *d, kiln_functype *t) {
     const uint8_t *at = d->p;
     uint8_t form = 0;
     if (!type_byte_decode(d, &form)) return false;
-    if (form != 0x60) return decode_fail(d, at, "malformed function type");
+    if (form != 0x60) {
+        const char *proposal = proposal_type_form(form);
+        return decode_fail(d, at, proposal ? proposal : "malformed function type");
+    }
     return valtypes_decode(d, &t->num_params, &t->params, KILN_MAX_FUNC_PARAMS,
                            "parameters in a function type") &&
            valtypes_decode(d, &t->num_results, &t->results, KILN_MAX_FUNC_RESULTS,
@@ -239,6 +245,12 @@ static bool types_decode(decoder *d) {
 static bool limits_decode(decoder *d, kiln_limits *l, bool *is64) {
     bool allow64 = is64 && (d->m->features & KILN_FEATURE_MEMORY64);
     const uint8_t *at = d->p;
+    /* A one-byte flags value of a proposal kiln lacks (shared memory,
+     * custom page sizes) is named before the spec's generic LEB errors. */
+    const char *proposal = is64 && d->p < d->end && *d->p < 0x80 ? proposal_limits_flags(*d->p) : NULL;
+    if (!proposal && is64 && !allow64 && d->p < d->end && (*d->p == 4 || *d->p == 5))
+        proposal = "64-bit memories (memory64) are not supported yet";
+    if (proposal) return decode_fail(d, at, proposal);
     uint64_t flags;
     leb_status s = leb_read_unsigned(&d->p, d->end, allow64 ? 3 : 1, &flags);
     if (s != LEB_OK) return decode_fail_leb(d, s);
@@ -727,7 +739,10 @@ static bool section_body_decode(decoder *d, uint8_t id, const uint8_t *section_s
 static bool section_decode(decoder *d, uint8_t *last_rank) {
     const uint8_t *start = d->p;
     uint8_t id = *d->p++;
-    if (id >= SEC_ID_COUNT) return decode_fail(d, start, "malformed section id");
+    if (id >= SEC_ID_COUNT) {
+        const char *proposal = proposal_section(id);
+        return decode_fail(d, start, proposal ? proposal : "malformed section id");
+    }
     const uint8_t *size_at = d->p;
     uint32_t size;
     if (!decode_u32(d, &size)) return false;
@@ -768,7 +783,10 @@ static bool header_decode(decoder *d) {
     if (memcmp(d->p, magic, 4) != 0) return decode_fail(d, d->p, "magic header not detected");
     d->p += 4;
     if (decode_left(d) < 4) return decode_fail(d, d->end, "unexpected end");
-    if (memcmp(d->p, version, 4) != 0) return decode_fail(d, d->p, "unknown binary version");
+    if (memcmp(d->p, version, 4) != 0) {
+        const char *proposal = proposal_version(d->p);
+        return decode_fail(d, d->p, proposal ? proposal : "unknown binary version");
+    }
     d->p += 4;
     return true;
 }

@@ -185,6 +185,17 @@ static bool imm_decode(decoder *d, kiln_insn *in, kiln_imm_kind kind, const uint
 
 /* ---- instructions -------------------------------------------------------- */
 
+/* "illegal opcode", or the proposal the opcode belongs to. */
+static bool opcode_unknown(decoder *d, const uint8_t *at, uint8_t first) {
+    const char *proposal = proposal_opcode(first);
+    if (!proposal && first == PREFIX_SIMD) {
+        const uint8_t *p = at + 1;
+        uint64_t code;
+        if (leb_read_unsigned(&p, d->end, 32, &code) == LEB_OK) proposal = proposal_simd_opcode((uint32_t)code);
+    }
+    return decode_fail(d, at, proposal ? proposal : "illegal opcode");
+}
+
 static bool insn_decode(decoder *d, kiln_insn *in) {
     const uint8_t *at = d->p;
     uint8_t b = *d->p++;
@@ -196,7 +207,7 @@ static bool insn_decode(decoder *d, kiln_insn *in) {
     } else {
         op = (kiln_opcode)d->plain_ops[b];
     }
-    if (op == KILN_OP_COUNT) return decode_fail(d, at, "illegal opcode");
+    if (op == KILN_OP_COUNT) return opcode_unknown(d, at, b);
     memset(in, 0, sizeof *in);
     in->op = (uint16_t)op;
     in->offset = decode_offset(d, at);

@@ -38,6 +38,15 @@ typedef struct decoder {
 enum { PREFIX_MISC = 0xFC, PREFIX_SIMD = 0xFD };
 
 bool decode_fail(decoder *d, const uint8_t *at, const char *msg);
+/* decode_proposals.c: the feature a byte kiln cannot decode belongs to
+ * ("... is not supported yet"), or NULL for plain malformed input. */
+const char *proposal_opcode(uint8_t byte);
+const char *proposal_simd_opcode(uint32_t code);
+const char *proposal_valtype(uint8_t byte);
+const char *proposal_type_form(uint8_t form);
+const char *proposal_section(uint8_t id);
+const char *proposal_limits_flags(uint64_t flags);
+const char *proposal_version(const uint8_t *version);
 bool decode_fail_end(decoder *d);
 bool decode_fail_nomem(decoder *d);
 bool decode_fail_leb(decoder *d, leb_status s);

@@ -1,0 +1,92 @@
+/* decode_proposals.c - what a byte kiln cannot decode belongs to.
+ *
+ * The decoder accepts WebAssembly 2.0 (plus the proposals in
+ * KILN_FEATURE_*).  Where a module uses something newer, the spec's
+ * generic message ("illegal opcode", "malformed value type", "malformed
+ * section id") is true but unhelpful: a user holding a module built with
+ * -pthread or -fwasm-exceptions needs to hear which feature kiln lacks.
+ * These lookups name it; the decoder reports the name instead of the
+ * generic message, at the same offset, and still rejects the module. */
+#include "decode_internal.h"
+
+static const char THREADS[] = "atomic instructions (the threads proposal) are not supported yet";
+static const char EXCEPTIONS[] = "exception handling is not supported yet";
+static const char TAIL_CALLS[] = "tail calls (return_call) are not supported yet";
+static const char FUNC_REFS[] = "typed function references are not supported yet";
+static const char GC_INSNS[] = "the GC proposal is not supported yet: GC instruction";
+
+const char *proposal_opcode(uint8_t byte) {
+    switch (byte) {
+    case 0x06: /* try */
+    case 0x07: /* catch */
+    case 0x08: /* throw */
+    case 0x09: /* rethrow */
+    case 0x0a: /* throw_ref */
+    case 0x18: /* delegate */
+    case 0x19: /* catch_all */
+    case 0x1f: /* try_table */ return EXCEPTIONS;
+    case 0x12: /* return_call */
+    case 0x13: /* return_call_indirect */ return TAIL_CALLS;
+    case 0x14: /* call_ref */
+    case 0x15: /* return_call_ref */
+    case 0xd4: /* ref.as_non_null */
+    case 0xd5: /* br_on_null */
+    case 0xd6: /* br_on_non_null */ return FUNC_REFS;
+    case 0xd3: /* ref.eq */
+    case 0xfb: /* the GC prefix */ return GC_INSNS;
+    case 0xfe: /* the threads prefix */ return THREADS;
+    default: return NULL;
+    }
+}
+
+const char *proposal_simd_opcode(uint32_t code) {
+    if (code >= 0x100 && code <= 0x113) return "relaxed SIMD is not supported yet";
+    return NULL;
+}
+
+const char *proposal_valtype(uint8_t byte) {
+    switch (byte) {
+    case 0x63: /* (ref null ht) */
+    case 0x64: /* (ref ht) */ return "typed references ((ref ht), (ref null ht)) are not supported yet";
+    case 0x69: /* exnref */ return EXCEPTIONS;
+    case 0x6e: /* anyref */
+    case 0x6d: /* eqref */
+    case 0x6c: /* i31ref */
+    case 0x6b: /* structref */
+    case 0x6a: /* arrayref */
+    case 0x71: /* nullref */
+    case 0x72: /* nullexternref */
+    case 0x73: /* nullfuncref */ return "the GC proposal is not supported yet: GC reference type";
+    default: return NULL;
+    }
+}
+
+const char *proposal_type_form(uint8_t form) {
+    switch (form) {
+    case 0x5f: return "the GC proposal is not supported yet: struct type";
+    case 0x5e: return "the GC proposal is not supported yet: array type";
+    case 0x4e: return "the GC proposal is not supported yet: recursive type group";
+    case 0x50:
+    case 0x4f: return "the GC proposal is not supported yet: subtype declaration";
+    default: return NULL;
+    }
+}
+
+const char *proposal_section(uint8_t id) {
+    return id == 13 ? "exception handling (the tag section) is not supported yet" : NULL;
+}
+
+/* Memory limits flags beyond 0/1 (and 4/5 with memory64). */
+const char *proposal_limits_flags(uint64_t flags) {
+    if (flags & 2) return "shared memory requires the threads proposal, which kiln does not support yet";
+    if (flags & 8) return "custom page sizes are not supported yet";
+    return NULL;
+}
+
+/* Binary version 0x0d with layer 1 is the component model's encoding. */
+const char *proposal_version(const uint8_t *version) {
+    if (version[0] == 0x0d && version[1] == 0 && version[2] == 1 && version[3] == 0)
+        return "this is a WebAssembly component (binary version 0x0d, layer 1); kiln compiles "
+               "core modules only, not components";
+    return NULL;
+}
