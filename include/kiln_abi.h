@@ -140,7 +140,7 @@ extern thread_local uintptr_t kiln_rt_stack_limit;
 extern _Thread_local uintptr_t kiln_rt_stack_limit;
 #endif
 #define KILN_FRAME_MAX (16u << 20)
-#define KILN_UNCHECKED_FRAME_MAX (64u << 10)
+#define KILN_UNCHECKED_FRAME_MAX (48u << 10)
 
 /* Descriptor flags. */
 #define KILN_DESC_EXPLICIT_BOUNDS 0x1u /* every access carries a check */

@@ -31,7 +31,15 @@ enum {
     /* Room kept free at the end of the thread's stack for the trap path,
      * host callbacks made near the limit, and the host's own frames. */
     SAFETY_MARGIN = 256u << 10,
+    /* The least room below the limit: the largest generated frame no
+     * check covers (a trampoline entering wasm, a stub, an import thunk;
+     * the compiler refuses bigger ones) plus the trap path (kiln_rt_trap,
+     * the unwinder) and a runtime helper.  A stack with less room than
+     * this left is not entered at all. */
+    MIN_MARGIN = KILN_UNCHECKED_FRAME_MAX + (32u << 10),
+    MIN_ROOM = 16u << 10, /* for wasm itself, above the limit */
 };
+_Static_assert(SAFETY_MARGIN >= MIN_MARGIN, "the usual margin covers the unchecked frames");
 
 typedef struct trap_thread {
     sigjmp_buf *jump; /* innermost entry's buffer; NULL outside wasm */
@@ -39,8 +47,8 @@ typedef struct trap_thread {
     uint32_t depth;  /* nested entries on this thread */
     uintptr_t limit; /* stack limit of the outermost entry */
     size_t budget;   /* 0: DEFAULT_BUDGET */
-    bool floor_known;
-    uintptr_t floor; /* lowest address of this thread's stack, 0 if unknown */
+    bool bounds_known;
+    uintptr_t low, high; /* this thread's stack [low, high); low 0 if unknown */
     bool host_message_set;
     char message[256];
 } trap_thread;
@@ -125,32 +133,49 @@ _Noreturn void trap_from_signal(uint32_t kind) {
 
 void kiln_set_stack_budget(size_t bytes) { self.budget = bytes; }
 
-/* The lowest address of this thread's stack (glibc reports the main
- * thread's from its rlimit), so a large budget cannot overrun it. */
-static uintptr_t stack_floor(void) {
-    if (self.floor_known) return self.floor;
-    self.floor_known = true;
-    pthread_attr_t attr;
-    if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;
-    void *addr;
-    size_t size;
-    if (pthread_attr_getstack(&attr, &addr, &size) == 0) self.floor = (uintptr_t)addr;
-    pthread_attr_destroy(&attr);
-    return self.floor;
+/* The lowest address of the stack `sp` is on, so a large budget cannot
+ * overrun it: the thread's own stack (glibc reports the main thread's from
+ * its rlimit), or the alternate signal stack while a handler runs on it
+ * (a host may call wasm from a signal handler).  0 when sp is on neither
+ * (a fiber's stack the host switched to): then only the budget bounds
+ * wasm, and the host must set one that fits (docs/sandbox.md). */
+static uintptr_t stack_low(uintptr_t sp) {
+    if (!self.bounds_known) {
+        self.bounds_known = true;
+        pthread_attr_t attr;
+        void *addr;
+        size_t size;
+        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+            if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+                self.low = (uintptr_t)addr;
+                self.high = (uintptr_t)addr + size;
+            }
+            pthread_attr_destroy(&attr);
+        }
+    }
+    if (self.low && sp > self.low && sp <= self.high) return self.low;
+    stack_t alt;
+    if (sigaltstack(NULL, &alt) == 0 && (alt.ss_flags & SS_ONSTACK) &&
+        sp > (uintptr_t)alt.ss_sp && sp <= (uintptr_t)alt.ss_sp + alt.ss_size)
+        return (uintptr_t)alt.ss_sp;
+    return 0;
 }
 
 /* sp - budget, but never closer to the end of the stack than the safety
- * margin (half the remaining stack on threads too small for it). */
+ * margin (half the remaining stack on stacks too small for it, and never
+ * less than MIN_MARGIN).  UINTPTR_MAX when the stack has no room for the
+ * margin and a little wasm: nothing may run. */
 static uintptr_t limit_compute(uintptr_t sp) {
     size_t budget = self.budget ? self.budget : DEFAULT_BUDGET;
     uintptr_t limit = sp > budget ? sp - budget : 0;
-    uintptr_t floor = stack_floor();
-    if (!floor || floor >= sp) return limit;
-    uintptr_t left = sp - floor;
+    uintptr_t low = stack_low(sp);
+    if (!low) return limit;
+    uintptr_t left = sp - low;
+    if (left < (uintptr_t)MIN_MARGIN + MIN_ROOM) return UINTPTR_MAX;
     uintptr_t margin = left > 2 * (uintptr_t)SAFETY_MARGIN ? SAFETY_MARGIN : left / 2;
-    return limit < floor + margin ? floor + margin : limit;
+    if (margin < MIN_MARGIN) margin = MIN_MARGIN;
+    return limit < low + margin ? low + margin : limit;
 }
-
 
 /* The guard-page fault handler runs with SA_ONSTACK: give each thread that
  * enters wasm an alternate stack unless the host already set one, so a
@@ -167,17 +192,28 @@ static void altstack_ensure(void) {
     if (ss.ss_sp && sigaltstack(&ss, NULL) != 0) free(ss.ss_sp);
 }
 
+/* An entry that may not run: its stack has no room for the margin, or a
+ * host function running below the limit (in the margin) calls back into
+ * wasm, whose trampoline no check covers. */
+static uint32_t entry_refuse(void) {
+    trap_message_set(trap_texts[KILN_TRAP_CALL_STACK_EXHAUSTED]);
+    return KILN_TRAP_CALL_STACK_EXHAUSTED;
+}
+
 uint32_t trap_protect(void (*fn)(void *), void *arg) {
     sigjmp_buf buf;
     sigjmp_buf *outer = self.jump;
     uintptr_t outer_entry = self.entry;
-    if (self.depth++ == 0) {
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    if (self.depth == 0) {
         altstack_ensure();
-        self.limit = limit_compute((uintptr_t)__builtin_frame_address(0));
+        self.limit = limit_compute(sp);
         kiln_rt_stack_limit = self.limit;
     }
+    if (sp < self.limit) return entry_refuse();
+    self.depth++;
     self.jump = &buf;
-    self.entry = (uintptr_t)__builtin_frame_address(0);
+    self.entry = sp;
     self.host_message_set = false;
     /* savemask 0: no sigprocmask system call on every entry (no trap is
      * delivered from a signal handler yet). */

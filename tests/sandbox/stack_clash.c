@@ -12,7 +12,9 @@
  *     "call stack exhausted";
  *   - on a thread whose 256 KiB stack (pthread_attr_setstack, so no guard
  *     page) sits directly above 4 MiB of canary bytes: must trap the same
- *     way, and no canary byte may change.
+ *     way, and no canary byte may change;
+ *   - from a signal handler running on a 256 KiB alternate signal stack
+ *     above canary bytes (sigaltstack): the same.
  *
  * Every case runs in a forked child, so a crash is that case's failure.
  * A frame over the compile-time maximum must be refused with an error
@@ -35,6 +37,7 @@
 #include <llvm-c/Core.h>
 #include <llvm-c/Object.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,7 +285,38 @@ static bool small_stack_run(call *c) {
     return ok;
 }
 
-/* In a forked child: load, instantiate, call on both stacks. */
+/* From a SA_ONSTACK signal handler, on an alternate stack with no guard
+ * page directly above CANARY_BYTES of canary. */
+static call *alt_call;
+
+static void alt_handler(int sig) {
+    (void)sig;
+    call_run(alt_call);
+}
+
+static bool altstack_run(call *c) {
+    size_t total = CANARY_BYTES + THREAD_STACK;
+    uint8_t *region = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (region == MAP_FAILED) return perror("mmap"), false;
+    memset(region, CANARY, CANARY_BYTES);
+    stack_t ss = {.ss_sp = region + CANARY_BYTES, .ss_size = THREAD_STACK}, old;
+    struct sigaction sa = {.sa_handler = alt_handler, .sa_flags = SA_ONSTACK};
+    sigemptyset(&sa.sa_mask);
+    alt_call = c;
+    if (sigaltstack(&ss, &old) != 0 || sigaction(SIGUSR1, &sa, NULL) != 0 || raise(SIGUSR1) != 0)
+        return fprintf(stderr, "    cannot run on an alternate signal stack\n"), false;
+    sigaltstack(&old, NULL);
+    bool ok = trapped_on_stack(c, "alternate signal stack");
+    for (size_t i = 0; i < CANARY_BYTES; i++) {
+        if (region[i] == CANARY) continue;
+        fprintf(stderr, "    SANDBOX ESCAPE: canary byte %zu KiB below the alternate stack changed\n",
+                (CANARY_BYTES - i + 1023) / 1024);
+        return false;
+    }
+    return ok;
+}
+
+/* In a forked child: load, instantiate, call on every stack. */
 static int case_child(const char *library) {
     void *h = dlopen(library, RTLD_NOW | RTLD_LOCAL);
     const kiln_module_desc *desc = h ? dlsym(h, "clash_module") : NULL;
@@ -298,6 +332,8 @@ static int case_child(const char *library) {
     bool ok = trapped_on_stack(&c, "main thread");
     call d = {.inst = inst, .big = c.big};
     ok = small_stack_run(&d) && ok;
+    call on_alt = {.inst = inst, .big = c.big};
+    ok = altstack_run(&on_alt) && ok;
     return ok ? 0 : 1;
 }
 
