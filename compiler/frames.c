@@ -134,6 +134,12 @@ static bool frames_check(const frame_sizes *fs, const kiln_module *m, kiln_error
                          fs->body_max_index, name ? " (" : "", name ? name : "", name ? ")" : "",
                          (unsigned long long)fs->body_max, (unsigned long long)fs->max_frame);
     }
+    for (uint32_t i = 0; i < fs->count; i++)
+        if (fs->body[i] > KILN_LEAF_FRAME_MAX && lower_small_leaf(m, fs->first + i))
+            return error_set(err, KILN_ERR_LOWER, 0,
+                             "internal error: leaf function %u needs a native stack frame of %llu "
+                             "bytes, more than the %u its callers assume",
+                             fs->first + i, (unsigned long long)fs->body[i], KILN_LEAF_FRAME_MAX);
     if (fs->other_max > KILN_UNCHECKED_FRAME_MAX)
         return error_set(err, KILN_ERR_LIMIT, 0,
                          "implementation limit: generated function %s needs a native stack frame "

@@ -799,14 +799,38 @@ static LLVMValueRef stack_short(lower_module *lm, uint32_t index) {
     return LLVMBuildICmp(lm->b, LLVMIntULT, low, limit, "");
 }
 
+enum { LEAF_MAX_INSNS = 64, LEAF_MAX_LOCALS = 32 };
+
+/* True if the instruction may call anything: another function, or the
+ * runtime (memory.grow, the 0xFC bulk-memory and table instructions). */
+static bool insn_calls(const kiln_insn *in) {
+    const kiln_opcode_info *info = &kiln_opcode_table[in->op];
+    return in->op == KILN_OP_CALL || in->op == KILN_OP_CALL_INDIRECT ||
+           in->op == KILN_OP_MEMORY_GROW || info->prefix == 0xFC;
+}
+
+bool lower_small_leaf(const kiln_module *m, uint32_t index) {
+    const kiln_func *f = &m->funcs[index];
+    if (f->imported || f->num_insns > LEAF_MAX_INSNS ||
+        f->num_locals + m->types[f->type_index].num_params > LEAF_MAX_LOCALS)
+        return false;
+    for (uint32_t i = 0; i < f->num_insns; i++)
+        if (insn_calls(&f->insns[i])) return false;
+    return true;
+}
+
+/* Small leaves are called without a check: their frame (at most
+ * KILN_LEAF_FRAME_MAX, which frames.c verifies) lies in the margin below
+ * the caller's checked frame, and they call nothing that could go deeper. */
 LLVMValueRef lower_call_defined(lower_func *lf, uint32_t index, LLVMValueRef *args, unsigned n) {
     lower_module *lm = lf->lm;
     LLVMTypeRef sig = lm->sig_types[lm->m->funcs[index].type_index];
     uint32_t end = lm->part ? lm->part->end : lm->m->num_funcs;
     bool local = index >= lm->frames_first && index < end; /* its frame is in our table */
     LLVMValueRef target = local ? lm->bodies[index] : NULL;
-    if (target) lower_trap_if(lf, stack_short(lm, index), KILN_TRAP_CALL_STACK_EXHAUSTED);
-    else target = lower_func_ref(lm, index); /* the stub checks */
+    if (!target) target = lower_func_ref(lm, index); /* the stub checks */
+    else if (!lower_small_leaf(lm->m, index))
+        lower_trap_if(lf, stack_short(lm, index), KILN_TRAP_CALL_STACK_EXHAUSTED);
     LLVMValueRef call = LLVMBuildCall2(lm->b, sig, target, args, n, "");
     LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
     return call;

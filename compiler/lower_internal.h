@@ -177,6 +177,9 @@ LLVMValueRef lower_body_ref(lower_module *lm, uint32_t index);
  * first): checks the stack for the callee's frame, then calls its body,
  * or its entry stub when the body lives in another partition. */
 LLVMValueRef lower_call_defined(lower_func *lf, uint32_t index, LLVMValueRef *args, unsigned n);
+/* lower.c: a function called without a stack check (no calls, few
+ * instructions and locals); frames.c verifies its frame stays small. */
+bool lower_small_leaf(const kiln_module *m, uint32_t index);
 /* lower.c: the name of the frame-size table of a partition (NULL: the
  * whole module); emit.c fills the table in the emitted object. */
 void lower_frames_symbol(const kiln_compile_options *opts, const lower_partition *part, char *out,

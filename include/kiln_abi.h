@@ -141,6 +141,9 @@ extern _Thread_local uintptr_t kiln_rt_stack_limit;
 #endif
 #define KILN_FRAME_MAX (16u << 20)
 #define KILN_UNCHECKED_FRAME_MAX (48u << 10)
+/* Small leaf functions (no calls, few instructions and locals) are called
+ * without a check; their measured frames must stay under this. */
+#define KILN_LEAF_FRAME_MAX (16u << 10)
 
 /* Descriptor flags. */
 #define KILN_DESC_EXPLICIT_BOUNDS 0x1u /* every access carries a check */

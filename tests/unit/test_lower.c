@@ -628,3 +628,29 @@ Test(lower_run, simd_accesses_check_their_full_width) {
         cr_expect_eq(call_i32(&g, "store32_lane2", 1, 65536 - 3, 0, 0), TRAPPED(KILN_TRAP_MEMORY_OUT_OF_BOUNDS));
     }
 }
+
+/* Every entry stub and every direct call of a body checks the stack
+ * (one llvm.read_register each), except calls of small leaves, whose
+ * frames the margin below the limit covers (lower_small_leaf). */
+Test(lower_ir, the_stack_is_checked_before_every_call_but_of_small_leaves) {
+    ir r = ir_lower("control");
+    int reads = 0, stubs = 0, checked_calls = 0, leaf_calls = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(r.mod); fn; fn = LLVMGetNextFunction(fn)) {
+        if (name_has(fn, "control.s") && !LLVMIsDeclaration(fn)) stubs++;
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+                if (LLVMGetInstructionOpcode(i) != LLVMCall) continue;
+                LLVMValueRef callee = LLVMGetCalledValue(i);
+                if (name_has(callee, "llvm.read_register")) reads++;
+                if (!name_has(fn, "control.f") || !name_has(callee, "control.f")) continue;
+                uint32_t index = (uint32_t)strtoul(strstr(LLVMGetValueName2(callee, &(size_t){0}),
+                                                          "control.f") + 9, NULL, 10);
+                if (lower_small_leaf(r.l.m, index)) leaf_calls++;
+                else checked_calls++;
+            }
+    }
+    cr_expect_gt(leaf_calls, 0, "control.wat calls a small leaf ($pair)");
+    cr_expect_gt(checked_calls, 0, "control.wat calls non-leaves ($fac, $even)");
+    cr_expect_eq(reads, stubs + checked_calls);
+    ir_free(&r);
+}
