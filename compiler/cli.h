@@ -10,13 +10,16 @@
  *   0  success
  *   1  the input is malformed or invalid (or the program trapped / failed)
  *   2  usage error, or a file could not be read or written
- * Errors are printed to stderr as `FILE:0xOFFSET: error: MESSAGE`. */
+ * Errors in a module are printed to stderr as `FILE:0xOFFSET: error:
+ * MESSAGE`; errors about a file as `PATH: error: MESSAGE` (status 2 for
+ * I/O). */
 #ifndef KILN_CLI_H
 #define KILN_CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 
@@ -44,18 +47,75 @@ int cli_build(int argc, char **argv);
  * writes the reason (strerror text, or "is a directory") into `why`. */
 bool cli_file_read(const char *path, uint8_t **bytes, size_t *size, char *why, size_t why_size);
 
+/* main.c: cli_file_read, printing `PATH: error: cannot read: REASON` on
+ * failure (the caller exits CLI_USAGE). */
+bool cli_input_read(const char *path, uint8_t **bytes, size_t *size);
+
 /* main.c: prints `FILE:0xOFFSET: error: MESSAGE` to stderr. */
 void cli_error_print(const char *path, const kiln_error *err);
+
+/* main.c: prints `PATH: error: MESSAGE` to stderr: every error that is
+ * about a file (or a program) rather than a place in a module. */
+void cli_path_error(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* main.c: reports a failed compile of `input` into `output`: an I/O
+ * error as `OUTPUT: error: MESSAGE` (status CLI_USAGE; the message names
+ * the file, a temporary one perhaps), anything else as a module error
+ * (status CLI_FAIL).  Returns the status. */
+int cli_compile_failed(const char *input, const char *output, const kiln_error *err);
+
+/* main.c: whether a file can be created at `path` (its directory exists
+ * and is writable, and `path` is no directory); if not, prints
+ * `PATH: error: cannot write: REASON`.  Checked before compiling, so a
+ * bad -o costs no compile time and is blamed on the right file. */
+bool cli_output_check(const char *path);
+
+/* main.c: the directory part of `path` ("." for a bare file name). */
+void cli_dir_of(const char *path, char *out, size_t cap);
+
+/* main.c: the last lines of every `--help`: where the full description is.
+ * `command` NULL: the top-level usage. */
+void cli_usage_footer(FILE *out, const char *command);
+
+/* main.c: the value of option `name` at argv[*i], written `NAME VALUE`
+ * (*i then skips the value) or `NAME=VALUE`; NULL if argv[*i] is not
+ * that option or the value is missing. */
+const char *cli_option_value(int argc, char **argv, int *i, const char *name);
+
+/* main.c: true, after printing `kiln CMD: option 'NAME' needs a value`,
+ * when argv[i] is the last argument and one of `value_options` (a
+ * NULL-terminated list of the command's options that take a value).
+ * Checked before anything else, so a dangling `-o` is never "unknown". */
+bool cli_option_lacks_value(const char *cmd, int argc, char **argv, int i,
+                            const char *const *value_options);
+
+/* main.c: `--bounds-checks=explicit|guard` (or with the value apart).
+ * 1: consumed, 0: not this flag, -1: bad value (message printed). */
+int cli_bounds_flag(const char *cmd, int argc, char **argv, int *i, bool *explicit_bounds);
 
 /* main.c: parses a `--enable-<feature>` / `--enable-all` flag into a
  * KILN_FEATURE_* mask.  Returns false if `arg` is not such a flag. */
 bool cli_feature_flag(const char *arg, uint32_t *features);
 
+/* main.c: the default symbol prefix of a module: its file name without
+ * directory and extension, as a C identifier ("my-mod.wasm" -> my_mod). */
+void cli_prefix_from_path(const char *path, char *out, size_t cap);
+bool cli_prefix_valid(const char *prefix);
+
+/* main.c: private scratch directories.  cli_temp_dir_make creates
+ * PARENT/NAMEXXXXXX and registers it; cli_temp_dir_remove deletes it and
+ * every file in it.  Registered directories are also removed on exit()
+ * and on SIGHUP, SIGINT, SIGQUIT and SIGTERM (the signal is then
+ * re-raised).  False with errno set if the directory cannot be made. */
+const char *cli_temp_parent(void); /* $TMPDIR, default /tmp */
+bool cli_temp_dir_make(const char *parent, const char *name, char *out, size_t cap);
+void cli_temp_dir_remove(const char *path);
+
 /* cli_compile.c: parses `-j N`, `-jN`, `--jobs N` or `--jobs=N` (compile
  * threads, 1..256) and `--partitions N` (force that many, 1..4096) into
  * opts->jobs / opts->partitions for the commands that compile.
- * 1: consumed, 0: not such a flag, -1: bad value (message printed,
- * prefixed by `cmd`). */
+ * 1: consumed, 0: not such a flag, -1: bad or missing value (message
+ * printed, prefixed by `cmd`). */
 struct kiln_compile_options;
 int cli_jobs_flag(const char *cmd, int argc, char **argv, int *i,
                   struct kiln_compile_options *opts);

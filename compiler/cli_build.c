@@ -1,9 +1,13 @@
-/* cli_build.c - `kiln build FILE.wasm -o PROGRAM [options]`
+/* cli_build.c - `kiln build FILE.wasm [-o PROGRAM] [options]`
  *
- * decode -> validate -> compile to a temporary object (symbol prefix
- * kiln_program, which the bundled main() expects) -> link with the
- * bundled WASI main (runtime/wasi/wasi_main.c) and the static kiln_wasi,
- * kiln_rt and kiln_front libraries into one native executable.
+ * decode -> validate -> check that the module is a WASI command (it
+ * exports _start) -> compile to an object in a private temporary
+ * directory (symbol prefix --prefix, by default the file name) -> link
+ * with the bundled WASI main (runtime/wasi/wasi_main.c, which calls the
+ * descriptor kiln_program_module: the link makes that an alias) and the
+ * static kiln_wasi, kiln_rt and kiln_front libraries into one native
+ * executable.  The temporary directory goes on every exit path, signals
+ * included (main.c).
  *
  * The libraries are looked for in $KILN_LIB_DIR, then next to the kiln
  * binary itself (the build tree), then in the directory recorded at build
@@ -11,6 +15,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,22 +41,27 @@ typedef struct build_args {
     kiln_compile_options opts;
     uint32_t features;
     bool keep_object;
+    char prefix_buf[128];
 } build_args;
 
 static void build_usage(FILE *out) {
     fprintf(out,
-            "usage: kiln build FILE.wasm -o PROGRAM [options]\n\n"
-            "Compiles a WASI command module (one exporting _start) into a native\n"
-            "executable.  The executable takes WASI options before its own arguments:\n"
+            "usage: kiln build FILE.wasm [-o PROGRAM] [options]\n\n"
+            "Compiles a WASI command module (one exporting _start; others are refused)\n"
+            "into a native executable.  The executable takes WASI options before its\n"
+            "own arguments:\n"
             "  PROGRAM [--dir HOST[::GUEST]]... [--env NAME=VALUE]... [--inherit-env]\n"
-            "          [--timeout SECONDS] [--] ARGS...\n"
+            "          [--timeout SECONDS] [--stack-size SIZE] [--] ARGS...\n"
             "and exits with the program's status (134 if it traps; --timeout stops it\n"
             "with the trap \"interrupted\", as `kiln run --timeout`).\n\n"
             "options:\n"
             "  -o PROGRAM        output executable (default: FILE without .wasm)\n"
             "  -O0 -O1 -O2 -O3   optimisation level (default -O2)\n"
             "  -j N, --jobs N    compile threads (default: online CPUs, at most 8)\n"
+            "  --partitions N    split into exactly N partitions, as for `kiln compile`\n"
             "  --cpu NAME        target CPU; 'native' = this machine (default: generic)\n"
+            "  --prefix NAME     symbol prefix: the object's descriptor is NAME_module\n"
+            "                    (default: the file name as a C identifier)\n"
             "  --keep-object     leave the compiled object next to PROGRAM (PROGRAM.o)\n"
             "  --bounds-checks=explicit|guard  compare every access, or rely on guard\n"
             "                    pages around an 8 GiB reservation (default: "
@@ -60,18 +70,13 @@ static void build_usage(FILE *out) {
             "  -h, --help        this text\n\n"
             "environment: KILN_LIB_DIR (where libkiln_rt.a etc. live), CC (the linker driver)\n"
             "exit status: 0 success, 1 invalid module or failed build, 2 usage or I/O error\n");
+    cli_usage_footer(out, "build");
 }
 
-static const char *option_value(int argc, char **argv, int *i, const char *name) {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != 0 || *i + 1 >= argc)
-        return NULL;
-    return argv[++*i];
-}
+/* Every option that takes a value (a missing one is named as such). */
+static const char *const build_value_options[] = {
+    "-o", "-j", "--jobs", "--partitions", "--cpu", "--prefix", "--bounds-checks", NULL,
+};
 
 static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
     const char *arg = argv[*i], *v;
@@ -79,6 +84,8 @@ static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
         build_usage(stdout);
         return -1;
     }
+    if (cli_option_lacks_value("build", argc, argv, *i, build_value_options))
+        return CLI_USAGE;
     int jobs = cli_jobs_flag("build", argc, argv, i, &a->opts);
     if (jobs)
         return jobs < 0 ? CLI_USAGE : 0;
@@ -86,8 +93,10 @@ static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
         a->opts.opt_level = arg[2] - '0';
     else if (strcmp(arg, "-o") == 0 && *i + 1 < argc)
         a->output = argv[++*i];
-    else if ((v = option_value(argc, argv, i, "--cpu")))
+    else if ((v = cli_option_value(argc, argv, i, "--cpu")))
         a->opts.cpu = v;
+    else if ((v = cli_option_value(argc, argv, i, "--prefix")))
+        a->opts.prefix = v;
     else if (strcmp(arg, "--keep-object") == 0)
         a->keep_object = true;
     else if (strcmp(arg, "--bounds-checks=explicit") == 0)
@@ -123,7 +132,6 @@ static int args_parse(build_args *a, int argc, char **argv, char *out_buf, size_
     memset(a, 0, sizeof *a);
     a->opts.opt_level = 2;
     a->opts.explicit_bounds = CLI_DEFAULT_EXPLICIT_BOUNDS;
-    a->opts.prefix = "kiln_program";
     a->opts.jobs = cli_jobs_default();
     for (int i = 1; i < argc; i++) {
         int r = args_parse_one(a, argc, argv, &i);
@@ -136,6 +144,14 @@ static int args_parse(build_args *a, int argc, char **argv, char *out_buf, size_
     }
     if (!a->output)
         a->output = output_default(a->input, out_buf, cap);
+    if (!a->opts.prefix) {
+        cli_prefix_from_path(a->input, a->prefix_buf, sizeof a->prefix_buf);
+        a->opts.prefix = a->prefix_buf;
+    }
+    if (!cli_prefix_valid(a->opts.prefix)) {
+        fprintf(stderr, "kiln build: prefix '%s' is not a C identifier\n", a->opts.prefix);
+        return CLI_USAGE;
+    }
     return 0;
 }
 
@@ -172,25 +188,71 @@ static bool lib_dir_find(char *dir, size_t cap) {
 
 /* ---- the build ------------------------------------------------------------------------- */
 
+/* The bundled main() calls the descriptor kiln_program_module; the object
+ * names it <prefix>_module, so the link defines the one as the other.
+ * False when no alias is needed. */
+static bool descriptor_alias(const build_args *a, char *flag, size_t cap) {
+    if (strcmp(a->opts.prefix, "kiln_program") == 0)
+        return false;
+    snprintf(flag, cap, "-Wl,--defsym=kiln_program_module=%s_module", a->opts.prefix);
+    return true;
+}
+
+/* The driver has printed its own messages; say in kiln's words what
+ * failed.  An unwritable PROGRAM never gets here (cli_output_check). */
+static int link_failed(const build_args *a, const char *lib_dir, const kiln_error *err) {
+    cli_path_error(a->output, "cannot link the executable: %s", err->message);
+    if (err->kind == KILN_ERR_IO) {
+        fprintf(stderr, "  kiln build links with a C compiler driver: set CC to one (default: cc)\n");
+        return CLI_USAGE;
+    }
+    fprintf(stderr, "  the linker's own messages are above; it linked the module with the kiln\n"
+                    "  runtime libraries in %s (KILN_LIB_DIR chooses others)\n", lib_dir);
+    return CLI_FAIL;
+}
+
 static int build_link(const build_args *a, const char *object) {
     char dir[PATH_MAX], libs[BUILD_NUM_LIBS][PATH_MAX + 64];
     if (!lib_dir_find(dir, sizeof dir)) {
-        fprintf(stderr, "kiln build: cannot find the kiln runtime libraries (%s, ...); "
-                        "set KILN_LIB_DIR\n", build_libs[0]);
+        cli_path_error(dir[0] ? dir : ".", "no kiln runtime libraries here (%s, ...); "
+                       "set KILN_LIB_DIR to the directory that holds them", build_libs[0]);
         return CLI_USAGE;
     }
-    const char *paths[1 + BUILD_NUM_LIBS] = {object};
+    const char *paths[2 + BUILD_NUM_LIBS] = {object};
     for (int i = 0; i < BUILD_NUM_LIBS; i++) {
         snprintf(libs[i], sizeof libs[i], "%s/%s", dir, build_libs[i]);
         paths[1 + i] = libs[i];
     }
+    char alias[192];
+    size_t count = 1 + BUILD_NUM_LIBS;
+    if (descriptor_alias(a, alias, sizeof alias))
+        paths[count++] = alias;
     kiln_error err;
     error_clear(&err);
-    if (!link_executable(paths, 1 + BUILD_NUM_LIBS, a->output, &err)) {
-        cli_error_print(a->input, &err);
-        return err.kind == KILN_ERR_IO ? CLI_USAGE : CLI_FAIL;
-    }
+    if (!link_executable(paths, count, a->output, &err))
+        return link_failed(a, dir, &err);
     return CLI_OK;
+}
+
+/* The bundled main() runs _start: without it the executable could only
+ * fail at run time. */
+static bool module_exports_start(const kiln_module *m) {
+    for (uint32_t i = 0; i < m->num_exports; i++) {
+        const kiln_export *e = &m->exports[i];
+        if (e->kind == KILN_EXTERN_FUNC && e->name.len == 6 && memcmp(e->name.chars, "_start", 6) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int not_a_command(const char *input) {
+    cli_path_error(input, "the module exports no _start function: it is not a WASI command");
+    fprintf(stderr,
+            "  kiln build makes executables of WASI commands (programs with a main(), built\n"
+            "  for wasm32-wasi); a library module (a reactor) can be compiled with\n"
+            "  `kiln compile` and linked into a C host (docs/embedding.md), or its exports\n"
+            "  called with `kiln run %s --invoke NAME ARG...`\n", input);
+    return CLI_USAGE;
 }
 
 static int build_object(const build_args *a, const uint8_t *bytes, size_t size,
@@ -200,50 +262,63 @@ static int build_object(const build_args *a, const uint8_t *bytes, size_t size,
     kiln_decode_options dopts = {.features = a->features};
     kiln_module *m = module_decode(bytes, size, &dopts, &err);
     int rc = CLI_OK;
-    if (!m || !module_validate(m, &err) ||
-        !module_compile_object(m, bytes, size, &a->opts, object, &err)) {
+    if (!m || !module_validate(m, &err)) {
         cli_error_print(a->input, &err);
-        rc = err.kind == KILN_ERR_IO ? CLI_USAGE : CLI_FAIL;
+        rc = CLI_FAIL;
+    } else if (!module_exports_start(m)) {
+        rc = not_a_command(a->input);
+    } else if (!module_compile_object(m, bytes, size, &a->opts, object, &err)) {
+        rc = cli_compile_failed(a->input, object, &err);
     }
     module_free(m);
     return rc;
 }
 
-/* The object goes next to the output when kept, else to a private temp file. */
-static bool object_path(const build_args *a, char *path, size_t cap) {
+/* --keep-object: the object becomes PROGRAM.o, by a rename within one
+ * file system (the temporary directory is then next to PROGRAM). */
+static int object_keep(const build_args *a, const char *object) {
+    char kept[PATH_MAX + 8];
+    snprintf(kept, sizeof kept, "%s.o", a->output);
+    if (rename(object, kept) == 0)
+        return CLI_OK;
+    cli_path_error(kept, "cannot write: %s", strerror(errno));
+    return CLI_USAGE;
+}
+
+/* Every file the build writes besides PROGRAM (the object, the compiler's
+ * and the linker's temporaries) goes to a private directory removed
+ * whatever happens: in $TMPDIR, or next to PROGRAM with --keep-object. */
+static int build_in_temp_dir(const build_args *a, const uint8_t *bytes, size_t size) {
+    char parent[PATH_MAX], work[PATH_MAX], object[PATH_MAX + 160];
     if (a->keep_object)
-        return snprintf(path, cap, "%s.o", a->output) < (int)cap;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(path, cap, "%s/kiln-build-XXXXXX.o", tmp && *tmp ? tmp : "/tmp");
-    int fd = mkstemps(path, 2);
-    if (fd < 0)
-        return false;
-    close(fd);
-    return true;
+        cli_dir_of(a->output, parent, sizeof parent);
+    else
+        snprintf(parent, sizeof parent, "%s", cli_temp_parent());
+    if (!cli_temp_dir_make(parent, "kiln-build-", work, sizeof work)) {
+        cli_path_error(parent, "cannot create a temporary directory: %s", strerror(errno));
+        return CLI_USAGE;
+    }
+    snprintf(object, sizeof object, "%s/%s.o", work, a->opts.prefix);
+    int rc = build_object(a, bytes, size, object);
+    if (rc == CLI_OK)
+        rc = build_link(a, object);
+    if (rc == CLI_OK && a->keep_object)
+        rc = object_keep(a, object);
+    cli_temp_dir_remove(work);
+    return rc;
 }
 
 int cli_build(int argc, char **argv) {
     build_args a;
-    char out_buf[PATH_MAX], object[PATH_MAX + 8], why[256];
+    char out_buf[PATH_MAX];
     int rc = args_parse(&a, argc, argv, out_buf, sizeof out_buf);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
     uint8_t *bytes;
     size_t size;
-    if (!cli_file_read(a.input, &bytes, &size, why, sizeof why)) {
-        fprintf(stderr, "kiln build: cannot read %s: %s\n", a.input, why);
+    if (!cli_input_read(a.input, &bytes, &size))
         return CLI_USAGE;
-    }
-    if (!object_path(&a, object, sizeof object)) {
-        fprintf(stderr, "kiln build: cannot create a temporary object file\n");
-        free(bytes);
-        return CLI_USAGE;
-    }
-    rc = build_object(&a, bytes, size, object);
+    rc = cli_output_check(a.output) ? build_in_temp_dir(&a, bytes, size) : CLI_USAGE;
     free(bytes);
-    if (rc == CLI_OK)
-        rc = build_link(&a, object);
-    if (!a.keep_object)
-        unlink(object);
     return rc;
 }

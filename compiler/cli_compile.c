@@ -4,7 +4,8 @@
  * header for hosts that link the object statically.  Errors print as
  * `FILE:0xOFFSET: error: MESSAGE`; exit 1 for a bad module or a failed
  * compile, 2 for usage and I/O errors. */
-#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,18 +48,14 @@ static void compile_usage(FILE *out) {
             "  --enable-*        proposals, as for `kiln validate`\n"
             "  -h, --help        this text\n\n"
             "exit status: 0 success, 1 invalid module or failed compile, 2 usage or I/O error\n");
+    cli_usage_footer(out, "compile");
 }
 
-/* The file's basename without extension, as a C identifier. */
-static void prefix_from_path(const char *path, char *out, size_t cap) {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    size_t n = 0;
-    if (isdigit((unsigned char)base[0]) || base[0] == '.' || base[0] == 0) out[n++] = '_';
-    for (const char *p = base; *p && *p != '.' && n + 1 < cap; p++)
-        out[n++] = isalnum((unsigned char)*p) ? *p : '_';
-    out[n] = 0;
-}
+/* Every option that takes a value (a missing one is named as such). */
+static const char *const compile_value_options[] = {
+    "-o", "-j", "--jobs", "--partitions", "--target", "--cpu", "--prefix", "--header",
+    "--bounds-checks", NULL,
+};
 
 static void output_from_path(const char *path, char *out, size_t cap) {
     snprintf(out, cap, "%s", path);
@@ -67,22 +64,6 @@ static void output_from_path(const char *path, char *out, size_t cap) {
     if (dot && (!slash || dot > slash)) *dot = 0;
     size_t n = strlen(out);
     snprintf(out + n, cap - n, ".o");
-}
-
-static bool prefix_valid(const char *p) {
-    if (!*p || isdigit((unsigned char)*p)) return false;
-    for (; *p; p++)
-        if (!isalnum((unsigned char)*p) && *p != '_') return false;
-    return true;
-}
-
-/* Options that take a value: "--x V" or "--x=V". */
-static const char *option_value(int argc, char **argv, int *i, const char *name) {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0) return NULL;
-    if (argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (argv[*i][n] != 0 || *i + 1 >= argc) return NULL;
-    return argv[++*i];
 }
 
 int cli_jobs_default(void) {
@@ -109,7 +90,7 @@ int cli_jobs_flag(const char *cmd, int argc, char **argv, int *i, kiln_compile_o
     for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
         bool missing;
         const char *v = count_value(argc, argv, i, flags[k].name, &missing);
-        if (missing) return fprintf(stderr, "kiln %s: %s needs a number\n", cmd, argv[*i]), -1;
+        if (missing) return fprintf(stderr, "kiln %s: option '%s' needs a value\n", cmd, argv[*i]), -1;
         if (!v) continue;
         char *end;
         long n = strtol(v, &end, 10);
@@ -125,18 +106,19 @@ int cli_jobs_flag(const char *cmd, int argc, char **argv, int *i, kiln_compile_o
 static int args_parse_one(compile_args *a, int argc, char **argv, int *i) {
     const char *arg = argv[*i], *v;
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) return compile_usage(stdout), -1;
+    if (cli_option_lacks_value("compile", argc, argv, *i, compile_value_options)) return CLI_USAGE;
     int jobs = cli_jobs_flag("compile", argc, argv, i, &a->opts);
     if (jobs) return jobs < 0 ? CLI_USAGE : 0;
+    int bounds = cli_bounds_flag("compile", argc, argv, i, &a->opts.explicit_bounds);
+    if (bounds) return bounds < 0 ? CLI_USAGE : 0;
     if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3])
         a->opts.opt_level = arg[2] - '0';
     else if (strcmp(arg, "-o") == 0 && *i + 1 < argc) a->output = argv[++*i];
-    else if ((v = option_value(argc, argv, i, "--target"))) a->opts.target_triple = v;
-    else if ((v = option_value(argc, argv, i, "--cpu"))) a->opts.cpu = v;
-    else if ((v = option_value(argc, argv, i, "--prefix"))) a->opts.prefix = v;
-    else if ((v = option_value(argc, argv, i, "--header"))) a->header = v;
+    else if ((v = cli_option_value(argc, argv, i, "--target"))) a->opts.target_triple = v;
+    else if ((v = cli_option_value(argc, argv, i, "--cpu"))) a->opts.cpu = v;
+    else if ((v = cli_option_value(argc, argv, i, "--prefix"))) a->opts.prefix = v;
+    else if ((v = cli_option_value(argc, argv, i, "--header"))) a->header = v;
     else if (strcmp(arg, "--emit-llvm") == 0) a->emit_llvm = true;
-    else if (strcmp(arg, "--bounds-checks=explicit") == 0) a->opts.explicit_bounds = true;
-    else if (strcmp(arg, "--bounds-checks=guard") == 0) a->opts.explicit_bounds = false;
     else if (cli_feature_flag(arg, &a->features)) return 0;
     else if (arg[0] == '-' && arg[1]) return fprintf(stderr, "kiln compile: unknown option '%s'\n", arg), CLI_USAGE;
     else if (!a->input) a->input = arg;
@@ -155,10 +137,10 @@ static int args_parse(compile_args *a, int argc, char **argv) {
     }
     if (!a->input) return compile_usage(stderr), CLI_USAGE;
     if (!a->opts.prefix) {
-        prefix_from_path(a->input, a->prefix_buf, sizeof a->prefix_buf);
+        cli_prefix_from_path(a->input, a->prefix_buf, sizeof a->prefix_buf);
         a->opts.prefix = a->prefix_buf;
     }
-    if (!prefix_valid(a->opts.prefix))
+    if (!cli_prefix_valid(a->opts.prefix))
         return fprintf(stderr, "kiln compile: prefix '%s' is not a C identifier\n", a->opts.prefix), CLI_USAGE;
     if (!a->output) {
         output_from_path(a->input, a->output_buf, sizeof a->output_buf);
@@ -167,6 +149,39 @@ static int args_parse(compile_args *a, int argc, char **argv) {
     return 0;
 }
 
+static bool code_write(const compile_args *a, const kiln_module *m, const uint8_t *bytes,
+                       size_t size, const char *path, kiln_error *err) {
+    return a->emit_llvm ? module_compile_llvm_ir(m, bytes, size, &a->opts, path, err)
+                        : module_compile_object(m, bytes, size, &a->opts, path, err);
+}
+
+/* The object (or IR) is written in a private directory next to the
+ * output, then renamed into place: whatever ends kiln, neither a
+ * half-written output nor the compiler's own temporaries stay behind. */
+static int output_compile(const compile_args *a, const kiln_module *m, const uint8_t *bytes,
+                          size_t size) {
+    char dir[PATH_MAX], work[PATH_MAX], staged[PATH_MAX + 16];
+    cli_dir_of(a->output, dir, sizeof dir);
+    if (!cli_temp_dir_make(dir, "kiln-compile-", work, sizeof work)) {
+        cli_path_error(a->output, "cannot write: %s", strerror(errno));
+        return CLI_USAGE;
+    }
+    snprintf(staged, sizeof staged, "%s/output", work);
+    kiln_error err;
+    error_clear(&err);
+    int rc = CLI_OK;
+    if (!code_write(a, m, bytes, size, staged, &err)) {
+        rc = cli_compile_failed(a->input, a->output, &err);
+    } else if (rename(staged, a->output) != 0) {
+        cli_path_error(a->output, "cannot write: %s", strerror(errno));
+        rc = CLI_USAGE;
+    }
+    cli_temp_dir_remove(work);
+    return rc;
+}
+
+/* The object (or IR), then the header: each failure is blamed on the
+ * file it concerns. */
 static int module_compile_files(const compile_args *a, const uint8_t *bytes, size_t size) {
     kiln_error err;
     error_clear(&err);
@@ -176,11 +191,10 @@ static int module_compile_files(const compile_args *a, const uint8_t *bytes, siz
     if (!m || !module_validate(m, &err)) {
         cli_error_print(a->input, &err);
         rc = CLI_FAIL;
-    } else if (!(a->emit_llvm ? module_compile_llvm_ir(m, bytes, size, &a->opts, a->output, &err)
-                              : module_compile_object(m, bytes, size, &a->opts, a->output, &err)) ||
-               (a->header && !header_write(m, a->opts.prefix, a->input, a->header, &err))) {
-        cli_error_print(a->input, &err);
-        rc = err.kind == KILN_ERR_IO ? CLI_USAGE : CLI_FAIL;
+    } else {
+        rc = output_compile(a, m, bytes, size);
+        if (rc == CLI_OK && a->header && !header_write(m, a->opts.prefix, a->input, a->header, &err))
+            rc = cli_compile_failed(a->input, a->header, &err);
     }
     module_free(m);
     return rc;
@@ -192,9 +206,9 @@ int cli_compile(int argc, char **argv) {
     if (rc) return rc < 0 ? CLI_OK : rc;
     uint8_t *bytes;
     size_t size;
-    char why[256];
-    if (!cli_file_read(a.input, &bytes, &size, why, sizeof why)) {
-        fprintf(stderr, "kiln compile: cannot read %s: %s\n", a.input, why);
+    if (!cli_input_read(a.input, &bytes, &size)) return CLI_USAGE;
+    if (!cli_output_check(a.output) || (a.header && !cli_output_check(a.header))) {
+        free(bytes);
         return CLI_USAGE;
     }
     rc = module_compile_files(&a, bytes, size);

@@ -102,12 +102,29 @@ static void run_usage(FILE *out) {
             "exit status: 0 success, 1 invalid module or link error, 2 usage or I/O error,\n"
             "134 trap (the trap and a backtrace of wasm functions go to stderr);\n"
             "a WASI program's own status when it calls proc_exit\n");
+    cli_usage_footer(out, "run");
 }
+
+/* Every option that takes a value (a missing one is named as such). */
+static const char *const run_value_options[] = {
+    "--invoke", "-j", "--jobs", "--partitions", "--dir", "--env", "--timeout", "--stack-size",
+    "--max-memory-pages", "--max-table-elements", "--bounds-checks", NULL,
+};
+
+/* The value types of --invoke arguments and results, for hints. */
+#define RUN_VALUE_TYPES "i32 i64 f32 f64 v128 funcref externref"
 
 /* ---- arguments ------------------------------------------------------------ */
 
+/* A whole number or float with no TYPE: prefix (`1`, `-7`, `2.5`). */
+static bool is_untyped_number(const char *arg) {
+    char *end;
+    strtod(arg, &end);
+    return end != arg && !*end;
+}
+
+/* argv[*i] is --invoke, and not the last argument (run_value_options). */
 static int invoke_parse(run_args *a, int argc, char **argv, int *i) {
-    if (*i + 1 >= argc) return fprintf(stderr, "kiln run: --invoke needs a name\n"), CLI_USAGE;
     if (a->num_invokes == MAX_INVOKES) return fprintf(stderr, "kiln run: too many --invoke\n"), CLI_USAGE;
     invoke *v = &a->invokes[a->num_invokes++];
     v->name = argv[++*i];
@@ -115,13 +132,17 @@ static int invoke_parse(run_args *a, int argc, char **argv, int *i) {
     /* Values are TYPE:VALUE and never start with '-': anything else (an
      * option, the input file) ends the list. */
     while (*i + 1 < argc && argv[*i + 1][0] != '-' && strchr(argv[*i + 1], ':')) ++*i, v->argc++;
+    if (*i + 1 < argc && is_untyped_number(argv[*i + 1]))
+        return fprintf(stderr, "kiln run: --invoke %s: argument '%s' needs its type: TYPE:VALUE, "
+                               "e.g. i32:%s (types: " RUN_VALUE_TYPES ")\n",
+                       v->name, argv[*i + 1], argv[*i + 1]), CLI_USAGE;
     return 0;
 }
 
-/* --timeout S, --stack-size SIZE, --max-memory-pages N, --max-table-elements N. */
+/* --timeout S, --stack-size SIZE, --max-memory-pages N, --max-table-elements N;
+ * never the last argument (run_value_options). */
 static int limit_parse(run_args *a, int argc, char **argv, int *i) {
     const char *arg = argv[*i];
-    if (*i + 1 >= argc) return fprintf(stderr, "kiln run: %s needs a value\n", arg), CLI_USAGE;
     const char *v = argv[++*i];
     char *end;
     errno = 0;
@@ -160,24 +181,36 @@ static int wasi_option_parse(run_args *a, int argc, char **argv, int *i) {
     return r;
 }
 
+/* An argument that fits nowhere; after an --invoke, most likely one of its
+ * values written without TYPE:. */
+static int unexpected_argument(const run_args *a, const char *arg) {
+    fprintf(stderr, "kiln run: unexpected argument '%s'", arg);
+    if (a->num_invokes)
+        fprintf(stderr, " (arguments of --invoke are TYPE:VALUE, e.g. i32:1; types: "
+                        RUN_VALUE_TYPES ")");
+    fputc('\n', stderr);
+    return CLI_USAGE;
+}
+
 static int args_parse_one(run_args *a, int argc, char **argv, int *i) {
     const char *arg = argv[*i];
+    if (cli_option_lacks_value("run", argc, argv, *i, run_value_options)) return CLI_USAGE;
     int wasi = wasi_option_parse(a, argc, argv, i);
     if (wasi) return wasi < 0 ? CLI_USAGE : 0;
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) return run_usage(stdout), -1;
     int jobs = cli_jobs_flag("run", argc, argv, i, &a->opts);
     if (jobs) return jobs < 0 ? CLI_USAGE : 0;
+    int bounds = cli_bounds_flag("run", argc, argv, i, &a->opts.explicit_bounds);
+    if (bounds) return bounds < 0 ? CLI_USAGE : 0;
     if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3])
         a->opts.opt_level = arg[2] - '0';
     else if (strcmp(arg, "--invoke") == 0) return invoke_parse(a, argc, argv, i);
     else if (is_limit_flag(arg)) return limit_parse(a, argc, argv, i);
     else if (strcmp(arg, "--no-cache") == 0) a->no_cache = true;
-    else if (strcmp(arg, "--bounds-checks=explicit") == 0) a->opts.explicit_bounds = true;
-    else if (strcmp(arg, "--bounds-checks=guard") == 0) a->opts.explicit_bounds = false;
     else if (cli_feature_flag(arg, &a->features)) return 0;
     else if (arg[0] == '-' && arg[1]) return fprintf(stderr, "kiln run: unknown option '%s'\n", arg), CLI_USAGE;
     else if (!a->input) a->input = arg;
-    else return fprintf(stderr, "kiln run: unexpected argument '%s'\n", arg), CLI_USAGE;
+    else return unexpected_argument(a, arg);
     return 0;
 }
 
@@ -312,64 +345,94 @@ static bool cache_dir(const run_args *a, char *out, size_t cap) {
     return dir_make(out);
 }
 
-/* A fresh unique name in `dir` (the file is created empty). */
-static bool temp_name(const char *dir, const char *suffix, char *out, size_t cap) {
-    snprintf(out, cap, "%s/tmp-XXXXXX%s", dir, suffix);
-    int fd = mkstemps(out, (int)strlen(suffix));
-    if (fd < 0) return false;
-    close(fd);
-    return true;
-}
-
-/* Compiles to `lib_path` via temporary files in `dir` and a final rename. */
-static bool library_build(const run_args *a, const kiln_module *m, const uint8_t *bytes,
-                          size_t size, const char *dir, const char *lib_path, kiln_error *err) {
-    char obj[4096], tmp_lib[4096];
-    if (!temp_name(dir, ".o", obj, sizeof obj) || !temp_name(dir, ".so", tmp_lib, sizeof tmp_lib))
-        return error_set(err, KILN_ERR_IO, 0, "cannot create files in %s: %s", dir, strerror(errno));
-    bool ok = module_compile_object(m, bytes, size, &a->opts, obj, err) &&
-              link_shared_library(obj, tmp_lib, err);
-    unlink(obj);
-    if (ok && rename(tmp_lib, lib_path) != 0)
-        ok = error_set(err, KILN_ERR_IO, 0, "cannot rename into %s: %s", lib_path, strerror(errno));
-    if (!ok) unlink(tmp_lib);
-    return ok;
-}
-
 typedef struct loaded {
     void *handle;
     const kiln_module_desc *desc;
-    char temp_dir[3072]; /* non-empty when nothing is cached */
+    /* After a failure: the file it concerns (an I/O or link error), or
+     * empty when the module itself did not compile. */
+    char failed_path[4096];
 } loaded;
 
+static void failed_path_set(loaded *out, const char *path) {
+    snprintf(out->failed_path, sizeof out->failed_path, "%s", path);
+}
+
+static bool load_failed(loaded *out, const char *path, kiln_error *err, const char *what) {
+    failed_path_set(out, path);
+    return error_set(err, KILN_ERR_IO, 0, "%s", what);
+}
+
+static bool temp_dir_failed(loaded *out, const char *parent, kiln_error *err) {
+    char what[256];
+    snprintf(what, sizeof what, "cannot create a temporary directory: %s", strerror(errno));
+    return load_failed(out, parent, err, what);
+}
+
+/* Compiles and links in a private directory inside `dir` (so that the
+ * final rename stays on one file system; racing processes each see
+ * either no library or a whole one) and renames the library to
+ * `lib_path`.  The directory goes whatever happens (main.c). */
+static bool library_build(const run_args *a, const kiln_module *m, const uint8_t *bytes,
+                          size_t size, const char *dir, const char *lib_path, loaded *out,
+                          kiln_error *err) {
+    char work[3072], obj[3100], lib[3100];
+    if (!cli_temp_dir_make(dir, "tmp-", work, sizeof work)) return temp_dir_failed(out, dir, err);
+    snprintf(obj, sizeof obj, "%s/module.o", work);
+    snprintf(lib, sizeof lib, "%s/module.so", work);
+    bool ok = module_compile_object(m, bytes, size, &a->opts, obj, err);
+    if (!ok && err->kind == KILN_ERR_IO) failed_path_set(out, obj);
+    if (ok && !(ok = link_shared_library(obj, lib, err))) failed_path_set(out, lib);
+    if (ok && rename(lib, lib_path) != 0) {
+        char what[256];
+        snprintf(what, sizeof what, "cannot write: %s", strerror(errno));
+        ok = load_failed(out, lib_path, err, what);
+    }
+    cli_temp_dir_remove(work);
+    return ok;
+}
+
 static bool library_load(const char *lib, loaded *out, kiln_error *err) {
+    char what[512];
     out->handle = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
-    if (!out->handle) return error_set(err, KILN_ERR_IO, 0, "dlopen: %s", dlerror());
+    if (!out->handle) {
+        snprintf(what, sizeof what, "cannot load: %s", dlerror());
+        return load_failed(out, lib, err, what);
+    }
     out->desc = dlsym(out->handle, RUN_PREFIX "_module");
-    if (!out->desc) return error_set(err, KILN_ERR_IO, 0, "dlsym: %s", dlerror());
+    if (!out->desc) {
+        snprintf(what, sizeof what, "cannot load: %s", dlerror());
+        return load_failed(out, lib, err, what);
+    }
     return true;
 }
 
+/* From the cache, or compiled into it; with no cache, into a temporary
+ * directory that goes once the library is loaded. */
 static bool module_load(const run_args *a, const kiln_module *m, const uint8_t *bytes,
                         size_t size, loaded *out, kiln_error *err) {
-    char dir[3072], key[65], lib[4096];
+    char dir[3072], key[65], lib[4096], temp[3072] = "";
     memset(out, 0, sizeof *out);
     if (!cache_dir(a, dir, sizeof dir)) {
-        snprintf(out->temp_dir, sizeof out->temp_dir, "%s/kiln-run-XXXXXX",
-                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-        if (!mkdtemp(out->temp_dir))
-            return error_set(err, KILN_ERR_IO, 0, "cannot create a temporary directory");
-        snprintf(dir, sizeof dir, "%s", out->temp_dir);
+        if (!cli_temp_dir_make(cli_temp_parent(), "kiln-run-", temp, sizeof temp))
+            return temp_dir_failed(out, cli_temp_parent(), err);
+        snprintf(dir, sizeof dir, "%s", temp);
     }
     cache_key(a, bytes, size, key);
     snprintf(lib, sizeof lib, "%s/%s.so", dir, key);
-    if (access(lib, R_OK) != 0 && !library_build(a, m, bytes, size, dir, lib, err)) return false;
-    bool ok = library_load(lib, out, err);
-    if (out->temp_dir[0]) {
-        unlink(lib);
-        rmdir(out->temp_dir);
-    }
+    bool ok = access(lib, R_OK) == 0 || library_build(a, m, bytes, size, dir, lib, out, err);
+    ok = ok && library_load(lib, out, err);
+    if (temp[0]) cli_temp_dir_remove(temp);
     return ok;
+}
+
+/* An I/O or link failure names its file; a failed compile is the module's. */
+static int load_failure_report(const run_args *a, const loaded *lib, const kiln_error *err) {
+    if (!lib->failed_path[0]) {
+        cli_error_print(a->input, err);
+        return CLI_FAIL;
+    }
+    cli_path_error(lib->failed_path, "%s", err->message);
+    return err->kind == KILN_ERR_IO ? CLI_USAGE : CLI_FAIL;
 }
 
 /* ---- values -------------------------------------------------------------------- */
@@ -737,8 +800,7 @@ static int run_bytes(const run_args *a, const uint8_t *bytes, size_t size) {
     loaded lib;
     int rc;
     if (!module_load(a, m, bytes, size, &lib, &err)) {
-        cli_error_print(a->input, &err);
-        rc = err.kind == KILN_ERR_IO ? CLI_USAGE : CLI_FAIL;
+        rc = load_failure_report(a, &lib, &err);
     } else {
         fatal_signals_catch();
         rc = module_run_budgeted(a, m, lib.desc);
@@ -755,9 +817,7 @@ int cli_run(int argc, char **argv) {
     if (rc) return kiln_wasi_options_free(&a.wasi), rc < 0 ? CLI_OK : rc;
     uint8_t *bytes;
     size_t size;
-    char why[256];
-    if (!cli_file_read(a.input, &bytes, &size, why, sizeof why)) {
-        fprintf(stderr, "kiln run: cannot read %s: %s\n", a.input, why);
+    if (!cli_input_read(a.input, &bytes, &size)) {
         kiln_wasi_options_free(&a.wasi);
         return CLI_USAGE;
     }

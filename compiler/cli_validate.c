@@ -31,6 +31,7 @@ static void validate_usage(FILE *out) {
             "  --enable-all              all of the above\n"
             "  -h, --help                this text\n\n"
             "exit status: 0 all valid, 1 some file malformed or invalid, 2 usage or I/O error\n");
+    cli_usage_footer(out, "validate");
 }
 
 static const char *extern_kind_name(uint8_t kind) {
@@ -145,11 +146,7 @@ static void module_describe(const char *path, const kiln_module *m, size_t size)
 static int file_validate(const char *path, const validate_options *opts) {
     uint8_t *bytes;
     size_t size;
-    char why[128];
-    if (!cli_file_read(path, &bytes, &size, why, sizeof why)) {
-        fprintf(stderr, "%s: error: cannot read: %s\n", path, why);
-        return CLI_USAGE;
-    }
+    if (!cli_input_read(path, &bytes, &size)) return CLI_USAGE;
     kiln_error err;
     error_clear(&err);
     kiln_decode_options dopts = {.features = opts->features};

@@ -5,11 +5,8 @@
 set -u
 KILN=$1
 DIR=$(cd "$(dirname "$0")" && pwd)
-command -v wat2wasm >/dev/null && command -v nm >/dev/null || { echo "skipped"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$DIR/cli_test_lib.sh"
+cli_test_begin wat2wasm nm
 
 wat2wasm "$DIR/wat/control.wat" -o "$tmp/my-mod.wasm" || exit 1
 
@@ -71,5 +68,4 @@ if "$KILN" compile "$tmp/my-mod.wasm" -o "$tmp/arm.o" --target aarch64-linux-gnu
 fi
 "$KILN" compile "$tmp/my-mod.wasm" -o "$tmp/native.o" --cpu native || fail "--cpu native failed"
 
-[ "$failures" = 0 ] && echo "ok" || echo "$failures failure(s)"
-[ "$failures" = 0 ]
+cli_test_end

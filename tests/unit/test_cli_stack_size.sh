@@ -9,12 +9,9 @@
 set -u
 KILN=$1
 DIR=$(cd "$(dirname "$0")" && pwd)
-command -v wat2wasm >/dev/null || { echo "skipped"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$DIR/cli_test_lib.sh"
+cli_test_begin wat2wasm
 export XDG_CACHE_HOME="$tmp/cache"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 wat2wasm --debug-names "$DIR/wat/recursion.wat" -o "$tmp/rec.wasm" || exit 1
 wat2wasm "$DIR/runtime_fixtures/cli_spin_start.wat" -o "$tmp/spin.wasm" || exit 1
@@ -63,9 +60,8 @@ for bad in 0 12Q 17G -1 1.5M "" 99999999999999999999; do
     check "" "kiln run: bad --stack-size '$bad' $want" 2 "$KILN" run "$tmp/rec.wasm" --stack-size "$bad"
     check "" "$tmp/rec-O2: bad --stack-size '$bad' $want" 2 "$tmp/rec-O2" --stack-size "$bad"
 done
-check "" "kiln run: --stack-size needs a value" 2 "$KILN" run "$tmp/rec.wasm" --stack-size
+check "" "kiln run: option '--stack-size' needs a value" 2 "$KILN" run "$tmp/rec.wasm" --stack-size
 check "" "$tmp/rec-O2: --stack-size needs a value" 2 "$tmp/rec-O2" --stack-size
 "$KILN" run --help | grep -q -- '--stack-size SIZE' || fail "kiln run --help lacks --stack-size"
 
-[ "$failures" = 0 ] && echo "ok" || echo "$failures failure(s)"
-[ "$failures" = 0 ]
+cli_test_end
