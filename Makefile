@@ -4,6 +4,9 @@
 #   make test    install dependencies, build, run every test suite
 #   make build   configure + build into $(BUILD)/ (also the default goal)
 #   make fuzz    libFuzzer run of decode+validate (clang-19, own build dir)
+#   make install build, then install into $(PREFIX) (bin/, lib/, include/,
+#                pkg-config and CMake package files; docs/embedding.md)
+#   make deb     build, then a Debian package with CPack in $(BUILD)/
 #   make clean   remove every build directory
 #
 # Variables (command line or environment):
@@ -16,6 +19,7 @@
 #   DIFF_COUNT, DIFF_EXPLICIT_COUNT      modules in `make test-differential`
 #   VALIDATE_COUNT  mutated modules checked against wasm-validate (default 2000)
 #   SPEC_LEVELS     optimisation levels the spec suite runs at (default -O0 -O2)
+#   PREFIX          where `make install` installs (default /usr/local)
 
 JOBS ?= 2
 FUZZ_TIME ?= 60
@@ -226,6 +230,14 @@ bench: deps
 # Options through BENCH_COMPILE_ARGS, e.g. "--runs 3 --update-docs".
 bench-compile: deps build
 	python3 bench/compile/run.py --kiln $(KILN) --out $(BUILD)/bench-compile $(BENCH_COMPILE_ARGS)
+
+PREFIX ?= /usr/local
+.PHONY: install deb
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 clean:
 	rm -rf build build-* $(BUILD) $(FUZZ_BUILD)

@@ -52,8 +52,9 @@ bool link_relocatable(const char *const *object_paths, size_t count, const char 
                       kiln_error *err);
 
 /* header.c: a C header for hosts that link the object: the descriptor's
- * declaration, a typed kiln_call wrapper per exported function and the
- * list of imports to provide.  `source` is only named in a comment. */
+ * declaration, typed wrappers for the exported functions (resolved once
+ * per instance by <prefix>_bind) and typed helpers that define the
+ * imported ones.  `source` is only named in a comment. */
 bool header_write(const kiln_module *m, const char *prefix, const char *source,
                   const char *header_path, kiln_error *err);
 

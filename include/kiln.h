@@ -72,9 +72,19 @@ typedef struct kiln_signature {
 typedef uint32_t (*kiln_host_callback)(void *env, kiln_instance *caller, const kiln_val *args,
                                        kiln_val *results);
 
+/* What a kiln_extern holds: the binary format's external kinds (the
+ * compiler's internal kiln_extern_kind has the same values; a static
+ * assertion in compiler/header.c ties the two together). */
+typedef enum kiln_externkind {
+    KILN_EXTERNKIND_FUNC = 0,
+    KILN_EXTERNKIND_TABLE = 1,
+    KILN_EXTERNKIND_MEMORY = 2,
+    KILN_EXTERNKIND_GLOBAL = 3,
+} kiln_externkind;
+
 /* An external value: what an import is bound to or an export yields. */
 typedef struct kiln_extern {
-    uint8_t kind; /* kiln_extern_kind from module.h: 0 func, 1 table, 2 memory, 3 global */
+    uint8_t kind; /* kiln_externkind */
     union {
         kiln_func_ref *func;
         kiln_table *table;
@@ -209,6 +219,31 @@ kiln_memory *kiln_instance_memory(kiln_instance *inst, uint32_t index);
 
 /* The signature of a funcref (valid for the life of the process). */
 bool kiln_func_signature(const kiln_func_ref *f, kiln_signature *out);
+
+/* The function export `name` (`len` bytes) of `inst` if its signature is
+ * `sig`; NULL if `inst` is NULL or has no such export, or the export is
+ * not a function, or its signature differs.  The headers `kiln compile
+ * --header` writes resolve exports with it. */
+static inline const kiln_func_ref *kiln_instance_export_func(kiln_instance *inst, const char *name,
+                                                             size_t len, const kiln_signature *sig) {
+    kiln_extern e;
+    kiln_signature got;
+    if (!inst || !kiln_instance_export_len(inst, name, len, &e) || e.kind != KILN_EXTERNKIND_FUNC ||
+        !kiln_func_signature(e.of.func, &got) || got.num_params != sig->num_params ||
+        got.num_results != sig->num_results)
+        return NULL;
+    for (uint32_t i = 0; i < sig->num_params; i++)
+        if (got.params[i] != sig->params[i]) return NULL;
+    for (uint32_t i = 0; i < sig->num_results; i++)
+        if (got.results[i] != sig->results[i]) return NULL;
+    return e.of.func;
+}
+
+/* What the typed wrappers of a generated header (`kiln compile --header`)
+ * return when the instance has no function export of the name and
+ * signature they call: nothing ran, so this is no trap (kiln_trap_message()
+ * is unchanged) and lies outside the kiln_trap_kind range. */
+#define KILN_EXPORT_MISSING 0x100u
 
 /* Calls a function: args in slots[0..n), results written to slots[0..m),
  * so `slots` needs max(n, m) entries.  `inst` may be NULL.

@@ -1,0 +1,22 @@
+;; tests/unit/test_header.sh: names the generated header must turn into
+;; distinct, valid C identifiers.
+(module
+  (import "a.b" "c" (func (param i32)))
+  (import "a" "b.c" (func (param i64)))
+  (import "a.b" "c" (func (param i32)))
+  (import "env" "n\00ul" (func))
+  (import "env" "mem" (memory 1))
+  (import "env" "g" (global i32))
+  (func $x)
+  (export "a-b" (func $x))
+  (export "a_b" (func $x))
+  (export "bind" (func $x))
+  (export "module" (func $x))
+  (export "call_x" (func $x))
+  (export "x" (func $x))
+  (export "int" (func $x))
+  (export "" (func $x))
+  (export "exports" (func $x))
+  (export "m\00" (func $x))
+  (export "*/" (func $x))
+  (export "memory" (memory 0)))
