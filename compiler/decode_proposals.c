@@ -11,7 +11,6 @@
 
 static const char THREADS[] = "atomic instructions (the threads proposal) are not supported yet";
 static const char EXCEPTIONS[] = "exception handling is not supported yet";
-static const char TAIL_CALLS[] = "tail calls (return_call) are not supported yet";
 static const char FUNC_REFS[] = "typed function references are not supported yet";
 static const char GC_INSNS[] = "the GC proposal is not supported yet: GC instruction";
 
@@ -25,8 +24,6 @@ const char *proposal_opcode(uint8_t byte) {
     case 0x18: /* delegate */
     case 0x19: /* catch_all */
     case 0x1f: /* try_table */ return EXCEPTIONS;
-    case 0x12: /* return_call */
-    case 0x13: /* return_call_indirect */ return TAIL_CALLS;
     case 0x14: /* call_ref */
     case 0x15: /* return_call_ref */
     case 0xd4: /* ref.as_non_null */

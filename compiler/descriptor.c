@@ -69,6 +69,7 @@ static LLVMValueRef trampoline_build(lower_module *lm, uint32_t type_index) {
     for (uint32_t i = 0; i < ft->num_params; i++) args[i + 1] = slot_load(lm, slots, i, ft->params[i]);
     LLVMValueRef r = LLVMBuildCall2(lm->b, lm->sig_types[type_index], LLVMGetParam(fn, 0), args,
                                     ft->num_params + 1, "");
+    LLVMSetInstructionCallConv(r, lm->call_conv);
     if (ft->num_results) results_to_slots(lm, ft, r, slots);
     LLVMBuildRetVoid(lm->b);
     return fn;
@@ -102,6 +103,7 @@ static LLVMValueRef import_thunk_build(lower_module *lm, uint32_t func_index) {
     uint32_t type_index = lm->m->funcs[func_index].type_index;
     const kiln_functype *ft = &lm->m->types[type_index];
     LLVMValueRef fn = internal_function(lm, "thunk", func_index, lm->sig_types[type_index]);
+    LLVMSetFunctionCallConv(fn, lm->call_conv); /* wasm code calls it */
     uint32_t n = ft->num_params > ft->num_results ? ft->num_params : ft->num_results;
     LLVMTypeRef slots_ty = LLVMArrayType2(LLVMVectorType(lm->t.i64, 2), n ? n : 1);
     LLVMValueRef slots = LLVMBuildAlloca(lm->b, slots_ty, "slots");

@@ -289,8 +289,70 @@ void lower_call_typed(lower_func *lf, uint32_t type_index, LLVMValueRef code, LL
     for (uint32_t i = n; i > 0; i--) args[i] = lower_pop(lf);
     LLVMValueRef call =
         LLVMBuildCall2(lf->lm->b, lf->lm->sig_types[type_index], code, args, n + 1, "");
+    LLVMSetInstructionCallConv(call, lf->lm->call_conv);
     LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
     results_push(lf, ft, call);
+}
+
+void lower_pop_args(lower_func *lf, uint32_t type_index, LLVMValueRef *args) {
+    for (uint32_t i = lf->lm->m->types[type_index].num_params; i > 0; i--) args[i] = lower_pop(lf);
+}
+
+/* LLVM can make a musttail call of a tailcc function for any parameters,
+ * but not when the results do not fit the return registers and go
+ * through memory instead: it then stops with a fatal error.  x86-64
+ * returns at most 3 integers (rax, rdx, rcx) and 4 floats or vectors
+ * (xmm0-3) in registers (measured: 4 i64 or 5 v128 results fail);
+ * AArch64 returns more, so the bound holds there too. */
+bool lower_results_in_registers(const kiln_functype *ft) {
+    uint32_t ints = 0, vecs = 0;
+    for (uint32_t i = 0; i < ft->num_results; i++) {
+        uint8_t t = ft->results[i];
+        if (t == KILN_F32 || t == KILN_F64 || t == KILN_V128) vecs++;
+        else ints++;
+    }
+    return ints <= 3 && vecs <= 4;
+}
+
+/* The result is returned as it comes (the validator checked the callee's
+ * results are the function's).  A callee whose results go through memory
+ * gets an ordinary call: correct, but each such tail call keeps its frame
+ * (and deep recursion through it ends in "call stack exhausted"). */
+void lower_tail_call(lower_func *lf, uint32_t type_index, LLVMValueRef code, LLVMValueRef *args,
+                     unsigned n) {
+    lower_module *lm = lf->lm;
+    const kiln_functype *ft = &lm->m->types[type_index];
+    LLVMValueRef call = LLVMBuildCall2(lm->b, lm->sig_types[type_index], code, args, n, "");
+    LLVMSetInstructionCallConv(call, lm->call_conv);
+    LLVMSetTailCallKind(call, lm->musttail && lower_results_in_registers(ft)
+                                  ? LLVMTailCallKindMustTail
+                                  : LLVMTailCallKindNoTail);
+    if (lm->m->types[type_index].num_results == 0) LLVMBuildRetVoid(lm->b);
+    else LLVMBuildRet(lm->b, call);
+    lf->dead = true;
+}
+
+static LLVMValueRef call_target_checked(lower_func *lf, uint32_t index);
+
+/* return_call f: the callee's frame replaces this one, so the check for
+ * it against the current stack pointer is conservative; a tail-recursive
+ * loop passes it at the same depth every time and runs in constant stack. */
+static void return_call_lower(lower_func *lf, uint32_t func_index) {
+    lower_module *lm = lf->lm;
+    const kiln_func *callee = &lm->m->funcs[func_index];
+    LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
+    lower_pop_args(lf, callee->type_index, args);
+    uint32_t n = lm->m->types[callee->type_index].num_params + 1;
+    if (callee->imported) {
+        LLVMValueRef fr = lower_vmctx_array_elem(lf, KILN_VMCTX_OFFSET_FUNCS, func_index, lm->t.ptr, 8);
+        LLVMValueRef code = lower_load(lf, lm->t.ptr, fr, 8, LOWER_TBAA_TABLE, true);
+        LLVMValueRef ctx_p = lower_byte_gep(lf, fr, lower_const_i64(lm, offsetof(kiln_func_ref, ctx)));
+        args[0] = lower_load(lf, lm->t.ptr, ctx_p, 8, LOWER_TBAA_TABLE, true);
+        lower_tail_call(lf, callee->type_index, code, args, n);
+        return;
+    }
+    args[0] = lf->vmctx;
+    lower_tail_call(lf, callee->type_index, call_target_checked(lf, func_index), args, n);
 }
 
 static void call_lower(lower_func *lf, uint32_t func_index) {
@@ -623,6 +685,7 @@ static void insn_lower(lower_func *lf, const kiln_insn *insn) {
     case KILN_OP_BR_TABLE: br_table_lower(lf, insn); break;
     case KILN_OP_RETURN: return_lower(lf); break;
     case KILN_OP_CALL: call_lower(lf, insn->imm.index); break;
+    case KILN_OP_RETURN_CALL: return_call_lower(lf, insn->imm.index); break;
     case KILN_OP_DROP: lower_pop(lf); break;
     case KILN_OP_SELECT:
     case KILN_OP_SELECT_T: select_lower(lf); break;
@@ -734,10 +797,22 @@ static void frames_table_create(lower_module *lm) {
     lm->frames_first = first;
 }
 
+static char *triple_of(const kiln_compile_options *opts) {
+    return opts->target_triple ? LLVMNormalizeTargetTriple(opts->target_triple)
+                               : LLVMGetDefaultTargetTriple();
+}
+
+/* Targets whose LLVM back end has tailcc (see LOWER_TAIL_CALL_CONV). */
+static bool tail_calls_guaranteed(const kiln_compile_options *opts) {
+    char *triple = triple_of(opts);
+    bool yes = strncmp(triple, "x86_64", 6) == 0 || strncmp(triple, "aarch64", 7) == 0;
+    LLVMDisposeMessage(triple);
+    return yes;
+}
+
 /* The stack pointer register's name for llvm.read_register, or NULL. */
 static const char *sp_register_name(const lower_module *lm) {
-    char *triple = lm->opts->target_triple ? LLVMNormalizeTargetTriple(lm->opts->target_triple)
-                                           : LLVMGetDefaultTargetTriple();
+    char *triple = triple_of(lm->opts);
     const char *name = strncmp(triple, "x86_64", 6) == 0    ? "rsp"
                        : strncmp(triple, "aarch64", 7) == 0 ? "sp"
                        : strncmp(triple, "riscv64", 7) == 0 ? "sp"
@@ -822,16 +897,25 @@ bool lower_small_leaf(const kiln_module *m, uint32_t index) {
 /* Small leaves are called without a check: their frame (at most
  * KILN_LEAF_FRAME_MAX, which frames.c verifies) lies in the margin below
  * the caller's checked frame, and they call nothing that could go deeper. */
-LLVMValueRef lower_call_defined(lower_func *lf, uint32_t index, LLVMValueRef *args, unsigned n) {
+/* What a direct call of defined function `index` calls: its body, after
+ * a stack check (none for a small leaf), or its entry stub, which checks,
+ * when the body is in another partition. */
+static LLVMValueRef call_target_checked(lower_func *lf, uint32_t index) {
     lower_module *lm = lf->lm;
-    LLVMTypeRef sig = lm->sig_types[lm->m->funcs[index].type_index];
     uint32_t end = lm->part ? lm->part->end : lm->m->num_funcs;
     bool local = index >= lm->frames_first && index < end; /* its frame is in our table */
     LLVMValueRef target = local ? lm->bodies[index] : NULL;
-    if (!target) target = lower_func_ref(lm, index); /* the stub checks */
-    else if (!lower_small_leaf(lm->m, index))
+    if (!target) return lower_func_ref(lm, index);
+    if (!lower_small_leaf(lm->m, index))
         lower_trap_if(lf, stack_short(lm, index), KILN_TRAP_CALL_STACK_EXHAUSTED);
-    LLVMValueRef call = LLVMBuildCall2(lm->b, sig, target, args, n, "");
+    return target;
+}
+
+LLVMValueRef lower_call_defined(lower_func *lf, uint32_t index, LLVMValueRef *args, unsigned n) {
+    lower_module *lm = lf->lm;
+    LLVMTypeRef sig = lm->sig_types[lm->m->funcs[index].type_index];
+    LLVMValueRef call = LLVMBuildCall2(lm->b, sig, call_target_checked(lf, index), args, n, "");
+    LLVMSetInstructionCallConv(call, lm->call_conv);
     LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
     return call;
 }
@@ -865,7 +949,10 @@ static void stub_build(lower_module *lm, uint32_t index) {
     for (uint32_t i = 0; i <= ft->num_params; i++) args[i] = LLVMGetParam(stub, i);
     LLVMValueRef call = LLVMBuildCall2(lm->b, lm->sig_types[lm->m->funcs[index].type_index], body,
                                        args, ft->num_params + 1, "");
-    LLVMSetTailCallKind(call, LLVMTailCallKindTail);
+    LLVMSetInstructionCallConv(call, lm->call_conv);
+    LLVMSetTailCallKind(call, lm->musttail && lower_results_in_registers(ft)
+                                  ? LLVMTailCallKindMustTail
+                                  : LLVMTailCallKindTail);
     call_site_noinline(lm, call);
     if (ft->num_results == 0) LLVMBuildRetVoid(lm->b);
     else LLVMBuildRet(lm->b, call);
@@ -977,6 +1064,7 @@ static LLVMValueRef func_add(lower_module *lm, uint32_t i, bool body) {
     char name[256];
     func_symbol_name(lm, i, body, name, sizeof name);
     LLVMValueRef fn = LLVMAddFunction(lm->mod, name, lm->sig_types[lm->m->funcs[i].type_index]);
+    LLVMSetFunctionCallConv(fn, lm->call_conv);
     lower_attr_add(lm, fn, "nounwind");
     if (!body) lower_attr_add(lm, fn, "noinline");
     vmctx_param_describe(lm, fn);
@@ -1077,6 +1165,8 @@ LLVMModuleRef module_lower_partition(const kiln_module *m, const uint8_t *bytes,
     lm.err = err;
     lm.arena = arena_create();
     if (!lm.arena) return error_set(err, KILN_ERR_NOMEM, 0, "out of memory"), NULL;
+    lm.musttail = tail_calls_guaranteed(opts);
+    lm.call_conv = lm.musttail ? LOWER_TAIL_CALL_CONV : LLVMCCallConv;
     lm.mod = LLVMModuleCreateWithNameInContext(opts->prefix, ctx);
     lm.b = LLVMCreateBuilderInContext(ctx);
     bool ok = module_lower_into(&lm, bytes, size);

@@ -78,6 +78,8 @@ typedef struct lower_module {
     unsigned md_tbaa, md_invariant, md_prof;
     LLVMValueRef unlikely_weights; /* !prof branch_weights 1, 2000 */
     struct table_known *tables_known; /* lower_table.c, built on first use */
+    unsigned call_conv;    /* of every wasm-callable function (see below) */
+    bool musttail;         /* call_conv guarantees tail calls             */
     kiln_error *err;
 } lower_module;
 
@@ -177,6 +179,24 @@ LLVMValueRef lower_body_ref(lower_module *lm, uint32_t index);
  * first): checks the stack for the callee's frame, then calls its body,
  * or its entry stub when the body lives in another partition. */
 LLVMValueRef lower_call_defined(lower_func *lf, uint32_t index, LLVMValueRef *args, unsigned n);
+/* lower.c: return_call's end: a guaranteed tail call of `code` with
+ * `args` (vmctx or callee context first) returning its result; the
+ * position becomes dead. */
+void lower_tail_call(lower_func *lf, uint32_t type_index, LLVMValueRef code, LLVMValueRef *args,
+                     unsigned n);
+/* lower.c: true if LLVM returns these results in registers, the one case
+ * in which it can make a guaranteed (musttail) tail call. */
+bool lower_results_in_registers(const kiln_functype *ft);
+/* lower.c: pops the arguments of `type_index` into args[1..]. */
+void lower_pop_args(lower_func *lf, uint32_t type_index, LLVMValueRef *args);
+/* Every function wasm code can call (bodies, entry stubs, import thunks)
+ * uses lower_module.call_conv: LLVM's tailcc on x86-64 and AArch64, so
+ * return_call can be a guaranteed tail call (musttail) whatever the two
+ * signatures; trampolines (called by the runtime) stay C functions that
+ * call with it.  LLVM 19's RISC-V back end has no tailcc: there functions
+ * use the C convention and return_call is an ordinary call.
+ * (llvm::CallingConv::Tail; the C API's enum has no name for it.) */
+enum { LOWER_TAIL_CALL_CONV = 18 };
 /* lower.c: a function called without a stack check (no calls, few
  * instructions and locals); frames.c verifies its frame stays small. */
 bool lower_small_leaf(const kiln_module *m, uint32_t index);

@@ -246,15 +246,12 @@ static void call_indirect_known(lower_func *lf, const kiln_insn *insn, const tab
 /* Bounds, null and signature checks, then entry->code(entry->ctx, ...).
  * type_ids holds canonical structural ids, so equal signatures declared
  * in different modules match. */
-static void call_indirect_lower(lower_func *lf, const kiln_insn *insn) {
+/* The checked entry of call_indirect / return_call_indirect: index in
+ * bounds, non-null, the right signature; its code and context. */
+static void indirect_target(lower_func *lf, const kiln_insn *insn, LLVMValueRef index,
+                            LLVMValueRef *code, LLVMValueRef *ctx) {
     lower_module *lm = lf->lm;
     uint32_t type_index = insn->imm.call_indirect.type_index;
-    LLVMValueRef index = lower_pop(lf);
-    const table_known *tk = table_known_get(lf, insn->imm.call_indirect.table_index);
-    if (tk) {
-        call_indirect_known(lf, insn, tk, index);
-        return;
-    }
     LLVMValueRef slot = elem_address(lf, insn->imm.call_indirect.table_index, index,
                                      KILN_TRAP_UNDEFINED_ELEMENT);
     LLVMValueRef entry = lower_load(lf, lm->t.ptr, slot, 8, LOWER_TBAA_TABLE, false);
@@ -263,9 +260,31 @@ static void call_indirect_lower(lower_func *lf, const kiln_insn *insn) {
     LLVMValueRef want = lower_vmctx_array_elem(lf, KILN_VMCTX_OFFSET_TYPE_IDS, type_index, lm->t.i32, 4);
     lower_trap_if(lf, LLVMBuildICmp(lm->b, LLVMIntNE, got, want, ""),
                   KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH);
-    LLVMValueRef code = field_load(lf, entry, offsetof(kiln_func_ref, code), lm->t.ptr, 8);
-    LLVMValueRef ctx = field_load(lf, entry, offsetof(kiln_func_ref, ctx), lm->t.ptr, 8);
-    lower_call_typed(lf, type_index, code, ctx);
+    *code = field_load(lf, entry, offsetof(kiln_func_ref, code), lm->t.ptr, 8);
+    *ctx = field_load(lf, entry, offsetof(kiln_func_ref, ctx), lm->t.ptr, 8);
+}
+
+static void call_indirect_lower(lower_func *lf, const kiln_insn *insn) {
+    LLVMValueRef index = lower_pop(lf);
+    const table_known *tk = table_known_get(lf, insn->imm.call_indirect.table_index);
+    if (tk) {
+        call_indirect_known(lf, insn, tk, index);
+        return;
+    }
+    LLVMValueRef code, ctx;
+    indirect_target(lf, insn, index, &code, &ctx);
+    lower_call_typed(lf, insn->imm.call_indirect.type_index, code, ctx);
+}
+
+/* The callee is an entry stub or an import thunk: the stub checks the
+ * stack for its body before it jumps there. */
+static void return_call_indirect_lower(lower_func *lf, const kiln_insn *insn) {
+    uint32_t type_index = insn->imm.call_indirect.type_index;
+    LLVMValueRef index = lower_pop(lf);
+    LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1], code;
+    lower_pop_args(lf, type_index, args);
+    indirect_target(lf, insn, index, &code, &args[0]);
+    lower_tail_call(lf, type_index, code, args, lf->lm->m->types[type_index].num_params + 1);
 }
 
 static void table_get_lower(lower_func *lf, uint32_t table) {
@@ -327,6 +346,7 @@ bool table_lower(lower_func *lf, const kiln_insn *insn) {
     uint32_t idx = insn->imm.index;
     switch ((kiln_opcode)insn->op) {
     case KILN_OP_CALL_INDIRECT: call_indirect_lower(lf, insn); return true;
+    case KILN_OP_RETURN_CALL_INDIRECT: return_call_indirect_lower(lf, insn); return true;
     case KILN_OP_TABLE_GET: table_get_lower(lf, idx); return true;
     case KILN_OP_TABLE_SET: table_set_lower(lf, idx); return true;
     case KILN_OP_TABLE_SIZE: table_size_lower(lf, idx); return true;

@@ -539,6 +539,36 @@ static bool op_call_indirect(code_validator *v, const kiln_insn *in) {
     return pop_expect(v, KILN_I32) && apply_functype(v, t);
 }
 
+/* return_call and return_call_indirect: the callee's results become the
+ * function's, so they must be exactly the function's result types. */
+static bool results_match_function(code_validator *v, const kiln_functype *t) {
+    const ctrl_frame *f = &v->ctrls[0];
+    if (t->num_results != f->num_results) return mismatch(v);
+    for (uint32_t i = 0; i < t->num_results; i++)
+        if (t->results[i] != f->results[i]) return mismatch(v);
+    return true;
+}
+
+static bool op_return_call(code_validator *v, const kiln_insn *in) {
+    const kiln_functype *t;
+    if (!check_func(v, in->imm.index, &t) || !results_match_function(v, t)) return false;
+    if (!pop_vals(v, t->params, t->num_params)) return false;
+    set_unreachable(v);
+    return true;
+}
+
+static bool op_return_call_indirect(code_validator *v, const kiln_insn *in) {
+    const kiln_functype *t;
+    uint8_t elem_type;
+    if (!check_table(v, in->imm.call_indirect.table_index, &elem_type)) return false;
+    if (elem_type != KILN_FUNCREF) return mismatch(v);
+    if (!check_type(v, in->imm.call_indirect.type_index, &t) || !results_match_function(v, t))
+        return false;
+    if (!pop_expect(v, KILN_I32) || !pop_vals(v, t->params, t->num_params)) return false;
+    set_unreachable(v);
+    return true;
+}
+
 /* ---------------------------------------------------------------------
  * Parametric instructions. */
 
@@ -648,6 +678,8 @@ static bool insn_validate_special(code_validator *v, kiln_insn *in, uint32_t ind
     case KILN_OP_RETURN: return op_return(v);
     case KILN_OP_CALL: return op_call(v, in);
     case KILN_OP_CALL_INDIRECT: return op_call_indirect(v, in);
+    case KILN_OP_RETURN_CALL: return op_return_call(v, in);
+    case KILN_OP_RETURN_CALL_INDIRECT: return op_return_call_indirect(v, in);
     case KILN_OP_DROP: return pop_val(v, &t);
     case KILN_OP_SELECT: return op_select(v);
     case KILN_OP_SELECT_T: return op_select_t(v, in);

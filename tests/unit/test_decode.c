@@ -1353,8 +1353,6 @@ static void expect_body_malformed(const uint8_t *code, size_t n, const char *msg
 }
 
 Test(decode, opcodes_of_missing_proposals_are_named) {
-    expect_body_malformed((const uint8_t[]){0x12, 0x00, 0x0b}, 3,
-                          "tail calls (return_call) are not supported yet");
     expect_body_malformed((const uint8_t[]){0x1f, 0x40, 0x00, 0x0b, 0x0b}, 5,
                           "exception handling is not supported yet");
     expect_body_malformed((const uint8_t[]){0xfe, 0x10, 0x02, 0x00, 0x0b}, 5,

@@ -279,7 +279,11 @@ Test(lower_ir, entry_stubs_tail_call_their_body_without_inlining) {
                 LLVMValueRef callee = LLVMGetCalledValue(i);
                 if (!name_has(callee, "control.f")) continue;
                 calls++;
-                cr_expect_eq(LLVMGetTailCallKind(i), LLVMTailCallKindTail);
+                const kiln_functype *ft = module_func_type(r.l.m, (uint32_t)strtoul(
+                    strstr(LLVMGetValueName2(callee, &(size_t){0}), "control.f") + 9, NULL, 10));
+                cr_expect_eq(LLVMGetTailCallKind(i), lower_results_in_registers(ft) /* x86-64 host */
+                                                         ? LLVMTailCallKindMustTail
+                                                         : LLVMTailCallKindTail);
                 cr_expect_not_null(LLVMGetCallSiteEnumAttribute(i, LLVMAttributeFunctionIndex, noinline));
             }
         cr_expect_eq(calls, 1, "a stub calls its body once");
