@@ -290,7 +290,14 @@ static const feature_name feature_names[] = {
                          KILN_FEATURE_EXCEPTIONS},
 };
 
+/* Tail calls are always on (WebAssembly 3.0), so --enable-tail-call is
+ * kept for old scripts and changes nothing.  Exception handling is not
+ * implemented: its flag says so instead of being silently ignored (the
+ * decoder names the feature when a module uses it). */
 bool cli_feature_flag(const char *arg, uint32_t *features) {
+    if (strcmp(arg, "--enable-exceptions") == 0)
+        fprintf(stderr, "kiln: warning: --enable-exceptions: exception handling is not supported "
+                        "yet; modules that use it are refused\n");
     for (size_t i = 0; i < sizeof feature_names / sizeof feature_names[0]; i++) {
         if (strcmp(arg, feature_names[i].flag) == 0) {
             *features |= feature_names[i].bit;
