@@ -14,8 +14,9 @@
  * from another instance keeps that instance alive the same way.
  *
  * Threads: any thread may call into wasm; traps and the stack limit are
- * per thread.  One group of linked instances must not run on two threads
- * at the same time (their stack limit lives in each vmctx).
+ * per thread (the limit is a thread-local variable generated code reads).
+ * One group of linked instances must not run on two threads at the same
+ * time (they share globals, tables and memories without locks).
  *
  * Changes from the first draft, and why:
  *  - the global object is `kiln_global_inst` (the spec's "global
@@ -286,8 +287,11 @@ size_t kiln_backtrace_format(const kiln_backtrace *bt, char *buf, size_t size);
  * budget that is per thread.  The outermost entry into wasm on a thread
  * (kiln_call, or the start function in kiln_instantiate) computes
  * limit = sp - budget, clamped so that a safety margin (256 KiB, or half
- * of what is left on a smaller stack) always remains above the lowest
- * address of the thread's stack; wasm that would go below the limit traps
+ * of what is left on a smaller stack, never less than 80 KiB) always
+ * remains above the lowest address of the stack it runs on (the thread's,
+ * or the alternate signal stack in a signal handler); a stack with less
+ * than 96 KiB left is not entered at all, nor is wasm re-entered from a
+ * host function running below the limit.  Wasm that would go below it traps
  * with KILN_TRAP_CALL_STACK_EXHAUSTED ("call stack exhausted").  Nested
  * host -> wasm -> host -> wasm calls keep the outermost entry's limit, so
  * the budget covers the whole chain.  A main thread's stack is bounded by
