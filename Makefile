@@ -92,7 +92,7 @@ demo: deps build
 
 # Every suite runs even when an earlier one fails; the exit status says
 # whether all passed.
-TEST_SUITES := test-unit test-regress test-spec test-e2e test-validate test-sandbox test-differential
+TEST_SUITES := test-unit test-regress test-spec test-e2e test-cross test-validate test-sandbox test-differential
 TEST_SUITES += test-fuzz
 
 test: deps build
@@ -148,6 +148,17 @@ test-e2e:
 	@echo "== end-to-end, explicit bounds checks (guard pages are the default): memory-heavy programs"
 	python3 tests/e2e/run.py --kiln $(KILN) -j $(JOBS) --bounds-checks explicit \
 	  bigmem bulk_memory trap_oob escape_attempts matrix hashmap_words simd_intrin_lanes
+
+# Cross targets (tests/cross/run.py, docs/cli.md#kiln-build): `kiln build
+# --target` executables for aarch64 and riscv64 run under qemu-user against
+# the host's build of the same wasm, both bounds modes, and a spec subset
+# through kiln-spec built for each target.
+.PHONY: test-cross
+test-cross:
+	@echo "== cross targets: aarch64-linux-gnu and riscv64-linux-gnu under qemu-user (tests/cross)"
+	cmake --build $(BUILD) -j$(JOBS) --target kiln-cross-runtimes
+	python3 tests/cross/run.py --build $(BUILD) -j $(JOBS) \
+	  $(if $(WASM_TESTSUITE),--testsuite "$(WASM_TESTSUITE)")
 
 test-validate:
 	@echo "== kiln validate vs wasm-validate on mutated modules"

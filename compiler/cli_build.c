@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "compile.h"
+#include "cross.h"
 #include "module.h"
 
 #ifndef KILN_LIB_DIR
@@ -42,6 +43,7 @@ typedef struct build_args {
     uint32_t features;
     bool keep_object;
     char prefix_buf[128];
+    bool bounds_given; /* else the target's default (--target) */
 } build_args;
 
 static void build_usage(FILE *out) {
@@ -59,6 +61,8 @@ static void build_usage(FILE *out) {
             "  -O0 -O1 -O2 -O3   optimisation level (default -O2)\n"
             "  -j N, --jobs N    compile threads (default: online CPUs, at most 8)\n"
             "  --partitions N    split into exactly N partitions, as for `kiln compile`\n"
+            "  --target TRIPLE   build for another machine: aarch64-linux-gnu or\n"
+            "                    riscv64-linux-gnu (needs its cross gcc; docs/cli.md)\n"
             "  --cpu NAME        target CPU; 'native' = this machine (default: generic)\n"
             "  --prefix NAME     symbol prefix: the object's descriptor is NAME_module\n"
             "                    (default: the file name as a C identifier)\n"
@@ -75,7 +79,7 @@ static void build_usage(FILE *out) {
 
 /* Every option that takes a value (a missing one is named as such). */
 static const char *const build_value_options[] = {
-    "-o", "-j", "--jobs", "--partitions", "--cpu", "--prefix", "--bounds-checks", NULL,
+    "-o", "-j", "--jobs", "--partitions", "--target", "--cpu", "--prefix", "--bounds-checks", NULL,
 };
 
 static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
@@ -97,12 +101,15 @@ static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
         a->opts.cpu = v;
     else if ((v = cli_option_value(argc, argv, i, "--prefix")))
         a->opts.prefix = v;
+    else if ((v = cli_option_value(argc, argv, i, "--target")))
+        a->opts.target_triple = v;
     else if (strcmp(arg, "--keep-object") == 0)
         a->keep_object = true;
-    else if (strcmp(arg, "--bounds-checks=explicit") == 0)
-        a->opts.explicit_bounds = true;
-    else if (strcmp(arg, "--bounds-checks=guard") == 0)
-        a->opts.explicit_bounds = false;
+    else if (strcmp(arg, "--bounds-checks=explicit") == 0 ||
+             strcmp(arg, "--bounds-checks=guard") == 0) {
+        a->opts.explicit_bounds = strcmp(arg, "--bounds-checks=explicit") == 0;
+        a->bounds_given = true;
+    }
     else if (cli_feature_flag(arg, &a->features))
         return 0;
     else if (arg[0] == '-' && arg[1]) {
@@ -152,6 +159,9 @@ static int args_parse(build_args *a, int argc, char **argv, char *out_buf, size_
         fprintf(stderr, "kiln build: prefix '%s' is not a C identifier\n", a->opts.prefix);
         return CLI_USAGE;
     }
+    const cross_target *t = cross_target_find(a->opts.target_triple);
+    if (t && !a->bounds_given)
+        a->opts.explicit_bounds = !t->guard_default;
     return 0;
 }
 
@@ -186,6 +196,34 @@ static bool lib_dir_find(char *dir, size_t cap) {
     return dir[0] && libs_in(dir);
 }
 
+/* ---- --target: another machine's runtime and linker (cross.h) --------------------------- */
+
+/* The runtime for a --target that is not the host, DIR/kiln-cross/TRIPLE next
+ * to the host's, and its driver; false after saying what is missing. */
+static bool target_runtime_find(const build_args *a, char *dir, size_t cap, char *driver,
+                                size_t driver_cap) {
+    const cross_target *t = cross_target_find(a->opts.target_triple);
+    if (!t) {
+        fprintf(stderr, "kiln build: no kiln runtime for target '%s' (there is one for "
+                        "aarch64-linux-gnu and riscv64-linux-gnu)\n", a->opts.target_triple);
+        return false;
+    }
+    cross_driver(t->triple, driver, driver_cap);
+    if (!cross_program_found(driver)) {
+        fprintf(stderr, "kiln build: cannot link for %s: %s is not installed "
+                        "(Debian: apt-get install %s)\n", t->triple, driver, t->packages);
+        return false;
+    }
+    char host[PATH_MAX];
+    if (lib_dir_find(host, sizeof host) &&
+        snprintf(dir, cap, "%s/kiln-cross/%s", host, t->triple) < (int)cap && libs_in(dir))
+        return true;
+    fprintf(stderr, "kiln build: no kiln runtime for %s (%s/kiln-cross/%s/%s); kiln's build "
+                    "makes it when %s is installed (Debian: apt-get install %s), then rebuild kiln\n",
+            t->triple, host, t->triple, build_libs[0], driver, t->packages);
+    return false;
+}
+
 /* ---- the build ------------------------------------------------------------------------- */
 
 /* The bundled main() calls the descriptor kiln_program_module; the object
@@ -212,8 +250,11 @@ static int link_failed(const build_args *a, const char *lib_dir, const kiln_erro
 }
 
 static int build_link(const build_args *a, const char *object) {
-    char dir[PATH_MAX], libs[BUILD_NUM_LIBS][PATH_MAX + 64];
-    if (!lib_dir_find(dir, sizeof dir)) {
+    char dir[PATH_MAX], libs[BUILD_NUM_LIBS][PATH_MAX + 64], driver[128];
+    bool cross = !cross_is_host(a->opts.target_triple);
+    if (cross && !target_runtime_find(a, dir, sizeof dir, driver, sizeof driver))
+        return CLI_USAGE;
+    if (!cross && !lib_dir_find(dir, sizeof dir)) {
         cli_path_error(dir[0] ? dir : ".", "no kiln runtime libraries here (%s, ...); "
                        "set KILN_LIB_DIR to the directory that holds them", build_libs[0]);
         return CLI_USAGE;
@@ -229,7 +270,7 @@ static int build_link(const build_args *a, const char *object) {
         paths[count++] = alias;
     kiln_error err;
     error_clear(&err);
-    if (!link_executable(paths, count, a->output, &err))
+    if (!link_executable_with(cross ? driver : NULL, paths, count, a->output, &err))
         return link_failed(a, dir, &err);
     return CLI_OK;
 }
@@ -314,6 +355,10 @@ int cli_build(int argc, char **argv) {
     int rc = args_parse(&a, argc, argv, out_buf, sizeof out_buf);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
+    char cross_dir[PATH_MAX], cross_cc[128]; /* fail before the compile, not after */
+    if (!cross_is_host(a.opts.target_triple) &&
+        !target_runtime_find(&a, cross_dir, sizeof cross_dir, cross_cc, sizeof cross_cc))
+        return CLI_USAGE;
     uint8_t *bytes;
     size_t size;
     if (!cli_input_read(a.input, &bytes, &size))

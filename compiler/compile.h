@@ -50,6 +50,12 @@ bool link_executable(const char *const *object_paths, size_t count, const char *
  * partitioned compile becomes the single object `kiln compile` promises. */
 bool link_relocatable(const char *const *object_paths, size_t count, const char *output_path,
                       kiln_error *err);
+/* The same two links with another driver (`driver` NULL: $CC); cross.h
+ * names the one for a target triple. */
+bool link_executable_with(const char *driver, const char *const *object_paths, size_t count,
+                          const char *output_path, kiln_error *err);
+bool link_relocatable_with(const char *driver, const char *const *object_paths, size_t count,
+                           const char *output_path, kiln_error *err);
 
 /* header.c: a C header for hosts that link the object: the descriptor's
  * declaration, typed wrappers for the exported functions (resolved once

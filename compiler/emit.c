@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cross.h"
 #include "lower_internal.h"
 
 static pthread_once_t targets_once = PTHREAD_ONCE_INIT;
@@ -38,6 +39,21 @@ static LLVMCodeGenOptLevel codegen_level(int opt_level) {
     }
 }
 
+/* Linux on riscv64 means RV64GC with the lp64d ABI (Debian's gcc and
+ * libc); LLVM's generic CPU alone would be RV64I with soft floats, whose
+ * objects neither link with that libc nor multiply in hardware.  The ABI
+ * is a module flag (target_abi_set): the C API has no option for it. */
+static const char riscv64_features[] = "+m,+a,+f,+d,+c";
+
+static bool triple_is_riscv64(const char *triple) { return strncmp(triple, "riscv64", 7) == 0; }
+
+static void target_abi_set(LLVMModuleRef mod, LLVMContextRef ctx, const char *triple) {
+    if (!triple_is_riscv64(triple)) return;
+    static const char key[] = "target-abi", abi[] = "lp64d";
+    LLVMAddModuleFlag(mod, LLVMModuleFlagBehaviorError, key, sizeof key - 1,
+                      LLVMMDStringInContext2(ctx, abi, sizeof abi - 1));
+}
+
 static LLVMTargetMachineRef target_machine_create(const kiln_compile_options *opts, kiln_error *err) {
     pthread_once(&targets_once, targets_init);
     char *triple = opts->target_triple ? LLVMNormalizeTargetTriple(opts->target_triple)
@@ -54,7 +70,8 @@ static LLVMTargetMachineRef target_machine_create(const kiln_compile_options *op
     char *cpu = native ? LLVMGetHostCPUName() : NULL;
     char *features = native ? LLVMGetHostCPUFeatures() : NULL;
     LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
-        target, triple, native ? cpu : opts->cpu ? opts->cpu : "generic", native ? features : "",
+        target, triple, native ? cpu : opts->cpu ? opts->cpu : "generic",
+        native ? features : triple_is_riscv64(triple) ? riscv64_features : "",
         codegen_level(opts->opt_level), LLVMRelocPIC, LLVMCodeModelDefault);
     if (!tm) error_set(err, KILN_ERR_LOWER, 0, "cannot create a target machine for '%s'", triple);
     LLVMDisposeMessage(cpu);
@@ -115,6 +132,7 @@ LLVMModuleRef module_compile_ir_partition(const kiln_module *m, const uint8_t *b
     if (!mod) return NULL;
     char *triple = LLVMGetTargetMachineTriple(tm);
     LLVMSetTarget(mod, triple);
+    target_abi_set(mod, ctx, triple);
     LLVMDisposeMessage(triple);
     LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(tm);
     LLVMSetModuleDataLayout(mod, dl);
@@ -281,6 +299,7 @@ static void emit_workers_run(emit_job *job, uint32_t threads) {
 typedef struct emit_result {
     LLVMMemoryBufferRef *objects;
     uint32_t count;
+    const char *target_triple; /* the options', for the driver that joins the parts */
 } emit_result;
 
 static void emit_result_free(emit_result *r) {
@@ -323,6 +342,7 @@ static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size
     }
     out->objects = job.objects;
     out->count = n;
+    out->target_triple = opts->target_triple;
     if (!ok) emit_result_free(out);
     free(job.parts);
     free(job.errs);
@@ -392,7 +412,10 @@ static bool objects_link(const emit_result *r, const char *base, const char *out
                                     LLVMGetBufferSize(r->objects[k]), err);
         ok = paths[k] != NULL;
     }
-    if (ok) ok = link_relocatable((const char *const *)paths, r->count, output, err);
+    char driver[256];
+    if (ok)
+        ok = link_relocatable_with(cross_driver(r->target_triple, driver, sizeof driver),
+                                   (const char *const *)paths, r->count, output, err);
     for (uint32_t k = 0; paths && k < r->count; k++) {
         if (paths[k]) unlink(paths[k]);
         free(paths[k]);

@@ -36,9 +36,10 @@ static bool cmd_push(link_cmd *c, const char *arg) {
     return true;
 }
 
-static bool cmd_init(link_cmd *c) {
+/* `driver` NULL: $CC, default `cc`. */
+static bool cmd_init(link_cmd *c, const char *driver) {
     memset(c, 0, sizeof *c);
-    const char *cc = getenv("CC");
+    const char *cc = driver ? driver : getenv("CC");
     c->cc_copy = strdup(cc && *cc ? cc : "cc");
     if (!c->cc_copy) return false;
     size_t words = 0;
@@ -68,10 +69,11 @@ static bool cmd_run(link_cmd *c, kiln_error *err) {
                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
-static bool link_run(const char *const *pre, size_t npre, const char *const *objs, size_t nobjs,
-                     const char *const *post, size_t npost, kiln_error *err) {
+static bool link_run_driver(const char *driver, const char *const *pre, size_t npre,
+                            const char *const *objs, size_t nobjs, const char *const *post,
+                            size_t npost, kiln_error *err) {
     link_cmd c;
-    bool ok = cmd_init(&c);
+    bool ok = cmd_init(&c, driver);
     for (size_t i = 0; ok && i < npre; i++) ok = cmd_push(&c, pre[i]);
     for (size_t i = 0; ok && i < nobjs; i++) ok = cmd_push(&c, objs[i]);
     for (size_t i = 0; ok && i < npost; i++) ok = cmd_push(&c, post[i]);
@@ -84,6 +86,11 @@ static bool link_run(const char *const *pre, size_t npre, const char *const *obj
     return ok;
 }
 
+static bool link_run(const char *const *pre, size_t npre, const char *const *objs, size_t nobjs,
+                     const char *const *post, size_t npost, kiln_error *err) {
+    return link_run_driver(NULL, pre, npre, objs, nobjs, post, npost, err);
+}
+
 /* The object resolves kiln_rt_* from the process that dlopens it. */
 bool link_shared_library(const char *object_path, const char *output_path, kiln_error *err) {
     const char *pre[] = {"-shared", "-o", output_path};
@@ -93,15 +100,28 @@ bool link_shared_library(const char *object_path, const char *output_path, kiln_
 /* The objects must include the runtime and a main (kiln build adds them). */
 bool link_executable(const char *const *object_paths, size_t count, const char *output_path,
                      kiln_error *err) {
-    const char *pre[] = {"-o", output_path};
-    const char *post[] = {"-lm", "-lpthread"};
-    return link_run(pre, 2, object_paths, count, post, 2, err);
+    return link_executable_with(NULL, object_paths, count, output_path, err);
 }
 
 /* -nostdlib keeps the driver from adding start files and libraries;
  * hidden symbols of the parts stay hidden in the combined object. */
 bool link_relocatable(const char *const *object_paths, size_t count, const char *output_path,
                       kiln_error *err) {
+    return link_relocatable_with(NULL, object_paths, count, output_path, err);
+}
+
+/* ---- another target's driver (cross.h): `kiln build --target`, and the
+ *      parts of a partitioned `kiln compile --target` ---------------------- */
+
+bool link_executable_with(const char *driver, const char *const *object_paths, size_t count,
+                          const char *output_path, kiln_error *err) {
+    const char *pre[] = {"-o", output_path};
+    const char *post[] = {"-lm", "-lpthread"};
+    return link_run_driver(driver, pre, 2, object_paths, count, post, 2, err);
+}
+
+bool link_relocatable_with(const char *driver, const char *const *object_paths, size_t count,
+                           const char *output_path, kiln_error *err) {
     const char *pre[] = {"-nostdlib", "-r", "-o", output_path};
-    return link_run(pre, 4, object_paths, count, NULL, 0, err);
+    return link_run_driver(driver, pre, 4, object_paths, count, NULL, 0, err);
 }

@@ -1168,6 +1168,11 @@ LLVMModuleRef module_lower_partition(const kiln_module *m, const uint8_t *bytes,
     lm.musttail = tail_calls_guaranteed(opts);
     lm.call_conv = lm.musttail ? LOWER_TAIL_CALL_CONV : LLVMCCallConv;
     lm.mod = LLVMModuleCreateWithNameInContext(opts->prefix, ctx);
+    /* Lowering asks the target (lower_funary); emit.c sets the same again. */
+    char *triple = opts->target_triple ? LLVMNormalizeTargetTriple(opts->target_triple)
+                                       : LLVMGetDefaultTargetTriple();
+    LLVMSetTarget(lm.mod, triple);
+    LLVMDisposeMessage(triple);
     lm.b = LLVMCreateBuilderInContext(ctx);
     bool ok = module_lower_into(&lm, bytes, size);
     LLVMDisposeBuilder(lm.b);

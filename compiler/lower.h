@@ -55,6 +55,9 @@ LLVMValueRef lower_fbinop(const lower_value_env *env, const char *name, LLVMValu
                           LLVMValueRef b);
 /* kind is FSIGN_*; b is only read by FSIGN_COPYSIGN. */
 LLVMValueRef lower_fsign(const lower_value_env *env, int kind, LLVMValueRef a, LLVMValueRef b);
+/* `name` is llvm.sqrt, llvm.ceil, llvm.floor, llvm.trunc or llvm.roundeven;
+ * NaN results are arithmetic NaNs on every target. */
+LLVMValueRef lower_funary(const lower_value_env *env, const char *name, LLVMValueRef x);
 LLVMValueRef lower_fminmax(const lower_value_env *env, bool is_max, LLVMValueRef a,
                            LLVMValueRef b);
 LLVMValueRef lower_trunc_sat(const lower_value_env *env, bool is_signed, LLVMValueRef x,

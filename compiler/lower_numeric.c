@@ -431,9 +431,19 @@ LLVMValueRef lower_fminmax(const lower_value_env *env, bool is_max, LLVMValueRef
     return nan_quiet(env, r);
 }
 
-static LLVMValueRef float_unary(const lower_value_env *env, const char *name, LLVMValueRef x) {
+/* LLVM's RISC-V back end rounds (without the Zfa extension) by an integer
+ * conversion guarded by |x| < 2^mantissa, which hands any NaN back as it
+ * came, a signalling one too; there the result is quieted.  Elsewhere the
+ * rounding instruction (or libm) quiets, as sqrt does everywhere. */
+static bool rounding_keeps_snan(const lower_value_env *env) {
+    return strncmp(LLVMGetTarget(env->module), "riscv", 5) == 0;
+}
+
+LLVMValueRef lower_funary(const lower_value_env *env, const char *name, LLVMValueRef x) {
     LLVMTypeRef ty = LLVMTypeOf(x);
-    return lower_call_intrinsic(env, name, &ty, 1, &x, 1);
+    LLVMValueRef r = lower_call_intrinsic(env, name, &ty, 1, &x, 1);
+    bool rounds = strcmp(name, "llvm.sqrt") != 0;
+    return rounds && rounding_keeps_snan(env) ? nan_quiet(env, r) : r;
 }
 
 /* ---- conversions -------------------------------------------------------- */
@@ -538,7 +548,7 @@ LLVMValueRef lower_numeric(const lower_value_env *env, kiln_opcode op, LLVMValue
     case FAM_FMINMAX: return lower_fminmax(env, strstr(row->name, "max") != NULL, args[0], args[1]);
     case FAM_FSIGN:
         return lower_fsign(env, row->arg, args[0], row->arg == FSIGN_COPYSIGN ? args[1] : NULL);
-    case FAM_FUNARY: return float_unary(env, row->name, args[0]);
+    case FAM_FUNARY: return lower_funary(env, row->name, args[0]);
     default: return lower_conversion(env, row, args[0], result_type);
     }
 }

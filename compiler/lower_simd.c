@@ -525,14 +525,13 @@ static LLVMValueRef simd_float_op(const lower_value_env *env, const simd_row *ro
                                   LLVMValueRef *args) {
     simd_shape s = (simd_shape)row->shape;
     LLVMValueRef x = as_shape(env, args[0], s);
-    LLVMTypeRef ty = LLVMTypeOf(x);
     switch (row->family) {
     case SF_FBIN: return as_v128(env, lower_fbinop(env, row->name, x, as_shape(env, args[1], s)));
     case SF_FMINMAX:
         return as_v128(env, lower_fminmax(env, row->arg, x, as_shape(env, args[1], s)));
     case SF_PMINMAX: return simd_pminmax(env, s, row->arg, args[0], args[1]);
     case SF_FSIGN: return as_v128(env, lower_fsign(env, row->arg, x, NULL));
-    default: return as_v128(env, lower_call_intrinsic(env, row->name, &ty, 1, &x, 1));
+    default: return as_v128(env, lower_funary(env, row->name, x));
     }
 }
 

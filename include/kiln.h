@@ -179,7 +179,7 @@ kiln_instance *kiln_instantiate_limited(const kiln_module_desc *desc, kiln_linke
  * forever is therefore never interrupted (see docs/embedding.md).
  * SIGURG's default action is to ignore it; the handler chains signals
  * that kiln did not send to the handler installed before kiln's (installed
- * at the first call into wasm).  Linux on x86-64 and aarch64 only. */
+ * at the first call into wasm).  Linux on x86-64, aarch64 and riscv64 only. */
 #define KILN_INTERRUPT_SIGNAL SIGURG
 
 /* Interrupts every call into `inst` in progress on any thread (calls

@@ -81,11 +81,17 @@ static void frame_record(uintptr_t start) {
 
 /* Frames before the first one on the wasm stack (a signal handler running
  * on its alternate stack) are skipped; the first frame past the entry ends
- * the walk. */
+ * the walk.  The frame a fault or an interrupt stopped (its IP is exact,
+ * "before the instruction") always counts: libgcc's signal-frame support
+ * on aarch64 and riscv64 gives it the CFA of the kernel's signal frame, on
+ * the alternate stack, where x86-64's gives the interrupted stack pointer. */
 static _Unwind_Reason_Code frame_visit(struct _Unwind_Context *ctx, void *arg) {
     walk *w = arg;
     uintptr_t cfa = (uintptr_t)_Unwind_GetCFA(ctx);
-    if (cfa < w->low || cfa > w->entry) return w->inside ? _URC_END_OF_STACK : _URC_NO_REASON;
+    int interrupted = 0;
+    _Unwind_GetIPInfo(ctx, &interrupted);
+    if (!interrupted && (cfa < w->low || cfa > w->entry))
+        return w->inside ? _URC_END_OF_STACK : _URC_NO_REASON;
     w->inside = true;
     frame_record((uintptr_t)_Unwind_GetRegionStart(ctx));
     return _URC_NO_REASON;

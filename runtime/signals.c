@@ -50,6 +50,8 @@ static uintptr_t fault_pc(void *uctx) {
     return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
 #elif defined(__aarch64__)
     return (uintptr_t)uc->uc_mcontext.pc;
+#elif defined(__riscv) && __riscv_xlen == 64
+    return (uintptr_t)uc->uc_mcontext.__gregs[REG_PC];
 #else
     (void)uc;
     return 0; /* unknown layout: no fault is ever taken for a trap */

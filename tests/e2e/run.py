@@ -108,6 +108,15 @@ def mode_flags(mode):
     return ["--bounds-checks=" + mode] if mode else []
 
 
+def wasm_steps(spec, work, wasm):
+    """The clang commands that build spec's program as `wasm`."""
+    if spec.backtrace:  # keep the name section (see e2e-backtrace)
+        obj = os.path.join(work, spec.name + ".o")
+        return [["clang", "--target=wasm32-wasi", "-c"] + spec.wasm_flags + [spec.path, "-o", obj],
+                ["clang", "--target=wasm32-wasi", obj, "-o", wasm, "-lm"]]
+    return [["clang", "--target=wasm32-wasi"] + spec.wasm_flags + [spec.path, "-o", wasm, "-lm"]]
+
+
 def build(spec, work, kiln, cc, via, mode):
     """Returns (native, kiln target) paths, or raises RuntimeError; the
     target is the executable, or with --via run the .wasm itself."""
@@ -115,12 +124,7 @@ def build(spec, work, kiln, cc, via, mode):
     wasm = os.path.join(work, spec.name + ".wasm")
     exe = os.path.join(work, spec.name + ".kiln")
     steps = [[cc, "-O2", "-w", spec.path, "-o", native, "-lm"]] if not spec.expect else []
-    if spec.backtrace:  # keep the name section (see e2e-backtrace)
-        obj = os.path.join(work, spec.name + ".o")
-        steps += [["clang", "--target=wasm32-wasi", "-c"] + spec.wasm_flags + [spec.path, "-o", obj],
-                  ["clang", "--target=wasm32-wasi", obj, "-o", wasm, "-lm"]]
-    else:
-        steps += [["clang", "--target=wasm32-wasi"] + spec.wasm_flags + [spec.path, "-o", wasm, "-lm"]]
+    steps += wasm_steps(spec, work, wasm)
     if via == "run":
         exe = wasm
     else:

@@ -66,6 +66,13 @@ esac
 if "$KILN" compile "$tmp/my-mod.wasm" -o "$tmp/arm.o" --target aarch64-linux-gnu 2>/dev/null; then
     od -An -tx1 -j18 -N2 "$tmp/arm.o" | grep -q 'b7 00' || fail "--target aarch64 did not give an AArch64 object"
 fi
+# Partitions of a cross compile are joined by the target's gcc (compiler/cross.h).
+if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1; then
+    "$KILN" compile "$tmp/my-mod.wasm" -o "$tmp/arm-parts.o" --target aarch64-linux-gnu \
+        --partitions 2 || fail "--target aarch64 --partitions 2 failed"
+    od -An -tx1 -j18 -N2 "$tmp/arm-parts.o" | grep -q 'b7 00' ||
+        fail "--target aarch64 --partitions 2 did not give an AArch64 object"
+fi
 "$KILN" compile "$tmp/my-mod.wasm" -o "$tmp/native.o" --cpu native || fail "--cpu native failed"
 
 cli_test_end
