@@ -14,6 +14,8 @@ bool exec_module(exec_session *s, const json_value *cmd, const char *type, kiln_
     return false;
 }
 
+void exec_module_rejected(exec_session *s, const char *type) {}
+
 int exec_command(exec_session *s, const json_value *cmd, const char *type, char *msg,
                  size_t msg_size) {
     return EXEC_SKIP;

@@ -1,21 +1,26 @@
 /* main.c - kiln-spec: runs the official spec suite through kiln.
  *
- *   kiln-spec [options] (DIR | FILE.wast)...
+ *   kiln-spec [options] (DIR | FILE.wast | FILE.json)...
  *
- * A directory means its top-level *.wast files (the 2.0 core suite);
+ * A directory holding converted scripts (*.json, the layout of the 3.0
+ * suite: D/N/N.json) means every one of them, at any depth; any other
+ * directory means its top-level *.wast files (the 2.0 core suite), and
  * --proposals adds the .wast files of each DIR/proposals/<name>.
  * Each file runs in a child process (up to -j at a time); results are
  * printed in file order:
  *     file.wast: passed N, failed M[, skipped K]
- * and the last line is the total, `N passed, M failed[, K skipped]`.
+ * and the last line is the total, `N passed, M failed[, K skipped]`;
+ * --by-feature adds the same counts per feature group (feature_of).
  * Failures listed in the known-failures file (`file.wast:LINE reason`,
- * or `file.wast:* reason` for a whole file) do not fail the run; listed
- * entries that now pass are reported so the list can shrink. */
+ * or `file.wast:* reason` for a whole file; the name may be an fnmatch
+ * glob) do not fail the run; listed entries that now pass are reported
+ * so the list can shrink. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +44,7 @@ typedef struct file_result {
     int resume_after; /* restarted after a crash or hang at this line */
     int restarts;
     bool done;
-    int passed, failed, skipped, text;
+    int passed, failed, skipped, text, unsupported;
     failure *failures;
     int num_failures;
     char **notes;
@@ -47,8 +52,8 @@ typedef struct file_result {
 } file_result;
 
 typedef struct known_entry {
-    char *rel;
-    int line; /* 0 = the whole file (`*`) */
+    char *rel;  /* a file name, or a glob (fnmatch, `*` also matches `/`) */
+    int line;   /* 0 = the whole file (`*`) */
     char *reason;
     bool hit;
 } known_entry;
@@ -57,6 +62,7 @@ typedef struct runner {
     spec_options opts;
     int jobs;
     bool proposals;
+    bool by_feature;
     const char *known_path;
     file_result *files;
     int num_files;
@@ -67,9 +73,11 @@ typedef struct runner {
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: kiln-spec [options] (DIR | FILE.wast)...\n\n"
-            "Runs WebAssembly spec-suite scripts through kiln.  DIR means its top-level\n"
-            "*.wast files (the WebAssembly 2.0 core suite).\n\n"
+            "usage: kiln-spec [options] (DIR | FILE.wast | FILE.json)...\n\n"
+            "Runs WebAssembly spec-suite scripts through kiln.  A .wast goes through\n"
+            "wast2json; a .json is a script converted already (the 3.0 suite).  DIR means\n"
+            "every *.json under it if it holds any (the 3.0 suite's layout), else its\n"
+            "top-level *.wast files (the WebAssembly 2.0 core suite).\n\n"
             "options:\n"
             "  -j N              run N files at a time (default 2)\n"
             "  -O0 | -O1 | -O2 | -O3   optimisation level for compiled modules (default -O2)\n"
@@ -78,8 +86,10 @@ static void usage(FILE *out) {
             "                    bounds checks)\n"
             "  --compile-jobs N  split every module with N or more functions into N\n"
             "                    partitions compiled by N threads (tests parallel compile)\n"
-            "  --known FILE      known failures, lines `file.wast:LINE reason`\n"
-            "  --proposals       with DIR, also run the files under DIR/proposals/\n"
+            "  --known FILE      known failures, lines `file.wast:LINE reason` (LINE may be\n"
+            "                    `*`, the file name a glob)\n"
+            "  --proposals       with a .wast DIR, also run the files under DIR/proposals/\n"
+            "  --by-feature      also print the totals per feature group\n"
             "  --wast2json PATH  the wast2json program (default: from PATH)\n"
             "  --timeout SEC     time limit per command (default 60)\n"
             "  -v, --verbose     print known failures and kiln's rejection messages\n");
@@ -102,8 +112,39 @@ static char *xstrdup(const char *s) {
 
 /* ---- the file list --------------------------------------------------------- */
 
-/* The report name: from the `proposals/` segment on, else the basename. */
+/* The report name of a converted script is the testsuite's own path:
+ * .../N/N.json is N.wast, prefixed with the legacy/ or custom/ folder or
+ * the proposals/P/ folders above N/ ("legacy/throw.wast",
+ * "proposals/threads/atomic.wast").  A folder named like the script is
+ * dropped first, so the 3.0 suite's custom/custom.json (the core file
+ * custom.wast) is "custom.wast" but custom/name_annot/name_annot.json is
+ * "custom/name_annot.wast". */
+static char *json_rel_name(const char *path) {
+    char copy[4096], out[4096], *save = NULL;
+    const char *seg[64];
+    int n = 0;
+    snprintf(copy, sizeof copy, "%.*s", (int)(strlen(path) - strlen(".json")), path);
+    for (char *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+        if (n == 64) memmove(seg, seg + 1, sizeof seg - sizeof seg[0]), n--;
+        seg[n++] = t;
+    }
+    if (n == 0) return xstrdup(path);
+    const char *stem = seg[n - 1];
+    int up = n - 2; /* the folder above the script */
+    if (up >= 0 && strcmp(seg[up], stem) == 0) up--;
+    if (up >= 1 && strcmp(seg[up - 1], "proposals") == 0)
+        snprintf(out, sizeof out, "proposals/%s/%s.wast", seg[up], stem);
+    else if (up >= 0 && (strcmp(seg[up], "legacy") == 0 || strcmp(seg[up], "custom") == 0))
+        snprintf(out, sizeof out, "%s/%s.wast", seg[up], stem);
+    else
+        snprintf(out, sizeof out, "%s.wast", stem);
+    return xstrdup(out);
+}
+
+/* The report name: for a .wast, from the `proposals/` segment on, else
+ * the basename. */
 static char *rel_name(const char *path) {
+    if (spec_is_json(path)) return json_rel_name(path);
     const char *p = strstr(path, "proposals/");
     if (p && (p == path || p[-1] == '/')) return xstrdup(p);
     const char *slash = strrchr(path, '/');
@@ -150,6 +191,33 @@ static void dir_scan(runner *r, const char *dir, bool subdirs) {
     free(names);
 }
 
+/* Adds every *.json under `dir`, depth first in name order; returns how
+ * many. */
+static int json_scan(runner *r, const char *dir, int depth) {
+    DIR *d = depth < 8 ? opendir(dir) : NULL;
+    if (!d) return 0;
+    char **names = NULL;
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        names = xrealloc(names, (n + 1) * sizeof *names);
+        names[n++] = xstrdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, name_compare);
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) found += json_scan(r, path, depth + 1);
+        else if (spec_is_json(names[i])) file_add(r, path), found++;
+        free(names[i]);
+    }
+    free(names);
+    return found;
+}
+
 static bool inputs_collect(runner *r, int argc, char **argv, int first) {
     for (int i = first; i < argc; i++) {
         struct stat st;
@@ -161,6 +229,7 @@ static bool inputs_collect(runner *r, int argc, char **argv, int first) {
             file_add(r, argv[i]);
             continue;
         }
+        if (json_scan(r, argv[i], 0) > 0) continue;
         dir_scan(r, argv[i], false);
         if (r->proposals) {
             char path[4096];
@@ -210,10 +279,14 @@ static bool known_load(runner *r) {
     return true;
 }
 
+static bool known_covers(const known_entry *k, const char *rel) {
+    return fnmatch(k->rel, rel, 0) == 0;
+}
+
 static known_entry *known_find(runner *r, const char *rel, int line) {
     for (int i = 0; i < r->num_known; i++) {
         known_entry *k = &r->known[i];
-        if (strcmp(k->rel, rel) == 0 && (k->line == 0 || k->line == line)) return k;
+        if (known_covers(k, rel) && (k->line == 0 || k->line == line)) return k;
     }
     return NULL;
 }
@@ -268,6 +341,7 @@ static int report_read(const runner *r, int index, file_result *f) {
         else if (strcmp(buf, "pass") == 0) f->passed++;
         else if (strcmp(buf, "skip") == 0) f->skipped++;
         else if (strcmp(buf, "text") == 0) f->text++, f->skipped++;
+        else if (strcmp(buf, "unsup") == 0) f->unsupported++, f->skipped++, note_add(f, arg);
         else if (strcmp(buf, "fail") == 0) failure_add(f, line, text);
         else if (strcmp(buf, "error") == 0) failure_add(f, 0, arg);
         else if (strcmp(buf, "note") == 0) note_add(f, arg);
@@ -327,48 +401,172 @@ static bool reap_one(runner *r) {
     return false;
 }
 
+/* ---- feature groups (--by-feature) ------------------------------------------- */
+
+/* The groups, in the order printed. */
+static const char *const feature_names[] = {
+    "core", "simd", "relaxed-simd", "tail-call", "exceptions", "memory64", "multi-memory",
+    "function-references", "gc", "threads", "extended-const", "others",
+};
+enum { NUM_FEATURES = sizeof feature_names / sizeof feature_names[0] };
+
+/* Report name -> group: the first pattern that matches (fnmatch, `*`
+ * also matching `/`) wins; no match is "core".  The 2.0 suite keeps each
+ * proposal in proposals/P/; the 3.0 suite has them among the core
+ * scripts, named as below (their upstream proposal repositories' file
+ * lists), plus legacy/ (exceptions) and custom/ (annotations).  The 3.0
+ * suite has no script of extended-const's own: its tests were merged
+ * into data, elem and global, which stay "core". */
+static const struct {
+    const char *pattern;
+    const char *feature;
+} feature_rules[] = {
+    {"proposals/tail-call/*", "tail-call"},
+    {"proposals/exception-handling/*", "exceptions"},
+    {"proposals/memory64/*", "memory64"},
+    {"proposals/multi-memory/*", "multi-memory"},
+    {"proposals/extended-const/*", "extended-const"},
+    {"proposals/relaxed-simd/*", "relaxed-simd"},
+    {"proposals/function-references/*", "function-references"},
+    {"proposals/gc/*", "gc"},
+    {"proposals/threads/*", "threads"},
+    {"proposals/*", "others"},
+    {"custom/*", "others"},
+    {"legacy/*", "exceptions"},
+    {"*memory-multi.wast", "multi-memory"},
+    {"memory_size_import.wast", "multi-memory"},
+    {"*relaxed*", "relaxed-simd"},
+    {"simd_*", "simd"},
+    {"return_call*", "tail-call"},
+    {"tag.wast", "exceptions"},
+    {"throw.wast", "exceptions"},
+    {"throw_ref.wast", "exceptions"},
+    {"try_table.wast", "exceptions"},
+    {"call_ref.wast", "function-references"},
+    {"ref.wast", "function-references"},
+    {"ref_as_non_null.wast", "function-references"},
+    {"br_on_null.wast", "function-references"},
+    {"br_on_non_null.wast", "function-references"},
+    {"local_init.wast", "function-references"},
+    {"array*", "gc"},
+    {"struct.wast", "gc"},
+    {"i31.wast", "gc"},
+    {"ref_cast.wast", "gc"},
+    {"ref_test.wast", "gc"},
+    {"ref_eq.wast", "gc"},
+    {"br_on_cast*", "gc"},
+    {"extern.wast", "gc"},
+    {"type-*.wast", "gc"},
+    {"binary-gc.wast", "gc"},
+    {"i64.wast", "core"},
+    {"f64.wast", "core"},
+    {"*64.wast", "memory64"},
+    {"table_copy_mixed.wast", "memory64"},
+    {"*[a-z_][0-9].wast", "multi-memory"}, /* address0, imports3, float_exprs1, ... */
+};
+
+static int feature_of(const char *rel) {
+    const char *name = "core";
+    for (size_t i = 0; i < sizeof feature_rules / sizeof feature_rules[0]; i++) {
+        if (fnmatch(feature_rules[i].pattern, rel, 0) != 0) continue;
+        name = feature_rules[i].feature;
+        break;
+    }
+    for (int i = 0; i < NUM_FEATURES; i++)
+        if (strcmp(feature_names[i], name) == 0) return i;
+    return 0;
+}
+
 /* ---- output ------------------------------------------------------------------ */
 
 typedef struct totals {
-    long passed, failed, skipped, text, unexpected, known;
+    long files, clean; /* scripts, and those without failures */
+    long passed, failed, skipped, text, unsupported, unexpected, known;
 } totals;
 
-static void file_print(runner *r, const file_result *f, totals *t) {
+static void totals_add(totals *t, const totals *file) {
+    t->files += file->files;
+    t->clean += file->clean;
+    t->passed += file->passed;
+    t->failed += file->failed;
+    t->skipped += file->skipped;
+    t->text += file->text;
+    t->unsupported += file->unsupported;
+    t->unexpected += file->unexpected;
+    t->known += file->known;
+}
+
+static void file_print(runner *r, const file_result *f, totals *t, totals *by_feature) {
+    totals one = {.files = 1, .clean = f->failed == 0, .passed = f->passed, .failed = f->failed,
+                  .skipped = f->skipped, .text = f->text, .unsupported = f->unsupported};
     printf("%s: passed %d, failed %d", f->rel, f->passed, f->failed);
     if (f->skipped) printf(", skipped %d", f->skipped);
     printf("\n");
     for (int i = 0; i < f->num_failures; i++) {
         known_entry *k = known_find(r, f->rel, f->failures[i].line);
-        if (k) k->hit = true, t->known++;
-        else t->unexpected++;
+        if (k) k->hit = true, one.known++;
+        else one.unexpected++;
         if (!k || r->opts.verbose)
             printf("  %s %s:%d: %s\n", k ? "known" : "FAIL", f->rel, f->failures[i].line,
                    f->failures[i].message);
     }
     if (r->opts.verbose)
         for (int i = 0; i < f->num_notes; i++) printf("  note %s\n", f->notes[i]);
-    t->passed += f->passed;
-    t->failed += f->failed;
-    t->skipped += f->skipped;
-    t->text += f->text;
+    totals_add(t, &one);
+    totals_add(&by_feature[feature_of(f->rel)], &one);
     fflush(stdout);
 }
 
-static bool file_ran(const runner *r, const char *rel) {
+static bool file_ran(const runner *r, const known_entry *k) {
     for (int i = 0; i < r->num_files; i++)
-        if (strcmp(r->files[i].rel, rel) == 0) return true;
+        if (known_covers(k, r->files[i].rel)) return true;
     return false;
 }
 
-static void summary_print(runner *r, const totals *t) {
+static bool is_glob(const char *s) { return strpbrk(s, "*?[") != NULL; }
+
+/* Known entries that no longer fail: whole entries, and the files a
+ * pattern covers that now pass (narrow the pattern). */
+static void now_passing_print(const runner *r) {
     for (int i = 0; i < r->num_known; i++) {
         const known_entry *k = &r->known[i];
-        if (k->hit || !file_ran(r, k->rel)) continue;
+        if (k->hit || !file_ran(r, k)) continue;
         if (k->line) printf("now passing (remove from known failures): %s:%d\n", k->rel, k->line);
         else printf("now passing (remove from known failures): %s:*\n", k->rel);
     }
+    for (int i = 0; i < r->num_known; i++) {
+        const known_entry *k = &r->known[i];
+        if (!k->hit || k->line || !is_glob(k->rel)) continue;
+        for (int j = 0; j < r->num_files; j++)
+            if (r->files[j].failed == 0 && known_covers(k, r->files[j].rel))
+                printf("now passing (narrow the known-failures pattern %s:*): %s\n", k->rel,
+                       r->files[j].rel);
+    }
+}
+
+static void features_print(const totals *by_feature) {
+    printf("by feature (scripts without failures of all scripts; commands):\n");
+    for (int i = 0; i < NUM_FEATURES; i++) {
+        const totals *t = &by_feature[i];
+        printf("  %-20s ", feature_names[i]);
+        if (!t->files) {
+            printf("no scripts\n");
+            continue;
+        }
+        printf("%3ld of %3ld scripts clean: passed %ld, failed %ld (known %ld), skipped %ld\n",
+               t->clean, t->files, t->passed, t->failed, t->known, t->skipped);
+    }
+}
+
+static void summary_print(runner *r, const totals *t, const totals *by_feature) {
+    now_passing_print(r);
+    if (r->by_feature) features_print(by_feature);
     printf("known failures: %ld, unexpected failures: %ld\n", t->known, t->unexpected);
     printf("text-format modules skipped by design (the text parser's business): %ld\n", t->text);
+    if (t->unsupported)
+        printf("modules to reject that kiln rejected as \"not supported\" (skipped, not passed; "
+               "-v lists them): %ld\n",
+               t->unsupported);
     printf("%ld passed, %ld failed", t->passed, t->failed);
     if (t->skipped) printf(", %ld skipped", t->skipped);
     printf("\n");
@@ -376,7 +574,7 @@ static void summary_print(runner *r, const totals *t) {
 
 /* Runs every file, printing each as soon as it and all before it are done. */
 static int files_run(runner *r) {
-    totals t = {0};
+    totals t = {0}, by_feature[NUM_FEATURES] = {{0}};
     int next = 0, printed = 0, running = 0;
     while (printed < r->num_files) {
         while (next < r->num_files && running < r->jobs) {
@@ -385,9 +583,9 @@ static int files_run(runner *r) {
         }
         if (reap_one(r)) running--;
         while (printed < r->num_files && r->files[printed].done)
-            file_print(r, &r->files[printed++], &t);
+            file_print(r, &r->files[printed++], &t, by_feature);
     }
-    summary_print(r, &t);
+    summary_print(r, &t, by_feature);
     return t.unexpected ? 1 : 0;
 }
 
@@ -409,6 +607,7 @@ static int options_parse(runner *r, int argc, char **argv) {
             r->opts.compile_jobs = atoi(argv[++i]);
         else if (strcmp(a, "--known") == 0 && has_value) r->known_path = argv[++i];
         else if (strcmp(a, "--proposals") == 0) r->proposals = true;
+        else if (strcmp(a, "--by-feature") == 0) r->by_feature = true;
         else if (strcmp(a, "--wast2json") == 0 && has_value) r->opts.wast2json = argv[++i];
         else if (strcmp(a, "--timeout") == 0 && has_value)
             r->opts.timeout = (unsigned)atoi(argv[++i]);
@@ -428,7 +627,7 @@ int main(int argc, char **argv) {
     if (r.jobs < 1) r.jobs = 1;
     if (!inputs_collect(&r, argc, argv, first) || !known_load(&r)) return 2;
     if (r.num_files == 0) {
-        fprintf(stderr, "kiln-spec: no .wast files found\n");
+        fprintf(stderr, "kiln-spec: no .wast or .json scripts found\n");
         return 2;
     }
     snprintf(r.report_dir, sizeof r.report_dir, "/tmp/kiln-spec-run-XXXXXX");

@@ -1,10 +1,12 @@
 /* spec.h - kiln-spec, the spec-suite runner.
  *
- * main.c finds the .wast files, runs each in its own child process (so
- * a crash or hang in one file is a reported failure, not the end of the
- * run), collects what the children report, applies known-failures.txt
- * and prints the totals.  script.c is the child side: wast2json into a
- * temporary directory, then every command of the script in order. */
+ * main.c finds the scripts, runs each in its own child process (so a
+ * crash or hang in one file is a reported failure, not the end of the
+ * run), collects what the children report, applies the known-failures
+ * file and prints the totals.  script.c is the child side: a .wast goes
+ * through wast2json into a temporary directory, a .json (the converted
+ * 3.0 suite, ../shared/testsuite-3.0) is read where it lies; then every
+ * command of the script runs in order. */
 #ifndef KILN_SPEC_H
 #define KILN_SPEC_H
 
@@ -23,24 +25,33 @@ typedef struct spec_options {
     int resume_after;      /* only replay state-building commands up to this line */
 } spec_options;
 
-/* The proposal a file belongs to, from its path. */
+/* The features a file's modules are decoded with. */
 typedef struct spec_features {
     uint32_t kiln;           /* KILN_FEATURE_* for module_decode */
     const char *wast2json[3]; /* extra wast2json flags, NULL-terminated */
 } spec_features;
 
-void spec_features_for(const char *rel_path, spec_features *out);
+/* A .wast of the 2.0 suite gets the flags of its proposals/ directory; a
+ * .json script is WebAssembly 3.0, which standardises every proposal
+ * kiln has a flag for, so it gets them all. */
+void spec_features_for(const char *rel_path, bool is_json, spec_features *out);
 
-/* Child side: runs one .wast and writes one line per event to `report`
- * (flushed after each, so a crash loses nothing):
+/* True if `path` names a converted script (.json) rather than a .wast. */
+bool spec_is_json(const char *path);
+
+/* Child side: runs one script (.wast or .json) and writes one line per
+ * event to `report` (flushed after each, so a crash loses nothing):
  *     cmd LINE            about to run the command at LINE
  *     pass LINE
  *     fail LINE MESSAGE
  *     skip LINE REASON    not checked (yet)
  *     text LINE           a text-format module: the text parser's job
+ *     unsup LINE MESSAGE  an assert_invalid / assert_malformed module that
+ *                         kiln rejected as "not supported": a skip, not a
+ *                         pass, where the script's features include it
  *     error MESSAGE       the file as a whole could not be run
  * Returns 0, or 1 when the file could not be run at all. */
-int script_run(const char *wast_path, const char *rel_path, const spec_options *opts,
+int script_run(const char *path, const char *rel_path, const spec_options *opts,
                FILE *report);
 
 #endif

@@ -69,14 +69,42 @@ static bool v128_parse(const json_value *v, uint8_t *out, char *msg, size_t msg_
     return true;
 }
 
-static bool ref_parse(const char *text, bool is_func, kiln_val *out, char *msg, size_t msg_size) {
+/* Reference types of the JSON form.  A null of any of them is NULL in a
+ * kiln_val.  Non-null ones exist in kiln only as funcref and externref;
+ * for the others `lacking` says what kiln lacks to produce one. */
+typedef struct ref_type {
+    const char *name;
+    const char *lacking;
+} ref_type;
+
+static const char NO_GC[] = "kiln has no GC references";
+
+static const ref_type ref_types[] = {
+    {"funcref", NULL},        {"externref", NULL},   {"refnull", NULL},
+    {"anyref", NO_GC},        {"eqref", NO_GC},      {"i31ref", NO_GC},
+    {"structref", NO_GC},     {"arrayref", NO_GC},   {"hostref", NO_GC},
+    {"nullref", NO_GC},       {"nullfuncref", NO_GC}, {"nullexternref", NO_GC},
+    {"exnref", "kiln has no exception handling"},    {"nullexnref", NO_GC},
+};
+
+static const ref_type *ref_type_find(const char *name) {
+    for (size_t i = 0; name && i < sizeof ref_types / sizeof ref_types[0]; i++)
+        if (strcmp(ref_types[i].name, name) == 0) return &ref_types[i];
+    return NULL;
+}
+
+static bool is_null(const char *text) { return text && strcmp(text, "null") == 0; }
+
+static bool ref_parse(const ref_type *rt, const char *text, kiln_val *out, char *msg,
+                      size_t msg_size) {
     uint64_t n;
-    if (!text || strcmp(text, "null") == 0) {
+    if (!text || is_null(text)) {
         out->ref = NULL;
         return true;
     }
-    if (is_func || !number_parse(text, &n)) {
-        snprintf(msg, msg_size, "unsupported reference argument '%s'", text);
+    if (strcmp(rt->name, "externref") != 0 || !number_parse(text, &n)) {
+        snprintf(msg, msg_size, "unsupported %s argument '%s'%s%s", rt->name, text,
+                 rt->lacking ? ": " : "", rt->lacking ? rt->lacking : "");
         return false;
     }
     out->ref = value_extern_ref(n);
@@ -90,8 +118,8 @@ bool value_parse(const json_value *v, kiln_val *out, char *msg, size_t msg_size)
     memset(out, 0, sizeof *out);
     if (!type) return snprintf(msg, msg_size, "value without type"), false;
     if (strcmp(type, "v128") == 0) return v128_parse(v, out->v128, msg, msg_size);
-    if (strcmp(type, "funcref") == 0 || strcmp(type, "externref") == 0)
-        return ref_parse(text, type[0] == 'f', out, msg, msg_size);
+    const ref_type *rt = ref_type_find(type);
+    if (rt) return ref_parse(rt, text, out, msg, msg_size);
     if (!number_parse(text, &bits)) {
         snprintf(msg, msg_size, "bad %s value '%s'", type, text ? text : "");
         return false;
@@ -140,21 +168,63 @@ static bool v128_matches(const json_value *v, const uint8_t *got) {
     return true;
 }
 
-static bool ref_matches(const char *type, const char *text, const void *got) {
+/* Only what value_unsupported lets through gets here: a null pattern, or
+ * a funcref / externref one. */
+static bool ref_matches(const ref_type *rt, const char *text, const void *got) {
     uint64_t n;
-    if (!text) return got != NULL; /* any non-null reference of the type */
-    if (strcmp(text, "null") == 0) return got == NULL;
-    if (strcmp(type, "funcref") == 0) return got != NULL;
+    if (is_null(text)) return got == NULL; /* any null, as the reference interpreter */
+    if (rt->lacking) return false;
+    if (!text || strcmp(rt->name, "funcref") == 0) return got != NULL; /* any non-null one */
     return number_parse(text, &n) && got == value_extern_ref(n);
+}
+
+static bool is_number_type(const char *type) {
+    return strcmp(type, "i32") == 0 || strcmp(type, "i64") == 0 || strcmp(type, "f32") == 0 ||
+           strcmp(type, "f64") == 0;
+}
+
+const char *value_unsupported(const json_value *v) {
+    static char why[160];
+    const char *type = json_get_string(v, "type");
+    const char *text = json_get_string(v, "value");
+    if (!type) return "a value without type";
+    if (strcmp(type, "either") == 0) {
+        const json_value *alts = json_get(v, "values");
+        if (!alts || alts->type != JSON_ARRAY || alts->count == 0) return "an empty either";
+        for (const json_value *a = alts->first; a; a = a->next) {
+            const char *reason = value_unsupported(a);
+            if (reason) return reason;
+        }
+        return NULL;
+    }
+    if (strcmp(type, "v128") == 0) return NULL;
+    if (is_number_type(type)) return text ? NULL : "a result type, not a value";
+    const ref_type *rt = ref_type_find(type);
+    if (!rt) {
+        snprintf(why, sizeof why, "value type \"%s\" (unknown to kiln-spec)", type);
+        return why;
+    }
+    if (is_null(text) || !rt->lacking) return NULL;
+    /* (ref.any), (ref.eq), ..., (ref.host N): "anyref" -> "any". */
+    int stem = (int)strlen(type) - 3;
+    snprintf(why, sizeof why, "the pattern (ref.%.*s%s%s): %s", stem, type, text ? " " : "",
+             text ? text : "", rt->lacking);
+    return why;
 }
 
 bool value_matches(const json_value *v, const kiln_val *got) {
     const char *type = json_get_string(v, "type");
     const char *text = json_get_string(v, "value");
     if (!type) return false;
+    if (strcmp(type, "either") == 0) {
+        const json_value *alts = json_get(v, "values");
+        for (const json_value *a = alts ? alts->first : NULL; a; a = a->next)
+            if (value_matches(a, got)) return true;
+        return false;
+    }
     if (strcmp(type, "v128") == 0) return v128_matches(v, got->v128);
-    if (strcmp(type, "funcref") == 0 || strcmp(type, "externref") == 0)
-        return ref_matches(type, text, got->ref);
+    const ref_type *rt = ref_type_find(type);
+    if (rt) return ref_matches(rt, text, got->ref);
     if (!text) return false;
     uint32_t b32;
     uint64_t b64;
@@ -169,8 +239,58 @@ bool value_matches(const json_value *v, const kiln_val *got) {
     return false;
 }
 
+/* A bounded text being appended to (failure messages). */
+typedef struct text_buf {
+    char *out;
+    size_t size, len;
+} text_buf;
+
+static void text_add(text_buf *b, const char *s) {
+    if (b->len + 1 >= b->size) return;
+    snprintf(b->out + b->len, b->size - b->len, "%s", s);
+    b->len += strlen(b->out + b->len);
+}
+
+/* "i32:42", "funcref:(non-null)", "v128:i32[1 2 3 4]", "either(A | B)". */
+static void describe_into(const json_value *v, text_buf *b) {
+    const char *type = json_get_string(v, "type");
+    const char *text = json_get_string(v, "value");
+    bool either = type && strcmp(type, "either") == 0;
+    const json_value *list = json_get(v, either ? "values" : "value");
+    text_add(b, either ? "either(" : type ? type : "?");
+    if (!either && (!list || list->type != JSON_ARRAY)) {
+        text_add(b, ":");
+        text_add(b, text ? text : "(non-null)");
+        return;
+    }
+    if (!either) {
+        text_add(b, ":");
+        text_add(b, json_get_string(v, "lane_type") ? json_get_string(v, "lane_type") : "?");
+        text_add(b, "[");
+    }
+    for (const json_value *e = list ? list->first : NULL; e; e = e->next) {
+        if (e != list->first) text_add(b, either ? " | " : " ");
+        if (either) describe_into(e, b);
+        else text_add(b, e->type == JSON_STRING ? e->string : "?");
+    }
+    text_add(b, either ? ")" : "]");
+}
+
+void value_describe(const json_value *v, char *out, size_t size) {
+    if (size == 0) return;
+    out[0] = '\0';
+    text_buf b = {out, size, 0};
+    describe_into(v, &b);
+}
+
 void value_format(const json_value *v, const kiln_val *slot, char *out, size_t size) {
     const char *type = json_get_string(v, "type");
+    if (type && strcmp(type, "either") == 0) { /* shown as its first alternative's type */
+        const json_value *alts = json_get(v, "values");
+        if (alts && alts->first) value_format(alts->first, slot, out, size);
+        else snprintf(out, size, "?");
+        return;
+    }
     uint32_t b32;
     uint64_t b64;
     memcpy(&b32, slot, 4);
