@@ -263,12 +263,30 @@ static bool trapped_on_stack(const call *c, const char *where) {
     return false;
 }
 
-/* A 256 KiB stack with no guard page directly above CANARY_BYTES of canary. */
-static bool small_stack_run(call *c) {
-    size_t total = CANARY_BYTES + THREAD_STACK;
-    uint8_t *region = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (region == MAP_FAILED) return perror("mmap"), false;
+/* CANARY_BYTES of canary with THREAD_STACK bytes of stack right above
+ * them and no guard page in between; NULL if it cannot be mapped. */
+static uint8_t *canaried_stack_map(void) {
+    uint8_t *region = mmap(NULL, CANARY_BYTES + THREAD_STACK, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (region == MAP_FAILED) return perror("mmap"), NULL;
     memset(region, CANARY, CANARY_BYTES);
+    return region;
+}
+
+static bool canaries_unchanged(const uint8_t *region, const char *stack) {
+    for (size_t i = 0; i < CANARY_BYTES; i++) {
+        if (region[i] == CANARY) continue;
+        fprintf(stderr, "    SANDBOX ESCAPE: canary byte %zu KiB below the %s changed\n",
+                (CANARY_BYTES - i + 1023) / 1024, stack);
+        return false;
+    }
+    return true;
+}
+
+/* On a thread whose 256 KiB stack is such a region's. */
+static bool small_stack_run(call *c) {
+    uint8_t *region = canaried_stack_map();
+    if (!region) return false;
     pthread_attr_t attr;
     pthread_t t;
     bool ok = pthread_attr_init(&attr) == 0 &&
@@ -276,17 +294,11 @@ static bool small_stack_run(call *c) {
               pthread_create(&t, &attr, call_run, c) == 0 && pthread_join(t, NULL) == 0;
     if (!ok) return fprintf(stderr, "    cannot run a thread on the small stack\n"), false;
     ok = trapped_on_stack(c, "256 KiB thread");
-    for (size_t i = 0; i < CANARY_BYTES; i++) {
-        if (region[i] == CANARY) continue;
-        fprintf(stderr, "    SANDBOX ESCAPE: canary byte %zu KiB below the thread's stack changed\n",
-                (CANARY_BYTES - i + 1023) / 1024);
-        return false;
-    }
-    return ok;
+    return canaries_unchanged(region, "thread's stack") && ok;
 }
 
-/* From a SA_ONSTACK signal handler, on an alternate stack with no guard
- * page directly above CANARY_BYTES of canary. */
+/* From a SA_ONSTACK signal handler, on such a region as the alternate
+ * signal stack. */
 static call *alt_call;
 
 static void alt_handler(int sig) {
@@ -295,10 +307,8 @@ static void alt_handler(int sig) {
 }
 
 static bool altstack_run(call *c) {
-    size_t total = CANARY_BYTES + THREAD_STACK;
-    uint8_t *region = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (region == MAP_FAILED) return perror("mmap"), false;
-    memset(region, CANARY, CANARY_BYTES);
+    uint8_t *region = canaried_stack_map();
+    if (!region) return false;
     stack_t ss = {.ss_sp = region + CANARY_BYTES, .ss_size = THREAD_STACK}, old;
     struct sigaction sa = {.sa_handler = alt_handler, .sa_flags = SA_ONSTACK};
     sigemptyset(&sa.sa_mask);
@@ -307,13 +317,7 @@ static bool altstack_run(call *c) {
         return fprintf(stderr, "    cannot run on an alternate signal stack\n"), false;
     sigaltstack(&old, NULL);
     bool ok = trapped_on_stack(c, "alternate signal stack");
-    for (size_t i = 0; i < CANARY_BYTES; i++) {
-        if (region[i] == CANARY) continue;
-        fprintf(stderr, "    SANDBOX ESCAPE: canary byte %zu KiB below the alternate stack changed\n",
-                (CANARY_BYTES - i + 1023) / 1024);
-        return false;
-    }
-    return ok;
+    return canaries_unchanged(region, "alternate stack") && ok;
 }
 
 /* In a forked child: load, instantiate, call on every stack. */
