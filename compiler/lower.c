@@ -797,28 +797,15 @@ static void frames_table_create(lower_module *lm) {
     lm->frames_first = first;
 }
 
-static char *triple_of(const kiln_compile_options *opts) {
-    return opts->target_triple ? LLVMNormalizeTargetTriple(opts->target_triple)
-                               : LLVMGetDefaultTargetTriple();
-}
-
-/* Targets whose LLVM back end has tailcc (see LOWER_TAIL_CALL_CONV). */
-static bool tail_calls_guaranteed(const kiln_compile_options *opts) {
-    char *triple = triple_of(opts);
-    bool yes = strncmp(triple, "x86_64", 6) == 0 || strncmp(triple, "aarch64", 7) == 0;
-    LLVMDisposeMessage(triple);
-    return yes;
-}
-
-/* The stack pointer register's name for llvm.read_register, or NULL. */
-static const char *sp_register_name(const lower_module *lm) {
-    char *triple = triple_of(lm->opts);
-    const char *name = strncmp(triple, "x86_64", 6) == 0    ? "rsp"
-                       : strncmp(triple, "aarch64", 7) == 0 ? "sp"
-                       : strncmp(triple, "riscv64", 7) == 0 ? "sp"
-                                                             : NULL;
-    LLVMDisposeMessage(triple);
-    return name;
+/* What lowering needs to know of the target, read once per module from
+ * its triple: whether its LLVM back end has tailcc (see
+ * LOWER_TAIL_CALL_CONV), and the stack pointer register's name for
+ * llvm.read_register (NULL: none known). */
+static void target_facts_set(lower_module *lm, const char *triple) {
+    bool x86_64 = strncmp(triple, "x86_64", 6) == 0, aarch64 = strncmp(triple, "aarch64", 7) == 0;
+    lm->musttail = x86_64 || aarch64;
+    lm->call_conv = lm->musttail ? LOWER_TAIL_CALL_CONV : LLVMCCallConv;
+    lm->sp_register = x86_64 ? "rsp" : aarch64 || strncmp(triple, "riscv64", 7) == 0 ? "sp" : NULL;
 }
 
 /* The current stack pointer.  llvm.read_register only reads, so loads
@@ -826,7 +813,7 @@ static const char *sp_register_name(const lower_module *lm) {
  * static) may be shared; llvm.stacksave, the portable fallback, counts as
  * writing memory and pins everything around it. */
 static LLVMValueRef stack_pointer(lower_module *lm) {
-    const char *reg = sp_register_name(lm);
+    const char *reg = lm->sp_register;
     if (reg) {
         static const char name[] = "llvm.read_register";
         unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
@@ -1165,13 +1152,12 @@ LLVMModuleRef module_lower_partition(const kiln_module *m, const uint8_t *bytes,
     lm.err = err;
     lm.arena = arena_create();
     if (!lm.arena) return error_set(err, KILN_ERR_NOMEM, 0, "out of memory"), NULL;
-    lm.musttail = tail_calls_guaranteed(opts);
-    lm.call_conv = lm.musttail ? LOWER_TAIL_CALL_CONV : LLVMCCallConv;
     lm.mod = LLVMModuleCreateWithNameInContext(opts->prefix, ctx);
     /* Lowering asks the target (lower_funary); emit.c sets the same again. */
     char *triple = opts->target_triple ? LLVMNormalizeTargetTriple(opts->target_triple)
                                        : LLVMGetDefaultTargetTriple();
     LLVMSetTarget(lm.mod, triple);
+    target_facts_set(&lm, triple);
     LLVMDisposeMessage(triple);
     lm.b = LLVMCreateBuilderInContext(ctx);
     bool ok = module_lower_into(&lm, bytes, size);

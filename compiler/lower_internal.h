@@ -80,6 +80,7 @@ typedef struct lower_module {
     struct table_known *tables_known; /* lower_table.c, built on first use */
     unsigned call_conv;    /* of every wasm-callable function (see below) */
     bool musttail;         /* call_conv guarantees tail calls             */
+    const char *sp_register; /* for llvm.read_register; NULL: none known   */
     kiln_error *err;
 } lower_module;
 

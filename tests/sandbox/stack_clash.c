@@ -182,28 +182,16 @@ typedef struct variant {
 
 static const variant variants[] = {{0, false}, {0, true}, {2, false}, {2, true}};
 
-static uint8_t *file_read(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *data = malloc(n > 0 ? (size_t)n : 1);
-    if (data && fread(data, 1, (size_t)n, f) != (size_t)n) free(data), data = NULL;
-    fclose(f);
-    *size = (size_t)n;
-    return data;
-}
-
 /* Entry 0 of the object's frame-size table (`big`'s frame + slack), 0 if absent. */
 static uint32_t frame_of_big(const char *object_path, const char *prefix) {
-    size_t size;
-    uint8_t *object = file_read(object_path, &size);
-    if (!object) return 0;
     char symbol[64];
     snprintf(symbol, sizeof symbol, "%s.frames0", prefix);
-    LLVMMemoryBufferRef mb =
-        LLVMCreateMemoryBufferWithMemoryRange((const char *)object, size, "object", 0);
+    LLVMMemoryBufferRef mb;
+    char *read_error = NULL;
+    if (LLVMCreateMemoryBufferWithContentsOfFile(object_path, &mb, &read_error)) {
+        LLVMDisposeMessage(read_error);
+        return 0;
+    }
     char *msg = NULL;
     LLVMBinaryRef bin = LLVMCreateBinary(mb, NULL, &msg);
     LLVMDisposeMessage(msg);
@@ -223,7 +211,6 @@ static uint32_t frame_of_big(const char *object_path, const char *prefix) {
         LLVMDisposeBinary(bin);
     }
     LLVMDisposeMemoryBuffer(mb);
-    free(object);
     return frame;
 }
 
