@@ -67,6 +67,8 @@ static void build_usage(FILE *out) {
             "  --prefix NAME     symbol prefix: the object's descriptor is NAME_module\n"
             "                    (default: the file name as a C identifier)\n"
             "  --keep-object     leave the compiled object next to PROGRAM (PROGRAM.o)\n"
+            "  -g                source-level debug info from the module's DWARF line table\n"
+            "                    (clang -g): file:line for gdb, perf and trap backtraces\n"
             "  --bounds-checks=explicit|guard  compare every access, or rely on guard\n"
             "                    pages around an 8 GiB reservation (default: "
             CLI_DEFAULT_BOUNDS_NAME ")\n"
@@ -105,6 +107,8 @@ static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
         a->opts.target_triple = v;
     else if (strcmp(arg, "--keep-object") == 0)
         a->keep_object = true;
+    else if (strcmp(arg, "-g") == 0)
+        a->opts.debug_info = true;
     else if (strcmp(arg, "--bounds-checks=explicit") == 0 ||
              strcmp(arg, "--bounds-checks=guard") == 0) {
         a->opts.explicit_bounds = strcmp(arg, "--bounds-checks=explicit") == 0;
@@ -308,8 +312,10 @@ static int build_object(const build_args *a, const uint8_t *bytes, size_t size,
         rc = CLI_FAIL;
     } else if (!module_exports_start(m)) {
         rc = not_a_command(a->input);
-    } else if (!module_compile_object(m, bytes, size, &a->opts, object, &err)) {
-        rc = cli_compile_failed(a->input, object, &err);
+    } else {
+        if (a->opts.debug_info) cli_debug_lines_warn(a->input, m);
+        if (!module_compile_object(m, bytes, size, &a->opts, object, &err))
+            rc = cli_compile_failed(a->input, object, &err);
     }
     module_free(m);
     return rc;

@@ -42,6 +42,8 @@ static void compile_usage(FILE *out) {
             "  --prefix NAME     symbol prefix (default: the file name as a C identifier)\n"
             "  --header FILE.h   also write a C header with typed wrappers for the exports\n"
             "  --emit-llvm       write textual LLVM IR (after optimisation) instead of an object\n"
+            "  -g                source-level debug info from the module's DWARF line table\n"
+            "                    (clang -g): file:line for gdb, perf and trap backtraces\n"
             "  --bounds-checks=explicit|guard  compare every access, or rely on guard\n"
             "                    pages around an 8 GiB reservation (default: "
             CLI_DEFAULT_BOUNDS_NAME ")\n"
@@ -119,6 +121,7 @@ static int args_parse_one(compile_args *a, int argc, char **argv, int *i) {
     else if ((v = cli_option_value(argc, argv, i, "--prefix"))) a->opts.prefix = v;
     else if ((v = cli_option_value(argc, argv, i, "--header"))) a->header = v;
     else if (strcmp(arg, "--emit-llvm") == 0) a->emit_llvm = true;
+    else if (strcmp(arg, "-g") == 0) a->opts.debug_info = true;
     else if (cli_feature_flag(arg, &a->features)) return 0;
     else if (arg[0] == '-' && arg[1]) return fprintf(stderr, "kiln compile: unknown option '%s'\n", arg), CLI_USAGE;
     else if (!a->input) a->input = arg;
@@ -147,6 +150,17 @@ static int args_parse(compile_args *a, int argc, char **argv) {
         a->output = a->output_buf;
     }
     return 0;
+}
+
+void cli_debug_lines_warn(const char *input, const kiln_module *m) {
+    kiln_error err;
+    if (module_debug_lines_check(m, &err)) return;
+    if (err.kind == KILN_OK)
+        fprintf(stderr, "%s: warning: -g: the module has no DWARF line table (.debug_line; "
+                        "build it with clang -g): compiling without source lines\n", input);
+    else
+        fprintf(stderr, "%s:0x%llx: warning: -g: %s: compiling without source lines\n", input,
+                (unsigned long long)err.offset, err.message);
 }
 
 static bool code_write(const compile_args *a, const kiln_module *m, const uint8_t *bytes,
@@ -192,6 +206,7 @@ static int module_compile_files(const compile_args *a, const uint8_t *bytes, siz
         cli_error_print(a->input, &err);
         rc = CLI_FAIL;
     } else {
+        if (a->opts.debug_info) cli_debug_lines_warn(a->input, m);
         rc = output_compile(a, m, bytes, size);
         if (rc == CLI_OK && a->header && !header_write(m, a->opts.prefix, a->input, a->header, &err))
             rc = cli_compile_failed(a->input, a->header, &err);

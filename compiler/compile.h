@@ -26,6 +26,10 @@ typedef struct kiln_compile_options {
     /* Largest native stack frame a function body may need, in bytes
      * (frames.c); 0 means KILN_FRAME_MAX, which is also the ceiling. */
     uint32_t max_frame_size;
+    /* -g: the module's DWARF line table (.debug_line) becomes debug info
+     * on the generated code (debug_info.c); ignored when the module has
+     * none or a malformed one. */
+    bool debug_info;
 } kiln_compile_options;
 
 /* lower.c + emit.c: writes a relocatable object.  `bytes` is the original
@@ -41,6 +45,12 @@ bool module_compile_memory(const kiln_module *m, const uint8_t *bytes, size_t si
 /* Same, writing textual LLVM IR (after optimisation) instead. */
 bool module_compile_llvm_ir(const kiln_module *m, const uint8_t *bytes, size_t size,
                             const kiln_compile_options *opts, const char *path, kiln_error *err);
+
+/* debug_info.c: true if the module has a well-formed DWARF line table
+ * for -g; false with err->kind KILN_OK if it has none, or with the
+ * reason (and its offset) if it is malformed.  Either way the compile
+ * succeeds, without source lines. */
+bool module_debug_lines_check(const kiln_module *m, kiln_error *err);
 
 /* link.c: drives the system C compiler driver. */
 bool link_shared_library(const char *object_path, const char *output_path, kiln_error *err);

@@ -560,6 +560,8 @@ static bool codes_decode(decoder *d) {
     kiln_module *m = d->m;
     const uint8_t *at = d->p;
     uint32_t n;
+    m->code_offset = decode_offset(d, at);
+    m->code_size = (uint32_t)decode_left(d);
     if (!decode_count(d, &n)) return false;
     if (n != m->num_funcs - m->num_imported_funcs)
         return decode_fail(d, at, "function and code section have inconsistent lengths");
@@ -639,6 +641,7 @@ static bool custom_record(decoder *d, const kiln_name *name, const uint8_t *sect
     c->bytes = copy;
     c->size = (uint32_t)size;
     c->offset_in_module = decode_offset(d, section_start);
+    c->data_offset = decode_offset(d, d->p);
     d->p = d->end;
     return true;
 }

@@ -974,6 +974,7 @@ static void func_body_lower(lower_func *lf) {
     const kiln_func *f = lf->f;
     for (uint32_t i = 0; i < f->num_insns && !lf->failed; i++) {
         lf->insn = &f->insns[i];
+        if (lf->lm->dbg) debug_info_insn(lf->lm, lf->insn);
         insn_lower(lf, lf->insn);
         if (lf->dead && lf->depth > 0) i = dead_skip(lf, i) - 1;
         if (lf->depth == 0) break;
@@ -992,11 +993,13 @@ static bool func_lower(lower_module *lm, uint32_t index) {
     lf->env = (lower_value_env){lm->ctx, lm->mod, lm->b, lf, env_trap_if};
     lf->scratch = arena_create();
     if (!lf->scratch) return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
+    if (lm->dbg) debug_info_func_begin(lm, index, lf->fn);
     if (func_state_alloc(lf)) {
         func_prologue(lf);
         func_body_lower(lf);
         if (!lf->failed && !lm->opts->explicit_bounds) memory_loads_pin(lf);
     }
+    if (lm->dbg) debug_info_func_end(lm);
     arena_destroy(lf->scratch);
     return !lf->failed;
 }
@@ -1160,7 +1163,9 @@ LLVMModuleRef module_lower_partition(const kiln_module *m, const uint8_t *bytes,
     target_facts_set(&lm, triple);
     LLVMDisposeMessage(triple);
     lm.b = LLVMCreateBuilderInContext(ctx);
+    debug_info_begin(&lm);
     bool ok = module_lower_into(&lm, bytes, size);
+    debug_info_end(&lm);
     LLVMDisposeBuilder(lm.b);
     arena_destroy(lm.arena);
     if (!ok) {

@@ -81,6 +81,7 @@ typedef struct lower_module {
     unsigned call_conv;    /* of every wasm-callable function (see below) */
     bool musttail;         /* call_conv guarantees tail calls             */
     const char *sp_register; /* for llvm.read_register; NULL: none known   */
+    struct debug_info *dbg;  /* debug_info.c; NULL without -g            */
     kiln_error *err;
 } lower_module;
 
@@ -231,6 +232,17 @@ bool table_lower(lower_func *lf, const kiln_insn *insn);  /* lower_table.c  */
 /* lower_memory.c, guard mode: pins every linear-memory load so that
  * optimisation can neither delete nor narrow it (its fault is the trap). */
 bool memory_loads_pin(lower_func *lf);
+
+/* debug_info.c (-g): begin sets lm->dbg when the options ask for debug
+ * info and the module has a line table; the other hooks are called only
+ * when lm->dbg is set: a body's subprogram, each instruction's location,
+ * the end of a body (clears the builder's location), the end of the
+ * module (finalises the DIBuilder). */
+void debug_info_begin(lower_module *lm);
+void debug_info_func_begin(lower_module *lm, uint32_t index, LLVMValueRef fn);
+void debug_info_insn(lower_module *lm, const kiln_insn *insn);
+void debug_info_func_end(lower_module *lm);
+void debug_info_end(lower_module *lm);
 
 /* descriptor.c: the <prefix>_module global, trampolines and thunks. */
 bool descriptor_build(lower_module *lm, const uint8_t *bytes, size_t size);

@@ -207,6 +207,7 @@ typedef struct kiln_custom_section {
     const uint8_t *bytes;
     uint32_t size;
     uint32_t offset_in_module;
+    uint32_t data_offset; /* of bytes[0] in the module (after the name) */
 } kiln_custom_section;
 
 typedef struct kiln_module {
@@ -221,6 +222,9 @@ typedef struct kiln_module {
 
     uint32_t num_funcs, num_imported_funcs;
     kiln_func *funcs;
+    /* The Code section's contents (from its vector count on): DWARF
+     * addresses are offsets from code_offset (dwarf_line.h). */
+    uint32_t code_offset, code_size;
     uint32_t num_tables, num_imported_tables;
     kiln_tabletype *tables;
     uint32_t *table_offsets; /* byte offset of each table's type, for errors */
