@@ -6,6 +6,13 @@ peak memory.
     python3 bench/harness/run.py [--quick] [--runs N] [--kernels a,b]
                                  [--engines e1,e2] [--kiln PATH] [--out DIR]
 
+Kernels are bench/kernels/*.c plus the library workloads of
+bench/library/fetch.py (SQLite's amalgamation with a driver), whose sources
+are fetched once into the cache (--cache); a library that cannot be had is
+reported as skipped and the run goes on.  The report gives each group of
+kernels (a "bench-group:" line in the source; "core" without one) its own
+geomean.
+
 Engines (a missing tool skips its engine with a note, never the whole run):
   native-clang   clang-19 -O2, the baseline every ratio is relative to
   native-gcc     gcc -O2
@@ -41,6 +48,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BENCH / "library"))
+import fetch as libfetch  # noqa: E402
+
 REPO = BENCH.parent
 KERNELS = BENCH / "kernels"
 COMMON = KERNELS / "common"
@@ -184,10 +194,34 @@ def machine_describe(kiln, wasm_cc):
 
 # --- builds ------------------------------------------------------------------
 
+def kernel_group(src):
+    """The group a kernel's report lines go under: its source's
+    "bench-group: NAME" line, else "core" (the original kernels)."""
+    try:
+        m = re.search(r"bench-group:\s*([\w-]+)", Path(src).read_text(errors="replace"))
+    except OSError:
+        return "core"
+    return m.group(1) if m else "core"
+
+
 class Kernel:
-    def __init__(self, name, out, rebuild=False):
+    """A kernel, or with lib_dir a library workload: the driver of
+    bench/library plus the fetched sources in lib_dir, built with the
+    library's own flags, and no wasm-interp variant (it needs a libc)."""
+
+    def __init__(self, name, out, rebuild=False, lib_dir=None):
         self.name = name
         self.src = KERNELS / (name + ".c")
+        self.extra, self.headers, self.cflags, self.interp = [], [], [], True
+        if lib_dir is not None:
+            lib = libfetch.LIBRARIES[name]
+            self.src = lib["driver"]
+            self.extra = [Path(lib_dir) / f for f in lib["sources"]]
+            self.cflags = ["-I", str(lib_dir), *lib["cflags"]]
+            self.interp = False
+            self.headers = [Path(lib_dir) / f for f in lib["members"].values()
+                            if f not in lib["sources"]]
+        self.group = kernel_group(self.src)
         self.dir = out / name
         self.exe = {}          # engine -> command prefix (size is appended)
         self.compile_cpu = {}  # "wasm2c" / "kiln-guard" / ... -> CPU seconds
@@ -200,7 +234,12 @@ class Kernel:
             self.cache = {}
 
     def sources(self):
-        return [self.src, COMMON / "bench.h", COMMON / "main.c", COMMON / "freestanding.c"]
+        return [self.src, *self.extra, *self.headers, COMMON / "bench.h",
+                COMMON / "main.c", COMMON / "freestanding.c"]
+
+    def units(self):
+        """The C files of one hosted build, before the driver."""
+        return [str(self.src), *map(str, self.extra)]
 
 
 def fresh(output, inputs):
@@ -238,17 +277,19 @@ def build_native(k):
     main = str(COMMON / "main.c")
     for engine, cc in (("native-clang", "clang-19"), ("native-gcc", "gcc")):
         exe = k.dir / engine
-        cmd = [cc, *CFLAGS, str(k.src), main, "-o", str(exe), "-lm"]
+        cmd = [cc, *CFLAGS, *k.cflags, *k.units(), main, "-o", str(exe), "-lm"]
         if build_step(k, engine, cmd, exe, k.sources()).rc == 0:
             k.exe[engine] = [str(exe)]
 
 
 def build_wasm(k, wasm_cc):
     wasm = k.dir / "kernel.wasm"
-    target = [wasm_cc, "--target=wasm32-wasi", *CFLAGS, *WASM_FEATURES]
+    target = [wasm_cc, "--target=wasm32-wasi", *CFLAGS, *k.cflags, *WASM_FEATURES]
     r = build_step(k, "wasm32-wasi", [*target, "-Wl,--strip-debug",
-                                      str(k.src), str(COMMON / "main.c"), "-o", str(wasm)],
+                                      *k.units(), str(COMMON / "main.c"), "-o", str(wasm)],
                    wasm, k.sources())
+    if not k.interp:
+        return wasm if r.rc == 0 else None
     interp = k.dir / "kernel.interp.wasm"
     ri = build_step(k, "interp", [*target, *INTERP_LDFLAGS,
                                   str(k.src), str(COMMON / "freestanding.c"), "-o", str(interp)],
@@ -356,6 +397,8 @@ def kernel_build_all(k, ctx):
         return k
     if "node" in ctx["engines"]:
         k.exe["node"] = ["node", "--no-warnings", str(BENCH / "harness" / "wasi-run.mjs"), str(wasm)]
+    if not k.interp and "wasm-interp" in ctx["engines"]:
+        k.notes.append("wasm-interp not run: a library workload needs WASI")
     if "wasm2c" in ctx["engines"] and ctx["shim_objs"]:
         build_wasm2c(k, wasm, ctx["shim_objs"])
     if ctx["kiln_ok"]:
@@ -493,11 +536,13 @@ def fmt(v, spec):
     return spec % v if v is not None else "-"
 
 
-def markdown_write(path, rows, engines, machine, meta, failures, notes, chart=False):
+def markdown_write(path, rows, engines, machine, meta, failures, notes, chart=False,
+                   groups=None):
     used = [e for e in engines if any(e in r for r in rows.values())]
     lines = ["# kiln benchmark results", ""]
     lines += ["- %s: %s" % (key, val) for key, val in {**machine, **meta}.items()]
-    lines += [""] + summary_section(rows, used) + goals_section(rows)
+    lines += [""] + summary_section(rows, used) + groups_section(rows, used, groups or {})
+    lines += goals_section(rows, groups)
     lines += ["## Time (median wall seconds, ratio to native clang -O2)", "",
               "| kernel | " + " | ".join(used) + " |",
               "|---" * (len(used) + 1) + "|"]
@@ -541,10 +586,39 @@ def summary_section(rows, used):
     return lines + [""]
 
 
-# Issue #7's targets: (label, engine, bound or rival engines).
-GOALS = [("kiln-guard geomean <= 1.10x native clang", "kiln-guard", 1.10),
-         ("kiln-explicit geomean <= 1.25x native clang", "kiln-explicit", 1.25),
-         ("kiln-guard geomean below wasm2c's and node's", "kiln-guard", ("wasm2c", "node"))]
+def groups_section(rows, used, groups):
+    """Each group's geomean per engine, then all kernels'; nothing when
+    every kernel is in one group."""
+    names = sorted({groups.get(k, "core") for k in rows}, key=group_rank)
+    if len(names) < 2:
+        return []
+    lines = ["## Groups (geomean time / native clang)", "",
+             "| group | " + " | ".join(used) + " |", "|---" * (len(used) + 1) + "|"]
+    for g in names + ["all"]:
+        sel = [r for k, r in rows.items() if g in ("all", groups.get(k, "core"))]
+        cells = []
+        for e in used:
+            ratios = [r[e]["ratio"] for r in sel if e in r and r[e]["ratio"]]
+            cells.append("%s (%d/%d)" % (fmt(geomean(ratios), "%.2fx"), len(ratios), len(sel)))
+        lines.append("| %s | %s |" % ("**all**" if g == "all" else g, " | ".join(cells)))
+    lines += [""] + ["- %s: %s" % (g, ", ".join(k for k in rows if groups.get(k, "core") == g))
+                     for g in names]
+    return lines + [""]
+
+
+# Targets: (label, engine, bound or rival engines or ("max", bound), group
+# or None for every kernel).  Issue #7's for the whole suite, issue #12's
+# for the loop nests and the library.
+GOALS = [("#7: kiln-guard geomean <= 1.10x native clang", "kiln-guard", 1.10, None),
+         ("#7: kiln-explicit geomean <= 1.25x native clang", "kiln-explicit", 1.25, None),
+         ("#7: kiln-guard geomean below wasm2c's and node's", "kiln-guard", ("wasm2c", "node"),
+          None),
+         ("#12: loop nests, kiln-guard geomean <= 1.15x", "kiln-guard", 1.15, "loop-nests"),
+         ("#12: loop nests, no kernel above 1.5x (kiln-guard)", "kiln-guard", ("max", 1.5),
+          "loop-nests"),
+         ("#12: loop nests, kiln-explicit geomean <= 1.15x", "kiln-explicit", 1.15, "loop-nests"),
+         ("#12: whole suite, kiln-guard geomean <= 1.05x", "kiln-guard", 1.05, None),
+         ("#12: library, kiln-guard <= 1.15x its native build", "kiln-guard", 1.15, "library")]
 
 
 def goal_check(rows, engine, target):
@@ -556,6 +630,10 @@ def goal_check(rows, engine, target):
         return None
     if isinstance(target, float):
         return gm <= target, "%.2fx" % gm
+    if target[0] == "max":
+        worst = max((r[engine]["ratio"], k) for k, r in rows.items()
+                    if engine in r and r[engine]["ratio"])
+        return worst[0] <= target[1], "%.2fx (%s)" % worst
     names = (engine, *target)
     common = [r for r in rows.values() if all(e in r and r[e]["ratio"] for e in names)]
     if not common:
@@ -566,15 +644,17 @@ def goal_check(rows, engine, target):
         gms[engine], ", ".join("%s %.2fx" % (o, gms[o]) for o in target), len(common))
 
 
-def goals_section(rows):
+def goals_section(rows, groups=None):
     lines = []
-    for label, engine, target in GOALS:
-        got = goal_check(rows, engine, target)
+    for label, engine, target, group in GOALS:
+        sel = {k: r for k, r in rows.items()
+               if group is None or (groups or {}).get(k, "core") == group}
+        got = goal_check(sel, engine, target) if sel else None
         if got is not None:
             lines.append("| %s | %s | %s |" % (label, got[1], "yes" if got[0] else "**no**"))
     if not lines:
         return []
-    return ["## Targets (issue #7)", "", "| target | measured | met |", "|---|---|---|",
+    return ["## Targets (issues #7 and #12)", "", "| target | measured | met |", "|---|---|---|",
             *lines, ""]
 
 
@@ -600,17 +680,18 @@ def rss_section(rows, used):
     return lines + [""]
 
 
-def csv_write(path, rows, engines):
+def csv_write(path, rows, engines, groups=None):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["kernel", "engine", "median_s", "ratio_to_native_clang", "peak_rss_mib",
-                    "compile_cpu_s"])
+                    "compile_cpu_s", "group"])
         for name, row in rows.items():
             for e in engines:
                 if e in row:
                     c = row[e]
                     w.writerow([name, e, "%.4f" % c["median"], fmt(c["ratio"], "%.4f"),
-                                fmt(c["rss_mib"], "%.1f"), fmt(c["compile"], "%.3f")])
+                                fmt(c["rss_mib"], "%.1f"), fmt(c["compile"], "%.3f"),
+                                (groups or {}).get(name, "core")])
 
 
 def chart_write(out):
@@ -675,6 +756,7 @@ def args_parse(argv):
     p.add_argument("--engines", default=",".join(ENGINES), help="comma-separated subset")
     p.add_argument("--kiln", default=str(REPO / "build" / "kiln"), help="kiln executable")
     p.add_argument("--out", default=str(REPO / "build" / "bench"), help="output directory")
+    p.add_argument("--cache", help="where fetched library sources are kept (default OUT/cache)")
     p.add_argument("--jobs", type=int, default=2, help="parallel builds")
     p.add_argument("--timeout", type=float, default=300, help="seconds per run")
     p.add_argument("--update-docs", action="store_true",
@@ -684,8 +766,20 @@ def args_parse(argv):
     return p.parse_args(argv)
 
 
+# Report order of the groups; any other group comes after these.
+GROUPS = ["core", "loop-nests", "library"]
+
+
+def group_rank(group):
+    return (GROUPS.index(group) if group in GROUPS else len(GROUPS), group)
+
+
 def kernels_list(spec):
-    names = sorted(p.stem for p in KERNELS.glob("*.c"))
+    """The kernels' and library workloads' names, grouped in GROUPS order
+    (or as spec lists them)."""
+    srcs = {p.stem: p for p in KERNELS.glob("*.c")}
+    srcs.update({n: lib["driver"] for n, lib in libfetch.LIBRARIES.items()})
+    names = sorted(srcs, key=lambda n: (group_rank(kernel_group(srcs[n])), n))
     if spec:
         wanted = spec.split(",")
         unknown = [n for n in wanted if n not in names]
@@ -693,6 +787,26 @@ def kernels_list(spec):
             sys.exit("unknown kernel(s): %s (have: %s)" % (", ".join(unknown), ", ".join(names)))
         names = wanted
     return names
+
+
+def libraries_fetch(names, cache, notes, log):
+    """{library: its source directory} for the library workloads among
+    names; one that cannot be fetched is skipped, loudly, in the log and the
+    report's notes."""
+    dirs = {}
+    for name in names:
+        if name not in libfetch.LIBRARIES:
+            continue
+        log("fetching the sources of library workload %s ..." % name)
+        path, why = libfetch.library_fetch(name, cache)
+        if path is None:
+            msg = "LIBRARY WORKLOAD SKIPPED: %s (%s): %s" % (
+                name, libfetch.LIBRARIES[name]["package"], why)
+            print("*** " + msg, file=sys.stderr, flush=True)
+            notes.append("**%s**" % msg)
+        else:
+            dirs[name] = path
+    return dirs
 
 
 def notes_merge(kernels):
@@ -779,9 +893,13 @@ def main(argv):
     ctx = {"wasm_cc": wasm_cc, "engines": engines, "shim_objs": shim_objs,
            "kiln": kiln, "kiln_ok": kiln_ok, "kiln_modes": kiln_modes}
     names = kernels_list(args.kernels)
+    lib_dirs = libraries_fetch(names, Path(args.cache or out / "cache"), notes, log)
+    names = [n for n in names if n not in libfetch.LIBRARIES or n in lib_dirs]
     log("building %d kernels with %d jobs ..." % (len(names), args.jobs))
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        kernels = list(pool.map(lambda n: kernel_build(Kernel(n, out, args.rebuild), ctx), names))
+        kernels = list(pool.map(lambda n: kernel_build(
+            Kernel(n, out, args.rebuild, lib_dirs.get(n)), ctx), names))
+    groups = {k.name: k.group for k in kernels}
     notes += notes_merge(kernels)
 
     size_arg = "quick" if args.quick else None
@@ -791,14 +909,14 @@ def main(argv):
     rows = table_compute(kernels, engines, samples)
     meta = {"mode": "quick" if args.quick else "full", "runs": runs,
             "load_average_at_end": "%.2f %.2f %.2f" % os.getloadavg()}
-    csv_write(out / "results.csv", rows, engines)
+    csv_write(out / "results.csv", rows, engines, groups)
     chart_note = chart_write(out)
     if chart_note:
         notes.append(chart_note)
     if GNU_TIME is None:
         notes.append("no peak RSS: /usr/bin/time (Debian package `time`) is missing")
     markdown_write(out / "results.md", rows, engines, machine, meta, failures, notes,
-                   chart=chart_note is None)
+                   chart=chart_note is None, groups=groups)
     (out / "machine.json").write_text(json.dumps({**machine, **meta}, indent=2) + "\n")
     if args.update_docs:
         why = docs_update(out / "results.md", REPO / "docs" / "benchmarks.md",

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """test_run.py - unit tests of the harness's parsing, checking and
 arithmetic (bench/harness/run.py).  python3 -m unittest bench/harness/test_run.py"""
+import io
 import os
 import sys
+import tarfile
 import tempfile
 import time
 import unittest
@@ -164,20 +166,27 @@ class KilnEngines(unittest.TestCase):
         self.assertEqual(run.kiln_engines("usage: kiln build", ["node"]), {})
 
 
+def build_commands(build, rc):
+    """The commands build() hands to build_step, which runs none of them
+    and reports exit status rc for each."""
+    cmds = []
+
+    def fake_step(kernel, label, cmd, output, inputs):
+        cmds.append(cmd)
+        return run.Result(rc, 0, 0, None, "", "")
+    real, run.build_step = run.build_step, fake_step
+    try:
+        build()
+    finally:
+        run.build_step = real
+    return cmds
+
+
 class WasmBuild(unittest.TestCase):
     def test_hosted_and_interp_modules_get_the_same_features(self):
-        cmds = []
-
-        def fake_step(kernel, label, cmd, output, inputs):
-            cmds.append(cmd)
-            return run.Result(1, 0, 0, None, "", "")
-        real, run.build_step = run.build_step, fake_step
-        try:
-            with tempfile.TemporaryDirectory() as d:
-                k = run.Kernel("fib", Path(d))
-                self.assertIsNone(run.build_wasm(k, "clang-19"))
-        finally:
-            run.build_step = real
+        with tempfile.TemporaryDirectory() as d:
+            k = run.Kernel("fib", Path(d))
+            cmds = build_commands(lambda: self.assertIsNone(run.build_wasm(k, "clang-19")), 1)
         self.assertEqual(len(cmds), 2)
         for cmd in cmds:
             self.assertIn("-mbulk-memory", cmd)
@@ -186,6 +195,113 @@ class WasmBuild(unittest.TestCase):
 
 def cell(ratio, compile_cpu=None, rss=None):
     return {"median": 1.0, "ratio": ratio, "rss_mib": rss, "compile": compile_cpu}
+
+
+class LibraryBuild(unittest.TestCase):
+    def test_a_library_builds_its_sources_with_its_flags_and_no_interp_variant(self):
+        with tempfile.TemporaryDirectory() as d:
+            k = run.Kernel("sqlite", Path(d), lib_dir=Path(d) / "src")
+            cmds = build_commands(lambda: run.build_native(k), 0)
+            cmds += build_commands(lambda: self.assertIsNotNone(run.build_wasm(k, "clang-19")), 0)
+        self.assertEqual(k.group, "library")
+        self.assertNotIn("wasm-interp", k.exe)
+        self.assertEqual(len(cmds), 3)  # clang, gcc, wasm32-wasi
+        for cmd in cmds:
+            self.assertIn(str(Path(d) / "src" / "sqlite3.c"), cmd)
+            self.assertIn("-DSQLITE_OS_OTHER=1", cmd)
+        self.assertIn(Path(d) / "src" / "sqlite3.h", k.sources())
+
+    def test_a_library_that_cannot_be_fetched_is_skipped_loudly(self):
+        real = run.libfetch.library_fetch
+        run.libfetch.library_fetch = lambda name, cache: (None, "npm not found")
+        notes = []
+        try:
+            dirs = run.libraries_fetch(["fib", "sqlite"], Path("/nonexistent"), notes,
+                                       lambda msg: None)
+        finally:
+            run.libfetch.library_fetch = real
+        self.assertEqual(dirs, {})
+        self.assertEqual(len(notes), 1)
+        self.assertIn("LIBRARY WORKLOAD SKIPPED: sqlite", notes[0])
+
+
+class LibraryFetch(unittest.TestCase):
+    """fetch.py against a local tarball: no network."""
+
+    def fake_fetch(self, package, dest):
+        tgz = Path(dest) / "pkg.tgz"
+        with tarfile.open(tgz, "w:gz") as tar:
+            for member in run.libfetch.LIBRARIES["sqlite"]["members"]:
+                data = ("/* %s */\n" % member).encode()
+                info = tarfile.TarInfo(member)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        self.calls += 1
+        return tgz, None
+
+    def fetch(self, cache, sha):
+        lib = run.libfetch.LIBRARIES["sqlite"]
+        real = run.libfetch.tarball_fetch, lib["sha256"]
+        run.libfetch.tarball_fetch, lib["sha256"] = self.fake_fetch, sha
+        try:
+            return run.libfetch.library_fetch("sqlite", cache)
+        finally:
+            run.libfetch.tarball_fetch, lib["sha256"] = real
+
+    def test_extracts_the_members_once_then_reuses_them(self):
+        self.calls = 0
+        with tempfile.TemporaryDirectory() as d:
+            sha = run.libfetch.sha256_file(self.fake_fetch(None, d)[0])
+            path, why = self.fetch(d, sha)
+            self.assertIsNone(why)
+            self.assertEqual((path / "sqlite3.h").read_text(),
+                             "/* package/deps/sqlite3/sqlite3.h */\n")
+            self.assertEqual(self.fetch(d, sha)[0], path)
+        self.assertEqual(self.calls, 2)  # the digest probe and the first fetch
+
+    def test_a_tarball_with_another_digest_is_refused(self):
+        self.calls = 0
+        with tempfile.TemporaryDirectory() as d:
+            path, why = self.fetch(d, "0" * 64)
+            self.assertIsNone(path)
+            self.assertIn("SHA-256", why)
+            self.assertFalse(run.libfetch.library_dir("sqlite", d).exists())
+
+
+class Groups(unittest.TestCase):
+    ROWS = {"fib": {"kiln-guard": cell(1.0)}, "gemm": {"kiln-guard": cell(2.0)},
+            "lu": {"kiln-guard": cell(1.6)}, "sqlite": {"kiln-guard": cell(1.2)}}
+    GROUPS = {"fib": "core", "gemm": "loop-nests", "lu": "loop-nests", "sqlite": "library"}
+
+    def test_the_source_names_the_group(self):
+        self.assertEqual(run.kernel_group(run.KERNELS / "fib.c"), "core")
+        self.assertEqual(run.kernel_group(run.KERNELS / "jacobi2d.c"), "loop-nests")
+
+    def test_kernels_are_listed_group_by_group_and_libraries_last(self):
+        names = run.kernels_list(None)
+        ranks = [run.group_rank(run.kernel_group(
+            run.libfetch.LIBRARIES[n]["driver"] if n in run.libfetch.LIBRARIES
+            else run.KERNELS / (n + ".c"))) for n in names]
+        self.assertEqual(ranks, sorted(ranks))
+        self.assertEqual(names[-1], "sqlite")
+
+    def test_each_group_has_its_geomean_and_all_has_every_kernel(self):
+        lines = run.groups_section(self.ROWS, ["kiln-guard"], self.GROUPS)
+        text = "\n".join(lines)
+        self.assertIn("| core | 1.00x (1/1) |", text)
+        self.assertIn("| loop-nests | 1.79x (2/2) |", text)
+        self.assertIn("| library | 1.20x (1/1) |", text)
+        self.assertIn("| **all** | 1.40x (4/4) |", text)
+
+    def test_one_group_needs_no_section(self):
+        self.assertEqual(run.groups_section({"fib": self.ROWS["fib"]}, ["kiln-guard"], {}), [])
+
+    def test_group_goals_use_their_group_only(self):
+        text = "\n".join(run.goals_section(self.ROWS, self.GROUPS))
+        self.assertIn("| #12: loop nests, kiln-guard geomean <= 1.15x | 1.79x | **no** |", text)
+        self.assertIn("| #12: loop nests, no kernel above 1.5x (kiln-guard) | 2.00x (gemm) | **no** |",
+                      text)
+        self.assertIn("| #12: library, kiln-guard <= 1.15x its native build | 1.20x | **no** |", text)
 
 
 class Summary(unittest.TestCase):
