@@ -4,12 +4,7 @@
  * instantiate -> call.  The compiled library calls kiln_rt_* entry points
  * that it resolves from this executable (built with ENABLE_EXPORTS).
  *
- * The cache is content addressed: $XDG_CACHE_HOME/kiln (default
- * ~/.cache/kiln)/<sha256>.so, the key hashing the module bytes, the kiln
- * version, the identity of the kiln binary itself (size and mtime, so a
- * rebuilt compiler never reuses stale code) and every compile flag.  A
- * library is written under a temporary name and renamed into place, so
- * racing processes each see either nothing or a complete file.
+ * The cache (content addressed, in $XDG_CACHE_HOME/kiln) is load.c's.
  *
  * Values on the command line and in the output are `TYPE:VALUE`:
  *   i32:-7  i64:42  f32:0x1.8p+1  f64:-0x1p-2  (also decimal, inf, nan)
@@ -19,7 +14,6 @@
  * WASI preview1 imports are always bound (arguments after `--` are the
  * program's); without --invoke the module's `_start` runs, and kiln exits
  * with the program's status. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -29,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,11 +30,8 @@
 #include "compile.h"
 #include "kiln.h"
 #include "kiln_wasi.h"
+#include "load.h"
 #include "module.h"
-
-#ifndef KILN_VERSION
-#define KILN_VERSION "0.1.0"
-#endif
 
 #define RUN_PREFIX "kiln_run"
 
@@ -235,204 +225,29 @@ static int args_parse(run_args *a, int argc, char **argv) {
     return 0;
 }
 
-/* ---- SHA-256 (FIPS 180-4), for cache keys ------------------------------- */
-
-typedef struct sha256 {
-    uint32_t h[8];
-    uint8_t block[64];
-    uint64_t length;
-    size_t used;
-} sha256;
-
-static const uint32_t SHA_K[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2,
-};
-
-static uint32_t ror(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-
-static void sha_block(sha256 *s) {
-    uint32_t w[64], v[8];
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)s->block[4 * i] << 24 | (uint32_t)s->block[4 * i + 1] << 16 |
-               (uint32_t)s->block[4 * i + 2] << 8 | s->block[4 * i + 3];
-    for (int i = 16; i < 64; i++) {
-        uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    memcpy(v, s->h, sizeof v);
-    for (int i = 0; i < 64; i++) {
-        uint32_t t1 = v[7] + (ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25)) +
-                      ((v[4] & v[5]) ^ (~v[4] & v[6])) + SHA_K[i] + w[i];
-        uint32_t t2 = (ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22)) +
-                      ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-        memmove(v + 1, v, 7 * sizeof v[0]);
-        v[4] += t1;
-        v[0] = t1 + t2;
-    }
-    for (int i = 0; i < 8; i++) s->h[i] += v[i];
-}
-
-static void sha_init(sha256 *s) {
-    static const uint32_t H0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    memset(s, 0, sizeof *s);
-    memcpy(s->h, H0, sizeof H0);
-}
-
-static void sha_update(sha256 *s, const void *data, size_t n) {
-    const uint8_t *p = data;
-    s->length += n;
-    while (n--) {
-        s->block[s->used++] = *p++;
-        if (s->used == 64) sha_block(s), s->used = 0;
-    }
-}
-
-static void sha_hex(sha256 *s, char out[65]) {
-    uint64_t bits = s->length * 8;
-    uint8_t pad = 0x80, zero = 0, len[8];
-    sha_update(s, &pad, 1);
-    while (s->used != 56) sha_update(s, &zero, 1);
-    for (int i = 0; i < 8; i++) len[i] = (uint8_t)(bits >> (56 - 8 * i));
-    sha_update(s, len, 8);
-    for (int i = 0; i < 8; i++) snprintf(out + 8 * i, 9, "%08" PRIx32, s->h[i]);
-}
-
-/* ---- the compile cache -------------------------------------------------------- */
-
-static void cache_key(const run_args *a, const uint8_t *bytes, size_t size, char out[65]) {
-    sha256 s;
-    sha_init(&s);
-    char flags[256];
-    struct stat self;
-    if (stat("/proc/self/exe", &self) != 0) memset(&self, 0, sizeof self);
-    snprintf(flags, sizeof flags, "kiln %s exe %lld.%09ld/%lld O%d features %u bounds %d prefix %s",
-             KILN_VERSION, (long long)self.st_mtim.tv_sec, self.st_mtim.tv_nsec,
-             (long long)self.st_size, a->opts.opt_level, a->features, a->opts.explicit_bounds,
-             a->opts.prefix);
-    sha_update(&s, flags, strlen(flags) + 1);
-    sha_update(&s, bytes, size);
-    sha_hex(&s, out);
-}
-
-/* mkdir -p; true if the directory exists afterwards. */
-static bool dir_make(char *path) {
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        mkdir(path, 0755);
-        *p = '/';
-    }
-    return mkdir(path, 0755) == 0 || errno == EEXIST;
-}
-
-static bool cache_dir(const run_args *a, char *out, size_t cap) {
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (a->no_cache) return false;
-    if (xdg && xdg[0] == '/') snprintf(out, cap, "%s/kiln", xdg);
-    else if (home && *home) snprintf(out, cap, "%s/.cache/kiln", home);
-    else return false;
-    return dir_make(out);
-}
-
-typedef struct loaded {
-    void *handle;
-    const kiln_module_desc *desc;
-    /* After a failure: the file it concerns (an I/O or link error), or
-     * empty when the module itself did not compile. */
-    char failed_path[4096];
-} loaded;
-
-static void failed_path_set(loaded *out, const char *path) {
-    snprintf(out->failed_path, sizeof out->failed_path, "%s", path);
-}
-
-static bool load_failed(loaded *out, const char *path, kiln_error *err, const char *what) {
-    failed_path_set(out, path);
-    return error_set(err, KILN_ERR_IO, 0, "%s", what);
-}
-
-static bool temp_dir_failed(loaded *out, const char *parent, kiln_error *err) {
-    char what[256];
-    snprintf(what, sizeof what, "cannot create a temporary directory: %s", strerror(errno));
-    return load_failed(out, parent, err, what);
-}
-
-/* Compiles and links in a private directory inside `dir` (so that the
- * final rename stays on one file system; racing processes each see
- * either no library or a whole one) and renames the library to
- * `lib_path`.  The directory goes whatever happens (main.c). */
-static bool library_build(const run_args *a, const kiln_module *m, const uint8_t *bytes,
-                          size_t size, const char *dir, const char *lib_path, loaded *out,
-                          kiln_error *err) {
-    char work[3072], obj[3100], lib[3100];
-    if (!cli_temp_dir_make(dir, "tmp-", work, sizeof work)) return temp_dir_failed(out, dir, err);
-    snprintf(obj, sizeof obj, "%s/module.o", work);
-    snprintf(lib, sizeof lib, "%s/module.so", work);
-    bool ok = module_compile_object(m, bytes, size, &a->opts, obj, err);
-    if (!ok && err->kind == KILN_ERR_IO) failed_path_set(out, obj);
-    if (ok && !(ok = link_shared_library(obj, lib, err))) failed_path_set(out, lib);
-    if (ok && rename(lib, lib_path) != 0) {
-        char what[256];
-        snprintf(what, sizeof what, "cannot write: %s", strerror(errno));
-        ok = load_failed(out, lib_path, err, what);
-    }
-    cli_temp_dir_remove(work);
-    return ok;
-}
-
-static bool library_load(const char *lib, loaded *out, kiln_error *err) {
-    char what[512];
-    out->handle = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
-    if (!out->handle) {
-        snprintf(what, sizeof what, "cannot load: %s", dlerror());
-        return load_failed(out, lib, err, what);
-    }
-    out->desc = dlsym(out->handle, RUN_PREFIX "_module");
-    if (!out->desc) {
-        snprintf(what, sizeof what, "cannot load: %s", dlerror());
-        return load_failed(out, lib, err, what);
-    }
-    return true;
-}
-
-/* From the cache, or compiled into it; with no cache, into a temporary
- * directory that goes once the library is loaded. */
-static bool module_load(const run_args *a, const kiln_module *m, const uint8_t *bytes,
-                        size_t size, loaded *out, kiln_error *err) {
-    char dir[3072], key[65], lib[4096], temp[3072] = "";
-    memset(out, 0, sizeof *out);
-    if (!cache_dir(a, dir, sizeof dir)) {
-        if (!cli_temp_dir_make(cli_temp_parent(), "kiln-run-", temp, sizeof temp))
-            return temp_dir_failed(out, cli_temp_parent(), err);
-        snprintf(dir, sizeof dir, "%s", temp);
-    }
-    cache_key(a, bytes, size, key);
-    snprintf(lib, sizeof lib, "%s/%s.so", dir, key);
-    bool ok = access(lib, R_OK) == 0 || library_build(a, m, bytes, size, dir, lib, out, err);
-    ok = ok && library_load(lib, out, err);
-    if (temp[0]) cli_temp_dir_remove(temp);
-    return ok;
-}
+/* ---- the compiled library (load.c: compiled, cached, dlopen'ed) -------------- */
 
 /* An I/O or link failure names its file; a failed compile is the module's. */
-static int load_failure_report(const run_args *a, const loaded *lib, const kiln_error *err) {
+static int load_failure_report(const run_args *a, const loaded_library *lib,
+                               const kiln_error *err) {
     if (!lib->failed_path[0]) {
         cli_error_print(a->input, err);
         return CLI_FAIL;
     }
     cli_path_error(lib->failed_path, "%s", err->message);
     return err->kind == KILN_ERR_IO ? CLI_USAGE : CLI_FAIL;
+}
+
+static bool module_load(const run_args *a, const kiln_module *m, const uint8_t *bytes,
+                        size_t size, loaded_library *out, kiln_error *err) {
+    load_options o = {
+        .compile = &a->opts,
+        .features = a->features,
+        .no_cache = a->no_cache,
+        .dir_make = cli_temp_dir_make,
+        .dir_remove = cli_temp_dir_remove,
+    };
+    return library_compile_load(m, bytes, size, &o, out, err);
 }
 
 /* ---- values -------------------------------------------------------------------- */
@@ -797,7 +612,7 @@ static int run_bytes(const run_args *a, const uint8_t *bytes, size_t size) {
         module_free(m);
         return CLI_FAIL;
     }
-    loaded lib;
+    loaded_library lib;
     int rc;
     if (!module_load(a, m, bytes, size, &lib, &err)) {
         rc = load_failure_report(a, &lib, &err);
