@@ -268,6 +268,10 @@ typedef struct kiln_frame {
     uint32_t func_index;            /* in the module's function index space */
     const char *name;               /* from the name section; NULL if none */
     const kiln_module_desc *module; /* the compiled module it belongs to */
+    /* The source line, when the program was built with `kiln build -g`
+     * from a module with DWARF (see docs/cli.md); else NULL and 0. */
+    const char *file;
+    uint32_t line;
 } kiln_frame;
 typedef struct kiln_backtrace {
     uint32_t num_frames;   /* at most KILN_BACKTRACE_MAX */
@@ -277,6 +281,7 @@ typedef struct kiln_backtrace {
 const kiln_backtrace *kiln_trap_backtrace(void);
 /* The text form, one line per frame:
  *     "  0: divide (wasm function 3)", "  1: wasm-function[5]", "  ... 1200 more frames"
+ * and, for a frame with a source line, " at FILE:LINE" at the end."
  * Writes at most `size` bytes (NUL-terminated when size > 0) and returns
  * the length of the whole text, like snprintf. */
 size_t kiln_backtrace_format(const kiln_backtrace *bt, char *buf, size_t size);

@@ -41,6 +41,7 @@ enum {
 
 typedef struct bt_thread {
     uintptr_t raw[RAW_MAX]; /* function starts, innermost first */
+    uintptr_t raw_ip[RAW_MAX]; /* an address inside the instruction running there */
     uint32_t num_raw;
     uint64_t num_beyond;     /* frames walked past raw[] */
     uintptr_t tail[TAIL_MAX]; /* ring: the last min(num_beyond, TAIL_MAX) of those */
@@ -70,8 +71,9 @@ typedef struct walk {
     bool inside;
 } walk;
 
-static void frame_record(uintptr_t start) {
+static void frame_record(uintptr_t start, uintptr_t ip) {
     if (self.num_raw < RAW_MAX) {
+        self.raw_ip[self.num_raw] = ip;
         self.raw[self.num_raw++] = start;
         return;
     }
@@ -89,11 +91,12 @@ static _Unwind_Reason_Code frame_visit(struct _Unwind_Context *ctx, void *arg) {
     walk *w = arg;
     uintptr_t cfa = (uintptr_t)_Unwind_GetCFA(ctx);
     int interrupted = 0;
-    _Unwind_GetIPInfo(ctx, &interrupted);
+    uintptr_t ip = (uintptr_t)_Unwind_GetIPInfo(ctx, &interrupted);
     if (!interrupted && (cfa < w->low || cfa > w->entry))
         return w->inside ? _URC_END_OF_STACK : _URC_NO_REASON;
     w->inside = true;
-    frame_record((uintptr_t)_Unwind_GetRegionStart(ctx));
+    /* A return address is the instruction after the call: step back into it. */
+    frame_record((uintptr_t)_Unwind_GetRegionStart(ctx), interrupted ? ip : ip - 1);
     return _URC_NO_REASON;
 }
 
@@ -171,13 +174,15 @@ static bool is_wasm(bt_resolve *r, uintptr_t start) {
 }
 
 /* Appends a frame, or counts it as omitted once the array is full. */
-static void frame_push(const bt_key *k) {
+static void frame_push(const bt_key *k, uintptr_t ip) {
     kiln_backtrace *bt = &self.bt;
     if (bt->num_frames == KILN_BACKTRACE_MAX) {
         bt->num_omitted++;
         return;
     }
-    self.frames[bt->num_frames++] = (kiln_frame){k->func_index, k->name, k->desc};
+    kiln_frame *f = &self.frames[bt->num_frames++];
+    *f = (kiln_frame){k->func_index, k->name, k->desc, NULL, 0};
+    if (!backtrace_line(ip, &f->file, &f->line)) f->file = NULL, f->line = 0;
 }
 
 /* Frames past raw[] are only counted: assume they are wasm frames, except
@@ -196,7 +201,7 @@ static uint64_t beyond_count(bt_resolve *r) {
 static void frames_build(bt_resolve *r) {
     for (uint32_t i = 0; i < self.num_raw; i++) {
         const bt_key *k = key_find(r, self.raw[i]);
-        if (k && k->desc) frame_push(k);
+        if (k && k->desc) frame_push(k, self.raw_ip[i]);
     }
     if (self.bt.num_frames) self.bt.num_omitted += beyond_count(r);
 }
@@ -234,10 +239,12 @@ size_t kiln_backtrace_format(const kiln_backtrace *bt, char *buf, size_t size) {
     for (uint32_t i = 0; i < bt->num_frames; i++) {
         const kiln_frame *f = &bt->frames[i];
         if (f->name)
-            len = text_append(buf, size, len, "  %u: %s (wasm function %u)\n", i, f->name,
+            len = text_append(buf, size, len, "  %u: %s (wasm function %u)", i, f->name,
                               f->func_index);
         else
-            len = text_append(buf, size, len, "  %u: wasm-function[%u]\n", i, f->func_index);
+            len = text_append(buf, size, len, "  %u: wasm-function[%u]", i, f->func_index);
+        if (f->file) len = text_append(buf, size, len, " at %s:%u", f->file, f->line);
+        len = text_append(buf, size, len, "\n");
     }
     if (bt->num_omitted)
         len = text_append(buf, size, len, "  ... %llu more frame%s\n",

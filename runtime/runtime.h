@@ -110,6 +110,9 @@ void backtrace_capture(uintptr_t low, uintptr_t entry);
 void backtrace_resolve(void);
 /* A trap without wasm frames (or none yet). */
 void backtrace_clear(void);
+/* backtrace_lines.c: the source line of code address `ip` in the main
+ * program, from its DWARF (kiln build -g); false if it has none. */
+bool backtrace_line(uintptr_t ip, const char **file, uint32_t *line);
 
 /* ---- signals.c: faults in guard-page reservations become traps ---------- */
 /* Registers a reservation (installing the fault handler on first use);
