@@ -73,6 +73,18 @@ bool cli_output_check(const char *path);
 /* main.c: the directory part of `path` ("." for a bare file name). */
 void cli_dir_of(const char *path, char *out, size_t cap);
 
+/* main.c: how much the compiling commands say besides errors: -q/--quiet
+ * (nothing: no warnings, no progress), the default (warnings, and a
+ * progress line on a terminal), -v/--verbose (also every phase with its
+ * time and peak memory).  Errors are printed whatever the level. */
+typedef enum cli_verbosity_level { CLI_QUIET = -1, CLI_NORMAL = 0, CLI_VERBOSE = 1 } cli_verbosity_level;
+extern cli_verbosity_level cli_verbosity;
+/* main.c: -q, --quiet, -v, --verbose; true if `arg` is one (it then sets
+ * cli_verbosity: the last one given wins). */
+bool cli_verbosity_flag(const char *arg);
+/* main.c: `PATH: warning: MESSAGE` on stderr, unless -q. */
+void cli_warning(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* main.c: the last lines of every `--help`: where the full description is.
  * `command` NULL: the top-level usage. */
 void cli_usage_footer(FILE *out, const char *command);
@@ -96,6 +108,9 @@ int cli_bounds_flag(const char *cmd, int argc, char **argv, int *i, bool *explic
 /* main.c: parses a `--enable-<feature>` / `--enable-all` flag into a
  * KILN_FEATURE_* mask.  Returns false if `arg` is not such a flag. */
 bool cli_feature_flag(const char *arg, uint32_t *features);
+/* main.c: after the options are parsed (so that -q counts wherever it
+ * is): the warning a flag deserves (--enable-exceptions), unless -q. */
+void cli_features_warn(void);
 
 /* main.c: the default symbol prefix of a module: its file name without
  * directory and extension, as a C identifier ("my-mod.wasm" -> my_mod). */
@@ -110,6 +125,18 @@ bool cli_prefix_valid(const char *prefix);
 const char *cli_temp_parent(void); /* $TMPDIR, default /tmp */
 bool cli_temp_dir_make(const char *parent, const char *name, char *out, size_t cap);
 void cli_temp_dir_remove(const char *path);
+
+/* cli_imports.c: the imports of `m` that `l` (kiln run's WASI host)
+ * cannot satisfy, every one in a single error on stderr (`PATH: error:
+ * N imports cannot be resolved ...`, then one indented line per import);
+ * returns how many (0: none, nothing printed). */
+struct kiln_module;
+struct kiln_linker;
+size_t cli_imports_unresolved(const struct kiln_linker *l, const struct kiln_module *m,
+                              const char *path);
+/* cli_imports.c: unless -q, a warning listing every import that the WASI
+ * runtime of `kiln build`'s executables will not provide. */
+void cli_imports_warn_wasi(const struct kiln_module *m, const char *path);
 
 /* cli_compile.c: parses `-j N`, `-jN`, `--jobs N` or `--jobs=N` (compile
  * threads, 1..256) and `--partitions N` (force that many, 1..4096) into

@@ -55,7 +55,9 @@ static void build_usage(FILE *out) {
             "  PROGRAM [--dir HOST[::GUEST]]... [--env NAME=VALUE]... [--inherit-env]\n"
             "          [--timeout SECONDS] [--stack-size SIZE] [--] ARGS...\n"
             "and exits with the program's status (134 if it traps; --timeout stops it\n"
-            "with the trap \"interrupted\", as `kiln run --timeout`).\n\n"
+            "with the trap \"interrupted\", as `kiln run --timeout`).  Its runtime provides\n"
+            "WASI preview1 and nothing else: other imports are all named in a warning\n"
+            "now, and the executable stops at start-up naming them again (status 1).\n\n"
             "options:\n"
             "  -o PROGRAM        output executable (default: FILE without .wasm)\n"
             "  -O0 -O1 -O2 -O3   optimisation level (default -O2)\n"
@@ -114,7 +116,7 @@ static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
         a->opts.explicit_bounds = strcmp(arg, "--bounds-checks=explicit") == 0;
         a->bounds_given = true;
     }
-    else if (cli_feature_flag(arg, &a->features))
+    else if (cli_feature_flag(arg, &a->features) || cli_verbosity_flag(arg))
         return 0;
     else if (arg[0] == '-' && arg[1]) {
         fprintf(stderr, "kiln build: unknown option '%s'\n", arg);
@@ -153,6 +155,7 @@ static int args_parse(build_args *a, int argc, char **argv, char *out_buf, size_
         build_usage(stderr);
         return CLI_USAGE;
     }
+    cli_features_warn();
     if (!a->output)
         a->output = output_default(a->input, out_buf, cap);
     if (!a->opts.prefix) {
@@ -314,6 +317,7 @@ static int build_object(const build_args *a, const uint8_t *bytes, size_t size,
         rc = not_a_command(a->input);
     } else {
         if (a->opts.debug_info) cli_debug_lines_warn(a->input, m);
+        cli_imports_warn_wasi(m, a->input);
         if (!module_compile_object(m, bytes, size, &a->opts, object, &err))
             rc = cli_compile_failed(a->input, object, &err);
     }

@@ -122,7 +122,7 @@ static int args_parse_one(compile_args *a, int argc, char **argv, int *i) {
     else if ((v = cli_option_value(argc, argv, i, "--header"))) a->header = v;
     else if (strcmp(arg, "--emit-llvm") == 0) a->emit_llvm = true;
     else if (strcmp(arg, "-g") == 0) a->opts.debug_info = true;
-    else if (cli_feature_flag(arg, &a->features)) return 0;
+    else if (cli_feature_flag(arg, &a->features) || cli_verbosity_flag(arg)) return 0;
     else if (arg[0] == '-' && arg[1]) return fprintf(stderr, "kiln compile: unknown option '%s'\n", arg), CLI_USAGE;
     else if (!a->input) a->input = arg;
     else return fprintf(stderr, "kiln compile: one input file only\n"), CLI_USAGE;
@@ -139,6 +139,7 @@ static int args_parse(compile_args *a, int argc, char **argv) {
         if (r) return r;
     }
     if (!a->input) return compile_usage(stderr), CLI_USAGE;
+    cli_features_warn();
     if (!a->opts.prefix) {
         cli_prefix_from_path(a->input, a->prefix_buf, sizeof a->prefix_buf);
         a->opts.prefix = a->prefix_buf;

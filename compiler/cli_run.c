@@ -65,7 +65,9 @@ static void run_usage(FILE *out) {
             "usage: kiln run FILE.wasm [options] [--invoke NAME [ARG...]]... [-- PROGRAM-ARGS]\n\n"
             "Compiles the module (cached), instantiates it and calls the export NAME\n"
             "on a fresh instance for each --invoke, printing each result on its own line.\n"
-            "Without --invoke, runs `_start` with WASI and exits with its status.\n\n"
+            "Without --invoke, runs `_start` with WASI and exits with its status.\n"
+            "Imports are checked first: if WASI preview1 cannot satisfy some, they are\n"
+            "all named in one message and nothing is compiled (status 1).\n\n"
             "values (arguments and results): i32:-7 i64:9 f32:0x1.8p+1 f64:2.5 f32:nan:0x7fc00000\n"
             "  v128:0x<32 hex digits in memory order> funcref:null externref:null externref:N\n\n"
             "options:\n"
@@ -197,7 +199,7 @@ static int args_parse_one(run_args *a, int argc, char **argv, int *i) {
     else if (strcmp(arg, "--invoke") == 0) return invoke_parse(a, argc, argv, i);
     else if (is_limit_flag(arg)) return limit_parse(a, argc, argv, i);
     else if (strcmp(arg, "--no-cache") == 0) a->no_cache = true;
-    else if (cli_feature_flag(arg, &a->features)) return 0;
+    else if (cli_feature_flag(arg, &a->features) || cli_verbosity_flag(arg)) return 0;
     else if (arg[0] == '-' && arg[1]) return fprintf(stderr, "kiln run: unknown option '%s'\n", arg), CLI_USAGE;
     else if (!a->input) a->input = arg;
     else return unexpected_argument(a, arg);
@@ -222,6 +224,7 @@ static int args_parse(run_args *a, int argc, char **argv) {
         if (r) return r;
     }
     if (!a->input) return run_usage(stderr), CLI_USAGE;
+    cli_features_warn();
     return 0;
 }
 
@@ -342,20 +345,6 @@ static void value_print(uint8_t type, const kiln_val *v) {
 
 /* ---- instantiate and call --------------------------------------------------------- */
 
-static void link_errors_print(const kiln_module *m, const kiln_linker *l,
-                              const kiln_instantiate_error *err) {
-    static const char *const kinds[] = {"function", "table", "memory", "global"};
-    bool named = false;
-    for (uint32_t i = 0; i < m->num_imports; i++) {
-        const kiln_import *imp = &m->imports[i];
-        if (kiln_linker_contains(l, imp->module.chars, imp->name.chars)) continue;
-        fprintf(stderr, "kiln: error: unknown import \"%s\".\"%s\" (%s)\n", imp->module.chars,
-                imp->name.chars, kinds[imp->kind & 3]);
-        named = true;
-    }
-    if (!named) fprintf(stderr, "kiln: error: %s\n", err->message);
-}
-
 /* "kiln: trap: MESSAGE", then the wasm backtrace (docs/wasi.md).  Every
  * trap, whatever the mode, exits with one status: 134, as a built
  * executable and wasmtime do. */
@@ -372,11 +361,11 @@ static int trap_report(const char *message) {
     return KILN_WASI_EXIT_TRAP;
 }
 
-static int instantiate_failed(const kiln_module *m, const kiln_linker *l,
-                              const kiln_instantiate_error *err) {
+/* Imports were checked before compiling (cli_imports_unresolved), so a
+ * link error here would be news. */
+static int instantiate_failed(const kiln_instantiate_error *err) {
     if (err->kind == KILN_INST_TRAP) return trap_report(err->message);
-    if (err->kind == KILN_INST_LINK) link_errors_print(m, l, err);
-    else fprintf(stderr, "kiln: error: %s\n", err->message);
+    fprintf(stderr, "kiln: error: %s\n", err->message);
     return CLI_FAIL;
 }
 
@@ -476,7 +465,7 @@ static int invokes_run(const run_args *a, const kiln_module *m, const kiln_modul
         kiln_instance *inst = kiln_instantiate_limited(desc, l, &a->limits, &err);
         if (!inst && err.kind == KILN_INST_TRAP && err.trap == KILN_TRAP_EXIT)
             return kiln_wasi_exit_code(w);
-        if (!inst) return instantiate_failed(m, l, &err);
+        if (!inst) return instantiate_failed(&err);
         int rc = invoke_call(inst, &a->invokes[i], w);
         kiln_instance_free(inst);
         if (rc) return rc == INVOKE_EXITED ? CLI_OK : rc;
@@ -512,7 +501,7 @@ static int start_run(const run_args *a, const kiln_module *m, const kiln_module_
     if (!inst) {
         if (err.kind == KILN_INST_TRAP && err.trap == KILN_TRAP_EXIT)
             return kiln_wasi_exit_code(w);
-        return instantiate_failed(m, l, &err);
+        return instantiate_failed(&err);
     }
     kiln_extern e;
     int rc = CLI_OK;
@@ -563,38 +552,55 @@ static void fatal_signals_catch(void) {
 
 /* ---- the command ----------------------------------------------------------------------- */
 
-/* WASI is bound in both modes, so exports of a wasm32-wasi program can be
- * invoked directly too. */
-static int module_run(const run_args *a, const kiln_module *m, const kiln_module_desc *desc) {
-    kiln_linker *l = kiln_linker_new();
-    kiln_wasi *w = wasi_create(a);
-    int rc = CLI_FAIL;
-    if (l && w && kiln_wasi_define(w, l))
-        rc = a->num_invokes ? invokes_run(a, m, desc, l, w) : start_run(a, m, desc, l, w);
-    kiln_linker_free(l);
-    kiln_wasi_free(w);
-    return rc;
+/* What the module is linked against: WASI preview1 and nothing else.
+ * WASI is bound in both modes, so exports of a wasm32-wasi program can be
+ * invoked directly too.  Made before compiling: a bad --dir and imports
+ * nobody provides are found in a moment, not after minutes of LLVM. */
+typedef struct run_host {
+    kiln_wasi *wasi;
+    kiln_linker *linker;
+} run_host;
+
+static void run_host_free(run_host *h) {
+    kiln_linker_free(h->linker);
+    kiln_wasi_free(h->wasi);
+}
+
+static bool run_host_make(const run_args *a, run_host *h) {
+    h->wasi = wasi_create(a);
+    h->linker = h->wasi ? kiln_linker_new() : NULL;
+    if (h->linker && kiln_wasi_define(h->wasi, h->linker)) return true;
+    if (h->wasi) fprintf(stderr, "kiln run: out of memory\n");
+    run_host_free(h);
+    return false;
+}
+
+static int module_run(const run_args *a, const kiln_module *m, const kiln_module_desc *desc,
+                      run_host *h) {
+    return a->num_invokes ? invokes_run(a, m, desc, h->linker, h->wasi)
+                          : start_run(a, m, desc, h->linker, h->wasi);
 }
 
 typedef struct run_job {
     const run_args *a;
     const kiln_module *m;
     const kiln_module_desc *desc;
+    run_host *host;
     int rc;
 } run_job;
 
 static void run_job_go(void *arg) {
     run_job *job = arg;
     watchdog_start(job->a);
-    job->rc = module_run(job->a, job->m, job->desc);
+    job->rc = module_run(job->a, job->m, job->desc, job->host);
 }
 
 /* The stack budget is per thread: the module runs, and is watched by
  * --timeout, on a thread that has it (a new one with a stack big enough
  * when the main thread's cannot hold it). */
 static int module_run_budgeted(const run_args *a, const kiln_module *m,
-                               const kiln_module_desc *desc) {
-    run_job job = {a, m, desc, CLI_FAIL};
+                               const kiln_module_desc *desc, run_host *host) {
+    run_job job = {a, m, desc, host, CLI_FAIL};
     int err = kiln_run_with_stack_budget(a->stack_size, run_job_go, &job);
     if (err)
         fprintf(stderr, "kiln run: cannot make a thread with a %zu-byte stack: %s\n",
@@ -602,26 +608,44 @@ static int module_run_budgeted(const run_args *a, const kiln_module *m,
     return job.rc;
 }
 
-static int run_bytes(const run_args *a, const uint8_t *bytes, size_t size) {
-    kiln_error err;
-    error_clear(&err);
-    kiln_decode_options dopts = {.features = a->features};
-    kiln_module *m = module_decode(bytes, size, &dopts, &err);
-    if (!m || !module_validate(m, &err)) {
-        cli_error_print(a->input, &err);
-        module_free(m);
+/* Every import resolved (or the module is not run), then the compile or
+ * the cached library, then the run. */
+static int module_check_load_run(const run_args *a, const kiln_module *m, const uint8_t *bytes,
+                                 size_t size) {
+    run_host host;
+    if (!run_host_make(a, &host)) return CLI_FAIL;
+    if (cli_imports_unresolved(host.linker, m, a->input)) {
+        run_host_free(&host);
         return CLI_FAIL;
     }
     loaded_library lib;
+    kiln_error err;
+    error_clear(&err);
     int rc;
     if (!module_load(a, m, bytes, size, &lib, &err)) {
         rc = load_failure_report(a, &lib, &err);
     } else {
         fatal_signals_catch();
-        rc = module_run_budgeted(a, m, lib.desc);
+        rc = module_run_budgeted(a, m, lib.desc, &host);
     }
     /* The library stays loaded: instances that trapped while
      * instantiating may still be referenced until exit. */
+    run_host_free(&host);
+    return rc;
+}
+
+static int run_bytes(const run_args *a, const uint8_t *bytes, size_t size) {
+    kiln_error err;
+    error_clear(&err);
+    kiln_decode_options dopts = {.features = a->features};
+    kiln_module *m = module_decode(bytes, size, &dopts, &err);
+    int rc;
+    if (!m || !module_validate(m, &err)) {
+        cli_error_print(a->input, &err);
+        rc = CLI_FAIL;
+    } else {
+        rc = module_check_load_run(a, m, bytes, size);
+    }
     module_free(m);
     return rc;
 }

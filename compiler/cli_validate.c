@@ -34,68 +34,28 @@ static void validate_usage(FILE *out) {
     cli_usage_footer(out, "validate");
 }
 
-static const char *extern_kind_name(uint8_t kind) {
-    static const char *const names[] = {"func", "table", "memory", "global"};
-    return kind < 4 ? names[kind] : "?";
-}
-
-static void functype_print(const kiln_functype *t) {
-    printf("(");
-    for (uint32_t i = 0; i < t->num_params; i++)
-        printf("%s%s", i ? " " : "", valtype_name(t->params[i]));
-    printf(") -> (");
-    for (uint32_t i = 0; i < t->num_results; i++)
-        printf("%s%s", i ? " " : "", valtype_name(t->results[i]));
-    printf(")");
-}
-
-static void limits_print(const kiln_limits *l) {
-    printf("min %llu", (unsigned long long)l->min);
-    if (l->has_max) printf(" max %llu", (unsigned long long)l->max);
-}
-
-/* Prints the type of entity `index` of the given kind. */
+/* The type of entity `index` of the given kind (module.c spells it). */
 static void extern_type_print(const kiln_module *m, uint8_t kind, uint32_t index) {
-    switch (kind) {
-    case KILN_EXTERN_FUNC:
-        if (index < m->num_funcs && m->funcs[index].type_index < m->num_types)
-            functype_print(&m->types[m->funcs[index].type_index]);
-        break;
-    case KILN_EXTERN_TABLE:
-        if (index < m->num_tables) {
-            printf("%s ", valtype_name(m->tables[index].elem_type));
-            limits_print(&m->tables[index].limits);
-        }
-        break;
-    case KILN_EXTERN_MEMORY:
-        if (index < m->num_memories) {
-            printf("%s pages ", m->memories[index].is64 ? "i64" : "i32");
-            limits_print(&m->memories[index].limits);
-        }
-        break;
-    case KILN_EXTERN_GLOBAL:
-        if (index < m->num_globals)
-            printf("%s%s", m->globals[index].type.is_mutable ? "mut " : "",
-                   valtype_name(m->globals[index].type.valtype));
-        break;
-    }
+    char *text = malloc(MODULE_TYPE_TEXT_SIZE);
+    if (!text) return;
+    module_extern_type_text(m, kind, index, text, MODULE_TYPE_TEXT_SIZE);
+    fputs(text, stdout);
+    free(text);
 }
 
 static void name_print(const kiln_name *n) {
-    /* Names are UTF-8 but may hold any code point: print controls escaped. */
-    putchar('"');
-    for (uint32_t i = 0; i < n->len; i++) {
-        unsigned char c = (unsigned char)n->chars[i];
-        if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) printf("\\%02x", c);
-        else putchar(c);
-    }
-    putchar('"');
+    size_t cap = module_name_text_size(n);
+    char *text = malloc(cap);
+    if (!text) return;
+    module_name_text(n, text, cap);
+    fputs(text, stdout);
+    free(text);
 }
 
 static void imports_print(const kiln_module *m) {
     for (uint32_t i = 0; i < m->num_imports; i++) {
         const kiln_import *imp = &m->imports[i];
-        printf("  import %-6s ", extern_kind_name(imp->kind));
+        printf("  import %-6s ", module_extern_kind_name(imp->kind));
         name_print(&imp->module);
         printf(" ");
         name_print(&imp->name);
@@ -108,9 +68,9 @@ static void imports_print(const kiln_module *m) {
 static void exports_print(const kiln_module *m) {
     for (uint32_t i = 0; i < m->num_exports; i++) {
         const kiln_export *e = &m->exports[i];
-        printf("  export %-6s ", extern_kind_name(e->kind));
+        printf("  export %-6s ", module_extern_kind_name(e->kind));
         name_print(&e->name);
-        printf(" = %s %u : ", extern_kind_name(e->kind), e->index);
+        printf(" = %s %u : ", module_extern_kind_name(e->kind), e->index);
         extern_type_print(m, e->kind, e->index);
         printf("\n");
     }
@@ -187,6 +147,7 @@ int cli_validate(int argc, char **argv) {
     validate_options opts = {0};
     int first = options_parse(argc, argv, &opts);
     if (first == 0) return CLI_OK;
+    cli_features_warn();
     if (first < 0 || first >= argc) {
         if (first >= argc) fprintf(stderr, "kiln validate: no input files\n");
         validate_usage(stderr);

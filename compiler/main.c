@@ -174,12 +174,17 @@ void cli_error_print(const char *path, const kiln_error *err) {
             err->message);
 }
 
+/* `PATH: SEVERITY: MESSAGE`, one line on stderr. */
+static void path_message(const char *path, const char *severity, const char *fmt, va_list ap) {
+    fprintf(stderr, "%s: %s: ", path, severity);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void cli_path_error(const char *path, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: error: ", path);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    path_message(path, "error", fmt, ap);
     va_end(ap);
 }
 
@@ -290,14 +295,13 @@ static const feature_name feature_names[] = {
                          KILN_FEATURE_EXCEPTIONS},
 };
 
+/* --enable-exceptions was given (--enable-all says nothing about it). */
+static bool exceptions_asked;
+
 /* Tail calls are always on (WebAssembly 3.0), so --enable-tail-call is
- * kept for old scripts and changes nothing.  Exception handling is not
- * implemented: its flag says so instead of being silently ignored (the
- * decoder names the feature when a module uses it). */
+ * kept for old scripts and changes nothing. */
 bool cli_feature_flag(const char *arg, uint32_t *features) {
-    if (strcmp(arg, "--enable-exceptions") == 0)
-        fprintf(stderr, "kiln: warning: --enable-exceptions: exception handling is not supported "
-                        "yet; modules that use it are refused\n");
+    if (strcmp(arg, "--enable-exceptions") == 0) exceptions_asked = true;
     for (size_t i = 0; i < sizeof feature_names / sizeof feature_names[0]; i++) {
         if (strcmp(arg, feature_names[i].flag) == 0) {
             *features |= feature_names[i].bit;
@@ -305,6 +309,34 @@ bool cli_feature_flag(const char *arg, uint32_t *features) {
         }
     }
     return false;
+}
+
+/* Exception handling is not implemented: its flag says so instead of
+ * being silently ignored (the decoder names the feature when a module
+ * uses it). */
+void cli_features_warn(void) {
+    if (exceptions_asked && cli_verbosity != CLI_QUIET)
+        fprintf(stderr, "kiln: warning: --enable-exceptions: exception handling is not supported "
+                        "yet; modules that use it are refused\n");
+}
+
+/* ---- verbosity ------------------------------------------------------------------ */
+
+cli_verbosity_level cli_verbosity = CLI_NORMAL;
+
+bool cli_verbosity_flag(const char *arg) {
+    if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) cli_verbosity = CLI_QUIET;
+    else if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) cli_verbosity = CLI_VERBOSE;
+    else return false;
+    return true;
+}
+
+void cli_warning(const char *path, const char *fmt, ...) {
+    if (cli_verbosity == CLI_QUIET) return;
+    va_list ap;
+    va_start(ap, fmt);
+    path_message(path, "warning", fmt, ap);
+    va_end(ap);
 }
 
 /* ---- temporary directories, removed on every exit path ----------------------- */

@@ -1,5 +1,7 @@
 /* module.c - helpers on a decoded module shared by every stage, and the
  * code-stripped copy of a binary that compiled objects embed. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,3 +103,84 @@ bool module_strip_code(const kiln_module *m, const uint8_t *bytes, size_t size, 
     *out_size = o.len;
     return true;
 }
+
+/* ---- types and names as text ------------------------------------------------
+ *
+ * `kiln validate --describe` and the import reports of the runtime (and of
+ * `kiln run`, `kiln build`) spell types the same way. */
+
+/* Appends to the NUL-terminated text in out[0..cap), silently cut at cap. */
+static void text_add(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void text_add(char *out, size_t cap, const char *fmt, ...) {
+    size_t len = strnlen(out, cap);
+    if (len + 1 >= cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out + len, cap - len, fmt, ap);
+    va_end(ap);
+}
+
+const char *module_extern_kind_name(uint8_t kind) {
+    static const char *const names[] = {"func", "table", "memory", "global"};
+    return kind < 4 ? names[kind] : "?";
+}
+
+void module_signature_text(uint32_t num_params, const uint8_t *params, uint32_t num_results,
+                           const uint8_t *results, char *out, size_t cap) {
+    if (cap) out[0] = 0;
+    text_add(out, cap, "(");
+    for (uint32_t i = 0; i < num_params; i++)
+        text_add(out, cap, "%s%s", i ? " " : "", valtype_name(params[i]));
+    text_add(out, cap, ") -> (");
+    for (uint32_t i = 0; i < num_results; i++)
+        text_add(out, cap, "%s%s", i ? " " : "", valtype_name(results[i]));
+    text_add(out, cap, ")");
+}
+
+static void limits_text(const kiln_limits *l, char *out, size_t cap) {
+    text_add(out, cap, "min %llu", (unsigned long long)l->min);
+    if (l->has_max) text_add(out, cap, " max %llu", (unsigned long long)l->max);
+}
+
+void module_extern_type_text(const kiln_module *m, uint8_t kind, uint32_t index, char *out,
+                             size_t cap) {
+    if (cap) out[0] = 0;
+    switch (kind) {
+    case KILN_EXTERN_FUNC: {
+        const kiln_functype *t = module_func_type(m, index);
+        if (t) module_signature_text(t->num_params, t->params, t->num_results, t->results, out, cap);
+        break;
+    }
+    case KILN_EXTERN_TABLE:
+        if (index >= m->num_tables) break;
+        text_add(out, cap, "%s ", valtype_name(m->tables[index].elem_type));
+        limits_text(&m->tables[index].limits, out, cap);
+        break;
+    case KILN_EXTERN_MEMORY:
+        if (index >= m->num_memories) break;
+        text_add(out, cap, "%s pages ", m->memories[index].is64 ? "i64" : "i32");
+        limits_text(&m->memories[index].limits, out, cap);
+        break;
+    case KILN_EXTERN_GLOBAL:
+        if (index >= m->num_globals) break;
+        text_add(out, cap, "%s%s", m->globals[index].type.is_mutable ? "mut " : "",
+                 valtype_name(m->globals[index].type.valtype));
+        break;
+    }
+}
+
+/* Names are UTF-8 but may hold any code point: controls, quotes and
+ * backslashes are escaped as \XX. */
+void module_name_text(const kiln_name *n, char *out, size_t cap) {
+    if (cap) out[0] = 0;
+    text_add(out, cap, "\"");
+    for (uint32_t i = 0; i < n->len; i++) {
+        unsigned char c = (unsigned char)n->chars[i];
+        if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) text_add(out, cap, "\\%02x", c);
+        else text_add(out, cap, "%c", c);
+    }
+    text_add(out, cap, "\"");
+}
+
+size_t module_name_text_size(const kiln_name *n) { return (size_t)n->len * 3 + 3; }

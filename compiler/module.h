@@ -280,6 +280,24 @@ const kiln_functype *module_func_type(const kiln_module *m, uint32_t func_index)
 const char *valtype_name(uint8_t valtype);
 const char *module_func_name(const kiln_module *m, uint32_t func_index); /* NULL if none */
 
+/* module.c: types and names as text, as `kiln validate --describe` and
+ * the import reports spell them ("(i32 i64) -> (i32)", "funcref min 1",
+ * "i32 pages min 1 max 2", "mut f64", "\"env\"").  Each writes a
+ * NUL-terminated text into out[0..cap), cut short if it does not fit. */
+const char *module_extern_kind_name(uint8_t kind); /* func, table, memory, global */
+/* Holds any type text: the most parameters and results (impl_limits.h) of at
+ * most "externref " each. */
+enum { MODULE_TYPE_TEXT_SIZE = (KILN_MAX_FUNC_PARAMS + KILN_MAX_FUNC_RESULTS) * 10 + 64 };
+void module_signature_text(uint32_t num_params, const uint8_t *params, uint32_t num_results,
+                           const uint8_t *results, char *out, size_t cap);
+/* The type of entity `index` in the `kind` index space (imports included). */
+void module_extern_type_text(const kiln_module *m, uint8_t kind, uint32_t index, char *out,
+                             size_t cap);
+/* A name in quotes, with controls, quotes and backslashes escaped as \XX;
+ * module_name_text_size(n) bytes always hold it. */
+void module_name_text(const kiln_name *n, char *out, size_t cap);
+size_t module_name_text_size(const kiln_name *n);
+
 /* module.c: the same binary with every function body replaced by `00 0B`
  * (no locals, end) and custom sections other than "name" dropped; m must be
  * the module decoded from bytes.  *out is malloc'ed.  The result decodes

@@ -106,6 +106,27 @@ bool kiln_linker_define_instance(kiln_linker *l, const char *module, kiln_instan
 /* True if something is defined under (module, name). */
 bool kiln_linker_contains(const kiln_linker *l, const char *module, const char *name);
 
+/* Checks every import of a compiled module against `l` without
+ * instantiating it, so that a host can name all the problems at once
+ * (kiln_instantiate stops at the first).  Calls `report` (if not NULL)
+ * once per import that is missing or whose kind or type differs, in
+ * import order, with one line of text (no newline) such as
+ *   "env"."log": func (i32) -> (): unknown import
+ *   "wasi_snapshot_preview1"."fd_write": func (i32) -> (i32): incompatible
+ *       import type: function signature differs (provided: func (i32
+ *       i32 i32 i32) -> (i32))                              [one line]
+ * Types are spelled as `kiln validate --describe` spells them.  Returns
+ * the number of such imports (0: kiln_instantiate will bind every one),
+ * or SIZE_MAX after reporting why the descriptor is unusable. */
+typedef void (*kiln_import_report)(void *ctx, const char *problem);
+size_t kiln_linker_check(const kiln_linker *l, const kiln_module_desc *desc,
+                         kiln_import_report report, void *ctx);
+/* The same for a module decoded by kiln's own front end (compiler/module.h):
+ * `kiln run` checks before it compiles. */
+struct kiln_module;
+size_t kiln_linker_check_module(const kiln_linker *l, const struct kiln_module *m,
+                                kiln_import_report report, void *ctx);
+
 /* ---- standalone objects a host can create and share ---------------------- */
 /* max_pages/max are ignored unless has_max.  NULL when out of memory or
  * when the limits are invalid (min > max, more than 65536 pages). */

@@ -160,74 +160,53 @@ static void dep_add(kiln_instance *inst, kiln_instance *owner) {
     inst->deps[inst->num_deps++] = owner;
 }
 
-static bool import_func(kiln_instance *inst, const kiln_import *imp, const link_entry *e,
-                        kiln_instantiate_error *err) {
+/* The binders below run once import_mismatch() has accepted the entry. */
+static void import_func(kiln_instance *inst, const kiln_import *imp, const link_entry *e) {
     uint32_t fi = imp->index;
     uint32_t id = inst->vmctx.type_ids[imp->desc.type_index];
     if (e->is_host) {
-        if (e->host.type_id != id) return incompatible(err, imp, "function signature differs");
         inst->closures[fi] = (host_closure){e->host.callback, e->host.env, inst, e->host.num_params};
         inst->refs[fi] = (kiln_func_ref){inst->desc->import_thunks[fi], &inst->closures[fi], id, 0,
                                          host_trampoline};
         inst->vmctx.funcs[fi] = &inst->refs[fi];
-        return true;
+        return;
     }
-    if (e->value.kind != KILN_EXTERN_FUNC) return incompatible(err, imp, "not a function");
     kiln_func_ref *f = e->value.of.func;
-    if (f->type_id != id) return incompatible(err, imp, "function signature differs");
     inst->vmctx.funcs[fi] = f;
     dep_add(inst, funcref_owner(f));
-    return true;
 }
 
-/* The spec's limits subtyping: the actual object is at least as large as
- * the import asks, and at most as large as its declared maximum. */
-static bool limits_match(uint64_t size, bool has_max, uint64_t max, const kiln_limits *want) {
-    if (size < want->min) return false;
-    return !want->has_max || (has_max && max <= want->max);
-}
-
-static bool import_table(kiln_instance *inst, const kiln_import *imp, const link_entry *e,
-                         kiln_instantiate_error *err) {
-    if (e->is_host || e->value.kind != KILN_EXTERN_TABLE)
-        return incompatible(err, imp, "not a table");
-    kiln_table *t = e->value.of.table;
-    if (t->rt.elem_type != imp->desc.table.elem_type)
-        return incompatible(err, imp, "element type differs");
-    if (!limits_match(t->rt.size, t->has_max, t->declared_max, &imp->desc.table.limits))
-        return incompatible(err, imp, "table limits do not match");
-    table_retain(t);
-    inst->tables[imp->index] = t;
-    return true;
+static void import_table(kiln_instance *inst, const kiln_import *imp, const link_entry *e) {
+    table_retain(e->value.of.table);
+    inst->tables[imp->index] = e->value.of.table;
 }
 
 static bool import_memory(kiln_instance *inst, const kiln_import *imp, const link_entry *e,
                           kiln_instantiate_error *err) {
-    if (e->is_host || e->value.kind != KILN_EXTERN_MEMORY)
-        return incompatible(err, imp, "not a memory");
     kiln_memory *mem = e->value.of.memory;
-    if (!limits_match(mem->rt.size / KILN_PAGE_SIZE, mem->has_max, mem->rt.max_pages,
-                      &imp->desc.memory.limits))
-        return incompatible(err, imp, "memory limits do not match");
     if ((inst->desc->flags & KILN_DESC_GUARD_PAGES) && !memory_make_guarded(mem)) return nomem(err);
     memory_retain(mem);
     inst->memories[imp->index] = mem;
     return true;
 }
 
-static bool import_global(kiln_instance *inst, const kiln_import *imp, const link_entry *e,
-                          kiln_instantiate_error *err) {
-    if (e->is_host || e->value.kind != KILN_EXTERN_GLOBAL)
-        return incompatible(err, imp, "not a global");
-    kiln_global_inst *g = e->value.of.global;
-    if (g->type.valtype != imp->desc.global.valtype ||
-        g->type.is_mutable != imp->desc.global.is_mutable)
-        return incompatible(err, imp, "global type differs");
-    global_retain(g);
-    inst->globals[imp->index] = g;
-    return true;
+static void import_global(kiln_instance *inst, const kiln_import *imp, const link_entry *e) {
+    global_retain(e->value.of.global);
+    inst->globals[imp->index] = e->value.of.global;
 }
 
+static bool import_bind(kiln_instance *inst, const kiln_import *imp, const link_entry *e,
+                        kiln_instantiate_error *err) {
+    switch (imp->kind) {
+    case KILN_EXTERN_FUNC: import_func(inst, imp, e); return true;
+    case KILN_EXTERN_TABLE: import_table(inst, imp, e); return true;
+    case KILN_EXTERN_MEMORY: return import_memory(inst, imp, e, err);
+    default: import_global(inst, imp, e); return true;
+    }
+}
+
+/* Stops at the first import that cannot be bound; kiln_linker_check
+ * names all of them. */
 static bool imports_bind(kiln_instance *inst, const kiln_linker *l, kiln_instantiate_error *err) {
     const kiln_module *m = inst->module;
     for (uint32_t i = 0; i < m->num_imports; i++) {
@@ -237,11 +216,10 @@ static bool imports_bind(kiln_instance *inst, const kiln_linker *l, kiln_instant
             return inst_fail(err, KILN_INST_LINK, "unknown import \"%.*s\".\"%.*s\"",
                              (int)imp->module.len, imp->module.chars, (int)imp->name.len,
                              imp->name.chars);
-        bool ok = imp->kind == KILN_EXTERN_FUNC     ? import_func(inst, imp, e, err)
-                  : imp->kind == KILN_EXTERN_TABLE  ? import_table(inst, imp, e, err)
-                  : imp->kind == KILN_EXTERN_MEMORY ? import_memory(inst, imp, e, err)
-                                                    : import_global(inst, imp, e, err);
-        if (!ok) return false;
+        uint32_t id = imp->kind == KILN_EXTERN_FUNC ? inst->vmctx.type_ids[imp->desc.type_index] : 0;
+        const char *why = import_mismatch(imp, id, e);
+        if (why) return incompatible(err, imp, why);
+        if (!import_bind(inst, imp, e, err)) return false;
     }
     return true;
 }
@@ -393,7 +371,7 @@ static bool instance_may_be_referenced(const kiln_module *m) {
 
 /* ---- the public entry points ----------------------------------------------------------- */
 
-static kiln_module *metadata_decode(const kiln_module_desc *desc, kiln_instantiate_error *err) {
+kiln_module *desc_module_decode(const kiln_module_desc *desc, kiln_instantiate_error *err) {
     if (!desc || desc->abi_version != KILN_ABI_VERSION) {
         inst_fail(err, KILN_INST_BAD_MODULE, "module descriptor has ABI version %u, expected %u",
                   desc ? desc->abi_version : 0, KILN_ABI_VERSION);
@@ -468,7 +446,7 @@ kiln_instance *kiln_instantiate_limited(const kiln_module_desc *desc, kiln_linke
     kiln_instantiate_error scratch;
     if (!err) err = &scratch;
     memset(err, 0, sizeof *err);
-    kiln_module *m = metadata_decode(desc, err);
+    kiln_module *m = desc_module_decode(desc, err);
     if (!m) return NULL;
     kiln_instance *inst = instance_alloc(desc, m);
     if (!inst) {

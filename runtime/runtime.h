@@ -162,6 +162,9 @@ struct kiln_instance {
 };
 
 void instance_retain(kiln_instance *inst);
+/* The module a descriptor describes, decoded from its metadata; NULL with
+ * *err filled (KILN_INST_BAD_MODULE) for another ABI or corrupt metadata. */
+kiln_module *desc_module_decode(const kiln_module_desc *desc, kiln_instantiate_error *err);
 /* Calls fn(inst->vmctx) for every live instance, under the registry lock. */
 void instance_each(void (*fn)(kiln_vmctx *ctx, uintptr_t value), uintptr_t value);
 
@@ -183,6 +186,12 @@ typedef struct link_entry {
 
 const link_entry *linker_find(const kiln_linker *l, const kiln_name *module,
                               const kiln_name *name);
+
+/* ---- import_check.c ---------------------------------------------------------- */
+/* Why entry `e` cannot be bound to `imp` ("function signature differs",
+ * "not a table", ...), or NULL if it can.  `func_type_id` is the canonical
+ * id of a function import's type (types.c), else unused. */
+const char *import_mismatch(const kiln_import *imp, uint32_t func_type_id, const link_entry *e);
 
 /* ---- constexpr.c ------------------------------------------------------------- */
 /* Evaluates a validated constant expression against a partly built

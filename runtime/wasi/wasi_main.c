@@ -13,6 +13,7 @@
  * program's, or 134 when it traps (as `kiln run`): the trap message and
  * the backtrace of wasm functions go to stderr. */
 #include <errno.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,34 @@ static void backtrace_print(void) {
     free(text);
 }
 
+/* ---- imports -------------------------------------------------------------------- */
+
+static void problem_print(void *ctx, const char *problem) {
+    (void)ctx;
+    fprintf(stderr, "  %s\n", problem);
+}
+
+/* Every import this runtime cannot satisfy, named at once before the
+ * program starts (instantiation would stop at the first). */
+static bool imports_resolved(kiln_wasi *w, const char *name) {
+    kiln_linker *l = kiln_linker_new();
+    if (!l || !kiln_wasi_define(w, l)) {
+        kiln_linker_free(l);
+        fprintf(stderr, "%s: error: out of memory\n", name);
+        return false;
+    }
+    size_t n = kiln_linker_check(l, &kiln_program_module, NULL, NULL);
+    if (n == SIZE_MAX)
+        fprintf(stderr, "%s: error: the program's module descriptor is unusable:\n", name);
+    else if (n)
+        fprintf(stderr, "%s: error: %zu import%s cannot be resolved; this program's runtime "
+                        "provides WASI preview1 (\"wasi_snapshot_preview1\") and nothing else:\n",
+                name, n, n == 1 ? "" : "s");
+    if (n) kiln_linker_check(l, &kiln_program_module, problem_print, NULL);
+    kiln_linker_free(l);
+    return n == 0;
+}
+
 /* Everything that must happen on the thread that runs wasm: the trap
  * message and backtrace are that thread's. */
 typedef struct program_run {
@@ -171,6 +200,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s: %s\n", argv[0], why);
         kiln_wasi_options_free(&opts);
         return 2;
+    }
+    if (!imports_resolved(w, argv[0])) {
+        kiln_wasi_free(w);
+        kiln_wasi_options_free(&opts);
+        return KILN_WASI_EXIT_ERROR;
     }
     program_run run = {w, argv[0], KILN_WASI_EXIT_ERROR};
     int err = kiln_run_with_stack_budget(stack_size, program_run_go, &run);

@@ -1,0 +1,52 @@
+/* cli_imports.c - the imports of a module that kiln's WASI host cannot
+ * satisfy, all named in one message before the long part: before
+ * `kiln run` compiles (or loads a cached library), and as a warning when
+ * `kiln build` makes an executable that would stop at start-up.
+ *
+ * The answer comes from the runtime's own check (kiln_linker_check_module,
+ * runtime/import_check.c), against a linker that defines exactly what the
+ * program will get, so it cannot disagree with instantiation. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "kiln.h"
+#include "kiln_wasi.h"
+#include "module.h"
+
+#define WASI_MODULE_NAME "wasi_snapshot_preview1"
+
+static void problem_print(void *ctx, const char *problem) {
+    (void)ctx;
+    fprintf(stderr, "  %s\n", problem);
+}
+
+static const char *imports_noun(size_t n) { return n == 1 ? "import" : "imports"; }
+
+size_t cli_imports_unresolved(const kiln_linker *l, const kiln_module *m, const char *path) {
+    size_t n = kiln_linker_check_module(l, m, NULL, NULL);
+    if (!n) return 0;
+    cli_path_error(path, "%zu %s cannot be resolved; kiln run provides WASI preview1 "
+                         "(\"" WASI_MODULE_NAME "\") and nothing else; nothing was compiled:",
+                   n, imports_noun(n));
+    kiln_linker_check_module(l, m, problem_print, NULL);
+    return n;
+}
+
+/* A linker as a built executable's main() makes it: WASI and nothing
+ * else.  The WASI context is never called, only named. */
+void cli_imports_warn_wasi(const kiln_module *m, const char *path) {
+    if (cli_verbosity == CLI_QUIET || m->num_imports == 0) return;
+    kiln_wasi_config cfg;
+    kiln_wasi_config_init(&cfg);
+    kiln_wasi *w = kiln_wasi_new(&cfg);
+    kiln_linker *l = kiln_linker_new();
+    size_t n = w && l && kiln_wasi_define(w, l) ? kiln_linker_check_module(l, m, NULL, NULL) : 0;
+    if (n) {
+        cli_warning(path, "%zu %s will not be resolved: executables made by kiln build provide "
+                          "WASI preview1 (\"" WASI_MODULE_NAME "\") and nothing else, so this one "
+                          "will stop at start-up:", n, imports_noun(n));
+        kiln_linker_check_module(l, m, problem_print, NULL);
+    }
+    kiln_linker_free(l);
+    kiln_wasi_free(w);
+}

@@ -1,0 +1,161 @@
+/* import_check.c - can a linker's entry be bound to an import, and which
+ * imports of a module can a linker not satisfy?
+ *
+ * Instantiation binds with import_mismatch(), so the rules live in one
+ * place.  kiln_linker_check() (and its variant for a decoded module) asks
+ * the same question of every import at once, without instantiating: a
+ * front end can then list every missing or mismatched import in one
+ * message, before it spends minutes compiling (kiln run) or before a
+ * built program starts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+/* The spec's limits subtyping: the actual object is at least as large as
+ * the import asks, and at most as large as its declared maximum. */
+static bool limits_match(uint64_t size, bool has_max, uint64_t max, const kiln_limits *want) {
+    if (size < want->min) return false;
+    return !want->has_max || (has_max && max <= want->max);
+}
+
+/* The canonical type id of a function entry; 0 for anything else. */
+static uint32_t entry_func_type(const link_entry *e) {
+    if (e->is_host) return e->host.type_id;
+    return e->value.kind == KILN_EXTERN_FUNC ? e->value.of.func->type_id : 0;
+}
+
+static const char *func_mismatch(uint32_t want_type_id, const link_entry *e) {
+    if (!e->is_host && e->value.kind != KILN_EXTERN_FUNC) return "not a function";
+    return entry_func_type(e) == want_type_id ? NULL : "function signature differs";
+}
+
+static const char *table_mismatch(const kiln_import *imp, const link_entry *e) {
+    if (e->is_host || e->value.kind != KILN_EXTERN_TABLE) return "not a table";
+    const kiln_table *t = e->value.of.table;
+    if (t->rt.elem_type != imp->desc.table.elem_type) return "element type differs";
+    if (!limits_match(t->rt.size, t->has_max, t->declared_max, &imp->desc.table.limits))
+        return "table limits do not match";
+    return NULL;
+}
+
+static const char *memory_mismatch(const kiln_import *imp, const link_entry *e) {
+    if (e->is_host || e->value.kind != KILN_EXTERN_MEMORY) return "not a memory";
+    const kiln_memory *mem = e->value.of.memory;
+    if (!limits_match(mem->rt.size / KILN_PAGE_SIZE, mem->has_max, mem->rt.max_pages,
+                      &imp->desc.memory.limits))
+        return "memory limits do not match";
+    return NULL;
+}
+
+static const char *global_mismatch(const kiln_import *imp, const link_entry *e) {
+    if (e->is_host || e->value.kind != KILN_EXTERN_GLOBAL) return "not a global";
+    const kiln_global_inst *g = e->value.of.global;
+    if (g->type.valtype != imp->desc.global.valtype ||
+        g->type.is_mutable != imp->desc.global.is_mutable)
+        return "global type differs";
+    return NULL;
+}
+
+const char *import_mismatch(const kiln_import *imp, uint32_t func_type_id, const link_entry *e) {
+    switch (imp->kind) {
+    case KILN_EXTERN_FUNC: return func_mismatch(func_type_id, e);
+    case KILN_EXTERN_TABLE: return table_mismatch(imp, e);
+    case KILN_EXTERN_MEMORY: return memory_mismatch(imp, e);
+    default: return global_mismatch(imp, e);
+    }
+}
+
+/* ---- reports --------------------------------------------------------------------- */
+
+/* What the linker holds under the import's name, as kiln validate spells
+ * types: "func (i32) -> (i32)", "global mut i64", "memory", "table". */
+static void entry_text(const link_entry *e, char *out, size_t cap) {
+    kiln_signature sig;
+    uint8_t kind = e->is_host ? KILN_EXTERN_FUNC : (uint8_t)e->value.kind;
+    size_t n = (size_t)snprintf(out, cap, "%s ", module_extern_kind_name(kind));
+    if (n >= cap) return;
+    if (kind == KILN_EXTERN_FUNC && type_lookup(entry_func_type(e), &sig))
+        module_signature_text(sig.num_params, sig.params, sig.num_results, sig.results, out + n,
+                              cap - n);
+    else if (kind == KILN_EXTERN_GLOBAL)
+        snprintf(out + n, cap - n, "%s%s", e->value.of.global->type.is_mutable ? "mut " : "",
+                 valtype_name(e->value.of.global->type.valtype));
+}
+
+/* `"module"."name": KIND TYPE: PROBLEM`, e.g.
+ *   "env"."log": func (i32) -> (): unknown import
+ * and for a mismatch what the linker provides instead.  Malloc'ed; NULL when
+ * out of memory. */
+static char *problem_text(const kiln_module *m, const kiln_import *imp, const link_entry *e,
+                          const char *why) {
+    size_t module_cap = module_name_text_size(&imp->module);
+    size_t name_cap = module_name_text_size(&imp->name);
+    size_t parts_cap = module_cap + name_cap + 2 * MODULE_TYPE_TEXT_SIZE;
+    char *parts = malloc(parts_cap), *text = malloc(parts_cap + 128);
+    if (!parts || !text) {
+        free(parts);
+        free(text);
+        return NULL;
+    }
+    char *module = parts, *name = module + module_cap, *want = name + name_cap;
+    char *have = want + MODULE_TYPE_TEXT_SIZE;
+    module_name_text(&imp->module, module, module_cap);
+    module_name_text(&imp->name, name, name_cap);
+    module_extern_type_text(m, imp->kind, imp->index, want, MODULE_TYPE_TEXT_SIZE);
+    const char *kind = module_extern_kind_name(imp->kind);
+    if (e) {
+        entry_text(e, have, MODULE_TYPE_TEXT_SIZE);
+        snprintf(text, parts_cap + 128, "%s.%s: %s %s: incompatible import type: %s (provided: %s)",
+                 module, name, kind, want, why, have);
+    } else {
+        snprintf(text, parts_cap + 128, "%s.%s: %s %s: %s", module, name, kind, want, why);
+    }
+    free(parts);
+    return text;
+}
+
+/* Why imp cannot be bound from l, or NULL; *entry gets the linker's entry. */
+static const char *import_problem(const kiln_linker *l, const kiln_module *m,
+                                  const kiln_import *imp, const link_entry **entry) {
+    *entry = linker_find(l, &imp->module, &imp->name);
+    if (!*entry) return "unknown import";
+    uint32_t id = 0;
+    if (imp->kind == KILN_EXTERN_FUNC) {
+        const kiln_functype *t = &m->types[imp->desc.type_index];
+        id = type_intern(t->num_params, t->params, t->num_results, t->results);
+        if (!id) return "out of memory";
+    }
+    return import_mismatch(imp, id, *entry);
+}
+
+size_t kiln_linker_check_module(const kiln_linker *l, const kiln_module *m,
+                                kiln_import_report report, void *ctx) {
+    size_t problems = 0;
+    for (uint32_t i = 0; i < m->num_imports; i++) {
+        const kiln_import *imp = &m->imports[i];
+        const link_entry *e;
+        const char *why = import_problem(l, m, imp, &e);
+        if (!why) continue;
+        problems++;
+        if (!report) continue;
+        char *text = problem_text(m, imp, e, why);
+        report(ctx, text ? text : "out of memory");
+        free(text);
+    }
+    return problems;
+}
+
+size_t kiln_linker_check(const kiln_linker *l, const kiln_module_desc *desc,
+                         kiln_import_report report, void *ctx) {
+    kiln_instantiate_error err;
+    kiln_module *m = desc_module_decode(desc, &err);
+    if (!m) {
+        if (report) report(ctx, err.message);
+        return SIZE_MAX;
+    }
+    size_t problems = kiln_linker_check_module(l, m, report, ctx);
+    module_free(m);
+    return problems;
+}

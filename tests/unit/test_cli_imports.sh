@@ -1,0 +1,69 @@
+#!/bin/sh
+# test_cli_imports.sh KILN - imports checked before the long part (issue
+# #13 item 4, compiler/cli_imports.c, runtime/import_check.c): `kiln run`
+# names every import its WASI host cannot satisfy in one message, exit 1,
+# before compiling (no cache entry is made); `kiln build` warns about the
+# same imports, listing all of them, and still builds (-q silences it);
+# the executable names them all at start-up, exit 1; a module whose
+# imports all resolve is neither warned about nor refused.
+set -u
+KILN=$1
+DIR=$(cd "$(dirname "$0")" && pwd)
+. "$DIR/cli_test_lib.sh"
+cli_test_begin wat2wasm
+export XDG_CACHE_HOME="$tmp/cache"
+
+wat2wasm "$DIR/runtime_fixtures/cli_unresolved.wat" -o "$tmp/bad.wasm" || exit 1
+wat2wasm "$DIR/runtime_fixtures/cli_wasi.wat" -o "$tmp/hello.wasm" || exit 1
+
+wasi='WASI preview1 ("wasi_snapshot_preview1") and nothing else'
+problems='  "env"."js_eval": func (i32 i32) -> (i32): unknown import
+  "wasi_snapshot_preview1"."fd_write": func (i32) -> (i32): incompatible import type: function signature differs (provided: func (i32 i32 i32 i32) -> (i32))
+  "env"."memory": memory i32 pages min 1: unknown import
+  "wasi_snapshot_preview1"."fd_close": global mut i64: incompatible import type: not a global (provided: func (i32) -> (i32))'
+
+# want_stderr WHAT EXPECTED: the whole of $tmp/err.
+want_stderr() {
+    [ "$(cat "$tmp/err")" = "$2" ] || fail "$1: stderr is
+$(cat "$tmp/err")
+want
+$2"
+}
+
+# ---- kiln run: one message, status 1, nothing compiled ----
+for flags in "" "--no-cache" "-O0 -j 1"; do
+    "$KILN" run $flags "$tmp/bad.wasm" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    [ "$rc" = 1 ] || fail "kiln run $flags of unresolvable imports: status $rc, want 1"
+    want_stderr "kiln run $flags" "$tmp/bad.wasm: error: 4 imports cannot be resolved; kiln run provides $wasi; nothing was compiled:
+$problems"
+done
+[ -z "$(ls -A "$tmp/cache/kiln" 2>/dev/null)" ] ||
+    fail "kiln run compiled a module it cannot link: $(ls -A "$tmp/cache/kiln")"
+"$KILN" run --invoke _start "$tmp/bad.wasm" >/dev/null 2>"$tmp/err"; rc=$?
+[ "$rc" = 1 ] && [ "$(wc -l <"$tmp/err")" = 5 ] ||
+    fail "kiln run --invoke of unresolvable imports: status $rc: $(cat "$tmp/err")"
+
+# ---- kiln build: a warning listing them all, the build goes on ----
+"$KILN" build "$tmp/bad.wasm" -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ "$rc" = 0 ] && [ -x "$tmp/bad" ] || fail "kiln build of unresolvable imports: status $rc, no program"
+want_stderr "kiln build" "$tmp/bad.wasm: warning: 4 imports will not be resolved: executables made by kiln build provide $wasi, so this one will stop at start-up:
+$problems"
+"$KILN" build -q "$tmp/bad.wasm" -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ "$rc" = 0 ] && [ ! -s "$tmp/err" ] || fail "kiln build -q: status $rc, stderr $(cat "$tmp/err")"
+
+# ---- the executable: every missing import at start-up, status 1 ----
+"$tmp/bad" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ "$rc" = 1 ] || fail "the executable with unresolvable imports: status $rc, want 1"
+want_stderr "the executable" "$tmp/bad: error: 4 imports cannot be resolved; this program's runtime provides $wasi:
+$problems"
+
+# ---- a module whose imports resolve: no warning, and it runs ----
+"$KILN" build "$tmp/hello.wasm" -o "$tmp/hello" 2>"$tmp/err" || fail "kiln build hello"
+[ ! -s "$tmp/err" ] || fail "kiln build of a WASI command warned: $(cat "$tmp/err")"
+out=$("$tmp/hello"); rc=$?
+[ "$out" = hi ] && [ "$rc" = 7 ] || fail "hello printed '$out', status $rc"
+out=$("$KILN" run "$tmp/hello.wasm" 2>"$tmp/err"); rc=$?
+[ "$out" = hi ] && [ "$rc" = 7 ] && [ ! -s "$tmp/err" ] ||
+    fail "kiln run hello: '$out', status $rc, stderr $(cat "$tmp/err")"
+
+cli_test_end
