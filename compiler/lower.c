@@ -237,9 +237,10 @@ LLVMValueRef lower_rt_call(lower_func *lf, lower_rt id, LLVMValueRef *args, unsi
     return LLVMBuildCall2(lf->lm->b, ty, fn, all, n + 1, "");
 }
 
-/* One cold block per trap kind per function, built on first use. */
+/* One cold block per trap kind per function, built on first use; with
+ * -g one per trapping instruction, so that its call has that one's line. */
 static LLVMBasicBlockRef trap_block(lower_func *lf, uint32_t kind) {
-    if (lf->trap_bbs[kind]) return lf->trap_bbs[kind];
+    if (lf->trap_bbs[kind] && !lf->lm->dbg) return lf->trap_bbs[kind];
     LLVMBuilderRef b = lf->lm->b;
     LLVMBasicBlockRef saved = LLVMGetInsertBlock(b);
     LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(lf->lm->ctx, lf->fn, "trap");
