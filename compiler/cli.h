@@ -151,8 +151,9 @@ int cli_jobs_flag(const char *cmd, int argc, char **argv, int *i,
 enum { CLI_JOBS_MAX_DEFAULT = 8 };
 int cli_jobs_default(void);
 
-/* cli_compile.c: for -g, a warning on stderr when the module's DWARF
- * line table is missing or malformed (the compile goes on without it). */
+/* cli_compile.c: for -g, a warning (cli_warning: not with -q) when the
+ * module's DWARF line table is missing or malformed (the compile goes on
+ * without it). */
 struct kiln_module;
 void cli_debug_lines_warn(const char *input, const struct kiln_module *m);
 

@@ -156,12 +156,14 @@ static int args_parse(compile_args *a, int argc, char **argv) {
 void cli_debug_lines_warn(const char *input, const kiln_module *m) {
     kiln_error err;
     if (module_debug_lines_check(m, &err)) return;
-    if (err.kind == KILN_OK)
-        fprintf(stderr, "%s: warning: -g: the module has no DWARF line table (.debug_line; "
-                        "build it with clang -g): compiling without source lines\n", input);
-    else
-        fprintf(stderr, "%s:0x%llx: warning: -g: %s: compiling without source lines\n", input,
-                (unsigned long long)err.offset, err.message);
+    if (err.kind == KILN_OK) {
+        cli_warning(input, "-g: the module has no DWARF line table (.debug_line; build it with "
+                           "clang -g): compiling without source lines");
+        return;
+    }
+    char place[PATH_MAX + 32];
+    snprintf(place, sizeof place, "%s:0x%llx", input, (unsigned long long)err.offset);
+    cli_warning(place, "-g: %s: compiling without source lines", err.message);
 }
 
 static bool code_write(const compile_args *a, const kiln_module *m, const uint8_t *bytes,

@@ -118,4 +118,6 @@ grep -q "^$tmp/bad.wasm:0x[0-9a-f]*: warning: -g: DWARF line table: the 64-bit D
     fail "malformed DWARF: $(cat "$tmp/bad.err")"
 grep -q "^$tmp/nodwarf.wasm: warning: -g: the module has no DWARF line table" "$tmp/nodwarf.err" ||
     fail "no DWARF: $(cat "$tmp/nodwarf.err")"
+"$KILN" build -g -q "$tmp/bad.wasm" -o "$tmp/bad" 2>"$tmp/bad.err" && [ ! -s "$tmp/bad.err" ] ||
+    fail "-q: $(cat "$tmp/bad.err")"
 cli_test_end
