@@ -63,14 +63,16 @@ def tarball_fetch(package, dest, timeout=600):
     if shutil.which("npm") is None:
         return None, "npm not found"
     try:
-        r = subprocess.run(["npm", "pack", package, "--silent", "--pack-destination", str(dest)],
+        r = subprocess.run(["npm", "pack", package, "--loglevel=error", "--pack-destination", str(dest)],
                            capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return None, "`npm pack %s` timed out after %d s" % (package, timeout)
     names = [l.strip() for l in r.stdout.splitlines() if l.strip().endswith(".tgz")]
     if r.returncode != 0 or not names:
-        lines = (r.stderr or r.stdout).strip().splitlines()
-        return None, "`npm pack %s` failed: %s" % (package, lines[-1] if lines else "no output")
+        # npm's first lines say what failed; the longest is the message.
+        lines = [l.replace("npm error", "").strip() for l in (r.stderr or r.stdout).splitlines()]
+        why = max(lines[:6], key=len, default="") or "no output"
+        return None, "`npm pack %s` failed (exit %d): %s" % (package, r.returncode, why[:200])
     return Path(dest) / names[-1], None
 
 
