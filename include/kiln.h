@@ -147,6 +147,9 @@ uint32_t kiln_table_size(kiln_table *t);
 /* false when index >= size */
 bool kiln_table_get(kiln_table *t, uint32_t index, void **ref);
 bool kiln_table_set(kiln_table *t, uint32_t index, void *ref);
+/* table.grow: new elements are `init`; returns the old size, or -1 past
+ * the maximum (or an instance's cap) or when out of memory. */
+int64_t kiln_table_grow(kiln_table *t, uint32_t delta, void *init);
 
 kiln_val kiln_global_get(kiln_global_inst *g);
 /* Sets a global from the host (allowed for immutable ones too: the host
@@ -241,6 +244,11 @@ kiln_memory *kiln_instance_memory(kiln_instance *inst, uint32_t index);
 
 /* The signature of a funcref (valid for the life of the process). */
 bool kiln_func_signature(const kiln_func_ref *f, kiln_signature *out);
+
+/* The instance a funcref belongs to (for a host function, the instance
+ * that imported it) with a reference taken, so that the funcref stays
+ * callable until kiln_instance_free() releases it.  NULL for NULL. */
+kiln_instance *kiln_func_instance(const kiln_func_ref *f);
 
 /* The function export `name` (`len` bytes) of `inst` if its signature is
  * `sig`; NULL if `inst` is NULL or has no such export, or the export is

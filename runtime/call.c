@@ -47,6 +47,13 @@ kiln_instance *funcref_owner(const kiln_func_ref *f) {
     return ((const kiln_vmctx *)f->ctx)->instance;
 }
 
+kiln_instance *kiln_func_instance(const kiln_func_ref *f) {
+    if (!f) return NULL;
+    kiln_instance *inst = funcref_owner(f);
+    instance_retain(inst);
+    return inst;
+}
+
 typedef struct call_args {
     const kiln_func_ref *f;
     kiln_val *slots;

@@ -120,3 +120,7 @@ bool kiln_table_set(kiln_table *t, uint32_t index, void *ref) {
     t->rt.elems[index] = ref;
     return true;
 }
+
+int64_t kiln_table_grow(kiln_table *t, uint32_t delta, void *init) {
+    return table_grow(t, delta, init);
+}
