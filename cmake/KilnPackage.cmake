@@ -7,8 +7,11 @@
 #                                          with the front end: link rt, then front)
 #   lib/libkiln_wasi.a libkiln_wasi_main.a WASI, and the main() of `kiln build`
 #   include/kiln.h kiln_abi.h kiln_wasi.h
-#   lib/pkgconfig/kiln.pc kiln-wasi.pc
-#   lib/cmake/kiln/                        find_package(kiln), kiln_add_wasm_library
+#   lib/libkiln_wasm.so include/wasm.h     the standard wasm-c-api (capi/): compiler
+#                                          and runtime in one shared library
+#   lib/pkgconfig/kiln.pc kiln-wasi.pc kiln-wasm.pc
+#   lib/cmake/kiln/                        find_package(kiln), kiln_add_wasm_library,
+#                                          kiln::wasm (find_package(kiln COMPONENTS wasm))
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -18,12 +21,14 @@ add_executable(kiln::kiln ALIAS kiln)
 add_library(kiln::runtime ALIAS kiln_rt)
 add_library(kiln::wasi ALIAS kiln_wasi)
 add_library(kiln::wasi_main ALIAS kiln_wasi_main)
+add_library(kiln::wasm ALIAS kiln_wasm)
 include(${CMAKE_CURRENT_LIST_DIR}/KilnWasmLibrary.cmake)
 
 install(TARGETS kiln RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS kiln_wasi_main kiln_wasi kiln_rt kiln_front ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS kiln_wasm LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/include/kiln.h ${PROJECT_SOURCE_DIR}/include/kiln_abi.h
-              ${PROJECT_SOURCE_DIR}/include/kiln_wasi.h
+              ${PROJECT_SOURCE_DIR}/include/kiln_wasi.h ${PROJECT_SOURCE_DIR}/include/wasm.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
 # pkg-config: paths relative to the .pc file (${pcfiledir}), which stay
@@ -38,7 +43,7 @@ foreach(dir INCLUDEDIR LIBDIR)
     set(KILN_PC_${dir} "\${prefix}/${CMAKE_INSTALL_${dir}}")
   endif()
 endforeach()
-foreach(pc kiln kiln-wasi)
+foreach(pc kiln kiln-wasi kiln-wasm)
   configure_file(${CMAKE_CURRENT_LIST_DIR}/${pc}.pc.in ${PROJECT_BINARY_DIR}/pkgconfig/${pc}.pc @ONLY)
   install(FILES ${PROJECT_BINARY_DIR}/pkgconfig/${pc}.pc DESTINATION ${KILN_PC_DIR})
 endforeach()

@@ -8,6 +8,9 @@
 #   pkgconfig  examples/host/Makefile with pkg-config
 #   plain      examples/host/Makefile with a plain cc line
 #   docs       the example of docs/embedding.md, extracted, built, run
+#   wasm       the wasm-c-api's hello example against libkiln_wasm, built
+#              with pkg-config kiln-wasm and with find_package(kiln
+#              COMPONENTS wasm) + kiln::wasm, run to "Done."
 #   deb        `cpack -G DEB`: its files and dependencies, and examples/host
 #              built against the unpacked package (a moved prefix)
 #
@@ -61,7 +64,8 @@ mode_prefix() {
     for f in bin/kiln include/kiln.h include/kiln_abi.h include/kiln_wasi.h \
         lib/libkiln_rt.a lib/libkiln_front.a lib/libkiln_wasi.a lib/libkiln_wasi_main.a \
         lib/pkgconfig/kiln.pc lib/pkgconfig/kiln-wasi.pc lib/cmake/kiln/kilnConfig.cmake \
-        lib/cmake/kiln/kilnConfigVersion.cmake lib/cmake/kiln/KilnWasmLibrary.cmake; do
+        lib/cmake/kiln/kilnConfigVersion.cmake lib/cmake/kiln/KilnWasmLibrary.cmake \
+        lib/libkiln_wasm.so include/wasm.h lib/pkgconfig/kiln-wasm.pc; do
         [ -f "$PREFIX/$f" ] || fail "$f not installed"
     done
     "$PREFIX/bin/kiln" --version >/dev/null || fail "the installed kiln does not run"
@@ -131,6 +135,36 @@ mode_docs() {
         fail "build/$program does not print what docs/embedding.md says"
 }
 
+# PROGRAM: runs the wasm-c-api example PROGRAM where hello.wasm is, with
+# the prefix's libkiln_wasm and a cache of its own.
+capi_run() {
+    (cd "$WORK/wasm/src" && LD_LIBRARY_PATH="$PREFIX/lib" XDG_CACHE_HOME="$WORK/wasm/cache" "$1") \
+        >"$1.out" 2>&1 || { cat "$1.out"; fail "$1 failed"; }
+    tail -n 1 "$1.out" | grep -qx "Done." || { cat "$1.out"; fail "$1 did not print Done."; }
+}
+
+mode_wasm() {
+    need cmake cc pkg-config
+    rm -rf "$WORK/wasm"
+    mkdir -p "$WORK/wasm/src"
+    cp "$SRC/tests/wasm-c-api/hello.c" "$SRC/tests/wasm-c-api/hello.wasm" "$WORK/wasm/src/"
+    # Upstream's example, built as it is (-w: it is not warning-free).
+    PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig" logged "$WORK/wasm/cc.log" sh -c \
+        'cc -w -o "$1/hello-pc" "$1/src/hello.c" $(pkg-config --cflags --libs kiln-wasm)' sh \
+        "$WORK/wasm" || fail "cc with pkg-config kiln-wasm"
+    capi_run "$WORK/wasm/hello-pc"
+    cat >"$WORK/wasm/src/CMakeLists.txt" <<'EOF'
+cmake_minimum_required(VERSION 3.20)
+project(capi_hello C)
+find_package(kiln 0.1 REQUIRED COMPONENTS wasm)
+add_executable(hello hello.c)
+target_compile_options(hello PRIVATE -w)
+target_link_libraries(hello PRIVATE kiln::wasm)
+EOF
+    cmake_project "$WORK/wasm/src" "$WORK/wasm/build"
+    capi_run "$WORK/wasm/build/hello"
+}
+
 mode_deb() {
     need cpack dpkg-deb make cc pkg-config wat2wasm
     rm -rf "$WORK/deb"
@@ -152,7 +186,7 @@ mode_deb() {
 }
 
 case $MODE in
-prefix | cmake | pkgconfig | plain | docs | deb) "mode_$MODE" ;;
+prefix | cmake | pkgconfig | plain | docs | wasm | deb) "mode_$MODE" ;;
 *) fail "unknown mode" ;;
 esac
 echo "ok"
