@@ -20,6 +20,7 @@
 
 #include "cross.h"
 #include "lower_internal.h"
+#include "sink_trim.h"
 
 static pthread_once_t targets_once = PTHREAD_ONCE_INIT;
 
@@ -99,6 +100,9 @@ static bool module_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_
     else snprintf(pipeline, sizeof pipeline, "default<O%d>", opt_level > 3 ? 3 : opt_level);
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
     LLVMErrorRef e = LLVMRunPasses(mod, pipeline, tm, pbo);
+    /* Guard mode: loads that kept a real use no longer need their sink. */
+    if (!e && opt_level > 0 && sink_trim_module(mod) > 0)
+        e = LLVMRunPasses(mod, "function(adce)", tm, pbo);
     LLVMDisposePassBuilderOptions(pbo);
     if (!e) return true;
     char *msg = LLVMGetErrorMessage(e);

@@ -229,8 +229,9 @@ LLVMTypeRef lower_results_type(lower_module *lm, const kiln_functype *ft);
 /* ---- family files: true if `insn` belonged to them ---------------------- */
 bool memory_lower(lower_func *lf, const kiln_insn *insn); /* lower_memory.c */
 bool table_lower(lower_func *lf, const kiln_insn *insn);  /* lower_table.c  */
-/* lower_memory.c, guard mode: pins every linear-memory load so that
- * optimisation can neither delete nor narrow it (its fault is the trap). */
+/* lower_memory.c, guard mode: gives every linear-memory load a use that
+ * optimisation can neither delete nor narrow (its fault is the trap):
+ * a sink pinned at the returns, or a pin of its own. */
 bool memory_loads_pin(lower_func *lf);
 
 /* debug_info.c (-g): begin sets lm->dbg when the options ask for debug

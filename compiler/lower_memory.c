@@ -16,10 +16,12 @@
  * inside the reservation and an out-of-bounds access faults instead of
  * being compared.  Bulk operations still check in the runtime.  LLVM may
  * delete or narrow a load whose value is (partly) unused, which would
- * lose the trap, so memory_loads_pin() pins every load (see below). */
+ * lose the trap, so memory_loads_pin() sinks every load (see below). */
 #include <string.h>
 
 #include "lower_internal.h"
+#include "ptr_set.h"
+#include "sink_trim.h"
 
 typedef struct mem_view {
     LLVMValueRef base, size; /* ptr, i64 bytes */
@@ -441,15 +443,19 @@ bool memory_lower(lower_func *lf, const kiln_insn *insn) {
  * treats a load as free of side effects: it deletes one whose value
  * turns out unused (after `x ^ x`, `x * 0`, a branch folded away,
  * inlining a constant) and narrows one whose upper bytes are unused, and
- * either would lose the trap.  So every linear-memory load is pinned:
- * its whole value feeds an empty `asm sideeffect` that LLVM may not
- * delete.  The asm touches only "inaccessible" memory and neither
- * unwinds nor loops, so loads may still be hoisted, merged with an
- * identical load or forwarded from a store around it; it emits no
- * instruction.  What it costs is the loop vectorizer, which cannot
- * vectorize a loop containing a call (measured across the bench
- * kernels: about 1% on the geometric mean, up to ~20% on single
- * kernels).  wasm2c pins its loads the same way (FORCE_READ). */
+ * either would lose the trap.  So every linear-memory load keeps a use
+ * LLVM may not delete: its whole value is xor-ed into a per-function
+ * sink (one per register class), and the sink feeds an empty `asm
+ * sideeffect` (the pin) where the function returns.  Unlike a pin on
+ * each load (wasm2c's FORCE_READ, kiln's first design), the sink is plain
+ * data flow: LICM, GVN and both vectorizers see through it (an xor
+ * reduction).  After optimisation compiler/sink_trim.c drops the
+ * contributions of loads whose whole value a real use in their own block
+ * still needs, so hot loops keep no xors.  Loads in blocks from which no
+ * `ret` is reachable (a loop that never exits, a path ending in a trap)
+ * have no pinned sink to feed and are pinned one by one.  The asm
+ * touches only "inaccessible" memory, neither unwinds nor loops, and
+ * emits no instruction. */
 
 typedef struct pin_constraints {
     const char *integer, *floating; /* NULL: no register class known */
@@ -481,52 +487,158 @@ static void attr_add(LLVMValueRef call, LLVMContextRef ctx, const char *name, ui
  * location 1 (inaccessible memory) of LLVM's MemoryEffects encoding. */
 enum { MEMORY_INACCESSIBLE_READWRITE = 3u << 2 };
 
-/* Vectors narrower than a SIMD register (the 64-bit loads that
- * v128.load8x8_s and friends extend) are pinned as one integer. */
-static LLVMValueRef pin_operand(lower_module *lm, LLVMValueRef load, bool *is_int) {
+/* The sink a loaded value is folded into: one per register class, so
+ * that folding needs no widening (a widened i32 sink would cost the
+ * vectorizer a zext per element). */
+enum { SINK_I32, SINK_I64, SINK_V128, SINK_COUNT };
+
+typedef struct load_sinks {
+    LLVMValueRef slot[SINK_COUNT]; /* entry-block allocas; NULL until used */
+    LLVMTypeRef type[SINK_COUNT];
+} load_sinks;
+
+/* The loaded value as an integer (or <2 x i64>) covering all its bytes:
+ * floats and vectors by bitcast, narrow integers by zext. */
+static LLVMValueRef sink_operand(lower_module *lm, LLVMValueRef load, int *kind) {
     LLVMTypeRef ty = LLVMTypeOf(load);
-    *is_int = LLVMGetTypeKind(ty) == LLVMIntegerTypeKind;
-    if (LLVMGetTypeKind(ty) != LLVMVectorTypeKind) return load;
-    LLVMTypeRef elem = LLVMGetElementType(ty);
-    unsigned bits = LLVMGetVectorSize(ty) * (LLVMGetTypeKind(elem) == LLVMIntegerTypeKind
-                                                  ? LLVMGetIntTypeWidth(elem)
-                                                  : (LLVMGetTypeKind(elem) == LLVMFloatTypeKind ? 32 : 64));
-    if (bits == 128) return load;
-    *is_int = true;
-    return LLVMBuildBitCast(lm->b, load, LLVMIntTypeInContext(LLVMGetTypeContext(ty), bits), "");
+    LLVMTypeKind k = LLVMGetTypeKind(ty);
+    unsigned bits = k == LLVMIntegerTypeKind ? LLVMGetIntTypeWidth(ty)
+                    : k == LLVMFloatTypeKind ? 32
+                    : k == LLVMDoubleTypeKind ? 64
+                    : 0;
+    if (k == LLVMVectorTypeKind) {
+        LLVMTypeRef elem = LLVMGetElementType(ty);
+        LLVMTypeKind ek = LLVMGetTypeKind(elem);
+        bits = LLVMGetVectorSize(ty) * (ek == LLVMIntegerTypeKind ? LLVMGetIntTypeWidth(elem)
+                                        : ek == LLVMFloatTypeKind ? 32 : 64);
+        if (bits == 128) {
+            *kind = SINK_V128;
+            return LLVMBuildBitCast(lm->b, load, LLVMVectorType(lm->t.i64, 2), "");
+        }
+    }
+    LLVMValueRef v = k == LLVMIntegerTypeKind
+                         ? load
+                         : LLVMBuildBitCast(lm->b, load, LLVMIntTypeInContext(lm->ctx, bits), "");
+    *kind = bits > 32 ? SINK_I64 : SINK_I32;
+    if (bits < 32) v = LLVMBuildZExt(lm->b, v, lm->t.i32, "");
+    return v;
 }
 
-static void load_pin(lower_func *lf, LLVMValueRef load, const pin_constraints *pc) {
+static void load_sink(lower_func *lf, load_sinks *s, LLVMValueRef load) {
     lower_module *lm = lf->lm;
     LLVMPositionBuilderBefore(lm->b, LLVMGetNextInstruction(load));
-    bool is_int;
-    LLVMValueRef v = pin_operand(lm, load, &is_int);
+    int kind = SINK_I32;
+    LLVMValueRef v = sink_operand(lm, load, &kind);
+    if (!s->slot[kind]) {
+        LLVMBuilderRef eb = LLVMCreateBuilderInContext(lm->ctx);
+        LLVMPositionBuilder(eb, lf->entry_bb, LLVMGetFirstInstruction(lf->entry_bb));
+        s->type[kind] = LLVMTypeOf(v);
+        s->slot[kind] = LLVMBuildAlloca(eb, s->type[kind], "sink");
+        LLVMBuildStore(eb, LLVMConstNull(s->type[kind]), s->slot[kind]);
+        LLVMDisposeBuilder(eb);
+    }
+    LLVMValueRef acc = LLVMBuildLoad2(lm->b, s->type[kind], s->slot[kind], "");
+    LLVMBuildStore(lm->b, LLVMBuildXor(lm->b, acc, v, ""), s->slot[kind]);
+}
+
+/* An empty `asm sideeffect` consuming v (which LLVM may not delete). */
+static void pin_value(lower_module *lm, LLVMValueRef v, const char *constraint) {
     LLVMTypeRef ty = LLVMTypeOf(v);
-    const char *cons = is_int ? pc->integer : pc->floating;
-    LLVMContextRef ctx = LLVMGetTypeContext(ty);
-    LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(ctx), &ty, 1, 0);
-    LLVMValueRef pin = LLVMGetInlineAsm(fty, "", 0, (char *)cons, strlen(cons), 1, 0,
+    LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(lm->ctx), &ty, 1, 0);
+    LLVMValueRef pin = LLVMGetInlineAsm(fty, "", 0, (char *)constraint, strlen(constraint), 1, 0,
                                         LLVMInlineAsmDialectATT, 0);
     LLVMValueRef call = LLVMBuildCall2(lm->b, fty, pin, &v, 1, "");
-    attr_add(call, ctx, "memory", MEMORY_INACCESSIBLE_READWRITE);
-    attr_add(call, ctx, "nounwind", 0);
-    attr_add(call, ctx, "willreturn", 0);
+    attr_add(call, lm->ctx, "memory", MEMORY_INACCESSIBLE_READWRITE);
+    attr_add(call, lm->ctx, "nounwind", 0);
+    attr_add(call, lm->ctx, "willreturn", 0);
+    unsigned md = LLVMGetMDKindIDInContext(lm->ctx, SINK_PIN_METADATA, strlen(SINK_PIN_METADATA));
+    LLVMSetMetadata(call, md, LLVMMetadataAsValue(lm->ctx, LLVMMDNodeInContext2(lm->ctx, NULL, 0)));
+}
+
+/* Before `ret` (and before the musttail call that must directly precede
+ * it), every sink in use is pinned. */
+static void sinks_pin_at(lower_func *lf, const load_sinks *s, LLVMValueRef ret,
+                         const pin_constraints *pc) {
+    lower_module *lm = lf->lm;
+    LLVMValueRef at = ret, prev = LLVMGetPreviousInstruction(ret);
+    if (prev && LLVMIsACallInst(prev) && LLVMGetTailCallKind(prev) == LLVMTailCallKindMustTail)
+        at = prev;
+    LLVMPositionBuilderBefore(lm->b, at);
+    for (int k = 0; k < SINK_COUNT; k++)
+        if (s->slot[k])
+            pin_value(lm, LLVMBuildLoad2(lm->b, s->type[k], s->slot[k], ""),
+                      k == SINK_V128 ? pc->floating : pc->integer);
+}
+
+/* The blocks from which a `ret` can be reached.  A load elsewhere (in a
+ * loop that never exits, on a path that ends in a trap) would feed a sink
+ * that is never pinned, so it is pinned on its own.  A branch on a
+ * constant counts only its taken edge, as the optimiser will fold it. */
+static bool block_reaches_return(LLVMBasicBlockRef bb, const ptr_set *returning) {
+    LLVMValueRef term = LLVMGetBasicBlockTerminator(bb);
+    if (!term) return false;
+    if (LLVMIsAReturnInst(term)) return true;
+    unsigned n = LLVMGetNumSuccessors(term);
+    if (LLVMIsABranchInst(term) && LLVMIsConditional(term) &&
+        LLVMIsAConstantInt(LLVMGetCondition(term))) {
+        bool taken = LLVMConstIntGetZExtValue(LLVMGetCondition(term)) != 0;
+        return ptr_set_has(returning, LLVMGetSuccessor(term, taken ? 0 : 1));
+    }
+    for (unsigned k = 0; k < n; k++)
+        if (ptr_set_has(returning, LLVMGetSuccessor(term, k))) return true;
+    return false;
+}
+
+static bool returning_blocks(LLVMValueRef fn, ptr_set *returning) {
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (LLVMBasicBlockRef bb = LLVMGetLastBasicBlock(fn); bb; bb = LLVMGetPreviousBasicBlock(bb)) {
+            if (ptr_set_has(returning, bb) || !block_reaches_return(bb, returning)) continue;
+            if (!ptr_set_add(returning, bb)) return false;
+            changed = true;
+        }
+    }
+    return true;
 }
 
 static bool is_memory_load(const lower_module *lm, LLVMValueRef i) {
     return LLVMIsALoadInst(i) && LLVMGetMetadata(i, lm->md_tbaa) == lm->tbaa[LOWER_TBAA_MEMORY];
 }
 
-/* Pins every linear-memory load of the function (see above); on a target
- * whose register classes we do not know, makes the loads volatile
- * instead, which is as safe and slower. */
+/* Folds every linear-memory load of the function into a sink that is
+ * pinned where the function returns (see above); on a target whose
+ * register classes we do not know, makes the loads volatile instead,
+ * which is as safe and slower. */
 bool memory_loads_pin(lower_func *lf) {
-    pin_constraints pc = pin_constraints_for(lf->lm->opts->target_triple);
-    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(lf->fn); bb; bb = LLVMGetNextBasicBlock(bb))
+    lower_module *lm = lf->lm;
+    pin_constraints pc = pin_constraints_for(lm->opts->target_triple);
+    load_sinks sinks;
+    memset(&sinks, 0, sizeof sinks);
+    ptr_set returning = {0};
+    if (!returning_blocks(lf->fn, &returning)) {
+        ptr_set_free(&returning);
+        return false;
+    }
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(lf->fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
+        bool sinkable = ptr_set_has(&returning, bb);
         for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
-            if (!is_memory_load(lf->lm, i)) continue;
-            if (pc.integer) load_pin(lf, i, &pc);
-            else LLVMSetVolatile(i, 1);
+            if (!is_memory_load(lm, i)) continue;
+            if (!pc.integer) {
+                LLVMSetVolatile(i, 1);
+            } else if (sinkable) {
+                load_sink(lf, &sinks, i);
+            } else {
+                LLVMPositionBuilderBefore(lm->b, LLVMGetNextInstruction(i));
+                int kind = SINK_I32;
+                pin_value(lm, sink_operand(lm, i, &kind), kind == SINK_V128 ? pc.floating : pc.integer);
+            }
         }
+    }
+    ptr_set_free(&returning);
+    if (!pc.integer) return true;
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(lf->fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
+        LLVMValueRef term = LLVMGetBasicBlockTerminator(bb);
+        if (term && LLVMIsAReturnInst(term)) sinks_pin_at(lf, &sinks, term, &pc);
+    }
     return true;
 }

@@ -1,0 +1,269 @@
+/* sink_trim.c - guard mode, after optimisation: drop the load sinks that
+ * the optimised code no longer needs.
+ *
+ * In guard-page mode every linear-memory load is folded (xor) into a
+ * per-function sink that an empty `asm sideeffect` consumes where the
+ * function returns (lower_memory.c, memory_loads_pin): a load whose value
+ * the optimiser folded away stays alive, and keeps its trap.  The sink
+ * leaves loads visible to LICM, GVN and the vectorizers, but the xors it
+ * adds cost ALU work and a loop-carried chain in every loop.
+ *
+ * Once the pipeline has run, most loads have a real use that needs every
+ * bit they read (a floating-point operation, a store of the value, an
+ * address, a comparison of two variables, ...).  Code generation keeps
+ * such a load whole, so its contribution to the sink is dropped here and
+ * the dead remains are removed by ADCE.  A load without such a use (its
+ * value unused, or only some of its bits used: a mask, a truncation, a
+ * sign test, all of which instruction selection may turn into a narrower
+ * load or none) keeps its sink, and so its trap.
+ *
+ * Which instructions belong to the sink is found from the pins, not from
+ * names or metadata on the xors, which the vectorizer does not keep: the
+ * sink is the largest set of xor/phi/select/shuffle/cast/reduction
+ * instructions whose every use is a pin or another member. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Core.h>
+
+#include "ptr_set.h"
+#include "sink_trim.h"
+
+/* ---- which instructions are the sink ------------------------------------------ */
+
+static bool is_pin(LLVMValueRef i, unsigned md_sink) {
+    return LLVMIsACallInst(i) && LLVMGetMetadata(i, md_sink) != NULL;
+}
+
+static bool name_starts(LLVMValueRef fn, const char *prefix) {
+    size_t len = 0;
+    const char *name = fn ? LLVMGetValueName2(fn, &len) : NULL;
+    size_t n = strlen(prefix);
+    return name && len >= n && memcmp(name, prefix, n) == 0;
+}
+
+/* Instructions the sink is made of: the xors, the phis and selects that
+ * carry the sink through control flow, and what the vectorizer turns
+ * them into (vector xors, shuffles, lane moves, casts, reductions). */
+static bool sink_shaped(LLVMValueRef i) {
+    switch (LLVMGetInstructionOpcode(i)) {
+    case LLVMXor: case LLVMPHI: case LLVMSelect: case LLVMBitCast: case LLVMZExt:
+    case LLVMShuffleVector: case LLVMExtractElement: case LLVMInsertElement: return true;
+    case LLVMCall: return name_starts(LLVMGetCalledValue(i), "llvm.vector.reduce.xor");
+    default: return false;
+    }
+}
+
+static bool used_only_by_sink(LLVMValueRef i, const ptr_set *sink, unsigned md_sink) {
+    for (LLVMUseRef u = LLVMGetFirstUse(i); u; u = LLVMGetNextUse(u)) {
+        LLVMValueRef user = LLVMGetUser(u);
+        if (!is_pin(user, md_sink) && !ptr_set_has(sink, user)) return false;
+    }
+    return LLVMGetFirstUse(i) != NULL;
+}
+
+typedef struct worklist {
+    LLVMValueRef *items;
+    size_t n, cap;
+} worklist;
+
+static bool work_push(worklist *w, LLVMValueRef v) {
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 256;
+        LLVMValueRef *items = realloc(w->items, cap * sizeof *items);
+        if (!items) return false;
+        w->items = items, w->cap = cap;
+    }
+    w->items[w->n++] = v;
+    return true;
+}
+
+/* The greatest set of sink-shaped instructions all of whose uses are pins
+ * or members: start from every candidate and drop the ones with another
+ * use until nothing changes (the operands of a dropped one are looked at
+ * again). */
+static bool sink_find(LLVMValueRef fn, unsigned md_sink, ptr_set *sink) {
+    worklist w = {0};
+    bool ok = true;
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb && ok; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i && ok; i = LLVMGetNextInstruction(i))
+            if (sink_shaped(i)) ok = ptr_set_add(sink, i) && work_push(&w, i);
+    while (ok && w.n) {
+        LLVMValueRef i = w.items[--w.n];
+        if (!ptr_set_has(sink, i) || used_only_by_sink(i, sink, md_sink)) continue;
+        ptr_set_remove(sink, i);
+        for (int k = 0; k < LLVMGetNumOperands(i) && ok; k++) {
+            LLVMValueRef op = LLVMGetOperand(i, k);
+            if (ptr_set_has(sink, op)) ok = work_push(&w, op);
+        }
+    }
+    free(w.items);
+    return ok;
+}
+
+/* ---- does a real use keep the whole load where it is? ----------------------- */
+
+/* Dropping a load's sink is safe only if the code that stays needs every
+ * bit of the value *whenever the load's block runs*: code generation
+ * narrows a load whose upper bits go unused (a mask, a truncation, a
+ * sign test) and sinks a load into the one successor that uses it (a
+ * load used only after a branch would run on that path only).  So a use
+ * counts when it sits in the load's own block and is an anchor that
+ * cannot move (a store of the value, an address of a store or of another
+ * load there, a call argument, a return, a branch condition, a phi fed
+ * from this block) or is itself a whole-value computation kept by such
+ * an anchor in the block.  When in doubt: no, and the sink stays. */
+enum { ANCHOR_DEPTH = 6 };
+
+static bool value_anchored(LLVMValueRef v, LLVMBasicBlockRef block, const ptr_set *sink,
+                           unsigned md_sink, int depth);
+
+static bool is_sign_test(LLVMValueRef cmp) {
+    LLVMIntPredicate p = LLVMGetICmpPredicate(cmp);
+    return p == LLVMIntSLT || p == LLVMIntSLE || p == LLVMIntSGT || p == LLVMIntSGE;
+}
+
+static bool has_constant_operand(LLVMValueRef i) {
+    for (int k = 0; k < LLVMGetNumOperands(i); k++)
+        if (LLVMIsConstant(LLVMGetOperand(i, k))) return true;
+    return false;
+}
+
+static bool is_float_or_vector(LLVMTypeRef t) {
+    LLVMTypeKind k = LLVMGetTypeKind(t);
+    if (k == LLVMVectorTypeKind) return true;
+    return k == LLVMFloatTypeKind || k == LLVMDoubleTypeKind;
+}
+
+/* A phi keeps a value fed from `block` live out of it: no sinking. */
+static bool phi_fed_from(LLVMValueRef phi, LLVMValueRef v, LLVMBasicBlockRef block) {
+    for (unsigned k = 0; k < LLVMCountIncoming(phi); k++)
+        if (LLVMGetIncomingValue(phi, k) == v && LLVMGetIncomingBlock(phi, k) == block) return true;
+    return false;
+}
+
+/* The address computed by a GEP with v as an index is used, in the
+ * block, by a store or a load (every load of the block either is
+ * anchored or keeps its sink, so it runs with the block). */
+static bool address_used_in(LLVMValueRef gep, LLVMBasicBlockRef block) {
+    for (LLVMUseRef u = LLVMGetFirstUse(gep); u; u = LLVMGetNextUse(u)) {
+        LLVMValueRef user = LLVMGetUser(u);
+        if (LLVMGetInstructionParent(user) != block) continue;
+        if (LLVMIsAStoreInst(user) && LLVMGetOperand(user, 1) == gep) return true;
+        if (LLVMIsALoadInst(user)) return true;
+    }
+    return false;
+}
+
+static bool use_anchors(LLVMValueRef user, LLVMValueRef v, LLVMBasicBlockRef block,
+                        const ptr_set *sink, unsigned md_sink, int depth) {
+    if (LLVMIsAPHINode(user))
+        return phi_fed_from(user, v, block) && depth > 0 &&
+               value_anchored(user, LLVMGetInstructionParent(user), sink, md_sink, depth - 1);
+    if (LLVMGetInstructionParent(user) != block) return false;
+    bool deeper = depth > 0;
+    switch (LLVMGetInstructionOpcode(user)) {
+    case LLVMStore: return LLVMGetOperand(user, 0) == v; /* the value stored, whole */
+    case LLVMGetElementPtr: return LLVMGetOperand(user, 0) != v && address_used_in(user, block);
+    case LLVMRet: case LLVMBr: case LLVMSwitch: return true;
+    case LLVMICmp:
+        if (has_constant_operand(user) && is_sign_test(user)) return false;
+        /* fall through */
+    case LLVMFAdd: case LLVMFSub: case LLVMFMul: case LLVMFDiv: case LLVMFRem: case LLVMFCmp:
+    case LLVMFNeg: case LLVMFPExt: case LLVMFPTrunc: case LLVMFPToSI: case LLVMFPToUI:
+    case LLVMSIToFP: case LLVMUIToFP: case LLVMAdd: case LLVMSub: case LLVMXor: case LLVMZExt:
+    case LLVMSExt: case LLVMBitCast:
+        return deeper && value_anchored(user, block, sink, md_sink, depth - 1);
+    case LLVMAnd: case LLVMOr:
+        /* Whole only when no constant masks bits away. */
+        return !has_constant_operand(user) && deeper &&
+               value_anchored(user, block, sink, md_sink, depth - 1);
+    case LLVMSelect:
+        /* A scalar select may become a branch, with its operands sunk
+         * into the arms; a vector select stays a blend. */
+        return LLVMGetOperand(user, 0) != v &&
+               LLVMGetTypeKind(LLVMTypeOf(user)) == LLVMVectorTypeKind && deeper &&
+               value_anchored(user, block, sink, md_sink, depth - 1);
+    case LLVMCall: {
+        if (is_pin(user, md_sink)) return false;
+        LLVMValueRef callee = LLVMGetCalledValue(user);
+        if (!name_starts(callee, "llvm.")) return true; /* an argument, passed whole */
+        return is_float_or_vector(LLVMTypeOf(user)) && deeper &&
+               value_anchored(user, block, sink, md_sink, depth - 1);
+    }
+    default: return false;
+    }
+}
+
+static bool value_anchored(LLVMValueRef v, LLVMBasicBlockRef block, const ptr_set *sink,
+                           unsigned md_sink, int depth) {
+    for (LLVMUseRef u = LLVMGetFirstUse(v); u; u = LLVMGetNextUse(u)) {
+        LLVMValueRef user = LLVMGetUser(u);
+        if (ptr_set_has(sink, user)) continue;
+        if (use_anchors(user, v, block, sink, md_sink, depth)) return true;
+    }
+    return false;
+}
+
+/* ---- dropping contributions ------------------------------------------------------- */
+
+/* The loads an operand of a sink xor carries, through the sink's casts,
+ * shuffles and lane moves.  False when it carries anything else (the
+ * accumulator itself, through a phi, select, xor or reduction; or a value
+ * that is not a load). */
+static bool payload_is_used_loads(LLVMValueRef v, const ptr_set *sink, unsigned md_sink,
+                                  int depth) {
+    if (LLVMIsAConstant(v)) return true;
+    if (LLVMIsALoadInst(v))
+        return value_anchored(v, LLVMGetInstructionParent(v), sink, md_sink, ANCHOR_DEPTH);
+    if (depth == 0) return false;
+    if (LLVMIsAPHINode(v) && !ptr_set_has(sink, v)) {
+        /* Loads merged by GVN's PRE: each incoming load must be kept. */
+        for (unsigned k = 0; k < LLVMCountIncoming(v); k++) {
+            LLVMValueRef in = LLVMGetIncomingValue(v, k);
+            if (!LLVMIsAConstant(in) && !LLVMIsALoadInst(in)) return false;
+            if (!payload_is_used_loads(in, sink, md_sink, depth - 1)) return false;
+        }
+        return true;
+    }
+    if (!ptr_set_has(sink, v)) return false;
+    switch (LLVMGetInstructionOpcode(v)) {
+    case LLVMBitCast: case LLVMZExt: case LLVMShuffleVector: case LLVMExtractElement:
+    case LLVMInsertElement: break;
+    default: return false;
+    }
+    int n = LLVMGetInstructionOpcode(v) == LLVMExtractElement ? 1 : 2;
+    if (n > LLVMGetNumOperands(v)) n = LLVMGetNumOperands(v);
+    for (int k = 0; k < n; k++)
+        if (!payload_is_used_loads(LLVMGetOperand(v, k), sink, md_sink, depth - 1)) return false;
+    return true;
+}
+
+static bool trim_function(LLVMValueRef fn, unsigned md_sink, size_t *dropped) {
+    ptr_set sink = {0};
+    bool ok = sink_find(fn, md_sink, &sink);
+    for (size_t s = 0; ok && s < sink.cap; s++) {
+        LLVMValueRef x = (LLVMValueRef)sink.slots[s];
+        if (!x || LLVMGetInstructionOpcode(x) != LLVMXor) continue;
+        for (int k = 0; k < 2; k++) {
+            if (!payload_is_used_loads(LLVMGetOperand(x, k), &sink, md_sink, 8)) continue;
+            /* x = acc ^ payload  ->  acc; x stays in the set (now unused). */
+            LLVMReplaceAllUsesWith(x, LLVMGetOperand(x, 1 - k));
+            (*dropped)++;
+            break;
+        }
+    }
+    ptr_set_free(&sink);
+    return ok;
+}
+
+size_t sink_trim_module(LLVMModuleRef mod) {
+    LLVMContextRef ctx = LLVMGetModuleContext(mod);
+    unsigned md_sink = LLVMGetMDKindIDInContext(ctx, SINK_PIN_METADATA, strlen(SINK_PIN_METADATA));
+    size_t dropped = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn))
+        if (LLVMGetFirstBasicBlock(fn) && !trim_function(fn, md_sink, &dropped)) break;
+    return dropped;
+}
