@@ -135,7 +135,12 @@ struct wasm_exporttype_t {
     wasm_externtype_t *type;
 };
 
+/* v128 has no wasm_valkind_t in wasm.h; kiln reports it as 4, the number
+ * Wasmtime's extension gives WASM_V128.  No v128 value crosses the API. */
+#define CAPI_V128 4
 uint8_t valkind_to_kiln(wasm_valkind_t k);
+/* False if a type has a v128 (or unknown) value. */
+bool valtypes_plain(const wasm_valtype_vec_t *v);
 wasm_valkind_t valkind_from_kiln(uint8_t t);
 wasm_valtype_vec_t valtypes_from_kiln(uint32_t n, const uint8_t *types);
 /* kiln codes of a vector of valtypes (malloc'ed; NULL only when out of memory) */

@@ -49,7 +49,9 @@ kiln_val val_to_kiln(const wasm_val_t *v, uint8_t type) {
     case WASM_I64: out.i64 = v->of.i64; break;
     case WASM_F32: out.f32 = v->of.f32; break;
     case WASM_F64: out.f64 = v->of.f64; break;
-    default: out.ref = ref_to_kiln(v->of.ref, type); break;
+    case WASM_EXTERNREF:
+    case WASM_FUNCREF: out.ref = ref_to_kiln(v->of.ref, type); break;
+    default: break; /* v128: no value crosses */
     }
     return out;
 }
@@ -61,7 +63,9 @@ wasm_val_t val_from_kiln(wasm_store_t *store, uint8_t type, kiln_val v) {
     case KILN_I64: out.of.i64 = v.i64; break;
     case KILN_F32: out.of.f32 = v.f32; break;
     case KILN_F64: out.of.f64 = v.f64; break;
-    default: out.of.ref = ref_from_kiln(store, type, v.ref); break;
+    case KILN_FUNCREF:
+    case KILN_EXTERNREF: out.of.ref = ref_from_kiln(store, type, v.ref); break;
+    default: break; /* v128: no value crosses */
     }
     return out;
 }
@@ -248,6 +252,7 @@ static kiln_instance *host_instantiate(capi_host *h, const capi_compiled *adapte
 
 static wasm_func_t *func_new_host(wasm_store_t *store, const wasm_functype_t *type,
                                   capi_host proto) {
+    if (!valtypes_plain(&type->params) || !valtypes_plain(&type->results)) return NULL;
     capi_host *h = malloc(sizeof *h);
     capi_compiled *adapter = engine_adapter(store->engine, type);
     kiln_instance *inst = NULL;
@@ -337,6 +342,9 @@ wasm_trap_t *wasm_func_call(const wasm_func_t *f, const wasm_val_vec_t *args,
                             wasm_val_vec_t *results) {
     kiln_signature sig = func_signature(f);
     if (args->size < sig.num_params) return trap_text(f->obj.store, "too few arguments");
+    if ((sig.num_params && memchr(sig.params, KILN_V128, sig.num_params)) ||
+        (sig.num_results && memchr(sig.results, KILN_V128, sig.num_results)))
+        return trap_text(f->obj.store, "v128 arguments and results cannot cross the wasm-c-api");
     size_t n = sig.num_params > sig.num_results ? sig.num_params : sig.num_results;
     kiln_val small[SMALL_VALS];
     kiln_val *slots = n <= SMALL_VALS ? small : calloc(n, sizeof *slots);

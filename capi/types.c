@@ -25,11 +25,11 @@ uint8_t valkind_to_kiln(wasm_valkind_t k) {
     case WASM_F64: return KILN_F64;
     case WASM_EXTERNREF: return KILN_EXTERNREF;
     case WASM_FUNCREF: return KILN_FUNCREF;
+    case CAPI_V128: return KILN_V128;
     default: return 0;
     }
 }
 
-/* v128 has no wasm_valkind_t: such functions are refused (capi_types_ok). */
 wasm_valkind_t valkind_from_kiln(uint8_t t) {
     switch (t) {
     case KILN_I32: return WASM_I32;
@@ -37,8 +37,17 @@ wasm_valkind_t valkind_from_kiln(uint8_t t) {
     case KILN_F32: return WASM_F32;
     case KILN_F64: return WASM_F64;
     case KILN_EXTERNREF: return WASM_EXTERNREF;
-    default: return WASM_FUNCREF;
+    case KILN_FUNCREF: return WASM_FUNCREF;
+    default: return CAPI_V128;
     }
+}
+
+bool valtypes_plain(const wasm_valtype_vec_t *v) {
+    for (size_t i = 0; i < v->size; i++) {
+        uint8_t k = valkind_to_kiln(v->data[i]->kind);
+        if (!k || k == KILN_V128) return false;
+    }
+    return true;
 }
 
 wasm_valtype_vec_t valtypes_from_kiln(uint32_t n, const uint8_t *types) {
