@@ -146,10 +146,22 @@ void cli_imports_warn_wasi(const struct kiln_module *m, const char *path);
 struct kiln_compile_options;
 int cli_jobs_flag(const char *cmd, int argc, char **argv, int *i,
                   struct kiln_compile_options *opts);
-/* cli_compile.c: the default number of compile threads: the online CPUs,
- * at most CLI_JOBS_MAX_DEFAULT. */
-enum { CLI_JOBS_MAX_DEFAULT = 8 };
+/* cli_compile.c: the default number of compile threads: the CPUs kiln
+ * may run on (sched_getaffinity: the online ones, fewer under taskset or
+ * a cpuset), at most CLI_JOBS_MAX_DEFAULT, the most threads emit.c's
+ * pool starts. */
+enum { CLI_JOBS_MAX_DEFAULT = 64 };
 int cli_jobs_default(void);
+
+/* cli_compile.c: the progress reporter of a compiling command
+ * (progress.h): a progress line when stderr is a terminal (not with -q),
+ * phase lines with -v; NULL when neither. */
+struct kiln_progress;
+struct kiln_progress *cli_progress_new(void);
+/* cli_compile.c: decodes and validates `bytes` (timed as the phases
+ * "decode" and "validate"); NULL after printing the module's error. */
+struct kiln_module *cli_module_decode(const char *path, const uint8_t *bytes, size_t size,
+                                      uint32_t features, struct kiln_progress *progress);
 
 /* cli_compile.c: for -g, a warning (cli_warning: not with -q) when the
  * module's DWARF line table is missing or malformed (the compile goes on

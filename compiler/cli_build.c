@@ -26,6 +26,7 @@
 #include "compile.h"
 #include "cross.h"
 #include "module.h"
+#include "progress.h"
 
 #ifndef KILN_LIB_DIR
 #define KILN_LIB_DIR ""
@@ -61,7 +62,7 @@ static void build_usage(FILE *out) {
             "options:\n"
             "  -o PROGRAM        output executable (default: FILE without .wasm)\n"
             "  -O0 -O1 -O2 -O3   optimisation level (default -O2)\n"
-            "  -j N, --jobs N    compile threads (default: online CPUs, at most 8)\n"
+            "  -j N, --jobs N    compile threads (default: one per CPU kiln may use)\n"
             "  --partitions N    split into exactly N partitions, as for `kiln compile`\n"
             "  --target TRIPLE   build for another machine: aarch64-linux-gnu or\n"
             "                    riscv64-linux-gnu (needs its cross gcc; docs/cli.md)\n"
@@ -75,7 +76,11 @@ static void build_usage(FILE *out) {
             "                    pages around an 8 GiB reservation (default: "
             CLI_DEFAULT_BOUNDS_NAME ")\n"
             "  --enable-*        proposals, as for `kiln validate`\n"
+            "  -q, --quiet       no warnings, no progress line (errors still print)\n"
+            "  -v, --verbose     print each phase with its time and peak memory\n"
             "  -h, --help        this text\n\n"
+            "On a terminal, a compile that runs for more than a second shows a progress\n"
+            "line on stderr (never when stderr is not a terminal).\n"
             "environment: KILN_LIB_DIR (where libkiln_rt.a etc. live), CC (the linker driver)\n"
             "exit status: 0 success, 1 invalid module or failed build, 2 usage or I/O error\n");
     cli_usage_footer(out, "build");
@@ -305,15 +310,12 @@ static int not_a_command(const char *input) {
 
 static int build_object(const build_args *a, const uint8_t *bytes, size_t size,
                         const char *object) {
+    kiln_module *m = cli_module_decode(a->input, bytes, size, a->features, a->opts.progress);
+    if (!m) return CLI_FAIL;
     kiln_error err;
     error_clear(&err);
-    kiln_decode_options dopts = {.features = a->features};
-    kiln_module *m = module_decode(bytes, size, &dopts, &err);
     int rc = CLI_OK;
-    if (!m || !module_validate(m, &err)) {
-        cli_error_print(a->input, &err);
-        rc = CLI_FAIL;
-    } else if (!module_exports_start(m)) {
+    if (!module_exports_start(m)) {
         rc = not_a_command(a->input);
     } else {
         if (a->opts.debug_info) cli_debug_lines_warn(a->input, m);
@@ -351,8 +353,11 @@ static int build_in_temp_dir(const build_args *a, const uint8_t *bytes, size_t s
     }
     snprintf(object, sizeof object, "%s/%s.o", work, a->opts.prefix);
     int rc = build_object(a, bytes, size, object);
-    if (rc == CLI_OK)
+    if (rc == CLI_OK) {
+        progress_phase_begin(a->opts.progress, "link executable");
         rc = build_link(a, object);
+        progress_phase_end(a->opts.progress);
+    }
     if (rc == CLI_OK && a->keep_object)
         rc = object_keep(a, object);
     cli_temp_dir_remove(work);
@@ -373,7 +378,9 @@ int cli_build(int argc, char **argv) {
     size_t size;
     if (!cli_input_read(a.input, &bytes, &size))
         return CLI_USAGE;
+    a.opts.progress = cli_progress_new();
     rc = cli_output_check(a.output) ? build_in_temp_dir(&a, bytes, size) : CLI_USAGE;
+    progress_free(a.opts.progress);
     free(bytes);
     return rc;
 }

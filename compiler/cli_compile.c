@@ -4,7 +4,11 @@
  * header for hosts that link the object statically.  Errors print as
  * `FILE:0xOFFSET: error: MESSAGE`; exit 1 for a bad module or a failed
  * compile, 2 for usage and I/O errors. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* sched_getaffinity */
+#endif
 #include <errno.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +18,7 @@
 #include "cli.h"
 #include "compile.h"
 #include "module.h"
+#include "progress.h"
 
 typedef struct compile_args {
     const char *input, *output, *header;
@@ -32,7 +37,7 @@ static void compile_usage(FILE *out) {
             "options:\n"
             "  -o FILE           output object (default: FILE.wasm with .o)\n"
             "  -O0 -O1 -O2 -O3   optimisation level (default -O2)\n"
-            "  -j N, --jobs N    compile threads (default: online CPUs, at most 8); a large\n"
+            "  -j N, --jobs N    compile threads (default: one per CPU kiln may use); a large\n"
             "                    module is split into partitions compiled in parallel; -j 1\n"
             "                    compiles it as one LLVM module\n"
             "  --partitions N    split into exactly N partitions (N > 1 even for small\n"
@@ -48,7 +53,12 @@ static void compile_usage(FILE *out) {
             "                    pages around an 8 GiB reservation (default: "
             CLI_DEFAULT_BOUNDS_NAME ")\n"
             "  --enable-*        proposals, as for `kiln validate`\n"
+            "  -q, --quiet       no warnings, no progress line (errors still print)\n"
+            "  -v, --verbose     print each phase (decode, validate, every partition's\n"
+            "                    lower/optimise/emit, links) with its time and peak memory\n"
             "  -h, --help        this text\n\n"
+            "On a terminal, a compile that runs for more than a second shows a progress\n"
+            "line on stderr (never when stderr is not a terminal).\n"
             "exit status: 0 success, 1 invalid module or failed compile, 2 usage or I/O error\n");
     cli_usage_footer(out, "compile");
 }
@@ -68,9 +78,35 @@ static void output_from_path(const char *path, char *out, size_t cap) {
     snprintf(out + n, cap - n, ".o");
 }
 
+/* The CPUs this process may run on: the online ones, fewer under taskset
+ * or a container's cpuset. */
 int cli_jobs_default(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t set;
+    long n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
+                                                        : sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > CLI_JOBS_MAX_DEFAULT ? CLI_JOBS_MAX_DEFAULT : (int)n;
+}
+
+kiln_progress *cli_progress_new(void) {
+    return progress_new(cli_verbosity != CLI_QUIET && isatty(STDERR_FILENO),
+                        cli_verbosity == CLI_VERBOSE);
+}
+
+kiln_module *cli_module_decode(const char *path, const uint8_t *bytes, size_t size,
+                               uint32_t features, kiln_progress *progress) {
+    kiln_error err;
+    error_clear(&err);
+    kiln_decode_options dopts = {.features = features};
+    progress_phase_begin(progress, "decode");
+    kiln_module *m = module_decode(bytes, size, &dopts, &err);
+    progress_phase_end(progress);
+    progress_phase_begin(progress, "validate");
+    bool valid = m && module_validate(m, &err);
+    progress_phase_end(progress);
+    if (valid) return m;
+    cli_error_print(path, &err);
+    module_free(m);
+    return NULL;
 }
 
 /* "-jN", "-j N", "NAME=N" or "NAME N"; NULL if `arg` is none of them. */
@@ -155,7 +191,7 @@ static int args_parse(compile_args *a, int argc, char **argv) {
 
 void cli_debug_lines_warn(const char *input, const kiln_module *m) {
     kiln_error err;
-    if (module_debug_lines_check(m, &err)) return;
+    if (cli_verbosity == CLI_QUIET || module_debug_lines_check(m, &err)) return;
     if (err.kind == KILN_OK) {
         cli_warning(input, "-g: the module has no DWARF line table (.debug_line; build it with "
                            "clang -g): compiling without source lines");
@@ -200,20 +236,14 @@ static int output_compile(const compile_args *a, const kiln_module *m, const uin
 /* The object (or IR), then the header: each failure is blamed on the
  * file it concerns. */
 static int module_compile_files(const compile_args *a, const uint8_t *bytes, size_t size) {
+    kiln_module *m = cli_module_decode(a->input, bytes, size, a->features, a->opts.progress);
+    if (!m) return CLI_FAIL;
+    if (a->opts.debug_info) cli_debug_lines_warn(a->input, m);
+    int rc = output_compile(a, m, bytes, size);
     kiln_error err;
     error_clear(&err);
-    kiln_decode_options dopts = {.features = a->features};
-    kiln_module *m = module_decode(bytes, size, &dopts, &err);
-    int rc = CLI_OK;
-    if (!m || !module_validate(m, &err)) {
-        cli_error_print(a->input, &err);
-        rc = CLI_FAIL;
-    } else {
-        if (a->opts.debug_info) cli_debug_lines_warn(a->input, m);
-        rc = output_compile(a, m, bytes, size);
-        if (rc == CLI_OK && a->header && !header_write(m, a->opts.prefix, a->input, a->header, &err))
-            rc = cli_compile_failed(a->input, a->header, &err);
-    }
+    if (rc == CLI_OK && a->header && !header_write(m, a->opts.prefix, a->input, a->header, &err))
+        rc = cli_compile_failed(a->input, a->header, &err);
     module_free(m);
     return rc;
 }
@@ -229,7 +259,9 @@ int cli_compile(int argc, char **argv) {
         free(bytes);
         return CLI_USAGE;
     }
+    a.opts.progress = cli_progress_new();
     rc = module_compile_files(&a, bytes, size);
+    progress_free(a.opts.progress);
     free(bytes);
     return rc;
 }

@@ -32,6 +32,7 @@
 #include "kiln_wasi.h"
 #include "load.h"
 #include "module.h"
+#include "progress.h"
 
 #define RUN_PREFIX "kiln_run"
 
@@ -73,7 +74,9 @@ static void run_usage(FILE *out) {
             "options:\n"
             "  --invoke NAME ARG...  call export NAME with the given arguments\n"
             "  -O0 -O1 -O2 -O3       optimisation level (default -O2)\n"
-            "  -j N, --jobs N        compile threads (default: online CPUs, at most 8)\n"
+            "  -j N, --jobs N        compile threads (default: one per CPU kiln may use)\n"
+            "  --cpu NAME            target CPU (default: native, this machine's CPU and\n"
+            "                        features; 'generic' for code that runs on any CPU)\n"
             "  --dir HOST[::GUEST]   WASI: preopen a host directory\n"
             "  --env NAME=VALUE      WASI: give the program a variable (repeatable)\n"
             "  --inherit-env         WASI: give it the whole host environment too\n"
@@ -89,7 +92,12 @@ static void run_usage(FILE *out) {
             "                        pages around an 8 GiB reservation (default: "
             CLI_DEFAULT_BOUNDS_NAME ")\n"
             "  --enable-*            proposals, as for `kiln validate`\n"
+            "  -q, --quiet           no warnings, no progress line (errors still print)\n"
+            "  -v, --verbose         print each phase (decode, validate, check imports,\n"
+            "                        load or compile) with its time and peak memory\n"
             "  -h, --help            this text\n\n"
+            "On a terminal, a compile that runs for more than a second shows a progress\n"
+            "line on stderr, erased before the program runs.\n"
             "The cache lives in $XDG_CACHE_HOME/kiln (default ~/.cache/kiln).\n"
             "exit status: 0 success, 1 invalid module or link error, 2 usage or I/O error,\n"
             "134 trap (the trap and a backtrace of wasm functions go to stderr);\n"
@@ -99,7 +107,7 @@ static void run_usage(FILE *out) {
 
 /* Every option that takes a value (a missing one is named as such). */
 static const char *const run_value_options[] = {
-    "--invoke", "-j", "--jobs", "--partitions", "--dir", "--env", "--timeout", "--stack-size",
+    "--invoke", "-j", "--jobs", "--partitions", "--cpu", "--dir", "--env", "--timeout", "--stack-size",
     "--max-memory-pages", "--max-table-elements", "--bounds-checks", NULL,
 };
 
@@ -194,8 +202,10 @@ static int args_parse_one(run_args *a, int argc, char **argv, int *i) {
     if (jobs) return jobs < 0 ? CLI_USAGE : 0;
     int bounds = cli_bounds_flag("run", argc, argv, i, &a->opts.explicit_bounds);
     if (bounds) return bounds < 0 ? CLI_USAGE : 0;
+    const char *v;
     if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3])
         a->opts.opt_level = arg[2] - '0';
+    else if ((v = cli_option_value(argc, argv, i, "--cpu"))) a->opts.cpu = v;
     else if (strcmp(arg, "--invoke") == 0) return invoke_parse(a, argc, argv, i);
     else if (is_limit_flag(arg)) return limit_parse(a, argc, argv, i);
     else if (strcmp(arg, "--no-cache") == 0) a->no_cache = true;
@@ -211,6 +221,8 @@ static int args_parse(run_args *a, int argc, char **argv) {
     a->opts.opt_level = 2;
     a->opts.explicit_bounds = CLI_DEFAULT_EXPLICIT_BOUNDS;
     a->opts.prefix = RUN_PREFIX;
+    /* The code never leaves this machine: use all of its CPU. */
+    a->opts.cpu = "native";
     a->opts.jobs = cli_jobs_default();
     a->limits.max_memory_pages = KILN_NO_LIMIT;
     a->limits.max_table_elements = KILN_NO_LIMIT;
@@ -614,15 +626,22 @@ static int module_check_load_run(const run_args *a, const kiln_module *m, const 
                                  size_t size) {
     run_host host;
     if (!run_host_make(a, &host)) return CLI_FAIL;
-    if (cli_imports_unresolved(host.linker, m, a->input)) {
+    progress_phase_begin(a->opts.progress, "check imports");
+    size_t unresolved = cli_imports_unresolved(host.linker, m, a->input);
+    progress_phase_end(a->opts.progress);
+    if (unresolved) {
         run_host_free(&host);
         return CLI_FAIL;
     }
     loaded_library lib;
     kiln_error err;
     error_clear(&err);
+    progress_phase_begin(a->opts.progress, "load (cached or compiled)");
+    bool loaded = module_load(a, m, bytes, size, &lib, &err);
+    progress_phase_end(a->opts.progress);
+    progress_finish(a->opts.progress); /* the program's own output comes next */
     int rc;
-    if (!module_load(a, m, bytes, size, &lib, &err)) {
+    if (!loaded) {
         rc = load_failure_report(a, &lib, &err);
     } else {
         fatal_signals_catch();
@@ -635,17 +654,9 @@ static int module_check_load_run(const run_args *a, const kiln_module *m, const 
 }
 
 static int run_bytes(const run_args *a, const uint8_t *bytes, size_t size) {
-    kiln_error err;
-    error_clear(&err);
-    kiln_decode_options dopts = {.features = a->features};
-    kiln_module *m = module_decode(bytes, size, &dopts, &err);
-    int rc;
-    if (!m || !module_validate(m, &err)) {
-        cli_error_print(a->input, &err);
-        rc = CLI_FAIL;
-    } else {
-        rc = module_check_load_run(a, m, bytes, size);
-    }
+    kiln_module *m = cli_module_decode(a->input, bytes, size, a->features, a->opts.progress);
+    if (!m) return CLI_FAIL;
+    int rc = module_check_load_run(a, m, bytes, size);
     module_free(m);
     return rc;
 }
@@ -660,7 +671,9 @@ int cli_run(int argc, char **argv) {
         kiln_wasi_options_free(&a.wasi);
         return CLI_USAGE;
     }
+    a.opts.progress = cli_progress_new();
     rc = run_bytes(&a, bytes, size);
+    progress_free(a.opts.progress);
     free(bytes);
     kiln_wasi_options_free(&a.wasi);
     return rc;

@@ -30,6 +30,9 @@ typedef struct kiln_compile_options {
      * on the generated code (debug_info.c); ignored when the module has
      * none or a malformed one. */
     bool debug_info;
+    /* progress.h: where each partition's steps are reported (the CLI's
+     * progress line and -v); NULL: nowhere. */
+    struct kiln_progress *progress;
 } kiln_compile_options;
 
 /* lower.c + emit.c: writes a relocatable object.  `bytes` is the original

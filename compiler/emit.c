@@ -20,6 +20,7 @@
 
 #include "cross.h"
 #include "lower_internal.h"
+#include "progress.h"
 #include "sink_trim.h"
 
 static pthread_once_t targets_once = PTHREAD_ONCE_INIT;
@@ -134,6 +135,7 @@ LLVMModuleRef module_compile_ir_partition(const kiln_module *m, const uint8_t *b
                                           LLVMTargetMachineRef tm, bool optimize, kiln_error *err) {
     LLVMModuleRef mod = module_lower_partition(m, bytes, size, opts, part, ctx, err);
     if (!mod) return NULL;
+    progress_partition_step(opts->progress, PROGRESS_LOWERED);
     char *triple = LLVMGetTargetMachineTriple(tm);
     LLVMSetTarget(mod, triple);
     target_abi_set(mod, ctx, triple);
@@ -143,6 +145,7 @@ LLVMModuleRef module_compile_ir_partition(const kiln_module *m, const uint8_t *b
     LLVMDisposeTargetData(dl);
     bool ok = (!verify_wanted() || module_verify(mod, err)) &&
               (!optimize || module_optimize(mod, tm, opts->opt_level, err));
+    if (ok) progress_partition_step(opts->progress, PROGRESS_OPTIMISED);
     if (ok) return mod;
     LLVMDisposeModule(mod);
     return NULL;
@@ -159,6 +162,8 @@ static kiln_compile_options options_defaults(const kiln_compile_options *opts) {
 static bool partition_emit(const kiln_module *m, const uint8_t *bytes, size_t size,
                            const kiln_compile_options *opts, const lower_partition *part,
                            LLVMTargetMachineRef tm, LLVMMemoryBufferRef *out, kiln_error *err) {
+    progress_partition_start(opts->progress, part ? part->index : 0,
+                             part ? part->end - part->first : m->num_funcs - m->num_imported_funcs);
     LLVMContextRef ctx = LLVMContextCreate();
     LLVMModuleRef mod = module_compile_ir_partition(m, bytes, size, opts, part, ctx, tm, true, err);
     bool ok = mod != NULL;
@@ -183,6 +188,7 @@ static bool partition_emit(const kiln_module *m, const uint8_t *bytes, size_t si
         }
         frames_measure_end(&frames);
     }
+    if (ok) progress_partition_step(opts->progress, PROGRESS_EMITTED);
     LLVMContextDispose(ctx);
     return ok;
 }
@@ -341,7 +347,10 @@ static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size
         for (uint32_t k = 0; k < n; k++) error_clear(&job.errs[k]);
         if (n > 1) partitions_plan(m, n, job.parts);
         uint32_t threads = opts->jobs > 1 ? (uint32_t)opts->jobs : 1;
-        emit_workers_run(&job, threads < n ? threads : n);
+        threads = threads < n ? threads : n;
+        progress_compile_begin(opts->progress, n, m->num_funcs - m->num_imported_funcs, threads);
+        emit_workers_run(&job, threads);
+        progress_compile_end(opts->progress);
         ok = emit_job_finish(&job, err);
     }
     out->objects = job.objects;
@@ -497,9 +506,11 @@ bool module_compile_object(const kiln_module *m, const uint8_t *bytes, size_t si
     kiln_compile_options opts = options_defaults(given);
     emit_result r;
     if (!emit_objects(m, bytes, size, &opts, &r, err)) return false;
+    progress_phase_begin(opts.progress, r.count > 1 ? "join partitions" : "write object");
     bool ok = r.count > 1 ? objects_combine_file(&r, object_path, err)
                           : file_replace(object_path, LLVMGetBufferStart(r.objects[0]),
                                          LLVMGetBufferSize(r.objects[0]), err);
+    progress_phase_end(opts.progress);
     emit_result_free(&r);
     return ok;
 }

@@ -5,6 +5,8 @@
 #endif
 #include <dirent.h>
 #include <dlfcn.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "load.h"
+#include "progress.h"
 
 #ifndef KILN_VERSION
 #define KILN_VERSION "0.1.0"
@@ -140,6 +143,23 @@ static void compiler_identity(struct stat *self) {
     if (stat("/proc/self/exe", self) != 0) memset(self, 0, sizeof *self);
 }
 
+/* The CPU the code is compiled for, as LLVM will see it: for "native"
+ * this machine's CPU name and feature string (emit.c asks LLVM the same
+ * way), so a cache shared between machines (a home directory on NFS)
+ * never hands one machine's code to another. */
+static void cpu_key_add(sha256 *s, const kiln_compile_options *c) {
+    if (!c->cpu || strcmp(c->cpu, "native") != 0) {
+        const char *cpu = c->cpu ? c->cpu : "generic";
+        sha_update(s, cpu, strlen(cpu) + 1);
+        return;
+    }
+    char *name = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
+    sha_update(s, name, strlen(name) + 1);
+    sha_update(s, features, strlen(features) + 1);
+    LLVMDisposeMessage(name);
+    LLVMDisposeMessage(features);
+}
+
 static void cache_key(const load_options *o, const uint8_t *bytes, size_t size, char out[65]) {
     sha256 s;
     sha_init(&s);
@@ -151,6 +171,7 @@ static void cache_key(const load_options *o, const uint8_t *bytes, size_t size, 
              KILN_VERSION, (long long)self.st_mtim.tv_sec, self.st_mtim.tv_nsec,
              (long long)self.st_size, c->opt_level, o->features, c->explicit_bounds, c->prefix);
     sha_update(&s, flags, strlen(flags) + 1);
+    cpu_key_add(&s, c);
     sha_update(&s, bytes, size);
     sha_hex(&s, out);
 }
@@ -222,7 +243,11 @@ static bool library_build(const kiln_module *m, const uint8_t *bytes, size_t siz
     snprintf(lib, sizeof lib, "%s/module.so", work);
     bool ok = module_compile_object(m, bytes, size, o->compile, obj, err);
     if (!ok && err->kind == KILN_ERR_IO) failed_path_set(out, obj);
-    if (ok && !(ok = link_shared_library(obj, lib, err))) failed_path_set(out, lib);
+    if (ok) {
+        progress_phase_begin(o->compile->progress, "link shared library");
+        if (!(ok = link_shared_library(obj, lib, err))) failed_path_set(out, lib);
+        progress_phase_end(o->compile->progress);
+    }
     ok = ok && rename_into_place(lib, lib_path, out, err);
     scratch_remove(o, work);
     return ok;

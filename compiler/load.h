@@ -6,9 +6,10 @@
  * ~/.cache/kiln)/<sha256>.so, the key hashing the module bytes, the kiln
  * version, the identity of the file holding the compiler (the kiln binary
  * or the library it is linked into: size and mtime, so a rebuilt compiler
- * never reuses stale code) and every compile flag.  A library is written
- * under a temporary name and renamed into place, so racing processes each
- * see either nothing or a complete file.
+ * never reuses stale code), every compile flag and the CPU (for
+ * --cpu native, this machine's CPU name and LLVM feature string).  A
+ * library is written under a temporary name and renamed into place, so
+ * racing processes each see either nothing or a complete file.
  *
  * The loaded library resolves the kiln_rt_* entry points from the process
  * (the kiln binary is built with ENABLE_EXPORTS; libkiln_wasm.so exports
