@@ -43,6 +43,7 @@ typedef struct build_args {
     kiln_compile_options opts;
     uint32_t features;
     bool keep_object;
+    const char *entry; /* --entry: the export main() calls instead of _start */
     char prefix_buf[128];
     bool bounds_given; /* else the target's default (--target) */
 } build_args;
@@ -70,6 +71,9 @@ static void build_usage(FILE *out) {
             "  --prefix NAME     symbol prefix: the object's descriptor is NAME_module\n"
             "                    (default: the file name as a C identifier)\n"
             "  --keep-object     leave the compiled object next to PROGRAM (PROGRAM.o)\n"
+            "  --entry NAME      the executable calls export NAME (no parameters; nothing\n"
+            "                    or an i32, the exit status, as result) instead of _start,\n"
+            "                    after _initialize if exported: for library modules (reactors)\n"
             "  -g                source-level debug info from the module's DWARF line table\n"
             "                    (clang -g): file:line for gdb, perf and trap backtraces\n"
             "  --bounds-checks=explicit|guard  compare every access, or rely on guard\n"
@@ -88,7 +92,8 @@ static void build_usage(FILE *out) {
 
 /* Every option that takes a value (a missing one is named as such). */
 static const char *const build_value_options[] = {
-    "-o", "-j", "--jobs", "--partitions", "--target", "--cpu", "--prefix", "--bounds-checks", NULL,
+    "-o", "-j", "--jobs", "--partitions", "--target", "--cpu", "--prefix", "--entry",
+    "--bounds-checks", NULL,
 };
 
 static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
@@ -110,6 +115,8 @@ static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
         a->opts.cpu = v;
     else if ((v = cli_option_value(argc, argv, i, "--prefix")))
         a->opts.prefix = v;
+    else if ((v = cli_option_value(argc, argv, i, "--entry")))
+        a->entry = v;
     else if ((v = cli_option_value(argc, argv, i, "--target")))
         a->opts.target_triple = v;
     else if (strcmp(arg, "--keep-object") == 0)
@@ -261,7 +268,8 @@ static int link_failed(const build_args *a, const char *lib_dir, const kiln_erro
     return CLI_FAIL;
 }
 
-static int build_link(const build_args *a, const char *object) {
+/* `entry_source`: --entry's definition (entry_source_write), or NULL. */
+static int build_link(const build_args *a, const char *object, const char *entry_source) {
     char dir[PATH_MAX], libs[BUILD_NUM_LIBS][PATH_MAX + 64], driver[128];
     bool cross = !cross_is_host(a->opts.target_triple);
     if (cross && !target_runtime_find(a, dir, sizeof dir, driver, sizeof driver))
@@ -271,13 +279,15 @@ static int build_link(const build_args *a, const char *object) {
                        "set KILN_LIB_DIR to the directory that holds them", build_libs[0]);
         return CLI_USAGE;
     }
-    const char *paths[2 + BUILD_NUM_LIBS] = {object};
+    const char *paths[3 + BUILD_NUM_LIBS] = {object};
+    size_t count = 1;
+    if (entry_source)
+        paths[count++] = entry_source;
     for (int i = 0; i < BUILD_NUM_LIBS; i++) {
         snprintf(libs[i], sizeof libs[i], "%s/%s", dir, build_libs[i]);
-        paths[1 + i] = libs[i];
+        paths[count++] = libs[i];
     }
     char alias[192];
-    size_t count = 1 + BUILD_NUM_LIBS;
     if (descriptor_alias(a, alias, sizeof alias))
         paths[count++] = alias;
     kiln_error err;
@@ -287,25 +297,53 @@ static int build_link(const build_args *a, const char *object) {
     return CLI_OK;
 }
 
-/* The bundled main() runs _start: without it the executable could only
- * fail at run time. */
-static bool module_exports_start(const kiln_module *m) {
+/* The type of exported function `name`, or NULL if there is none. */
+static const kiln_functype *export_func_type(const kiln_module *m, const char *name) {
+    size_t n = strlen(name);
     for (uint32_t i = 0; i < m->num_exports; i++) {
         const kiln_export *e = &m->exports[i];
-        if (e->kind == KILN_EXTERN_FUNC && e->name.len == 6 && memcmp(e->name.chars, "_start", 6) == 0)
-            return true;
+        if (e->kind == KILN_EXTERN_FUNC && e->name.len == n && memcmp(e->name.chars, name, n) == 0)
+            return module_func_type(m, e->index);
     }
-    return false;
+    return NULL;
 }
 
 static int not_a_command(const char *input) {
     cli_path_error(input, "the module exports no _start function: it is not a WASI command");
     fprintf(stderr,
             "  kiln build makes executables of WASI commands (programs with a main(), built\n"
-            "  for wasm32-wasi); a library module (a reactor) can be compiled with\n"
-            "  `kiln compile` and linked into a C host (docs/embedding.md), or its exports\n"
-            "  called with `kiln run %s --invoke NAME ARG...`\n", input);
+            "  for wasm32-wasi); for a library module (a reactor), name the export the\n"
+            "  executable should call with --entry NAME, or compile it with `kiln compile`\n"
+            "  and link it into a C host (docs/embedding.md), or call its exports with\n"
+            "  `kiln run %s --invoke NAME ARG...`\n", input);
     return CLI_USAGE;
+}
+
+/* The bundled main() runs _start, or the --entry export: without it the
+ * executable could only fail at run time.  CLI_OK or the status. */
+static int entry_check(const build_args *a, const kiln_module *m) {
+    const kiln_functype *t = export_func_type(m, a->entry ? a->entry : "_start");
+    if (!a->entry) return t ? CLI_OK : not_a_command(a->input);
+    if (!t) {
+        cli_path_error(a->input, "--entry %s: the module exports no function %s", a->entry, a->entry);
+        return CLI_USAGE;
+    }
+    if (t->num_params == 0 && (t->num_results == 0 || (t->num_results == 1 && t->results[0] == KILN_I32)))
+        return CLI_OK;
+    cli_path_error(a->input, "--entry %s: the function must take no parameters and return "
+                             "nothing or an i32 (the exit status)", a->entry);
+    return CLI_USAGE;
+}
+
+/* --entry: a C definition of the name wasi_main.c calls, compiled by the
+ * link's driver; every byte of the name octal-escaped. */
+static bool entry_source_write(const char *entry, const char *path) {
+    FILE *f = fopen(path, "w");
+    if (!f) return false;
+    fprintf(f, "const char kiln_program_entry[] = \"");
+    for (const unsigned char *p = (const unsigned char *)entry; *p; p++) fprintf(f, "\\%03o", *p);
+    fprintf(f, "\";\n");
+    return fclose(f) == 0;
 }
 
 static int build_object(const build_args *a, const uint8_t *bytes, size_t size,
@@ -314,10 +352,8 @@ static int build_object(const build_args *a, const uint8_t *bytes, size_t size,
     if (!m) return CLI_FAIL;
     kiln_error err;
     error_clear(&err);
-    int rc = CLI_OK;
-    if (!module_exports_start(m)) {
-        rc = not_a_command(a->input);
-    } else {
+    int rc = entry_check(a, m);
+    if (rc == CLI_OK) {
         if (a->opts.debug_info) cli_debug_lines_warn(a->input, m);
         cli_imports_warn_wasi(m, a->input);
         if (!module_compile_object(m, bytes, size, &a->opts, object, &err))
@@ -353,9 +389,17 @@ static int build_in_temp_dir(const build_args *a, const uint8_t *bytes, size_t s
     }
     snprintf(object, sizeof object, "%s/%s.o", work, a->opts.prefix);
     int rc = build_object(a, bytes, size, object);
+    char entry_source[PATH_MAX + 16] = "";
+    if (rc == CLI_OK && a->entry) {
+        snprintf(entry_source, sizeof entry_source, "%s/entry.c", work);
+        if (!entry_source_write(a->entry, entry_source)) {
+            cli_path_error(entry_source, "cannot write: %s", strerror(errno));
+            rc = CLI_USAGE;
+        }
+    }
     if (rc == CLI_OK) {
         progress_phase_begin(a->opts.progress, "link executable");
-        rc = build_link(a, object);
+        rc = build_link(a, object, entry_source[0] ? entry_source : NULL);
         progress_phase_end(a->opts.progress);
     }
     if (rc == CLI_OK && a->keep_object)

@@ -79,6 +79,13 @@ bool kiln_wasi_exited(const kiln_wasi *w);
  * returns), KILN_WASI_EXIT_TRAP after a trap, KILN_WASI_EXIT_ERROR when
  * it could not run; for the last two `why` says what happened. */
 int kiln_wasi_run_start(kiln_wasi *w, const kiln_module_desc *desc, char *why, size_t why_size);
+/* The same with another entry point: export `entry`, a function taking
+ * no arguments and returning nothing or an i32 (then the exit status,
+ * unless the program called proc_exit).  A WASI reactor's
+ * `_initialize`, if exported, is called first (unless `entry` is it, or
+ * `_start`).  `kiln build --entry NAME` executables run this way. */
+int kiln_wasi_run_export(kiln_wasi *w, const kiln_module_desc *desc, const char *entry, char *why,
+                         size_t why_size);
 
 /* Command-line options shared by `kiln run` and executables made by
  * `kiln build`:

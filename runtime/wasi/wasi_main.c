@@ -24,6 +24,9 @@
 #include "kiln_wasi.h"
 
 extern const kiln_module_desc kiln_program_module;
+/* `kiln build --entry NAME` links in a definition of this (the export to
+ * call instead of _start); otherwise it stays undefined, so NULL. */
+extern const char kiln_program_entry[] __attribute__((weak));
 
 /* ---- --timeout SECONDS, as `kiln run --timeout` (docs/cli.md) ----------------------- */
 
@@ -172,7 +175,8 @@ static void program_run_go(void *arg) {
     program_run *run = arg;
     char why[512] = "";
     watchdog_start(run->name);
-    run->status = kiln_wasi_run_start(run->wasi, &kiln_program_module, why, sizeof why);
+    const char *entry = kiln_program_entry ? kiln_program_entry : "_start";
+    run->status = kiln_wasi_run_export(run->wasi, &kiln_program_module, entry, why, sizeof why);
     if (why[0])
         fprintf(stderr, "%s: %s\n", run->name, why);
     /* A trap, not a program that chose to exit with 134 (why stays empty). */

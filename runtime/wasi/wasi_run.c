@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "wasi_internal.h"
 
@@ -24,7 +25,48 @@ static int run_status(kiln_wasi *w, uint32_t trap, char *why, size_t why_size) {
     return run_fail(why, why_size, KILN_WASI_EXIT_TRAP, msg);
 }
 
-int kiln_wasi_run_start(kiln_wasi *w, const kiln_module_desc *desc, char *why, size_t why_size) {
+/* The entry point must take nothing; an i32 it returns is the status. */
+static bool entry_find(kiln_instance *inst, const char *name, kiln_extern *out, bool *returns_i32) {
+    kiln_signature sig;
+    if (!kiln_instance_export(inst, name, out) || out->kind != KILN_EXTERNKIND_FUNC ||
+        !kiln_func_signature(out->of.func, &sig) || sig.num_params != 0 || sig.num_results > 1 ||
+        (sig.num_results == 1 && sig.results[0] != KILN_I32))
+        return false;
+    *returns_i32 = sig.num_results == 1;
+    return true;
+}
+
+/* A WASI reactor is initialised by its `_initialize` export, if any,
+ * before any other export is called. */
+static uint32_t reactor_initialize(kiln_instance *inst, const char *entry) {
+    kiln_extern init;
+    bool returns_i32;
+    if (strcmp(entry, "_start") == 0 || strcmp(entry, "_initialize") == 0 ||
+        !entry_find(inst, "_initialize", &init, &returns_i32))
+        return KILN_TRAP_NONE;
+    return kiln_call(inst, init.of.func, (kiln_val[1]){{0}});
+}
+
+static int entry_run(kiln_wasi *w, kiln_instance *inst, const char *entry, char *why,
+                     size_t why_size) {
+    kiln_extern e;
+    bool returns_i32;
+    if (!entry_find(inst, entry, &e, &returns_i32)) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "the module exports no function %.200s taking no arguments%s",
+                 entry, strcmp(entry, "_start") == 0 ? "" : " (and returning nothing or an i32)");
+        return run_fail(why, why_size, KILN_WASI_EXIT_ERROR, msg);
+    }
+    uint32_t trap = reactor_initialize(inst, entry);
+    if (trap != KILN_TRAP_NONE) return run_status(w, trap, why, why_size);
+    kiln_val result[1] = {{0}};
+    trap = kiln_call(inst, e.of.func, result);
+    if (trap == KILN_TRAP_NONE && returns_i32) return result[0].i32;
+    return run_status(w, trap, why, why_size);
+}
+
+int kiln_wasi_run_export(kiln_wasi *w, const kiln_module_desc *desc, const char *entry, char *why,
+                         size_t why_size) {
     kiln_linker *l = kiln_linker_new();
     if (!l || !kiln_wasi_define(w, l)) {
         kiln_linker_free(l);
@@ -33,19 +75,19 @@ int kiln_wasi_run_start(kiln_wasi *w, const kiln_module_desc *desc, char *why, s
     kiln_instantiate_error ie = {0};
     kiln_instance *inst = kiln_instantiate(desc, l, &ie);
     int status;
-    kiln_extern start;
     if (!inst && ie.kind == KILN_INST_TRAP) /* a start function that traps or exits */
         status = run_status(w, ie.trap, why, why_size);
     else if (!inst)
         status = run_fail(why, why_size, KILN_WASI_EXIT_ERROR, ie.message);
-    else if (!kiln_instance_export(inst, "_start", &start) || start.kind != 0)
-        status = run_fail(why, why_size, KILN_WASI_EXIT_ERROR,
-                          "the module exports no _start function");
     else
-        status = run_status(w, kiln_call(inst, start.of.func, (kiln_val[1]){{0}}), why, why_size);
+        status = entry_run(w, inst, entry, why, why_size);
     kiln_instance_free(inst);
     kiln_linker_free(l);
     return status;
+}
+
+int kiln_wasi_run_start(kiln_wasi *w, const kiln_module_desc *desc, char *why, size_t why_size) {
+    return kiln_wasi_run_export(w, desc, "_start", why, why_size);
 }
 
 /* ---- options --------------------------------------------------------------------- */

@@ -1,11 +1,15 @@
 #!/bin/sh
-# test_cli_imports.sh KILN - imports checked before the long part (issue
-# #13 item 4, compiler/cli_imports.c, runtime/import_check.c): `kiln run`
-# names every import its WASI host cannot satisfy in one message, exit 1,
-# before compiling (no cache entry is made); `kiln build` warns about the
-# same imports, listing all of them, and still builds (-q silences it);
-# the executable names them all at start-up, exit 1; a module whose
-# imports all resolve is neither warned about nor refused.
+# test_cli_checks.sh KILN - checks before the long part (issue #13 item
+# 4).  Imports (compiler/cli_imports.c, runtime/import_check.c): `kiln
+# run` names every import its WASI host cannot satisfy in one message,
+# exit 1, before compiling (no cache entry is made); `kiln build` warns
+# about the same imports, listing all of them, and still builds (-q
+# silences it); the executable names them all at start-up, exit 1; a
+# module whose imports all resolve is neither warned about nor refused.
+# Entry points (compiler/cli_build.c, runtime/wasi/wasi_run.c): `kiln
+# build` refuses a module without _start before compiling unless --entry
+# names an export to call, which must take no parameters; the executable
+# calls _initialize first and exits with the entry's i32 result.
 set -u
 KILN=$1
 DIR=$(cd "$(dirname "$0")" && pwd)
@@ -15,6 +19,7 @@ export XDG_CACHE_HOME="$tmp/cache"
 
 wat2wasm "$DIR/runtime_fixtures/cli_unresolved.wat" -o "$tmp/bad.wasm" || exit 1
 wat2wasm "$DIR/runtime_fixtures/cli_wasi.wat" -o "$tmp/hello.wasm" || exit 1
+wat2wasm "$DIR/runtime_fixtures/cli_reactor.wat" -o "$tmp/reactor.wasm" || exit 1
 
 wasi='WASI preview1 ("wasi_snapshot_preview1") and nothing else'
 problems='  "env"."js_eval": func (i32 i32) -> (i32): unknown import
@@ -65,5 +70,29 @@ out=$("$tmp/hello"); rc=$?
 out=$("$KILN" run "$tmp/hello.wasm" 2>"$tmp/err"); rc=$?
 [ "$out" = hi ] && [ "$rc" = 7 ] && [ ! -s "$tmp/err" ] ||
     fail "kiln run hello: '$out', status $rc, stderr $(cat "$tmp/err")"
+
+# ---- a reactor: refused without --entry, built with it ----
+"$KILN" build "$tmp/reactor.wasm" -o "$tmp/reactor" 2>"$tmp/err"; rc=$?
+[ "$rc" = 2 ] && [ ! -e "$tmp/reactor" ] && grep -q -- '--entry NAME' "$tmp/err" ||
+    fail "a reactor without --entry: status $rc, hint $(cat "$tmp/err")"
+"$KILN" build "$tmp/reactor.wasm" --entry work -o "$tmp/reactor" 2>"$tmp/err" ||
+    fail "kiln build --entry work: $(cat "$tmp/err")"
+out=$("$tmp/reactor"); rc=$?
+[ "$out" = "init
+work" ] && [ "$rc" = 42 ] || fail "--entry work printed '$out', status $rc (want init, work, 42)"
+"$KILN" build "$tmp/reactor.wasm" --entry='we"ird\' -o "$tmp/weird" 2>"$tmp/err" ||
+    fail "kiln build --entry with quotes in the name: $(cat "$tmp/err")"
+out=$("$tmp/weird"); rc=$?
+[ "$out" = "init
+work" ] && [ "$rc" = 0 ] || fail "--entry 'we\"ird\\' printed '$out', status $rc"
+"$KILN" build "$tmp/reactor.wasm" --entry add -o "$tmp/add" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ "$rc" = 2 ] && [ ! -e "$tmp/add" ] && [ "$(cat "$tmp/err")" = "$tmp/reactor.wasm: error: --entry add: the function must take no parameters and return nothing or an i32 (the exit status)" ] ||
+    fail "--entry add: status $rc: $(cat "$tmp/err")"
+"$KILN" build "$tmp/reactor.wasm" --entry nope -o "$tmp/nope" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ "$rc" = 2 ] && [ "$(cat "$tmp/err")" = "$tmp/reactor.wasm: error: --entry nope: the module exports no function nope" ] ||
+    fail "--entry nope: status $rc: $(cat "$tmp/err")"
+"$KILN" build "$tmp/hello.wasm" --entry _start -o "$tmp/hello2" || fail "kiln build --entry _start"
+out=$("$tmp/hello2"); rc=$?
+[ "$out" = hi ] && [ "$rc" = 7 ] || fail "--entry _start printed '$out', status $rc"
 
 cli_test_end

@@ -62,7 +62,7 @@ grep -q 'kiln compile' "$tmp/err" && grep -q -- '--invoke' "$tmp/err" ||
 for opt in -o -j --jobs --partitions --target --cpu --prefix --header --bounds-checks; do
     check 2 "kiln compile: option '$opt' needs a value" "$KILN" compile "$tmp/cli.wasm" $opt
 done
-for opt in -o -j --jobs --partitions --cpu --prefix --bounds-checks; do
+for opt in -o -j --jobs --partitions --cpu --prefix --entry --bounds-checks; do
     check 2 "kiln build: option '$opt' needs a value" "$KILN" build "$tmp/hello.wasm" $opt
 done
 for opt in --invoke -j --jobs --partitions --dir --env --timeout --stack-size \
