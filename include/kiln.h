@@ -165,6 +165,7 @@ typedef struct kiln_instantiate_error {
         KILN_INST_NOMEM,
         KILN_INST_BAD_MODULE, /* descriptor from another ABI version, or corrupt */
         KILN_INST_LIMIT, /* a memory or table minimum exceeds the instance's limits */
+        KILN_INST_POOL_EXHAUSTED, /* kiln_pool_instantiate: every slot of a kind is in use */
     } kind;
     uint32_t trap; /* kiln_trap_kind when kind == KILN_INST_TRAP */
     char message[256];
@@ -192,6 +193,59 @@ typedef struct kiln_instance_limits {
 kiln_instance *kiln_instantiate_limited(const kiln_module_desc *desc, kiln_linker *l,
                                         const kiln_instance_limits *limits,
                                         kiln_instantiate_error *err);
+
+/* ---- the pooling instance allocator -----------------------------------------
+ *
+ * Opt-in: kiln_instantiate maps a fresh memory per instance, which is
+ * simplest and costs no address space while nothing runs; a pool reserves
+ * its slots up front (an 8 GiB + 64 KiB reservation per memory slot by
+ * default: 1000 slots are 8 TiB of address space, though no memory) and
+ * fixes the largest memory and table an instance may have, which only the
+ * host can choose.  In exchange an instantiation reuses a slot instead of
+ * mapping one, the module's metadata is decoded once per pool, and a
+ * module's data segments are mapped copy-on-write from an image built once
+ * (docs/embedding.md, "Pooling instances").  Pooled instances behave
+ * exactly like others: kiln_instance_free returns their slots, after
+ * resetting what the instance touched, so a reused slot never shows a
+ * previous instance's bytes.  Thread-safe. */
+typedef struct kiln_pool kiln_pool;
+
+/* Zero in any field means its default. */
+typedef struct kiln_pool_config {
+    uint32_t max_instances;      /* pooled instances alive at once (default 1000) */
+    uint32_t max_memories;       /* memory slots, one per defined memory (default max_instances) */
+    uint32_t max_tables;         /* table slots, one per defined table (default max_instances) */
+    uint64_t max_memory_pages;   /* largest pooled memory, in 64 KiB pages (default 65536) */
+    uint32_t max_table_elements; /* largest pooled table (default 10000) */
+    /* Address space per memory slot (default and most: 8 GiB + 64 KiB,
+     * what a module compiled with guard pages needs, since its accesses
+     * reach base + u32 address + u32 offset unchecked).  A smaller slot
+     * (at least max_memory_pages * 64 KiB) only takes modules compiled with
+     * --bounds-checks=explicit; guard-page modules are refused with
+     * KILN_INST_LIMIT. */
+    uint64_t memory_reservation;
+} kiln_pool_config;
+
+/* `config` may be NULL (all defaults).  NULL if the configuration is
+ * invalid or the address space cannot be reserved. */
+kiln_pool *kiln_pool_new(const kiln_pool_config *config);
+/* Drops the host's reference: the pool goes when its last instance (and
+ * the last memory or table one of them exported) is freed. */
+void kiln_pool_free(kiln_pool *pool);
+/* kiln_instantiate_limited from a pool.  Fails with
+ * KILN_INST_POOL_EXHAUSTED when all instance, memory or table slots are
+ * in use, and with KILN_INST_LIMIT when a memory or table minimum is
+ * larger than the pool's slots (a larger maximum is allowed: growth stops
+ * at the slot, as with kiln_instance_limits).  The pool keeps what it
+ * derived from `desc` (decoded metadata, memory images) until
+ * kiln_pool_free or kiln_pool_forget: unload a module's code (dlclose)
+ * only after one of them. */
+kiln_instance *kiln_pool_instantiate(kiln_pool *pool, const kiln_module_desc *desc,
+                                     kiln_linker *l, const kiln_instance_limits *limits,
+                                     kiln_instantiate_error *err);
+/* Drops what the pool keeps for `desc`; false (nothing dropped) while
+ * instances of it are alive. */
+bool kiln_pool_forget(kiln_pool *pool, const kiln_module_desc *desc);
 
 /* Interrupts: generated code has no checks.  An interrupt marks its
  * target and sends KILN_INTERRUPT_SIGNAL to the thread(s) running it; the

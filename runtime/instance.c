@@ -52,10 +52,7 @@ void instance_each(void (*fn)(kiln_vmctx *ctx, uintptr_t value), uintptr_t value
 
 /* ---- errors ---------------------------------------------------------------------- */
 
-static bool inst_fail(kiln_instantiate_error *err, int kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static bool inst_fail(kiln_instantiate_error *err, int kind, const char *fmt, ...) {
+bool instance_fail(kiln_instantiate_error *err, int kind, const char *fmt, ...) {
     err->kind = kind;
     va_list ap;
     va_start(ap, fmt);
@@ -65,21 +62,12 @@ static bool inst_fail(kiln_instantiate_error *err, int kind, const char *fmt, ..
 }
 
 static bool nomem(kiln_instantiate_error *err) {
-    return inst_fail(err, KILN_INST_NOMEM, "out of memory");
+    return instance_fail(err, KILN_INST_NOMEM, "out of memory");
 }
 
 /* ---- allocation and teardown -------------------------------------------------------- */
 
-static void instance_destroy(kiln_instance *inst) {
-    const kiln_module *m = inst->module;
-    registry_remove(inst);
-    if (inst->code_registered) signals_module_remove(inst->desc);
-    if (m->num_memories && inst->memories[0]) memory_view_remove(inst->memories[0], &inst->vmctx);
-    for (uint32_t i = 0; i < m->num_memories; i++) memory_release(inst->memories[i]);
-    for (uint32_t i = 0; i < m->num_tables; i++) table_release(inst->tables[i]);
-    for (uint32_t i = 0; i < m->num_globals; i++) global_release(inst->globals[i]);
-    for (uint32_t i = 0; i < inst->num_deps; i++) kiln_instance_free(inst->deps[i]);
-    for (uint32_t i = 0; inst->elems && i < m->num_elems; i++) free(inst->elems[i].refs);
+static void instance_arrays_free(kiln_instance *inst) {
     free(inst->memories);
     free(inst->tables);
     free(inst->globals);
@@ -93,7 +81,21 @@ static void instance_destroy(kiln_instance *inst) {
     free(inst->vmctx.globals);
     free(inst->vmctx.funcs);
     free((void *)inst->vmctx.type_ids);
-    module_free(inst->module);
+}
+
+static void instance_destroy(kiln_instance *inst) {
+    const kiln_module *m = inst->module;
+    registry_remove(inst);
+    if (inst->code_registered) signals_module_remove(inst->desc);
+    if (m->num_memories && inst->memories[0]) memory_view_remove(inst->memories[0], &inst->vmctx);
+    for (uint32_t i = 0; i < m->num_memories; i++) memory_release(inst->memories[i]);
+    for (uint32_t i = 0; i < m->num_tables; i++) table_release(inst->tables[i]);
+    for (uint32_t i = 0; i < m->num_globals; i++) global_release(inst->globals[i]);
+    for (uint32_t i = 0; i < inst->num_deps; i++) kiln_instance_free(inst->deps[i]);
+    for (uint32_t i = 0; inst->elems && i < m->num_elems; i++) free(inst->elems[i].refs);
+    instance_arrays_free(inst);
+    if (inst->pool) pool_instance_done(inst->pool, inst->pooled);
+    else module_free(inst->module);
     free(inst);
 }
 
@@ -106,11 +108,14 @@ void kiln_instance_free(kiln_instance *inst) {
 /* calloc that treats a zero count as one, so NULL always means failure. */
 static void *array_new(size_t count, size_t size) { return calloc(count ? count : 1, size); }
 
-static kiln_instance *instance_alloc(const kiln_module_desc *desc, kiln_module *m) {
+static kiln_instance *instance_alloc(const kiln_module_desc *desc, kiln_module *m,
+                                     kiln_pool *pool, struct pool_module *pooled) {
     kiln_instance *inst = calloc(1, sizeof *inst);
     if (!inst) return NULL;
     inst->desc = desc;
     inst->module = m;
+    inst->pool = pool;
+    inst->pooled = pooled;
     inst->refcount = 1;
     inst->vmctx.instance = inst;
     inst->memories = array_new(m->num_memories, sizeof(kiln_memory *));
@@ -129,8 +134,9 @@ static kiln_instance *instance_alloc(const kiln_module_desc *desc, kiln_module *
     if (!inst->memories || !inst->tables || !inst->globals || !inst->refs || !inst->closures ||
         !inst->deps || !inst->elems || !inst->data_sizes || !inst->vmctx.memories ||
         !inst->vmctx.tables || !inst->vmctx.globals || !inst->vmctx.funcs ||
-        !inst->vmctx.type_ids) {
-        instance_destroy(inst);
+        !inst->vmctx.type_ids) { /* the caller still owns `m` */
+        instance_arrays_free(inst);
+        free(inst);
         return NULL;
     }
     return inst;
@@ -139,6 +145,10 @@ static kiln_instance *instance_alloc(const kiln_module_desc *desc, kiln_module *
 static bool types_bind(kiln_instance *inst, kiln_instantiate_error *err) {
     const kiln_module *m = inst->module;
     uint32_t *ids = (uint32_t *)inst->vmctx.type_ids;
+    if (inst->pooled) { /* interned once, when the pool first saw the module */
+        if (m->num_types) memcpy(ids, pool_module_type_ids(inst->pooled), sizeof *ids * m->num_types);
+        return true;
+    }
     for (uint32_t i = 0; i < m->num_types; i++) {
         const kiln_functype *t = &m->types[i];
         ids[i] = type_intern(t->num_params, t->params, t->num_results, t->results);
@@ -150,7 +160,7 @@ static bool types_bind(kiln_instance *inst, kiln_instantiate_error *err) {
 /* ---- imports ---------------------------------------------------------------------------- */
 
 static bool incompatible(kiln_instantiate_error *err, const kiln_import *imp, const char *why) {
-    return inst_fail(err, KILN_INST_LINK, "incompatible import type \"%.*s\".\"%.*s\": %s",
+    return instance_fail(err, KILN_INST_LINK, "incompatible import type \"%.*s\".\"%.*s\": %s",
                      (int)imp->module.len, imp->module.chars, (int)imp->name.len,
                      imp->name.chars, why);
 }
@@ -213,7 +223,7 @@ static bool imports_bind(kiln_instance *inst, const kiln_linker *l, kiln_instant
         const kiln_import *imp = &m->imports[i];
         const link_entry *e = linker_find(l, &imp->module, &imp->name);
         if (!e)
-            return inst_fail(err, KILN_INST_LINK, "unknown import \"%.*s\".\"%.*s\"",
+            return instance_fail(err, KILN_INST_LINK, "unknown import \"%.*s\".\"%.*s\"",
                              (int)imp->module.len, imp->module.chars, (int)imp->name.len,
                              imp->name.chars);
         uint32_t id = imp->kind == KILN_EXTERN_FUNC ? inst->vmctx.type_ids[imp->desc.type_index] : 0;
@@ -249,7 +259,7 @@ static bool code_register(kiln_instance *inst, kiln_instantiate_error *err) {
     inst->code_registered = signals_module_add(d);
     if (inst->code_registered || !(d->flags & KILN_DESC_GUARD_PAGES) || !inst->module->num_memories)
         return true;
-    return inst_fail(err, KILN_INST_BAD_MODULE,
+    return instance_fail(err, KILN_INST_BAD_MODULE,
                      "guard-page module: its generated code could not be located, so its "
                      "out-of-bounds accesses could not trap; compile it with "
                      "--bounds-checks=explicit");
@@ -259,6 +269,11 @@ static bool memories_define(kiln_instance *inst, kiln_instantiate_error *err) {
     const kiln_module *m = inst->module;
     bool guarded = inst->desc->flags & KILN_DESC_GUARD_PAGES;
     for (uint32_t i = m->num_imported_memories; i < m->num_memories; i++) {
+        if (inst->pool) {
+            inst->memories[i] = pool_memory_acquire(inst->pool, inst->pooled, i, err);
+            if (!inst->memories[i]) return false;
+            continue;
+        }
         inst->memories[i] = memory_create(&m->memories[i], guarded);
         if (!inst->memories[i]) return nomem(err);
     }
@@ -270,6 +285,11 @@ static bool memories_define(kiln_instance *inst, kiln_instantiate_error *err) {
 static bool tables_define(kiln_instance *inst, kiln_instantiate_error *err) {
     const kiln_module *m = inst->module;
     for (uint32_t i = m->num_imported_tables; i < m->num_tables; i++) {
+        if (inst->pool) {
+            inst->tables[i] = pool_table_acquire(inst->pool, inst->pooled, i, err);
+            if (!inst->tables[i]) return false;
+            continue;
+        }
         inst->tables[i] = table_create(&m->tables[i]);
         if (!inst->tables[i]) return nomem(err);
     }
@@ -322,6 +342,7 @@ static uint32_t offset_eval(const kiln_instance *inst, const kiln_expr *e, bool 
 static void segments_apply(kiln_instance *inst) {
     const kiln_module *m = inst->module;
     kiln_vmctx *ctx = &inst->vmctx;
+    bool data_mapped = inst->pooled && pool_module_data_mapped(inst->pooled);
     for (uint32_t s = 0; s < m->num_elems; s++) {
         const kiln_elem *seg = &m->elems[s];
         if (seg->mode == KILN_SEGMENT_ACTIVE) {
@@ -333,6 +354,10 @@ static void segments_apply(kiln_instance *inst) {
     for (uint32_t d = 0; d < m->num_datas; d++) {
         const kiln_data *seg = &m->datas[d];
         if (seg->mode != KILN_SEGMENT_ACTIVE) continue;
+        if (data_mapped) { /* the memory image holds it already */
+            kiln_rt_data_drop(ctx, d);
+            continue;
+        }
         bool is64 = m->memories[seg->memory_index].is64;
         uint32_t dst = offset_eval(inst, &seg->offset, is64, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
         kiln_rt_memory_init(ctx, seg->memory_index, d, dst, 0, seg->size);
@@ -373,7 +398,7 @@ static bool instance_may_be_referenced(const kiln_module *m) {
 
 kiln_module *desc_module_decode(const kiln_module_desc *desc, kiln_instantiate_error *err) {
     if (!desc || desc->abi_version != KILN_ABI_VERSION) {
-        inst_fail(err, KILN_INST_BAD_MODULE, "module descriptor has ABI version %u, expected %u",
+        instance_fail(err, KILN_INST_BAD_MODULE, "module descriptor has ABI version %u, expected %u",
                   desc ? desc->abi_version : 0, KILN_ABI_VERSION);
         return NULL;
     }
@@ -382,14 +407,14 @@ kiln_module *desc_module_decode(const kiln_module_desc *desc, kiln_instantiate_e
     error_clear(&derr);
     kiln_module *m = module_decode(desc->metadata, desc->metadata_size, &opts, &derr);
     if (!m) {
-        inst_fail(err, KILN_INST_BAD_MODULE, "corrupt module metadata at 0x%llx: %s",
+        instance_fail(err, KILN_INST_BAD_MODULE, "corrupt module metadata at 0x%llx: %s",
                   (unsigned long long)derr.offset, derr.message);
         return NULL;
     }
     if (m->num_imported_funcs != desc->num_imported_funcs ||
         m->num_funcs - m->num_imported_funcs != desc->num_defined_funcs) {
         module_free(m);
-        inst_fail(err, KILN_INST_BAD_MODULE, "module descriptor does not match its metadata");
+        instance_fail(err, KILN_INST_BAD_MODULE, "module descriptor does not match its metadata");
         return NULL;
     }
     return m;
@@ -400,11 +425,11 @@ static bool minimums_check(const kiln_module *m, const kiln_instance_limits *lim
                            kiln_instantiate_error *err) {
     for (uint32_t i = 0; i < m->num_memories; i++)
         if (m->memories[i].limits.min > lim->max_memory_pages)
-            return inst_fail(err, KILN_INST_LIMIT, "memory %u: minimum of %llu pages exceeds the limit of %llu", i,
+            return instance_fail(err, KILN_INST_LIMIT, "memory %u: minimum of %llu pages exceeds the limit of %llu", i,
                              (unsigned long long)m->memories[i].limits.min, (unsigned long long)lim->max_memory_pages);
     for (uint32_t i = 0; i < m->num_tables; i++)
         if (m->tables[i].limits.min > lim->max_table_elements)
-            return inst_fail(err, KILN_INST_LIMIT, "table %u: minimum of %llu elements exceeds the limit of %llu", i,
+            return instance_fail(err, KILN_INST_LIMIT, "table %u: minimum of %llu elements exceeds the limit of %llu", i,
                              (unsigned long long)m->tables[i].limits.min, (unsigned long long)lim->max_table_elements);
     return true;
 }
@@ -415,11 +440,11 @@ static bool caps_apply(kiln_instance *inst, const kiln_instance_limits *lim,
     const kiln_module *m = inst->module;
     for (uint32_t i = 0; i < m->num_memories; i++)
         if (!memory_cap(inst->memories[i], lim->max_memory_pages))
-            return inst_fail(err, KILN_INST_LIMIT, "memory %u is larger than the limit of %llu pages", i,
+            return instance_fail(err, KILN_INST_LIMIT, "memory %u is larger than the limit of %llu pages", i,
                              (unsigned long long)lim->max_memory_pages);
     for (uint32_t i = 0; i < m->num_tables; i++)
         if (!table_cap(inst->tables[i], lim->max_table_elements))
-            return inst_fail(err, KILN_INST_LIMIT, "table %u is larger than the limit of %llu elements", i,
+            return instance_fail(err, KILN_INST_LIMIT, "table %u is larger than the limit of %llu elements", i,
                              (unsigned long long)lim->max_table_elements);
     return true;
 }
@@ -443,14 +468,24 @@ kiln_instance *kiln_instantiate(const kiln_module_desc *desc, kiln_linker *l,
 kiln_instance *kiln_instantiate_limited(const kiln_module_desc *desc, kiln_linker *l,
                                         const kiln_instance_limits *limits,
                                         kiln_instantiate_error *err) {
+    kiln_pool *pool;
+    if (pool_from_environment(&pool)) return kiln_pool_instantiate(pool, desc, l, limits, err);
     kiln_instantiate_error scratch;
     if (!err) err = &scratch;
     memset(err, 0, sizeof *err);
     kiln_module *m = desc_module_decode(desc, err);
     if (!m) return NULL;
-    kiln_instance *inst = instance_alloc(desc, m);
+    return instance_instantiate(desc, m, NULL, NULL, l, limits, err);
+}
+
+kiln_instance *instance_instantiate(const kiln_module_desc *desc, kiln_module *m, kiln_pool *pool,
+                                    struct pool_module *pooled, kiln_linker *l,
+                                    const kiln_instance_limits *limits,
+                                    kiln_instantiate_error *err) {
+    kiln_instance *inst = instance_alloc(desc, m, pool, pooled);
     if (!inst) {
-        module_free(m);
+        if (pool) pool_instance_done(pool, pooled);
+        else module_free(m);
         nomem(err);
         return NULL;
     }
@@ -461,7 +496,7 @@ kiln_instance *kiln_instantiate_limited(const kiln_module_desc *desc, kiln_linke
     registry_add(inst);
     uint32_t trap = instance_start(inst);
     if (trap != KILN_TRAP_NONE) {
-        inst_fail(err, KILN_INST_TRAP, "%s", kiln_trap_message());
+        instance_fail(err, KILN_INST_TRAP, "%s", kiln_trap_message());
         err->trap = trap;
         if (!instance_may_be_referenced(m)) instance_destroy(inst);
         return NULL;

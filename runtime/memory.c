@@ -8,7 +8,9 @@
  *  - guarded: 8 GiB + one page reserved PROT_NONE up front (any 32-bit
  *    address plus any 32-bit offset lands inside it), the first `size`
  *    bytes made read/write; growth is an mprotect and never moves.
- * Pages are mapped MAP_NORESERVE: untouched pages cost nothing. */
+ * Pages are mapped MAP_NORESERVE: untouched pages cost nothing.  A pooled
+ * memory (pool.c) lives in a slot of its pool's reservation, grows in
+ * place like a guarded one and goes back to the pool at release. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdlib.h>
@@ -16,8 +18,6 @@
 #include <sys/mman.h>
 
 #include "runtime.h"
-
-static const uint64_t GUARD_RESERVATION = (8ull << 30) + KILN_PAGE_SIZE;
 
 /* Guards every memory's view list: instances sharing a memory may be
  * created and freed on different threads. */
@@ -95,6 +95,7 @@ kiln_memory *memory_create(const kiln_memtype *type, bool guarded) {
 
 bool memory_make_guarded(kiln_memory *m) {
     if (m->guarded) return true;
+    if (m->slot) return false; /* a small pool slot cannot move */
     if (!guarded_reserve(m)) return false;
     views_update(m);
     return true;
@@ -104,6 +105,10 @@ void memory_retain(kiln_memory *m) { m->refcount++; }
 
 void memory_release(kiln_memory *m) {
     if (!m || --m->refcount > 0) return;
+    if (m->slot) {
+        pool_memory_return(m);
+        return;
+    }
     if (m->guarded) signals_reservation_remove(m->rt.base);
     if (m->rt.base) munmap(m->rt.base, m->reserved);
     free(m->views);
@@ -153,7 +158,8 @@ int64_t memory_grow(kiln_memory *m, uint64_t delta_pages) {
     if (delta_pages > max - old_pages) return -1;
     if (delta_pages == 0) return (int64_t)old_pages;
     uint64_t new_size = (old_pages + delta_pages) * KILN_PAGE_SIZE;
-    bool ok = m->guarded ? guarded_resize(m, new_size) : explicit_resize(m, new_size);
+    bool in_place = m->guarded || m->slot;
+    bool ok = in_place ? guarded_resize(m, new_size) : explicit_resize(m, new_size);
     if (!ok) return -1;
     m->rt.size = new_size;
     views_update(m);

@@ -16,6 +16,11 @@
 #include "module.h"
 
 /* ---- memory.c --------------------------------------------------------------- */
+/* What a guard-page memory reserves: any 32-bit address plus any 32-bit
+ * offset plus an access's width lands inside it. */
+#define GUARD_RESERVATION ((8ull << 30) + KILN_PAGE_SIZE)
+
+struct pool_memslot;
 struct kiln_memory {
     kiln_memory_rt rt; /* first: vmctx->memories[i] points here */
     uint64_t min_pages;
@@ -27,6 +32,7 @@ struct kiln_memory {
     _Atomic int refcount;
     uint32_t num_views, cap_views;
     kiln_vmctx **views; /* instances whose memory 0 this is: mem0_* caches */
+    struct pool_memslot *slot; /* pooled (pool.c): grown in place, returned at release */
 };
 
 kiln_memory *memory_create(const kiln_memtype *type, bool guarded);
@@ -44,8 +50,10 @@ bool memory_cap(kiln_memory *m, uint64_t pages);
 int64_t memory_grow(kiln_memory *m, uint64_t delta_pages);
 
 /* ---- table.c ---------------------------------------------------------------- */
+struct pool_tabslot;
 struct kiln_table {
     kiln_table_rt rt; /* first: vmctx->tables[i] points here */
+    struct pool_tabslot *slot; /* pooled (pool.c): fixed capacity, returned at release */
     uint32_t declared_max; /* rt.max is capped at KILN_MAX_TABLE_ELEMS; this is not */
     bool has_max;
     _Atomic int refcount;
@@ -159,14 +167,47 @@ struct kiln_instance {
     struct kiln_instance *prev;
     uint32_t running;           /* calls in progress (atomic; signals.c) */
     bool code_registered;       /* signals_module_add succeeded */
+    kiln_pool *pool;            /* pooled: `module` belongs to `pooled`, slots to `pool` */
+    struct pool_module *pooled;
 };
 
 void instance_retain(kiln_instance *inst);
+/* Fills *err (kind, printf-style message); returns false. */
+bool instance_fail(kiln_instantiate_error *err, int kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Steps 2-5 for a decoded module `m`; `pool` and `pooled` are NULL unless
+ * pool.c instantiates (then `m` is the pool's, not freed with the instance). */
+kiln_instance *instance_instantiate(const kiln_module_desc *desc, kiln_module *m, kiln_pool *pool,
+                                    struct pool_module *pooled, kiln_linker *l,
+                                    const kiln_instance_limits *limits,
+                                    kiln_instantiate_error *err);
 /* The module a descriptor describes, decoded from its metadata; NULL with
  * *err filled (KILN_INST_BAD_MODULE) for another ABI or corrupt metadata. */
 kiln_module *desc_module_decode(const kiln_module_desc *desc, kiln_instantiate_error *err);
 /* Calls fn(inst->vmctx) for every live instance, under the registry lock. */
 void instance_each(void (*fn)(kiln_vmctx *ctx, uintptr_t value), uintptr_t value);
+
+/* ---- pool.c: the pooling instance allocator ------------------------------------ */
+/* The canonical type ids of a pooled module, computed once. */
+const uint32_t *pool_module_type_ids(const struct pool_module *pm);
+/* True if the pool's memory images already hold the module's active data
+ * segments (instantiation then only drops them). */
+bool pool_module_data_mapped(const struct pool_module *pm);
+/* Defined memory `index` / table `index` of a pooled module, from a slot;
+ * NULL with *err filled. */
+kiln_memory *pool_memory_acquire(kiln_pool *p, struct pool_module *pm, uint32_t index,
+                                 kiln_instantiate_error *err);
+kiln_table *pool_table_acquire(kiln_pool *p, const struct pool_module *pm, uint32_t index,
+                               kiln_instantiate_error *err);
+/* Resets a released pooled memory / table and returns its slot. */
+void pool_memory_return(kiln_memory *m);
+void pool_table_return(kiln_table *t);
+/* An instance of `pm` is gone (its memories and tables already released). */
+void pool_instance_done(kiln_pool *p, struct pool_module *pm);
+/* True if the environment variable KILN_POOL asks every kiln_instantiate
+ * to go through one pool (a testing switch); *pool is that pool, NULL if
+ * it could not be reserved. */
+bool pool_from_environment(kiln_pool **pool);
 
 /* ---- linker.c ---------------------------------------------------------------- */
 typedef struct link_host_func {

@@ -3,7 +3,8 @@
  * A table is an array of pointers (kiln_func_ref * or opaque externref
  * values; NULL is the null reference).  Generated code reads `elems` and
  * `size` through the kiln_table_rt it was given, so growth may move the
- * array without telling any instance. */
+ * array without telling any instance.  A pooled table (pool.c) has a fixed
+ * array as large as its slot, grows in place and goes back to the pool. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,10 @@ void table_retain(kiln_table *t) { t->refcount++; }
 
 void table_release(kiln_table *t) {
     if (!t || --t->refcount > 0) return;
+    if (t->slot) {
+        pool_table_return(t);
+        return;
+    }
     free(t->rt.elems);
     free(t);
 }
@@ -49,6 +54,11 @@ int64_t table_grow(kiln_table *t, uint32_t delta, void *init) {
     uint32_t old = t->rt.size;
     if (delta > t->rt.max - old) return -1;
     if (delta == 0) return old;
+    if (t->slot) { /* rt.max is within the slot's capacity */
+        for (uint32_t i = 0; i < delta; i++) t->rt.elems[old + i] = init;
+        t->rt.size = old + delta;
+        return old;
+    }
     void **elems = realloc(t->rt.elems, sizeof(void *) * ((size_t)old + delta));
     if (!elems) return -1;
     for (uint32_t i = 0; i < delta; i++) elems[old + i] = init;
