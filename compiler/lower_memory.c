@@ -630,7 +630,8 @@ bool memory_loads_pin(lower_func *lf) {
             } else {
                 LLVMPositionBuilderBefore(lm->b, LLVMGetNextInstruction(i));
                 int kind = SINK_I32;
-                pin_value(lm, sink_operand(lm, i, &kind), kind == SINK_V128 ? pc.floating : pc.integer);
+                LLVMValueRef v = sink_operand(lm, i, &kind); /* sets kind */
+                pin_value(lm, v, kind == SINK_V128 ? pc.floating : pc.integer);
             }
         }
     }

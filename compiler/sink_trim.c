@@ -232,6 +232,8 @@ static bool payload_is_used_loads(LLVMValueRef v, const ptr_set *sink, unsigned 
     switch (LLVMGetInstructionOpcode(v)) {
     case LLVMBitCast: case LLVMZExt: case LLVMShuffleVector: case LLVMExtractElement:
     case LLVMInsertElement: break;
+    case LLVMCall: /* the SLP vectorizer's xor of a packed group of loads */
+        return payload_is_used_loads(LLVMGetOperand(v, 0), sink, md_sink, depth - 1);
     default: return false;
     }
     int n = LLVMGetInstructionOpcode(v) == LLVMExtractElement ? 1 : 2;

@@ -16,6 +16,14 @@
     (loop (local.set 1 (i32.xor (local.get 1) (i32.load (local.get 0))))
           (local.set 0 (i32.add (local.get 0) (i32.const 4096)))
           (br_if 0 (i32.const 1))))
+  ;; The same with a vector and a float: each pin takes its register class
+  ;; (a vector in an integer register does not compile).
+  (func (export "scan_v128") (local i32)
+    (loop (drop (v128.load (local.get 0)))
+          (local.set 0 (i32.add (local.get 0) (i32.const 4096))) (br 0)))
+  (func (export "scan_f64") (local i32)
+    (loop (drop (f64.load (local.get 0)))
+          (local.set 0 (i32.add (local.get 0) (i32.const 4096))) (br 0)))
   ;; A path that ends in a trap of its own.
   (func (export "then_unreachable") (param i32)
     (if (local.get 0) (then (drop (i64.load (i32.const -8))) (unreachable))))
@@ -53,6 +61,8 @@
 
 (assert_trap (invoke "scan_drop") "out of bounds memory access")
 (assert_trap (invoke "scan_xor") "out of bounds memory access")
+(assert_trap (invoke "scan_v128") "out of bounds memory access")
+(assert_trap (invoke "scan_f64") "out of bounds memory access")
 (assert_trap (invoke "then_unreachable" (i32.const 1)) "out of bounds memory access")
 (assert_return (invoke "then_unreachable" (i32.const 0)))
 (assert_trap (invoke "low_byte") "out of bounds memory access")
