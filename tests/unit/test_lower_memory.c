@@ -39,15 +39,18 @@ typedef struct ir {
     loaded l;
 } ir;
 
-static ir ir_lower(bool explicit_bounds) {
+static ir ir_lower_at(bool explicit_bounds, int opt_level) {
     ir r = {LLVMContextCreate(), NULL, host_tm(), wasm_load()};
-    kiln_compile_options opts = {.opt_level = 0, .prefix = "guard", .explicit_bounds = explicit_bounds};
+    kiln_compile_options opts = {.opt_level = opt_level, .prefix = "guard",
+                                 .explicit_bounds = explicit_bounds};
     kiln_error err;
     error_clear(&err);
-    r.mod = module_compile_ir(r.l.m, r.l.bytes, r.l.size, &opts, r.ctx, r.tm, false, &err);
+    r.mod = module_compile_ir(r.l.m, r.l.bytes, r.l.size, &opts, r.ctx, r.tm, opt_level > 0, &err);
     cr_assert(r.mod, "%s", err.message);
     return r;
 }
+
+static ir ir_lower(bool explicit_bounds) { return ir_lower_at(explicit_bounds, 0); }
 
 static void ir_free(ir *r) {
     LLVMDisposeModule(r->mod);
@@ -74,16 +77,52 @@ static bool is_memory_load(LLVMValueRef i) {
     return LLVMGetInstructionOpcode(i) == LLVMLoad && LLVMGetAlignment(i) == 1;
 }
 
-/* True if `load`'s whole value (itself, or a same-width bitcast) is the
- * operand of an inline-asm call: guard mode's pin (lower_memory.c). */
+static bool is_pin_call(LLVMValueRef i) {
+    return LLVMGetInstructionOpcode(i) == LLVMCall && LLVMIsAInlineAsm(LLVMGetCalledValue(i));
+}
+
+static bool is_sink_slot(LLVMValueRef p) {
+    size_t len;
+    const char *name = LLVMIsAAllocaInst(p) ? LLVMGetValueName2(p, &len) : NULL;
+    return name && strncmp(name, "sink", 4) == 0;
+}
+
+/* True if `load`'s whole value (itself, or a zext/bitcast of it) is kept
+ * by guard mode (lower_memory.c): the operand of a pin (an inline-asm
+ * call), or xor-ed into a sink that is stored back to its slot. */
 static bool is_pinned(LLVMValueRef load) {
     for (LLVMUseRef u = LLVMGetFirstUse(load); u; u = LLVMGetNextUse(u)) {
         LLVMValueRef user = LLVMGetUser(u);
-        if (LLVMGetInstructionOpcode(user) == LLVMBitCast && is_pinned(user)) return true;
-        if (LLVMGetInstructionOpcode(user) == LLVMCall && LLVMIsAInlineAsm(LLVMGetCalledValue(user)))
-            return true;
+        LLVMOpcode op = LLVMGetInstructionOpcode(user);
+        if ((op == LLVMBitCast || op == LLVMZExt) && is_pinned(user)) return true;
+        if (is_pin_call(user)) return true;
+        if (op != LLVMXor) continue;
+        for (LLVMUseRef x = LLVMGetFirstUse(user); x; x = LLVMGetNextUse(x)) {
+            LLVMValueRef st = LLVMGetUser(x);
+            if (LLVMIsAStoreInst(st) && is_sink_slot(LLVMGetOperand(st, 1))) return true;
+        }
     }
     return false;
+}
+
+static LLVMValueRef first_memory_load(LLVMValueRef fn) {
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+            if (is_memory_load(i)) return i;
+    cr_assert_fail("no memory load");
+    return NULL;
+}
+
+/* Inline-asm pins and xor instructions in `fn`. */
+static int count_ops(LLVMValueRef fn, int *xors) {
+    int pins = 0;
+    *xors = 0;
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+            pins += is_pin_call(i);
+            *xors += LLVMGetInstructionOpcode(i) == LLVMXor;
+        }
+    return pins;
 }
 
 /* Counts the memory loads of `fn`, how many are volatile and how many
@@ -137,16 +176,34 @@ Test(guard_ir, loads_nothing_uses_are_pinned) {
 
 Test(guard_ir, used_loads_are_pinned_and_stay_plain) {
     /* A used load can still lose its trap (x ^ x, x * 0, a constant
-     * inlined into its only use), so it is pinned too; not volatile, so
-     * a loop's loads stay optimisable. */
+     * inlined into its only use), so it feeds the sink too; not volatile,
+     * so a loop's loads stay optimisable. */
     ir r = ir_lower(false);
-    int vol, pin;
+    int vol, pin, xors;
     cr_expect_eq(memory_loads(func_find(r.mod, F_LOAD), &vol, &pin), 1);
     cr_expect_eq(vol, 0);
     cr_expect_eq(pin, 1);
     cr_expect_eq(memory_loads(func_find(r.mod, F_SUM), &vol, &pin), 1);
     cr_expect_eq(vol, 0, "a loop's loads must stay optimisable");
     cr_expect_eq(pin, 1);
+    cr_expect_geq(count_ops(func_find(r.mod, F_SUM), &xors), 1, "the sink is pinned at the return");
+    ir_free(&r);
+}
+
+Test(guard_ir, optimised_code_keeps_dead_loads_and_drops_needless_sinks) {
+    /* After -O2 and sink_trim: a load nothing uses is still there and
+     * still pinned; the loop's load, whose value the sum needs, keeps no
+     * xor in the loop (sink_trim.c). */
+    ir r = ir_lower_at(false, 2);
+    int vol, pin, xors;
+    cr_expect_eq(memory_loads(func_find(r.mod, F_DEAD_LOAD), &vol, &pin), 1, "(drop (i32.load)) must stay");
+    cr_expect_geq(count_ops(func_find(r.mod, F_DEAD_LOAD), &xors), 1);
+    cr_expect_eq(memory_loads(func_find(r.mod, F_WRAP_LOAD), &vol, &pin), 1);
+    cr_expect_eq(LLVMGetIntTypeWidth(LLVMTypeOf(first_memory_load(func_find(r.mod, F_WRAP_LOAD)))), 64,
+                 "the i64 load must not be narrowed to its low half");
+    cr_expect_geq(memory_loads(func_find(r.mod, F_SUM), &vol, &pin), 1);
+    count_ops(func_find(r.mod, F_SUM), &xors);
+    cr_expect_eq(xors, 0, "the sum's loads need no sink");
     ir_free(&r);
 }
 
