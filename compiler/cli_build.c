@@ -10,8 +10,9 @@
  * included (main.c).
  *
  * The libraries are looked for in $KILN_LIB_DIR, then next to the kiln
- * binary itself (the build tree), then in the directory recorded at build
- * time. */
+ * binary itself (the build tree), then in the install layout relative to
+ * it (BIN/../KILN_INSTALL_LIBDIR), so an installed or unpacked kiln works
+ * wherever its prefix was put. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -28,8 +29,8 @@
 #include "module.h"
 #include "progress.h"
 
-#ifndef KILN_LIB_DIR
-#define KILN_LIB_DIR ""
+#ifndef KILN_INSTALL_LIBDIR
+#define KILN_INSTALL_LIBDIR "lib"
 #endif
 
 /* In link order: main first, then what it needs. */
@@ -202,17 +203,19 @@ static bool lib_dir_find(char *dir, size_t cap) {
         snprintf(dir, cap, "%s", env);
         return libs_in(dir);
     }
-    ssize_t n = readlink("/proc/self/exe", dir, cap - 1);
-    if (n > 0) {
-        dir[n] = '\0';
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *slash = '\0';
-        if (libs_in(dir))
-            return true;
-    }
-    snprintf(dir, cap, "%s", KILN_LIB_DIR);
-    return dir[0] && libs_in(dir);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(dir, cap, "%s", exe);
+    if (libs_in(dir))
+        return true;
+    int len = snprintf(dir, cap, "%.*s/../%s", (int)(cap / 2), exe, KILN_INSTALL_LIBDIR);
+    return len > 0 && (size_t)len < cap && libs_in(dir);
 }
 
 /* ---- --target: another machine's runtime and linker (cross.h) --------------------------- */

@@ -69,6 +69,18 @@ mode_prefix() {
         [ -f "$PREFIX/$f" ] || fail "$f not installed"
     done
     "$PREFIX/bin/kiln" --version >/dev/null || fail "the installed kiln does not run"
+    # The installed kiln builds executables with the installed runtime, also
+    # after the whole prefix has moved (as an unpacked package would).
+    if command -v wat2wasm >/dev/null; then
+        wat2wasm "$SRC/examples/hello.wat" -o "$WORK/hello.wasm" || fail "wat2wasm"
+        rm -rf "$WORK/moved"
+        cp -a "$PREFIX" "$WORK/moved" || fail "cannot copy the prefix"
+        for p in "$PREFIX" "$WORK/moved"; do
+            env -u KILN_LIB_DIR "$p/bin/kiln" build "$WORK/hello.wasm" -o "$WORK/hello" ||
+                fail "kiln build from $p"
+            "$WORK/hello" | grep -q . || fail "the executable kiln built from $p printed nothing"
+        done
+    fi
     for h in kiln.h kiln_abi.h kiln_wasi.h; do
         printf '#include <%s>\n' $h | cc -fsyntax-only -Wall -Wextra -Werror -I"$PREFIX/include" -x c - ||
             fail "$h does not compile on its own"
