@@ -170,8 +170,13 @@ typedef struct kiln_module_desc {
     void *const *func_bodies;
 } kiln_module_desc;
 
-/* Runtime entry points called from generated code. */
+/* Runtime entry points called from generated code.  (C++ hosts include
+ * this header too: _Noreturn is C only.) */
+#ifdef __cplusplus
+[[noreturn]] void kiln_rt_trap(kiln_vmctx *ctx, uint32_t kind);
+#else
 _Noreturn void kiln_rt_trap(kiln_vmctx *ctx, uint32_t kind);
+#endif
 int32_t kiln_rt_memory_grow(kiln_vmctx *ctx, uint32_t memory, uint32_t delta_pages);
 void kiln_rt_memory_init(kiln_vmctx *ctx, uint32_t memory, uint32_t segment,
                          uint32_t dst, uint32_t src, uint32_t n);

@@ -76,6 +76,7 @@ static const char *const trap_texts[KILN_TRAP_KIND_COUNT] = {
 };
 
 const char *kiln_trap_kind_text(uint32_t kind) {
+    if (kind == KILN_EXPORT_MISSING) return "the instance has no such function export";
     if (kind >= KILN_TRAP_KIND_COUNT) return "unknown trap";
     return trap_texts[kind];
 }

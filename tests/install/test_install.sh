@@ -85,6 +85,11 @@ mode_prefix() {
         printf '#include <%s>\n' $h | cc -fsyntax-only -Wall -Wextra -Werror -I"$PREFIX/include" -x c - ||
             fail "$h does not compile on its own"
     done
+    if command -v c++ >/dev/null; then # C++ hosts include the same headers
+        printf '#include <kiln.h>\n#include <kiln_wasi.h>\n' |
+            c++ -std=c++11 -fsyntax-only -Wall -Werror -I"$PREFIX/include" -x c++ - ||
+            fail "kiln.h and kiln_wasi.h do not compile as C++"
+    fi
     ! nm -u "$PREFIX"/lib/*.a 2>/dev/null | grep -q LLVM || fail "a runtime library needs LLVM"
     ! grep -qi llvm "$PREFIX"/lib/pkgconfig/*.pc || fail "a .pc file names LLVM"
     export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"

@@ -752,3 +752,11 @@ Test(segments, data_trap_keeps_earlier_segments) {
     cr_assert_eq(basic_mem(p.basic)[65535], 0);
     pair_free(&p);
 }
+
+Test(trap_text, every_kind_and_the_missing_export_status_have_a_text) {
+    for (uint32_t k = 0; k < KILN_TRAP_KIND_COUNT; k++)
+        cr_expect_str_neq(kiln_trap_kind_text(k), "unknown trap", "trap kind %u", k);
+    cr_expect_str_eq(kiln_trap_kind_text(KILN_EXPORT_MISSING),
+                     "the instance has no such function export");
+    cr_expect_str_eq(kiln_trap_kind_text(KILN_TRAP_KIND_COUNT + 7), "unknown trap");
+}
