@@ -137,6 +137,18 @@ static bool is_float_or_vector(LLVMTypeRef t) {
     return k == LLVMFloatTypeKind || k == LLVMDoubleTypeKind;
 }
 
+/* Integer min/max of two variables (no constant to clamp bits away):
+ * every bit of either operand can decide the result. */
+static bool is_min_max(LLVMValueRef call) {
+    LLVMValueRef callee = LLVMGetCalledValue(call);
+    if (!name_starts(callee, "llvm.smin.") && !name_starts(callee, "llvm.smax.") &&
+        !name_starts(callee, "llvm.umin.") && !name_starts(callee, "llvm.umax."))
+        return false;
+    for (unsigned k = 0; k < LLVMGetNumArgOperands(call); k++) /* not the callee */
+        if (LLVMIsConstant(LLVMGetOperand(call, k))) return false;
+    return true;
+}
+
 /* A phi keeps a value fed from `block` live out of it: no sinking. */
 static bool phi_fed_from(LLVMValueRef phi, LLVMValueRef v, LLVMBasicBlockRef block) {
     for (unsigned k = 0; k < LLVMCountIncoming(phi); k++)
@@ -190,8 +202,8 @@ static bool use_anchors(LLVMValueRef user, LLVMValueRef v, LLVMBasicBlockRef blo
         if (is_pin(user, md_sink)) return false;
         LLVMValueRef callee = LLVMGetCalledValue(user);
         if (!name_starts(callee, "llvm.")) return true; /* an argument, passed whole */
-        return is_float_or_vector(LLVMTypeOf(user)) && deeper &&
-               value_anchored(user, block, sink, md_sink, depth - 1);
+        bool whole = is_float_or_vector(LLVMTypeOf(user)) || is_min_max(user);
+        return whole && deeper && value_anchored(user, block, sink, md_sink, depth - 1);
     }
     default: return false;
     }
