@@ -306,6 +306,20 @@ static void request_evaluate(host *h, const char *line, char *verdict, size_t si
     snprintf(verdict, size, "allow");
 }
 
+/* Instantiates every policy of the chain at once, then frees them: each
+ * module's memory image then sits in a slot of its own, which its later
+ * instances find ready (a free slot remembers its image).  Without this,
+ * one instance alive at a time means one slot, re-mapped for a different
+ * module at every step of the chain (~40 us instead of ~4 us each). */
+static void pool_warm(host *h) {
+    kiln_instance *warm[MAX_CHAIN];
+    kiln_instantiate_error err;
+    for (size_t i = 0; i < h->chain_len; i++)
+        warm[i] = kiln_pool_instantiate(h->pool, h->chain[i]->desc, NULL, NULL, &err);
+    for (size_t i = 0; i < h->chain_len; i++)
+        if (warm[i]) kiln_instance_free(warm[i]);
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 static bool chain_parse(host *h, char *list) {
@@ -359,12 +373,13 @@ int main(int argc, char **argv) {
     }
     if (!chain_parse(&h, chain) || timeout_ms == 0 || pages == 0 || pages > 65536) return usage();
 
-    /* One instance alive at a time: a small pool reserves little. */
-    kiln_pool_config cfg = {.max_instances = 4, .max_memory_pages = pages};
+    /* One instance alive at a time, but a slot per policy (pool_warm). */
+    kiln_pool_config cfg = {.max_instances = MAX_CHAIN, .max_memory_pages = pages};
     if (!(h.pool = kiln_pool_new(&cfg))) {
         fprintf(stderr, "policy_host: kiln_pool_new failed\n");
         return 1;
     }
+    pool_warm(&h);
     pthread_mutex_init(&h.dog.lock, NULL);
     h.dog.timeout_ns = timeout_ms * 1000000u;
     pthread_t dog;
