@@ -1,6 +1,8 @@
 # kiln - top-level Makefile: a thin wrapper around CMake.
 #
 #   make demo    install dependencies, build kiln, run the bundled example
+#   make demo-policy  the admission-policy host (examples/policy-host) on
+#                generated requests; make bench-policy: it against node
 #   make test    install dependencies, build, run every test suite
 #   make build   configure + build into $(BUILD)/ (also the default goal)
 #   make fuzz    libFuzzer run of decode+validate (clang-19, own build dir)
@@ -58,7 +60,7 @@ SPEC := $(BUILD)/kiln-spec
 .PHONY: all build deps demo test test-unit test-spec test-spec3 test-validate test-regress test-e2e
 .PHONY: fuzz fuzz-build clean
 .PHONY: test-sandbox test-differential fuzz-compile test-fuzz
-.PHONY: bench bench-compile bench-instantiate
+.PHONY: bench bench-compile bench-instantiate demo-policy bench-policy
 
 all: build
 
@@ -265,6 +267,20 @@ bench-compile: deps build
 bench-instantiate: build
 	cmake --build $(BUILD) --target bench_instantiate
 	$(BUILD)/bench/instantiate/bench_instantiate $(BENCH_INSTANTIATE_ARGS)
+
+# The policy host (examples/policy-host, docs/embedding.md): 20 requests
+# and their verdicts, then the hostile policy under the time and memory
+# limits; bench-policy: 20,000 requests against node (docs/benchmarks.md).
+demo-policy: build
+	cmake --build $(BUILD) --target kiln_policy_host
+	python3 examples/policy-host/gen_requests.py --count 20 | $(BUILD)/kiln_policy_host
+	@echo "== the hostile policy: loops, out-of-bounds reads, memory hogs, deep recursion"
+	python3 examples/policy-host/gen_requests.py --count 12 --seed 2 | \
+	  $(BUILD)/kiln_policy_host --policies hostile --timeout-ms 20 --stats
+
+bench-policy: build
+	cmake --build $(BUILD) --target kiln_policy_host
+	sh bench/policy/run.sh $(BUILD) $(BENCH_POLICY_COUNT)
 
 PREFIX ?= /usr/local
 .PHONY: install deb
