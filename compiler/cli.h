@@ -116,6 +116,9 @@ void cli_features_warn(void);
  * directory and extension, as a C identifier ("my-mod.wasm" -> my_mod). */
 void cli_prefix_from_path(const char *path, char *out, size_t cap);
 bool cli_prefix_valid(const char *prefix);
+/* Whether --cpu names a CPU LLVM knows for the target (native and generic
+ * always); if not, says so for `kiln COMMAND` (exit CLI_USAGE). */
+bool cli_cpu_valid(const char *command, const char *triple, const char *cpu);
 
 /* main.c: private scratch directories.  cli_temp_dir_make creates
  * PARENT/NAMEXXXXXX and registers it; cli_temp_dir_remove deletes it and

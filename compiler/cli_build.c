@@ -168,6 +168,8 @@ static int args_parse(build_args *a, int argc, char **argv, char *out_buf, size_
         build_usage(stderr);
         return CLI_USAGE;
     }
+    if (!cli_cpu_valid("build", a->opts.target_triple, a->opts.cpu))
+        return CLI_USAGE;
     cli_features_warn();
     if (!a->output)
         a->output = output_default(a->input, out_buf, cap);

@@ -175,6 +175,7 @@ static int args_parse(compile_args *a, int argc, char **argv) {
         if (r) return r;
     }
     if (!a->input) return compile_usage(stderr), CLI_USAGE;
+    if (!cli_cpu_valid("compile", a->opts.target_triple, a->opts.cpu)) return CLI_USAGE;
     cli_features_warn();
     if (!a->opts.prefix) {
         cli_prefix_from_path(a->input, a->prefix_buf, sizeof a->prefix_buf);
@@ -187,6 +188,18 @@ static int args_parse(compile_args *a, int argc, char **argv) {
         a->output = a->output_buf;
     }
     return 0;
+}
+
+bool cli_cpu_valid(const char *command, const char *triple, const char *cpu) {
+    if (!cpu || strcmp(cpu, "native") == 0 || strcmp(cpu, "generic") == 0) return true;
+    if (compile_cpu_known(triple, cpu)) return true;
+    if (triple)
+        fprintf(stderr, "kiln %s: unknown CPU '%s' for %s (llc-19 -mtriple=%s -mcpu=help lists "
+                        "the known ones)\n", command, cpu, triple, triple);
+    else
+        fprintf(stderr, "kiln %s: unknown CPU '%s' for this machine (llc-19 -mcpu=help lists "
+                        "the known ones; 'native' is this machine's own)\n", command, cpu);
+    return false;
 }
 
 void cli_debug_lines_warn(const char *input, const kiln_module *m) {

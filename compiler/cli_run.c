@@ -236,6 +236,7 @@ static int args_parse(run_args *a, int argc, char **argv) {
         if (r) return r;
     }
     if (!a->input) return run_usage(stderr), CLI_USAGE;
+    if (!cli_cpu_valid("run", NULL, a->opts.cpu)) return CLI_USAGE;
     cli_features_warn();
     return 0;
 }

@@ -37,6 +37,10 @@ typedef struct kiln_compile_options {
 
 /* lower.c + emit.c: writes a relocatable object.  `bytes` is the original
  * module (needed for the descriptor's metadata copy). */
+/* Whether LLVM knows CPU for TRIPLE (NULL: the host); call it before any
+ * thread starts (it briefly redirects stderr).  emit.c. */
+bool compile_cpu_known(const char *triple_or_null, const char *cpu);
+
 bool module_compile_object(const kiln_module *m, const uint8_t *bytes, size_t size,
                            const kiln_compile_options *opts, const char *object_path,
                            kiln_error *err);

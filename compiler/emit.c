@@ -7,6 +7,7 @@
  * from it.  The same input and flags give byte-identical objects. */
 #include <errno.h>
 #include <llvm-c/Analysis.h>
+#include <llvm-c/Disassembler.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
@@ -54,6 +55,39 @@ static void target_abi_set(LLVMModuleRef mod, LLVMContextRef ctx, const char *tr
     static const char key[] = "target-abi", abi[] = "lp64d";
     LLVMAddModuleFlag(mod, LLVMModuleFlagBehaviorError, key, sizeof key - 1,
                       LLVMMDStringInContext2(ctx, abi, sizeof abi - 1));
+}
+
+/* Whether LLVM knows `cpu` for `triple` (NULL: the host's).  LLVM has no
+ * query for it: a subtarget with an unknown CPU only prints "not a
+ * recognized processor" and, for x86-64, then aborts the process when code
+ * is generated.  So a disassembler is made for the CPU with stderr caught
+ * in a pipe, and the warning looked for.  It swaps file descriptor 2, so
+ * it must run before any thread starts (the CLI checks --cpu first). */
+bool compile_cpu_known(const char *triple_or_null, const char *cpu) {
+    pthread_once(&targets_once, targets_init);
+    static pthread_once_t disasm_once = PTHREAD_ONCE_INIT;
+    pthread_once(&disasm_once, LLVMInitializeAllDisassemblers);
+    char *triple = triple_or_null ? LLVMNormalizeTargetTriple(triple_or_null) : LLVMGetDefaultTargetTriple();
+    int pipe_fds[2], saved = dup(2);
+    bool captured = saved >= 0 && pipe(pipe_fds) == 0;
+    if (captured) {
+        fflush(stderr);
+        dup2(pipe_fds[1], 2);
+        close(pipe_fds[1]);
+    }
+    LLVMDisasmContextRef d = LLVMCreateDisasmCPU(triple, cpu, NULL, 0, NULL, NULL);
+    char said[512] = "";
+    if (captured) {
+        fflush(stderr);
+        dup2(saved, 2);
+        ssize_t n = read(pipe_fds[0], said, sizeof said - 1);
+        said[n > 0 ? n : 0] = '\0';
+        close(pipe_fds[0]);
+    }
+    if (saved >= 0) close(saved);
+    if (d) LLVMDisasmDispose(d);
+    LLVMDisposeMessage(triple);
+    return d && !strstr(said, "not a recognized processor");
 }
 
 static LLVMTargetMachineRef target_machine_create(const kiln_compile_options *opts, kiln_error *err) {

@@ -25,6 +25,15 @@ check() {
         fail "$*: got '$err' ($rc), want '$want_err' ($want_rc)"
 }
 
+# ---- --cpu: an unknown CPU is a usage error, not an LLVM abort -------------------
+for cmd in compile build run; do
+    check 2 "kiln $cmd: unknown CPU 'nosuchcpu' for this machine (llc-19 -mcpu=help lists the known ones; 'native' is this machine's own)" \
+        "$KILN" $cmd --cpu nosuchcpu "$tmp/cli.wasm"
+done
+check 2 "kiln compile: unknown CPU 'znver3' for aarch64-linux-gnu (llc-19 -mtriple=aarch64-linux-gnu -mcpu=help lists the known ones)" \
+    "$KILN" compile --target aarch64-linux-gnu --cpu znver3 "$tmp/cli.wasm" -o "$tmp/a.o"
+check 0 "" "$KILN" compile --target aarch64-linux-gnu --cpu cortex-a72 "$tmp/cli.wasm" -o "$tmp/a.o"
+
 # ---- I/O errors: PATH: error: ..., status 2, naming the path that failed ----
 missing="$tmp/missing.wasm: error: cannot read: No such file or directory"
 for cmd in validate compile build run; do
