@@ -308,10 +308,20 @@ static struct pool_memslot *memslot_take(kiln_pool *p, uint64_t image_id) {
     uint32_t *link = &l->free;
     for (int n = 0; *link != NONE && n < AFFINITY_SCAN; n++, link = &p->memslots[*link].next_free)
         if (p->memslots[*link].image_id == image_id) break;
-    if (*link == NONE || p->memslots[*link].image_id != image_id) link = &l->free;
-    uint32_t i = *link;
-    if (i != NONE) *link = p->memslots[i].next_free;
-    else i = slot_take_unused(l);
+    uint32_t i = NONE;
+    if (*link != NONE && p->memslots[*link].image_id == image_id) {
+        i = *link;
+        *link = p->memslots[i].next_free;
+    } else {
+        /* No free slot holds this image: a never-used slot costs less than
+         * re-mapping one that holds another module's image, which hosts
+         * cycling through several modules would otherwise do every time. */
+        i = slot_take_unused(l);
+        if (i == NONE && l->free != NONE) {
+            i = l->free;
+            l->free = p->memslots[i].next_free;
+        }
+    }
     if (i == NONE) return NULL;
     struct pool_memslot *s = &p->memslots[i];
     if (!s->pool) { /* first use */
