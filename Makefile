@@ -3,6 +3,8 @@
 #   make demo    install dependencies, build kiln, run the bundled example
 #   make demo-policy  the admission-policy host (examples/policy-host) on
 #                generated requests; make bench-policy: it against node
+#   make demo-actor   the actor host (examples/actor-host): 2,000 pooled
+#                actors on 2 threads, one hostile; make bench-actor: messages/s
 #   make test    install dependencies, build, run every test suite
 #   make build   configure + build into $(BUILD)/ (also the default goal)
 #   make fuzz    libFuzzer run of decode+validate (clang-19, own build dir)
@@ -60,7 +62,7 @@ SPEC := $(BUILD)/kiln-spec
 .PHONY: all build deps demo test test-unit test-spec test-spec3 test-validate test-regress test-e2e
 .PHONY: fuzz fuzz-build clean
 .PHONY: test-sandbox test-differential fuzz-compile test-fuzz
-.PHONY: bench bench-compile bench-instantiate demo-policy bench-policy
+.PHONY: bench bench-compile bench-instantiate demo-policy bench-policy demo-actor bench-actor
 
 all: build
 
@@ -281,6 +283,19 @@ demo-policy: build
 bench-policy: build
 	cmake --build $(BUILD) --target kiln_policy_host
 	sh bench/policy/run.sh $(BUILD) $(BENCH_POLICY_COUNT)
+
+# The actor host (examples/actor-host, docs/embedding.md): 2,000 actors
+# pass 2,000 tokens around a ring on 2 threads while actor 7 traps on every
+# 5th message and is restarted; actors 0-8, the summary and
+# the figures.  bench-actor: messages/s and memory per actor, every
+# counter checked (docs/benchmarks.md).
+demo-actor: build
+	cmake --build $(BUILD) --target kiln_actor_host
+	$(BUILD)/kiln_actor_host --actors 2000 --hostile 7 --stats | awk '!/^actor / || $$2 <= 8'
+
+bench-actor: build
+	cmake --build $(BUILD) --target kiln_actor_host
+	sh bench/actor/run.sh $(BUILD)
 
 PREFIX ?= /usr/local
 .PHONY: install deb
