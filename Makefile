@@ -141,6 +141,9 @@ test-spec:
 	        || status=1; \
 	    done; \
 	  done; \
+	  echo "== spec suite at -O2, guard bounds checks, every instance from a pool (KILN_POOL=1)"; \
+	  KILN_POOL=1 $(SPEC) -j $(JOBS) -O2 --guard-pages --known tests/spec/known-failures.txt \
+	    "$(WASM_TESTSUITE)" || status=1; \
 	  files=; for f in $(SPEC_PARTITION_FILES); do files="$$files $(WASM_TESTSUITE)/$$f.wast"; done; \
 	  for config in "-O2" "-O0 --guard-pages"; do \
 	    echo "== spec subset split into 3 partitions (parallel compile), $$config"; \
