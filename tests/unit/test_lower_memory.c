@@ -247,48 +247,32 @@ Test(guard_ir, generated_code_has_no_interrupt_check) {
 /* ---- running ------------------------------------------------------------------------ */
 
 typedef struct guest {
-    void *so;
-    const kiln_module_desc *desc;
+    compiled_so code;
     kiln_instance *inst;
-    char so_path[96];
 } guest;
 
 static guest guest_build(int opt, bool explicit_bounds) {
-    guest g = {0};
     loaded l = wasm_load();
-    char prefix[32], obj[96];
+    char prefix[32];
     snprintf(prefix, sizeof prefix, "guard_o%d_%c", opt, explicit_bounds ? 'e' : 'g');
     kiln_compile_options opts = {.opt_level = opt, .prefix = prefix, .explicit_bounds = explicit_bounds};
-    kiln_error err;
-    error_clear(&err);
-    snprintf(obj, sizeof obj, "/tmp/kiln-test-%d-%s.o", (int)getpid(), prefix);
-    snprintf(g.so_path, sizeof g.so_path, "/tmp/kiln-test-%d-%s.so", (int)getpid(), prefix);
-    cr_assert(module_compile_object(l.m, l.bytes, l.size, &opts, obj, &err), "%s", err.message);
-    cr_assert(link_shared_library(obj, g.so_path, &err), "%s", err.message);
-    unlink(obj);
+    guest g = {.code = compiled_open(&l, &opts)};
     loaded_free(&l);
-    g.so = dlopen(g.so_path, RTLD_NOW | RTLD_LOCAL);
-    cr_assert(g.so, "dlopen: %s", dlerror());
-    char sym[64];
-    snprintf(sym, sizeof sym, "%s_module", prefix);
-    g.desc = dlsym(g.so, sym);
-    cr_assert(g.desc, "no %s", sym);
-    cr_expect_eq(g.desc->flags, explicit_bounds ? KILN_DESC_EXPLICIT_BOUNDS : KILN_DESC_GUARD_PAGES);
+    cr_expect_eq(g.code.desc->flags, explicit_bounds ? KILN_DESC_EXPLICIT_BOUNDS : KILN_DESC_GUARD_PAGES);
     return g;
 }
 
 static guest guest_open(int opt, bool explicit_bounds, const kiln_instance_limits *limits) {
     guest g = guest_build(opt, explicit_bounds);
     kiln_instantiate_error ierr;
-    g.inst = kiln_instantiate_limited(g.desc, NULL, limits, &ierr);
+    g.inst = kiln_instantiate_limited(g.code.desc, NULL, limits, &ierr);
     cr_assert(g.inst, "instantiate: %s", ierr.message);
     return g;
 }
 
 static void guest_close(guest *g) {
     kiln_instance_free(g->inst);
-    dlclose(g->so);
-    unlink(g->so_path);
+    compiled_close(&g->code);
 }
 
 /* Calls an export taking up to two i32s; its i32 result (0 if it has
@@ -412,14 +396,14 @@ Test(limits, a_minimum_above_the_cap_fails_instantiation) {
     guest g = guest_build(0, true);
     kiln_instance_limits no_pages = {0, KILN_NO_LIMIT}, no_elems = {KILN_NO_LIMIT, 0};
     kiln_instantiate_error err;
-    cr_expect_null(kiln_instantiate_limited(g.desc, NULL, &no_pages, &err));
+    cr_expect_null(kiln_instantiate_limited(g.code.desc, NULL, &no_pages, &err));
     cr_expect_eq(err.kind, KILN_INST_LIMIT);
     cr_expect(strstr(err.message, "memory 0"), "%s", err.message);
-    cr_expect_null(kiln_instantiate_limited(g.desc, NULL, &no_elems, &err));
+    cr_expect_null(kiln_instantiate_limited(g.code.desc, NULL, &no_elems, &err));
     cr_expect_eq(err.kind, KILN_INST_LIMIT);
     cr_expect(strstr(err.message, "table 0"), "%s", err.message);
     kiln_instance_limits exact = {1, 1};
-    g.inst = kiln_instantiate_limited(g.desc, NULL, &exact, &err);
+    g.inst = kiln_instantiate_limited(g.code.desc, NULL, &exact, &err);
     cr_expect(g.inst, "minimum == cap is allowed: %s", err.message);
     guest_close(&g);
 }

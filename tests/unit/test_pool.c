@@ -15,39 +15,19 @@
 #include "kiln.h"
 #include "wasm_fixture.h"
 
-typedef struct guest {
-    void *so;
-    const kiln_module_desc *desc;
-    char so_path[96];
-} guest;
+typedef compiled_so guest;
 
 static guest guest_build(bool explicit_bounds) {
-    guest g = {0};
     loaded l = wasm_load_named("pool");
-    char prefix[32], obj[96];
+    char prefix[32];
     snprintf(prefix, sizeof prefix, "pool_%c", explicit_bounds ? 'e' : 'g');
     kiln_compile_options opts = {.opt_level = 1, .prefix = prefix, .explicit_bounds = explicit_bounds};
-    kiln_error err;
-    error_clear(&err);
-    snprintf(obj, sizeof obj, "/tmp/kiln-test-%d-%s.o", (int)getpid(), prefix);
-    snprintf(g.so_path, sizeof g.so_path, "/tmp/kiln-test-%d-%s.so", (int)getpid(), prefix);
-    cr_assert(module_compile_object(l.m, l.bytes, l.size, &opts, obj, &err), "%s", err.message);
-    cr_assert(link_shared_library(obj, g.so_path, &err), "%s", err.message);
-    unlink(obj);
+    guest g = compiled_open(&l, &opts);
     loaded_free(&l);
-    g.so = dlopen(g.so_path, RTLD_NOW | RTLD_LOCAL);
-    cr_assert(g.so, "dlopen: %s", dlerror());
-    char sym[64];
-    snprintf(sym, sizeof sym, "%s_module", prefix);
-    g.desc = dlsym(g.so, sym);
-    cr_assert(g.desc, "no %s", sym);
     return g;
 }
 
-static void guest_close(guest *g) {
-    dlclose(g->so);
-    unlink(g->so_path);
-}
+static void guest_close(guest *g) { compiled_close(g); }
 
 static kiln_instance *pooled(kiln_pool *p, const guest *g) {
     kiln_instantiate_error err;

@@ -1,35 +1,26 @@
 /* wasm_fixture.h - for the unit tests that drive the back end directly
- * (test_lower.c, test_lower_memory.c, test_emit.c): load a test module
- * converted from tests/unit/wat/ (KILN_TEST_WASM_DIR), decoded and
- * validated, and a target machine for the host. */
+ * (test_lower.c, test_lower_memory.c, test_emit.c, test_pool.c): load a
+ * test module converted from tests/unit/wat/ (KILN_TEST_WASM_DIR), decoded
+ * and validated, a target machine for the host, and the module compiled
+ * to a loaded shared object. */
 #ifndef KILN_TEST_WASM_FIXTURE_H
 #define KILN_TEST_WASM_FIXTURE_H
 
 #include <criterion/criterion.h>
+#include <dlfcn.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include "compile.h"
 #include "error.h"
+#include "kiln.h"
 #include "module.h"
 
 #ifndef KILN_TEST_WASM_DIR
 #error "KILN_TEST_WASM_DIR must name the directory of the converted .wat files"
-/* The host's target machine, generic CPU, no code-generation
- * optimisation: what the tests compile and inspect IR with. */
-static inline LLVMTargetMachineRef host_tm(void) {
-    LLVMInitializeNativeTarget();
-    LLVMInitializeNativeAsmPrinter();
-    char *triple = LLVMGetDefaultTargetTriple();
-    LLVMTargetRef t;
-    cr_assert(!LLVMGetTargetFromTriple(triple, &t, NULL));
-    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(t, triple, "generic", "", LLVMCodeGenLevelNone,
-                                                      LLVMRelocPIC, LLVMCodeModelDefault);
-    LLVMDisposeMessage(triple);
-    return tm;
-}
-
 #endif
 
 typedef struct loaded {
@@ -73,6 +64,38 @@ static inline LLVMTargetMachineRef host_tm(void) {
                                                       LLVMRelocPIC, LLVMCodeModelDefault);
     LLVMDisposeMessage(triple);
     return tm;
+}
+
+/* A module compiled with `opts` to /tmp/kiln-test-PID-PREFIX.so and
+ * loaded; `desc` is its PREFIX_module.  compiled_close unloads it and
+ * removes the file. */
+typedef struct compiled_so {
+    void *so;
+    const kiln_module_desc *desc;
+    char path[128];
+} compiled_so;
+
+static inline compiled_so compiled_open(const loaded *l, const kiln_compile_options *opts) {
+    compiled_so c = {0};
+    char obj[128], sym[96];
+    snprintf(obj, sizeof obj, "/tmp/kiln-test-%d-%s.o", (int)getpid(), opts->prefix);
+    snprintf(c.path, sizeof c.path, "/tmp/kiln-test-%d-%s.so", (int)getpid(), opts->prefix);
+    kiln_error err;
+    error_clear(&err);
+    cr_assert(module_compile_object(l->m, l->bytes, l->size, opts, obj, &err), "%s", err.message);
+    cr_assert(link_shared_library(obj, c.path, &err), "%s", err.message);
+    unlink(obj);
+    c.so = dlopen(c.path, RTLD_NOW | RTLD_LOCAL);
+    cr_assert(c.so, "dlopen: %s", dlerror());
+    snprintf(sym, sizeof sym, "%s_module", opts->prefix);
+    c.desc = dlsym(c.so, sym);
+    cr_assert(c.desc, "no %s", sym);
+    return c;
+}
+
+static inline void compiled_close(compiled_so *c) {
+    dlclose(c->so);
+    unlink(c->path);
 }
 
 #endif
