@@ -80,11 +80,19 @@ static bool work_push(worklist *w, LLVMValueRef v) {
     return true;
 }
 
+static bool has_pin(LLVMValueRef fn, unsigned md_sink) {
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+            if (is_pin(i, md_sink)) return true;
+    return false;
+}
+
 /* The greatest set of sink-shaped instructions all of whose uses are pins
  * or members: start from every candidate and drop the ones with another
  * use until nothing changes (the operands of a dropped one are looked at
- * again). */
+ * again).  A function without pins (explicit mode, no loads) has none. */
 static bool sink_find(LLVMValueRef fn, unsigned md_sink, ptr_set *sink) {
+    if (!has_pin(fn, md_sink)) return true;
     worklist w = {0};
     bool ok = true;
     for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb && ok; bb = LLVMGetNextBasicBlock(bb))
