@@ -28,7 +28,7 @@ capi_compiled *compiled_decode(const uint8_t *bytes, size_t size) {
     atomic_init(&c->refs, 1);
     kiln_error err;
     error_clear(&err);
-    kiln_decode_options opts = {0};
+    kiln_decode_options opts = {.features = features_default()};
     c->m = module_decode(c->bytes, size, &opts, &err);
     if (!c->m || !module_validate(c->m, &err)) {
         compiled_release(c);

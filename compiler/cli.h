@@ -105,12 +105,17 @@ bool cli_option_lacks_value(const char *cmd, int argc, char **argv, int i,
  * 1: consumed, 0: not this flag, -1: bad value (message printed). */
 int cli_bounds_flag(const char *cmd, int argc, char **argv, int *i, bool *explicit_bounds);
 
-/* main.c: parses a `--enable-<feature>` / `--enable-all` flag into a
- * KILN_FEATURE_* mask.  Returns false if `arg` is not such a flag. */
+/* main.c: applies a feature flag (features.def: --disable-NAME,
+ * --enable-NAME, --disable-all, --enable-all) to a KILN_FEATURE_* mask
+ * that starts as features_default().  Returns false if `arg` is not such
+ * a flag. */
 bool cli_feature_flag(const char *arg, uint32_t *features);
 /* main.c: after the options are parsed (so that -q counts wherever it
- * is): the warning a flag deserves (--enable-exceptions), unless -q. */
+ * is): a warning for each --enable-NAME of a feature not supported yet,
+ * unless -q. */
 void cli_features_warn(void);
+/* main.c: the feature section of every command's --help. */
+void cli_features_usage(FILE *out);
 
 /* main.c: the default symbol prefix of a module: its file name without
  * directory and extension, as a C identifier ("my-mod.wasm" -> my_mod). */

@@ -80,7 +80,7 @@ static void build_usage(FILE *out) {
             "  --bounds-checks=explicit|guard  compare every access, or rely on guard\n"
             "                    pages around an 8 GiB reservation (default: "
             CLI_DEFAULT_BOUNDS_NAME ")\n"
-            "  --enable-*        proposals, as for `kiln validate`\n"
+            "  --disable-NAME    turn WebAssembly feature NAME off (see below)\n"
             "  -q, --quiet       no warnings, no progress line (errors still print)\n"
             "  -v, --verbose     print each phase with its time and peak memory\n"
             "  -h, --help        this text\n\n"
@@ -88,6 +88,7 @@ static void build_usage(FILE *out) {
             "line on stderr (never when stderr is not a terminal).\n"
             "environment: KILN_LIB_DIR (where libkiln_rt.a etc. live), CC (the linker driver)\n"
             "exit status: 0 success, 1 invalid module or failed build, 2 usage or I/O error\n");
+    cli_features_usage(out);
     cli_usage_footer(out, "build");
 }
 
@@ -156,6 +157,7 @@ static const char *output_default(const char *input, char *buf, size_t cap) {
 
 static int args_parse(build_args *a, int argc, char **argv, char *out_buf, size_t cap) {
     memset(a, 0, sizeof *a);
+    a->features = features_default();
     a->opts.opt_level = 2;
     a->opts.explicit_bounds = CLI_DEFAULT_EXPLICIT_BOUNDS;
     a->opts.jobs = cli_jobs_default();

@@ -52,7 +52,7 @@ static void compile_usage(FILE *out) {
             "  --bounds-checks=explicit|guard  compare every access, or rely on guard\n"
             "                    pages around an 8 GiB reservation (default: "
             CLI_DEFAULT_BOUNDS_NAME ")\n"
-            "  --enable-*        proposals, as for `kiln validate`\n"
+            "  --disable-NAME    turn WebAssembly feature NAME off (see below)\n"
             "  -q, --quiet       no warnings, no progress line (errors still print)\n"
             "  -v, --verbose     print each phase (decode, validate, every partition's\n"
             "                    lower/optimise/emit, links) with its time and peak memory\n"
@@ -60,6 +60,7 @@ static void compile_usage(FILE *out) {
             "On a terminal, a compile that runs for more than a second shows a progress\n"
             "line on stderr (never when stderr is not a terminal).\n"
             "exit status: 0 success, 1 invalid module or failed compile, 2 usage or I/O error\n");
+    cli_features_usage(out);
     cli_usage_footer(out, "compile");
 }
 
@@ -167,6 +168,7 @@ static int args_parse_one(compile_args *a, int argc, char **argv, int *i) {
 
 static int args_parse(compile_args *a, int argc, char **argv) {
     memset(a, 0, sizeof *a);
+    a->features = features_default();
     a->opts.opt_level = 2;
     a->opts.explicit_bounds = CLI_DEFAULT_EXPLICIT_BOUNDS;
     a->opts.jobs = cli_jobs_default();

@@ -91,7 +91,7 @@ static void run_usage(FILE *out) {
             "  --bounds-checks=explicit|guard  compare every access, or rely on guard\n"
             "                        pages around an 8 GiB reservation (default: "
             CLI_DEFAULT_BOUNDS_NAME ")\n"
-            "  --enable-*            proposals, as for `kiln validate`\n"
+            "  --disable-NAME        turn WebAssembly feature NAME off (see below)\n"
             "  -q, --quiet           no warnings, no progress line (errors still print)\n"
             "  -v, --verbose         print each phase (decode, validate, check imports,\n"
             "                        load or compile) with its time and peak memory\n"
@@ -102,6 +102,7 @@ static void run_usage(FILE *out) {
             "exit status: 0 success, 1 invalid module or link error, 2 usage or I/O error,\n"
             "134 trap (the trap and a backtrace of wasm functions go to stderr);\n"
             "a WASI program's own status when it calls proc_exit\n");
+    cli_features_usage(out);
     cli_usage_footer(out, "run");
 }
 
@@ -218,6 +219,7 @@ static int args_parse_one(run_args *a, int argc, char **argv, int *i) {
 
 static int args_parse(run_args *a, int argc, char **argv) {
     memset(a, 0, sizeof *a);
+    a->features = features_default();
     a->opts.opt_level = 2;
     a->opts.explicit_bounds = CLI_DEFAULT_EXPLICIT_BOUNDS;
     a->opts.prefix = RUN_PREFIX;

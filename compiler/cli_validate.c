@@ -1,4 +1,4 @@
-/* cli_validate.c - `kiln validate [--describe] [--enable-*] FILE...`
+/* cli_validate.c - `kiln validate [--describe] [--disable-NAME] FILE...`
  *
  * Decodes and validates each file.  Exit 0 when every file is valid, 1
  * when at least one is malformed or invalid (one `FILE:0xOFFSET: error:
@@ -20,17 +20,13 @@ static void validate_usage(FILE *out) {
     fprintf(out,
             "usage: kiln validate [options] FILE...\n\n"
             "Checks that each FILE is a well-formed and valid WebAssembly binary module\n"
-            "(WebAssembly 2.0, plus the proposals enabled below).\n\n"
+            "(WebAssembly 2.0 and the 3.0 features listed below).\n\n"
             "options:\n"
             "  -d, --describe            print a summary of each valid module\n"
-            "  --enable-tail-call        accept the tail-call proposal\n"
-            "  --enable-extended-const   accept the extended-const proposal\n"
-            "  --enable-multi-memory     accept the multi-memory proposal\n"
-            "  --enable-memory64         accept the memory64 proposal\n"
-            "  --enable-exceptions       accept the (legacy) exception-handling proposal\n"
-            "  --enable-all              all of the above\n"
+            "  --disable-NAME            turn WebAssembly feature NAME off (see below)\n"
             "  -h, --help                this text\n\n"
             "exit status: 0 all valid, 1 some file malformed or invalid, 2 usage or I/O error\n");
+    cli_features_usage(out);
     cli_usage_footer(out, "validate");
 }
 
@@ -144,7 +140,7 @@ static int options_parse(int argc, char **argv, validate_options *opts) {
 }
 
 int cli_validate(int argc, char **argv) {
-    validate_options opts = {0};
+    validate_options opts = {.features = features_default()};
     int first = options_parse(argc, argv, &opts);
     if (first == 0) return CLI_OK;
     cli_features_warn();

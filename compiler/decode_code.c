@@ -4,6 +4,7 @@
  *
  * Nesting is tracked with a counter, never by recursion, so deeply
  * nested input cannot exhaust the C stack. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,6 +197,14 @@ static bool opcode_unknown(decoder *d, const uint8_t *at, uint8_t first) {
     return decode_fail(d, at, proposal ? proposal : "illegal opcode");
 }
 
+/* An instruction of a feature the caller turned off (--disable-NAME). */
+static bool feature_off_fail(decoder *d, const uint8_t *at, kiln_opcode op, uint32_t bit) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s needs feature '%s', which is turned off",
+             kiln_opcode_table[op].text, feature_by_bit(bit)->name);
+    return decode_fail(d, at, msg);
+}
+
 static bool insn_decode(decoder *d, kiln_insn *in) {
     const uint8_t *at = d->p;
     uint8_t b = *d->p++;
@@ -208,6 +217,8 @@ static bool insn_decode(decoder *d, kiln_insn *in) {
         op = (kiln_opcode)d->plain_ops[b];
     }
     if (op == KILN_OP_COUNT) return opcode_unknown(d, at, b);
+    uint32_t needs = opcode_feature(op);
+    if (needs && !(d->m->features & needs)) return feature_off_fail(d, at, op, needs);
     memset(in, 0, sizeof *in);
     in->op = (uint16_t)op;
     in->offset = decode_offset(d, at);

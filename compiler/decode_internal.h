@@ -47,6 +47,9 @@ const char *proposal_type_form(uint8_t form);
 const char *proposal_section(uint8_t id);
 const char *proposal_limits_flags(uint64_t flags);
 const char *proposal_version(const uint8_t *version);
+/* decode_proposals.c: the KILN_FEATURE_* bit an instruction needs, or 0
+ * for WebAssembly 2.0 ones. */
+uint32_t opcode_feature(kiln_opcode op);
 bool decode_fail_end(decoder *d);
 bool decode_fail_nomem(decoder *d);
 bool decode_fail_leb(decoder *d, leb_status s);

@@ -87,3 +87,11 @@ const char *proposal_version(const uint8_t *version) {
                "core modules only, not components";
     return NULL;
 }
+
+uint32_t opcode_feature(kiln_opcode op) {
+    switch (op) {
+    case KILN_OP_RETURN_CALL:
+    case KILN_OP_RETURN_CALL_INDIRECT: return KILN_FEATURE_TAIL_CALL;
+    default: return 0;
+    }
+}

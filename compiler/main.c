@@ -86,6 +86,18 @@ static int help_run(int argc, char **argv) {
     return cmd->run(2, help_argv);
 }
 
+/* The version line names the features that are on by default. */
+static void version_print(void) {
+    printf("kiln %s (LLVM 19, WebAssembly 2.0", KILN_VERSION);
+    const char *sep = " + ";
+    for (int i = 0; i < KILN_FEATURE_COUNT; i++) {
+        if (kiln_feature_table[i].state != KILN_FEATURE_ON) continue;
+        printf("%s%s", sep, kiln_feature_table[i].name);
+        sep = ", ";
+    }
+    printf(")\n");
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         usage_print(stderr);
@@ -98,7 +110,7 @@ int main(int argc, char **argv) {
     }
     if (strcmp(name, "help") == 0) return help_run(argc - 2, argv + 2);
     if (strcmp(name, "--version") == 0) {
-        printf("kiln %s (LLVM 19, WebAssembly 2.0)\n", KILN_VERSION);
+        version_print();
         return CLI_OK;
     }
     const cli_command *cmd = command_resolve(name);
@@ -279,45 +291,45 @@ bool cli_prefix_valid(const char *p) {
     return true;
 }
 
-typedef struct feature_name {
-    const char *flag;
-    uint32_t bit;
-} feature_name;
+/* The MISSING features named by --enable-NAME, for cli_features_warn. */
+static uint32_t missing_asked;
 
-static const feature_name feature_names[] = {
-    {"--enable-tail-call", KILN_FEATURE_TAIL_CALL},
-    {"--enable-extended-const", KILN_FEATURE_EXTENDED_CONST},
-    {"--enable-multi-memory", KILN_FEATURE_MULTI_MEMORY},
-    {"--enable-memory64", KILN_FEATURE_MEMORY64},
-    {"--enable-exceptions", KILN_FEATURE_EXCEPTIONS},
-    {"--enable-all", KILN_FEATURE_TAIL_CALL | KILN_FEATURE_EXTENDED_CONST |
-                         KILN_FEATURE_MULTI_MEMORY | KILN_FEATURE_MEMORY64 |
-                         KILN_FEATURE_EXCEPTIONS},
-};
-
-/* --enable-exceptions was given (--enable-all says nothing about it). */
-static bool exceptions_asked;
-
-/* Tail calls are always on (WebAssembly 3.0), so --enable-tail-call is
- * kept for old scripts and changes nothing. */
 bool cli_feature_flag(const char *arg, uint32_t *features) {
-    if (strcmp(arg, "--enable-exceptions") == 0) exceptions_asked = true;
-    for (size_t i = 0; i < sizeof feature_names / sizeof feature_names[0]; i++) {
-        if (strcmp(arg, feature_names[i].flag) == 0) {
-            *features |= feature_names[i].bit;
-            return true;
-        }
-    }
-    return false;
+    const kiln_feature_info *row;
+    if (!feature_flag_apply(arg, features, &row)) return false;
+    if (row && row->state == KILN_FEATURE_MISSING && strncmp(arg, "--enable-", 9) == 0)
+        missing_asked |= row->bit;
+    return true;
 }
 
-/* Exception handling is not implemented: its flag says so instead of
- * being silently ignored (the decoder names the feature when a module
- * uses it). */
+/* A flag for a feature kiln lacks says so instead of being silently
+ * accepted (the decoder names the feature when a module uses it). */
 void cli_features_warn(void) {
-    if (exceptions_asked && cli_verbosity != CLI_QUIET)
-        fprintf(stderr, "kiln: warning: --enable-exceptions: exception handling is not supported "
-                        "yet; modules that use it are refused\n");
+    if (cli_verbosity == CLI_QUIET) return;
+    for (int i = 0; i < KILN_FEATURE_COUNT; i++) {
+        const kiln_feature_info *f = &kiln_feature_table[i];
+        if (missing_asked & f->bit)
+            fprintf(stderr, "kiln: warning: --enable-%s: %s: not supported yet\n", f->name, f->what);
+    }
+}
+
+/* Printed from the table, so that the help lists exactly what the flags
+ * accept and what works. */
+void cli_features_usage(FILE *out) {
+    fprintf(out, "\nWebAssembly 2.0 is always on.  These WebAssembly 3.0 features are on by\n"
+                 "default; --disable-NAME turns one off (a module that uses it is refused),\n"
+                 "--disable-all turns all of them off:\n");
+    for (int i = 0; i < KILN_FEATURE_COUNT; i++) {
+        const kiln_feature_info *f = &kiln_feature_table[i];
+        if (f->state == KILN_FEATURE_ON) fprintf(out, "  %-20s %s\n", f->name, f->what);
+    }
+    fprintf(out, "Not supported yet (modules that use them are refused):\n");
+    for (int i = 0; i < KILN_FEATURE_COUNT; i++) {
+        const kiln_feature_info *f = &kiln_feature_table[i];
+        if (f->state == KILN_FEATURE_MISSING) fprintf(out, "  %-20s %s\n", f->name, f->what);
+    }
+    fprintf(out, "--enable-NAME and --enable-all are accepted for compatibility; the features\n"
+                 "that work are on already.\n");
 }
 
 /* ---- verbosity ------------------------------------------------------------------ */

@@ -13,18 +13,10 @@
 
 #include "arena.h"
 #include "error.h"
+#include "feature_table.h"
 #include "impl_limits.h"
 #include "kiln_abi.h"
 #include "opcodes.h"
-
-/* Proposals beyond 2.0, each behind a flag; 2.0 itself is always on. */
-enum {
-    KILN_FEATURE_TAIL_CALL = 1u << 0,
-    KILN_FEATURE_EXTENDED_CONST = 1u << 1,
-    KILN_FEATURE_MULTI_MEMORY = 1u << 2,
-    KILN_FEATURE_MEMORY64 = 1u << 3,
-    KILN_FEATURE_EXCEPTIONS = 1u << 4,
-};
 
 typedef struct kiln_name {
     const char *chars; /* NUL-terminated copy; may contain NULs when len says so */
@@ -261,7 +253,8 @@ typedef struct kiln_module {
 } kiln_module;
 
 typedef struct kiln_decode_options {
-    uint32_t features; /* KILN_FEATURE_* */
+    uint32_t features; /* KILN_FEATURE_* (feature_table.h); features_default() is what
+                          the CLI uses, 0 is WebAssembly 2.0 only */
     /* Test hook: make the Nth arena allocation of this decode fail
      * (0 = never), to check that decoding fails cleanly with NOMEM. */
     size_t test_fail_alloc_after;

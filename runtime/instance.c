@@ -18,10 +18,6 @@
 
 #include "runtime.h"
 
-static const uint32_t ALL_FEATURES = KILN_FEATURE_TAIL_CALL | KILN_FEATURE_EXTENDED_CONST |
-                                     KILN_FEATURE_MULTI_MEMORY | KILN_FEATURE_MEMORY64 |
-                                     KILN_FEATURE_EXCEPTIONS;
-
 /* ---- the registry of live instances ------------------------------------------- */
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -402,7 +398,9 @@ kiln_module *desc_module_decode(const kiln_module_desc *desc, kiln_instantiate_e
                   desc ? desc->abi_version : 0, KILN_ABI_VERSION);
         return NULL;
     }
-    kiln_decode_options opts = {.features = ALL_FEATURES};
+    /* The compiler accepted the module already, with whatever features it
+     * was given: every bit, so that the metadata decodes as it did there. */
+    kiln_decode_options opts = {.features = features_all()};
     kiln_error derr;
     error_clear(&derr);
     kiln_module *m = module_decode(desc->metadata, desc->metadata_size, &opts, &derr);

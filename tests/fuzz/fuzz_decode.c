@@ -59,8 +59,6 @@ static void dwarf_line_run(const uint8_t *data, size_t size) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     dwarf_line_run(data, size);
     front_run(data, size, 0);
-    front_run(data, size,
-              KILN_FEATURE_TAIL_CALL | KILN_FEATURE_EXTENDED_CONST | KILN_FEATURE_MULTI_MEMORY |
-                  KILN_FEATURE_MEMORY64 | KILN_FEATURE_EXCEPTIONS);
+    front_run(data, size, features_all());
     return 0;
 }

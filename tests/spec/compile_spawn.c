@@ -4,7 +4,7 @@
  * a host program that qemu-user lets the guest spawn and that runs
  * natively:
  *     $KILN_SPEC_KILN compile OBJ.wasm -o OBJ --target TRIPLE --prefix P
- *         -ON --bounds-checks=MODE [--partitions N] --enable-all
+ *         -ON --bounds-checks=MODE [--partitions N]
  * (the runner has validated the module with its own features already).
  * exec.c then links OBJ with link_shared_library, i.e. $CC, which must be
  * TRIPLE-gcc, and dlopens it in the emulated process. */
@@ -53,7 +53,7 @@ bool module_compile_object(const kiln_module *m, const uint8_t *bytes, size_t si
     const char *argv[] = {kiln, "compile", wasm, "-o", object_path, "--target", KILN_CROSS_TRIPLE,
                           "--prefix", opts->prefix, level,
                           opts->explicit_bounds ? "--bounds-checks=explicit" : "--bounds-checks=guard",
-                          "--enable-all", "--partitions", partitions, NULL};
+                          "--partitions", partitions, NULL};
     bool ok = wasm_write(wasm, bytes, size, err) && kiln_spawn(argv, err);
     unlink(wasm);
     return ok;

@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "feature_table.h"
 #include "spec.h"
 
 enum { MAX_RESTARTS = 20 };
@@ -92,6 +93,8 @@ static void usage(FILE *out) {
             "  --by-feature      also print the totals per feature group\n"
             "  --wast2json PATH  the wast2json program (default: from PATH)\n"
             "  --timeout SEC     time limit per command (default 60)\n"
+            "  --disable-NAME    decode every script without feature NAME (kiln's\n"
+            "                    features.def names: tail-call, relaxed-simd, ...)\n"
             "  -v, --verbose     print known failures and kiln's rejection messages\n");
 }
 
@@ -591,6 +594,15 @@ static int files_run(runner *r) {
 
 /* ---- options ------------------------------------------------------------------ */
 
+/* --disable-NAME (features.def): no script gets NAME, to check what kiln
+ * says when a module uses a feature that is turned off. */
+static bool feature_off_parse(runner *r, const char *arg) {
+    if (strncmp(arg, "--disable-", 10) != 0) return false;
+    const kiln_feature_info *f = feature_by_name(arg + 10);
+    if (f) r->opts.features_off |= f->bit;
+    return f != NULL;
+}
+
 static int options_parse(runner *r, int argc, char **argv) {
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -612,7 +624,7 @@ static int options_parse(runner *r, int argc, char **argv) {
         else if (strcmp(a, "--timeout") == 0 && has_value)
             r->opts.timeout = (unsigned)atoi(argv[++i]);
         else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) r->opts.verbose = true;
-        else return -1;
+        else if (!feature_off_parse(r, a)) return -1;
     }
     return i;
 }

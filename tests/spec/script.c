@@ -51,26 +51,28 @@ static bool ends_with(const char *s, const char *suffix) {
 bool spec_is_json(const char *path) { return ends_with(path, ".json"); }
 
 void spec_features_for(const char *rel_path, bool is_json, spec_features *out) {
+    /* The 2.0 suite's proposals/ folders and the feature each tests. */
     static const struct {
         const char *dir;
         uint32_t kiln;
-        const char *flag;
     } table[] = {
-        {"proposals/tail-call/", KILN_FEATURE_TAIL_CALL, "--enable-tail-call"},
-        {"proposals/extended-const/", KILN_FEATURE_EXTENDED_CONST, "--enable-extended-const"},
-        {"proposals/multi-memory/", KILN_FEATURE_MULTI_MEMORY, "--enable-multi-memory"},
-        {"proposals/memory64/", KILN_FEATURE_MEMORY64, "--enable-memory64"},
-        {"proposals/exception-handling/", KILN_FEATURE_EXCEPTIONS, "--enable-exceptions"},
+        {"proposals/tail-call/", KILN_FEATURE_TAIL_CALL},
+        {"proposals/extended-const/", KILN_FEATURE_EXTENDED_CONST},
+        {"proposals/multi-memory/", KILN_FEATURE_MULTI_MEMORY},
+        {"proposals/memory64/", KILN_FEATURE_MEMORY64},
+        {"proposals/exception-handling/", KILN_FEATURE_EXCEPTIONS},
     };
     memset(out, 0, sizeof *out);
     if (is_json) {
-        for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) out->kiln |= table[i].kiln;
+        out->kiln = features_all();
         return;
     }
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         if (strncmp(rel_path, table[i].dir, strlen(table[i].dir)) != 0) continue;
         out->kiln = table[i].kiln;
-        out->wast2json[0] = table[i].flag;
+        snprintf(out->wast2json_flag, sizeof out->wast2json_flag, "--enable-%s",
+                 feature_by_bit(table[i].kiln)->name);
+        out->wast2json[0] = out->wast2json_flag;
         /* As wabt's own test/spec does for this one file. */
         if (strcmp(rel_path, "proposals/memory64/binary.wast") == 0)
             out->wast2json[1] = "--disable-reference-types";
@@ -348,6 +350,7 @@ int script_run(const char *path, const char *rel_path, const spec_options *opts,
     script s = {.opts = opts, .dir = dir, .module_dir = module_dir, .report = report,
                 .unsupported_unproven = is_json || strncmp(rel_path, "proposals/", 10) == 0};
     spec_features_for(rel_path, is_json, &s.features);
+    s.features.kiln &= ~opts->features_off;
     int rc = 1;
     if (is_json || wast2json_run(&s, path, json)) {
         if (!opts->validate_only) s.exec = exec_session_new(opts, dir, s.features.kiln);

@@ -23,17 +23,21 @@ typedef struct spec_options {
     bool verbose;
     unsigned timeout;      /* seconds per command */
     int resume_after;      /* only replay state-building commands up to this line */
+    uint32_t features_off; /* KILN_FEATURE_* bits no script gets (--disable-NAME) */
 } spec_options;
 
 /* The features a file's modules are decoded with. */
 typedef struct spec_features {
     uint32_t kiln;           /* KILN_FEATURE_* for module_decode */
     const char *wast2json[3]; /* extra wast2json flags, NULL-terminated */
+    char wast2json_flag[48];  /* --enable-NAME (features.def names are wabt's) */
 } spec_features;
 
 /* A .wast of the 2.0 suite gets the flags of its proposals/ directory; a
- * .json script is WebAssembly 3.0, which standardises every proposal
- * kiln has a flag for, so it gets them all. */
+ * .json script is WebAssembly 3.0 (and the suite's proposals/), so it
+ * gets every bit kiln has, those of features not supported yet too (the
+ * known-failures list says what they lack).  Minus what the run turned
+ * off (kiln-spec --disable-NAME: spec_options.features_off). */
 void spec_features_for(const char *rel_path, bool is_json, spec_features *out);
 
 /* True if `path` names a converted script (.json) rather than a .wast. */

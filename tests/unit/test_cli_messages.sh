@@ -121,6 +121,31 @@ done
 check 2 "kiln build: prefix '9x' is not a C identifier" "$KILN" build "$tmp/hello.wasm" --prefix 9x
 ls "$tmp" | grep -q '^kiln-' && fail "a temporary directory was left next to the output: $(ls "$tmp")"
 
+# ---- features: 3.0 ones on by default, --disable-NAME turns one off ----
+printf '(module (func $f) (func (export "g") (return_call $f)))' >"$tmp/tail.wat"
+wat2wasm --enable-tail-call "$tmp/tail.wat" -o "$tmp/tail.wasm" || exit 1
+check 0 "" "$KILN" validate "$tmp/tail.wasm"
+check 0 "" "$KILN" validate --enable-tail-call --enable-all "$tmp/tail.wasm"
+for cmd in validate compile build run; do
+    check 1 "$tmp/tail.wasm:0x22: error: return_call needs feature 'tail-call', which is turned off" \
+        "$KILN" $cmd --disable-tail-call "$tmp/tail.wasm"
+done
+check 1 "$tmp/tail.wasm:0x22: error: return_call needs feature 'tail-call', which is turned off" \
+    "$KILN" validate --disable-all "$tmp/tail.wasm"
+check 0 "" "$KILN" validate --disable-all --enable-tail-call "$tmp/tail.wasm"
+check 0 "kiln: warning: --enable-gc: the GC proposal (struct, array, i31, subtyping): not supported yet" \
+    "$KILN" validate --enable-gc "$tmp/tail.wasm"
+check 0 "" "$KILN" compile -q --enable-gc "$tmp/tail.wasm" -o "$tmp/tail.o"
+check 2 "kiln validate: unknown option '--disable-nonsense'" "$KILN" validate --disable-nonsense "$tmp/tail.wasm"
+check 2 "kiln compile: unknown option '--enable-nonsense'" "$KILN" compile --enable-nonsense "$tmp/tail.wasm"
+for cmd in validate compile build run; do
+    "$KILN" $cmd --help >"$tmp/help" || fail "kiln $cmd --help failed"
+    grep -q '^  tail-call  *tail calls' "$tmp/help" || fail "kiln $cmd --help lists no tail-call"
+    grep -q '^  gc  *the GC proposal' "$tmp/help" || fail "kiln $cmd --help does not list gc as not supported"
+done
+"$KILN" --version | grep -q 'WebAssembly 2.0 + tail-call, extended-const, multi-memory' ||
+    fail "kiln --version does not name the features: $("$KILN" --version)"
+
 # ---- temporary files go on signals too ----
 # A module that takes seconds to compile at -O2: 3000 small functions.
 awk 'BEGIN {

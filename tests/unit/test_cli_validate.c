@@ -144,8 +144,27 @@ Test(cli_validate, describe_lists_exports, .init = cr_redirect_stdout) {
 }
 
 Test(cli_validate, feature_flags_parse) {
-    uint32_t features = 0;
+    uint32_t features = features_default();
+    cr_assert(features & KILN_FEATURE_TAIL_CALL, "3.0 features are on by default");
+    cr_assert(cli_feature_flag("--disable-tail-call", &features));
+    cr_assert_eq(features, features_default() & ~KILN_FEATURE_TAIL_CALL);
     cr_assert(cli_feature_flag("--enable-tail-call", &features));
-    cr_assert(features != 0);
+    cr_assert_eq(features, features_default());
+    cr_assert(cli_feature_flag("--disable-all", &features));
+    cr_assert_eq(features, 0);
+    cr_assert(cli_feature_flag("--enable-all", &features));
+    cr_assert_eq(features, features_default(), "--enable-all adds nothing that does not work");
     cr_assert_not(cli_feature_flag("--enable-nonsense", &features));
+    cr_assert_not(cli_feature_flag("--disable-", &features));
+    cr_assert_not(cli_feature_flag("--tail-call", &features));
+}
+
+Test(cli_validate, feature_table_names) {
+    for (int i = 0; i < KILN_FEATURE_COUNT; i++) {
+        const kiln_feature_info *f = &kiln_feature_table[i];
+        cr_assert_eq(feature_by_name(f->name), f, "%s", f->name);
+        cr_assert_eq(feature_by_bit(f->bit), f, "%s", f->name);
+        cr_assert_eq(f->bit, 1u << i);
+    }
+    cr_assert_null(feature_by_name("all"), "'all' is the -all flags' word, not a feature");
 }

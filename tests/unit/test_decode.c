@@ -111,9 +111,11 @@ static buf *module_with_body(const buf *body, bool with_memory, bool with_data_c
     return m;
 }
 
+/* Decodes with every feature (return_call, relaxed SIMD, ... decode). */
 static kiln_module *decode_ok(const buf *b) {
     kiln_error e;
-    kiln_module *m = module_decode(b->d, b->n, NULL, &e);
+    kiln_decode_options o = {.features = features_all()};
+    kiln_module *m = module_decode(b->d, b->n, &o, &e);
     cr_assert_not_null(m, "decode failed at 0x%llx: %s", (unsigned long long)e.offset, e.message);
     cr_assert_eq(e.kind, KILN_OK);
     return m;
