@@ -93,7 +93,7 @@ static kiln_limits limits_to_kiln(const wasm_limits_t *l) {
 }
 
 wasm_table_t *wasm_table_new(wasm_store_t *store, const wasm_tabletype_t *type, wasm_ref_t *init) {
-    kiln_tabletype kt = {valkind_to_kiln(type->element->kind), limits_to_kiln(&type->limits)};
+    kiln_tabletype kt = {valkind_to_kiln(type->element->kind), limits_to_kiln(&type->limits), false};
     kiln_table *t = kiln_table_new(kt.elem_type, (uint32_t)kt.limits.min, (uint32_t)kt.limits.max,
                                    kt.limits.has_max);
     if (!t) return NULL;

@@ -239,24 +239,28 @@ static bool types_decode(decoder *d) {
     return true;
 }
 
-/* Flags 0/1 (no max / max); 4/5 are the same for 64-bit memories.  The
- * spec reads the flags as a 1-bit (3-bit with memory64) unsigned LEB128,
- * hence its messages for bad flags. */
-static bool limits_decode(decoder *d, kiln_limits *l, bool *is64) {
-    bool allow64 = is64 && (d->m->features & KILN_FEATURE_MEMORY64);
+/* Flags 0/1 (no max / max); 4/5 are the same with an i64 address type
+ * (memory64 for memories, table64 for tables; one feature bit, as in the
+ * proposal).  The spec reads the flags as a 1-bit (3-bit with memory64)
+ * unsigned LEB128, hence its messages for bad flags. */
+static bool limits_decode(decoder *d, kiln_limits *l, bool *is64, bool is_memory) {
+    bool allow64 = d->m->features & KILN_FEATURE_MEMORY64;
     const uint8_t *at = d->p;
     /* A one-byte flags value of a proposal kiln lacks (shared memory,
-     * custom page sizes) is named before the spec's generic LEB errors. */
-    const char *proposal = is64 && d->p < d->end && *d->p < 0x80 ? proposal_limits_flags(*d->p) : NULL;
-    if (!proposal && is64 && !allow64 && d->p < d->end && (*d->p == 4 || *d->p == 5))
-        proposal = "64-bit memories (memory64) are not supported yet";
+     * custom page sizes), or of a feature turned off, is named before the
+     * spec's generic LEB errors. */
+    bool one_byte = d->p < d->end && *d->p < 0x80;
+    const char *proposal = is_memory && one_byte ? proposal_limits_flags(*d->p) : NULL;
+    if (!proposal && !allow64 && one_byte && (*d->p == 4 || *d->p == 5))
+        proposal = is_memory ? "64-bit memories need feature 'memory64', which is turned off"
+                             : "64-bit tables (table64) need feature 'memory64', which is turned off";
     if (proposal) return decode_fail(d, at, proposal);
     uint64_t flags;
     leb_status s = leb_read_unsigned(&d->p, d->end, allow64 ? 3 : 1, &flags);
     if (s != LEB_OK) return decode_fail_leb(d, s);
     if (flags & 2) return decode_fail(d, at, "malformed limits flags");
     l->has_max = flags & 1;
-    if (is64) *is64 = (flags & 4) != 0;
+    *is64 = (flags & 4) != 0;
     if (flags & 4) return decode_u64(d, &l->min) && (!l->has_max || decode_u64(d, &l->max));
     uint32_t min, max = 0;
     if (!decode_u32(d, &min)) return false;
@@ -267,11 +271,11 @@ static bool limits_decode(decoder *d, kiln_limits *l, bool *is64) {
 }
 
 static bool tabletype_decode(decoder *d, kiln_tabletype *t) {
-    return decode_reftype(d, &t->elem_type) && limits_decode(d, &t->limits, NULL);
+    return decode_reftype(d, &t->elem_type) && limits_decode(d, &t->limits, &t->is64, false);
 }
 
 static bool memtype_decode(decoder *d, kiln_memtype *t) {
-    return limits_decode(d, &t->limits, &t->is64);
+    return limits_decode(d, &t->limits, &t->is64, true);
 }
 
 static bool globaltype_decode(decoder *d, kiln_globaltype *t) {

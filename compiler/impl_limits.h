@@ -76,13 +76,20 @@ enum {
      * kV8MaxWasmStringSize, SpiderMonkey MaxStringBytes, wasmparser
      * MAX_WASM_STRING_SIZE. */
     KILN_MAX_NAME_BYTES = 100000,
-    /* Initial size of a table (the maximum may say up to 2^32-1, as the spec
-     * suite does; the runtime caps growth here): V8 kV8MaxWasmTableSize,
-     * SpiderMonkey MaxTableLength, wasmparser MAX_WASM_TABLE_ENTRIES. */
+    /* Elements of a table at run time: instantiation refuses a larger
+     * initial size and growth stops here (a module may declare any size
+     * of its address type, as the spec suite does): V8
+     * kV8MaxWasmTableSize, SpiderMonkey MaxTableLength, wasmparser
+     * MAX_WASM_TABLE_ENTRIES. */
     KILN_MAX_TABLE_ELEMS = 10000000,
     /* 4 GiB: not a choice but the spec's own rule for 32-bit memories, which
      * every engine applies; reported with the spec's message. */
     KILN_MAX_PAGES32 = 65536,
+    /* 16 GiB: the most pages of a 64-bit memory at run time (the JS API's
+     * and V8's memory64 limit, kV8MaxWasmMemory64Pages).  A module may
+     * declare up to 2^48 pages; instantiation refuses a larger initial
+     * size and growth stops here. */
+    KILN_MAX_PAGES64 = 262144,
 };
 
 /* The one wording of every limit error, e.g.

@@ -81,7 +81,7 @@ static LLVMMetadataRef md_i64(lower_module *lm, uint64_t v) {
 static void tbaa_init(lower_module *lm) {
     static const char *const names[LOWER_TBAA_COUNT] = {"kiln vmctx", "kiln linear memory",
                                                         "kiln global", "kiln table",
-                                                        "kiln slot"};
+                                                        "kiln slot", "kiln linear memory64"};
     LLVMMetadataRef root_ops[] = {md_string(lm, "kiln tbaa")};
     LLVMMetadataRef root = LLVMMDNodeInContext2(lm->ctx, root_ops, 1);
     for (int i = 0; i < LOWER_TBAA_COUNT; i++) {
@@ -183,26 +183,26 @@ LLVMValueRef lower_vmctx_array_elem(lower_func *lf, unsigned field, uint32_t i, 
 
 typedef struct rt_decl {
     const char *name;
-    const char *sig; /* result ':' params; v=void i=i32 p=ptr */
+    const char *sig; /* result ':' params; v=void i=i32 I=i64 p=ptr */
 } rt_decl;
 
 static const rt_decl rt_decls[LOWER_RT_COUNT] = {
     [LOWER_RT_TRAP] = {"kiln_rt_trap", "v:pi"},
-    [LOWER_RT_MEMORY_GROW] = {"kiln_rt_memory_grow", "i:pii"},
-    [LOWER_RT_MEMORY_INIT] = {"kiln_rt_memory_init", "v:piiiii"},
+    [LOWER_RT_MEMORY_GROW] = {"kiln_rt_memory_grow", "I:piI"},
+    [LOWER_RT_MEMORY_INIT] = {"kiln_rt_memory_init", "v:piiIII"},
     [LOWER_RT_DATA_DROP] = {"kiln_rt_data_drop", "v:pi"},
-    [LOWER_RT_MEMORY_COPY] = {"kiln_rt_memory_copy", "v:piiiii"},
-    [LOWER_RT_MEMORY_FILL] = {"kiln_rt_memory_fill", "v:piiii"},
-    [LOWER_RT_TABLE_INIT] = {"kiln_rt_table_init", "v:piiiii"},
+    [LOWER_RT_MEMORY_COPY] = {"kiln_rt_memory_copy", "v:piiIII"},
+    [LOWER_RT_MEMORY_FILL] = {"kiln_rt_memory_fill", "v:piIiI"},
+    [LOWER_RT_TABLE_INIT] = {"kiln_rt_table_init", "v:piiIII"},
     [LOWER_RT_ELEM_DROP] = {"kiln_rt_elem_drop", "v:pi"},
-    [LOWER_RT_TABLE_COPY] = {"kiln_rt_table_copy", "v:piiiii"},
-    [LOWER_RT_TABLE_GROW] = {"kiln_rt_table_grow", "i:pipi"},
-    [LOWER_RT_TABLE_FILL] = {"kiln_rt_table_fill", "v:piipi"},
+    [LOWER_RT_TABLE_COPY] = {"kiln_rt_table_copy", "v:piiIII"},
+    [LOWER_RT_TABLE_GROW] = {"kiln_rt_table_grow", "I:pipI"},
+    [LOWER_RT_TABLE_FILL] = {"kiln_rt_table_fill", "v:piIpI"},
     [LOWER_RT_CALL_HOST] = {"kiln_rt_call_host", "v:pp"},
 };
 
 static LLVMTypeRef rt_letter_type(const lower_module *lm, char c) {
-    return c == 'v' ? lm->t.void_ : c == 'i' ? lm->t.i32 : lm->t.ptr;
+    return c == 'v' ? lm->t.void_ : c == 'i' ? lm->t.i32 : c == 'I' ? lm->t.i64 : lm->t.ptr;
 }
 
 void lower_attr_add(lower_module *lm, LLVMValueRef fn, const char *name) {
@@ -1104,15 +1104,13 @@ LLVMValueRef lower_body_ref(lower_module *lm, uint32_t index) {
     return lm->bodies[index];
 }
 
-/* Proposals the back end does not lower yet are refused up front. */
+/* Lowering sizes arrays by the most params and results (the decoder
+ * refuses more; a guard for hand-made modules). */
 static bool module_supported(lower_module *lm) {
     for (uint32_t i = 0; i < lm->m->num_types; i++)
         if (lm->m->types[i].num_params > KILN_MAX_FUNC_PARAMS ||
             lm->m->types[i].num_results > KILN_MAX_FUNC_RESULTS)
             return error_set(lm->err, KILN_ERR_LIMIT, 0, "type %u has too many params or results", i);
-    for (uint32_t i = 0; i < lm->m->num_memories; i++)
-        if (lm->m->memories[i].is64)
-            return error_set(lm->err, KILN_ERR_LOWER, 0, "memory64 is not supported by the back end");
     return true;
 }
 

@@ -43,6 +43,10 @@ typedef enum lower_tbaa {
     LOWER_TBAA_GLOBAL, /* kiln_val cells of globals                     */
     LOWER_TBAA_TABLE,  /* kiln_table_rt fields, table elements, funcrefs */
     LOWER_TBAA_SLOT,   /* trampoline / thunk value slots                */
+    /* 64-bit linear memories: never the same memory as a 32-bit one, and
+     * explicitly checked even in guard-page mode, so their loads need no
+     * sink (lower_memory.c) */
+    LOWER_TBAA_MEMORY64,
     LOWER_TBAA_COUNT
 } lower_tbaa;
 
@@ -151,6 +155,11 @@ LLVMValueRef lower_vmctx_field(lower_func *lf, unsigned offset, LLVMTypeRef ty, 
 LLVMValueRef lower_vmctx_array_elem(lower_func *lf, unsigned field, uint32_t i, LLVMTypeRef ty,
                                     unsigned elem_size);
 void lower_trap_if(lower_func *lf, LLVMValueRef cond, uint32_t kind);
+/* lower_memory.c: an i32 or i64 operand of a runtime call as i64
+ * (addresses, lengths, counts are 64-bit there: kiln_abi.h), and an i64
+ * result back to i32 unless `is64` (memory and table grow and size). */
+LLVMValueRef lower_zext_i64(lower_func *lf, LLVMValueRef v);
+LLVMValueRef lower_result_of_width(lower_func *lf, LLVMValueRef v, bool is64);
 void lower_trap(lower_func *lf, uint32_t kind); /* unconditional; position becomes dead */
 LLVMValueRef lower_rt_call(lower_func *lf, lower_rt id, LLVMValueRef *args, unsigned n);
 LLVMValueRef lower_rt_decl(lower_module *lm, lower_rt id, LLVMTypeRef *type);

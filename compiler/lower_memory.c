@@ -16,7 +16,13 @@
  * inside the reservation and an out-of-bounds access faults instead of
  * being compared.  Bulk operations still check in the runtime.  LLVM may
  * delete or narrow a load whose value is (partly) unused, which would
- * lose the trap, so memory_loads_pin() sinks every load (see below). */
+ * lose the trap, so memory_loads_pin() sinks every load (see below).
+ *
+ * 64-bit memories (memory64) always get explicit checks, in both modes:
+ * an i64 address can be anywhere, so no reservation covers it.  The
+ * check `addr + offset + bytes > size` is made without wrapping (see
+ * mem64_out_of_bounds); their accesses carry their own TBAA tag, and
+ * their loads, checked before they run, take no sink. */
 #include <string.h>
 
 #include "lower_internal.h"
@@ -40,6 +46,10 @@ static mem_view mem_view_load(lower_func *lf, uint32_t memory) {
     LLVMValueRef size_p = lower_byte_gep(lf, rt, lower_const_i64(lm, offsetof(kiln_memory_rt, size)));
     v.size = lower_load(lf, lm->t.i64, size_p, 8, LOWER_TBAA_VMCTX, false);
     return v;
+}
+
+static bool mem_is64(const lower_func *lf, uint32_t memory) {
+    return lf->lm->m->memories[memory].is64;
 }
 
 static LLVMValueRef memory_base_load(lower_func *lf, uint32_t memory) {
@@ -199,12 +209,40 @@ static void explicit_check(lower_func *lf, const kiln_insn *insn, LLVMValueRef z
     lower_trap_if(lf, limit_exceeded(lf, zaddr, mv.size, end), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
 }
 
+/* 64-bit memories: out of bounds iff addr + offset + bytes > size, with
+ * the sum taken over the integers.  end = offset + bytes is a constant;
+ * if it wraps, nothing is in bounds.  Otherwise the access is in bounds
+ * iff size >= end and addr <= size - end, where size - end cannot wrap
+ * and both compares are unsigned (addr may be anything up to 2^64-1). */
+static LLVMValueRef mem64_out_of_bounds(lower_func *lf, LLVMValueRef addr, LLVMValueRef size,
+                                        uint64_t offset, unsigned bytes) {
+    lower_module *lm = lf->lm;
+    if (offset > UINT64_MAX - bytes) return LLVMConstInt(lm->t.i1, 1, 0);
+    LLVMValueRef end = lower_const_i64(lm, offset + bytes);
+    LLVMValueRef small = LLVMBuildICmp(lm->b, LLVMIntULT, size, end, "");
+    LLVMValueRef limit = LLVMBuildSub(lm->b, size, end, "limit");
+    return LLVMBuildOr(lm->b, small, LLVMBuildICmp(lm->b, LLVMIntUGT, addr, limit, ""), "");
+}
+
+static LLVMValueRef mem64_address(lower_func *lf, const kiln_insn *insn, LLVMValueRef addr,
+                                  unsigned bytes) {
+    lower_module *lm = lf->lm;
+    uint64_t offset = insn->imm.memarg.offset;
+    mem_view mv = mem_view_load(lf, insn->imm.memarg.memory);
+    lower_trap_if(lf, mem64_out_of_bounds(lf, addr, mv.size, offset, bytes),
+                  KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    /* In bounds: addr + offset < size, so the sum does not wrap. */
+    LLVMValueRef ea = offset ? LLVMBuildAdd(lm->b, addr, lower_const_i64(lm, offset), "ea") : addr;
+    return lower_byte_gep(lf, mv.base, ea);
+}
+
 /* The checked native address of an access of `bytes` bytes. */
 static LLVMValueRef mem_address(lower_func *lf, const kiln_insn *insn, LLVMValueRef addr,
                                 unsigned bytes) {
     lower_module *lm = lf->lm;
     LLVMBuilderRef b = lm->b;
     uint64_t offset = insn->imm.memarg.offset;
+    if (mem_is64(lf, insn->imm.memarg.memory)) return mem64_address(lf, insn, addr, bytes);
     LLVMValueRef zaddr = LLVMBuildZExt(b, addr, lm->t.i64, "");
     LLVMValueRef ea = offset ? LLVMBuildAdd(b, zaddr, lower_const_i64(lm, offset), "ea") : zaddr;
     if (!lm->opts->explicit_bounds) {
@@ -223,12 +261,16 @@ static LLVMValueRef mem_address(lower_func *lf, const kiln_insn *insn, LLVMValue
     return lower_byte_gep(lf, mv.base, ea);
 }
 
-static LLVMValueRef mem_load(lower_func *lf, LLVMTypeRef ty, LLVMValueRef p) {
-    return lower_load(lf, ty, p, 1, LOWER_TBAA_MEMORY, false);
+static lower_tbaa mem_tag(const lower_func *lf, const kiln_insn *insn) {
+    return mem_is64(lf, insn->imm.memarg.memory) ? LOWER_TBAA_MEMORY64 : LOWER_TBAA_MEMORY;
 }
 
-static void mem_store(lower_func *lf, LLVMValueRef v, LLVMValueRef p) {
-    lower_store(lf, v, p, 1, LOWER_TBAA_MEMORY);
+static LLVMValueRef mem_load(lower_func *lf, const kiln_insn *insn, LLVMTypeRef ty, LLVMValueRef p) {
+    return lower_load(lf, ty, p, 1, mem_tag(lf, insn), false);
+}
+
+static void mem_store(lower_func *lf, const kiln_insn *insn, LLVMValueRef v, LLVMValueRef p) {
+    lower_store(lf, v, p, 1, mem_tag(lf, insn));
 }
 
 static LLVMTypeRef int_of_bytes(const lower_module *lm, unsigned bytes) {
@@ -269,7 +311,7 @@ static void scalar_load_lower(lower_func *lf, const kiln_insn *insn) {
     unsigned bytes = info->access_bytes;
     LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), bytes);
     bool is_int = LLVMGetTypeKind(rty) == LLVMIntegerTypeKind;
-    LLVMValueRef v = mem_load(lf, is_int ? int_of_bytes(lf->lm, bytes) : rty, p);
+    LLVMValueRef v = mem_load(lf, insn, is_int ? int_of_bytes(lf->lm, bytes) : rty, p);
     if (is_int && LLVMGetIntTypeWidth(rty) > bytes * 8)
         v = load_is_signed((kiln_opcode)insn->op) ? LLVMBuildSExt(lf->lm->b, v, rty, "")
                                                  : LLVMBuildZExt(lf->lm->b, v, rty, "");
@@ -284,7 +326,7 @@ static void scalar_store_lower(lower_func *lf, const kiln_insn *insn) {
     LLVMTypeRef vty = LLVMTypeOf(v);
     if (LLVMGetTypeKind(vty) == LLVMIntegerTypeKind && LLVMGetIntTypeWidth(vty) > bytes * 8)
         v = LLVMBuildTrunc(lf->lm->b, v, int_of_bytes(lf->lm, bytes), "");
-    mem_store(lf, v, p);
+    mem_store(lf, insn, v, p);
 }
 
 /* ---- SIMD memory instructions (v128 is <2 x i64> between instructions) ---- */
@@ -302,7 +344,7 @@ static void load_extend_lower(lower_func *lf, const kiln_insn *insn, unsigned la
                               bool is_signed) {
     unsigned lanes = 8 / lane_bytes;
     LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), 8);
-    LLVMValueRef v = mem_load(lf, vec_of(lf->lm, lane_bytes, lanes), p);
+    LLVMValueRef v = mem_load(lf, insn, vec_of(lf->lm, lane_bytes, lanes), p);
     LLVMTypeRef wide = vec_of(lf->lm, lane_bytes * 2, lanes);
     v = is_signed ? LLVMBuildSExt(lf->lm->b, v, wide, "") : LLVMBuildZExt(lf->lm->b, v, wide, "");
     lower_push(lf, as_v128(lf, v));
@@ -312,7 +354,7 @@ static void load_splat_lower(lower_func *lf, const kiln_insn *insn, unsigned byt
     lower_module *lm = lf->lm;
     unsigned lanes = 16 / bytes;
     LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), bytes);
-    LLVMValueRef s = mem_load(lf, int_of_bytes(lm, bytes), p);
+    LLVMValueRef s = mem_load(lf, insn, int_of_bytes(lm, bytes), p);
     LLVMTypeRef vty = vec_of(lm, bytes, lanes);
     LLVMValueRef v = LLVMBuildInsertElement(lm->b, LLVMGetPoison(vty), s, lower_const_i32(lm, 0), "");
     LLVMValueRef mask = LLVMConstNull(LLVMVectorType(lm->t.i32, lanes));
@@ -323,7 +365,7 @@ static void load_splat_lower(lower_func *lf, const kiln_insn *insn, unsigned byt
 static void load_zero_lower(lower_func *lf, const kiln_insn *insn, unsigned bytes) {
     lower_module *lm = lf->lm;
     LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), bytes);
-    LLVMValueRef s = mem_load(lf, int_of_bytes(lm, bytes), p);
+    LLVMValueRef s = mem_load(lf, insn, int_of_bytes(lm, bytes), p);
     LLVMTypeRef vty = vec_of(lm, bytes, 16 / bytes);
     LLVMValueRef v = LLVMBuildInsertElement(lm->b, LLVMConstNull(vty), s, lower_const_i32(lm, 0), "");
     lower_push(lf, as_v128(lf, v));
@@ -337,10 +379,10 @@ static void lane_access_lower(lower_func *lf, const kiln_insn *insn, bool is_loa
     LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), bytes);
     LLVMValueRef lane = lower_const_i32(lm, insn->imm.memarg.lane);
     if (is_load) {
-        LLVMValueRef s = mem_load(lf, int_of_bytes(lm, bytes), p);
+        LLVMValueRef s = mem_load(lf, insn, int_of_bytes(lm, bytes), p);
         lower_push(lf, as_v128(lf, LLVMBuildInsertElement(lm->b, vec, s, lane, "")));
     } else {
-        mem_store(lf, LLVMBuildExtractElement(lm->b, vec, lane, ""), p);
+        mem_store(lf, insn, LLVMBuildExtractElement(lm->b, vec, lane, ""), p);
     }
 }
 
@@ -372,22 +414,38 @@ static bool simd_memory_lower(lower_func *lf, const kiln_insn *insn) {
 
 /* ---- memory.size / memory.grow / bulk ------------------------------------ */
 
+/* An operand of a runtime call, whose addresses, lengths and counts are
+ * 64-bit for every memory and table (kiln_abi.h). */
+LLVMValueRef lower_zext_i64(lower_func *lf, LLVMValueRef v) {
+    if (LLVMTypeOf(v) == lf->lm->t.i64) return v;
+    return LLVMBuildZExt(lf->lm->b, v, lf->lm->t.i64, "");
+}
+
+/* A 64-bit size or old size back to the i32 result of a 32-bit memory or
+ * table (-1 stays -1). */
+LLVMValueRef lower_result_of_width(lower_func *lf, LLVMValueRef v, bool is64) {
+    return is64 ? v : LLVMBuildTrunc(lf->lm->b, v, lf->lm->t.i32, "");
+}
+
 static void memory_size_lower(lower_func *lf, uint32_t memory) {
     lower_module *lm = lf->lm;
     LLVMValueRef pages = LLVMBuildLShr(lm->b, mem_view_load(lf, memory).size, lower_const_i64(lm, 16), "");
-    lower_push(lf, LLVMBuildTrunc(lm->b, pages, lm->t.i32, ""));
+    lower_push(lf, lower_result_of_width(lf, pages, mem_is64(lf, memory)));
 }
 
 static void memory_grow_lower(lower_func *lf, uint32_t memory) {
-    LLVMValueRef args[2] = {lower_const_i32(lf->lm, memory), lower_pop(lf)};
-    lower_push(lf, lower_rt_call(lf, LOWER_RT_MEMORY_GROW, args, 2));
+    LLVMValueRef args[2] = {lower_const_i32(lf->lm, memory), lower_zext_i64(lf, lower_pop(lf))};
+    LLVMValueRef old = lower_rt_call(lf, LOWER_RT_MEMORY_GROW, args, 2);
+    lower_push(lf, lower_result_of_width(lf, old, mem_is64(lf, memory)));
 }
 
-/* Pops the three i32 operands (d, s, n) of a bulk instruction into args[k..k+3). */
-static void bulk_operands(lower_func *lf, LLVMValueRef *args) {
-    args[2] = lower_pop(lf);
+/* Pops the three operands (d, s, n) of a bulk instruction into
+ * args[k..k+3), as 64-bit values but for memory.fill's byte value. */
+static void bulk_operands(lower_func *lf, LLVMValueRef *args, bool fill) {
+    args[2] = lower_zext_i64(lf, lower_pop(lf));
     args[1] = lower_pop(lf);
-    args[0] = lower_pop(lf);
+    if (!fill) args[1] = lower_zext_i64(lf, args[1]);
+    args[0] = lower_zext_i64(lf, lower_pop(lf));
 }
 
 static void bulk_lower(lower_func *lf, const kiln_insn *insn) {
@@ -396,18 +454,18 @@ static void bulk_lower(lower_func *lf, const kiln_insn *insn) {
     case KILN_OP_MEMORY_INIT: /* (memory, segment, dst, src, n) */
         args[0] = lower_const_i32(lf->lm, insn->imm.pair.b);
         args[1] = lower_const_i32(lf->lm, insn->imm.pair.a);
-        bulk_operands(lf, args + 2);
+        bulk_operands(lf, args + 2, false);
         lower_rt_call(lf, LOWER_RT_MEMORY_INIT, args, 5);
         break;
     case KILN_OP_MEMORY_COPY: /* (dst memory, src memory, dst, src, n) */
         args[0] = lower_const_i32(lf->lm, insn->imm.pair.a);
         args[1] = lower_const_i32(lf->lm, insn->imm.pair.b);
-        bulk_operands(lf, args + 2);
+        bulk_operands(lf, args + 2, false);
         lower_rt_call(lf, LOWER_RT_MEMORY_COPY, args, 5);
         break;
     case KILN_OP_MEMORY_FILL: /* (memory, dst, value, n) */
         args[0] = lower_const_i32(lf->lm, insn->imm.index);
-        bulk_operands(lf, args + 1);
+        bulk_operands(lf, args + 1, true);
         lower_rt_call(lf, LOWER_RT_MEMORY_FILL, args, 4);
         break;
     default: /* data.drop */

@@ -8,7 +8,12 @@
  *
  * The exception is a table whose contents are known at compile time
  * (table_known below): call_indirect through it becomes a switch of
- * direct calls. */
+ * direct calls.
+ *
+ * A 64-bit table (table64) takes i64 indices: they are compared with the
+ * zero-extended 32-bit size (runtime tables stay under
+ * KILN_MAX_TABLE_ELEMS), and the runtime's entry points take 64-bit
+ * indices and lengths for every table. */
 #include <string.h>
 
 #include "lower_internal.h"
@@ -27,14 +32,21 @@ static LLVMValueRef table_size(lower_func *lf, LLVMValueRef t) {
     return field_load(lf, t, offsetof(kiln_table_rt, size), lf->lm->t.i32, 4);
 }
 
-/* &t->elems[index], after checking index < size (else `trap`). */
+static bool table_is64(const lower_func *lf, uint32_t table) {
+    return lf->lm->m->tables[table].is64;
+}
+
+/* &t->elems[index], after checking index < size (else `trap`); index is
+ * an i32, or an i64 for a 64-bit table. */
 static LLVMValueRef elem_address(lower_func *lf, uint32_t table, LLVMValueRef index, uint32_t trap) {
     lower_module *lm = lf->lm;
     LLVMValueRef t = table_rt(lf, table);
-    LLVMValueRef oob = LLVMBuildICmp(lm->b, LLVMIntUGE, index, table_size(lf, t), "");
+    LLVMValueRef size = table_size(lf, t);
+    if (LLVMTypeOf(index) == lm->t.i64) size = LLVMBuildZExt(lm->b, size, lm->t.i64, "");
+    LLVMValueRef oob = LLVMBuildICmp(lm->b, LLVMIntUGE, index, size, "");
     lower_trap_if(lf, oob, trap);
     LLVMValueRef elems = field_load(lf, t, offsetof(kiln_table_rt, elems), lm->t.ptr, 8);
-    LLVMValueRef off = LLVMBuildMul(lm->b, LLVMBuildZExt(lm->b, index, lm->t.i64, ""),
+    LLVMValueRef off = LLVMBuildMul(lm->b, lower_zext_i64(lf, index),
                                     lower_const_i64(lm, sizeof(void *)), "");
     return lower_byte_gep(lf, elems, off);
 }
@@ -236,7 +248,7 @@ static void call_indirect_known(lower_func *lf, const kiln_insn *insn, const tab
                                       trap_case(lf, &undefined_bb, KILN_TRAP_UNDEFINED_ELEMENT),
                                       tk->size);
     for (uint32_t i = 0; i < tk->size; i++)
-        LLVMAddCase(sw, lower_const_i32(lm, i), known_case(lf, &kc, i));
+        LLVMAddCase(sw, LLVMConstInt(LLVMTypeOf(index), i, 0), known_case(lf, &kc, i));
     if (kc.ncalls == 0) LLVMDeleteBasicBlock(kc.join), lf->dead = true;
     else known_results_push(lf, &kc);
 }
@@ -299,20 +311,23 @@ static void table_set_lower(lower_func *lf, uint32_t table) {
 }
 
 static void table_size_lower(lower_func *lf, uint32_t table) {
-    lower_push(lf, table_size(lf, table_rt(lf, table)));
+    LLVMValueRef size = table_size(lf, table_rt(lf, table));
+    if (table_is64(lf, table)) size = lower_zext_i64(lf, size);
+    lower_push(lf, size);
 }
 
 static void table_grow_lower(lower_func *lf, uint32_t table) {
-    LLVMValueRef n = lower_pop(lf);
+    LLVMValueRef n = lower_zext_i64(lf, lower_pop(lf));
     LLVMValueRef init = lower_pop(lf);
     LLVMValueRef args[3] = {lower_const_i32(lf->lm, table), init, n};
-    lower_push(lf, lower_rt_call(lf, LOWER_RT_TABLE_GROW, args, 3));
+    LLVMValueRef old = lower_rt_call(lf, LOWER_RT_TABLE_GROW, args, 3);
+    lower_push(lf, lower_result_of_width(lf, old, table_is64(lf, table)));
 }
 
 static void table_fill_lower(lower_func *lf, uint32_t table) {
-    LLVMValueRef n = lower_pop(lf);
+    LLVMValueRef n = lower_zext_i64(lf, lower_pop(lf));
     LLVMValueRef v = lower_pop(lf);
-    LLVMValueRef dst = lower_pop(lf);
+    LLVMValueRef dst = lower_zext_i64(lf, lower_pop(lf));
     LLVMValueRef args[4] = {lower_const_i32(lf->lm, table), dst, v, n};
     lower_rt_call(lf, LOWER_RT_TABLE_FILL, args, 4);
 }
@@ -320,9 +335,9 @@ static void table_fill_lower(lower_func *lf, uint32_t table) {
 /* table.init (table, segment, d, s, n) and table.copy (dst, src, d, s, n). */
 static void table_bulk_lower(lower_func *lf, uint32_t first, uint32_t second, lower_rt id) {
     LLVMValueRef args[5];
-    args[4] = lower_pop(lf);
-    args[3] = lower_pop(lf);
-    args[2] = lower_pop(lf);
+    args[4] = lower_zext_i64(lf, lower_pop(lf));
+    args[3] = lower_zext_i64(lf, lower_pop(lf));
+    args[2] = lower_zext_i64(lf, lower_pop(lf));
     args[0] = lower_const_i32(lf->lm, first);
     args[1] = lower_const_i32(lf->lm, second);
     lower_rt_call(lf, id, args, 5);

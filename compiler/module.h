@@ -39,6 +39,7 @@ typedef struct kiln_limits {
 typedef struct kiln_tabletype {
     uint8_t elem_type; /* KILN_FUNCREF or KILN_EXTERNREF */
     kiln_limits limits;
+    bool is64;         /* table64: i64 indices (memory64 proposal) */
 } kiln_tabletype;
 
 typedef struct kiln_memtype {

@@ -135,15 +135,13 @@ static bool limits_validate(const kiln_limits *l, uint64_t at, uint64_t bound,
     return true;
 }
 
-/* The spec allows any 32-bit size; only the initial size is an
- * implementation limit, since the runtime allocates it at instantiation
- * (a larger maximum just caps growth, see runtime/table.c). */
+/* The spec allows any size of the address type; what the runtime can
+ * allocate is decided at instantiation (runtime/table.c), so that a
+ * module that is only compiled, or linked against a smaller import, may
+ * still declare more. */
 static bool table_validate(const kiln_tabletype *t, uint64_t at, kiln_error *err) {
-    if (!limits_validate(&t->limits, at, UINT32_MAX, "table size must be at most 2^32-1", err))
-        return false;
-    return t->limits.min <= KILN_MAX_TABLE_ELEMS ||
-           error_set_limit(err, at, t->limits.min, "initial elements in a table",
-                           KILN_MAX_TABLE_ELEMS);
+    return t->is64 ? limits_validate(&t->limits, at, UINT64_MAX, "table size must be at most 2^64-1", err)
+                   : limits_validate(&t->limits, at, UINT32_MAX, "table size must be at most 2^32-1", err);
 }
 
 static bool tables_validate(const kiln_module *m, kiln_error *err) {
@@ -199,7 +197,8 @@ static bool elem_validate(const const_ctx *c, const kiln_elem *e) {
     if (e->mode != KILN_SEGMENT_ACTIVE) return true;
     if (e->table_index >= c->m->num_tables)
         return unknown_at(c->err, e->offset_in_module, "table", e->table_index);
-    if (!const_expr_validate(c, &e->offset, KILN_I32, e->offset_in_module)) return false;
+    uint8_t addr = c->m->tables[e->table_index].is64 ? KILN_I64 : KILN_I32;
+    if (!const_expr_validate(c, &e->offset, addr, e->offset_in_module)) return false;
     if (c->m->tables[e->table_index].elem_type != e->elem_type)
         return invalid_at(c->err, e->offset_in_module, "type mismatch");
     return true;

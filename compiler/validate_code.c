@@ -268,6 +268,11 @@ static bool check_table(code_validator *v, uint32_t index, uint8_t *elem_type) {
     return true;
 }
 
+/* The address type of a table already checked: i64 for table64. */
+static uint8_t table_addr(const code_validator *v, uint32_t index) {
+    return v->m->tables[index].is64 ? KILN_I64 : KILN_I32;
+}
+
 static bool check_elem(code_validator *v, uint32_t index, uint8_t *elem_type) {
     *elem_type = TYPE_UNKNOWN;
     if (index >= v->m->num_elems) return code_fail_index(v, "unknown elem segment", index);
@@ -335,6 +340,9 @@ static bool memarg_check(code_validator *v, const kiln_insn *in, const kiln_opco
         return code_fail(v, "alignment must not be larger than natural");
     if (info->imm == KILN_IMM_MEMARG_LANE && in->imm.memarg.lane >= info->lanes)
         return code_fail(v, "invalid lane index");
+    /* 3.0: the offset is of the memory's address type (the decoder reads
+     * 64 bits whenever memory64 is on). */
+    if (!is64 && in->imm.memarg.offset > UINT32_MAX) return code_fail(v, "offset out of range");
     *addr64 = is64 ? 1u : 0u;
     return true;
 }
@@ -359,17 +367,27 @@ static bool table_pair_check(code_validator *v, uint8_t dst_type, uint8_t src_ty
     return dst_type == src_type || mismatch(v);
 }
 
-static bool table_init_check(code_validator *v, const kiln_insn *in) {
+/* memory.copy and table.copy (d, s, n): each address of its own
+ * memory's or table's type; the length of the smaller of the two (an i32
+ * unless both are 64-bit), since it may cover no more than either. */
+static unsigned copy_addr_mask(bool dst64, bool src64) {
+    return (dst64 ? 1u : 0u) | (src64 ? 2u : 0u) | (dst64 && src64 ? 4u : 0u);
+}
+
+static bool table_init_check(code_validator *v, const kiln_insn *in, unsigned *addr64) {
     uint8_t table_type, elem_type;
     if (!check_table(v, in->imm.pair.b, &table_type)) return false;
     if (!check_elem(v, in->imm.pair.a, &elem_type)) return false;
+    *addr64 = table_addr(v, in->imm.pair.b) == KILN_I64 ? 1u : 0u;
     return table_pair_check(v, table_type, elem_type);
 }
 
-static bool table_copy_check(code_validator *v, const kiln_insn *in) {
+static bool table_copy_check(code_validator *v, const kiln_insn *in, unsigned *addr64) {
     uint8_t dst_type, src_type;
     if (!check_table(v, in->imm.pair.a, &dst_type)) return false;
     if (!check_table(v, in->imm.pair.b, &src_type)) return false;
+    *addr64 = copy_addr_mask(table_addr(v, in->imm.pair.a) == KILN_I64,
+                             table_addr(v, in->imm.pair.b) == KILN_I64);
     return table_pair_check(v, dst_type, src_type);
 }
 
@@ -377,7 +395,7 @@ static bool memory_copy_check(code_validator *v, const kiln_insn *in, unsigned *
     bool dst64, src64;
     if (!check_memory(v, in->imm.pair.a, &dst64) || !check_memory(v, in->imm.pair.b, &src64))
         return false;
-    *addr64 = dst64 && src64 ? 7u : 0u;
+    *addr64 = copy_addr_mask(dst64, src64);
     return true;
 }
 
@@ -407,10 +425,13 @@ static bool imm_check(code_validator *v, const kiln_insn *in, unsigned *addr64) 
     case KILN_IMM_MEMORY_INIT: return memory_init_check(v, in, addr64);
     case KILN_IMM_DATA: return check_data(v, in->imm.index);
     case KILN_IMM_MEMORY_COPY: return memory_copy_check(v, in, addr64);
-    case KILN_IMM_TABLE_INIT: return table_init_check(v, in);
+    case KILN_IMM_TABLE_INIT: return table_init_check(v, in, addr64);
     case KILN_IMM_ELEM: return check_elem(v, in->imm.index, &type);
-    case KILN_IMM_TABLE_COPY: return table_copy_check(v, in);
-    case KILN_IMM_TABLE: return check_table(v, in->imm.index, &type);
+    case KILN_IMM_TABLE_COPY: return table_copy_check(v, in, addr64);
+    case KILN_IMM_TABLE: /* the fixed row among them: table.size */
+        if (!check_table(v, in->imm.index, &type)) return false;
+        *addr64 = table_addr(v, in->imm.index) == KILN_I64 ? ADDR_RESULT : 0u;
+        return true;
     default: return code_fail(v, "unknown operator");
     }
 }
@@ -536,7 +557,7 @@ static bool op_call_indirect(code_validator *v, const kiln_insn *in) {
     if (!check_table(v, in->imm.call_indirect.table_index, &elem_type)) return false;
     if (elem_type != KILN_FUNCREF) return mismatch(v);
     if (!check_type(v, in->imm.call_indirect.type_index, &t)) return false;
-    return pop_expect(v, KILN_I32) && apply_functype(v, t);
+    return pop_expect(v, table_addr(v, in->imm.call_indirect.table_index)) && apply_functype(v, t);
 }
 
 /* return_call and return_call_indirect: the callee's results become the
@@ -564,7 +585,9 @@ static bool op_return_call_indirect(code_validator *v, const kiln_insn *in) {
     if (elem_type != KILN_FUNCREF) return mismatch(v);
     if (!check_type(v, in->imm.call_indirect.type_index, &t) || !results_match_function(v, t))
         return false;
-    if (!pop_expect(v, KILN_I32) || !pop_vals(v, t->params, t->num_params)) return false;
+    if (!pop_expect(v, table_addr(v, in->imm.call_indirect.table_index)) ||
+        !pop_vals(v, t->params, t->num_params))
+        return false;
     set_unreachable(v);
     return true;
 }
@@ -633,13 +656,13 @@ static bool op_global(code_validator *v, const kiln_insn *in) {
 static bool op_table(code_validator *v, const kiln_insn *in) {
     uint8_t t;
     if (!check_table(v, in->imm.index, &t)) return false;
+    uint8_t at = table_addr(v, in->imm.index); /* indices and sizes */
     switch (in->op) {
-    case KILN_OP_TABLE_GET: return pop_expect(v, KILN_I32) && push_val(v, t);
-    case KILN_OP_TABLE_SET: return pop_expect(v, t) && pop_expect(v, KILN_I32);
-    case KILN_OP_TABLE_GROW:
-        return pop_expect(v, KILN_I32) && pop_expect(v, t) && push_val(v, KILN_I32);
+    case KILN_OP_TABLE_GET: return pop_expect(v, at) && push_val(v, t);
+    case KILN_OP_TABLE_SET: return pop_expect(v, t) && pop_expect(v, at);
+    case KILN_OP_TABLE_GROW: return pop_expect(v, at) && pop_expect(v, t) && push_val(v, at);
     default: /* table.fill */
-        return pop_expect(v, KILN_I32) && pop_expect(v, t) && pop_expect(v, KILN_I32);
+        return pop_expect(v, at) && pop_expect(v, t) && pop_expect(v, at);
     }
 }
 

@@ -132,6 +132,12 @@ size_t kiln_linker_check_module(const kiln_linker *l, const struct kiln_module *
  * when the limits are invalid (min > max, more than 65536 pages). */
 kiln_memory *kiln_memory_new(uint64_t min_pages, uint64_t max_pages, bool has_max);
 kiln_table *kiln_table_new(uint8_t elem_type, uint32_t min, uint32_t max, bool has_max);
+/* The same with an i64 address type (memory64, table64): what a module's
+ * `(memory i64 ...)` or `(table i64 ...)` import needs.  A 64-bit memory
+ * may have up to 2^48 pages as its maximum; the runtime gives it at most
+ * 262144 pages (16 GiB). */
+kiln_memory *kiln_memory64_new(uint64_t min_pages, uint64_t max_pages, bool has_max);
+kiln_table *kiln_table64_new(uint8_t elem_type, uint64_t min, uint64_t max, bool has_max);
 kiln_global_inst *kiln_global_new(uint8_t valtype, bool is_mutable, kiln_val value);
 void kiln_memory_free(kiln_memory *m);
 void kiln_table_free(kiln_table *t);

@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 2u
+#define KILN_ABI_VERSION 3u /* 3: addresses, lengths and sizes of the entry points in 64 bits */
 #define KILN_PAGE_SIZE 65536u
 
 /* Value types, with their binary-format encodings. */
@@ -177,21 +177,24 @@ typedef struct kiln_module_desc {
 #else
 _Noreturn void kiln_rt_trap(kiln_vmctx *ctx, uint32_t kind);
 #endif
-int32_t kiln_rt_memory_grow(kiln_vmctx *ctx, uint32_t memory, uint32_t delta_pages);
+/* Addresses, lengths and page or element counts are 64-bit for every
+ * memory and table (memory64, table64); generated code zero-extends the
+ * i32 operands of 32-bit ones, and truncates the grow results for them. */
+int64_t kiln_rt_memory_grow(kiln_vmctx *ctx, uint32_t memory, uint64_t delta_pages);
 void kiln_rt_memory_init(kiln_vmctx *ctx, uint32_t memory, uint32_t segment,
-                         uint32_t dst, uint32_t src, uint32_t n);
+                         uint64_t dst, uint64_t src, uint64_t n);
 void kiln_rt_data_drop(kiln_vmctx *ctx, uint32_t segment);
 void kiln_rt_memory_copy(kiln_vmctx *ctx, uint32_t dst_memory, uint32_t src_memory,
-                         uint32_t dst, uint32_t src, uint32_t n);
-void kiln_rt_memory_fill(kiln_vmctx *ctx, uint32_t memory, uint32_t dst, uint32_t value,
-                         uint32_t n);
-void kiln_rt_table_init(kiln_vmctx *ctx, uint32_t table, uint32_t segment, uint32_t dst,
-                        uint32_t src, uint32_t n);
+                         uint64_t dst, uint64_t src, uint64_t n);
+void kiln_rt_memory_fill(kiln_vmctx *ctx, uint32_t memory, uint64_t dst, uint32_t value,
+                         uint64_t n);
+void kiln_rt_table_init(kiln_vmctx *ctx, uint32_t table, uint32_t segment, uint64_t dst,
+                        uint64_t src, uint64_t n);
 void kiln_rt_elem_drop(kiln_vmctx *ctx, uint32_t segment);
-void kiln_rt_table_copy(kiln_vmctx *ctx, uint32_t dst_table, uint32_t src_table, uint32_t dst,
-                        uint32_t src, uint32_t n);
-int32_t kiln_rt_table_grow(kiln_vmctx *ctx, uint32_t table, void *init, uint32_t delta);
-void kiln_rt_table_fill(kiln_vmctx *ctx, uint32_t table, uint32_t dst, void *value, uint32_t n);
+void kiln_rt_table_copy(kiln_vmctx *ctx, uint32_t dst_table, uint32_t src_table, uint64_t dst,
+                        uint64_t src, uint64_t n);
+int64_t kiln_rt_table_grow(kiln_vmctx *ctx, uint32_t table, void *init, uint64_t delta);
+void kiln_rt_table_fill(kiln_vmctx *ctx, uint32_t table, uint64_t dst, void *value, uint64_t n);
 /* Import thunks (generated, one per imported function) pack their
  * arguments into slots and call this with the host closure as ctx. */
 void kiln_rt_call_host(void *host_closure, kiln_val *slots);

@@ -35,6 +35,7 @@ static const char *table_mismatch(const kiln_import *imp, const link_entry *e) {
     if (e->is_host || e->value.kind != KILN_EXTERN_TABLE) return "not a table";
     const kiln_table *t = e->value.of.table;
     if (t->rt.elem_type != imp->desc.table.elem_type) return "element type differs";
+    if (t->is64 != imp->desc.table.is64) return "address type differs (i32, i64)";
     if (!limits_match(t->rt.size, t->has_max, t->declared_max, &imp->desc.table.limits))
         return "table limits do not match";
     return NULL;
@@ -43,6 +44,7 @@ static const char *table_mismatch(const kiln_import *imp, const link_entry *e) {
 static const char *memory_mismatch(const kiln_import *imp, const link_entry *e) {
     if (e->is_host || e->value.kind != KILN_EXTERN_MEMORY) return "not a memory";
     const kiln_memory *mem = e->value.of.memory;
+    if (mem->is64 != imp->desc.memory.is64) return "address type differs (i32, i64)";
     if (!limits_match(mem->rt.size / KILN_PAGE_SIZE, mem->has_max, mem->rt.max_pages,
                       &imp->desc.memory.limits))
         return "memory limits do not match";

@@ -261,9 +261,30 @@ static bool code_register(kiln_instance *inst, kiln_instantiate_error *err) {
                      "--bounds-checks=explicit");
 }
 
+/* A module may declare sizes the runtime cannot give (up to 2^48 pages,
+ * 2^64-1 elements); instantiation refuses them by name. */
+static bool sizes_check(const kiln_module *m, kiln_instantiate_error *err) {
+    for (uint32_t i = m->num_imported_memories; i < m->num_memories; i++) {
+        const kiln_memtype *t = &m->memories[i];
+        uint64_t bound = memory_runtime_max_pages(t->is64);
+        if (t->limits.min > bound)
+            return instance_fail(err, KILN_INST_LIMIT, "memory %u: minimum of %llu pages exceeds "
+                                 "the %llu pages kiln allocates for a %s memory", i,
+                                 (unsigned long long)t->limits.min, (unsigned long long)bound,
+                                 t->is64 ? "64-bit" : "32-bit");
+    }
+    for (uint32_t i = m->num_imported_tables; i < m->num_tables; i++)
+        if (m->tables[i].limits.min > KILN_MAX_TABLE_ELEMS)
+            return instance_fail(err, KILN_INST_LIMIT, "table %u: minimum of %llu elements exceeds "
+                                 "the %u elements kiln allocates for a table", i,
+                                 (unsigned long long)m->tables[i].limits.min, KILN_MAX_TABLE_ELEMS);
+    return true;
+}
+
 static bool memories_define(kiln_instance *inst, kiln_instantiate_error *err) {
     const kiln_module *m = inst->module;
     bool guarded = inst->desc->flags & KILN_DESC_GUARD_PAGES;
+    if (!sizes_check(m, err)) return false;
     for (uint32_t i = m->num_imported_memories; i < m->num_memories; i++) {
         if (inst->pool) {
             inst->memories[i] = pool_memory_acquire(inst->pool, inst->pooled, i, err);
@@ -325,14 +346,10 @@ static bool elems_evaluate(kiln_instance *inst, kiln_instantiate_error *err) {
 
 /* ---- steps 4 and 5: segments and start, under trap_protect ---------------------------- */
 
-/* A segment offset as a 32-bit operand; a memory64 offset beyond 4 GiB
- * is out of bounds for any memory kiln can allocate. */
-static uint32_t offset_eval(const kiln_instance *inst, const kiln_expr *e, bool is64,
-                            uint32_t trap) {
+/* A segment offset, of the address type of its memory or table. */
+static uint64_t offset_eval(const kiln_instance *inst, const kiln_expr *e, bool is64) {
     kiln_val v = constexpr_eval(inst, e);
-    if (!is64) return (uint32_t)v.i32;
-    if ((uint64_t)v.i64 > UINT32_MAX) kiln_rt_trap((kiln_vmctx *)&inst->vmctx, trap);
-    return (uint32_t)v.i64;
+    return is64 ? (uint64_t)v.i64 : (uint32_t)v.i32;
 }
 
 static void segments_apply(kiln_instance *inst) {
@@ -342,7 +359,7 @@ static void segments_apply(kiln_instance *inst) {
     for (uint32_t s = 0; s < m->num_elems; s++) {
         const kiln_elem *seg = &m->elems[s];
         if (seg->mode == KILN_SEGMENT_ACTIVE) {
-            uint32_t dst = offset_eval(inst, &seg->offset, false, KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+            uint64_t dst = offset_eval(inst, &seg->offset, m->tables[seg->table_index].is64);
             kiln_rt_table_init(ctx, seg->table_index, s, dst, 0, seg->count);
         }
         if (seg->mode != KILN_SEGMENT_PASSIVE) kiln_rt_elem_drop(ctx, s);
@@ -355,7 +372,7 @@ static void segments_apply(kiln_instance *inst) {
             continue;
         }
         bool is64 = m->memories[seg->memory_index].is64;
-        uint32_t dst = offset_eval(inst, &seg->offset, is64, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+        uint64_t dst = offset_eval(inst, &seg->offset, is64);
         kiln_rt_memory_init(ctx, seg->memory_index, d, dst, 0, seg->size);
         kiln_rt_data_drop(ctx, d);
     }

@@ -72,17 +72,28 @@ static bool guarded_reserve(kiln_memory *m) {
     return true;
 }
 
+uint64_t memory_runtime_max_pages(bool is64) {
+    return is64 ? KILN_MAX_PAGES64 : KILN_MAX_PAGES32;
+}
+
+/* rt.max_pages is the declared maximum (import matching reads it, up to
+ * 2^48 pages for a 64-bit memory); growth also stops at the runtime's
+ * bound.  A 64-bit memory is never guarded: every access to it carries
+ * an explicit check (docs/sandbox.md), and it may outgrow the
+ * reservation. */
 kiln_memory *memory_create(const kiln_memtype *type, bool guarded) {
     const kiln_limits *l = &type->limits;
-    uint64_t max = l->has_max && l->max < KILN_MAX_PAGES32 ? l->max : KILN_MAX_PAGES32;
-    if (l->min > max) return NULL;
+    uint64_t bound = memory_runtime_max_pages(type->is64);
+    if (l->min > bound || (l->has_max && l->min > l->max)) return NULL;
     kiln_memory *m = calloc(1, sizeof *m);
     if (!m) return NULL;
-    m->rt.max_pages = max;
+    m->rt.max_pages = l->has_max ? l->max : bound;
     m->min_pages = l->min;
     m->has_max = l->has_max;
+    m->is64 = type->is64;
     m->refcount = 1;
     uint64_t size = l->min * KILN_PAGE_SIZE;
+    guarded = guarded && !type->is64;
     bool ok = guarded ? guarded_reserve(m) : true;
     if (ok && size) ok = guarded ? guarded_resize(m, size) : explicit_resize(m, size);
     if (!ok) {
@@ -94,7 +105,7 @@ kiln_memory *memory_create(const kiln_memtype *type, bool guarded) {
 }
 
 bool memory_make_guarded(kiln_memory *m) {
-    if (m->guarded) return true;
+    if (m->guarded || m->is64) return true; /* 64-bit: explicit checks only */
     if (m->slot) return false; /* a small pool slot cannot move */
     if (!guarded_reserve(m)) return false;
     views_update(m);
@@ -155,6 +166,8 @@ bool memory_cap(kiln_memory *m, uint64_t pages) {
 int64_t memory_grow(kiln_memory *m, uint64_t delta_pages) {
     uint64_t old_pages = m->rt.size / KILN_PAGE_SIZE;
     uint64_t max = m->capped && m->cap_pages < m->rt.max_pages ? m->cap_pages : m->rt.max_pages;
+    uint64_t bound = memory_runtime_max_pages(m->is64);
+    if (max > bound) max = bound;
     if (delta_pages > max - old_pages) return -1;
     if (delta_pages == 0) return (int64_t)old_pages;
     uint64_t new_size = (old_pages + delta_pages) * KILN_PAGE_SIZE;
@@ -172,17 +185,17 @@ static kiln_memory *memory_at(kiln_vmctx *ctx, uint32_t index) {
     return (kiln_memory *)ctx->memories[index];
 }
 
-/* True if [start, start+n) lies within `size` (64-bit math: no wrap). */
+/* True if [start, start+n) lies within `size` (no wrap: size < 2^63). */
 static bool range_ok(uint64_t start, uint64_t n, uint64_t size) {
     return start <= size && n <= size - start;
 }
 
-int32_t kiln_rt_memory_grow(kiln_vmctx *ctx, uint32_t memory, uint32_t delta_pages) {
-    return (int32_t)memory_grow(memory_at(ctx, memory), delta_pages);
+int64_t kiln_rt_memory_grow(kiln_vmctx *ctx, uint32_t memory, uint64_t delta_pages) {
+    return memory_grow(memory_at(ctx, memory), delta_pages);
 }
 
-void kiln_rt_memory_init(kiln_vmctx *ctx, uint32_t memory, uint32_t segment, uint32_t dst,
-                         uint32_t src, uint32_t n) {
+void kiln_rt_memory_init(kiln_vmctx *ctx, uint32_t memory, uint32_t segment, uint64_t dst,
+                         uint64_t src, uint64_t n) {
     kiln_instance *inst = ctx->instance;
     kiln_memory *m = memory_at(ctx, memory);
     if (!range_ok(src, n, inst->data_sizes[segment]) || !range_ok(dst, n, m->rt.size))
@@ -195,15 +208,15 @@ void kiln_rt_data_drop(kiln_vmctx *ctx, uint32_t segment) {
 }
 
 void kiln_rt_memory_copy(kiln_vmctx *ctx, uint32_t dst_memory, uint32_t src_memory,
-                         uint32_t dst, uint32_t src, uint32_t n) {
+                         uint64_t dst, uint64_t src, uint64_t n) {
     kiln_memory *d = memory_at(ctx, dst_memory), *s = memory_at(ctx, src_memory);
     if (!range_ok(src, n, s->rt.size) || !range_ok(dst, n, d->rt.size))
         kiln_rt_trap(ctx, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
     if (n) memmove(d->rt.base + dst, s->rt.base + src, n);
 }
 
-void kiln_rt_memory_fill(kiln_vmctx *ctx, uint32_t memory, uint32_t dst, uint32_t value,
-                         uint32_t n) {
+void kiln_rt_memory_fill(kiln_vmctx *ctx, uint32_t memory, uint64_t dst, uint32_t value,
+                         uint64_t n) {
     kiln_memory *m = memory_at(ctx, memory);
     if (!range_ok(dst, n, m->rt.size)) kiln_rt_trap(ctx, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
     if (n) memset(m->rt.base + dst, (int)(value & 0xFF), n);
@@ -211,12 +224,20 @@ void kiln_rt_memory_fill(kiln_vmctx *ctx, uint32_t memory, uint32_t dst, uint32_
 
 /* ---- the embedding API -------------------------------------------------------- */
 
-kiln_memory *kiln_memory_new(uint64_t min_pages, uint64_t max_pages, bool has_max) {
-    if (min_pages > KILN_MAX_PAGES32 || (has_max && (max_pages < min_pages ||
-                                                     max_pages > KILN_MAX_PAGES32)))
+static kiln_memory *memory_new(uint64_t min_pages, uint64_t max_pages, bool has_max, bool is64) {
+    uint64_t declared = is64 ? (uint64_t)1 << 48 : KILN_MAX_PAGES32;
+    if (min_pages > declared || (has_max && (max_pages < min_pages || max_pages > declared)))
         return NULL;
-    kiln_memtype type = {{min_pages, max_pages, has_max}, false};
+    kiln_memtype type = {{min_pages, max_pages, has_max}, is64};
     return memory_create(&type, false);
+}
+
+kiln_memory *kiln_memory_new(uint64_t min_pages, uint64_t max_pages, bool has_max) {
+    return memory_new(min_pages, max_pages, has_max, false);
+}
+
+kiln_memory *kiln_memory64_new(uint64_t min_pages, uint64_t max_pages, bool has_max) {
+    return memory_new(min_pages, max_pages, has_max, true);
 }
 
 void kiln_memory_free(kiln_memory *m) { memory_release(m); }

@@ -432,16 +432,18 @@ static bool memslot_reset(kiln_pool *p, struct pool_memslot *s, uint64_t size) {
     return memslot_clear(s);
 }
 
-static void pool_memory_init(kiln_pool *p, struct pool_memslot *s, const kiln_limits *l) {
+static void pool_memory_init(kiln_pool *p, struct pool_memslot *s, const kiln_limits *l,
+                             bool is64) {
     kiln_memory *m = &s->mem;
     kiln_vmctx **views = m->views; /* kept from the slot's earlier users */
     uint32_t cap_views = m->cap_views;
     memset(m, 0, sizeof *m);
     m->rt.base = s->base;
     m->rt.size = l->min * KILN_PAGE_SIZE;
-    m->rt.max_pages = l->has_max && l->max < KILN_MAX_PAGES32 ? l->max : KILN_MAX_PAGES32;
+    m->rt.max_pages = l->has_max ? l->max : memory_runtime_max_pages(is64);
     m->min_pages = l->min;
     m->has_max = l->has_max;
+    m->is64 = is64;
     m->guarded = p->cfg.memory_reservation >= GUARD_RESERVATION;
     m->capped = true; /* growth stops at the slot */
     m->cap_pages = p->cfg.max_memory_pages;
@@ -483,7 +485,7 @@ kiln_memory *pool_memory_acquire(kiln_pool *p, struct pool_module *pm, uint32_t 
     }
     s->owner = pm;
     s->image = img;
-    pool_memory_init(p, s, l);
+    pool_memory_init(p, s, l, pm->module->memories[index].is64);
     pool_retain(p);
     return &s->mem;
 }
@@ -530,8 +532,9 @@ kiln_table *pool_table_acquire(kiln_pool *p, const struct pool_module *pm, uint3
     t->rt.size = (uint32_t)l->min;
     t->rt.max = (uint32_t)(max < capacity ? max : capacity);
     t->rt.elem_type = type->elem_type;
-    t->declared_max = l->has_max ? (uint32_t)l->max : UINT32_MAX;
+    t->declared_max = l->has_max ? l->max : UINT64_MAX;
     t->has_max = l->has_max;
+    t->is64 = type->is64;
     t->refcount = 1;
     t->slot = s;
     pool_retain(p);

@@ -25,6 +25,7 @@ struct kiln_memory {
     kiln_memory_rt rt; /* first: vmctx->memories[i] points here */
     uint64_t min_pages;
     bool has_max;
+    bool is64;         /* memory64: i64 addresses, never guarded */
     bool guarded;      /* reserved 8 GiB + guard, grown in place */
     bool capped;       /* an instance limit applies: grow stops at cap_pages */
     uint64_t cap_pages;
@@ -35,6 +36,11 @@ struct kiln_memory {
     struct pool_memslot *slot; /* pooled (pool.c): grown in place, returned at release */
 };
 
+/* The most pages the runtime gives a 32- or 64-bit memory
+ * (KILN_MAX_PAGES32 / KILN_MAX_PAGES64): a larger initial size is refused,
+ * growth stops there. */
+uint64_t memory_runtime_max_pages(bool is64);
+/* NULL when out of memory or when the initial size is over that bound. */
 kiln_memory *memory_create(const kiln_memtype *type, bool guarded);
 void memory_retain(kiln_memory *m);
 void memory_release(kiln_memory *m);
@@ -54,15 +60,16 @@ struct pool_tabslot;
 struct kiln_table {
     kiln_table_rt rt; /* first: vmctx->tables[i] points here */
     struct pool_tabslot *slot; /* pooled (pool.c): fixed capacity, returned at release */
-    uint32_t declared_max; /* rt.max is capped at KILN_MAX_TABLE_ELEMS; this is not */
+    uint64_t declared_max; /* rt.max is capped at KILN_MAX_TABLE_ELEMS; this is not */
     bool has_max;
+    bool is64;             /* table64: i64 indices */
     _Atomic int refcount;
 };
 
 kiln_table *table_create(const kiln_tabletype *type);
 void table_retain(kiln_table *t);
 void table_release(kiln_table *t);
-int64_t table_grow(kiln_table *t, uint32_t delta, void *init);
+int64_t table_grow(kiln_table *t, uint64_t delta, void *init);
 /* Applies an instance's element limit to growth; false if already larger. */
 bool table_cap(kiln_table *t, uint64_t elems);
 

@@ -13,7 +13,7 @@
 kiln_table *table_create(const kiln_tabletype *type) {
     const kiln_limits *l = &type->limits;
     uint64_t max = l->has_max && l->max < KILN_MAX_TABLE_ELEMS ? l->max : KILN_MAX_TABLE_ELEMS;
-    if (l->min > max) return NULL;
+    if (l->min > max) return NULL; /* over the declared maximum or kiln's bound */
     kiln_table *t = calloc(1, sizeof *t);
     if (!t) return NULL;
     t->rt.elems = calloc(l->min ? l->min : 1, sizeof(void *));
@@ -24,8 +24,9 @@ kiln_table *table_create(const kiln_tabletype *type) {
     t->rt.size = (uint32_t)l->min;
     t->rt.max = (uint32_t)max;
     t->rt.elem_type = type->elem_type;
-    t->declared_max = l->has_max ? (uint32_t)l->max : UINT32_MAX;
+    t->declared_max = l->has_max ? l->max : UINT64_MAX;
     t->has_max = l->has_max;
+    t->is64 = type->is64;
     t->refcount = 1;
     return t;
 }
@@ -50,7 +51,7 @@ bool table_cap(kiln_table *t, uint64_t elems) {
 
 /* Returns the old size, or -1 past the maximum (declared, or kiln's
  * KILN_MAX_TABLE_ELEMS) or when memory runs out. */
-int64_t table_grow(kiln_table *t, uint32_t delta, void *init) {
+int64_t table_grow(kiln_table *t, uint64_t delta, void *init) {
     uint32_t old = t->rt.size;
     if (delta > t->rt.max - old) return -1;
     if (delta == 0) return old;
@@ -75,8 +76,8 @@ static bool range_ok(uint64_t start, uint64_t n, uint64_t size) {
     return start <= size && n <= size - start;
 }
 
-void kiln_rt_table_init(kiln_vmctx *ctx, uint32_t table, uint32_t segment, uint32_t dst,
-                        uint32_t src, uint32_t n) {
+void kiln_rt_table_init(kiln_vmctx *ctx, uint32_t table, uint32_t segment, uint64_t dst,
+                        uint64_t src, uint64_t n) {
     const elem_values *seg = &ctx->instance->elems[segment];
     kiln_table_rt *t = table_at(ctx, table);
     if (!range_ok(src, n, seg->count) || !range_ok(dst, n, t->size))
@@ -88,32 +89,40 @@ void kiln_rt_elem_drop(kiln_vmctx *ctx, uint32_t segment) {
     ctx->instance->elems[segment].count = 0;
 }
 
-void kiln_rt_table_copy(kiln_vmctx *ctx, uint32_t dst_table, uint32_t src_table, uint32_t dst,
-                        uint32_t src, uint32_t n) {
+void kiln_rt_table_copy(kiln_vmctx *ctx, uint32_t dst_table, uint32_t src_table, uint64_t dst,
+                        uint64_t src, uint64_t n) {
     kiln_table_rt *d = table_at(ctx, dst_table), *s = table_at(ctx, src_table);
     if (!range_ok(src, n, s->size) || !range_ok(dst, n, d->size))
         kiln_rt_trap(ctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS);
     if (n) memmove(d->elems + dst, s->elems + src, sizeof(void *) * n);
 }
 
-int32_t kiln_rt_table_grow(kiln_vmctx *ctx, uint32_t table, void *init, uint32_t delta) {
-    return (int32_t)table_grow((kiln_table *)table_at(ctx, table), delta, init);
+int64_t kiln_rt_table_grow(kiln_vmctx *ctx, uint32_t table, void *init, uint64_t delta) {
+    return table_grow((kiln_table *)table_at(ctx, table), delta, init);
 }
 
-void kiln_rt_table_fill(kiln_vmctx *ctx, uint32_t table, uint32_t dst, void *value,
-                        uint32_t n) {
+void kiln_rt_table_fill(kiln_vmctx *ctx, uint32_t table, uint64_t dst, void *value, uint64_t n) {
     kiln_table_rt *t = table_at(ctx, table);
     if (!range_ok(dst, n, t->size)) kiln_rt_trap(ctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS);
-    for (uint32_t i = 0; i < n; i++) t->elems[dst + i] = value;
+    for (uint64_t i = 0; i < n; i++) t->elems[dst + i] = value;
 }
 
 /* ---- the embedding API -------------------------------------------------------- */
 
-kiln_table *kiln_table_new(uint8_t elem_type, uint32_t min, uint32_t max, bool has_max) {
+static kiln_table *table_new(uint8_t elem_type, uint64_t min, uint64_t max, bool has_max,
+                             bool is64) {
     if ((elem_type != KILN_FUNCREF && elem_type != KILN_EXTERNREF) || (has_max && max < min))
         return NULL;
-    kiln_tabletype type = {elem_type, {min, max, has_max}};
+    kiln_tabletype type = {elem_type, {min, max, has_max}, is64};
     return table_create(&type);
+}
+
+kiln_table *kiln_table_new(uint8_t elem_type, uint32_t min, uint32_t max, bool has_max) {
+    return table_new(elem_type, min, max, has_max, false);
+}
+
+kiln_table *kiln_table64_new(uint8_t elem_type, uint64_t min, uint64_t max, bool has_max) {
+    return table_new(elem_type, min, max, has_max, true);
 }
 
 void kiln_table_free(kiln_table *t) { table_release(t); }

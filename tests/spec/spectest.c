@@ -1,7 +1,8 @@
 /* spectest.c - the `spectest` host module every spec script may import:
  * print functions (which print nothing: the runner's output is the
- * report), four globals holding 666, a funcref table of 10 (max 20) and
- * a memory of 1 page (max 2). */
+ * report), four globals holding 666, a funcref table of 10 (max 20), the
+ * same with i64 indices as `table64` (3.0 suite) and a memory of 1 page
+ * (max 2). */
 #include "spectest.h"
 
 #include <stdlib.h>
@@ -54,17 +55,21 @@ static bool globals_define(spectest *s, kiln_linker *l) {
 bool spectest_define(spectest *s, kiln_linker *l) {
     s->memory = kiln_memory_new(1, 2, true);
     s->table = kiln_table_new(KILN_FUNCREF, 10, 20, true);
-    if (!s->memory || !s->table) return false;
+    s->table64 = kiln_table64_new(KILN_FUNCREF, 10, 20, true);
+    if (!s->memory || !s->table || !s->table64) return false;
     kiln_extern mem = {.kind = 2, .of.memory = s->memory};
     kiln_extern tab = {.kind = 1, .of.table = s->table};
+    kiln_extern tab64 = {.kind = 1, .of.table = s->table64};
     return kiln_linker_define(l, "spectest", "memory", mem) &&
-           kiln_linker_define(l, "spectest", "table", tab) && globals_define(s, l) &&
+           kiln_linker_define(l, "spectest", "table", tab) &&
+           kiln_linker_define(l, "spectest", "table64", tab64) && globals_define(s, l) &&
            funcs_define(l);
 }
 
 void spectest_free(spectest *s) {
     if (s->memory) kiln_memory_free(s->memory);
     if (s->table) kiln_table_free(s->table);
+    if (s->table64) kiln_table_free(s->table64);
     for (int i = 0; i < 4; i++)
         if (s->globals[i]) kiln_global_free(s->globals[i]);
 }

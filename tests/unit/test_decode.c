@@ -344,15 +344,30 @@ Test(decode, limits_flags) {
     MALFORMED("integer representation too long", 11, HDR, 0x05, 0x05, 0x01, 0x81, 0x00, 0x00, 0x00);
 }
 
+/* Flags 5 (i64, with max) then min 1, max 2: accepted with the memory64
+ * feature, refused by name without it.  table64 shares the bit. */
+static void limits64_check(const uint8_t *bytes, size_t n, bool table, const char *disabled,
+                           uint64_t at) {
+    kiln_decode_options o = {.features = KILN_FEATURE_MEMORY64};
+    kiln_module *m = module_decode(bytes, n, &o, NULL);
+    cr_assert_not_null(m);
+    const kiln_limits *l = table ? &m->tables[0].limits : &m->memories[0].limits;
+    cr_assert(table ? m->tables[0].is64 : m->memories[0].is64);
+    cr_assert(l->has_max && l->min == 1 && l->max == 2);
+    module_free(m);
+    expect_malformed(bytes, n, disabled, at);
+}
+
 Test(decode, memory64_limits_need_the_feature) {
     static const uint8_t bytes[] = {HDR, 0x05, 0x04, 0x01, 0x05, 0x01, 0x02};
-    kiln_decode_options o = {.features = KILN_FEATURE_MEMORY64};
-    kiln_module *m = module_decode(bytes, sizeof bytes, &o, NULL);
-    cr_assert_not_null(m);
-    cr_assert(m->memories[0].is64 && m->memories[0].limits.has_max);
-    cr_assert_eq(m->memories[0].limits.max, 2);
-    module_free(m);
-    expect_malformed(bytes, sizeof bytes, "64-bit memories (memory64) are not supported yet", 11);
+    limits64_check(bytes, sizeof bytes, false,
+                   "64-bit memories need feature 'memory64', which is turned off", 11);
+}
+
+Test(decode, table64_limits_need_the_feature) {
+    static const uint8_t bytes[] = {HDR, 0x04, 0x05, 0x01, 0x70, 0x05, 0x01, 0x02};
+    limits64_check(bytes, sizeof bytes, true,
+                   "64-bit tables (table64) need feature 'memory64', which is turned off", 12);
 }
 
 /* ---- globals, exports, start --------------------------------------------- */
