@@ -1,6 +1,7 @@
 /* test_lower_memory.c - guard-page memory mode (lower_memory.c), interrupt
  * (no checks in generated code; kiln_instance_interrupt) and instance limits
- * (kiln_instantiate_limited), on tests/unit/wat/guard.wat.
+ * (kiln_instantiate_limited), on tests/unit/wat/guard.wat; 64-bit memories
+ * and tables (lower_memory.c, lower_table.c) on a module of bytes.
  *
  * IR properties are checked on the unoptimised IR; behaviour is checked by
  * compiling the module at -O0 and -O2, linking it into a shared library
@@ -406,4 +407,109 @@ Test(limits, a_minimum_above_the_cap_fails_instantiation) {
     g.inst = kiln_instantiate_limited(g.code.desc, NULL, &exact, &err);
     cr_expect(g.inst, "minimum == cap is allowed: %s", err.message);
     guest_close(&g);
+}
+
+/* ---- 64-bit memories and tables ------------------------------------------------------- */
+
+/* wabt 1.0.32 writes neither table64 nor i64 memory64 segments in text,
+ * so this module is bytes:
+ *   (type (func (param i64) (result i64)))
+ *   (table $e i64 1 externref) (table $f i64 1 funcref) (memory i64 1)
+ *   (elem (table $f) (i64.const 0) func $callee)
+ *   "is_null" (ref.is_null (table.get $e (local.get 0))) as i64
+ *   "grow"    (table.grow $e (ref.null extern) (local.get 0))
+ *   "fill"    (table.fill $e (local.get 0) (ref.null extern) (i64.const 1)), 0
+ *   "call"    (call_indirect $f (type 0) (i64.const 7) (local.get 0))
+ *   $callee   (local.get 0)
+ *   "size"    (table.size $e)
+ *   "load"    (i64.load (local.get 0)) */
+static const uint8_t m64_module[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x01, 0x06, 0x01, 0x60, 0x01, 0x7e, 0x01, 0x7e,                         /* type */
+    0x03, 0x08, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,             /* funcs */
+    0x04, 0x07, 0x02, 0x6f, 0x04, 0x01, 0x70, 0x04, 0x01,                   /* tables */
+    0x05, 0x03, 0x01, 0x04, 0x01,                                           /* memory */
+    0x07, 0x2e, 0x06,                                                       /* exports */
+    0x07, 'i', 's', '_', 'n', 'u', 'l', 'l', 0x00, 0x00,
+    0x04, 'g', 'r', 'o', 'w', 0x00, 0x01,
+    0x04, 'f', 'i', 'l', 'l', 0x00, 0x02,
+    0x04, 'c', 'a', 'l', 'l', 0x00, 0x03,
+    0x04, 's', 'i', 'z', 'e', 0x00, 0x05,
+    0x04, 'l', 'o', 'a', 'd', 0x00, 0x06,
+    0x09, 0x09, 0x01, 0x02, 0x01, 0x42, 0x00, 0x0b, 0x00, 0x01, 0x04,       /* elem */
+    0x0a, 0x3f, 0x07,                                                       /* code */
+    0x08, 0x00, 0x20, 0x00, 0x25, 0x00, 0xd1, 0xad, 0x0b,
+    0x09, 0x00, 0xd0, 0x6f, 0x20, 0x00, 0xfc, 0x0f, 0x00, 0x0b,
+    0x0d, 0x00, 0x20, 0x00, 0xd0, 0x6f, 0x42, 0x01, 0xfc, 0x11, 0x00, 0x42, 0x00, 0x0b,
+    0x09, 0x00, 0x42, 0x07, 0x20, 0x00, 0x11, 0x00, 0x01, 0x0b,
+    0x04, 0x00, 0x20, 0x00, 0x0b,
+    0x05, 0x00, 0xfc, 0x10, 0x00, 0x0b,
+    0x07, 0x00, 0x20, 0x00, 0x29, 0x03, 0x00, 0x0b,
+};
+
+static guest m64_open(int opt, bool explicit_bounds) {
+    loaded l = {malloc(sizeof m64_module), sizeof m64_module, NULL};
+    memcpy(l.bytes, m64_module, sizeof m64_module);
+    kiln_error err;
+    error_clear(&err);
+    kiln_decode_options dopts = {.features = KILN_FEATURE_MEMORY64};
+    l.m = module_decode(l.bytes, l.size, &dopts, &err);
+    cr_assert(l.m, "decode: %s", err.message);
+    cr_assert(module_validate(l.m, &err), "validate: %s", err.message);
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "m64_o%d_%c", opt, explicit_bounds ? 'e' : 'g');
+    kiln_compile_options opts = {.opt_level = opt, .prefix = prefix, .explicit_bounds = explicit_bounds};
+    guest g = {.code = compiled_open(&l, &opts)};
+    loaded_free(&l);
+    kiln_instantiate_error ierr;
+    g.inst = kiln_instantiate_limited(g.code.desc, NULL, NULL, &ierr);
+    cr_assert(g.inst, "instantiate: %s", ierr.message);
+    return g;
+}
+
+/* Calls an (i64) -> i64 export: its result, or -1000 - trap kind. */
+static int64_t call64(guest *g, const char *export, uint64_t a) {
+    kiln_extern e;
+    cr_assert(kiln_instance_export(g->inst, export, &e), "no export %s", export);
+    kiln_val s[1] = {{.i64 = (int64_t)a}};
+    uint32_t trap = kiln_call(g->inst, e.of.func, s);
+    return trap ? -1000 - (int64_t)trap : s[0].i64;
+}
+
+#define TABLE_OOB (-1000 - (int64_t)KILN_TRAP_TABLE_OUT_OF_BOUNDS)
+#define UNDEFINED (-1000 - (int64_t)KILN_TRAP_UNDEFINED_ELEMENT)
+
+/* An index that truncated to 32 bits would be 0 or 1, in bounds, must
+ * trap; a delta that truncated would be small must fail to grow. */
+Test(table64_run, indices_and_deltas_keep_all_64_bits) {
+    for (int k = 0; k < 2; k++) {
+        guest g = m64_open(opt_levels[k], k == 0);
+        cr_expect_eq(call64(&g, "is_null", 0), 1);
+        cr_expect_eq(call64(&g, "is_null", 1ull << 32), TABLE_OOB, "-O%d", opt_levels[k]);
+        cr_expect_eq(call64(&g, "is_null", UINT64_MAX), TABLE_OOB);
+        cr_expect_eq(call64(&g, "fill", 0), 0);
+        cr_expect_eq(call64(&g, "fill", 1ull << 32), TABLE_OOB);
+        cr_expect_eq(call64(&g, "grow", (1ull << 32) + 1), -1);
+        cr_expect_eq(call64(&g, "grow", UINT64_MAX), -1);
+        cr_expect_eq(call64(&g, "size", 0), 1);
+        cr_expect_eq(call64(&g, "grow", 1), 1);
+        cr_expect_eq(call64(&g, "size", 0), 2);
+        cr_expect_eq(call64(&g, "call", 0), 7);
+        cr_expect_eq(call64(&g, "call", 1ull << 32), UNDEFINED, "-O%d", opt_levels[k]);
+        guest_close(&g);
+    }
+}
+
+/* In guard mode too, a 64-bit address far past any reservation is
+ * compared, not dereferenced: without the check this would fault outside
+ * every reservation (a crash, not a trap). */
+Test(table64_run, memory64_is_checked_in_guard_mode) {
+    for (int k = 0; k < 2; k++) {
+        guest g = m64_open(opt_levels[k], false);
+        cr_expect_eq(call64(&g, "load", 65528), 0);
+        cr_expect_eq(call64(&g, "load", 65529), OOB, "-O%d", opt_levels[k]);
+        cr_expect_eq(call64(&g, "load", 1ull << 40), OOB, "-O%d", opt_levels[k]);
+        cr_expect_eq(call64(&g, "load", UINT64_MAX - 3), OOB, "-O%d", opt_levels[k]);
+        guest_close(&g);
+    }
 }
