@@ -154,7 +154,8 @@ void module_extern_type_text(const kiln_module *m, uint8_t kind, uint32_t index,
     }
     case KILN_EXTERN_TABLE:
         if (index >= m->num_tables) break;
-        text_add(out, cap, "%s ", valtype_name(m->tables[index].elem_type));
+        text_add(out, cap, "%s %s", valtype_name(m->tables[index].elem_type),
+                 m->tables[index].is64 ? "i64 " : "");
         limits_text(&m->tables[index].limits, out, cap);
         break;
     case KILN_EXTERN_MEMORY:

@@ -276,7 +276,8 @@ const char *module_func_name(const kiln_module *m, uint32_t func_index); /* NULL
 
 /* module.c: types and names as text, as `kiln validate --describe` and
  * the import reports spell them ("(i32 i64) -> (i32)", "funcref min 1",
- * "i32 pages min 1 max 2", "mut f64", "\"env\"").  Each writes a
+ * "funcref i64 min 1" (table64), "i32 pages min 1 max 2", "mut f64",
+ * "\"env\"").  Each writes a
  * NUL-terminated text into out[0..cap), cut short if it does not fit. */
 const char *module_extern_kind_name(uint8_t kind); /* func, table, memory, global */
 /* Holds any type text: the most parameters and results (impl_limits.h) of at
