@@ -154,6 +154,14 @@ void cli_imports_warn_wasi(const struct kiln_module *m, const char *path);
 struct kiln_compile_options;
 int cli_jobs_flag(const char *cmd, int argc, char **argv, int *i,
                   struct kiln_compile_options *opts);
+/* cli_compile.c: `--cache` (the partition cache in the common store,
+ * cache_key.h) or `--cache-dir DIR` (created if need be) into
+ * opts->cache_dir; 1: consumed, 0: not such a flag, -1: the directory
+ * cannot be made (message printed).  cli_run_cache_set: the store's, for
+ * `kiln run` (false: no home for it, no partition cache then). */
+int cli_cache_flag(const char *cmd, int argc, char **argv, int *i,
+                   struct kiln_compile_options *opts);
+bool cli_run_cache_set(struct kiln_compile_options *opts);
 /* cli_compile.c: the default number of compile threads: the CPUs kiln
  * may run on (sched_getaffinity: the online ones, fewer under taskset or
  * a cpuset), at most CLI_JOBS_MAX_DEFAULT, the most threads emit.c's

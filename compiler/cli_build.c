@@ -72,6 +72,7 @@ static void build_usage(FILE *out) {
             "  --prefix NAME     symbol prefix: the object's descriptor is NAME_module\n"
             "                    (default: the file name as a C identifier)\n"
             "  --keep-object     leave the compiled object next to PROGRAM (PROGRAM.o)\n"
+            "  --cache, --cache-dir DIR  reuse compiled partitions, as for `kiln compile`\n"
             "  --entry NAME      the executable calls export NAME (no parameters; nothing\n"
             "                    or an i32, the exit status, as result) instead of _start,\n"
             "                    after _initialize if exported: for library modules (reactors)\n"
@@ -95,7 +96,7 @@ static void build_usage(FILE *out) {
 /* Every option that takes a value (a missing one is named as such). */
 static const char *const build_value_options[] = {
     "-o", "-j", "--jobs", "--partitions", "--target", "--cpu", "--prefix", "--entry",
-    "--bounds-checks", NULL,
+    "--bounds-checks", "--cache-dir", NULL,
 };
 
 static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
@@ -109,6 +110,9 @@ static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
     int jobs = cli_jobs_flag("build", argc, argv, i, &a->opts);
     if (jobs)
         return jobs < 0 ? CLI_USAGE : 0;
+    int cache = cli_cache_flag("build", argc, argv, i, &a->opts);
+    if (cache)
+        return cache < 0 ? CLI_USAGE : 0;
     if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3])
         a->opts.opt_level = arg[2] - '0';
     else if (strcmp(arg, "-o") == 0 && *i + 1 < argc)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache_key.h"
 #include "cli.h"
 #include "compile.h"
 #include "module.h"
@@ -47,6 +48,10 @@ static void compile_usage(FILE *out) {
             "  --prefix NAME     symbol prefix (default: the file name as a C identifier)\n"
             "  --header FILE.h   also write a C header with typed wrappers for the exports\n"
             "  --emit-llvm       write textual LLVM IR (after optimisation) instead of an object\n"
+            "  --cache           reuse compiled partitions: a recompile after a few functions\n"
+            "                    changed emits only the partitions holding them (the store is\n"
+            "                    $XDG_CACHE_HOME/kiln/parts, default ~/.cache/kiln/parts)\n"
+            "  --cache-dir DIR   the same, with the partitions kept in DIR\n"
             "  -g                source-level debug info from the module's DWARF line table\n"
             "                    (clang -g): file:line for gdb, perf and trap backtraces\n"
             "  --bounds-checks=explicit|guard  compare every access, or rely on guard\n"
@@ -67,7 +72,7 @@ static void compile_usage(FILE *out) {
 /* Every option that takes a value (a missing one is named as such). */
 static const char *const compile_value_options[] = {
     "-o", "-j", "--jobs", "--partitions", "--target", "--cpu", "--prefix", "--header",
-    "--bounds-checks", NULL,
+    "--bounds-checks", "--cache-dir", NULL,
 };
 
 static void output_from_path(const char *path, char *out, size_t cap) {
@@ -142,6 +147,30 @@ int cli_jobs_flag(const char *cmd, int argc, char **argv, int *i, kiln_compile_o
     return 0;
 }
 
+/* The partition cache's directory: <store>/parts, or --cache-dir's. */
+static bool cache_dir_set(const char *cmd, const char *dir, kiln_compile_options *opts) {
+    static char path[PATH_MAX];
+    bool ok = dir ? snprintf(path, sizeof path, "%s", dir) < (int)sizeof path && cache_dir_make(path)
+                  : cache_dir_default(path, sizeof path - 8) && strcat(path, "/parts") &&
+                        cache_dir_make(path);
+    if (!ok && cmd)
+        fprintf(stderr, "kiln %s: cannot use the cache directory %s: %s\n", cmd,
+                dir ? dir : "(no $XDG_CACHE_HOME or $HOME)", strerror(errno));
+    if (ok) opts->cache_dir = path;
+    return ok;
+}
+
+int cli_cache_flag(const char *cmd, int argc, char **argv, int *i, kiln_compile_options *opts) {
+    const char *arg = argv[*i], *dir;
+    if (strcmp(arg, "--cache") == 0) return cache_dir_set(cmd, NULL, opts) ? 1 : -1;
+    if (!(dir = cli_option_value(argc, argv, i, "--cache-dir"))) return 0;
+    return cache_dir_set(cmd, dir, opts) ? 1 : -1;
+}
+
+bool cli_run_cache_set(kiln_compile_options *opts) {
+    return cache_dir_set(NULL, NULL, opts); /* no cache is no error for `kiln run` */
+}
+
 static int args_parse_one(compile_args *a, int argc, char **argv, int *i) {
     const char *arg = argv[*i], *v;
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) return compile_usage(stdout), -1;
@@ -150,6 +179,8 @@ static int args_parse_one(compile_args *a, int argc, char **argv, int *i) {
     if (jobs) return jobs < 0 ? CLI_USAGE : 0;
     int bounds = cli_bounds_flag("compile", argc, argv, i, &a->opts.explicit_bounds);
     if (bounds) return bounds < 0 ? CLI_USAGE : 0;
+    int cache = cli_cache_flag("compile", argc, argv, i, &a->opts);
+    if (cache) return cache < 0 ? CLI_USAGE : 0;
     if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3])
         a->opts.opt_level = arg[2] - '0';
     else if (strcmp(arg, "-o") == 0 && *i + 1 < argc) a->output = argv[++*i];

@@ -98,7 +98,9 @@ static void run_usage(FILE *out) {
             "  -h, --help            this text\n\n"
             "On a terminal, a compile that runs for more than a second shows a progress\n"
             "line on stderr, erased before the program runs.\n"
-            "The cache lives in $XDG_CACHE_HOME/kiln (default ~/.cache/kiln).\n"
+            "The cache lives in $XDG_CACHE_HOME/kiln (default ~/.cache/kiln): whole\n"
+            "libraries, and the partitions of big modules (parts/), so that a module in\n"
+            "which a few functions changed recompiles only the partitions holding them.\n"
             "exit status: 0 success, 1 invalid module or link error, 2 usage or I/O error,\n"
             "134 trap (the trap and a backtrace of wasm functions go to stderr);\n"
             "a WASI program's own status when it calls proc_exit\n");
@@ -239,6 +241,9 @@ static int args_parse(run_args *a, int argc, char **argv) {
     }
     if (!a->input) return run_usage(stderr), CLI_USAGE;
     if (!cli_cpu_valid("run", NULL, a->opts.cpu)) return CLI_USAGE;
+    /* Partitions go to the same store as whole libraries: a module that
+     * changed a little recompiles only the partitions that did. */
+    if (!a->no_cache) cli_run_cache_set(&a->opts);
     cli_features_warn();
     return 0;
 }

@@ -33,6 +33,10 @@ typedef struct kiln_compile_options {
     /* progress.h: where each partition's steps are reported (the CLI's
      * progress line and -v); NULL: nowhere. */
     struct kiln_progress *progress;
+    /* Partition cache directory (part_cache.h; it must exist): partitions
+     * found there are not compiled again, the others are stored; big
+     * modules are then cut where edits do not move the cuts.  NULL: none. */
+    const char *cache_dir;
 } kiln_compile_options;
 
 /* lower.c + emit.c: writes a relocatable object.  `bytes` is the original

@@ -21,6 +21,7 @@
 
 #include "cross.h"
 #include "lower_internal.h"
+#include "part_cache.h"
 #include "progress.h"
 #include "sink_trim.h"
 
@@ -251,6 +252,12 @@ static uint64_t func_weight(const kiln_func *f) {
     return (uint64_t)f->num_insns + EMIT_FUNC_WEIGHT;
 }
 
+static uint64_t module_weight(const kiln_module *m) {
+    uint64_t total = 0;
+    for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) total += func_weight(&m->funcs[i]);
+    return total;
+}
+
 /* Explicit partitions win.  Otherwise EMIT_PARTS_PER_JOB parts per
  * thread (if each keeps EMIT_PART_MIN_WEIGHT of work), or parts of
  * EMIT_PART_WEIGHT if that gives more, even at -j1: LLVM's cost per
@@ -267,8 +274,7 @@ static uint32_t partitions_choose(const kiln_module *m, const kiln_compile_optio
     if (o->partitions > 0) {
         n = (uint64_t)o->partitions;
     } else {
-        uint64_t total = 0;
-        for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) total += func_weight(&m->funcs[i]);
+        uint64_t total = module_weight(m);
         if (o->jobs > 1) {
             n = total / EMIT_PART_MIN_WEIGHT;
             if (n > (uint64_t)o->jobs * EMIT_PARTS_PER_JOB) n = (uint64_t)o->jobs * EMIT_PARTS_PER_JOB;
@@ -283,8 +289,7 @@ static uint32_t partitions_choose(const kiln_module *m, const kiln_compile_optio
 /* Contiguous ranges: part k ends at the first function where the running
  * weight reaches (k+1)/n of the total, and every part keeps one function. */
 static void partitions_plan(const kiln_module *m, uint32_t n, lower_partition *parts) {
-    uint64_t total = 0, sum = 0;
-    for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) total += func_weight(&m->funcs[i]);
+    uint64_t total = module_weight(m), sum = 0;
     uint32_t i = m->num_imported_funcs;
     for (uint32_t k = 0; k < n; k++) {
         parts[k] = (lower_partition){k, n, i, i};
@@ -296,6 +301,51 @@ static void partitions_plan(const kiln_module *m, uint32_t n, lower_partition *p
     }
 }
 
+/* With a partition cache the cuts must survive edits: a function's
+ * change may move the cut after it, but the cuts further on stay where
+ * they were (content-defined chunking).  A part ends after a function
+ * once it holds EMIT_PART_MIN_CUT of work and the hash of that function's
+ * body picks it (one in EMIT_CUT_ONE_IN), or at EMIT_PART_MAX_CUT; so the
+ * cut after a function depends only on the bodies since the last cut.
+ * Parts average about EMIT_PART_WEIGHT.  Modules too small to split stay
+ * whole, as without the cache. */
+enum {
+    EMIT_PART_MIN_CUT = EMIT_PART_WEIGHT * 3 / 4,
+    EMIT_PART_MAX_CUT = EMIT_PART_WEIGHT * 4,
+    EMIT_CUT_ONE_IN = 8,
+};
+
+static uint32_t body_hash(const uint8_t *bytes, size_t size, const kiln_module *m, uint32_t f) {
+    size_t from = m->funcs[f].body_offset;
+    size_t to = f + 1 < m->num_funcs ? m->funcs[f + 1].body_offset
+                                     : (size_t)m->code_offset + m->code_size;
+    uint32_t h = 2166136261u; /* FNV-1a, then mixed: its low bits alone are poor */
+    for (size_t i = from; i < to && i < size; i++) h = (h ^ bytes[i]) * 16777619u;
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    return h;
+}
+
+static uint32_t partitions_plan_stable(const kiln_module *m, const uint8_t *bytes, size_t size,
+                                       lower_partition *parts) {
+    uint32_t n = 0, first = m->num_imported_funcs;
+    uint64_t weight = 0;
+    for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) {
+        weight += func_weight(&m->funcs[i]);
+        bool last = i + 1 == m->num_funcs;
+        bool cut = weight >= EMIT_PART_MAX_CUT ||
+                   (weight >= EMIT_PART_MIN_CUT && body_hash(bytes, size, m, i) % EMIT_CUT_ONE_IN == 0);
+        if (!last && !(cut && n + 1 < EMIT_PARTS_MAX)) continue;
+        parts[n] = (lower_partition){n, 0, first, i + 1};
+        n++;
+        first = i + 1;
+        weight = 0;
+    }
+    for (uint32_t k = 0; k < n; k++) parts[k].count = n;
+    return n;
+}
+
 typedef struct emit_job {
     const kiln_module *m;
     const uint8_t *bytes;
@@ -305,9 +355,30 @@ typedef struct emit_job {
     LLVMMemoryBufferRef *objects; /* [count], NULL until emitted */
     kiln_error *errs;             /* [count] */
     uint32_t count;
+    part_cache *cache; /* NULL: none */
     atomic_uint next;
     atomic_bool failed;
 } emit_job;
+
+/* From the cache, or emitted (and then stored in it). */
+static bool partition_obtain(emit_job *job, const lower_partition *part, LLVMTargetMachineRef tm,
+                             LLVMMemoryBufferRef *out, kiln_error *err) {
+    char key[65];
+    if (job->cache) {
+        part_cache_key(job->cache, job->m, job->bytes, job->size, part, key);
+        if (part_cache_get(job->cache, key, out)) {
+            uint32_t first = part ? part->first : job->m->num_imported_funcs;
+            uint32_t end = part ? part->end : job->m->num_funcs;
+            progress_partition_start(job->opts->progress, part ? part->index : 0, end - first);
+            progress_partition_cached(job->opts->progress);
+            return true;
+        }
+    }
+    if (!partition_emit(job->m, job->bytes, job->size, job->opts, part, tm, out, err)) return false;
+    if (job->cache)
+        part_cache_put(job->cache, key, LLVMGetBufferStart(*out), LLVMGetBufferSize(*out));
+    return true;
+}
 
 static void *emit_worker(void *arg) {
     emit_job *job = arg;
@@ -318,8 +389,7 @@ static void *emit_worker(void *arg) {
         if (k >= job->count || atomic_load(&job->failed)) break;
         if (!tm) job->errs[k] = tm_err;
         const lower_partition *part = job->count > 1 ? &job->parts[k] : NULL;
-        if (!tm || !partition_emit(job->m, job->bytes, job->size, job->opts, part, tm,
-                                   &job->objects[k], &job->errs[k]))
+        if (!tm || !partition_obtain(job, part, tm, &job->objects[k], &job->errs[k]))
             atomic_store(&job->failed, true);
     }
     if (tm) LLVMDisposeTargetMachine(tm);
@@ -368,8 +438,12 @@ static bool emit_job_finish(emit_job *job, kiln_error *err) {
 /* Every partition's object, in partition order (one for an unpartitioned compile). */
 static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size,
                          const kiln_compile_options *opts, emit_result *out, kiln_error *err) {
-    uint32_t n = partitions_choose(m, opts);
-    emit_job job = {.m = m, .bytes = bytes, .size = size, .opts = opts, .count = n};
+    part_cache cache;
+    bool cached = opts->cache_dir && part_cache_begin(&cache, opts->cache_dir, m, bytes, size, opts);
+    bool stable = cached && opts->partitions <= 0 && module_weight(m) >= 2 * EMIT_PART_WEIGHT;
+    uint32_t n = stable ? EMIT_PARTS_MAX : partitions_choose(m, opts);
+    emit_job job = {.m = m, .bytes = bytes, .size = size, .opts = opts, .count = n,
+                    .cache = cached ? &cache : NULL};
     job.parts = calloc(n, sizeof *job.parts);
     job.objects = calloc(n, sizeof *job.objects);
     job.errs = calloc(n, sizeof *job.errs);
@@ -379,10 +453,12 @@ static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size
     if (!ok) error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
     if (ok) {
         for (uint32_t k = 0; k < n; k++) error_clear(&job.errs[k]);
-        if (n > 1) partitions_plan(m, n, job.parts);
+        if (stable) n = job.count = partitions_plan_stable(m, bytes, size, job.parts);
+        else if (n > 1) partitions_plan(m, n, job.parts);
         uint32_t threads = opts->jobs > 1 ? (uint32_t)opts->jobs : 1;
         threads = threads < n ? threads : n;
-        progress_compile_begin(opts->progress, n, m->num_funcs - m->num_imported_funcs, threads);
+        progress_compile_begin(opts->progress, n, m->num_funcs - m->num_imported_funcs, threads,
+                               job.cache != NULL);
         emit_workers_run(&job, threads);
         progress_compile_end(opts->progress);
         ok = emit_job_finish(&job, err);

@@ -211,6 +211,11 @@ enum { LOWER_TAIL_CALL_CONV = 18 };
 /* lower.c: a function called without a stack check (no calls, few
  * instructions and locals); frames.c verifies its frame stays small. */
 bool lower_small_leaf(const kiln_module *m, uint32_t index);
+/* lower_table.c: written[t] for every table some instruction of a defined
+ * function writes (table.set/grow/fill/init/copy): the one fact about
+ * other functions' bodies that lowering a function depends on (tables
+ * nobody writes have known contents), so part_cache.c keys on it too. */
+void lower_tables_written(const kiln_module *m, bool *written);
 /* lower.c: the name of the frame-size table of a partition (NULL: the
  * whole module); emit.c fills the table in the emitted object. */
 void lower_frames_symbol(const kiln_compile_options *opts, const lower_partition *part, char *out,

@@ -88,12 +88,12 @@ static uint32_t insn_table_written(const kiln_insn *insn) {
     }
 }
 
-/* One pass over every body marks the tables some instruction writes. */
-static void tables_written_mark(const kiln_module *m, table_known *tk) {
+void lower_tables_written(const kiln_module *m, bool *written) {
+    for (uint32_t t = 0; t < m->num_tables; t++) written[t] = false;
     for (uint32_t f = m->num_imported_funcs; f < m->num_funcs; f++)
         for (uint32_t i = 0; i < m->funcs[f].num_insns; i++) {
             uint32_t t = insn_table_written(&m->funcs[f].insns[i]);
-            if (t < m->num_tables) tk[t].known = false;
+            if (t < m->num_tables) written[t] = true;
         }
 }
 
@@ -144,7 +144,11 @@ static table_known *tables_known_build(lower_module *lm) {
         tk[t].known = m->tables[t].elem_type == KILN_FUNCREF &&
                       m->tables[t].limits.min <= KNOWN_MAX_SIZE && !table_reachable_outside(m, t);
     }
-    tables_written_mark(m, tk);
+    bool *written = arena_array(lm->arena, m->num_tables + 1, sizeof *written);
+    if (!written) return NULL;
+    lower_tables_written(m, written);
+    for (uint32_t t = 0; t < m->num_tables; t++)
+        if (written[t]) tk[t].known = false;
     for (uint32_t t = 0; t < m->num_tables; t++) {
         if (!tk[t].known) continue;
         tk[t].funcs = arena_array(lm->arena, tk[t].size + 1, sizeof *tk[t].funcs);

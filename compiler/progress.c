@@ -50,6 +50,8 @@ struct kiln_progress {
     int depth;
     /* the compile, from emit.c's threads */
     atomic_uint partitions, functions, lowered, optimised, emitted;
+    bool cache_on;      /* the compile looks partitions up in a cache */
+    atomic_uint cached; /* partitions found there */
 };
 
 static double now(void) {
@@ -179,8 +181,10 @@ void progress_phase_end(kiln_progress *p) {
 }
 
 void progress_compile_begin(kiln_progress *p, uint32_t partitions, uint32_t functions,
-                            uint32_t threads) {
+                            uint32_t threads, bool cache_on) {
     if (!p) return;
+    p->cache_on = cache_on;
+    atomic_store(&p->cached, 0);
     atomic_store(&p->lowered, 0);
     atomic_store(&p->optimised, 0);
     atomic_store(&p->emitted, 0);
@@ -200,6 +204,10 @@ void progress_compile_end(kiln_progress *p) {
     pthread_mutex_lock(&p->lock);
     p->compiling = false;
     line_erase(p);
+    if (p->phases && p->cache_on)
+        fprintf(stderr, "kiln: %*scompile: %u of %u partition%s from the cache\n", 2 * p->depth, "",
+                atomic_load(&p->cached), atomic_load(&p->partitions),
+                atomic_load(&p->partitions) == 1 ? "" : "s");
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -242,4 +250,18 @@ void progress_partition_step(kiln_progress *p, progress_step step) {
     else if (step == PROGRESS_OPTIMISED) atomic_fetch_add(&p->optimised, 1);
     else atomic_fetch_add(&p->emitted, 1);
     if (step == PROGRESS_EMITTED && p->phases) partition_print(p);
+}
+
+void progress_partition_cached(kiln_progress *p) {
+    if (!p || !atomic_load(&p->partitions)) return;
+    atomic_fetch_add(&p->cached, 1);
+    atomic_fetch_add(&p->lowered, current.functions);
+    atomic_fetch_add(&p->optimised, 1);
+    atomic_fetch_add(&p->emitted, 1);
+    if (!p->phases) return;
+    pthread_mutex_lock(&p->lock);
+    line_erase(p);
+    fprintf(stderr, "kiln: %*spartition %u/%u: %u functions, from the cache\n", 2 * (p->depth + 1),
+            "", current.partition + 1, atomic_load(&p->partitions), current.functions);
+    pthread_mutex_unlock(&p->lock);
 }

@@ -40,10 +40,13 @@ void progress_phase_end(kiln_progress *p);
  * (partition_start, then lowered, optimised and emitted, all on the
  * thread that compiles it), then the end of the compile (the line goes). */
 void progress_compile_begin(kiln_progress *p, uint32_t partitions, uint32_t functions,
-                            uint32_t threads);
+                            uint32_t threads, bool cache_on);
 void progress_compile_end(kiln_progress *p);
 typedef enum progress_step { PROGRESS_LOWERED, PROGRESS_OPTIMISED, PROGRESS_EMITTED } progress_step;
 void progress_partition_start(kiln_progress *p, uint32_t partition, uint32_t functions);
 void progress_partition_step(kiln_progress *p, progress_step step);
+/* Instead of the three steps: the partition's object came from the
+ * partition cache (part_cache.h); -v says how many did, at the end. */
+void progress_partition_cached(kiln_progress *p);
 
 #endif
