@@ -156,7 +156,11 @@ static bool cache_dir_set(const char *cmd, const char *dir, kiln_compile_options
     if (!ok && cmd)
         fprintf(stderr, "kiln %s: cannot use the cache directory %s: %s\n", cmd,
                 dir ? dir : "(no $XDG_CACHE_HOME or $HOME)", strerror(errno));
-    if (ok) opts->cache_dir = path;
+    if (ok) {
+        opts->cache_dir = path;
+        opts->cache_scratch_make = cli_temp_dir_make;
+        opts->cache_scratch_remove = cli_temp_dir_remove;
+    }
     return ok;
 }
 

@@ -37,6 +37,13 @@ typedef struct kiln_compile_options {
      * found there are not compiled again, the others are stored; big
      * modules are then cut where edits do not move the cuts.  NULL: none. */
     const char *cache_dir;
+    /* Where new entries are written before they are renamed into
+     * cache_dir: a scratch directory made in it by cache_scratch_make and
+     * removed by cache_scratch_remove (the CLI's, which also go on
+     * signals, so a killed compile leaves no half-written entry); NULL:
+     * mkdtemp and rmdir. */
+    bool (*cache_scratch_make)(const char *parent, const char *name, char *out, size_t cap);
+    void (*cache_scratch_remove)(const char *path);
 } kiln_compile_options;
 
 /* lower.c + emit.c: writes a relocatable object.  `bytes` is the original

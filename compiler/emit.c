@@ -439,7 +439,7 @@ static bool emit_job_finish(emit_job *job, kiln_error *err) {
 static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size,
                          const kiln_compile_options *opts, emit_result *out, kiln_error *err) {
     part_cache cache;
-    bool cached = opts->cache_dir && part_cache_begin(&cache, opts->cache_dir, m, bytes, size, opts);
+    bool cached = opts->cache_dir && part_cache_begin(&cache, m, bytes, size, opts);
     bool stable = cached && opts->partitions <= 0 && module_weight(m) >= 2 * EMIT_PART_WEIGHT;
     uint32_t n = stable ? EMIT_PARTS_MAX : partitions_choose(m, opts);
     emit_job job = {.m = m, .bytes = bytes, .size = size, .opts = opts, .count = n,
@@ -466,6 +466,7 @@ static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size
     out->objects = job.objects;
     out->count = n;
     out->target_triple = opts->target_triple;
+    if (cached) part_cache_end(&cache);
     if (!ok) emit_result_free(out);
     free(job.parts);
     free(job.errs);

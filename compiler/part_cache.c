@@ -1,5 +1,10 @@
 /* part_cache.c - compiled partitions cached by content (part_cache.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* mkdtemp */
+#endif
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,9 +82,30 @@ static size_t code_section_start(const kiln_module *m, const uint8_t *bytes) {
     return at > 0 ? at - 1 : 0;
 }
 
-bool part_cache_begin(part_cache *c, const char *dir, const kiln_module *m, const uint8_t *bytes,
-                      size_t size, const kiln_compile_options *o) {
-    c->dir = dir;
+static bool plain_scratch_make(const char *parent, const char *name, char *out, size_t cap) {
+    if (snprintf(out, cap, "%s/%sXXXXXX", parent, name) >= (int)cap) return false;
+    return mkdtemp(out) != NULL;
+}
+
+/* Entries still in the scratch directory were not renamed (a failure):
+ * they go with it. */
+static void plain_scratch_remove(const char *path) {
+    DIR *d = opendir(path);
+    char file[4400];
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+        unlink(file);
+    }
+    if (d) closedir(d);
+    rmdir(path);
+}
+
+bool part_cache_begin(part_cache *c, const kiln_module *m, const uint8_t *bytes, size_t size,
+                      const kiln_compile_options *o) {
+    c->dir = o->cache_dir;
+    c->opts = o;
+    atomic_init(&c->written, 0);
     sha_init(&c->base);
     sha_update(&c->base, "kiln partition 1", 17);
     cache_key_options(&c->base, o, m->features);
@@ -91,7 +117,11 @@ bool part_cache_begin(part_cache *c, const char *dir, const kiln_module *m, cons
         skeleton_range_hash(&c->base, m, bytes, 0, code_from, false);
         skeleton_range_hash(&c->base, m, bytes, code_to, size, false);
     }
-    return opcodes_used_hash(&c->base, m) && tables_written_hash(&c->base, m);
+    if (!opcodes_used_hash(&c->base, m) || !tables_written_hash(&c->base, m)) return false;
+    if (!(o->cache_scratch_make ? o->cache_scratch_make : plain_scratch_make)(
+            c->dir, "tmp-", c->scratch, sizeof c->scratch))
+        c->scratch[0] = 0;
+    return true;
 }
 
 /* Where the bodies of functions [first, end) lie in the module. */
@@ -133,13 +163,19 @@ bool part_cache_get(const part_cache *c, const char key[65], LLVMMemoryBufferRef
     return false;
 }
 
-void part_cache_put(const part_cache *c, const char key[65], const void *data, size_t n) {
+void part_cache_end(part_cache *c) {
+    if (c->scratch[0])
+        (c->opts->cache_scratch_remove ? c->opts->cache_scratch_remove : plain_scratch_remove)(c->scratch);
+}
+
+void part_cache_put(part_cache *c, const char key[65], const void *data, size_t n) {
+    if (!c->scratch[0]) return;
     char path[4200], tmp[4300];
     entry_path(c, key, path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
-    int fd = mkstemp(tmp);
+    snprintf(tmp, sizeof tmp, "%s/%u.o", c->scratch, atomic_fetch_add(&c->written, 1));
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
     if (fd < 0) return;
-    bool ok = fchmod(fd, 0644) == 0;
+    bool ok = true;
     for (size_t done = 0; ok && done < n;) {
         ssize_t w = write(fd, (const char *)data + done, n - done);
         if (w < 0 && errno == EINTR) continue;
