@@ -69,11 +69,15 @@ bool cache_dir_make(char *path) {
     return mkdir(path, 0755) == 0 || errno == EEXIST;
 }
 
-bool cache_dir_default(char *out, size_t cap) {
+bool cache_dir_path(char *out, size_t cap) {
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     int n;
     if (xdg && xdg[0] == '/') n = snprintf(out, cap, "%s/kiln", xdg);
     else if (home && *home) n = snprintf(out, cap, "%s/.cache/kiln", home);
     else return false;
-    return n > 0 && (size_t)n < cap && cache_dir_make(out);
+    return n > 0 && (size_t)n < cap;
+}
+
+bool cache_dir_default(char *out, size_t cap) {
+    return cache_dir_path(out, cap) && cache_dir_make(out);
 }

@@ -23,6 +23,8 @@ void cache_key_options(sha256 *s, const kiln_compile_options *c, uint32_t featur
 /* The store's directory (created, with its parents), or false when there
  * is no home to put it in. */
 bool cache_dir_default(char *out, size_t cap);
+/* The same path, made by nobody. */
+bool cache_dir_path(char *out, size_t cap);
 
 /* mkdir -p; true if the directory exists afterwards. */
 bool cache_dir_make(char *path);

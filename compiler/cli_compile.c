@@ -147,12 +147,14 @@ int cli_jobs_flag(const char *cmd, int argc, char **argv, int *i, kiln_compile_o
     return 0;
 }
 
-/* The partition cache's directory: <store>/parts, or --cache-dir's. */
-static bool cache_dir_set(const char *cmd, const char *dir, kiln_compile_options *opts) {
+/* The partition cache's directory: <store>/parts, or --cache-dir's;
+ * created now unless `later` (part_cache.c creates it when a compile
+ * starts: `kiln run` of a module it never compiles makes nothing). */
+static bool cache_dir_set(const char *cmd, const char *dir, bool later, kiln_compile_options *opts) {
     static char path[PATH_MAX];
-    bool ok = dir ? snprintf(path, sizeof path, "%s", dir) < (int)sizeof path && cache_dir_make(path)
-                  : cache_dir_default(path, sizeof path - 8) && strcat(path, "/parts") &&
-                        cache_dir_make(path);
+    bool ok = dir ? snprintf(path, sizeof path, "%s", dir) < (int)sizeof path
+                  : cache_dir_path(path, sizeof path - 8) && strcat(path, "/parts");
+    ok = ok && (later || cache_dir_make(path));
     if (!ok && cmd)
         fprintf(stderr, "kiln %s: cannot use the cache directory %s: %s\n", cmd,
                 dir ? dir : "(no $XDG_CACHE_HOME or $HOME)", strerror(errno));
@@ -166,13 +168,13 @@ static bool cache_dir_set(const char *cmd, const char *dir, kiln_compile_options
 
 int cli_cache_flag(const char *cmd, int argc, char **argv, int *i, kiln_compile_options *opts) {
     const char *arg = argv[*i], *dir;
-    if (strcmp(arg, "--cache") == 0) return cache_dir_set(cmd, NULL, opts) ? 1 : -1;
+    if (strcmp(arg, "--cache") == 0) return cache_dir_set(cmd, NULL, false, opts) ? 1 : -1;
     if (!(dir = cli_option_value(argc, argv, i, "--cache-dir"))) return 0;
-    return cache_dir_set(cmd, dir, opts) ? 1 : -1;
+    return cache_dir_set(cmd, dir, false, opts) ? 1 : -1;
 }
 
 bool cli_run_cache_set(kiln_compile_options *opts) {
-    return cache_dir_set(NULL, NULL, opts); /* no cache is no error for `kiln run` */
+    return cache_dir_set(NULL, NULL, true, opts); /* no cache is no error for `kiln run` */
 }
 
 static int args_parse_one(compile_args *a, int argc, char **argv, int *i) {

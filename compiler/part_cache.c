@@ -118,8 +118,10 @@ bool part_cache_begin(part_cache *c, const kiln_module *m, const uint8_t *bytes,
         skeleton_range_hash(&c->base, m, bytes, code_to, size, false);
     }
     if (!opcodes_used_hash(&c->base, m) || !tables_written_hash(&c->base, m)) return false;
-    if (!(o->cache_scratch_make ? o->cache_scratch_make : plain_scratch_make)(
-            c->dir, "tmp-", c->scratch, sizeof c->scratch))
+    char dir[4096];
+    bool made = snprintf(dir, sizeof dir, "%s", c->dir) < (int)sizeof dir && cache_dir_make(dir);
+    if (!made || !(o->cache_scratch_make ? o->cache_scratch_make : plain_scratch_make)(
+                     c->dir, "tmp-", c->scratch, sizeof c->scratch))
         c->scratch[0] = 0;
     return true;
 }
