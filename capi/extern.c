@@ -148,7 +148,7 @@ static wasm_memory_t *memory_wrap(wasm_store_t *store, kiln_memory *m, kiln_memt
 }
 
 wasm_memory_t *wasm_memory_new(wasm_store_t *store, const wasm_memorytype_t *type) {
-    kiln_memtype kt = {limits_to_kiln(&type->limits), false};
+    kiln_memtype kt = {limits_to_kiln(&type->limits), false, false};
     kiln_memory *m = kiln_memory_new(kt.limits.min, kt.limits.max, kt.limits.has_max);
     if (!m) return NULL;
     wasm_memory_t *out = memory_wrap(store, m, kt, NULL);

@@ -22,6 +22,21 @@ static void problem_print(void *ctx, const char *problem) {
 
 static const char *imports_noun(size_t n) { return n == 1 ? "import" : "imports"; }
 
+bool cli_imports_memory_define(kiln_linker *l, const kiln_module *m) {
+    for (uint32_t i = 0; i < m->num_imports; i++) {
+        const kiln_import *imp = &m->imports[i];
+        if (imp->kind != KILN_EXTERN_MEMORY) continue;
+        const kiln_memtype *t = &imp->desc.memory;
+        kiln_memory_import mi = {.min_pages = t->limits.min, .max_pages = t->limits.max,
+                                 .has_max = t->limits.has_max, .shared = t->shared,
+                                 .is64 = t->is64};
+        snprintf(mi.module, sizeof mi.module, "%.*s", (int)imp->module.len, imp->module.chars);
+        snprintf(mi.name, sizeof mi.name, "%.*s", (int)imp->name.len, imp->name.chars);
+        return kiln_wasi_define_memory(l, &mi);
+    }
+    return true;
+}
+
 size_t cli_imports_unresolved(const kiln_linker *l, const kiln_module *m, const char *path) {
     size_t n = kiln_linker_check_module(l, m, NULL, NULL);
     if (!n) return 0;
@@ -40,7 +55,9 @@ void cli_imports_warn_wasi(const kiln_module *m, const char *path) {
     kiln_wasi_config_init(&cfg);
     kiln_wasi *w = kiln_wasi_new(&cfg);
     kiln_linker *l = kiln_linker_new();
-    size_t n = w && l && kiln_wasi_define(w, l) ? kiln_linker_check_module(l, m, NULL, NULL) : 0;
+    bool defined = w && l && kiln_wasi_define(w, l);
+    if (defined) cli_imports_memory_define(l, m); /* if it fails, the check names the import */
+    size_t n = defined ? kiln_linker_check_module(l, m, NULL, NULL) : 0;
     if (n) {
         cli_warning(path, "%zu %s will not be resolved: executables made by kiln build provide "
                           "WASI preview1 (\"" WASI_MODULE_NAME "\") and nothing else, so this one "

@@ -517,6 +517,7 @@ static kiln_wasi *wasi_create(const run_args *a) {
 static int start_run(const run_args *a, const kiln_module *m, const kiln_module_desc *desc,
                      kiln_linker *l, kiln_wasi *w) {
     kiln_instantiate_error err;
+    kiln_wasi_threads_bind(w, desc, l);
     kiln_instance *inst = kiln_instantiate_limited(desc, l, &a->limits, &err);
     if (!inst) {
         if (err.kind == KILN_INST_TRAP && err.trap == KILN_TRAP_EXIT)
@@ -531,6 +532,7 @@ static int start_run(const run_args *a, const kiln_module *m, const kiln_module_
         fflush(stdout);
         if (trap == KILN_TRAP_EXIT) rc = kiln_wasi_exit_code(w);
         else if (trap != KILN_TRAP_NONE) rc = trap_report(kiln_trap_message());
+        kiln_wasi_threads_end(w, rc, NULL);
     } else if (!m->has_start) {
         fprintf(stderr, "kiln run: the module exports no _start (use --invoke NAME)\n");
         rc = CLI_USAGE;
@@ -586,10 +588,11 @@ static void run_host_free(run_host *h) {
     kiln_wasi_free(h->wasi);
 }
 
-static bool run_host_make(const run_args *a, run_host *h) {
+static bool run_host_make(const run_args *a, const kiln_module *m, run_host *h) {
     h->wasi = wasi_create(a);
     h->linker = h->wasi ? kiln_linker_new() : NULL;
-    if (h->linker && kiln_wasi_define(h->wasi, h->linker)) return true;
+    if (h->linker && kiln_wasi_define(h->wasi, h->linker) && cli_imports_memory_define(h->linker, m))
+        return true;
     if (h->wasi) fprintf(stderr, "kiln run: out of memory\n");
     run_host_free(h);
     return false;
@@ -633,7 +636,7 @@ static int module_run_budgeted(const run_args *a, const kiln_module *m,
 static int module_check_load_run(const run_args *a, const kiln_module *m, const uint8_t *bytes,
                                  size_t size) {
     run_host host;
-    if (!run_host_make(a, &host)) return CLI_FAIL;
+    if (!run_host_make(a, m, &host)) return CLI_FAIL;
     progress_phase_begin(a->opts.progress, "check imports");
     size_t unresolved = cli_imports_unresolved(host.linker, m, a->input);
     progress_phase_end(a->opts.progress);

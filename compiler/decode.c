@@ -241,26 +241,40 @@ static bool types_decode(decoder *d) {
 
 /* Flags 0/1 (no max / max); 4/5 are the same with an i64 address type
  * (memory64 for memories, table64 for tables; one feature bit, as in the
- * proposal).  The spec reads the flags as a 1-bit (3-bit with memory64)
- * unsigned LEB128, hence its messages for bad flags. */
-static bool limits_decode(decoder *d, kiln_limits *l, bool *is64, bool is_memory) {
-    bool allow64 = d->m->features & KILN_FEATURE_MEMORY64;
+ * proposal); bit 1 marks a shared memory (threads).  The spec reads the
+ * flags as an unsigned LEB128 of as many bits as the enabled features use
+ * (1, 2 with threads, 3 with memory64), hence its messages for bad flags. */
+static unsigned limits_flag_bits(const decoder *d, bool is_memory) {
+    if (d->m->features & KILN_FEATURE_MEMORY64) return 3;
+    return is_memory && (d->m->features & KILN_FEATURE_THREADS) ? 2 : 1;
+}
+
+/* A one-byte flags value of a proposal kiln lacks (custom page sizes), or
+ * of a feature turned off, is named before the spec's generic LEB errors. */
+static const char *limits_flags_unsupported(const decoder *d, bool is_memory) {
+    if (d->p >= d->end || *d->p >= 0x80) return NULL;
+    uint8_t flags = *d->p;
+    const char *proposal = is_memory ? proposal_limits_flags(flags) : NULL;
+    if (proposal) return proposal;
+    if (is_memory && (flags & 2) && !(d->m->features & KILN_FEATURE_THREADS))
+        return "shared memory requires the threads feature";
+    if (!(d->m->features & KILN_FEATURE_MEMORY64) && (flags == 4 || flags == 5))
+        return is_memory ? "64-bit memories need feature 'memory64', which is turned off"
+                         : "64-bit tables (table64) need feature 'memory64', which is turned off";
+    return NULL;
+}
+
+static bool limits_decode(decoder *d, kiln_limits *l, bool *is64, bool *shared) {
     const uint8_t *at = d->p;
-    /* A one-byte flags value of a proposal kiln lacks (shared memory,
-     * custom page sizes), or of a feature turned off, is named before the
-     * spec's generic LEB errors. */
-    bool one_byte = d->p < d->end && *d->p < 0x80;
-    const char *proposal = is_memory && one_byte ? proposal_limits_flags(*d->p) : NULL;
-    if (!proposal && !allow64 && one_byte && (*d->p == 4 || *d->p == 5))
-        proposal = is_memory ? "64-bit memories need feature 'memory64', which is turned off"
-                             : "64-bit tables (table64) need feature 'memory64', which is turned off";
-    if (proposal) return decode_fail(d, at, proposal);
+    const char *unsupported = limits_flags_unsupported(d, shared != NULL);
+    if (unsupported) return decode_fail(d, at, unsupported);
     uint64_t flags;
-    leb_status s = leb_read_unsigned(&d->p, d->end, allow64 ? 3 : 1, &flags);
+    leb_status s = leb_read_unsigned(&d->p, d->end, limits_flag_bits(d, shared != NULL), &flags);
     if (s != LEB_OK) return decode_fail_leb(d, s);
-    if (flags & 2) return decode_fail(d, at, "malformed limits flags");
+    if ((flags & 2) && !shared) return decode_fail(d, at, "malformed limits flags");
     l->has_max = flags & 1;
     *is64 = (flags & 4) != 0;
+    if (shared) *shared = (flags & 2) != 0;
     if (flags & 4) return decode_u64(d, &l->min) && (!l->has_max || decode_u64(d, &l->max));
     uint32_t min, max = 0;
     if (!decode_u32(d, &min)) return false;
@@ -271,11 +285,11 @@ static bool limits_decode(decoder *d, kiln_limits *l, bool *is64, bool is_memory
 }
 
 static bool tabletype_decode(decoder *d, kiln_tabletype *t) {
-    return decode_reftype(d, &t->elem_type) && limits_decode(d, &t->limits, &t->is64, false);
+    return decode_reftype(d, &t->elem_type) && limits_decode(d, &t->limits, &t->is64, NULL);
 }
 
 static bool memtype_decode(decoder *d, kiln_memtype *t) {
-    return limits_decode(d, &t->limits, &t->is64, true);
+    return limits_decode(d, &t->limits, &t->is64, &t->shared);
 }
 
 static bool globaltype_decode(decoder *d, kiln_globaltype *t) {

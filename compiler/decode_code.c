@@ -145,6 +145,14 @@ static bool memarg_lane_decode(decoder *d, kiln_insn *in) {
     return memarg_decode(d, in) && decode_byte(d, &in->imm.memarg.lane);
 }
 
+/* atomic.fence's reserved byte, kept for a future ordering argument. */
+static bool zero_byte_decode(decoder *d) {
+    const uint8_t *at = d->p;
+    uint8_t b = 0;
+    if (!decode_byte(d, &b)) return false;
+    return b == 0 || decode_fail(d, at, "zero byte expected");
+}
+
 static bool call_indirect_decode(decoder *d, kiln_insn *in) {
     return decode_u32(d, &in->imm.call_indirect.type_index) &&
            decode_u32(d, &in->imm.call_indirect.table_index);
@@ -180,6 +188,7 @@ static bool imm_decode(decoder *d, kiln_insn *in, kiln_imm_kind kind, const uint
     case KILN_IMM_MEMORY_COPY: return pair_decode(d, in, true, true);
     case KILN_IMM_TABLE_INIT:
     case KILN_IMM_TABLE_COPY: return pair_decode(d, in, false, false);
+    case KILN_IMM_ZERO_BYTE: return zero_byte_decode(d);
     }
     return decode_fail(d, at, "illegal opcode");
 }
@@ -209,7 +218,7 @@ static bool insn_decode(decoder *d, kiln_insn *in) {
     const uint8_t *at = d->p;
     uint8_t b = *d->p++;
     kiln_opcode op;
-    if (b == PREFIX_MISC || b == PREFIX_SIMD) {
+    if (b == PREFIX_MISC || b == PREFIX_SIMD || b == PREFIX_THREADS) {
         uint32_t code;
         if (!decode_u32(d, &code)) return false;
         op = opcode_lookup(b, code);

@@ -34,8 +34,8 @@ typedef struct decoder {
     uint32_t customs_cap; /* capacity of m->customs */
 } decoder;
 
-/* The two opcode prefixes; the rest of the encoding comes from opcodes.def. */
-enum { PREFIX_MISC = 0xFC, PREFIX_SIMD = 0xFD };
+/* The opcode prefixes; the rest of the encoding comes from opcodes.def. */
+enum { PREFIX_MISC = 0xFC, PREFIX_SIMD = 0xFD, PREFIX_THREADS = 0xFE };
 
 bool decode_fail(decoder *d, const uint8_t *at, const char *msg);
 /* decode_proposals.c: the feature a byte kiln cannot decode belongs to

@@ -9,7 +9,6 @@
  * generic message, at the same offset, and still rejects the module. */
 #include "decode_internal.h"
 
-static const char THREADS[] = "atomic instructions (the threads proposal) are not supported yet";
 static const char EXCEPTIONS[] = "exception handling is not supported yet";
 static const char FUNC_REFS[] = "typed function references are not supported yet";
 static const char GC_INSNS[] = "the GC proposal is not supported yet: GC instruction";
@@ -31,7 +30,6 @@ const char *proposal_opcode(uint8_t byte) {
     case 0xd6: /* br_on_non_null */ return FUNC_REFS;
     case 0xd3: /* ref.eq */
     case 0xfb: /* the GC prefix */ return GC_INSNS;
-    case 0xfe: /* the threads prefix */ return THREADS;
     default: return NULL;
     }
 }
@@ -73,9 +71,8 @@ const char *proposal_section(uint8_t id) {
     return id == 13 ? "exception handling (the tag section) is not supported yet" : NULL;
 }
 
-/* Memory limits flags beyond 0/1 (and 4/5 with memory64). */
+/* Memory limits flags beyond 0-7 (max, shared, 64-bit). */
 const char *proposal_limits_flags(uint64_t flags) {
-    if (flags & 2) return "shared memory requires the threads proposal, which kiln does not support yet";
     if (flags & 8) return "custom page sizes are not supported yet";
     return NULL;
 }
@@ -89,6 +86,7 @@ const char *proposal_version(const uint8_t *version) {
 }
 
 uint32_t opcode_feature(kiln_opcode op) {
+    if (kiln_opcode_table[op].prefix == 0xFE) return KILN_FEATURE_THREADS;
     switch (op) {
     case KILN_OP_RETURN_CALL:
     case KILN_OP_RETURN_CALL_INDIRECT: return KILN_FEATURE_TAIL_CALL;

@@ -199,6 +199,9 @@ static const rt_decl rt_decls[LOWER_RT_COUNT] = {
     [LOWER_RT_TABLE_GROW] = {"kiln_rt_table_grow", "I:pipI"},
     [LOWER_RT_TABLE_FILL] = {"kiln_rt_table_fill", "v:piIpI"},
     [LOWER_RT_CALL_HOST] = {"kiln_rt_call_host", "v:pp"},
+    [LOWER_RT_ATOMIC_WAIT32] = {"kiln_rt_atomic_wait32", "i:ppiI"},
+    [LOWER_RT_ATOMIC_WAIT64] = {"kiln_rt_atomic_wait64", "i:ppII"},
+    [LOWER_RT_ATOMIC_NOTIFY] = {"kiln_rt_atomic_notify", "i:ppi"},
 };
 
 static LLVMTypeRef rt_letter_type(const lower_module *lm, char c) {
@@ -696,7 +699,9 @@ static void insn_lower(lower_func *lf, const kiln_insn *insn) {
     case KILN_OP_GLOBAL_GET: global_get_lower(lf, insn->imm.index); break;
     case KILN_OP_GLOBAL_SET: global_set_lower(lf, insn->imm.index); break;
     default:
-        if (const_lower(lf, insn) || memory_lower(lf, insn) || table_lower(lf, insn)) break;
+        if (const_lower(lf, insn) || atomic_lower(lf, insn) || memory_lower(lf, insn) ||
+            table_lower(lf, insn))
+            break;
         value_lower(lf, insn);
         break;
     }

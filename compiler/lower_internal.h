@@ -31,6 +31,9 @@ typedef enum lower_rt {
     LOWER_RT_TABLE_GROW,
     LOWER_RT_TABLE_FILL,
     LOWER_RT_CALL_HOST,
+    LOWER_RT_ATOMIC_WAIT32,
+    LOWER_RT_ATOMIC_WAIT64,
+    LOWER_RT_ATOMIC_NOTIFY,
     LOWER_RT_COUNT
 } lower_rt;
 
@@ -242,6 +245,15 @@ LLVMTypeRef lower_results_type(lower_module *lm, const kiln_functype *ft);
 
 /* ---- family files: true if `insn` belonged to them ---------------------- */
 bool memory_lower(lower_func *lf, const kiln_insn *insn); /* lower_memory.c */
+bool atomic_lower(lower_func *lf, const kiln_insn *insn);  /* lower_atomic.c */
+/* lower_memory.c: the TBAA tag of linear-memory accesses of insn's memory. */
+lower_tbaa memory_tbaa(const lower_func *lf, const kiln_insn *insn);
+/* lower_memory.c: i8, i16, i32 or i64 for an access of 1, 2, 4 or 8 bytes. */
+LLVMTypeRef lower_int_of_bytes(const lower_module *lm, unsigned bytes);
+/* lower_memory.c: the native address of an atomic access of `bytes`
+ * bytes, after its bounds and alignment checks (in both bounds modes). */
+LLVMValueRef memory_atomic_address(lower_func *lf, const kiln_insn *insn, LLVMValueRef addr,
+                                   unsigned bytes);
 bool table_lower(lower_func *lf, const kiln_insn *insn);  /* lower_table.c  */
 /* lower_memory.c, guard mode: gives every linear-memory load a use that
  * optimisation can neither delete nor narrow (its fault is the trap):

@@ -22,7 +22,9 @@
  * an i64 address can be anywhere, so no reservation covers it.  The
  * check `addr + offset + bytes > size` is made without wrapping (see
  * mem64_out_of_bounds); their accesses carry their own TBAA tag, and
- * their loads, checked before they run, take no sink. */
+ * their loads, checked before they run, take no sink.
+ * Atomic accesses are lowered in lower_atomic.c and always compared
+ * explicitly too (memory_atomic_address). */
 #include <string.h>
 
 #include "lower_internal.h"
@@ -261,19 +263,44 @@ static LLVMValueRef mem_address(lower_func *lf, const kiln_insn *insn, LLVMValue
     return lower_byte_gep(lf, mv.base, ea);
 }
 
-static lower_tbaa mem_tag(const lower_func *lf, const kiln_insn *insn) {
+/* Atomics (lower_atomic.c) compare explicitly in both bounds modes: an
+ * atomic access must trap "unaligned atomic" only when it is in bounds
+ * (the spec checks the bounds first), so guard mode cannot leave the
+ * bounds to a fault, and an atomic access is never grouped or sunk.  The
+ * alignment is that of the effective address: memories start on a page. */
+LLVMValueRef memory_atomic_address(lower_func *lf, const kiln_insn *insn, LLVMValueRef addr,
+                                   unsigned bytes) {
+    lower_module *lm = lf->lm;
+    uint64_t offset = insn->imm.memarg.offset;
+    mem_view mv = mem_view_load(lf, insn->imm.memarg.memory);
+    bool is64 = mem_is64(lf, insn->imm.memarg.memory);
+    LLVMValueRef zaddr = is64 ? addr : LLVMBuildZExt(lm->b, addr, lm->t.i64, "");
+    LLVMValueRef out = is64 ? mem64_out_of_bounds(lf, addr, mv.size, offset, bytes)
+                            : limit_exceeded(lf, zaddr, mv.size, offset + bytes);
+    lower_trap_if(lf, out, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    /* In bounds: the sum does not wrap. */
+    LLVMValueRef ea = offset ? LLVMBuildAdd(lm->b, zaddr, lower_const_i64(lm, offset), "ea") : zaddr;
+    if (bytes > 1) {
+        LLVMValueRef low = LLVMBuildAnd(lm->b, ea, lower_const_i64(lm, bytes - 1), "");
+        LLVMValueRef unaligned = LLVMBuildICmp(lm->b, LLVMIntNE, low, lower_const_i64(lm, 0), "");
+        lower_trap_if(lf, unaligned, KILN_TRAP_UNALIGNED_ATOMIC);
+    }
+    return lower_byte_gep(lf, mv.base, ea);
+}
+
+lower_tbaa memory_tbaa(const lower_func *lf, const kiln_insn *insn) {
     return mem_is64(lf, insn->imm.memarg.memory) ? LOWER_TBAA_MEMORY64 : LOWER_TBAA_MEMORY;
 }
 
 static LLVMValueRef mem_load(lower_func *lf, const kiln_insn *insn, LLVMTypeRef ty, LLVMValueRef p) {
-    return lower_load(lf, ty, p, 1, mem_tag(lf, insn), false);
+    return lower_load(lf, ty, p, 1, memory_tbaa(lf, insn), false);
 }
 
 static void mem_store(lower_func *lf, const kiln_insn *insn, LLVMValueRef v, LLVMValueRef p) {
-    lower_store(lf, v, p, 1, mem_tag(lf, insn));
+    lower_store(lf, v, p, 1, memory_tbaa(lf, insn));
 }
 
-static LLVMTypeRef int_of_bytes(const lower_module *lm, unsigned bytes) {
+LLVMTypeRef lower_int_of_bytes(const lower_module *lm, unsigned bytes) {
     switch (bytes) {
     case 1: return lm->t.i8;
     case 2: return lm->t.i16;
@@ -311,7 +338,7 @@ static void scalar_load_lower(lower_func *lf, const kiln_insn *insn) {
     unsigned bytes = info->access_bytes;
     LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), bytes);
     bool is_int = LLVMGetTypeKind(rty) == LLVMIntegerTypeKind;
-    LLVMValueRef v = mem_load(lf, insn, is_int ? int_of_bytes(lf->lm, bytes) : rty, p);
+    LLVMValueRef v = mem_load(lf, insn, is_int ? lower_int_of_bytes(lf->lm, bytes) : rty, p);
     if (is_int && LLVMGetIntTypeWidth(rty) > bytes * 8)
         v = load_is_signed((kiln_opcode)insn->op) ? LLVMBuildSExt(lf->lm->b, v, rty, "")
                                                  : LLVMBuildZExt(lf->lm->b, v, rty, "");
@@ -325,14 +352,14 @@ static void scalar_store_lower(lower_func *lf, const kiln_insn *insn) {
     LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), bytes);
     LLVMTypeRef vty = LLVMTypeOf(v);
     if (LLVMGetTypeKind(vty) == LLVMIntegerTypeKind && LLVMGetIntTypeWidth(vty) > bytes * 8)
-        v = LLVMBuildTrunc(lf->lm->b, v, int_of_bytes(lf->lm, bytes), "");
+        v = LLVMBuildTrunc(lf->lm->b, v, lower_int_of_bytes(lf->lm, bytes), "");
     mem_store(lf, insn, v, p);
 }
 
 /* ---- SIMD memory instructions (v128 is <2 x i64> between instructions) ---- */
 
 static LLVMTypeRef vec_of(const lower_module *lm, unsigned lane_bytes, unsigned lanes) {
-    return LLVMVectorType(int_of_bytes(lm, lane_bytes), lanes);
+    return LLVMVectorType(lower_int_of_bytes(lm, lane_bytes), lanes);
 }
 
 static LLVMValueRef as_v128(lower_func *lf, LLVMValueRef v) {
@@ -354,7 +381,7 @@ static void load_splat_lower(lower_func *lf, const kiln_insn *insn, unsigned byt
     lower_module *lm = lf->lm;
     unsigned lanes = 16 / bytes;
     LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), bytes);
-    LLVMValueRef s = mem_load(lf, insn, int_of_bytes(lm, bytes), p);
+    LLVMValueRef s = mem_load(lf, insn, lower_int_of_bytes(lm, bytes), p);
     LLVMTypeRef vty = vec_of(lm, bytes, lanes);
     LLVMValueRef v = LLVMBuildInsertElement(lm->b, LLVMGetPoison(vty), s, lower_const_i32(lm, 0), "");
     LLVMValueRef mask = LLVMConstNull(LLVMVectorType(lm->t.i32, lanes));
@@ -365,7 +392,7 @@ static void load_splat_lower(lower_func *lf, const kiln_insn *insn, unsigned byt
 static void load_zero_lower(lower_func *lf, const kiln_insn *insn, unsigned bytes) {
     lower_module *lm = lf->lm;
     LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), bytes);
-    LLVMValueRef s = mem_load(lf, insn, int_of_bytes(lm, bytes), p);
+    LLVMValueRef s = mem_load(lf, insn, lower_int_of_bytes(lm, bytes), p);
     LLVMTypeRef vty = vec_of(lm, bytes, 16 / bytes);
     LLVMValueRef v = LLVMBuildInsertElement(lm->b, LLVMConstNull(vty), s, lower_const_i32(lm, 0), "");
     lower_push(lf, as_v128(lf, v));
@@ -379,7 +406,7 @@ static void lane_access_lower(lower_func *lf, const kiln_insn *insn, bool is_loa
     LLVMValueRef p = mem_address(lf, insn, lower_pop(lf), bytes);
     LLVMValueRef lane = lower_const_i32(lm, insn->imm.memarg.lane);
     if (is_load) {
-        LLVMValueRef s = mem_load(lf, insn, int_of_bytes(lm, bytes), p);
+        LLVMValueRef s = mem_load(lf, insn, lower_int_of_bytes(lm, bytes), p);
         lower_push(lf, as_v128(lf, LLVMBuildInsertElement(lm->b, vec, s, lane, "")));
     } else {
         mem_store(lf, insn, LLVMBuildExtractElement(lm->b, vec, lane, ""), p);
@@ -659,8 +686,11 @@ static bool returning_blocks(LLVMValueRef fn, ptr_set *returning) {
     return true;
 }
 
+/* Atomic loads are left alone: LLVM never deletes or narrows an ordered
+ * load, and their bounds are compared explicitly (memory_atomic_address). */
 static bool is_memory_load(const lower_module *lm, LLVMValueRef i) {
-    return LLVMIsALoadInst(i) && LLVMGetMetadata(i, lm->md_tbaa) == lm->tbaa[LOWER_TBAA_MEMORY];
+    return LLVMIsALoadInst(i) && LLVMGetMetadata(i, lm->md_tbaa) == lm->tbaa[LOWER_TBAA_MEMORY] &&
+           LLVMGetOrdering(i) == LLVMAtomicOrderingNotAtomic;
 }
 
 /* Folds every linear-memory load of the function into a sink that is

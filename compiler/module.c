@@ -162,6 +162,7 @@ void module_extern_type_text(const kiln_module *m, uint8_t kind, uint32_t index,
         if (index >= m->num_memories) break;
         text_add(out, cap, "%s pages ", m->memories[index].is64 ? "i64" : "i32");
         limits_text(&m->memories[index].limits, out, cap);
+        if (m->memories[index].shared) text_add(out, cap, " shared");
         break;
     case KILN_EXTERN_GLOBAL:
         if (index >= m->num_globals) break;

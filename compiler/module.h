@@ -45,6 +45,7 @@ typedef struct kiln_tabletype {
 typedef struct kiln_memtype {
     kiln_limits limits; /* in 64 KiB pages */
     bool is64;          /* memory64 proposal */
+    bool shared;        /* threads proposal: may be used by several threads */
 } kiln_memtype;
 
 typedef struct kiln_globaltype {

@@ -19,6 +19,7 @@ typedef struct {
     uint16_t plain[256];
     uint16_t fc[32];
     uint16_t fd[256];
+    uint16_t fe[128];
 } lookup_tables;
 
 static lookup_tables tables;
@@ -27,11 +28,13 @@ static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 static void tables_build(void) {
     for (int i = 0; i < 256; i++) tables.plain[i] = tables.fd[i] = NO_OP;
     for (int i = 0; i < 32; i++) tables.fc[i] = NO_OP;
+    for (int i = 0; i < 128; i++) tables.fe[i] = NO_OP;
     for (int op = 0; op < KILN_OP_COUNT; op++) {
         const kiln_opcode_info *info = &kiln_opcode_table[op];
         if (info->prefix == 0) tables.plain[info->code] = (uint16_t)op;
         else if (info->prefix == 0xFC) tables.fc[info->code] = (uint16_t)op;
-        else tables.fd[info->code] = (uint16_t)op;
+        else if (info->prefix == 0xFD) tables.fd[info->code] = (uint16_t)op;
+        else tables.fe[info->code] = (uint16_t)op;
     }
 }
 
@@ -41,6 +44,7 @@ kiln_opcode opcode_lookup(uint8_t prefix, uint32_t code) {
     case 0: return code < 256 ? (kiln_opcode)tables.plain[code] : KILN_OP_COUNT;
     case 0xFC: return code < 32 ? (kiln_opcode)tables.fc[code] : KILN_OP_COUNT;
     case 0xFD: return code < 256 ? (kiln_opcode)tables.fd[code] : KILN_OP_COUNT;
+    case 0xFE: return code < 128 ? (kiln_opcode)tables.fe[code] : KILN_OP_COUNT;
     default: return KILN_OP_COUNT;
     }
 }

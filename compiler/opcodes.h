@@ -33,6 +33,7 @@ typedef enum kiln_imm_kind {
     KILN_IMM_TABLE_INIT,    /* elemidx tableidx                        */
     KILN_IMM_ELEM,          /* elemidx                                 */
     KILN_IMM_TABLE_COPY,    /* tableidx tableidx (dst, src)            */
+    KILN_IMM_ZERO_BYTE,     /* one reserved 0x00 byte (atomic.fence)   */
 } kiln_imm_kind;
 
 typedef enum kiln_opcode {
@@ -43,7 +44,7 @@ typedef enum kiln_opcode {
 } kiln_opcode;
 
 typedef struct kiln_opcode_info {
-    uint8_t prefix;        /* 0, 0xFC or 0xFD */
+    uint8_t prefix;        /* 0, 0xFC, 0xFD or 0xFE */
     uint32_t code;
     const char *text;
     kiln_imm_kind imm;

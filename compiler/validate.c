@@ -162,6 +162,8 @@ static bool memories_validate(const kiln_module *m, kiln_error *err) {
                       : limits_validate(&mem->limits, at, KILN_MAX_PAGES32,
                                         "memory size must be at most 65536 pages (4GiB)", err);
         if (!ok) return false;
+        if (mem->shared && !mem->limits.has_max)
+            return invalid_at(err, at, "shared memory must have maximum");
     }
     return true;
 }

@@ -53,7 +53,8 @@ static bool imm_has_rules(kiln_imm_kind kind) {
     case KILN_IMM_I64:
     case KILN_IMM_F32:
     case KILN_IMM_F64:
-    case KILN_IMM_V128: return false;
+    case KILN_IMM_V128:
+    case KILN_IMM_ZERO_BYTE: return false;
     default: return true;
     }
 }
@@ -336,7 +337,11 @@ static bool memarg_check(code_validator *v, const kiln_insn *in, const kiln_opco
                          unsigned *addr64) {
     bool is64;
     if (!check_memory(v, in->imm.memarg.memory, &is64)) return false;
-    if (in->imm.memarg.align > natural_align(info->access_bytes))
+    uint32_t natural = natural_align(info->access_bytes);
+    /* Atomics may not be under-aligned either: they trap when unaligned. */
+    if (info->prefix == 0xFE && in->imm.memarg.align != natural)
+        return code_fail(v, "atomic alignment must be natural");
+    if (in->imm.memarg.align > natural)
         return code_fail(v, "alignment must not be larger than natural");
     if (info->imm == KILN_IMM_MEMARG_LANE && in->imm.memarg.lane >= info->lanes)
         return code_fail(v, "invalid lane index");

@@ -131,6 +131,21 @@ size_t kiln_linker_check_module(const kiln_linker *l, const struct kiln_module *
 /* max_pages/max are ignored unless has_max.  NULL when out of memory or
  * when the limits are invalid (min > max, more than 65536 pages). */
 kiln_memory *kiln_memory_new(uint64_t min_pages, uint64_t max_pages, bool has_max);
+/* A shared memory (threads): it may be imported by instances running on
+ * several threads at once.  It is created with a guard-page reservation
+ * (8 GiB of address space), so modules of either bounds mode can import it
+ * and it never moves when it grows. */
+kiln_memory *kiln_memory_new_shared(uint64_t min_pages, uint64_t max_pages);
+/* The first memory a compiled module imports, for hosts that provide it
+ * (a wasm32-wasip1-threads program imports its shared memory): names,
+ * NUL-terminated (cut at 127 bytes), and type.  False when the module
+ * imports no memory or its descriptor is unusable. */
+typedef struct kiln_memory_import {
+    char module[128], name[128];
+    uint64_t min_pages, max_pages;
+    bool has_max, shared, is64;
+} kiln_memory_import;
+bool kiln_module_memory_import(const kiln_module_desc *desc, kiln_memory_import *out);
 kiln_table *kiln_table_new(uint8_t elem_type, uint32_t min, uint32_t max, bool has_max);
 /* The same with an i64 address type (memory64, table64): what a module's
  * `(memory i64 ...)` or `(table i64 ...)` import needs.  A 64-bit memory

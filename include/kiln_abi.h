@@ -61,6 +61,8 @@ typedef enum kiln_trap_kind {
     KILN_TRAP_HOST = 12, /* raised by a host function */
     KILN_TRAP_NULL_REFERENCE = 13,
     KILN_TRAP_EXIT = 14, /* not an error: a host function (WASI proc_exit) ended the program */
+    KILN_TRAP_UNALIGNED_ATOMIC = 15, /* atomic access at an address not a multiple of its size */
+    KILN_TRAP_WAIT_UNSHARED = 16,    /* memory.atomic.wait on a memory that is not shared */
     KILN_TRAP_KIND_COUNT
 } kiln_trap_kind;
 
@@ -198,6 +200,13 @@ void kiln_rt_table_fill(kiln_vmctx *ctx, uint32_t table, uint64_t dst, void *val
 /* Import thunks (generated, one per imported function) pack their
  * arguments into slots and call this with the host closure as ctx. */
 void kiln_rt_call_host(void *host_closure, kiln_val *slots);
+/* memory.atomic.wait32/64 and notify on a checked, aligned address of a
+ * shared memory (runtime/atomic_wait.c).  wait returns 0 (woken), 1 (the
+ * value differed) or 2 (timed out; timeout_ns < 0 waits forever); notify
+ * wakes up to `count` waiters and returns how many it woke. */
+int32_t kiln_rt_atomic_wait32(kiln_vmctx *ctx, void *addr, uint32_t expected, int64_t timeout_ns);
+int32_t kiln_rt_atomic_wait64(kiln_vmctx *ctx, void *addr, uint64_t expected, int64_t timeout_ns);
+int32_t kiln_rt_atomic_notify(kiln_vmctx *ctx, void *addr, uint32_t count);
 
 #ifdef __cplusplus
 }

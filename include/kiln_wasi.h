@@ -62,6 +62,27 @@ void kiln_wasi_free(kiln_wasi *w);
  * outlive the instances linked against it. */
 bool kiln_wasi_define(kiln_wasi *w, kiln_linker *l);
 
+/* wasi-threads (wasm32-wasip1-threads).  kiln_wasi_define also defines
+ * "wasi"."thread-spawn"; it starts threads only once kiln_wasi_threads_bind
+ * has named the module and the linker its new instances use (the same
+ * linker, which must outlive every thread), else it returns -1.  Each
+ * spawned thread instantiates the module anew (sharing the imported
+ * shared memory) and calls its export wasi_thread_start(tid, start_arg).
+ * A trap or proc_exit in a spawned thread ends the whole process with
+ * the trap's status (KILN_WASI_EXIT_TRAP, message on stderr) or the exit
+ * code, as wasmtime does. */
+void kiln_wasi_threads_bind(kiln_wasi *w, const kiln_module_desc *desc, kiln_linker *l);
+/* After the main thread's entry returned with `status`: interrupts every
+ * spawned thread still running and waits for them (up to a second).  A
+ * thread that does not stop (blocked in a host call) makes this end the
+ * process with `status` (after printing `why`, if not empty, to stderr,
+ * prefixed by the program's argv[0]).  Nothing to do for a program that
+ * spawned none.  kiln_wasi_run_export calls it. */
+void kiln_wasi_threads_end(kiln_wasi *w, int status, const char *why);
+/* Defines the memory a module imports (kiln_module_memory_import), made
+ * with the import's type: shared (kiln_memory_new_shared) or not. */
+bool kiln_wasi_define_memory(kiln_linker *l, const kiln_memory_import *mi);
+
 /* The code passed to proc_exit, or 0 if the program never called it. */
 int kiln_wasi_exit_code(const kiln_wasi *w);
 /* True once proc_exit has been called. */

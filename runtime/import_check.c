@@ -48,6 +48,7 @@ static const char *memory_mismatch(const kiln_import *imp, const link_entry *e) 
     if (!limits_match(mem->rt.size / KILN_PAGE_SIZE, mem->has_max, mem->rt.max_pages,
                       &imp->desc.memory.limits))
         return "memory limits do not match";
+    if (mem->shared != imp->desc.memory.shared) return "memory sharing differs";
     return NULL;
 }
 

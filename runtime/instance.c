@@ -435,6 +435,31 @@ kiln_module *desc_module_decode(const kiln_module_desc *desc, kiln_instantiate_e
     return m;
 }
 
+static void name_copy_cut(char *out, size_t cap, const kiln_name *n) {
+    size_t len = n->len < cap - 1 ? n->len : cap - 1;
+    memcpy(out, n->chars, len);
+    out[len] = 0;
+}
+
+bool kiln_module_memory_import(const kiln_module_desc *desc, kiln_memory_import *out) {
+    kiln_instantiate_error err = {0};
+    kiln_module *m = desc_module_decode(desc, &err);
+    bool found = false;
+    for (uint32_t i = 0; m && i < m->num_imports && !found; i++) {
+        const kiln_import *imp = &m->imports[i];
+        if (imp->kind != KILN_EXTERN_MEMORY) continue;
+        const kiln_memtype *t = &imp->desc.memory;
+        *out = (kiln_memory_import){.min_pages = t->limits.min, .max_pages = t->limits.max,
+                                    .has_max = t->limits.has_max, .shared = t->shared,
+                                    .is64 = t->is64};
+        name_copy_cut(out->module, sizeof out->module, &imp->module);
+        name_copy_cut(out->name, sizeof out->name, &imp->name);
+        found = true;
+    }
+    module_free(m);
+    return found;
+}
+
 /* Checked before the objects exist, so an oversized minimum is never mapped. */
 static bool minimums_check(const kiln_module *m, const kiln_instance_limits *lim,
                            kiln_instantiate_error *err) {

@@ -8,6 +8,13 @@
  *  - guarded: 8 GiB + one page reserved PROT_NONE up front (any 32-bit
  *    address plus any 32-bit offset lands inside it), the first `size`
  *    bytes made read/write; growth is an mprotect and never moves.
+ * A shared memory (threads) may be in use by other threads while it
+ * grows, so it never moves either: in explicit mode its declared maximum
+ * (a shared memory must have one) is reserved PROT_NONE up front and
+ * growth is an mprotect, as in guard mode.  Growth of a shared memory is
+ * serialised by shared_grow_lock, and the new size is published with a
+ * release store after the pages are accessible, so a thread that sees
+ * the new size (its vmctx cache or rt.size) can use every byte of it.
  * Pages are mapped MAP_NORESERVE: untouched pages cost nothing.  A pooled
  * memory (pool.c) lives in a slot of its pool's reservation, grows in
  * place like a guarded one and goes back to the pool at release. */
@@ -23,11 +30,15 @@
  * created and freed on different threads. */
 static pthread_mutex_t views_lock = PTHREAD_MUTEX_INITIALIZER;
 
+static pthread_mutex_t shared_grow_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The caches may be read by generated code on other threads meanwhile
+ * (shared memories): aligned 64-bit stores, so no reader sees half. */
 static void views_update(kiln_memory *m) {
     pthread_mutex_lock(&views_lock);
     for (uint32_t i = 0; i < m->num_views; i++) {
-        m->views[i]->mem0_base = m->rt.base;
-        m->views[i]->mem0_size = m->rt.size;
+        __atomic_store_n(&m->views[i]->mem0_base, m->rt.base, __ATOMIC_RELEASE);
+        __atomic_store_n(&m->views[i]->mem0_size, m->rt.size, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&views_lock);
 }
@@ -72,6 +83,16 @@ static bool guarded_reserve(kiln_memory *m) {
     return true;
 }
 
+/* A shared memory in explicit mode: its maximum reserved, never moved. */
+static bool shared_reserve(kiln_memory *m) {
+    uint64_t bytes = m->rt.max_pages ? m->rt.max_pages * KILN_PAGE_SIZE : KILN_PAGE_SIZE;
+    uint8_t *base = pages_map(bytes, PROT_NONE);
+    if (!base) return false;
+    m->rt.base = base;
+    m->reserved = bytes;
+    return true;
+}
+
 uint64_t memory_runtime_max_pages(bool is64) {
     return is64 ? KILN_MAX_PAGES64 : KILN_MAX_PAGES32;
 }
@@ -92,10 +113,12 @@ kiln_memory *memory_create(const kiln_memtype *type, bool guarded) {
     m->has_max = l->has_max;
     m->is64 = type->is64;
     m->refcount = 1;
+    m->shared = type->shared;
     uint64_t size = l->min * KILN_PAGE_SIZE;
     guarded = guarded && !type->is64;
-    bool ok = guarded ? guarded_reserve(m) : true;
-    if (ok && size) ok = guarded ? guarded_resize(m, size) : explicit_resize(m, size);
+    bool in_place = guarded || m->shared;
+    bool ok = guarded ? guarded_reserve(m) : m->shared ? shared_reserve(m) : true;
+    if (ok && size) ok = in_place ? guarded_resize(m, size) : explicit_resize(m, size);
     if (!ok) {
         memory_release(m);
         return NULL;
@@ -107,6 +130,9 @@ kiln_memory *memory_create(const kiln_memtype *type, bool guarded) {
 bool memory_make_guarded(kiln_memory *m) {
     if (m->guarded || m->is64) return true; /* 64-bit: explicit checks only */
     if (m->slot) return false; /* a small pool slot cannot move */
+    /* Moving a shared memory another instance uses could pull it from
+     * under a running thread. */
+    if (m->shared && m->num_views > 0) return false;
     if (!guarded_reserve(m)) return false;
     views_update(m);
     return true;
@@ -163,7 +189,7 @@ bool memory_cap(kiln_memory *m, uint64_t pages) {
 
 /* rt.max_pages stays the declared maximum (import matching reads it); an
  * instance limit only stops growth. */
-int64_t memory_grow(kiln_memory *m, uint64_t delta_pages) {
+static int64_t memory_grow_locked(kiln_memory *m, uint64_t delta_pages) {
     uint64_t old_pages = m->rt.size / KILN_PAGE_SIZE;
     uint64_t max = m->capped && m->cap_pages < m->rt.max_pages ? m->cap_pages : m->rt.max_pages;
     uint64_t bound = memory_runtime_max_pages(m->is64);
@@ -171,12 +197,20 @@ int64_t memory_grow(kiln_memory *m, uint64_t delta_pages) {
     if (delta_pages > max - old_pages) return -1;
     if (delta_pages == 0) return (int64_t)old_pages;
     uint64_t new_size = (old_pages + delta_pages) * KILN_PAGE_SIZE;
-    bool in_place = m->guarded || m->slot;
+    bool in_place = m->guarded || m->slot || m->shared;
     bool ok = in_place ? guarded_resize(m, new_size) : explicit_resize(m, new_size);
     if (!ok) return -1;
-    m->rt.size = new_size;
+    __atomic_store_n(&m->rt.size, new_size, __ATOMIC_RELEASE);
     views_update(m);
     return (int64_t)old_pages;
+}
+
+int64_t memory_grow(kiln_memory *m, uint64_t delta_pages) {
+    if (!m->shared) return memory_grow_locked(m, delta_pages);
+    pthread_mutex_lock(&shared_grow_lock);
+    int64_t old = memory_grow_locked(m, delta_pages);
+    pthread_mutex_unlock(&shared_grow_lock);
+    return old;
 }
 
 /* ---- entry points called by generated code --------------------------------- */
@@ -228,7 +262,7 @@ static kiln_memory *memory_new(uint64_t min_pages, uint64_t max_pages, bool has_
     uint64_t declared = is64 ? (uint64_t)1 << 48 : KILN_MAX_PAGES32;
     if (min_pages > declared || (has_max && (max_pages < min_pages || max_pages > declared)))
         return NULL;
-    kiln_memtype type = {{min_pages, max_pages, has_max}, is64};
+    kiln_memtype type = {{min_pages, max_pages, has_max}, is64, false};
     return memory_create(&type, false);
 }
 
@@ -238,6 +272,13 @@ kiln_memory *kiln_memory_new(uint64_t min_pages, uint64_t max_pages, bool has_ma
 
 kiln_memory *kiln_memory64_new(uint64_t min_pages, uint64_t max_pages, bool has_max) {
     return memory_new(min_pages, max_pages, has_max, true);
+}
+
+kiln_memory *kiln_memory_new_shared(uint64_t min_pages, uint64_t max_pages) {
+    if (max_pages < min_pages || max_pages > KILN_MAX_PAGES32) return NULL;
+    kiln_memtype type = {{min_pages, max_pages, true}, false, true};
+    /* Guarded: usable by modules of either bounds mode without moving. */
+    return memory_create(&type, true);
 }
 
 void kiln_memory_free(kiln_memory *m) { memory_release(m); }

@@ -27,6 +27,7 @@ struct kiln_memory {
     bool has_max;
     bool is64;         /* memory64: i64 addresses, never guarded */
     bool guarded;      /* reserved 8 GiB + guard, grown in place */
+    bool shared;       /* threads: never moves (its maximum is reserved up front) */
     bool capped;       /* an instance limit applies: grow stops at cap_pages */
     uint64_t cap_pages;
     uint64_t reserved; /* bytes mapped (guarded: the whole reservation) */

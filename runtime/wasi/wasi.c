@@ -142,6 +142,8 @@ static bool openat2_wanted(const kiln_wasi_config *cfg) {
 
 kiln_wasi *kiln_wasi_new(const kiln_wasi_config *cfg) {
     kiln_wasi *w = calloc(1, sizeof *w);
+    if (w)
+        pthread_mutex_init(&w->lock, NULL);
     if (!w || !context_strings(w, cfg) || !context_stdio(w, cfg)) {
         config_fail(cfg, "out of memory");
         kiln_wasi_free(w);
@@ -160,6 +162,12 @@ kiln_wasi *kiln_wasi_new(const kiln_wasi_config *cfg) {
 void kiln_wasi_free(kiln_wasi *w) {
     if (!w)
         return;
+    /* A spawned thread still running may call WASI any time: the
+     * context stays (the process is about to end; see wasi_threads.c). */
+    if (wasi_threads_running(w))
+        return;
+    wasi_threads_free(w);
+    pthread_mutex_destroy(&w->lock);
     for (uint32_t i = 0; i < w->num_fds; i++)
         if (w->fds[i].used)
             fd_release(&w->fds[i]);

@@ -17,6 +17,21 @@ static wasi_mem caller_mem(kiln_instance *caller) {
     return m;
 }
 
+/* Once a program has spawned a thread, its WASI calls run one at a time
+ * (the descriptor table and the rest of the context are not thread-safe);
+ * a single-threaded program never takes the lock. */
+static bool wasi_lock(kiln_wasi *w) {
+    if (!__atomic_load_n(&w->threaded, __ATOMIC_SEQ_CST))
+        return false;
+    pthread_mutex_lock(&w->lock);
+    return true;
+}
+
+static void wasi_unlock(kiln_wasi *w, bool locked) {
+    if (locked)
+        pthread_mutex_unlock(&w->lock);
+}
+
 static uint32_t u32(kiln_val v) { return (uint32_t)v.i32; }
 static uint64_t u64(kiln_val v) { return (uint64_t)v.i64; }
 
@@ -39,7 +54,10 @@ static uint32_t bind_proc_exit(void *env, kiln_instance *caller, const kiln_val 
     static uint32_t bind_##name(void *env, kiln_instance *caller, const kiln_val *a,     \
                                 kiln_val *r) {                                           \
         wasi_mem m = caller_mem(caller);                                                 \
-        return done(r, wasi_##name(env, &m, __VA_ARGS__));                               \
+        bool locked = wasi_lock(env);                                                    \
+        uint16_t e = wasi_##name(env, &m, __VA_ARGS__);                                  \
+        wasi_unlock(env, locked);                                                        \
+        return done(r, e);                                                               \
     }
 
 BIND(args_get, u32(a[0]), u32(a[1]))
@@ -88,6 +106,14 @@ static uint32_t bind_sched_yield(void *env, kiln_instance *caller, const kiln_va
     (void)a;
     wasi_mem m = caller_mem(caller);
     return done(r, wasi_sched_yield(env, &m));
+}
+
+/* "wasi"."thread-spawn": the new thread's id, or a negative errno. */
+static uint32_t bind_thread_spawn(void *env, kiln_instance *caller, const kiln_val *a,
+                                  kiln_val *r) {
+    (void)caller;
+    r[0].i32 = wasi_thread_spawn(env, u32(a[0]));
+    return KILN_TRAP_NONE;
 }
 
 BIND(random_get, u32(a[0]), u32(a[1]))
@@ -168,5 +194,7 @@ bool kiln_wasi_define(kiln_wasi *w, kiln_linker *l) {
     for (size_t i = 0; i < sizeof bindings / sizeof bindings[0]; i++)
         if (!binding_define(w, l, &bindings[i]))
             return false;
-    return true;
+    static const uint8_t i32[] = {KILN_I32};
+    kiln_signature spawn = {.num_params = 1, .num_results = 1, .params = i32, .results = i32};
+    return kiln_linker_define_func(l, "wasi", "thread-spawn", &spawn, bind_thread_spawn, w);
 }

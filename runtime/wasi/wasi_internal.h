@@ -12,6 +12,7 @@
 #ifndef KILN_WASI_INTERNAL_H
 #define KILN_WASI_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -201,7 +202,16 @@ struct kiln_wasi {
     bool use_openat2;
     bool exited;
     int exit_code;
+    struct wasi_threads *threads; /* wasi_threads.c; NULL until bound */
+    bool threaded;                /* a thread was spawned: WASI calls take `lock` */
+    pthread_mutex_t lock;
 };
+
+/* wasi_threads.c */
+typedef struct wasi_threads wasi_threads;
+int32_t wasi_thread_spawn(kiln_wasi *w, uint32_t start_arg);
+bool wasi_threads_running(kiln_wasi *w);
+void wasi_threads_free(kiln_wasi *w);
 
 /* wasi.c: descriptor table and errno mapping. */
 uint16_t errno_to_wasi(int host_errno);

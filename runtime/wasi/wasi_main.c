@@ -151,6 +151,9 @@ static bool imports_resolved(kiln_wasi *w, const char *name) {
         fprintf(stderr, "%s: error: out of memory\n", name);
         return false;
     }
+    kiln_memory_import mi;
+    if (kiln_module_memory_import(&kiln_program_module, &mi))
+        kiln_wasi_define_memory(l, &mi); /* if it fails, the check names the import */
     size_t n = kiln_linker_check(l, &kiln_program_module, NULL, NULL);
     if (n == SIZE_MAX)
         fprintf(stderr, "%s: error: the program's module descriptor is unusable:\n", name);

@@ -72,6 +72,12 @@ int kiln_wasi_run_export(kiln_wasi *w, const kiln_module_desc *desc, const char 
         kiln_linker_free(l);
         return run_fail(why, why_size, KILN_WASI_EXIT_ERROR, "out of memory");
     }
+    kiln_memory_import mi;
+    if (kiln_module_memory_import(desc, &mi) && !kiln_wasi_define_memory(l, &mi)) {
+        kiln_linker_free(l);
+        return run_fail(why, why_size, KILN_WASI_EXIT_ERROR, "cannot make the imported memory");
+    }
+    kiln_wasi_threads_bind(w, desc, l);
     kiln_instantiate_error ie = {0};
     kiln_instance *inst = kiln_instantiate(desc, l, &ie);
     int status;
@@ -81,6 +87,7 @@ int kiln_wasi_run_export(kiln_wasi *w, const kiln_module_desc *desc, const char 
         status = run_fail(why, why_size, KILN_WASI_EXIT_ERROR, ie.message);
     else
         status = entry_run(w, inst, entry, why, why_size);
+    kiln_wasi_threads_end(w, status, why);
     kiln_instance_free(inst);
     kiln_linker_free(l);
     return status;

@@ -61,9 +61,18 @@ void spec_features_for(const char *rel_path, bool is_json, spec_features *out) {
         {"proposals/multi-memory/", KILN_FEATURE_MULTI_MEMORY},
         {"proposals/memory64/", KILN_FEATURE_MEMORY64},
         {"proposals/exception-handling/", KILN_FEATURE_EXCEPTIONS},
+        {"proposals/threads/", KILN_FEATURE_THREADS},
+        {"threads-", KILN_FEATURE_THREADS}, /* tests/regress/threads-*.wast */
     };
     memset(out, 0, sizeof *out);
     if (is_json) {
+        /* The threads proposal's scripts are 2.0 plus threads: with
+         * multi-memory on, their "multiple memories" and "multiple tables"
+         * modules would be valid. */
+        if (strstr(rel_path, "proposals/threads/")) {
+            out->kiln = KILN_FEATURE_THREADS;
+            return;
+        }
         out->kiln = features_all();
         return;
     }

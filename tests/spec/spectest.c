@@ -54,13 +54,16 @@ static bool globals_define(spectest *s, kiln_linker *l) {
 
 bool spectest_define(spectest *s, kiln_linker *l) {
     s->memory = kiln_memory_new(1, 2, true);
+    s->shared_memory = kiln_memory_new_shared(1, 2);
     s->table = kiln_table_new(KILN_FUNCREF, 10, 20, true);
     s->table64 = kiln_table64_new(KILN_FUNCREF, 10, 20, true);
-    if (!s->memory || !s->table || !s->table64) return false;
+    if (!s->memory || !s->shared_memory || !s->table || !s->table64) return false;
     kiln_extern mem = {.kind = 2, .of.memory = s->memory};
+    kiln_extern shared = {.kind = 2, .of.memory = s->shared_memory};
     kiln_extern tab = {.kind = 1, .of.table = s->table};
     kiln_extern tab64 = {.kind = 1, .of.table = s->table64};
     return kiln_linker_define(l, "spectest", "memory", mem) &&
+           kiln_linker_define(l, "spectest", "shared_memory", shared) &&
            kiln_linker_define(l, "spectest", "table", tab) &&
            kiln_linker_define(l, "spectest", "table64", tab64) && globals_define(s, l) &&
            funcs_define(l);
@@ -68,6 +71,7 @@ bool spectest_define(spectest *s, kiln_linker *l) {
 
 void spectest_free(spectest *s) {
     if (s->memory) kiln_memory_free(s->memory);
+    if (s->shared_memory) kiln_memory_free(s->shared_memory);
     if (s->table) kiln_table_free(s->table);
     if (s->table64) kiln_table_free(s->table64);
     for (int i = 0; i < 4; i++)

@@ -8,6 +8,7 @@
 
 typedef struct spectest {
     kiln_memory *memory;
+    kiln_memory *shared_memory; /* threads: (memory 1 2 shared) */
     kiln_table *table;
     kiln_table *table64; /* the 3.0 suite's i64-indexed twin of `table` */
     kiln_global_inst *globals[4];

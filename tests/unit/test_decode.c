@@ -855,6 +855,7 @@ static void put_insn_sample(buf *b, kiln_opcode op) {
         for (int i = 0; i < 16; i++) put(b, (uint8_t)i);
         break;
     case KILN_IMM_LANE: put(b, 1); break;
+    case KILN_IMM_ZERO_BYTE: put(b, 0); break;
     case KILN_IMM_HEAPTYPE: put(b, KILN_FUNCREF); break;
     case KILN_IMM_SELECT_T: put_raw(b, "\x01\x7f", 2); break;
     default: put(b, 0); break; /* one index */
@@ -1334,9 +1335,36 @@ Test(decode, a_component_is_told_apart_from_a_core_module) {
               4, 0, 'a', 's', 'm', 0x0d, 0, 1, 0);
 }
 
-Test(decode, shared_memory_names_the_threads_proposal) {
-    MALFORMED("shared memory requires the threads proposal, which kiln does not support yet", 11,
-              0, 'a', 's', 'm', 1, 0, 0, 0, 5, 4, 1, 3, 1, 1);
+/* (memory 1 1 shared), and the same without a maximum (invalid, not
+ * malformed) and with flags 6 (shared, 64-bit) without memory64. */
+static const uint8_t shared_memory[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 5, 4, 1, 3, 1, 1};
+static const uint8_t shared_no_max[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 5, 3, 1, 2, 1};
+static const uint8_t shared_64[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 5, 3, 1, 6, 1};
+
+Test(decode, shared_memory_needs_the_threads_feature) {
+    kiln_decode_options off = {.features = 0};
+    expect_malformed_with(shared_memory, sizeof shared_memory, &off,
+                          "shared memory requires the threads feature", 11);
+    kiln_decode_options on = {.features = features_default()};
+    expect_malformed_with(shared_64, sizeof shared_64, &on,
+                          "64-bit memories (memory64) are not supported yet", 11);
+}
+
+Test(decode, shared_memory_decodes_with_threads) {
+    kiln_error e;
+    kiln_decode_options on = {.features = features_default()};
+    kiln_module *m = module_decode(shared_memory, sizeof shared_memory, &on, &e);
+    cr_assert_not_null(m);
+    cr_assert(m->memories[0].shared);
+    cr_assert(m->memories[0].limits.has_max);
+    cr_assert(module_validate(m, &e));
+    module_free(m);
+    m = module_decode(shared_no_max, sizeof shared_no_max, &on, &e);
+    cr_assert_not_null(m);
+    cr_assert(m->memories[0].shared && !m->memories[0].limits.has_max);
+    cr_assert(!module_validate(m, &e));
+    cr_assert_str_eq(e.message, "shared memory must have maximum");
+    module_free(m);
 }
 
 Test(decode, a_table_with_flag_2_stays_malformed) {
@@ -1372,8 +1400,14 @@ static void expect_body_malformed(const uint8_t *code, size_t n, const char *msg
 Test(decode, opcodes_of_missing_proposals_are_named) {
     expect_body_malformed((const uint8_t[]){0x1f, 0x40, 0x00, 0x0b, 0x0b}, 5,
                           "exception handling is not supported yet");
-    expect_body_malformed((const uint8_t[]){0xfe, 0x10, 0x02, 0x00, 0x0b}, 5,
-                          "atomic instructions (the threads proposal) are not supported yet");
+    buf *body = buf_new();
+    put_raw(body, "\x00\xfe\x10\x02\x00\x0b", 6);
+    buf *mod = module_with_body(body, true, false);
+    kiln_decode_options off = {.features = 0};
+    expect_malformed_with(mod->d, mod->n, &off,
+                          "i32.atomic.load needs feature 'threads', which is turned off", mod->n - 5);
+    free(mod);
+    free(body);
     expect_body_malformed((const uint8_t[]){0xd4, 0x0b}, 2,
                           "typed function references are not supported yet");
     expect_body_malformed((const uint8_t[]){0xfd, 0x80, 0x02, 0x0b}, 4,

@@ -50,7 +50,7 @@ static void host_handler_install(void) {
 
 /* A guard-mode memory of one page: its reservation is registered. */
 static kiln_memory *guarded_memory(void) {
-    kiln_memtype type = {{1, 1, true}, false};
+    kiln_memtype type = {{1, 1, true}, false, false};
     kiln_memory *m = memory_create(&type, true);
     if (!m) _exit(90);
     return m;
