@@ -4,7 +4,7 @@
  * KILN_FEATURE_*).  Where a module uses something newer, the spec's
  * generic message ("illegal opcode", "malformed value type", "malformed
  * section id") is true but unhelpful: a user holding a module built with
- * -pthread or -fwasm-exceptions needs to hear which feature kiln lacks.
+ * -fwasm-exceptions needs to hear which feature kiln lacks.
  * These lookups name it; the decoder reports the name instead of the
  * generic message, at the same offset, and still rejects the module. */
 #include "decode_internal.h"
