@@ -142,9 +142,10 @@ struct kiln_module;
 struct kiln_linker;
 size_t cli_imports_unresolved(const struct kiln_linker *l, const struct kiln_module *m,
                               const char *path);
-/* cli_imports.c: defines in `l` the memory `m` imports, if any, made with
- * the import's type (a wasm32-wasip1-threads program imports its shared
- * memory); false when it cannot be made. */
+/* cli_imports.c: defines in `l` the shared memory `m` imports, if any,
+ * made with the import's limits (a wasm32-wasip1-threads program imports
+ * its memory); false when it cannot be made.  Other memory imports stay
+ * unresolved: WASI provides no memory. */
 bool cli_imports_memory_define(struct kiln_linker *l, const struct kiln_module *m);
 /* cli_imports.c: unless -q, a warning listing every import that the WASI
  * runtime of `kiln build`'s executables will not provide. */

@@ -25,7 +25,7 @@ static const char *imports_noun(size_t n) { return n == 1 ? "import" : "imports"
 bool cli_imports_memory_define(kiln_linker *l, const kiln_module *m) {
     for (uint32_t i = 0; i < m->num_imports; i++) {
         const kiln_import *imp = &m->imports[i];
-        if (imp->kind != KILN_EXTERN_MEMORY) continue;
+        if (imp->kind != KILN_EXTERN_MEMORY || !imp->desc.memory.shared) continue;
         const kiln_memtype *t = &imp->desc.memory;
         kiln_memory_import mi = {.min_pages = t->limits.min, .max_pages = t->limits.max,
                                  .has_max = t->limits.has_max, .shared = t->shared,

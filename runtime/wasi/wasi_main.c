@@ -152,7 +152,7 @@ static bool imports_resolved(kiln_wasi *w, const char *name) {
         return false;
     }
     kiln_memory_import mi;
-    if (kiln_module_memory_import(&kiln_program_module, &mi))
+    if (kiln_module_memory_import(&kiln_program_module, &mi) && mi.shared)
         kiln_wasi_define_memory(l, &mi); /* if it fails, the check names the import */
     size_t n = kiln_linker_check(l, &kiln_program_module, NULL, NULL);
     if (n == SIZE_MAX)

@@ -73,7 +73,7 @@ int kiln_wasi_run_export(kiln_wasi *w, const kiln_module_desc *desc, const char 
         return run_fail(why, why_size, KILN_WASI_EXIT_ERROR, "out of memory");
     }
     kiln_memory_import mi;
-    if (kiln_module_memory_import(desc, &mi) && !kiln_wasi_define_memory(l, &mi)) {
+    if (kiln_module_memory_import(desc, &mi) && mi.shared && !kiln_wasi_define_memory(l, &mi)) {
         kiln_linker_free(l);
         return run_fail(why, why_size, KILN_WASI_EXIT_ERROR, "cannot make the imported memory");
     }
