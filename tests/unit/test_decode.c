@@ -1336,7 +1336,7 @@ Test(decode, a_component_is_told_apart_from_a_core_module) {
 }
 
 /* (memory 1 1 shared), and the same without a maximum (invalid, not
- * malformed) and with flags 6 (shared, 64-bit) without memory64. */
+ * malformed) and with flags 6 (shared, 64-bit). */
 static const uint8_t shared_memory[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 5, 4, 1, 3, 1, 1};
 static const uint8_t shared_no_max[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 5, 3, 1, 2, 1};
 static const uint8_t shared_64[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 5, 3, 1, 6, 1};
@@ -1346,8 +1346,11 @@ Test(decode, shared_memory_needs_the_threads_feature) {
     expect_malformed_with(shared_memory, sizeof shared_memory, &off,
                           "shared memory requires the threads feature", 11);
     kiln_decode_options on = {.features = features_default()};
-    expect_malformed_with(shared_64, sizeof shared_64, &on,
-                          "64-bit memories (memory64) are not supported yet", 11);
+    kiln_error e;
+    kiln_module *m = module_decode(shared_64, sizeof shared_64, &on, &e);
+    cr_assert_not_null(m, "a shared 64-bit memory decodes: %s", e.message);
+    cr_assert(m->memories[0].shared && m->memories[0].is64);
+    module_free(m);
 }
 
 Test(decode, shared_memory_decodes_with_threads) {
