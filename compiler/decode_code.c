@@ -198,11 +198,6 @@ static bool imm_decode(decoder *d, kiln_insn *in, kiln_imm_kind kind, const uint
 /* "illegal opcode", or the proposal the opcode belongs to. */
 static bool opcode_unknown(decoder *d, const uint8_t *at, uint8_t first) {
     const char *proposal = proposal_opcode(first);
-    if (!proposal && first == PREFIX_SIMD) {
-        const uint8_t *p = at + 1;
-        uint64_t code;
-        if (leb_read_unsigned(&p, d->end, 32, &code) == LEB_OK) proposal = proposal_simd_opcode((uint32_t)code);
-    }
     return decode_fail(d, at, proposal ? proposal : "illegal opcode");
 }
 

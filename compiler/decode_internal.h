@@ -41,7 +41,6 @@ bool decode_fail(decoder *d, const uint8_t *at, const char *msg);
 /* decode_proposals.c: the feature a byte kiln cannot decode belongs to
  * ("... is not supported yet"), or NULL for plain malformed input. */
 const char *proposal_opcode(uint8_t byte);
-const char *proposal_simd_opcode(uint32_t code);
 const char *proposal_valtype(uint8_t byte);
 const char *proposal_type_form(uint8_t form);
 const char *proposal_section(uint8_t id);

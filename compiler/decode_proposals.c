@@ -34,11 +34,6 @@ const char *proposal_opcode(uint8_t byte) {
     }
 }
 
-const char *proposal_simd_opcode(uint32_t code) {
-    if (code >= 0x100 && code <= 0x113) return "relaxed SIMD is not supported yet";
-    return NULL;
-}
-
 const char *proposal_valtype(uint8_t byte) {
     switch (byte) {
     case 0x63: /* (ref null ht) */
@@ -87,6 +82,10 @@ const char *proposal_version(const uint8_t *version) {
 
 uint32_t opcode_feature(kiln_opcode op) {
     if (kiln_opcode_table[op].prefix == 0xFE) return KILN_FEATURE_THREADS;
+    const kiln_opcode_info *info = &kiln_opcode_table[op];
+    /* 0xfd 0x100..0x113: relaxed SIMD */
+    if (info->prefix == PREFIX_SIMD && info->code >= 0x100 && info->code <= 0x113)
+        return KILN_FEATURE_RELAXED_SIMD;
     switch (op) {
     case KILN_OP_RETURN_CALL:
     case KILN_OP_RETURN_CALL_INDIRECT: return KILN_FEATURE_TAIL_CALL;

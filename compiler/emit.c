@@ -168,7 +168,8 @@ LLVMModuleRef module_compile_ir_partition(const kiln_module *m, const uint8_t *b
                                           const kiln_compile_options *opts,
                                           const lower_partition *part, LLVMContextRef ctx,
                                           LLVMTargetMachineRef tm, bool optimize, kiln_error *err) {
-    LLVMModuleRef mod = module_lower_partition(m, bytes, size, opts, part, ctx, err);
+    lower_target_caps caps = target_caps_of(tm);
+    LLVMModuleRef mod = module_lower_partition(m, bytes, size, opts, part, &caps, ctx, err);
     if (!mod) return NULL;
     progress_partition_step(opts->progress, PROGRESS_LOWERED);
     char *triple = LLVMGetTargetMachineTriple(tm);

@@ -996,7 +996,7 @@ static bool func_lower(lower_module *lm, uint32_t index) {
     lf->index = index;
     lf->type = &lm->m->types[lf->f->type_index];
     lf->fn = lm->bodies[index];
-    lf->env = (lower_value_env){lm->ctx, lm->mod, lm->b, lf, env_trap_if};
+    lf->env = (lower_value_env){lm->ctx, lm->mod, lm->b, lf, env_trap_if, lm->caps};
     lf->scratch = arena_create();
     if (!lf->scratch) return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
     if (lm->dbg) debug_info_func_begin(lm, index, lf->fn);
@@ -1143,18 +1143,19 @@ static bool module_lower_into(lower_module *lm, const uint8_t *bytes, size_t siz
 
 LLVMModuleRef module_lower(const kiln_module *m, const uint8_t *bytes, size_t size,
                            const kiln_compile_options *opts, LLVMContextRef ctx, kiln_error *err) {
-    return module_lower_partition(m, bytes, size, opts, NULL, ctx, err);
+    return module_lower_partition(m, bytes, size, opts, NULL, NULL, ctx, err);
 }
 
 LLVMModuleRef module_lower_partition(const kiln_module *m, const uint8_t *bytes, size_t size,
                                      const kiln_compile_options *opts,
-                                     const lower_partition *part, LLVMContextRef ctx,
-                                     kiln_error *err) {
+                                     const lower_partition *part, const lower_target_caps *caps,
+                                     LLVMContextRef ctx, kiln_error *err) {
     lower_module lm;
     memset(&lm, 0, sizeof lm);
     lm.m = m;
     lm.part = part;
     lm.opts = opts;
+    if (caps) lm.caps = *caps;
     lm.ctx = ctx;
     lm.err = err;
     lm.arena = arena_create();

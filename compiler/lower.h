@@ -8,6 +8,7 @@
 #define KILN_LOWER_H
 
 #include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
 #include <stdint.h>
 
 #include "module.h"
@@ -16,12 +17,25 @@
  * trap.  emit_trap_if() makes the current block branch (marked unlikely)
  * to a block that calls kiln_rt_trap(kind) when `cond` (i1) is true, and
  * leaves the builder positioned in the continuing block. */
+/* What the target CPU has, for the relaxed SIMD instructions, whose
+ * result kiln picks per target (lower_simd.c, docs/relaxed-simd.md).
+ * All false: the portable forms, right on every target. */
+typedef struct lower_target_caps {
+    bool x86;   /* x86-64: results as its SSE instructions give them */
+    bool ssse3; /* pshufb, pmulhrsw, pmaddubsw */
+    bool fma;   /* a fused multiply-add instruction */
+} lower_target_caps;
+
+/* target_caps.c: what `tm`'s CPU has (asked once per target, cached). */
+lower_target_caps target_caps_of(LLVMTargetMachineRef tm);
+
 typedef struct lower_value_env {
     LLVMContextRef context;
     LLVMModuleRef module;
     LLVMBuilderRef builder;
     void *user;
     void (*emit_trap_if)(void *user, LLVMValueRef cond, uint32_t trap_kind);
+    lower_target_caps caps;
 } lower_value_env;
 
 /* lower_numeric.c: every scalar numeric instruction (the opcodes whose
@@ -53,6 +67,11 @@ LLVMValueRef lower_call_intrinsic(const lower_value_env *env, const char *name,
 /* `name` is llvm.experimental.constrained.{fadd,fsub,fmul,fdiv}. */
 LLVMValueRef lower_fbinop(const lower_value_env *env, const char *name, LLVMValueRef a,
                           LLVMValueRef b);
+/* The constrained intrinsic `name` (llvm.experimental.constrained.*,
+ * overloaded on args[0]'s type) on n <= 3 operands, rounding to nearest,
+ * "fpexcept.maytrap": LLVM does not fold it to an operand. */
+LLVMValueRef lower_constrained(const lower_value_env *env, const char *name, LLVMValueRef *args,
+                               unsigned n);
 /* kind is FSIGN_*; b is only read by FSIGN_COPYSIGN. */
 LLVMValueRef lower_fsign(const lower_value_env *env, int kind, LLVMValueRef a, LLVMValueRef b);
 /* `name` is llvm.sqrt, llvm.ceil, llvm.floor, llvm.trunc or llvm.roundeven;

@@ -69,6 +69,7 @@ typedef struct lower_module {
     const kiln_module *m;
     const lower_partition *part; /* NULL: the whole module, one LLVM module */
     const kiln_compile_options *opts;
+    lower_target_caps caps; /* what the target CPU has (relaxed SIMD) */
     arena *arena; /* everything below that is not LLVM-owned */
     LLVMContextRef ctx;
     LLVMModuleRef mod;
@@ -177,11 +178,12 @@ void lower_tbaa_tag(lower_module *lm, LLVMValueRef access, lower_tbaa tag);
 LLVMModuleRef module_lower(const kiln_module *m, const uint8_t *bytes, size_t size,
                            const kiln_compile_options *opts, LLVMContextRef ctx, kiln_error *err);
 /* lower.c: one partition's LLVM module (`part` NULL: the whole module).
- * Functions of other partitions are hidden external declarations. */
+ * Functions of other partitions are hidden external declarations.
+ * `caps` (NULL: none) is what the target CPU has (target_caps_of). */
 LLVMModuleRef module_lower_partition(const kiln_module *m, const uint8_t *bytes, size_t size,
                                      const kiln_compile_options *opts,
-                                     const lower_partition *part, LLVMContextRef ctx,
-                                     kiln_error *err);
+                                     const lower_partition *part, const lower_target_caps *caps,
+                                     LLVMContextRef ctx, kiln_error *err);
 /* lower.c: the entry stub of wasm function `index` (defined, not
  * imported): what tables, exports and other partitions call.  Declared on
  * first use when another partition defines it. */

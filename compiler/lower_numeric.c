@@ -289,10 +289,18 @@ LLVMValueRef lower_fbinop(const lower_value_env *env, const char *name, LLVMValu
                           LLVMValueRef b) {
     LLVMOpcode opc = fbin_opcode(name);
     if (!fbin_may_fold_to_operand(opc, a, b)) return LLVMBuildBinOp(env->builder, opc, a, b, "");
-    LLVMTypeRef ty = LLVMTypeOf(a);
-    LLVMValueRef args[4] = {a, b, metadata_string(env->context, "round.tonearest"),
-                            metadata_string(env->context, "fpexcept.maytrap")};
-    return lower_call_intrinsic(env, name, &ty, 1, args, 4);
+    LLVMValueRef args[2] = {a, b};
+    return lower_constrained(env, name, args, 2);
+}
+
+LLVMValueRef lower_constrained(const lower_value_env *env, const char *name, LLVMValueRef *args,
+                               unsigned n) {
+    LLVMValueRef all[5];
+    memcpy(all, args, n * sizeof *args);
+    all[n] = metadata_string(env->context, "round.tonearest");
+    all[n + 1] = metadata_string(env->context, "fpexcept.maytrap");
+    LLVMTypeRef ty = LLVMTypeOf(args[0]);
+    return lower_call_intrinsic(env, name, &ty, 1, all, n + 2);
 }
 
 /* True if `x` is a promote (fpext) seen through the operations that

@@ -61,6 +61,14 @@ typedef enum simd_family {
     SF_CONVERT_LOW,    /* arg: SX_SIGNED; low i32x4 -> f64x2 */
     SF_DEMOTE_ZERO,
     SF_PROMOTE_LOW,
+    /* relaxed SIMD: the result depends on the target (relaxed_* below) */
+    SF_RELAXED_SWIZZLE,
+    SF_RELAXED_TRUNC,      /* arg: SX_SIGNED; shape: F32X4, or F64X2 for _zero */
+    SF_RELAXED_MADD,       /* arg: 1 for nmadd */
+    SF_RELAXED_LANESELECT, /* shape: the lanes the mask selects */
+    SF_RELAXED_MINMAX,     /* arg: 1 for max */
+    SF_RELAXED_Q15MULR,
+    SF_RELAXED_DOT,        /* arg: 1 for i32x4.relaxed_dot_i8x16_i7x16_add_s */
 } simd_family;
 
 enum { SX_SIGNED = 1, SX_HIGH = 2 };
@@ -222,13 +230,29 @@ static const simd_row simd_rows[KILN_OP_COUNT] = {
     R(F64X2_MIN, FMINMAX, F64X2, 0), R(F64X2_MAX, FMINMAX, F64X2, 1),
     R(F32X4_PMIN, PMINMAX, F32X4, 0), R(F32X4_PMAX, PMINMAX, F32X4, 1),
     R(F64X2_PMIN, PMINMAX, F64X2, 0), R(F64X2_PMAX, PMINMAX, F64X2, 1),
+    /* relaxed SIMD */
+    R(I8X16_RELAXED_SWIZZLE, RELAXED_SWIZZLE, I8X16, 0),
+    R(I32X4_RELAXED_TRUNC_F32X4_S, RELAXED_TRUNC, F32X4, SX_SIGNED),
+    R(I32X4_RELAXED_TRUNC_F32X4_U, RELAXED_TRUNC, F32X4, 0),
+    R(I32X4_RELAXED_TRUNC_F64X2_S_ZERO, RELAXED_TRUNC, F64X2, SX_SIGNED),
+    R(I32X4_RELAXED_TRUNC_F64X2_U_ZERO, RELAXED_TRUNC, F64X2, 0),
+    R(F32X4_RELAXED_MADD, RELAXED_MADD, F32X4, 0), R(F32X4_RELAXED_NMADD, RELAXED_MADD, F32X4, 1),
+    R(F64X2_RELAXED_MADD, RELAXED_MADD, F64X2, 0), R(F64X2_RELAXED_NMADD, RELAXED_MADD, F64X2, 1),
+    R(I8X16_RELAXED_LANESELECT, RELAXED_LANESELECT, I8X16, 0),
+    R(I16X8_RELAXED_LANESELECT, RELAXED_LANESELECT, I16X8, 0),
+    R(I32X4_RELAXED_LANESELECT, RELAXED_LANESELECT, I32X4, 0),
+    R(I64X2_RELAXED_LANESELECT, RELAXED_LANESELECT, I64X2, 0),
+    R(F32X4_RELAXED_MIN, RELAXED_MINMAX, F32X4, 0), R(F32X4_RELAXED_MAX, RELAXED_MINMAX, F32X4, 1),
+    R(F64X2_RELAXED_MIN, RELAXED_MINMAX, F64X2, 0), R(F64X2_RELAXED_MAX, RELAXED_MINMAX, F64X2, 1),
+    R(I16X8_RELAXED_Q15MULR_S, RELAXED_Q15MULR, I16X8, 0),
+    R(I16X8_RELAXED_DOT_I8X16_I7X16_S, RELAXED_DOT, I8X16, 0),
+    R(I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S, RELAXED_DOT, I8X16, 1),
 };
 
 /* clang-format on */
 
 #undef R
 #undef RN
-#undef CF
 
 /* ---- shapes --------------------------------------------------------------- */
 
@@ -338,11 +362,12 @@ static LLVMValueRef simd_shuffle(const lower_value_env *env, LLVMValueRef a, LLV
     return as_v128(env, shuffle(env, as_shape(env, a, I8X16), as_shape(env, b, I8X16), idx, 16));
 }
 
-/* Lane i of the result is a[s[i]], or 0 when s[i] >= 16.  No SSE2
- * instruction does this, so it is a variable permute by s & 15 written
- * lane by lane, then a vector select zeroing the out-of-range lanes: the
+/* Lane i of the result is a[s[i] & 15], or 0 where s[i] `pred` `bound`
+ * is false.  No SSE2 instruction does this, so it is a variable permute
+ * written lane by lane, then a vector select zeroing the other lanes: the
  * x86 back end turns that shape into pshufb when SSSE3 is available. */
-static LLVMValueRef simd_swizzle(const lower_value_env *env, LLVMValueRef a, LLVMValueRef s) {
+static LLVMValueRef permute_or_zero(const lower_value_env *env, LLVMValueRef a, LLVMValueRef s,
+                                    LLVMIntPredicate pred, uint64_t bound) {
     LLVMBuilderRef b = env->builder;
     LLVMTypeRef ty = shape_type(env->context, I8X16);
     LLVMValueRef av = as_shape(env, a, I8X16), sv = as_shape(env, s, I8X16);
@@ -353,8 +378,13 @@ static LLVMValueRef simd_swizzle(const lower_value_env *env, LLVMValueRef a, LLV
         LLVMValueRef x = LLVMBuildExtractElement(b, av, idx, "");
         r = LLVMBuildInsertElement(b, r, x, i32_const(env, i), "");
     }
-    LLVMValueRef in_range = LLVMBuildICmp(b, LLVMIntULT, sv, lower_const_int_like(ty, 16), "");
-    return as_v128(env, LLVMBuildSelect(b, in_range, r, LLVMConstNull(ty), ""));
+    LLVMValueRef keep = LLVMBuildICmp(b, pred, sv, lower_const_int_like(ty, bound), "");
+    return as_v128(env, LLVMBuildSelect(b, keep, r, LLVMConstNull(ty), ""));
+}
+
+/* Lane i of the result is a[s[i]], or 0 when s[i] >= 16. */
+static LLVMValueRef simd_swizzle(const lower_value_env *env, LLVMValueRef a, LLVMValueRef s) {
+    return permute_or_zero(env, a, s, LLVMIntULT, 16);
 }
 
 /* ---- integer lanes -------------------------------------------------------- */
@@ -479,9 +509,10 @@ static LLVMValueRef simd_dot(const lower_value_env *env, LLVMValueRef a, LLVMVal
     return as_v128(env, LLVMBuildAdd(env->builder, even, odd, ""));
 }
 
-/* (a * b + 0x4000) >> 15 in i32, saturated: only INT16_MIN * INT16_MIN
- * exceeds INT16_MAX. */
-static LLVMValueRef simd_q15mulr(const lower_value_env *env, LLVMValueRef a, LLVMValueRef b) {
+/* (a * b + 0x4000) >> 15 in i32, saturated or wrapped to i16: only
+ * INT16_MIN * INT16_MIN exceeds INT16_MAX. */
+static LLVMValueRef simd_q15mulr(const lower_value_env *env, LLVMValueRef a, LLVMValueRef b,
+                                 bool saturate) {
     LLVMBuilderRef bld = env->builder;
     LLVMTypeRef i32x8 = LLVMVectorType(LLVMInt32TypeInContext(env->context), 8);
     LLVMValueRef x = LLVMBuildSExt(bld, as_shape(env, a, I16X8), i32x8, "");
@@ -489,8 +520,10 @@ static LLVMValueRef simd_q15mulr(const lower_value_env *env, LLVMValueRef a, LLV
     LLVMValueRef p =
         LLVMBuildAdd(bld, LLVMBuildMul(bld, x, y, ""), lower_const_int_like(i32x8, 0x4000), "");
     p = LLVMBuildAShr(bld, p, lower_const_int_like(i32x8, 15), "");
-    LLVMValueRef args[2] = {p, lower_const_int_like(i32x8, 0x7fff)};
-    p = lower_call_intrinsic(env, "llvm.smin", &i32x8, 1, args, 2);
+    if (saturate) {
+        LLVMValueRef args[2] = {p, lower_const_int_like(i32x8, 0x7fff)};
+        p = lower_call_intrinsic(env, "llvm.smin", &i32x8, 1, args, 2);
+    }
     return as_v128(env, LLVMBuildTrunc(bld, p, shape_type(env->context, I16X8), ""));
 }
 
@@ -601,10 +634,155 @@ static LLVMValueRef simd_integer_op(const lower_value_env *env, const simd_row *
     case SF_EXTEND: return as_v128(env, extend_half(env, args[0], s, row->arg));
     case SF_EXTMUL: return simd_extmul(env, s, row->arg, args[0], args[1]);
     case SF_EXTADD: return simd_extadd(env, s, row->arg & SX_SIGNED, args[0]);
-    case SF_Q15MULR: return simd_q15mulr(env, args[0], args[1]);
+    case SF_Q15MULR: return simd_q15mulr(env, args[0], args[1], true);
     case SF_DOT: return simd_dot(env, args[0], args[1]);
     case SF_AVGR: return simd_avgr(env, s, args[0], args[1]);
     default: return simd_unary_int(env, row, args[0]);
+    }
+}
+
+/* ---- relaxed SIMD ----------------------------------------------------------
+ *
+ * Each relaxed instruction may give one of a few results the spec lists;
+ * kiln picks the one the target computes fastest (docs/relaxed-simd.md
+ * has the table).  The choice depends only on env->caps, which is fixed
+ * for a target (target_caps.c), never on the -O level or on constant
+ * operands: constant folding computes what the instruction would.  On
+ * x86-64 the result is that of its SSE instruction whether or not the CPU
+ * has it as one instruction (pshufb, pmulhrsw and pmaddubsw are written
+ * out in IR for CPUs without SSSE3), so code compiled for any x86-64 CPU
+ * gives the same results, but for relaxed_madd, fused exactly when the CPU
+ * has FMA.  Elsewhere (aarch64, riscv64) the result is the exact one of
+ * the non-relaxed instruction, which is what NEON computes natively. */
+
+static LLVMValueRef x86_intrinsic(const lower_value_env *env, const char *name, simd_shape s,
+                                  LLVMValueRef a, LLVMValueRef b) {
+    LLVMValueRef args[2] = {as_shape(env, a, s), b ? as_shape(env, b, s) : NULL};
+    return as_v128(env, lower_call_intrinsic(env, name, NULL, 0, args, b ? 2 : 1));
+}
+
+/* x86: pshufb (lane i is 0 when s[i] has its top bit set, else
+ * a[s[i] & 15]).  Elsewhere: i8x16.swizzle (NEON tbl). */
+static LLVMValueRef relaxed_swizzle(const lower_value_env *env, LLVMValueRef a, LLVMValueRef s) {
+    if (!env->caps.x86) return simd_swizzle(env, a, s);
+    if (env->caps.ssse3) return x86_intrinsic(env, "llvm.x86.ssse3.pshuf.b.128", I8X16, a, s);
+    return permute_or_zero(env, a, s, LLVMIntSGE, 0);
+}
+
+/* x86, signed: cvttps2dq / cvttpd2dq (NaN and out-of-range lanes give
+ * INT32_MIN).  Unsigned, and elsewhere: the saturating conversion. */
+static LLVMValueRef relaxed_trunc(const lower_value_env *env, simd_shape s, bool is_signed,
+                                  LLVMValueRef v) {
+    LLVMContextRef c = env->context;
+    if (env->caps.x86 && is_signed) {
+        const char *name = s == F32X4 ? "llvm.x86.sse2.cvttps2dq" : "llvm.x86.sse2.cvttpd2dq";
+        return x86_intrinsic(env, name, s, v, NULL);
+    }
+    LLVMValueRef x = as_shape(env, v, s);
+    if (s == F32X4) return as_v128(env, lower_trunc_sat(env, is_signed, x, shape_type(c, I32X4)));
+    LLVMTypeRef i32x2 = LLVMVectorType(LLVMInt32TypeInContext(c), 2);
+    return as_v128(env, zero_extend_lanes(env, lower_trunc_sat(env, is_signed, x, i32x2)));
+}
+
+/* a * b + c (nmadd: -(a * b) + c): fused exactly when the target has
+ * FMA.  A constant operand makes the fused form the constrained
+ * intrinsic, which LLVM does not fold to an operand (fma(x, 1, -0) would
+ * otherwise return a signalling NaN x unquieted); the unfused form
+ * guards its fmul and fadd as the plain instructions do. */
+static LLVMValueRef relaxed_madd(const lower_value_env *env, simd_shape s, bool negate,
+                                 LLVMValueRef *args) {
+    LLVMBuilderRef b = env->builder;
+    LLVMValueRef x = as_shape(env, args[0], s), y = as_shape(env, args[1], s);
+    LLVMValueRef z = as_shape(env, args[2], s);
+    if (negate) x = LLVMBuildFNeg(b, x, "");
+    LLVMTypeRef ty = shape_type(env->context, s);
+    if (!env->caps.fma)
+        return as_v128(env, lower_fbinop(env, CF("fadd"), lower_fbinop(env, CF("fmul"), x, y), z));
+    LLVMValueRef ops[3] = {x, y, z};
+    if (!LLVMIsConstant(x) && !LLVMIsConstant(y) && !LLVMIsConstant(z))
+        return as_v128(env, lower_call_intrinsic(env, "llvm.fma", &ty, 1, ops, 3));
+    return as_v128(env, lower_constrained(env, CF("fma"), ops, 3));
+}
+
+/* x86: blendv, which looks at the top bit of each mask byte (pblendvb,
+ * for i8x16 and i16x8) or lane (blendvps, blendvpd).  Elsewhere:
+ * v128.bitselect (NEON bsl). */
+static LLVMValueRef relaxed_laneselect(const lower_value_env *env, simd_shape s,
+                                       LLVMValueRef *args) {
+    LLVMBuilderRef b = env->builder;
+    if (!env->caps.x86) {
+        LLVMValueRef from_a = LLVMBuildAnd(b, args[0], args[2], "");
+        LLVMValueRef from_b = LLVMBuildAnd(b, args[1], LLVMBuildNot(b, args[2], ""), "");
+        return LLVMBuildOr(b, from_a, from_b, "");
+    }
+    if (s == I16X8) s = I8X16;
+    LLVMValueRef m = as_shape(env, args[2], s);
+    LLVMValueRef top = LLVMBuildICmp(b, LLVMIntSLT, m, LLVMConstNull(LLVMTypeOf(m)), "");
+    return as_v128(env, LLVMBuildSelect(b, top, as_shape(env, args[0], s),
+                                        as_shape(env, args[1], s), ""));
+}
+
+/* x86: minps / maxps, i.e. a < b ? a : b and a > b ? a : b (the second
+ * operand when either is NaN or both are zeros).  Elsewhere: min / max
+ * (NEON fmin / fmax). */
+static LLVMValueRef relaxed_minmax(const lower_value_env *env, simd_shape s, bool is_max,
+                                   LLVMValueRef a, LLVMValueRef b) {
+    LLVMValueRef x = as_shape(env, a, s), y = as_shape(env, b, s);
+    if (!env->caps.x86) return as_v128(env, lower_fminmax(env, is_max, x, y));
+    LLVMValueRef first = LLVMBuildFCmp(env->builder, is_max ? LLVMRealOGT : LLVMRealOLT, x, y, "");
+    return as_v128(env, LLVMBuildSelect(env->builder, first, x, y, ""));
+}
+
+/* x86: pmulhrsw, (a * b + 0x4000) >> 15 without saturation (INT16_MIN *
+ * INT16_MIN gives INT16_MIN).  Elsewhere: q15mulr_sat_s (NEON sqrdmulh). */
+static LLVMValueRef relaxed_q15mulr(const lower_value_env *env, LLVMValueRef a, LLVMValueRef b) {
+    if (env->caps.ssse3) return x86_intrinsic(env, "llvm.x86.ssse3.pmul.hr.sw.128", I16X8, a, b);
+    return simd_q15mulr(env, a, b, !env->caps.x86);
+}
+
+/* Pairwise sums of a's (signed) lanes times b's lanes, in i16 lanes.
+ * x86: pmaddubsw(b, a): b's lanes unsigned, the sums saturated.
+ * Elsewhere: both signed, the sums wrapped (NEON smull + addp). */
+static LLVMValueRef relaxed_dot_i16(const lower_value_env *env, LLVMValueRef a, LLVMValueRef b) {
+    if (env->caps.ssse3) return x86_intrinsic(env, "llvm.x86.ssse3.pmadd.ub.sw.128", I8X16, b, a);
+    LLVMBuilderRef bld = env->builder;
+    bool x86 = env->caps.x86;
+    LLVMTypeRef wide = LLVMVectorType(LLVMIntTypeInContext(env->context, x86 ? 32 : 16), 16);
+    LLVMValueRef x = LLVMBuildSExt(bld, as_shape(env, a, I8X16), wide, "");
+    LLVMValueRef y = ext(env, !x86, as_shape(env, b, I8X16), wide);
+    LLVMValueRef p = LLVMBuildMul(bld, x, y, "");
+    LLVMValueRef even = lanes_strided(env, p, 0, 2, 8), odd = lanes_strided(env, p, 1, 2, 8);
+    LLVMValueRef sum = LLVMBuildAdd(bld, even, odd, "");
+    if (!x86) return as_v128(env, sum);
+    LLVMTypeRef ty = LLVMTypeOf(sum);
+    LLVMValueRef args[2] = {sum, lower_const_int_like(ty, (uint64_t)-32768)};
+    sum = lower_call_intrinsic(env, "llvm.smax", &ty, 1, args, 2);
+    args[0] = sum;
+    args[1] = lower_const_int_like(ty, 32767);
+    sum = lower_call_intrinsic(env, "llvm.smin", &ty, 1, args, 2);
+    return as_v128(env, LLVMBuildTrunc(bld, sum, shape_type(env->context, I16X8), ""));
+}
+
+/* The _add form: the i16 sums added pairwise (signed) into i32 lanes, plus c. */
+static LLVMValueRef relaxed_dot(const lower_value_env *env, bool add, LLVMValueRef *args) {
+    LLVMValueRef d = relaxed_dot_i16(env, args[0], args[1]);
+    if (!add) return d;
+    LLVMValueRef sums = simd_extadd(env, I16X8, true, d);
+    return as_v128(env, LLVMBuildAdd(env->builder, as_shape(env, sums, I32X4),
+                                     as_shape(env, args[2], I32X4), ""));
+}
+
+static LLVMValueRef simd_relaxed_op(const lower_value_env *env, const simd_row *row,
+                                    LLVMValueRef *args) {
+    simd_shape s = (simd_shape)row->shape;
+    switch (row->family) {
+    case SF_RELAXED_SWIZZLE: return relaxed_swizzle(env, args[0], args[1]);
+    case SF_RELAXED_TRUNC: return relaxed_trunc(env, s, row->arg & SX_SIGNED, args[0]);
+    case SF_RELAXED_MADD: return relaxed_madd(env, s, row->arg, args);
+    case SF_RELAXED_LANESELECT: return relaxed_laneselect(env, s, args);
+    case SF_RELAXED_MINMAX: return relaxed_minmax(env, s, row->arg, args[0], args[1]);
+    case SF_RELAXED_Q15MULR: return relaxed_q15mulr(env, args[0], args[1]);
+    default: return relaxed_dot(env, row->arg, args);
     }
 }
 
@@ -638,6 +816,7 @@ LLVMValueRef lower_simd(const lower_value_env *env, const kiln_insn *insn, LLVMV
     case SF_ALL_TRUE:
     case SF_BITMASK: return simd_reduce(env, row, args[0]);
     default:
+        if (f >= SF_RELAXED_SWIZZLE) return simd_relaxed_op(env, row, args);
         if (family_is_float(f)) return simd_float_op(env, row, args);
         if (family_is_conversion(f)) return simd_convert(env, row, args[0]);
         return simd_integer_op(env, row, args);

@@ -96,6 +96,7 @@ static const kiln_module_desc *module_load_native(exec_session *s, const kiln_mo
     snprintf(obj, sizeof obj, "%s/m%d.o", s->dir, n);
     snprintf(lib, sizeof lib, "%s/m%d.so", s->dir, n);
     kiln_compile_options copts = {.opt_level = s->opts->opt_level, .prefix = prefix,
+                                  .cpu = s->opts->cpu,
                                   .explicit_bounds = !s->opts->guard_pages,
                                   .jobs = s->opts->compile_jobs,
                                   .partitions = s->opts->compile_jobs};
@@ -266,6 +267,30 @@ static int results_check(const json_value *expected, const kiln_val *slots, uint
     return EXEC_FAIL;
 }
 
+/* wabt's wast2json writes the pattern (either V1 V2 ...) of a function
+ * with one result as "either": [V1, V2, ...] beside the command. */
+static int either_check(const json_value *alts, const kiln_val *slots, uint32_t n,
+                        const char *field, char *msg, size_t msg_size) {
+    if (n != 1 || !alts->first) {
+        snprintf(msg, msg_size, "\"%s\": %u results, expected 1", field, n);
+        return EXEC_FAIL;
+    }
+    for (const json_value *a = alts->first; a; a = a->next) {
+        const char *unsupported = value_unsupported(a);
+        if (unsupported) {
+            snprintf(msg, msg_size, "\"%s\": cannot check %s", field, unsupported);
+            return EXEC_FAIL;
+        }
+        if (value_matches(a, &slots[0])) return EXEC_PASS;
+    }
+    char got[96], want[256];
+    value_format(alts->first, &slots[0], got, sizeof got);
+    value_describe(alts->first, want, sizeof want);
+    snprintf(msg, msg_size, "\"%s\": got %s, expected one of %zu results, the first %s", field,
+             got, alts->count, want);
+    return EXEC_FAIL;
+}
+
 /* assert_return, action, assert_trap, assert_exhaustion, assert_exception. */
 static int action_command(exec_session *s, const json_value *cmd, const char *type, char *msg,
                           size_t msg_size) {
@@ -298,6 +323,9 @@ static int action_command(exec_session *s, const json_value *cmd, const char *ty
         return EXEC_FAIL;
     }
     if (strcmp(type, "action") == 0) return EXEC_PASS;
+    const json_value *either = json_get(cmd, "either");
+    if (either && either->type == JSON_ARRAY && !json_get(cmd, "expected"))
+        return either_check(either, slots, n, field, msg, msg_size);
     return results_check(json_get(cmd, "expected"), slots, n, field, msg, msg_size);
 }
 

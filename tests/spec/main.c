@@ -85,6 +85,8 @@ static void usage(FILE *out) {
             "  --validate-only   stage 1: only check what decode + validate accept/reject\n"
             "  --guard-pages     compile memory accesses for guard pages (default: explicit\n"
             "                    bounds checks)\n"
+            "  --cpu NAME        target CPU of compiled modules (default: generic; 'native'\n"
+            "                    is this machine's, with its features)\n"
             "  --compile-jobs N  split every module with N or more functions into N\n"
             "                    partitions compiled by N threads (tests parallel compile)\n"
             "  --known FILE      known failures, lines `file.wast:LINE reason` (LINE may be\n"
@@ -95,6 +97,7 @@ static void usage(FILE *out) {
             "  --timeout SEC     time limit per command (default 60)\n"
             "  --disable-NAME    decode every script without feature NAME (kiln's\n"
             "                    features.def names: tail-call, relaxed-simd, ...)\n"
+            "  --enable-NAME     give every .wast feature NAME (kiln and wast2json)\n"
             "  -v, --verbose     print known failures and kiln's rejection messages\n");
 }
 
@@ -595,11 +598,14 @@ static int files_run(runner *r) {
 /* ---- options ------------------------------------------------------------------ */
 
 /* --disable-NAME (features.def): no script gets NAME, to check what kiln
- * says when a module uses a feature that is turned off. */
-static bool feature_off_parse(runner *r, const char *arg) {
-    if (strncmp(arg, "--disable-", 10) != 0) return false;
-    const kiln_feature_info *f = feature_by_name(arg + 10);
-    if (f) r->opts.features_off |= f->bit;
+ * says when a module uses a feature that is turned off.  --enable-NAME:
+ * every .wast gets it (tests/regress/ scripts of 3.0 features). */
+static bool feature_flag_parse(runner *r, const char *arg) {
+    bool on = strncmp(arg, "--enable-", 9) == 0;
+    if (!on && strncmp(arg, "--disable-", 10) != 0) return false;
+    const kiln_feature_info *f = feature_by_name(arg + (on ? 9 : 10));
+    if (f && on) r->opts.features_on |= f->bit;
+    else if (f) r->opts.features_off |= f->bit;
     return f != NULL;
 }
 
@@ -615,6 +621,7 @@ static int options_parse(runner *r, int argc, char **argv) {
             r->opts.opt_level = a[2] - '0';
         else if (strcmp(a, "--validate-only") == 0) r->opts.validate_only = true;
         else if (strcmp(a, "--guard-pages") == 0) r->opts.guard_pages = true;
+        else if (strcmp(a, "--cpu") == 0 && has_value) r->opts.cpu = argv[++i];
         else if (strcmp(a, "--compile-jobs") == 0 && has_value)
             r->opts.compile_jobs = atoi(argv[++i]);
         else if (strcmp(a, "--known") == 0 && has_value) r->known_path = argv[++i];
@@ -624,7 +631,7 @@ static int options_parse(runner *r, int argc, char **argv) {
         else if (strcmp(a, "--timeout") == 0 && has_value)
             r->opts.timeout = (unsigned)atoi(argv[++i]);
         else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) r->opts.verbose = true;
-        else if (!feature_off_parse(r, a)) return -1;
+        else if (!feature_flag_parse(r, a)) return -1;
     }
     return i;
 }

@@ -50,7 +50,20 @@ static bool ends_with(const char *s, const char *suffix) {
 
 bool spec_is_json(const char *path) { return ends_with(path, ".json"); }
 
-void spec_features_for(const char *rel_path, bool is_json, spec_features *out) {
+/* Adds --enable-NAME for every bit of `bits` to wast2json's flags. */
+static void wast2json_flags_add(spec_features *out, uint32_t bits) {
+    int n = 0;
+    while (out->wast2json[n]) n++;
+    for (int i = 0; i < KILN_FEATURE_COUNT && n < SPEC_MAX_FLAGS; i++) {
+        if (!(bits & kiln_feature_table[i].bit)) continue;
+        snprintf(out->flags[n], sizeof out->flags[n], "--enable-%s", kiln_feature_table[i].name);
+        out->wast2json[n] = out->flags[n];
+        n++;
+    }
+}
+
+void spec_features_for(const char *rel_path, bool is_json, const spec_options *opts,
+                       spec_features *out) {
     /* The 2.0 suite's proposals/ folders and the feature each tests. */
     static const struct {
         const char *dir;
@@ -70,10 +83,10 @@ void spec_features_for(const char *rel_path, bool is_json, spec_features *out) {
          * multi-memory on, their "multiple memories" and "multiple tables"
          * modules would be valid. */
         if (strstr(rel_path, "proposals/threads/")) {
-            out->kiln = KILN_FEATURE_THREADS;
+            out->kiln = KILN_FEATURE_THREADS & ~opts->features_off;
             return;
         }
-        out->kiln = features_all();
+        out->kiln = features_all() & ~opts->features_off;
         return;
     }
     /* kiln's own scripts about 64-bit memories and tables
@@ -82,20 +95,21 @@ void spec_features_for(const char *rel_path, bool is_json, spec_features *out) {
      * scripts write as binary modules. */
     const char *base = strrchr(rel_path, '/');
     if (strncmp(base ? base + 1 : rel_path, "memory64-", 9) == 0) {
-        out->kiln = KILN_FEATURE_MEMORY64 | KILN_FEATURE_MULTI_MEMORY;
+        out->kiln = (KILN_FEATURE_MEMORY64 | KILN_FEATURE_MULTI_MEMORY) & ~opts->features_off;
         out->wast2json[0] = "--enable-memory64";
         out->wast2json[1] = "--enable-multi-memory";
         return;
     }
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
-        if (strncmp(rel_path, table[i].dir, strlen(table[i].dir)) != 0) continue;
-        out->kiln = table[i].kiln;
-        snprintf(out->wast2json_flag, sizeof out->wast2json_flag, "--enable-%s",
-                 feature_by_bit(table[i].kiln)->name);
-        out->wast2json[0] = out->wast2json_flag;
-        /* As wabt's own test/spec does for this one file. */
-        if (strcmp(rel_path, "proposals/memory64/binary.wast") == 0)
-            out->wast2json[1] = "--disable-reference-types";
+    uint32_t bits = opts->features_on;
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strncmp(rel_path, table[i].dir, strlen(table[i].dir)) == 0) bits |= table[i].kiln;
+    out->kiln = bits & ~opts->features_off;
+    wast2json_flags_add(out, bits);
+    /* As wabt's own test/spec does for this one file. */
+    if (strcmp(rel_path, "proposals/memory64/binary.wast") == 0) {
+        int n = 0;
+        while (out->wast2json[n]) n++;
+        out->wast2json[n] = "--disable-reference-types";
     }
 }
 
@@ -107,7 +121,7 @@ static void dir_remove(const char *dir) { nftw(dir, path_remove, 8, FTW_DEPTH | 
 
 /* Runs wast2json; its diagnostics go to DIR/wast2json.log. */
 static bool wast2json_run(const script *s, const char *wast, const char *json) {
-    const char *argv[8];
+    const char *argv[SPEC_MAX_FLAGS + 8];
     int n = 0;
     argv[n++] = s->opts->wast2json;
     for (int i = 0; s->features.wast2json[i]; i++) argv[n++] = s->features.wast2json[i];
@@ -369,8 +383,7 @@ int script_run(const char *path, const char *rel_path, const spec_options *opts,
     }
     script s = {.opts = opts, .dir = dir, .module_dir = module_dir, .report = report,
                 .unsupported_unproven = is_json || strncmp(rel_path, "proposals/", 10) == 0};
-    spec_features_for(rel_path, is_json, &s.features);
-    s.features.kiln &= ~opts->features_off;
+    spec_features_for(rel_path, is_json, opts, &s.features);
     int rc = 1;
     if (is_json || wast2json_run(&s, path, json)) {
         if (!opts->validate_only) s.exec = exec_session_new(opts, dir, s.features.kiln);

@@ -17,6 +17,7 @@
 typedef struct spec_options {
     const char *wast2json; /* program name or path */
     int opt_level;         /* -O level for stage 2 */
+    const char *cpu;       /* --cpu: NULL generic, "native" this machine's */
     bool guard_pages;      /* compile for guard pages instead of explicit checks */
     int compile_jobs;      /* >1: force that many partitions and threads per module */
     bool validate_only;    /* stage 1: decode/validate checks only */
@@ -24,21 +25,26 @@ typedef struct spec_options {
     unsigned timeout;      /* seconds per command */
     int resume_after;      /* only replay state-building commands up to this line */
     uint32_t features_off; /* KILN_FEATURE_* bits no script gets (--disable-NAME) */
+    uint32_t features_on;  /* ... and bits every .wast gets (--enable-NAME) */
 } spec_options;
+
+enum { SPEC_MAX_FLAGS = 8 };
 
 /* The features a file's modules are decoded with. */
 typedef struct spec_features {
     uint32_t kiln;           /* KILN_FEATURE_* for module_decode */
-    const char *wast2json[3]; /* extra wast2json flags, NULL-terminated */
-    char wast2json_flag[48];  /* --enable-NAME (features.def names are wabt's) */
+    const char *wast2json[SPEC_MAX_FLAGS + 2]; /* extra wast2json flags, NULL-terminated */
+    char flags[SPEC_MAX_FLAGS][48];           /* --enable-NAME (the names are wabt's) */
 } spec_features;
 
 /* A .wast of the 2.0 suite gets the flags of its proposals/ directory; a
  * .json script is WebAssembly 3.0 (and the suite's proposals/), so it
  * gets every bit kiln has, those of features not supported yet too (the
- * known-failures list says what they lack).  Minus what the run turned
- * off (kiln-spec --disable-NAME: spec_options.features_off). */
-void spec_features_for(const char *rel_path, bool is_json, spec_features *out);
+ * known-failures list says what they lack).  Plus, for a .wast, what the
+ * run turned on (kiln-spec --enable-NAME, also given to wast2json), minus
+ * what it turned off (--disable-NAME). */
+void spec_features_for(const char *rel_path, bool is_json, const spec_options *opts,
+                       spec_features *out);
 
 /* True if `path` names a converted script (.json) rather than a .wast. */
 bool spec_is_json(const char *path);

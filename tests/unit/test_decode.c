@@ -111,6 +111,14 @@ static buf *module_with_body(const buf *body, bool with_memory, bool with_data_c
     return m;
 }
 
+/* wabt 1.0.32 spells the relaxed dot products as before the proposal's
+ * final renaming (same encodings). */
+static const char *objdump_name(const char *text) {
+    if (strcmp(text, "i16x8.relaxed_dot_i8x16_i7x16_s") == 0) return "i16x8.dot_i8x16_i7x16_s";
+    if (strcmp(text, "i32x4.relaxed_dot_i8x16_i7x16_add_s") == 0) return "i32x4.dot_i8x16_i7x16_add_s";
+    return text;
+}
+
 /* Decodes with every feature (return_call, relaxed SIMD, ... decode). */
 static kiln_module *decode_ok(const buf *b) {
     kiln_error e;
@@ -915,7 +923,7 @@ Test(decode, every_opcode_agrees_with_wasm_objdump) {
     for (size_t i = 0; i < n; i++) {
         const kiln_insn *in = &f->insns[i];
         cr_assert_eq(in->offset, offsets[i], "offset of instruction %zu (%s)", i, names[i]);
-        cr_assert_str_eq(kiln_opcode_table[in->op].text, names[i], "instruction %zu", i);
+        cr_assert_str_eq(objdump_name(kiln_opcode_table[in->op].text), names[i], "instruction %zu", i);
     }
     module_free(m);
     free(mod);
@@ -1413,7 +1421,11 @@ Test(decode, opcodes_of_missing_proposals_are_named) {
     free(body);
     expect_body_malformed((const uint8_t[]){0xd4, 0x0b}, 2,
                           "typed function references are not supported yet");
+    expect_body_malformed((const uint8_t[]){0xfb, 0x00, 0x0b}, 3,
+                          "the GC proposal is not supported yet: GC instruction");
+    /* Relaxed SIMD decodes, but only with its feature (these options have none). */
     expect_body_malformed((const uint8_t[]){0xfd, 0x80, 0x02, 0x0b}, 4,
-                          "relaxed SIMD is not supported yet");
+                          "i8x16.relaxed_swizzle needs feature 'relaxed-simd', which is turned off");
+    expect_body_malformed((const uint8_t[]){0xfd, 0x94, 0x02, 0x0b}, 4, "illegal opcode");
     expect_body_malformed((const uint8_t[]){0xff, 0x0b}, 2, "illegal opcode");
 }

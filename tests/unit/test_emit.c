@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <llvm-c/Core.h>
+#include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,4 +256,39 @@ Test(partitions, a_partition_defines_its_range_and_declares_its_callees) {
     LLVMContextDispose(ctx);
     LLVMDisposeTargetMachine(tm);
     loaded_free(&l);
+}
+
+/* ---- target_caps.c ----------------------------------------------------------- */
+
+static lower_target_caps caps_for(const char *triple, const char *cpu, const char *features) {
+    LLVMInitializeAllTargetInfos();
+    LLVMInitializeAllTargets();
+    LLVMInitializeAllTargetMCs();
+    LLVMInitializeAllAsmPrinters();
+    LLVMTargetRef target;
+    char *msg = NULL;
+    cr_assert_not(LLVMGetTargetFromTriple(triple, &target, &msg), "%s", msg ? msg : "");
+    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(target, triple, cpu, features,
+                                                      LLVMCodeGenLevelDefault, LLVMRelocPIC,
+                                                      LLVMCodeModelDefault);
+    lower_target_caps caps = target_caps_of(tm);
+    LLVMDisposeTargetMachine(tm);
+    return caps;
+}
+
+/* The relaxed SIMD forms follow from these (docs/relaxed-simd.md). */
+Test(target_caps, names_what_each_cpu_has) {
+    lower_target_caps c = caps_for("x86_64-unknown-linux-gnu", "generic", "");
+    cr_expect(c.x86 && !c.ssse3 && !c.fma, "generic x86-64 is SSE2 only");
+    c = caps_for("x86_64-unknown-linux-gnu", "core2", "");
+    cr_expect(c.x86 && c.ssse3 && !c.fma, "core2 has SSSE3, no FMA");
+    c = caps_for("x86_64-unknown-linux-gnu", "haswell", "");
+    cr_expect(c.x86 && c.ssse3 && c.fma, "haswell has both");
+    c = caps_for("x86_64-unknown-linux-gnu", "generic", "+ssse3,+fma");
+    cr_expect(c.ssse3 && c.fma, "a feature string counts too");
+    c = caps_for("aarch64-unknown-linux-gnu", "generic", "");
+    cr_expect(!c.x86 && !c.ssse3 && c.fma, "aarch64 always fuses");
+    /* Asked again: the cached answer for the previous target is not reused. */
+    c = caps_for("x86_64-unknown-linux-gnu", "generic", "");
+    cr_expect(c.x86 && !c.fma);
 }

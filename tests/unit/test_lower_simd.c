@@ -666,6 +666,9 @@ static unsigned simd_cases_build(simd_case *cases) {
     for (int op = 0; op < KILN_OP_COUNT; op++) {
         const kiln_opcode_info *info = &kiln_opcode_table[op];
         if (info->prefix != 0xFD || info->access_bytes || op == KILN_OP_V128_CONST) continue;
+        /* Relaxed SIMD has more than one right result: the spec suite's
+         * `either` results and tests/regress/relaxed-simd.wast check it. */
+        if (info->code >= 0x100) continue;
         for (int k = 0; k < SIMD_CASES_PER_OP && n < MAX_SIMD_CASES; k++, n++) {
             simd_case *c = &cases[n];
             memset(c, 0, sizeof *c);
@@ -706,7 +709,7 @@ Test(lower_simd, declines_memory_and_constant_instructions) {
     LLVMBuilderRef b = LLVMCreateBuilderInContext(c);
     LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(c, fn, "e");
     LLVMPositionBuilderAtEnd(b, bb);
-    lower_value_env env = {c, m, b, NULL, NULL};
+    lower_value_env env = {c, m, b, NULL, NULL, {0}};
     LLVMValueRef args[3] = {LLVMConstInt(LLVMInt32TypeInContext(c), 0, false),
                             LLVMConstNull(lower_valtype_of_sig(c, 'v')), NULL};
     static const kiln_opcode declined[] = {KILN_OP_V128_LOAD,       KILN_OP_V128_STORE,
