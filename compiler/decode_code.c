@@ -197,6 +197,13 @@ static bool imm_decode(decoder *d, kiln_insn *in, kiln_imm_kind kind, const uint
 
 /* "illegal opcode", or the proposal the opcode belongs to. */
 static bool opcode_unknown(decoder *d, const uint8_t *at, uint8_t first) {
+    const uint8_t *p = at + 1;
+    uint64_t code;
+    char named[128];
+    if ((first == 0xfb || first == PREFIX_MISC) &&
+        leb_read_unsigned(&p, d->end, 32, &code) == LEB_OK &&
+        proposal_prefixed_opcode(first, (uint32_t)code, named, sizeof named))
+        return decode_fail(d, at, named);
     const char *proposal = proposal_opcode(first);
     return decode_fail(d, at, proposal ? proposal : "illegal opcode");
 }

@@ -46,6 +46,9 @@ const char *proposal_type_form(uint8_t form);
 const char *proposal_section(uint8_t id);
 const char *proposal_limits_flags(uint64_t flags);
 const char *proposal_version(const uint8_t *version);
+/* The message for a prefixed instruction of a proposal kiln lacks (0xfb
+ * GC, 0xfc 0x13..0x16 wide arithmetic), naming it; false if it is none. */
+bool proposal_prefixed_opcode(uint8_t prefix, uint32_t code, char *out, size_t cap);
 /* decode_proposals.c: the KILN_FEATURE_* bit an instruction needs, or 0
  * for WebAssembly 2.0 ones. */
 uint32_t opcode_feature(kiln_opcode op);

@@ -7,6 +7,8 @@
  * -fwasm-exceptions needs to hear which feature kiln lacks.
  * These lookups name it; the decoder reports the name instead of the
  * generic message, at the same offset, and still rejects the module. */
+#include <stdio.h>
+
 #include "decode_internal.h"
 
 static const char EXCEPTIONS[] = "exception handling is not supported yet";
@@ -39,14 +41,14 @@ const char *proposal_valtype(uint8_t byte) {
     case 0x63: /* (ref null ht) */
     case 0x64: /* (ref ht) */ return "typed references ((ref ht), (ref null ht)) are not supported yet";
     case 0x69: /* exnref */ return EXCEPTIONS;
-    case 0x6e: /* anyref */
-    case 0x6d: /* eqref */
-    case 0x6c: /* i31ref */
-    case 0x6b: /* structref */
-    case 0x6a: /* arrayref */
-    case 0x71: /* nullref */
-    case 0x72: /* nullexternref */
-    case 0x73: /* nullfuncref */ return "the GC proposal is not supported yet: GC reference type";
+    case 0x6e: return "the GC proposal is not supported yet: anyref (heap type any)";
+    case 0x6d: return "the GC proposal is not supported yet: eqref (heap type eq)";
+    case 0x6c: return "the GC proposal is not supported yet: i31ref (heap type i31)";
+    case 0x6b: return "the GC proposal is not supported yet: structref (heap type struct)";
+    case 0x6a: return "the GC proposal is not supported yet: arrayref (heap type array)";
+    case 0x71: return "the GC proposal is not supported yet: nullref (heap type none)";
+    case 0x72: return "the GC proposal is not supported yet: nullexternref (heap type noextern)";
+    case 0x73: return "the GC proposal is not supported yet: nullfuncref (heap type nofunc)";
     default: return NULL;
     }
 }
@@ -75,9 +77,35 @@ const char *proposal_limits_flags(uint64_t flags) {
 /* Binary version 0x0d with layer 1 is the component model's encoding. */
 const char *proposal_version(const uint8_t *version) {
     if (version[0] == 0x0d && version[1] == 0 && version[2] == 1 && version[3] == 0)
-        return "this is a WebAssembly component (binary version 0x0d, layer 1); kiln compiles "
-               "core modules only, not components";
+        return "this is a WebAssembly component (component model); kiln compiles core modules";
     return NULL;
+}
+
+/* The GC instructions (0xfb NN), by NN. */
+static const char *const gc_insn_names[] = {
+    "struct.new",       "struct.new_default", "struct.get",        "struct.get_s",
+    "struct.get_u",     "struct.set",         "array.new",         "array.new_default",
+    "array.new_fixed",  "array.new_data",     "array.new_elem",    "array.get",
+    "array.get_s",      "array.get_u",        "array.set",         "array.len",
+    "array.fill",       "array.copy",         "array.init_data",   "array.init_elem",
+    "ref.test",         "ref.test null",      "ref.cast",          "ref.cast null",
+    "br_on_cast",       "br_on_cast_fail",    "any.convert_extern", "extern.convert_any",
+    "ref.i31",          "i31.get_s",          "i31.get_u",
+};
+
+/* The wide-arithmetic instructions (0xfc 0x13..0x16). */
+static const char *const wide_insn_names[] = {"i64.add128", "i64.sub128", "i64.mul_wide_s",
+                                              "i64.mul_wide_u"};
+
+bool proposal_prefixed_opcode(uint8_t prefix, uint32_t code, char *out, size_t cap) {
+    enum { NUM_GC = sizeof gc_insn_names / sizeof gc_insn_names[0] };
+    if (prefix == 0xfb && code < NUM_GC)
+        snprintf(out, cap, "the GC proposal is not supported yet: %s", gc_insn_names[code]);
+    else if (prefix == 0xfc && code >= 0x13 && code <= 0x16)
+        snprintf(out, cap, "wide arithmetic is not supported yet: %s", wide_insn_names[code - 0x13]);
+    else
+        return false;
+    return true;
 }
 
 uint32_t opcode_feature(kiln_opcode op) {

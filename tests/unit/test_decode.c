@@ -1338,9 +1338,15 @@ Test(decode_limits, module_size) {
 /* ---- features kiln lacks are named, not just "malformed" ---------------------------- */
 
 Test(decode, a_component_is_told_apart_from_a_core_module) {
-    MALFORMED("this is a WebAssembly component (binary version 0x0d, layer 1); kiln compiles "
-              "core modules only, not components",
+    MALFORMED("this is a WebAssembly component (component model); kiln compiles core modules",
               4, 0, 'a', 's', 'm', 0x0d, 0, 1, 0);
+    /* Another version is just that (the spec suite's "unknown binary version"). */
+    MALFORMED("unknown binary version", 4, 0, 'a', 's', 'm', 0x0d, 0, 0, 0);
+}
+
+Test(decode, custom_page_sizes_are_named) {
+    MALFORMED("custom page sizes are not supported yet", 11,
+              0, 'a', 's', 'm', 1, 0, 0, 0, 5, 4, 1, 8, 1, 16);
 }
 
 /* (memory 1 1 shared), and the same without a maximum (invalid, not
@@ -1387,8 +1393,27 @@ Test(decode, gc_types_name_the_gc_proposal) {
               0, 'a', 's', 'm', 1, 0, 0, 0, 1, 3, 1, 0x5f, 0);
     MALFORMED("the GC proposal is not supported yet: recursive type group", 11,
               0, 'a', 's', 'm', 1, 0, 0, 0, 1, 3, 1, 0x4e, 0);
+    MALFORMED("the GC proposal is not supported yet: array type", 11,
+              0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x5e, 0x7f, 0);
+    MALFORMED("the GC proposal is not supported yet: subtype declaration", 11,
+              0, 'a', 's', 'm', 1, 0, 0, 0, 1, 3, 1, 0x50, 0);
+    MALFORMED("the GC proposal is not supported yet: subtype declaration", 11,
+              0, 'a', 's', 'm', 1, 0, 0, 0, 1, 3, 1, 0x4f, 0);
     MALFORMED("typed references ((ref ht), (ref null ht)) are not supported yet", 13,
               0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5, 1, 0x60, 1, 0x64, 0x70);
+    /* The abstract GC heap types, as value types: (func (param i31ref)) ... */
+    static const struct {
+        uint8_t byte;
+        const char *what;
+    } refs[] = {{0x6e, "anyref (heap type any)"},       {0x6d, "eqref (heap type eq)"},
+                {0x6c, "i31ref (heap type i31)"},       {0x6b, "structref (heap type struct)"},
+                {0x6a, "arrayref (heap type array)"},   {0x71, "nullref (heap type none)"}};
+    for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "the GC proposal is not supported yet: %s", refs[i].what);
+        const uint8_t bytes[] = {HDR, 1, 5, 1, 0x60, 1, refs[i].byte, 0};
+        expect_malformed(bytes, sizeof bytes, msg, 13);
+    }
 }
 
 Test(decode, a_tag_section_names_exception_handling) {
@@ -1422,7 +1447,16 @@ Test(decode, opcodes_of_missing_proposals_are_named) {
     expect_body_malformed((const uint8_t[]){0xd4, 0x0b}, 2,
                           "typed function references are not supported yet");
     expect_body_malformed((const uint8_t[]){0xfb, 0x00, 0x0b}, 3,
+                          "the GC proposal is not supported yet: struct.new");
+    expect_body_malformed((const uint8_t[]){0xfb, 0x1c, 0x0b}, 3,
+                          "the GC proposal is not supported yet: ref.i31");
+    expect_body_malformed((const uint8_t[]){0xfb, 0x7f, 0x0b}, 3,
                           "the GC proposal is not supported yet: GC instruction");
+    expect_body_malformed((const uint8_t[]){0xfc, 0x13, 0x0b}, 3,
+                          "wide arithmetic is not supported yet: i64.add128");
+    expect_body_malformed((const uint8_t[]){0xfc, 0x16, 0x0b}, 3,
+                          "wide arithmetic is not supported yet: i64.mul_wide_u");
+    expect_body_malformed((const uint8_t[]){0xfc, 0x17, 0x0b}, 3, "illegal opcode");
     /* Relaxed SIMD decodes, but only with its feature (these options have none). */
     expect_body_malformed((const uint8_t[]){0xfd, 0x80, 0x02, 0x0b}, 4,
                           "i8x16.relaxed_swizzle needs feature 'relaxed-simd', which is turned off");
