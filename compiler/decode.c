@@ -133,17 +133,81 @@ static bool type_byte_decode(decoder *d, uint8_t *out) {
     return true;
 }
 
+/* ---- reference types (typed function references) ------------------------ */
+
+
+static bool typed_refs_on(const decoder *d) {
+    return (d->m->features & KILN_FEATURE_FUNCTION_REFERENCES) != 0;
+}
+
+/* A heap type: an abstract type's one byte, or a type index (s33 >= 0),
+ * which the validator checks against the type section. */
+static bool heaptype_decode(decoder *d, kiln_reftype *r) {
+    const uint8_t *at = d->p;
+    if (d->p >= d->end) return decode_fail_end(d);
+    uint8_t b = *d->p;
+    if (b == KILN_HEAP_FUNC || b == KILN_HEAP_EXTERN || b == KILN_HEAP_NOFUNC ||
+        b == KILN_HEAP_NOEXTERN) {
+        d->p++;
+        r->heap = b;
+        return true;
+    }
+    int64_t v;
+    if (!decode_s33(d, &v)) return false;
+    if (v < 0) { /* a GC or exception heap type, else malformed */
+        const char *proposal = b == 0x63 || b == 0x64 ? NULL : proposal_valtype(b);
+        return decode_fail(d, at, proposal ? proposal : "malformed heap type");
+    }
+    r->heap = KILN_HEAP_TYPE;
+    r->type_index = (uint32_t)v;
+    return true;
+}
+
+static bool reftype_intern(decoder *d, const uint8_t *at, kiln_reftype r, uint8_t *out) {
+    r.offset = decode_offset(d, at);
+    if (module_reftype_intern(d->m, r, out)) return true;
+    if (d->m->num_reftypes < KILN_MAX_REFTYPES) return decode_fail_nomem(d);
+    return decode_fail_limit(d, at, KILN_MAX_REFTYPES + 1ull, "distinct reference types",
+                             KILN_MAX_REFTYPES);
+}
+
+/* The rest of a reference type whose first byte was `first`: 0x63 (ref
+ * null ht) and 0x64 (ref ht) take a heap type; 0x73 nullfuncref and 0x72
+ * nullexternref are shorthands. */
+static bool reftype_rest_decode(decoder *d, const uint8_t *at, uint8_t first, uint8_t *out) {
+    kiln_reftype r = {.nullable = first != 0x64};
+    if (first == KILN_HEAP_NOFUNC || first == KILN_HEAP_NOEXTERN) r.heap = first;
+    else if (!heaptype_decode(d, &r)) return false;
+    return reftype_intern(d, at, r, out);
+}
+
+bool decode_typed_ref_byte(const decoder *d, uint8_t b) {
+    return typed_refs_on(d) && (b == 0x63 || b == 0x64 || b == KILN_HEAP_NOFUNC ||
+                                b == KILN_HEAP_NOEXTERN);
+}
+
+/* ref.null's immediate: a heap type, giving (ref null ht). */
+bool decode_heaptype_null(decoder *d, uint8_t *out) {
+    const uint8_t *at = d->p;
+    if (!typed_refs_on(d)) return decode_reftype(d, out);
+    kiln_reftype r = {.nullable = true};
+    return heaptype_decode(d, &r) && reftype_intern(d, at, r, out);
+}
+
 bool decode_valtype(decoder *d, uint8_t *out) {
     const uint8_t *at = d->p;
     if (!type_byte_decode(d, out)) return false;
     if (valtype_is_known(*out)) return true;
+    if (decode_typed_ref_byte(d, *out)) return reftype_rest_decode(d, at, *out, out);
     const char *proposal = proposal_valtype(*out);
     return decode_fail(d, at, proposal ? proposal : "malformed value type");
 }
+
 bool decode_reftype(decoder *d, uint8_t *out) {
     const uint8_t *at = d->p;
     if (!type_byte_decode(d, out)) return false;
     if (*out == KILN_FUNCREF || *out == KILN_EXTERNREF) return true;
+    if (decode_typed_ref_byte(d, *out)) return reftype_rest_decode(d, at, *out, out);
     const char *proposal = proposal_valtype(*out);
     return decode_fail(d, at, proposal ? proposal : "malformed reference type");
 }
@@ -389,6 +453,8 @@ static bool tables_alloc(decoder *d, uint32_t defined) {
         if (m->imports[i].kind == KILN_EXTERN_TABLE)
             m->tables[m->imports[i].index] = m->imports[i].desc.table;
     m->table_offsets = type_offsets_alloc(d, m->num_tables, KILN_EXTERN_TABLE);
+    m->table_inits = arena_array(m->arena, (size_t)m->num_tables + 1, sizeof *m->table_inits);
+    if (!m->table_inits && m->table_offsets) return decode_fail_nomem(d);
     return m->table_offsets != NULL;
 }
 
@@ -433,16 +499,30 @@ static bool funcs_decode(decoder *d) {
     return true;
 }
 
+/* A table: its type, or (3.0) 0x40 0x00, its type and an initialiser
+ * expression for every element. */
+static bool table_decode(decoder *d, uint32_t index) {
+    kiln_module *m = d->m;
+    bool has_init = typed_refs_on(d) && d->p < d->end && *d->p == 0x40;
+    if (has_init) {
+        const uint8_t *at = ++d->p;
+        uint8_t zero = 0;
+        if (!decode_byte(d, &zero)) return false;
+        if (zero != 0) return decode_fail(d, at, "malformed table");
+    }
+    m->table_offsets[index] = decode_offset(d, d->p);
+    if (!tabletype_decode(d, &m->tables[index])) return false;
+    return !has_init || decode_expr(d, &m->table_inits[index]);
+}
+
 static bool tables_decode(decoder *d) {
     kiln_module *m = d->m;
     uint32_t n;
     if (!decode_count_limited(d, &n, m->num_imported_tables, KILN_MAX_TABLES, "tables") ||
         !tables_alloc(d, n))
         return false;
-    for (uint32_t i = 0; i < n; i++) {
-        m->table_offsets[m->num_imported_tables + i] = decode_offset(d, d->p);
-        if (!tabletype_decode(d, &m->tables[m->num_imported_tables + i])) return false;
-    }
+    for (uint32_t i = 0; i < n; i++)
+        if (!table_decode(d, m->num_imported_tables + i)) return false;
     return true;
 }
 
@@ -521,14 +601,21 @@ static bool elem_items_decode(decoder *d, kiln_elem *e, bool exprs) {
     return true;
 }
 
+/* Function-index segments hold (ref func) in 3.0 (funcref in 2.0). */
+static bool elem_funcs_type(decoder *d, kiln_elem *e) {
+    e->elem_type = KILN_FUNCREF;
+    if (!typed_refs_on(d)) return true;
+    kiln_reftype r = {.heap = KILN_HEAP_FUNC, .nullable = false};
+    return reftype_intern(d, d->base + e->offset_in_module, r, &e->elem_type);
+}
+
 /* elemkind (function-index encodings): only 0x00, meaning funcref. */
 static bool elemkind_decode(decoder *d, kiln_elem *e) {
     const uint8_t *at = d->p;
     uint8_t kind = 0;
     if (!decode_byte(d, &kind)) return false;
     if (kind != 0) return decode_fail(d, at, "malformed element kind");
-    e->elem_type = KILN_FUNCREF;
-    return true;
+    return elem_funcs_type(d, e);
 }
 
 static bool elem_decode(decoder *d, kiln_elem *e) {
@@ -539,6 +626,7 @@ static bool elem_decode(decoder *d, kiln_elem *e) {
     if (flags > 7) return decode_fail(d, at, "malformed elements segment kind");
     bool exprs = flags & ELEM_EXPRESSIONS;
     e->elem_type = KILN_FUNCREF;
+    if (!exprs && !elem_funcs_type(d, e)) return false;
     if (!(flags & ELEM_PASSIVE_OR_DECLARATIVE)) {
         e->mode = KILN_SEGMENT_ACTIVE;
         if ((flags & ELEM_EXPLICIT_TABLE) && !decode_u32(d, &e->table_index)) return false;

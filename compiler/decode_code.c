@@ -22,11 +22,9 @@ static bool blocktype_decode(decoder *d, kiln_insn *in) {
             in->imm.block.kind = KILN_BLOCK_EMPTY;
             return true;
         }
-        if (valtype_is_known(b)) {
-            d->p++;
+        if (valtype_is_known(b) || decode_typed_ref_byte(d, b)) {
             in->imm.block.kind = KILN_BLOCK_VALTYPE;
-            in->imm.block.valtype = b;
-            return true;
+            return decode_valtype(d, &in->imm.block.valtype);
         }
     }
     int64_t v;
@@ -168,7 +166,8 @@ static bool imm_decode(decoder *d, kiln_insn *in, kiln_imm_kind kind, const uint
     case KILN_IMM_LOCAL:
     case KILN_IMM_GLOBAL:
     case KILN_IMM_TABLE:
-    case KILN_IMM_ELEM: return decode_u32(d, &in->imm.index);
+    case KILN_IMM_ELEM:
+    case KILN_IMM_TYPE: return decode_u32(d, &in->imm.index);
     case KILN_IMM_DATA: return data_count_require(d, at) && decode_u32(d, &in->imm.index);
     case KILN_IMM_BR_TABLE: return br_table_decode(d, in);
     case KILN_IMM_CALL_INDIRECT: return call_indirect_decode(d, in);
@@ -182,7 +181,7 @@ static bool imm_decode(decoder *d, kiln_insn *in, kiln_imm_kind kind, const uint
     case KILN_IMM_SHUFFLE: return raw_bytes_decode(d, in->imm.v128, 16);
     case KILN_IMM_LANE: return decode_byte(d, &in->imm.lane);
     case KILN_IMM_MEMARG_LANE: return memarg_lane_decode(d, in);
-    case KILN_IMM_HEAPTYPE: return decode_reftype(d, &in->imm.reftype);
+    case KILN_IMM_HEAPTYPE: return decode_heaptype_null(d, &in->imm.reftype);
     case KILN_IMM_SELECT_T: return select_t_decode(d, in);
     case KILN_IMM_MEMORY_INIT: return data_count_require(d, at) && pair_decode(d, in, false, true);
     case KILN_IMM_MEMORY_COPY: return pair_decode(d, in, true, true);

@@ -110,6 +110,10 @@ bool decode_count_limited(decoder *d, uint32_t *out, uint32_t imported, uint32_t
 bool valtype_is_known(uint8_t b);
 bool decode_valtype(decoder *d, uint8_t *out);
 bool decode_reftype(decoder *d, uint8_t *out);
+/* Typed function references: b starts a reference type (0x63, 0x64 or a
+ * shorthand) and the feature is on; ref.null's heap type immediate. */
+bool decode_typed_ref_byte(const decoder *d, uint8_t b);
+bool decode_heaptype_null(decoder *d, uint8_t *out);
 
 /* decode_code.c */
 bool decode_expr(decoder *d, kiln_expr *out);

@@ -39,7 +39,11 @@ const char *proposal_opcode(uint8_t byte) {
 const char *proposal_valtype(uint8_t byte) {
     switch (byte) {
     case 0x63: /* (ref null ht) */
-    case 0x64: /* (ref ht) */ return "typed references ((ref ht), (ref null ht)) are not supported yet";
+    case 0x64: /* (ref ht) */
+    case 0x72: /* nullexternref */
+    case 0x73: /* nullfuncref; only reached with the feature off */
+        return "typed references ((ref ht), (ref null ht)) need feature 'function-references', "
+               "which is turned off";
     case 0x69: /* exnref */ return EXCEPTIONS;
     case 0x6e: return "the GC proposal is not supported yet: anyref (heap type any)";
     case 0x6d: return "the GC proposal is not supported yet: eqref (heap type eq)";
@@ -47,8 +51,6 @@ const char *proposal_valtype(uint8_t byte) {
     case 0x6b: return "the GC proposal is not supported yet: structref (heap type struct)";
     case 0x6a: return "the GC proposal is not supported yet: arrayref (heap type array)";
     case 0x71: return "the GC proposal is not supported yet: nullref (heap type none)";
-    case 0x72: return "the GC proposal is not supported yet: nullexternref (heap type noextern)";
-    case 0x73: return "the GC proposal is not supported yet: nullfuncref (heap type nofunc)";
     default: return NULL;
     }
 }
@@ -117,6 +119,11 @@ uint32_t opcode_feature(kiln_opcode op) {
     switch (op) {
     case KILN_OP_RETURN_CALL:
     case KILN_OP_RETURN_CALL_INDIRECT: return KILN_FEATURE_TAIL_CALL;
+    case KILN_OP_CALL_REF:
+    case KILN_OP_REF_AS_NON_NULL:
+    case KILN_OP_BR_ON_NULL:
+    case KILN_OP_BR_ON_NON_NULL:
+    case KILN_OP_RETURN_CALL_REF: return KILN_FEATURE_FUNCTION_REFERENCES;
     default: return 0;
     }
 }

@@ -564,6 +564,27 @@ static void br_if_lower(lower_func *lf, uint32_t label) {
     LLVMPositionBuilderAtEnd(lf->lm->b, cont);
 }
 
+/* br_on_null l: the reference leaves the stack on the branch, and stays
+ * (now known non-null) when the code falls through. */
+static void br_on_null_lower(lower_func *lf, uint32_t label) {
+    LLVMValueRef ref = lower_pop(lf);
+    LLVMValueRef is_null = LLVMBuildIsNull(lf->lm->b, ref, "");
+    LLVMBasicBlockRef cont = block_new(lf, "br_on_null.cont");
+    LLVMBuildCondBr(lf->lm->b, is_null, branch_prepare(lf, label), cont);
+    LLVMPositionBuilderAtEnd(lf->lm->b, cont);
+    lower_push(lf, ref);
+}
+
+/* br_on_non_null l: the branch carries the reference; falling through
+ * drops the null. */
+static void br_on_non_null_lower(lower_func *lf, uint32_t label) {
+    LLVMValueRef is_null = LLVMBuildIsNull(lf->lm->b, lf->stack[lf->sp - 1], "");
+    LLVMBasicBlockRef cont = block_new(lf, "br_on_non_null.cont");
+    LLVMBuildCondBr(lf->lm->b, is_null, cont, branch_prepare(lf, label));
+    LLVMPositionBuilderAtEnd(lf->lm->b, cont);
+    lower_pop(lf);
+}
+
 /* br_table becomes a switch; a target named by several entries gets one
  * phi incoming per edge, as LLVM counts them. */
 static void br_table_lower(lower_func *lf, const kiln_insn *insn) {
@@ -687,6 +708,8 @@ static void insn_lower(lower_func *lf, const kiln_insn *insn) {
     case KILN_OP_BR: br_lower(lf, insn->imm.index); break;
     case KILN_OP_BR_IF: br_if_lower(lf, insn->imm.index); break;
     case KILN_OP_BR_TABLE: br_table_lower(lf, insn); break;
+    case KILN_OP_BR_ON_NULL: br_on_null_lower(lf, insn->imm.index); break;
+    case KILN_OP_BR_ON_NON_NULL: br_on_non_null_lower(lf, insn->imm.index); break;
     case KILN_OP_RETURN: return_lower(lf); break;
     case KILN_OP_CALL: call_lower(lf, insn->imm.index); break;
     case KILN_OP_RETURN_CALL: return_call_lower(lf, insn->imm.index); break;
@@ -874,7 +897,7 @@ enum { LEAF_MAX_INSNS = 64, LEAF_MAX_LOCALS = 32 };
 static bool insn_calls(const kiln_insn *in) {
     const kiln_opcode_info *info = &kiln_opcode_table[in->op];
     return in->op == KILN_OP_CALL || in->op == KILN_OP_CALL_INDIRECT ||
-           in->op == KILN_OP_MEMORY_GROW || info->prefix == 0xFC;
+           in->op == KILN_OP_CALL_REF || in->op == KILN_OP_MEMORY_GROW || info->prefix == 0xFC;
 }
 
 bool lower_small_leaf(const kiln_module *m, uint32_t index) {

@@ -141,7 +141,8 @@ static table_known *tables_known_build(lower_module *lm) {
     if (!tk) return NULL;
     for (uint32_t t = 0; t < m->num_tables; t++) {
         tk[t].size = (uint32_t)m->tables[t].limits.min;
-        tk[t].known = m->tables[t].elem_type == KILN_FUNCREF &&
+        bool has_init = m->table_inits && m->table_inits[t].count; /* not all null at start */
+        tk[t].known = m->tables[t].elem_type == KILN_FUNCREF && !has_init &&
                       m->tables[t].limits.min <= KNOWN_MAX_SIZE && !table_reachable_outside(m, t);
     }
     bool *written = arena_array(lm->arena, m->num_tables + 1, sizeof *written);
@@ -361,6 +362,39 @@ static void ref_func_lower(lower_func *lf, uint32_t func) {
     lower_push(lf, lower_vmctx_array_elem(lf, KILN_VMCTX_OFFSET_FUNCS, func, lf->lm->t.ptr, 8));
 }
 
+/* ---- call_ref, return_call_ref, ref.as_non_null ---------------------------- */
+
+/* The callee of call_ref: only null is checked.  The validator proved the
+ * reference's static type is (ref null $t), and every function reference
+ * of that type has $t's native signature. */
+static void ref_target(lower_func *lf, LLVMValueRef ref, LLVMValueRef *code, LLVMValueRef *ctx) {
+    lower_module *lm = lf->lm;
+    lower_trap_if(lf, LLVMBuildIsNull(lm->b, ref, ""), KILN_TRAP_NULL_FUNCTION_REFERENCE);
+    *code = field_load(lf, ref, offsetof(kiln_func_ref, code), lm->t.ptr, 8);
+    *ctx = field_load(lf, ref, offsetof(kiln_func_ref, ctx), lm->t.ptr, 8);
+}
+
+static void call_ref_lower(lower_func *lf, uint32_t type_index) {
+    LLVMValueRef code, ctx;
+    ref_target(lf, lower_pop(lf), &code, &ctx);
+    lower_call_typed(lf, type_index, code, ctx);
+}
+
+/* As return_call_indirect: the callee is an entry stub or an import thunk. */
+static void return_call_ref_lower(lower_func *lf, uint32_t type_index) {
+    LLVMValueRef ref = lower_pop(lf);
+    LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1], code;
+    lower_pop_args(lf, type_index, args);
+    ref_target(lf, ref, &code, &args[0]);
+    lower_tail_call(lf, type_index, code, args, lf->lm->m->types[type_index].num_params + 1);
+}
+
+static void ref_as_non_null_lower(lower_func *lf) {
+    LLVMValueRef ref = lower_pop(lf);
+    lower_trap_if(lf, LLVMBuildIsNull(lf->lm->b, ref, ""), KILN_TRAP_NULL_REFERENCE);
+    lower_push(lf, ref);
+}
+
 bool table_lower(lower_func *lf, const kiln_insn *insn) {
     uint32_t idx = insn->imm.index;
     switch ((kiln_opcode)insn->op) {
@@ -381,6 +415,9 @@ bool table_lower(lower_func *lf, const kiln_insn *insn) {
     case KILN_OP_REF_NULL: lower_push(lf, LLVMConstNull(lf->lm->t.ptr)); return true;
     case KILN_OP_REF_IS_NULL: ref_is_null_lower(lf); return true;
     case KILN_OP_REF_FUNC: ref_func_lower(lf, idx); return true;
+    case KILN_OP_CALL_REF: call_ref_lower(lf, idx); return true;
+    case KILN_OP_RETURN_CALL_REF: return_call_ref_lower(lf, idx); return true;
+    case KILN_OP_REF_AS_NON_NULL: ref_as_non_null_lower(lf); return true;
     default: return false;
     }
 }

@@ -27,8 +27,95 @@ const char *valtype_name(uint8_t valtype) {
     case KILN_V128: return "v128";
     case KILN_FUNCREF: return "funcref";
     case KILN_EXTERNREF: return "externref";
-    default: return "unknown";
+    default: return valtype >= KILN_REFTYPE_FIRST ? "ref" : "unknown";
     }
+}
+
+/* ---- reference types -------------------------------------------------------- */
+
+kiln_reftype module_reftype(const kiln_module *m, uint8_t code) {
+    if (code == KILN_FUNCREF) return (kiln_reftype){KILN_HEAP_FUNC, true, 0, 0};
+    if (code == KILN_EXTERNREF) return (kiln_reftype){KILN_HEAP_EXTERN, true, 0, 0};
+    uint32_t i = (uint32_t)code - KILN_REFTYPE_FIRST;
+    if (code >= KILN_REFTYPE_FIRST && i < m->num_reftypes) return m->reftypes[i];
+    return (kiln_reftype){KILN_HEAP_NOFUNC, false, 0, 0}; /* not a reference: callers check */
+}
+
+static bool reftype_same(const kiln_reftype *a, const kiln_reftype *b) {
+    return a->heap == b->heap && a->nullable == b->nullable &&
+           (a->heap != KILN_HEAP_TYPE || a->type_index == b->type_index);
+}
+
+bool module_reftype_intern(kiln_module *m, kiln_reftype r, uint8_t *code) {
+    if (r.nullable && r.heap == KILN_HEAP_FUNC) return *code = KILN_FUNCREF, true;
+    if (r.nullable && r.heap == KILN_HEAP_EXTERN) return *code = KILN_EXTERNREF, true;
+    for (uint32_t i = 0; i < m->num_reftypes; i++)
+        if (reftype_same(&m->reftypes[i], &r)) return *code = (uint8_t)(KILN_REFTYPE_FIRST + i), true;
+    if (m->num_reftypes == KILN_MAX_REFTYPES) return false;
+    if (!m->reftypes) m->reftypes = arena_array(m->arena, KILN_MAX_REFTYPES, sizeof *m->reftypes);
+    if (!m->reftypes) return false;
+    m->reftypes[m->num_reftypes] = r;
+    *code = (uint8_t)(KILN_REFTYPE_FIRST + m->num_reftypes++);
+    return true;
+}
+
+/* Two type indices name the same type.  Without recursion groups a type
+ * equals another when their definitions match; kiln compares the encoded
+ * definitions, which finds every pair that does not involve two different
+ * self-references (those stay distinct: a valid module may then be
+ * refused, never an invalid one accepted). */
+static bool type_index_same(const kiln_module *m, uint32_t a, uint32_t b) {
+    if (a == b) return true;
+    if (a >= m->num_types || b >= m->num_types) return false;
+    const kiln_functype *x = &m->types[a], *y = &m->types[b];
+    return x->num_params == y->num_params && x->num_results == y->num_results &&
+           (x->num_params == 0 || memcmp(x->params, y->params, x->num_params) == 0) &&
+           (x->num_results == 0 || memcmp(x->results, y->results, x->num_results) == 0);
+}
+
+/* The bottom of a heap type's hierarchy: nofunc below func and every
+ * function type, noextern below extern. */
+static bool heap_sub(const kiln_module *m, const kiln_reftype *a, const kiln_reftype *b) {
+    switch (a->heap) {
+    case KILN_HEAP_NOFUNC:
+        return b->heap == KILN_HEAP_NOFUNC || b->heap == KILN_HEAP_FUNC || b->heap == KILN_HEAP_TYPE;
+    case KILN_HEAP_NOEXTERN: return b->heap == KILN_HEAP_NOEXTERN || b->heap == KILN_HEAP_EXTERN;
+    case KILN_HEAP_TYPE:
+        return b->heap == KILN_HEAP_FUNC ||
+               (b->heap == KILN_HEAP_TYPE && type_index_same(m, a->type_index, b->type_index));
+    default: return a->heap == b->heap;
+    }
+}
+
+bool module_valtype_sub(const kiln_module *m, uint8_t a, uint8_t b) {
+    if (a == b) return true;
+    if (!valtype_is_ref(a) || !valtype_is_ref(b)) return false;
+    kiln_reftype x = module_reftype(m, a), y = module_reftype(m, b);
+    return (!x.nullable || y.nullable) && heap_sub(m, &x, &y);
+}
+
+bool module_valtype_defaultable(const kiln_module *m, uint8_t t) {
+    return !valtype_is_ref(t) || module_reftype(m, t).nullable;
+}
+
+static const char *heap_name(uint8_t heap) {
+    switch (heap) {
+    case KILN_HEAP_FUNC: return "func";
+    case KILN_HEAP_EXTERN: return "extern";
+    case KILN_HEAP_NOFUNC: return "nofunc";
+    default: return "noextern";
+    }
+}
+
+void module_valtype_text(const kiln_module *m, uint8_t t, char *out, size_t cap) {
+    if (t < KILN_REFTYPE_FIRST) {
+        snprintf(out, cap, "%s", valtype_name(t));
+        return;
+    }
+    kiln_reftype r = module_reftype(m, t);
+    const char *null = r.nullable ? "null " : "";
+    if (r.heap == KILN_HEAP_TYPE) snprintf(out, cap, "(ref %s%u)", null, r.type_index);
+    else snprintf(out, cap, "(ref %s%s)", null, heap_name(r.heap));
 }
 
 const char *module_func_name(const kiln_module *m, uint32_t func_index) {

@@ -30,6 +30,35 @@ typedef struct kiln_functype {
     uint8_t *results;
 } kiln_functype;
 
+/* Reference types beyond funcref and externref.  A value type stays one
+ * byte everywhere: codes from KILN_REFTYPE_FIRST up name entries of the
+ * module's interned table (m->reftypes), which hold what a byte cannot,
+ * the type index of (ref null? $t).  (ref null func) and (ref null extern)
+ * keep their own codes KILN_FUNCREF and KILN_EXTERNREF, so a 2.0 module
+ * interns nothing.  At run time every function reference is a
+ * kiln_func_ref pointer, whatever its static type. */
+enum {
+    KILN_REFTYPE_FIRST = 0x80,
+    KILN_MAX_REFTYPES = 0x100 - KILN_REFTYPE_FIRST, /* distinct reference types per module */
+};
+
+/* Heap types: the abstract ones by their binary codes, a concrete one as
+ * KILN_HEAP_TYPE with its type index. */
+enum {
+    KILN_HEAP_TYPE = 0,
+    KILN_HEAP_FUNC = 0x70,
+    KILN_HEAP_EXTERN = 0x6F,
+    KILN_HEAP_NOFUNC = 0x73,
+    KILN_HEAP_NOEXTERN = 0x72,
+};
+
+typedef struct kiln_reftype {
+    uint8_t heap;        /* KILN_HEAP_* */
+    bool nullable;
+    uint32_t type_index; /* KILN_HEAP_TYPE only */
+    uint32_t offset;     /* where the module first names it, for errors */
+} kiln_reftype;
+
 typedef struct kiln_limits {
     uint64_t min;
     uint64_t max;
@@ -37,7 +66,7 @@ typedef struct kiln_limits {
 } kiln_limits;
 
 typedef struct kiln_tabletype {
-    uint8_t elem_type; /* KILN_FUNCREF or KILN_EXTERNREF */
+    uint8_t elem_type; /* a reference value type */
     kiln_limits limits;
     bool is64;         /* table64: i64 indices (memory64 proposal) */
 } kiln_tabletype;
@@ -211,6 +240,9 @@ typedef struct kiln_module {
     uint32_t num_types;
     kiln_functype *types;
 
+    uint32_t num_reftypes; /* entries of reftypes (codes KILN_REFTYPE_FIRST + i) */
+    kiln_reftype *reftypes;
+
     uint32_t num_imports;
     kiln_import *imports;
 
@@ -222,6 +254,7 @@ typedef struct kiln_module {
     uint32_t num_tables, num_imported_tables;
     kiln_tabletype *tables;
     uint32_t *table_offsets; /* byte offset of each table's type, for errors */
+    kiln_expr *table_inits;  /* per table: its initialiser (count 0: none, null) */
     uint32_t num_memories, num_imported_memories;
     kiln_memtype *memories;
     uint32_t *memory_offsets; /* byte offset of each memory's type, for errors */
@@ -273,6 +306,22 @@ bool module_validate(kiln_module *m, kiln_error *err);
 /* Helpers shared by every stage. */
 const kiln_functype *module_func_type(const kiln_module *m, uint32_t func_index);
 const char *valtype_name(uint8_t valtype);
+/* Reference types (module.c).  valtype_is_ref needs no module: every code
+ * of the interned range is a reference. */
+static inline bool valtype_is_ref(uint8_t t) {
+    return t == KILN_FUNCREF || t == KILN_EXTERNREF || t >= KILN_REFTYPE_FIRST;
+}
+kiln_reftype module_reftype(const kiln_module *m, uint8_t code);
+/* The code of r, interned on first use; false when the module already has
+ * KILN_MAX_REFTYPES others (or out of memory). */
+bool module_reftype_intern(kiln_module *m, kiln_reftype r, uint8_t *code);
+/* Subtyping of value types (a <: b) within one module. */
+bool module_valtype_sub(const kiln_module *m, uint8_t a, uint8_t b);
+/* Nullable reference types have a default value (null); numbers too. */
+bool module_valtype_defaultable(const kiln_module *m, uint8_t t);
+/* A value type as the text format writes it: "i32", "funcref",
+ * "(ref null 3)", "(ref func)". */
+void module_valtype_text(const kiln_module *m, uint8_t t, char *out, size_t cap);
 const char *module_func_name(const kiln_module *m, uint32_t func_index); /* NULL if none */
 
 /* module.c: types and names as text, as `kiln validate --describe` and

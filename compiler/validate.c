@@ -24,7 +24,7 @@ static bool unknown_at(kiln_error *err, uint64_t offset, const char *what, uint3
  * Constant expressions. */
 
 typedef struct const_ctx {
-    const kiln_module *m;
+    kiln_module *m; /* ref.func interns (ref $t) */
     uint32_t visible_globals; /* globals a global.get may name */
     kiln_error *err;
 } const_ctx;
@@ -52,6 +52,24 @@ static uint8_t const_value_type(uint16_t op) {
     }
 }
 
+static bool typed_refs(const kiln_module *m) {
+    return (m->features & KILN_FEATURE_FUNCTION_REFERENCES) != 0;
+}
+
+/* ref.func f: (ref $t) with 3.0, funcref in 2.0; 0 after filling *err. */
+static uint8_t const_ref_func_type(const const_ctx *c, const kiln_insn *in) {
+    if (!typed_refs(c->m)) return KILN_FUNCREF;
+    kiln_reftype r = {KILN_HEAP_TYPE, false, c->m->funcs[in->imm.index].type_index, in->offset};
+    uint8_t code;
+    if (module_reftype_intern(c->m, r, &code)) return code;
+    if (c->m->num_reftypes < KILN_MAX_REFTYPES)
+        error_set(c->err, KILN_ERR_NOMEM, in->offset, "out of memory");
+    else
+        error_set_limit(c->err, in->offset, KILN_MAX_REFTYPES + 1ull, "distinct reference types",
+                        KILN_MAX_REFTYPES);
+    return 0;
+}
+
 /* The type one constant instruction pushes, or 0 after filling *err.
  * Extended arithmetic is handled by the caller (it pops). */
 static uint8_t const_insn_type(const const_ctx *c, const kiln_insn *in) {
@@ -60,7 +78,7 @@ static uint8_t const_insn_type(const const_ctx *c, const kiln_insn *in) {
     switch (in->op) {
     case KILN_OP_REF_NULL: return in->imm.reftype;
     case KILN_OP_REF_FUNC:
-        if (in->imm.index < c->m->num_funcs) return KILN_FUNCREF;
+        if (in->imm.index < c->m->num_funcs) return const_ref_func_type(c, in);
         unknown_at(c->err, in->offset, "function", in->imm.index);
         return 0;
     case KILN_OP_GLOBAL_GET:
@@ -87,7 +105,8 @@ static bool const_arith(const const_ctx *c, const kiln_insn *in, uint8_t *stack,
 }
 
 static bool const_step(const const_ctx *c, const kiln_insn *in, uint8_t *stack, uint32_t *height) {
-    if (is_extended_arith(in->op) && (c->m->features & KILN_FEATURE_EXTENDED_CONST))
+    if (is_extended_arith(in->op) &&
+        (c->m->features & (KILN_FEATURE_EXTENDED_CONST | KILN_FEATURE_FUNCTION_REFERENCES)))
         return const_arith(c, in, stack, height);
     uint8_t t = const_insn_type(c, in);
     if (!t) return false;
@@ -105,7 +124,7 @@ static bool const_expr_validate(const const_ctx *c, const kiln_expr *e, uint8_t 
     bool ok = true;
     for (; ok && i < e->count && e->insns[i].op != KILN_OP_END; i++)
         ok = const_step(c, &e->insns[i], stack, &height);
-    if (ok && (height != 1 || stack[0] != expected)) {
+    if (ok && (height != 1 || !module_valtype_sub(c->m, stack[0], expected))) {
         uint64_t at = i < e->count ? e->insns[i].offset : fallback_offset;
         ok = invalid_at(c->err, at, "type mismatch");
     }
@@ -144,9 +163,24 @@ static bool table_validate(const kiln_tabletype *t, uint64_t at, kiln_error *err
                    : limits_validate(&t->limits, at, UINT32_MAX, "table size must be at most 2^32-1", err);
 }
 
-static bool tables_validate(const kiln_module *m, kiln_error *err) {
+/* A table of a non-nullable type needs an initialiser (it has no null to
+ * start with); the table section precedes the globals, so an initialiser
+ * reads imported globals only. */
+static bool table_init_validate(kiln_module *m, uint32_t i, kiln_error *err) {
+    const kiln_tabletype *t = &m->tables[i];
+    const kiln_expr *init = m->table_inits ? &m->table_inits[i] : NULL;
+    if (!init || !init->count)
+        return i < m->num_imported_tables || module_valtype_defaultable(m, t->elem_type) ||
+               invalid_at(err, m->table_offsets[i], "type mismatch");
+    const_ctx c = {m, m->num_imported_globals, err};
+    return const_expr_validate(&c, init, t->elem_type, m->table_offsets[i]);
+}
+
+static bool tables_validate(kiln_module *m, kiln_error *err) {
     for (uint32_t i = 0; i < m->num_tables; i++)
-        if (!table_validate(&m->tables[i], m->table_offsets[i], err)) return false;
+        if (!table_validate(&m->tables[i], m->table_offsets[i], err) ||
+            !table_init_validate(m, i, err))
+            return false;
     return true;
 }
 
@@ -168,12 +202,14 @@ static bool memories_validate(const kiln_module *m, kiln_error *err) {
     return true;
 }
 
-/* Initialisers may read only imported globals (the spec's context C'
- * for globals; the pinned suite keeps this even with extended-const). */
-static bool globals_validate(const kiln_module *m, kiln_error *err) {
+/* 2.0 initialisers may read only imported globals (the spec's context
+ * C' for globals; the 2.0 suite keeps this even with extended-const); 3.0
+ * ones any global defined before them. */
+static bool globals_validate(kiln_module *m, kiln_error *err) {
     const_ctx c = {m, m->num_imported_globals, err};
     for (uint32_t i = m->num_imported_globals; i < m->num_globals; i++) {
         const kiln_global *g = &m->globals[i];
+        if (typed_refs(m)) c.visible_globals = i;
         if (!const_expr_validate(&c, &g->init, g->type.valtype, 0)) return false;
     }
     return true;
@@ -201,7 +237,7 @@ static bool elem_validate(const const_ctx *c, const kiln_elem *e) {
         return unknown_at(c->err, e->offset_in_module, "table", e->table_index);
     uint8_t addr = c->m->tables[e->table_index].is64 ? KILN_I64 : KILN_I32;
     if (!const_expr_validate(c, &e->offset, addr, e->offset_in_module)) return false;
-    if (c->m->tables[e->table_index].elem_type != e->elem_type)
+    if (!module_valtype_sub(c->m, e->elem_type, c->m->tables[e->table_index].elem_type))
         return invalid_at(c->err, e->offset_in_module, "type mismatch");
     return true;
 }
@@ -214,8 +250,8 @@ static bool data_validate(const const_ctx *c, const kiln_data *d) {
     return const_expr_validate(c, &d->offset, addr, d->offset_in_module);
 }
 
-static bool segments_validate(const kiln_module *m, kiln_error *err) {
-    const_ctx c = {m, m->num_imported_globals, err};
+static bool segments_validate(kiln_module *m, kiln_error *err) {
+    const_ctx c = {m, typed_refs(m) ? m->num_globals : m->num_imported_globals, err};
     for (uint32_t i = 0; i < m->num_elems; i++)
         if (!elem_validate(&c, &m->elems[i])) return false;
     for (uint32_t i = 0; i < m->num_datas; i++)
@@ -320,8 +356,43 @@ static uint8_t *refs_collect(const kiln_module *m) {
 /* ---------------------------------------------------------------------
  * Entry point. */
 
-static bool module_rules_validate(const kiln_module *m, kiln_error *err) {
-    return funcs_validate(m, err) && tables_validate(m, err) && memories_validate(m, err) &&
+/* Every type index a reference type names exists; inside the type section
+ * a definition may name itself and earlier types only (each type is its
+ * own recursion group). */
+static bool reftypes_validate(const kiln_module *m, kiln_error *err) {
+    for (uint32_t i = 0; i < m->num_reftypes; i++) {
+        const kiln_reftype *r = &m->reftypes[i];
+        if (r->heap == KILN_HEAP_TYPE && r->type_index >= m->num_types)
+            return unknown_at(err, r->offset, "type", r->type_index);
+    }
+    return true;
+}
+
+static bool functype_refs_validate(const kiln_module *m, uint32_t index, const uint8_t *types,
+                                   uint32_t n, kiln_error *err) {
+    for (uint32_t k = 0; k < n; k++) {
+        if (types[k] < KILN_REFTYPE_FIRST) continue;
+        kiln_reftype r = module_reftype(m, types[k]);
+        if (r.heap == KILN_HEAP_TYPE && r.type_index > index)
+            return unknown_at(err, r.offset, "type", r.type_index);
+    }
+    return true;
+}
+
+static bool types_validate(const kiln_module *m, kiln_error *err) {
+    if (!reftypes_validate(m, err)) return false;
+    for (uint32_t i = 0; i < m->num_types; i++) {
+        const kiln_functype *t = &m->types[i];
+        if (!functype_refs_validate(m, i, t->params, t->num_params, err) ||
+            !functype_refs_validate(m, i, t->results, t->num_results, err))
+            return false;
+    }
+    return true;
+}
+
+static bool module_rules_validate(kiln_module *m, kiln_error *err) {
+    return types_validate(m, err) && funcs_validate(m, err) && tables_validate(m, err) &&
+           memories_validate(m, err) &&
            globals_validate(m, err) && segments_validate(m, err) && start_validate(m, err) &&
            exports_validate(m, err);
 }

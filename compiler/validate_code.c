@@ -77,7 +77,12 @@ static void sig_parse(op_sig *s, const char *text) {
     s->fixed = true;
 }
 
+/* One byte per value type holding its own code, so that a block type
+ * of a single value can point at a stable one-element type list. */
+static uint8_t valtype_self[256];
+
 static void sig_table_build(void) {
+    for (int t = 0; t < 256; t++) valtype_self[t] = (uint8_t)t;
     for (int op = 0; op < KILN_OP_COUNT; op++) {
         const kiln_opcode_info *info = &kiln_opcode_table[op];
         sig_parse(&sig_table[op], info->signature);
@@ -94,13 +99,14 @@ typedef struct ctrl_frame {
     const uint8_t *results;
     uint32_t num_params, num_results;
     uint32_t height;  /* operand stack height when the frame was entered */
+    uint32_t inits;   /* height of the local initialisation stack then */
     uint32_t insn;    /* index of its block/loop/if; UINT32_MAX: the function */
     uint16_t op;      /* BLOCK, LOOP, IF, or ELSE once the else is seen */
     bool unreachable; /* the rest of the frame is stack-polymorphic */
 } ctrl_frame;
 
 typedef struct code_validator {
-    const kiln_module *m;
+    kiln_module *m; /* validation interns the reference types it derives */
     const uint8_t *declared; /* C.refs as a bitset */
     kiln_error *err;
     kiln_func *func;
@@ -112,15 +118,13 @@ typedef struct code_validator {
     uint32_t height, vals_cap, max_height;
     ctrl_frame *ctrls;
     uint32_t depth, ctrls_cap, max_depth;
+    /* 3.0 local initialisation: set[i] when local i may be read; the
+     * stack lists the non-defaultable locals set since function entry,
+     * so that the end of a block can forget those it set. */
+    uint8_t *local_set;
+    uint32_t *init_stack;
+    uint32_t inits, locals_cap;
 } code_validator;
-
-/* One byte per value type holding its own code, so that a block type
- * of a single value can point at a stable one-element type list. */
-static const uint8_t valtype_self[256] = {
-    [KILN_I32] = KILN_I32,         [KILN_I64] = KILN_I64,   [KILN_F32] = KILN_F32,
-    [KILN_F64] = KILN_F64,         [KILN_V128] = KILN_V128, [KILN_FUNCREF] = KILN_FUNCREF,
-    [KILN_EXTERNREF] = KILN_EXTERNREF,
-};
 
 static bool code_fail(code_validator *v, const char *message) {
     v->err->func_index = v->func_index;
@@ -170,11 +174,15 @@ static inline bool pop_val(code_validator *v, uint8_t *out) {
     return true;
 }
 
+/* actual <: expect: equal codes, the bottom type, or reference subtyping. */
+static inline bool val_matches(const code_validator *v, uint8_t actual, uint8_t expect) {
+    return actual == expect || actual == TYPE_UNKNOWN || module_valtype_sub(v->m, actual, expect);
+}
+
 static inline bool pop_expect(code_validator *v, uint8_t expect) {
     uint8_t actual;
     if (!pop_val(v, &actual)) return false;
-    if (actual != expect && actual != TYPE_UNKNOWN) return mismatch(v);
-    return true;
+    return val_matches(v, actual, expect) || mismatch(v);
 }
 
 static bool pop_vals(code_validator *v, const uint8_t *types, uint32_t n) {
@@ -196,8 +204,7 @@ static bool peek_vals(code_validator *v, const uint8_t *types, uint32_t n) {
     for (uint32_t k = 0; k < n; k++) {
         uint8_t expect = types[n - 1 - k];
         if (v->height - top->height <= k) return top->unreachable || mismatch(v);
-        uint8_t actual = v->vals[v->height - 1 - k];
-        if (actual != expect && actual != TYPE_UNKNOWN) return mismatch(v);
+        if (!val_matches(v, v->vals[v->height - 1 - k], expect)) return mismatch(v);
     }
     return true;
 }
@@ -219,8 +226,13 @@ static bool push_ctrl(code_validator *v, uint16_t op, const kiln_functype *type,
     ctrl_frame *f = &v->ctrls[v->depth++];
     if (v->depth > v->max_depth) v->max_depth = v->depth;
     *f = (ctrl_frame){type->params, type->results, type->num_params, type->num_results,
-                      v->height, insn, op, false};
+                      v->height, v->inits, insn, op, false};
     return push_vals(v, type->params, type->num_params);
+}
+
+/* Locals set inside a block are unset again after it (3.0). */
+static void inits_reset(code_validator *v, uint32_t height) {
+    while (v->inits > height) v->local_set[v->init_stack[--v->inits]] = 0;
 }
 
 static bool pop_ctrl(code_validator *v, ctrl_frame *out) {
@@ -229,6 +241,7 @@ static bool pop_ctrl(code_validator *v, ctrl_frame *out) {
     if (v->height != top->height) return mismatch(v);
     *out = *top;
     v->depth--;
+    inits_reset(v, out->inits);
     return true;
 }
 
@@ -369,7 +382,7 @@ static bool shuffle_check(code_validator *v, const kiln_insn *in) {
 }
 
 static bool table_pair_check(code_validator *v, uint8_t dst_type, uint8_t src_type) {
-    return dst_type == src_type || mismatch(v);
+    return module_valtype_sub(v->m, src_type, dst_type) || mismatch(v);
 }
 
 /* memory.copy and table.copy (d, s, n): each address of its own
@@ -560,7 +573,7 @@ static bool op_call_indirect(code_validator *v, const kiln_insn *in) {
     const kiln_functype *t;
     uint8_t elem_type;
     if (!check_table(v, in->imm.call_indirect.table_index, &elem_type)) return false;
-    if (elem_type != KILN_FUNCREF) return mismatch(v);
+    if (!module_valtype_sub(v->m, elem_type, KILN_FUNCREF)) return mismatch(v);
     if (!check_type(v, in->imm.call_indirect.type_index, &t)) return false;
     return pop_expect(v, table_addr(v, in->imm.call_indirect.table_index)) && apply_functype(v, t);
 }
@@ -571,7 +584,7 @@ static bool results_match_function(code_validator *v, const kiln_functype *t) {
     const ctrl_frame *f = &v->ctrls[0];
     if (t->num_results != f->num_results) return mismatch(v);
     for (uint32_t i = 0; i < t->num_results; i++)
-        if (t->results[i] != f->results[i]) return mismatch(v);
+        if (!val_matches(v, t->results[i], f->results[i])) return mismatch(v);
     return true;
 }
 
@@ -587,7 +600,7 @@ static bool op_return_call_indirect(code_validator *v, const kiln_insn *in) {
     const kiln_functype *t;
     uint8_t elem_type;
     if (!check_table(v, in->imm.call_indirect.table_index, &elem_type)) return false;
-    if (elem_type != KILN_FUNCREF) return mismatch(v);
+    if (!module_valtype_sub(v->m, elem_type, KILN_FUNCREF)) return mismatch(v);
     if (!check_type(v, in->imm.call_indirect.type_index, &t) || !results_match_function(v, t))
         return false;
     if (!pop_expect(v, table_addr(v, in->imm.call_indirect.table_index)) ||
@@ -606,9 +619,7 @@ static bool is_num(uint8_t t) {
 
 static bool is_vec(uint8_t t) { return t == KILN_V128 || t == TYPE_UNKNOWN; }
 
-static bool is_ref(uint8_t t) {
-    return t == KILN_FUNCREF || t == KILN_EXTERNREF || t == TYPE_UNKNOWN;
-}
+static bool is_ref(uint8_t t) { return valtype_is_ref(t) || t == TYPE_UNKNOWN; }
 
 static bool op_select(code_validator *v) {
     uint8_t t1, t2;
@@ -636,13 +647,23 @@ static bool local_type(code_validator *v, const kiln_insn *in, uint8_t *type) {
     return true;
 }
 
+static bool local_mark_set(code_validator *v, uint32_t i) {
+    if (!v->local_set[i]) {
+        v->local_set[i] = 1;
+        v->init_stack[v->inits++] = i;
+    }
+    return true;
+}
+
 static bool op_local(code_validator *v, const kiln_insn *in) {
     uint8_t t;
+    uint32_t i = in->imm.index;
     if (!local_type(v, in, &t)) return false;
     switch (in->op) {
-    case KILN_OP_LOCAL_GET: return push_val(v, t);
-    case KILN_OP_LOCAL_SET: return pop_expect(v, t);
-    default: return pop_expect(v, t) && push_val(v, t); /* local.tee */
+    case KILN_OP_LOCAL_GET:
+        return v->local_set[i] ? push_val(v, t) : code_fail(v, "uninitialized local");
+    case KILN_OP_LOCAL_SET: return pop_expect(v, t) && local_mark_set(v, i);
+    default: return pop_expect(v, t) && push_val(v, t) && local_mark_set(v, i); /* local.tee */
     }
 }
 
@@ -678,12 +699,80 @@ static bool op_ref_is_null(code_validator *v) {
     return push_val(v, KILN_I32);
 }
 
+/* The code of reference type r, interned in the module. */
+static bool ref_code(code_validator *v, kiln_reftype r, uint8_t *code) {
+    if (module_reftype_intern(v->m, r, code)) return true;
+    v->err->func_index = v->func_index;
+    if (v->m->num_reftypes < KILN_MAX_REFTYPES) return nomem(v);
+    return error_set_limit(v->err, v->insn->offset, KILN_MAX_REFTYPES + 1ull,
+                           "distinct reference types", KILN_MAX_REFTYPES);
+}
+
+/* ref.func f: (ref $t) with 3.0, funcref in 2.0. */
 static bool op_ref_func(code_validator *v, const kiln_insn *in) {
     const kiln_functype *t;
     if (!check_func(v, in->imm.index, &t)) return false;
     if (!bitset_has(v->declared, in->imm.index))
         return code_fail(v, "undeclared function reference");
-    return push_val(v, KILN_FUNCREF);
+    if (!(v->m->features & KILN_FEATURE_FUNCTION_REFERENCES)) return push_val(v, KILN_FUNCREF);
+    kiln_reftype r = {KILN_HEAP_TYPE, false, v->m->funcs[in->imm.index].type_index, in->offset};
+    uint8_t code;
+    return ref_code(v, r, &code) && push_val(v, code);
+}
+
+static bool pop_ref(code_validator *v, uint8_t *t) {
+    return pop_val(v, t) && (is_ref(*t) || mismatch(v));
+}
+
+/* Pushes t without null; the bottom type stays the bottom type. */
+static bool push_non_null(code_validator *v, uint8_t t) {
+    if (t == TYPE_UNKNOWN) return push_val(v, t);
+    kiln_reftype r = module_reftype(v->m, t);
+    r.nullable = false;
+    uint8_t code;
+    return ref_code(v, r, &code) && push_val(v, code);
+}
+
+static bool op_ref_as_non_null(code_validator *v) {
+    uint8_t t;
+    return pop_ref(v, &t) && push_non_null(v, t);
+}
+
+/* br_on_null l: [t* (ref null ht)] -> [t* (ref ht)], branching with t*. */
+static bool op_br_on_null(code_validator *v, const kiln_insn *in) {
+    const ctrl_frame *f;
+    const uint8_t *types;
+    uint32_t n;
+    uint8_t t;
+    if (!label_frame(v, in->imm.index, &f) || !pop_ref(v, &t)) return false;
+    label_types(f, &types, &n);
+    return pop_vals(v, types, n) && push_vals(v, types, n) && push_non_null(v, t);
+}
+
+/* br_on_non_null l: [t* (ref null ht)] -> [t*], branching with t* (ref
+ * ht): the label's last type must take the non-null reference. */
+static bool op_br_on_non_null(code_validator *v, const kiln_insn *in) {
+    const ctrl_frame *f;
+    const uint8_t *types;
+    uint32_t n;
+    uint8_t t;
+    if (!label_frame(v, in->imm.index, &f) || !pop_ref(v, &t)) return false;
+    label_types(f, &types, &n);
+    if (n == 0 || !valtype_is_ref(types[n - 1])) return mismatch(v);
+    return push_non_null(v, t) && pop_vals(v, types, n) && push_vals(v, types, n - 1);
+}
+
+/* call_ref $t / return_call_ref $t: the callee is a (ref null $t). */
+static bool op_call_ref(code_validator *v, const kiln_insn *in, bool tail) {
+    const kiln_functype *t;
+    uint8_t want;
+    if (!check_type(v, in->imm.index, &t)) return false;
+    kiln_reftype r = {KILN_HEAP_TYPE, true, in->imm.index, in->offset};
+    if (!ref_code(v, r, &want) || !pop_expect(v, want)) return false;
+    if (!tail) return apply_functype(v, t);
+    if (!results_match_function(v, t) || !pop_vals(v, t->params, t->num_params)) return false;
+    set_unreachable(v);
+    return true;
 }
 
 /* ---------------------------------------------------------------------
@@ -723,6 +812,11 @@ static bool insn_validate_special(code_validator *v, kiln_insn *in, uint32_t ind
     case KILN_OP_REF_NULL: return push_val(v, in->imm.reftype);
     case KILN_OP_REF_IS_NULL: return op_ref_is_null(v);
     case KILN_OP_REF_FUNC: return op_ref_func(v, in);
+    case KILN_OP_REF_AS_NON_NULL: return op_ref_as_non_null(v);
+    case KILN_OP_BR_ON_NULL: return op_br_on_null(v, in);
+    case KILN_OP_BR_ON_NON_NULL: return op_br_on_non_null(v, in);
+    case KILN_OP_CALL_REF: return op_call_ref(v, in, false);
+    case KILN_OP_RETURN_CALL_REF: return op_call_ref(v, in, true);
     default: return code_fail(v, "unknown operator");
     }
 }
@@ -738,6 +832,24 @@ static inline bool insn_validate(code_validator *v, kiln_insn *in, uint32_t inde
 
 /* ---------------------------------------------------------------------
  * Functions. */
+
+/* Parameters and defaultable locals start set; the rest wait for their
+ * first local.set or local.tee. */
+static bool inits_prepare(code_validator *v, uint32_t num_params) {
+    if (v->num_locals > v->locals_cap) {
+        uint32_t cap = v->num_locals;
+        uint8_t *set = realloc(v->local_set, cap);
+        if (set) v->local_set = set;
+        uint32_t *stack = realloc(v->init_stack, (size_t)cap * sizeof *stack);
+        if (stack) v->init_stack = stack;
+        if (!set || !stack) return nomem(v);
+        v->locals_cap = cap;
+    }
+    v->inits = 0;
+    for (uint32_t i = 0; i < v->num_locals; i++)
+        v->local_set[i] = i < num_params || module_valtype_defaultable(v->m, v->func->local_types[i]);
+    return true;
+}
 
 /* params then declared locals, one type per local, in the module arena. */
 static bool locals_expand(code_validator *v, const kiln_functype *type) {
@@ -762,7 +874,7 @@ static bool locals_expand(code_validator *v, const kiln_functype *type) {
     f->local_types = types;
     f->num_locals = (uint32_t)total - type->num_params;
     v->num_locals = (uint32_t)total;
-    return true;
+    return inits_prepare(v, type->num_params);
 }
 
 static bool body_unterminated(code_validator *v, const char *message) {
@@ -801,5 +913,7 @@ bool module_validate_code(kiln_module *m, const uint8_t *declared, kiln_error *e
     for (uint32_t i = m->num_imported_funcs; ok && i < m->num_funcs; i++) ok = func_validate(&v, i);
     free(v.vals);
     free(v.ctrls);
+    free(v.local_set);
+    free(v.init_stack);
     return ok;
 }

@@ -63,6 +63,7 @@ typedef enum kiln_trap_kind {
     KILN_TRAP_EXIT = 14, /* not an error: a host function (WASI proc_exit) ended the program */
     KILN_TRAP_UNALIGNED_ATOMIC = 15, /* atomic access at an address not a multiple of its size */
     KILN_TRAP_WAIT_UNSHARED = 16,    /* memory.atomic.wait on a memory that is not shared */
+    KILN_TRAP_NULL_FUNCTION_REFERENCE = 17, /* call_ref / return_call_ref of null */
     KILN_TRAP_KIND_COUNT
 } kiln_trap_kind;
 

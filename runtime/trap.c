@@ -75,6 +75,7 @@ static const char *const trap_texts[KILN_TRAP_KIND_COUNT] = {
     [KILN_TRAP_EXIT] = "exit",
     [KILN_TRAP_UNALIGNED_ATOMIC] = "unaligned atomic",
     [KILN_TRAP_WAIT_UNSHARED] = "expected shared memory",
+    [KILN_TRAP_NULL_FUNCTION_REFERENCE] = "null function reference",
 };
 
 const char *kiln_trap_kind_text(uint32_t kind) {

@@ -1399,7 +1399,8 @@ Test(decode, gc_types_name_the_gc_proposal) {
               0, 'a', 's', 'm', 1, 0, 0, 0, 1, 3, 1, 0x50, 0);
     MALFORMED("the GC proposal is not supported yet: subtype declaration", 11,
               0, 'a', 's', 'm', 1, 0, 0, 0, 1, 3, 1, 0x4f, 0);
-    MALFORMED("typed references ((ref ht), (ref null ht)) are not supported yet", 13,
+    MALFORMED("typed references ((ref ht), (ref null ht)) need feature 'function-references', "
+              "which is turned off", 13,
               0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5, 1, 0x60, 1, 0x64, 0x70);
     /* The abstract GC heap types, as value types: (func (param i31ref)) ... */
     static const struct {
@@ -1445,7 +1446,7 @@ Test(decode, opcodes_of_missing_proposals_are_named) {
     free(mod);
     free(body);
     expect_body_malformed((const uint8_t[]){0xd4, 0x0b}, 2,
-                          "typed function references are not supported yet");
+                          "ref.as_non_null needs feature 'function-references', which is turned off");
     expect_body_malformed((const uint8_t[]){0xfb, 0x00, 0x0b}, 3,
                           "the GC proposal is not supported yet: struct.new");
     expect_body_malformed((const uint8_t[]){0xfb, 0x1c, 0x0b}, 3,
