@@ -94,6 +94,12 @@ bool module_valtype_sub(const kiln_module *m, uint8_t a, uint8_t b) {
     return (!x.nullable || y.nullable) && heap_sub(m, &x, &y);
 }
 
+uint8_t module_valtype_abi(const kiln_module *m, uint8_t t) {
+    if (t < KILN_REFTYPE_FIRST) return t;
+    uint8_t heap = module_reftype(m, t).heap;
+    return heap == KILN_HEAP_EXTERN || heap == KILN_HEAP_NOEXTERN ? KILN_EXTERNREF : KILN_FUNCREF;
+}
+
 bool module_valtype_defaultable(const kiln_module *m, uint8_t t) {
     return !valtype_is_ref(t) || module_reftype(m, t).nullable;
 }

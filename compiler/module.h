@@ -315,6 +315,9 @@ kiln_reftype module_reftype(const kiln_module *m, uint8_t code);
 /* The code of r, interned on first use; false when the module already has
  * KILN_MAX_REFTYPES others (or out of memory). */
 bool module_reftype_intern(kiln_module *m, kiln_reftype r, uint8_t *code);
+/* The code the runtime ABI and hosts see: every reference to a function
+ * is KILN_FUNCREF, every other reference KILN_EXTERNREF; numbers as they are. */
+uint8_t module_valtype_abi(const kiln_module *m, uint8_t t);
 /* Subtyping of value types (a <: b) within one module. */
 bool module_valtype_sub(const kiln_module *m, uint8_t a, uint8_t b);
 /* Nullable reference types have a default value (null); numbers too. */

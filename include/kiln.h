@@ -167,14 +167,18 @@ int64_t kiln_memory_grow(kiln_memory *m, uint64_t delta_pages);
 uint32_t kiln_table_size(kiln_table *t);
 /* false when index >= size */
 bool kiln_table_get(kiln_table *t, uint32_t index, void **ref);
+/* false also when ref is not of the table's element type (a typed table,
+ * (ref null? $t): a function of another type; null in a non-nullable one). */
 bool kiln_table_set(kiln_table *t, uint32_t index, void *ref);
 /* table.grow: new elements are `init`; returns the old size, or -1 past
- * the maximum (or an instance's cap) or when out of memory. */
+ * the maximum (or an instance's cap), when out of memory, or when init is
+ * not of the element type. */
 int64_t kiln_table_grow(kiln_table *t, uint32_t delta, void *init);
 
 kiln_val kiln_global_get(kiln_global_inst *g);
 /* Sets a global from the host (allowed for immutable ones too: the host
- * owns them; wasm cannot). */
+ * owns them; wasm cannot).  A reference must be of the global's type: wasm
+ * code trusts a (ref $t) global to hold a non-null function of type $t. */
 void kiln_global_set(kiln_global_inst *g, kiln_val value);
 
 /* ---- instances ------------------------------------------------------------ */

@@ -12,6 +12,7 @@ kiln_global_inst *global_create(kiln_globaltype type, kiln_val value) {
     if (!g) return NULL;
     g->cell = value;
     g->type = type;
+    g->ref = rt_reftype_abi(type.valtype);
     g->refcount = 1;
     return g;
 }

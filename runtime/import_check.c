@@ -31,10 +31,13 @@ static const char *func_mismatch(uint32_t want_type_id, const link_entry *e) {
     return entry_func_type(e) == want_type_id ? NULL : "function signature differs";
 }
 
-static const char *table_mismatch(const kiln_import *imp, const link_entry *e) {
+/* A table's element type must be the import's exactly (it is mutable). */
+static const char *table_mismatch(const kiln_module *m, const uint32_t *type_ids,
+                                  const kiln_import *imp, const link_entry *e) {
     if (e->is_host || e->value.kind != KILN_EXTERN_TABLE) return "not a table";
     const kiln_table *t = e->value.of.table;
-    if (t->rt.elem_type != imp->desc.table.elem_type) return "element type differs";
+    if (!rt_reftype_equal(t->ref, rt_reftype_of(m, type_ids, imp->desc.table.elem_type)))
+        return "element type differs";
     if (t->is64 != imp->desc.table.is64) return "address type differs (i32, i64)";
     if (!limits_match(t->rt.size, t->has_max, t->declared_max, &imp->desc.table.limits))
         return "table limits do not match";
@@ -52,21 +55,32 @@ static const char *memory_mismatch(const kiln_import *imp, const link_entry *e) 
     return NULL;
 }
 
-static const char *global_mismatch(const kiln_import *imp, const link_entry *e) {
+/* An immutable global may be of a subtype of the import's reference
+ * type; a mutable one must match exactly, since both sides write it. */
+static bool global_type_fits(const kiln_module *m, const uint32_t *type_ids,
+                             const kiln_globaltype *want, const kiln_global_inst *g) {
+    if (g->type.is_mutable != want->is_mutable) return false;
+    if (!valtype_is_ref(want->valtype)) return g->type.valtype == want->valtype;
+    if (!valtype_is_ref(g->type.valtype)) return false;
+    rt_reftype w = rt_reftype_of(m, type_ids, want->valtype);
+    return want->is_mutable ? rt_reftype_equal(g->ref, w) : rt_reftype_sub(g->ref, w);
+}
+
+static const char *global_mismatch(const kiln_module *m, const uint32_t *type_ids,
+                                   const kiln_import *imp, const link_entry *e) {
     if (e->is_host || e->value.kind != KILN_EXTERN_GLOBAL) return "not a global";
-    const kiln_global_inst *g = e->value.of.global;
-    if (g->type.valtype != imp->desc.global.valtype ||
-        g->type.is_mutable != imp->desc.global.is_mutable)
+    if (!global_type_fits(m, type_ids, &imp->desc.global, e->value.of.global))
         return "global type differs";
     return NULL;
 }
 
-const char *import_mismatch(const kiln_import *imp, uint32_t func_type_id, const link_entry *e) {
+const char *import_mismatch(const kiln_module *m, const uint32_t *type_ids, const kiln_import *imp,
+                            uint32_t func_type_id, const link_entry *e) {
     switch (imp->kind) {
     case KILN_EXTERN_FUNC: return func_mismatch(func_type_id, e);
-    case KILN_EXTERN_TABLE: return table_mismatch(imp, e);
+    case KILN_EXTERN_TABLE: return table_mismatch(m, type_ids, imp, e);
     case KILN_EXTERN_MEMORY: return memory_mismatch(imp, e);
-    default: return global_mismatch(imp, e);
+    default: return global_mismatch(m, type_ids, imp, e);
     }
 }
 
@@ -119,27 +133,31 @@ static char *problem_text(const kiln_module *m, const kiln_import *imp, const li
     return text;
 }
 
-/* Why imp cannot be bound from l, or NULL; *entry gets the linker's entry. */
+/* Why imp cannot be bound from l, or NULL; *entry gets the linker's entry.
+ * type_ids: m's canonical type ids, NULL when they could not be made. */
 static const char *import_problem(const kiln_linker *l, const kiln_module *m,
-                                  const kiln_import *imp, const link_entry **entry) {
+                                  const uint32_t *type_ids, const kiln_import *imp,
+                                  const link_entry **entry) {
     *entry = linker_find(l, &imp->module, &imp->name);
     if (!*entry) return "unknown import";
-    uint32_t id = 0;
-    if (imp->kind == KILN_EXTERN_FUNC) {
-        const kiln_functype *t = &m->types[imp->desc.type_index];
-        id = type_intern(t->num_params, t->params, t->num_results, t->results);
-        if (!id) return "out of memory";
-    }
-    return import_mismatch(imp, id, *entry);
+    if (!type_ids) return "out of memory";
+    bool func = imp->kind == KILN_EXTERN_FUNC && imp->desc.type_index < m->num_types;
+    uint32_t id = func ? type_ids[imp->desc.type_index] : 0;
+    return import_mismatch(m, type_ids, imp, id, *entry);
 }
 
 size_t kiln_linker_check_module(const kiln_linker *l, const kiln_module *m,
                                 kiln_import_report report, void *ctx) {
     size_t problems = 0;
+    uint32_t *type_ids = calloc(m->num_types ? m->num_types : 1, sizeof *type_ids);
+    if (type_ids && !types_intern_module(m, type_ids)) {
+        free(type_ids);
+        type_ids = NULL;
+    }
     for (uint32_t i = 0; i < m->num_imports; i++) {
         const kiln_import *imp = &m->imports[i];
         const link_entry *e;
-        const char *why = import_problem(l, m, imp, &e);
+        const char *why = import_problem(l, m, type_ids, imp, &e);
         if (!why) continue;
         problems++;
         if (!report) continue;
@@ -147,6 +165,7 @@ size_t kiln_linker_check_module(const kiln_linker *l, const kiln_module *m,
         report(ctx, text ? text : "out of memory");
         free(text);
     }
+    free(type_ids);
     return problems;
 }
 

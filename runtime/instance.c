@@ -145,12 +145,7 @@ static bool types_bind(kiln_instance *inst, kiln_instantiate_error *err) {
         if (m->num_types) memcpy(ids, pool_module_type_ids(inst->pooled), sizeof *ids * m->num_types);
         return true;
     }
-    for (uint32_t i = 0; i < m->num_types; i++) {
-        const kiln_functype *t = &m->types[i];
-        ids[i] = type_intern(t->num_params, t->params, t->num_results, t->results);
-        if (!ids[i]) return nomem(err);
-    }
-    return true;
+    return types_intern_module(m, ids) || nomem(err);
 }
 
 /* ---- imports ---------------------------------------------------------------------------- */
@@ -223,7 +218,7 @@ static bool imports_bind(kiln_instance *inst, const kiln_linker *l, kiln_instant
                              (int)imp->module.len, imp->module.chars, (int)imp->name.len,
                              imp->name.chars);
         uint32_t id = imp->kind == KILN_EXTERN_FUNC ? inst->vmctx.type_ids[imp->desc.type_index] : 0;
-        const char *why = import_mismatch(imp, id, e);
+        const char *why = import_mismatch(m, inst->vmctx.type_ids, imp, id, e);
         if (why) return incompatible(err, imp, why);
         if (!import_bind(inst, imp, e, err)) return false;
     }
@@ -310,8 +305,25 @@ static bool tables_define(kiln_instance *inst, kiln_instantiate_error *err) {
         inst->tables[i] = table_create(&m->tables[i]);
         if (!inst->tables[i]) return nomem(err);
     }
+    for (uint32_t i = m->num_imported_tables; i < m->num_tables; i++) {
+        uint8_t elem_type = m->tables[i].elem_type;
+        inst->tables[i]->rt.elem_type = module_valtype_abi(m, elem_type);
+        inst->tables[i]->ref = rt_reftype_of(m, inst->vmctx.type_ids, elem_type);
+    }
     for (uint32_t i = 0; i < m->num_tables; i++) inst->vmctx.tables[i] = &inst->tables[i]->rt;
     return true;
+}
+
+/* Tables with an initialiser (3.0) start with its value in every element
+ * instead of null; it may read imported globals, so this runs after them. */
+static void tables_initialise(kiln_instance *inst) {
+    const kiln_module *m = inst->module;
+    for (uint32_t i = m->num_imported_tables; m->table_inits && i < m->num_tables; i++) {
+        if (!m->table_inits[i].count) continue;
+        void *v = constexpr_eval(inst, &m->table_inits[i]).ref;
+        kiln_table_rt *t = &inst->tables[i]->rt;
+        for (uint32_t k = 0; k < t->size; k++) t->elems[k] = v;
+    }
 }
 
 /* Initialisers may read imported and earlier globals, so the cells are
@@ -322,8 +334,12 @@ static bool globals_define(kiln_instance *inst, kiln_instantiate_error *err) {
         inst->vmctx.globals[i] = &inst->globals[i]->cell;
     for (uint32_t i = m->num_imported_globals; i < m->num_globals; i++) {
         kiln_val v = constexpr_eval(inst, &m->globals[i].init);
-        inst->globals[i] = global_create(m->globals[i].type, v);
+        kiln_globaltype type = m->globals[i].type;
+        type.valtype = module_valtype_abi(m, type.valtype);
+        inst->globals[i] = global_create(type, v);
         if (!inst->globals[i]) return nomem(err);
+        if (valtype_is_ref(m->globals[i].type.valtype))
+            inst->globals[i]->ref = rt_reftype_of(m, inst->vmctx.type_ids, m->globals[i].type.valtype);
         inst->vmctx.globals[i] = &inst->globals[i]->cell;
     }
     return true;
@@ -497,7 +513,7 @@ static bool instance_build(kiln_instance *inst, const kiln_linker *l,
     funcs_define(inst);
     return memories_define(inst, err) && tables_define(inst, err) &&
            (!lim || caps_apply(inst, lim, err)) && globals_define(inst, err) &&
-           elems_evaluate(inst, err);
+           (tables_initialise(inst), true) && elems_evaluate(inst, err);
 }
 
 kiln_instance *kiln_instantiate(const kiln_module_desc *desc, kiln_linker *l,

@@ -246,12 +246,7 @@ static bool types_intern(struct pool_module *pm) {
     const kiln_module *m = pm->module;
     pm->type_ids = calloc(m->num_types ? m->num_types : 1, sizeof *pm->type_ids);
     if (!pm->type_ids) return false;
-    for (uint32_t i = 0; i < m->num_types; i++) {
-        const kiln_functype *t = &m->types[i];
-        pm->type_ids[i] = type_intern(t->num_params, t->params, t->num_results, t->results);
-        if (!pm->type_ids[i]) return false;
-    }
-    return true;
+    return types_intern_module(m, pm->type_ids);
 }
 
 static struct pool_module *pool_module_build(const kiln_module_desc *desc,

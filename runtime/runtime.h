@@ -58,8 +58,17 @@ int64_t memory_grow(kiln_memory *m, uint64_t delta_pages);
 
 /* ---- table.c ---------------------------------------------------------------- */
 struct pool_tabslot;
+/* A reference type as the runtime compares it across modules: a concrete
+ * heap type by its canonical type id (types.c), so that modules agree. */
+typedef struct rt_reftype {
+    uint8_t heap; /* KILN_HEAP_* */
+    bool nullable;
+    uint32_t type_id; /* KILN_HEAP_TYPE only */
+} rt_reftype;
+
 struct kiln_table {
-    kiln_table_rt rt; /* first: vmctx->tables[i] points here */
+    kiln_table_rt rt; /* first: vmctx->tables[i] points here; rt.elem_type is the ABI code */
+    rt_reftype ref;   /* the element type */
     struct pool_tabslot *slot; /* pooled (pool.c): fixed capacity, returned at release */
     uint64_t declared_max; /* rt.max is capped at KILN_MAX_TABLE_ELEMS; this is not */
     bool has_max;
@@ -77,7 +86,8 @@ bool table_cap(kiln_table *t, uint64_t elems);
 /* ---- global.c --------------------------------------------------------------- */
 struct kiln_global_inst {
     kiln_val cell; /* first: vmctx->globals[i] points here */
-    kiln_globaltype type;
+    kiln_globaltype type; /* type.valtype is the ABI code */
+    rt_reftype ref;       /* the value type, when it is a reference */
     _Atomic int refcount;
 };
 
@@ -91,6 +101,21 @@ void global_release(kiln_global_inst *g);
 uint32_t type_intern(uint32_t num_params, const uint8_t *params, uint32_t num_results,
                      const uint8_t *results);
 bool type_lookup(uint32_t id, kiln_signature *out);
+/* Every type of m: ids[i] for type i, structural across modules (a type
+ * naming itself, as (ref $t) in its own definition, included).  False when
+ * out of memory. */
+bool types_intern_module(const kiln_module *m, uint32_t *ids);
+/* Reference type `code` of module m, whose types have the given ids. */
+rt_reftype rt_reftype_of(const kiln_module *m, const uint32_t *ids, uint8_t code);
+/* What a host-made table or global of ABI type `code` holds. */
+rt_reftype rt_reftype_abi(uint8_t code);
+bool rt_reftype_sub(rt_reftype a, rt_reftype b);
+/* A reference a host hands in (NULL, or a kiln_func_ref for function
+ * types) is a value of type t. */
+bool rt_ref_fits(rt_reftype t, const void *ref);
+static inline bool rt_reftype_equal(rt_reftype a, rt_reftype b) {
+    return rt_reftype_sub(a, b) && rt_reftype_sub(b, a);
+}
 
 /* ---- call.c / trap.c: entering wasm, traps, the stack limit --------------- */
 /* The closure behind an imported host function: the import thunk passes
@@ -240,7 +265,9 @@ const link_entry *linker_find(const kiln_linker *l, const kiln_name *module,
 /* Why entry `e` cannot be bound to `imp` ("function signature differs",
  * "not a table", ...), or NULL if it can.  `func_type_id` is the canonical
  * id of a function import's type (types.c), else unused. */
-const char *import_mismatch(const kiln_import *imp, uint32_t func_type_id, const link_entry *e);
+/* type_ids: the canonical ids of the importing module m's types. */
+const char *import_mismatch(const kiln_module *m, const uint32_t *type_ids, const kiln_import *imp,
+                            uint32_t func_type_id, const link_entry *e);
 
 /* ---- constexpr.c ------------------------------------------------------------- */
 /* Evaluates a validated constant expression against a partly built

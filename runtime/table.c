@@ -24,6 +24,7 @@ kiln_table *table_create(const kiln_tabletype *type) {
     t->rt.size = (uint32_t)l->min;
     t->rt.max = (uint32_t)max;
     t->rt.elem_type = type->elem_type;
+    t->ref = rt_reftype_abi(type->elem_type);
     t->declared_max = l->has_max ? l->max : UINT64_MAX;
     t->has_max = l->has_max;
     t->is64 = type->is64;
@@ -134,12 +135,15 @@ bool kiln_table_get(kiln_table *t, uint32_t index, void **ref) {
     return true;
 }
 
+/* A host's reference must have the table's element type: wasm code calls
+ * a typed table's functions with call_ref, which checks null only. */
 bool kiln_table_set(kiln_table *t, uint32_t index, void *ref) {
-    if (index >= t->rt.size) return false;
+    if (index >= t->rt.size || !rt_ref_fits(t->ref, ref)) return false;
     t->rt.elems[index] = ref;
     return true;
 }
 
 int64_t kiln_table_grow(kiln_table *t, uint32_t delta, void *init) {
+    if (!rt_ref_fits(t->ref, init)) return -1;
     return table_grow(t, delta, init);
 }

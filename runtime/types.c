@@ -15,30 +15,35 @@ typedef struct interned_type {
     uint32_t num_params;
     uint32_t num_results;
     uint64_t hash;
-    uint8_t *codes; /* params then results */
+    uint8_t *codes; /* params then results, as the ABI spells them */
+    uint64_t *keys; /* the same, with reference types made canonical */
 } interned_type;
 
 static pthread_mutex_t types_lock = PTHREAD_MUTEX_INITIALIZER;
 static interned_type *types; /* id i lives at types[i - 1] */
 static uint32_t num_types, cap_types;
 
-static uint64_t type_hash(uint32_t np, const uint8_t *p, uint32_t nr, const uint8_t *r) {
+/* A key is the value type's code, or for a reference type beyond funcref
+ * and externref KEY_REF | type id << 16 | nullable << 8 | heap, where the
+ * type id is canonical, or TYPE_ID_SELF for the type being defined: two
+ * types that name themselves the same way are the same type. */
+static const uint64_t KEY_REF = 1ull << 63;
+enum { TYPE_ID_SELF = UINT32_MAX };
+
+static uint64_t type_hash(uint32_t np, uint32_t nr, const uint64_t *keys) {
     uint64_t h = 1469598103934665603ull ^ np ^ ((uint64_t)nr << 32);
-    for (uint32_t i = 0; i < np; i++) h = (h ^ p[i]) * 1099511628211ull;
-    h = (h ^ 0xFF) * 1099511628211ull;
-    for (uint32_t i = 0; i < nr; i++) h = (h ^ r[i]) * 1099511628211ull;
+    for (uint32_t i = 0; i < np + nr; i++) h = (h ^ keys[i]) * 1099511628211ull;
     return h;
 }
 
-static bool type_equal(const interned_type *t, uint64_t h, uint32_t np, const uint8_t *p,
-                       uint32_t nr, const uint8_t *r) {
+static bool type_equal(const interned_type *t, uint64_t h, uint32_t np, uint32_t nr,
+                       const uint64_t *keys) {
     return t->hash == h && t->num_params == np && t->num_results == nr &&
-           (np == 0 || memcmp(t->codes, p, np) == 0) &&
-           (nr == 0 || memcmp(t->codes + np, r, nr) == 0);
+           (np + nr == 0 || memcmp(t->keys, keys, sizeof *keys * (np + nr)) == 0);
 }
 
-static uint32_t type_add(uint64_t h, uint32_t np, const uint8_t *p, uint32_t nr,
-                         const uint8_t *r) {
+static uint32_t type_add(uint64_t h, uint32_t np, uint32_t nr, const uint8_t *codes,
+                         const uint64_t *keys) {
     if (num_types == cap_types) {
         uint32_t cap = cap_types ? cap_types * 2 : 64;
         interned_type *bigger = realloc(types, sizeof *types * cap);
@@ -46,25 +51,114 @@ static uint32_t type_add(uint64_t h, uint32_t np, const uint8_t *p, uint32_t nr,
         types = bigger;
         cap_types = cap;
     }
-    uint8_t *codes = malloc((size_t)np + nr + 1);
-    if (!codes) return 0;
-    if (np) memcpy(codes, p, np);
-    if (nr) memcpy(codes + np, r, nr);
-    types[num_types] = (interned_type){np, nr, h, codes};
+    size_t n = (size_t)np + nr;
+    uint8_t *c = malloc(n + 1);
+    uint64_t *k = malloc(sizeof *k * (n + 1));
+    if (!c || !k) {
+        free(c);
+        free(k);
+        return 0;
+    }
+    if (n) memcpy(c, codes, n), memcpy(k, keys, sizeof *k * n);
+    types[num_types] = (interned_type){np, nr, h, c, k};
     return ++num_types;
 }
 
 /* A linear scan: modules have few distinct signatures and interning
  * happens once per instantiation, never on a call path. */
-uint32_t type_intern(uint32_t np, const uint8_t *p, uint32_t nr, const uint8_t *r) {
-    uint64_t h = type_hash(np, p, nr, r);
+static uint32_t type_intern_keys(uint32_t np, uint32_t nr, const uint8_t *codes,
+                                 const uint64_t *keys) {
+    uint64_t h = type_hash(np, nr, keys);
     pthread_mutex_lock(&types_lock);
     uint32_t id = 0;
     for (uint32_t i = 0; i < num_types && !id; i++)
-        if (type_equal(&types[i], h, np, p, nr, r)) id = i + 1;
-    if (!id) id = type_add(h, np, p, nr, r);
+        if (type_equal(&types[i], h, np, nr, keys)) id = i + 1;
+    if (!id) id = type_add(h, np, nr, codes, keys);
     pthread_mutex_unlock(&types_lock);
     return id;
+}
+
+/* A host signature: ABI codes only, each its own key. */
+uint32_t type_intern(uint32_t np, const uint8_t *p, uint32_t nr, const uint8_t *r) {
+    size_t n = (size_t)np + nr;
+    uint8_t *codes = malloc(n + 1);
+    uint64_t *keys = malloc(sizeof *keys * (n + 1));
+    uint32_t id = 0;
+    if (codes && keys) {
+        if (np) memcpy(codes, p, np);
+        if (nr) memcpy(codes + np, r, nr);
+        for (size_t i = 0; i < n; i++) keys[i] = codes[i];
+        id = type_intern_keys(np, nr, codes, keys);
+    }
+    free(codes);
+    free(keys);
+    return id;
+}
+
+/* ---- reference types ---------------------------------------------------------- */
+
+rt_reftype rt_reftype_of(const kiln_module *m, const uint32_t *ids, uint8_t code) {
+    kiln_reftype r = module_reftype(m, code);
+    rt_reftype out = {r.heap, r.nullable, 0};
+    if (r.heap == KILN_HEAP_TYPE && r.type_index < m->num_types) out.type_id = ids[r.type_index];
+    return out;
+}
+
+rt_reftype rt_reftype_abi(uint8_t code) {
+    return (rt_reftype){code == KILN_EXTERNREF ? KILN_HEAP_EXTERN : KILN_HEAP_FUNC, true, 0};
+}
+
+bool rt_reftype_sub(rt_reftype a, rt_reftype b) {
+    if (a.nullable && !b.nullable) return false;
+    if (a.heap == b.heap) return a.heap != KILN_HEAP_TYPE || a.type_id == b.type_id;
+    switch (a.heap) {
+    case KILN_HEAP_NOFUNC: return b.heap == KILN_HEAP_FUNC || b.heap == KILN_HEAP_TYPE;
+    case KILN_HEAP_NOEXTERN: return b.heap == KILN_HEAP_EXTERN;
+    case KILN_HEAP_TYPE: return b.heap == KILN_HEAP_FUNC;
+    default: return false;
+    }
+}
+
+bool rt_ref_fits(rt_reftype t, const void *ref) {
+    if (!ref) return t.nullable;
+    if (t.heap == KILN_HEAP_NOFUNC || t.heap == KILN_HEAP_NOEXTERN) return false;
+    return t.heap != KILN_HEAP_TYPE || ((const kiln_func_ref *)ref)->type_id == t.type_id;
+}
+
+/* The key of value type `code` in the definition of type `self`; types it
+ * names come before it (the validator checked), so their ids are known. */
+static uint64_t value_key(const kiln_module *m, const uint32_t *ids, uint32_t self, uint8_t code) {
+    if (code < KILN_REFTYPE_FIRST) return code;
+    kiln_reftype r = module_reftype(m, code);
+    uint64_t id = 0;
+    if (r.heap == KILN_HEAP_TYPE)
+        id = r.type_index == self ? TYPE_ID_SELF : r.type_index < self ? ids[r.type_index] : 0;
+    return KEY_REF | id << 16 | (uint64_t)r.nullable << 8 | r.heap;
+}
+
+static uint32_t module_type_intern(const kiln_module *m, const uint32_t *ids, uint32_t index) {
+    const kiln_functype *t = &m->types[index];
+    size_t n = (size_t)t->num_params + t->num_results;
+    uint8_t *codes = malloc(n + 1);
+    uint64_t *keys = malloc(sizeof *keys * (n + 1));
+    uint32_t id = 0;
+    if (codes && keys) {
+        for (size_t i = 0; i < n; i++) {
+            uint8_t c = i < t->num_params ? t->params[i] : t->results[i - t->num_params];
+            codes[i] = module_valtype_abi(m, c);
+            keys[i] = value_key(m, ids, index, c);
+        }
+        id = type_intern_keys(t->num_params, t->num_results, codes, keys);
+    }
+    free(codes);
+    free(keys);
+    return id;
+}
+
+bool types_intern_module(const kiln_module *m, uint32_t *ids) {
+    for (uint32_t i = 0; i < m->num_types; i++)
+        if (!(ids[i] = module_type_intern(m, ids, i))) return false;
+    return true;
 }
 
 bool type_lookup(uint32_t id, kiln_signature *out) {
