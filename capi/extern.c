@@ -205,10 +205,16 @@ wasm_extern_t *extern_from_export(wasm_instance_t *inst, const kiln_module *m,
     wasm_store_t *s = inst->obj.store;
     switch (ex->kind) {
     case KILN_EXTERN_FUNC: return (wasm_extern_t *)func_from_ref(s, value.of.func, inst);
-    case KILN_EXTERN_GLOBAL:
-        return (wasm_extern_t *)global_wrap(s, value.of.global, m->globals[ex->index].type, inst);
-    case KILN_EXTERN_TABLE:
-        return (wasm_extern_t *)table_wrap(s, value.of.table, m->tables[ex->index], inst);
+    case KILN_EXTERN_GLOBAL: { /* the ABI's codes: (ref $t) is a funcref to hosts */
+        kiln_globaltype g = m->globals[ex->index].type;
+        g.valtype = module_valtype_abi(m, g.valtype);
+        return (wasm_extern_t *)global_wrap(s, value.of.global, g, inst);
+    }
+    case KILN_EXTERN_TABLE: {
+        kiln_tabletype t = m->tables[ex->index];
+        t.elem_type = module_valtype_abi(m, t.elem_type);
+        return (wasm_extern_t *)table_wrap(s, value.of.table, t, inst);
+    }
     default:
         return (wasm_extern_t *)memory_wrap(s, value.of.memory, m->memories[ex->index], inst);
     }

@@ -210,18 +210,23 @@ wasm_externkind_t externkind_from_kiln(uint8_t kind) {
     }
 }
 
-static wasm_externtype_t *functype_of(const kiln_functype *f) {
-    kiln_signature sig = {f->num_params, f->num_results, f->params, f->results};
+/* With the ABI's codes: hosts see (ref $t) as a funcref. */
+static wasm_externtype_t *functype_of(const kiln_module *m, const kiln_functype *f) {
+    uint8_t params[KILN_MAX_FUNC_PARAMS + 1], results[KILN_MAX_FUNC_RESULTS + 1];
+    for (uint32_t i = 0; i < f->num_params; i++) params[i] = module_valtype_abi(m, f->params[i]);
+    for (uint32_t i = 0; i < f->num_results; i++) results[i] = module_valtype_abi(m, f->results[i]);
+    kiln_signature sig = {f->num_params, f->num_results, params, results};
     return &functype_from_signature(&sig)->ext;
 }
 
 wasm_externtype_t *externtype_of_entity(const kiln_module *m, uint8_t kind, uint32_t index) {
     switch (kind) {
-    case KILN_EXTERN_FUNC: return functype_of(module_func_type(m, index));
+    case KILN_EXTERN_FUNC: return functype_of(m, module_func_type(m, index));
     case KILN_EXTERN_TABLE: {
         const kiln_tabletype *t = &m->tables[index];
         wasm_limits_t l = limits_from_kiln(&t->limits);
-        return &wasm_tabletype_new(wasm_valtype_new(valkind_from_kiln(t->elem_type)), &l)->ext;
+        uint8_t elem = module_valtype_abi(m, t->elem_type); /* (ref $t) is a funcref here */
+        return &wasm_tabletype_new(wasm_valtype_new(valkind_from_kiln(elem)), &l)->ext;
     }
     case KILN_EXTERN_MEMORY: {
         wasm_limits_t l = limits_from_kiln(&m->memories[index].limits);
@@ -229,7 +234,8 @@ wasm_externtype_t *externtype_of_entity(const kiln_module *m, uint8_t kind, uint
     }
     default: {
         const kiln_globaltype *g = &m->globals[index].type;
-        return &wasm_globaltype_new(wasm_valtype_new(valkind_from_kiln(g->valtype)),
+        uint8_t valtype = module_valtype_abi(m, g->valtype);
+        return &wasm_globaltype_new(wasm_valtype_new(valkind_from_kiln(valtype)),
                                     g->is_mutable ? WASM_VAR : WASM_CONST)->ext;
     }
     }

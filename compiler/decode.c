@@ -135,7 +135,6 @@ static bool type_byte_decode(decoder *d, uint8_t *out) {
 
 /* ---- reference types (typed function references) ------------------------ */
 
-
 static bool typed_refs_on(const decoder *d) {
     return (d->m->features & KILN_FEATURE_FUNCTION_REFERENCES) != 0;
 }
