@@ -381,6 +381,37 @@ static int trap_report(const char *message) {
     return KILN_WASI_EXIT_TRAP;
 }
 
+/* One payload value of an uncaught exception, as --invoke prints results. */
+static void payload_print(uint8_t type, const kiln_val *v) {
+    switch (type) {
+    case KILN_I32: fprintf(stderr, " i32:%d", v->i32); break;
+    case KILN_I64: fprintf(stderr, " i64:%lld", (long long)v->i64); break;
+    case KILN_F32: fprintf(stderr, " f32:%.9g", (double)v->f32); break;
+    case KILN_F64: fprintf(stderr, " f64:%.17g", v->f64); break;
+    default: fprintf(stderr, " %s", valtype_name(type)); break;
+    }
+}
+
+/* "kiln: uncaught exception" and its payload: no trap, but the call did
+ * not return either, so the status is a trap's. */
+static int exception_report(void) {
+    const kiln_tag_inst *tag;
+    const kiln_val *values;
+    uint32_t count = 0;
+    kiln_signature sig = {0};
+    fputs("kiln: uncaught exception", stderr);
+    if (kiln_exception(&tag, &values, &count) && kiln_tag_signature(tag, &sig) && count) {
+        fputs(", payload:", stderr);
+        for (uint32_t i = 0; i < count && i < sig.num_params; i++) payload_print(sig.params[i], &values[i]);
+    }
+    fputc('\n', stderr);
+    return KILN_WASI_EXIT_TRAP;
+}
+
+static int call_failed(uint32_t trap) {
+    return trap == KILN_TRAP_EXCEPTION ? exception_report() : trap_report(kiln_trap_message());
+}
+
 /* Imports were checked before compiling (cli_imports_unresolved), so a
  * link error here would be news. */
 static int instantiate_failed(const kiln_instantiate_error *err) {
@@ -468,7 +499,7 @@ static int invoke_call(kiln_instance *inst, const invoke *v, const kiln_wasi *w)
             rc = kiln_wasi_exit_code(w);
             if (rc == 0) rc = INVOKE_EXITED;
         } else if (trap != KILN_TRAP_NONE) {
-            rc = trap_report(kiln_trap_message());
+            rc = call_failed(trap);
         }
         for (uint32_t i = 0; rc == CLI_OK && i < sig.num_results; i++)
             value_print(sig.results[i], &slots[i]);
@@ -531,7 +562,7 @@ static int start_run(const run_args *a, const kiln_module *m, const kiln_module_
         uint32_t trap = kiln_call(inst, e.of.func, none);
         fflush(stdout);
         if (trap == KILN_TRAP_EXIT) rc = kiln_wasi_exit_code(w);
-        else if (trap != KILN_TRAP_NONE) rc = trap_report(kiln_trap_message());
+        else if (trap != KILN_TRAP_NONE) rc = call_failed(trap);
         kiln_wasi_threads_end(w, rc, NULL);
     } else if (!m->has_start) {
         fprintf(stderr, "kiln run: the module exports no _start (use --invoke NAME)\n");

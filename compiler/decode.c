@@ -24,14 +24,16 @@ enum section_id {
     SEC_CODE = 10,
     SEC_DATA = 11,
     SEC_DATACOUNT = 12,
+    SEC_TAG = 13, /* exception handling */
     SEC_ID_COUNT
 };
 
-/* Where each section must appear: data count sits between elem and code. */
+/* Where each section must appear: data count sits between elem and code,
+ * tags between memory and global. */
 static const uint8_t section_rank[SEC_ID_COUNT] = {
     [SEC_TYPE] = 1,  [SEC_IMPORT] = 2, [SEC_FUNC] = 3,      [SEC_TABLE] = 4, [SEC_MEMORY] = 5,
-    [SEC_GLOBAL] = 6, [SEC_EXPORT] = 7, [SEC_START] = 8,    [SEC_ELEM] = 9,  [SEC_DATACOUNT] = 10,
-    [SEC_CODE] = 11, [SEC_DATA] = 12,
+    [SEC_TAG] = 6,   [SEC_GLOBAL] = 7, [SEC_EXPORT] = 8,    [SEC_START] = 9, [SEC_ELEM] = 10,
+    [SEC_DATACOUNT] = 11, [SEC_CODE] = 12, [SEC_DATA] = 13,
 };
 
 /* ---- errors and primitive reads ------------------------------------------ */
@@ -191,12 +193,15 @@ bool decode_heaptype_null(decoder *d, uint8_t *out) {
     if (!typed_refs_on(d)) return decode_reftype(d, out);
     kiln_reftype r = {.nullable = true};
     return heaptype_decode(d, &r) && reftype_intern(d, at, r, out);
+/* exnref exists only with the exceptions feature. */
+bool decode_exnref_allowed(const decoder *d, uint8_t b) {
+    return b == KILN_EXNREF && (d->m->features & KILN_FEATURE_EXCEPTIONS);
 }
 
 bool decode_valtype(decoder *d, uint8_t *out) {
     const uint8_t *at = d->p;
     if (!type_byte_decode(d, out)) return false;
-    if (valtype_is_known(*out)) return true;
+    if (valtype_is_known(*out) || decode_exnref_allowed(d, *out)) return true;
     if (decode_typed_ref_byte(d, *out)) return reftype_rest_decode(d, at, *out, out);
     const char *proposal = proposal_valtype(*out);
     return decode_fail(d, at, proposal ? proposal : "malformed value type");
@@ -205,7 +210,8 @@ bool decode_valtype(decoder *d, uint8_t *out) {
 bool decode_reftype(decoder *d, uint8_t *out) {
     const uint8_t *at = d->p;
     if (!type_byte_decode(d, out)) return false;
-    if (*out == KILN_FUNCREF || *out == KILN_EXTERNREF) return true;
+    if (*out == KILN_FUNCREF || *out == KILN_EXTERNREF || decode_exnref_allowed(d, *out))
+        return true;
     if (decode_typed_ref_byte(d, *out)) return reftype_rest_decode(d, at, *out, out);
     const char *proposal = proposal_valtype(*out);
     return decode_fail(d, at, proposal ? proposal : "malformed reference type");
@@ -365,9 +371,21 @@ static bool globaltype_decode(decoder *d, kiln_globaltype *t) {
     return true;
 }
 
+/* A tag type: an attribute byte (0, "exception") and a type index. */
+static bool tagtype_decode(decoder *d, uint32_t *type_index) {
+    const uint8_t *at = d->p;
+    uint8_t attribute = 0;
+    if (!decode_byte(d, &attribute)) return false;
+    if (attribute != 0) return decode_fail(d, at, "malformed tag attribute");
+    return decode_u32(d, type_index);
+}
+
 static bool import_desc_decode(decoder *d, kiln_import *imp) {
     kiln_module *m = d->m;
     switch (imp->kind) {
+    case KILN_EXTERN_TAG:
+        imp->index = m->num_imported_tags++;
+        return tagtype_decode(d, &imp->desc.tag_type);
     case KILN_EXTERN_FUNC:
         imp->index = m->num_imported_funcs++;
         return decode_u32(d, &imp->desc.type_index);
@@ -383,11 +401,20 @@ static bool import_desc_decode(decoder *d, kiln_import *imp) {
     }
 }
 
+/* Kind 4 (tag) needs the exceptions feature. */
+static bool extern_kind_check(decoder *d, uint8_t kind, const uint8_t *at, const char *malformed) {
+    if (kind == KILN_EXTERN_TAG) {
+        if (d->m->features & KILN_FEATURE_EXCEPTIONS) return true;
+        return decode_fail(d, at, KILN_EXCEPTIONS_OFF);
+    }
+    return kind <= KILN_EXTERN_GLOBAL || decode_fail(d, at, malformed);
+}
+
 static bool import_decode(decoder *d, kiln_import *imp) {
     if (!name_decode(d, &imp->module) || !name_decode(d, &imp->name)) return false;
     const uint8_t *at = d->p;
     if (!decode_byte(d, &imp->kind)) return false;
-    if (imp->kind > KILN_EXTERN_GLOBAL) return decode_fail(d, at, "malformed import kind");
+    if (!extern_kind_check(d, imp->kind, at, "malformed import kind")) return false;
     imp->desc_offset = decode_offset(d, d->p);
     return import_desc_decode(d, imp);
 }
@@ -485,7 +512,22 @@ static bool globals_alloc(decoder *d, uint32_t defined) {
     return true;
 }
 
-/* ---- function, table, memory, global, export, start sections ------------- */
+static bool tags_alloc(decoder *d, uint32_t defined) {
+    kiln_module *m = d->m;
+    m->tags = space_alloc(d, &m->num_tags, m->num_imported_tags, defined, sizeof *m->tags);
+    if (!m->tags) return false;
+    for (uint32_t i = 0; i < m->num_imports; i++) {
+        const kiln_import *imp = &m->imports[i];
+        if (imp->kind != KILN_EXTERN_TAG) continue;
+        kiln_tag *t = &m->tags[imp->index];
+        t->type_index = imp->desc.tag_type;
+        t->imported = true;
+        t->import_index = i;
+    }
+    return true;
+}
+
+/* ---- function, table, memory, tag, global, export, start sections -------- */
 
 static bool funcs_decode(decoder *d) {
     kiln_module *m = d->m;
@@ -538,6 +580,17 @@ static bool memories_decode(decoder *d) {
     return true;
 }
 
+static bool tags_decode(decoder *d) {
+    kiln_module *m = d->m;
+    uint32_t n;
+    if (!decode_count_limited(d, &n, m->num_imported_tags, KILN_MAX_TAGS, "tags") ||
+        !tags_alloc(d, n))
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (!tagtype_decode(d, &m->tags[m->num_imported_tags + i].type_index)) return false;
+    return true;
+}
+
 static bool globals_decode(decoder *d) {
     kiln_module *m = d->m;
     uint32_t n;
@@ -555,7 +608,7 @@ static bool export_decode(decoder *d, kiln_export *e) {
     if (!name_decode(d, &e->name)) return false;
     const uint8_t *at = d->p;
     if (!decode_byte(d, &e->kind)) return false;
-    if (e->kind > KILN_EXTERN_GLOBAL) return decode_fail(d, at, "malformed export kind");
+    if (!extern_kind_check(d, e->kind, at, "malformed export kind")) return false;
     return decode_u32(d, &e->index);
 }
 
@@ -838,6 +891,7 @@ static bool section_body_decode(decoder *d, uint8_t id, const uint8_t *section_s
     case SEC_CODE: return codes_decode(d);
     case SEC_DATA: return datas_decode(d);
     case SEC_DATACOUNT: return data_count_decode(d);
+    case SEC_TAG: return tags_decode(d);
     case SEC_ID_COUNT: break;
     }
     return decode_fail(d, section_start, "malformed section id");
@@ -847,7 +901,7 @@ static bool section_body_decode(decoder *d, uint8_t id, const uint8_t *section_s
 static bool section_decode(decoder *d, uint8_t *last_rank) {
     const uint8_t *start = d->p;
     uint8_t id = *d->p++;
-    if (id >= SEC_ID_COUNT) {
+    if (id >= SEC_ID_COUNT || (id == SEC_TAG && !(d->m->features & KILN_FEATURE_EXCEPTIONS))) {
         const char *proposal = proposal_section(id);
         return decode_fail(d, start, proposal ? proposal : "malformed section id");
     }
@@ -877,6 +931,7 @@ static bool module_finish(decoder *d, bool saw_code, bool saw_data) {
     if (!m->tables && !tables_alloc(d, 0)) return false;
     if (!m->memories && !memories_alloc(d, 0)) return false;
     if (!m->globals && !globals_alloc(d, 0)) return false;
+    if (!m->tags && !tags_alloc(d, 0)) return false;
     if (!saw_code && m->num_funcs != m->num_imported_funcs)
         return decode_fail(d, d->file_end, "function and code section have inconsistent lengths");
     if (!saw_data && m->has_data_count && m->data_count != 0)

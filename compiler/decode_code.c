@@ -22,7 +22,7 @@ static bool blocktype_decode(decoder *d, kiln_insn *in) {
             in->imm.block.kind = KILN_BLOCK_EMPTY;
             return true;
         }
-        if (valtype_is_known(b) || decode_typed_ref_byte(d, b)) {
+        if (valtype_is_known(b) || decode_typed_ref_byte(d, b) || decode_exnref_allowed(d, b)) {
             in->imm.block.kind = KILN_BLOCK_VALTYPE;
             return decode_valtype(d, &in->imm.block.valtype);
         }
@@ -156,6 +156,48 @@ static bool call_indirect_decode(decoder *d, kiln_insn *in) {
            decode_u32(d, &in->imm.call_indirect.table_index);
 }
 
+/* m->catches grows geometrically (arena copies, as the custom sections). */
+static bool catches_reserve(decoder *d, uint32_t more) {
+    kiln_module *m = d->m;
+    uint64_t need = (uint64_t)m->num_catches + more;
+    if (need <= d->catches_cap) return true;
+    uint64_t cap = d->catches_cap ? d->catches_cap : 16;
+    while (cap < need) cap *= 2;
+    if (cap > UINT32_MAX) return decode_fail_nomem(d);
+    kiln_catch *grown = arena_array(m->arena, (size_t)cap, sizeof *grown);
+    if (!grown) return decode_fail_nomem(d);
+    if (m->num_catches) memcpy(grown, m->catches, m->num_catches * sizeof *grown);
+    m->catches = grown;
+    d->catches_cap = (uint32_t)cap;
+    return true;
+}
+
+static bool catch_decode(decoder *d, kiln_catch *c) {
+    const uint8_t *at = d->p;
+    if (!decode_byte(d, &c->kind)) return false;
+    if (c->kind > KILN_CATCH_ALL_REF) return decode_fail(d, at, "malformed catch clause");
+    if (c->kind <= KILN_CATCH_REF && !decode_u32(d, &c->tag)) return false;
+    return decode_u32(d, &c->label);
+}
+
+/* try_table: a block type, then its catch clauses into m->catches. */
+static bool try_table_decode(decoder *d, kiln_insn *in) {
+    if (!blocktype_decode(d, in)) return false;
+    const uint8_t *at = d->p;
+    uint32_t count;
+    if (!decode_count(d, &count)) return false;
+    if (count > KILN_MAX_TRY_TABLE_CATCHES)
+        return decode_fail_limit(d, at, count, "catch clauses in a try_table",
+                                 KILN_MAX_TRY_TABLE_CATCHES);
+    if (!catches_reserve(d, count)) return false;
+    kiln_module *m = d->m;
+    in->imm.try_table.num_catches = (uint16_t)count;
+    in->imm.try_table.first_catch = m->num_catches;
+    for (uint32_t i = 0; i < count; i++)
+        if (!catch_decode(d, &m->catches[m->num_catches++])) return false;
+    return true;
+}
+
 /* One flat dispatch on the immediate kind from the opcode table. */
 static bool imm_decode(decoder *d, kiln_insn *in, kiln_imm_kind kind, const uint8_t *at) {
     switch (kind) {
@@ -166,8 +208,10 @@ static bool imm_decode(decoder *d, kiln_insn *in, kiln_imm_kind kind, const uint
     case KILN_IMM_LOCAL:
     case KILN_IMM_GLOBAL:
     case KILN_IMM_TABLE:
+    case KILN_IMM_TAG:
     case KILN_IMM_ELEM:
     case KILN_IMM_TYPE: return decode_u32(d, &in->imm.index);
+    case KILN_IMM_TRY_TABLE: return try_table_decode(d, in);
     case KILN_IMM_DATA: return data_count_require(d, at) && decode_u32(d, &in->imm.index);
     case KILN_IMM_BR_TABLE: return br_table_decode(d, in);
     case KILN_IMM_CALL_INDIRECT: return call_indirect_decode(d, in);
@@ -253,6 +297,11 @@ static bool missing_end_fail(decoder *d, bool is_body) {
     return decode_fail(d, d->end, "section size mismatch");
 }
 
+static bool opens_block(uint16_t op) {
+    return op == KILN_OP_BLOCK || op == KILN_OP_LOOP || op == KILN_OP_IF || op == KILN_OP_TRY ||
+           op == KILN_OP_TRY_TABLE;
+}
+
 /* Decodes instructions up to and including the `end` that closes the
  * sequence, then copies them to the arena in one piece. */
 static bool insns_decode(decoder *d, kiln_insn **out, uint32_t *count, bool is_body) {
@@ -263,8 +312,8 @@ static bool insns_decode(decoder *d, kiln_insn **out, uint32_t *count, bool is_b
         if (n == d->scratch_cap && !scratch_grow(d)) return false;
         kiln_insn *in = &d->scratch[n++];
         if (!insn_decode(d, in)) return false;
-        if (in->op == KILN_OP_END) depth--;
-        else if (in->op == KILN_OP_BLOCK || in->op == KILN_OP_LOOP || in->op == KILN_OP_IF) depth++;
+        if (in->op == KILN_OP_END || in->op == KILN_OP_DELEGATE) depth--;
+        else if (opens_block(in->op)) depth++;
     }
     kiln_insn *insns = arena_alloc(d->m->arena, n * sizeof *insns);
     if (!insns) return decode_fail_nomem(d);

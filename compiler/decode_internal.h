@@ -32,6 +32,7 @@ typedef struct decoder {
      * the per-instruction path is one array index. */
     uint16_t plain_ops[256];
     uint32_t customs_cap; /* capacity of m->customs */
+    uint32_t catches_cap; /* capacity of m->catches */
 } decoder;
 
 /* The opcode prefixes; the rest of the encoding comes from opcodes.def. */
@@ -108,6 +109,7 @@ bool decode_count_limited(decoder *d, uint32_t *out, uint32_t imported, uint32_t
                           const char *what);
 
 bool valtype_is_known(uint8_t b);
+bool decode_exnref_allowed(const decoder *d, uint8_t b);
 bool decode_valtype(decoder *d, uint8_t *out);
 bool decode_reftype(decoder *d, uint8_t *out);
 /* Typed function references: b starts a reference type (0x63, 0x64 or a

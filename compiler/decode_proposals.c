@@ -11,7 +11,7 @@
 
 #include "decode_internal.h"
 
-static const char EXCEPTIONS[] = "exception handling is not supported yet";
+static const char EXCEPTIONS[] = KILN_EXCEPTIONS_OFF;
 static const char FUNC_REFS[] = "typed function references are not supported yet";
 static const char GC_INSNS[] = "the GC proposal is not supported yet: GC instruction";
 
@@ -67,7 +67,7 @@ const char *proposal_type_form(uint8_t form) {
 }
 
 const char *proposal_section(uint8_t id) {
-    return id == 13 ? "exception handling (the tag section) is not supported yet" : NULL;
+    return id == 13 ? EXCEPTIONS : NULL;
 }
 
 /* Memory limits flags beyond 0-7 (max, shared, 64-bit). */
@@ -124,6 +124,14 @@ uint32_t opcode_feature(kiln_opcode op) {
     case KILN_OP_BR_ON_NULL:
     case KILN_OP_BR_ON_NON_NULL:
     case KILN_OP_RETURN_CALL_REF: return KILN_FEATURE_FUNCTION_REFERENCES;
+    case KILN_OP_TRY:
+    case KILN_OP_CATCH:
+    case KILN_OP_THROW:
+    case KILN_OP_RETHROW:
+    case KILN_OP_THROW_REF:
+    case KILN_OP_DELEGATE:
+    case KILN_OP_CATCH_ALL:
+    case KILN_OP_TRY_TABLE: return KILN_FEATURE_EXCEPTIONS;
     default: return 0;
     }
 }

@@ -33,6 +33,7 @@ _Static_assert((int)KILN_EXTERNKIND_FUNC == (int)KILN_EXTERN_FUNC, "kiln_externk
 _Static_assert((int)KILN_EXTERNKIND_TABLE == (int)KILN_EXTERN_TABLE, "kiln_externkind drifted");
 _Static_assert((int)KILN_EXTERNKIND_MEMORY == (int)KILN_EXTERN_MEMORY, "kiln_externkind drifted");
 _Static_assert((int)KILN_EXTERNKIND_GLOBAL == (int)KILN_EXTERN_GLOBAL, "kiln_externkind drifted");
+_Static_assert((int)KILN_EXTERNKIND_TAG == (int)KILN_EXTERN_TAG, "kiln_externkind drifted");
 _Static_assert(KILN_EXPORT_MISSING >= KILN_TRAP_KIND_COUNT, "KILN_EXPORT_MISSING is a trap kind");
 
 static const char *c_type(uint8_t vt) {
@@ -286,13 +287,13 @@ static bool header_names_make(const kiln_module *m, header_names *h) {
 /* ---- imports ------------------------------------------------------------------- */
 
 static void import_desc_put(FILE *f, const kiln_module *m, const kiln_import *imp) {
-    static const char *const kinds[] = {"func", "table", "memory", "global"};
-    fprintf(f, " *   %s ", imp->kind < 4 ? kinds[imp->kind] : "?");
+    fprintf(f, " *   %s ", module_extern_kind_name(imp->kind));
     comment_name_put(f, &imp->module);
     fputc(' ', f);
     comment_name_put(f, &imp->name);
     fputs(": ", f);
     if (imp->kind == KILN_EXTERN_FUNC) functype_put(f, &m->types[imp->desc.type_index]);
+    else if (imp->kind == KILN_EXTERN_TAG) functype_put(f, &m->types[imp->desc.tag_type]);
     else if (imp->kind == KILN_EXTERN_GLOBAL)
         fprintf(f, "%s%s", imp->desc.global.is_mutable ? "mut " : "", valtype_name(imp->desc.global.valtype));
     else {

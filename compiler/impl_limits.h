@@ -43,6 +43,9 @@ enum {
      * (wasmparser: 100 each). */
     KILN_MAX_TABLES = 100000,
     KILN_MAX_MEMORIES = 100000,
+    KILN_MAX_TAGS = 1000000, /* exception tags, imports included */
+    /* Catch clauses of one try_table (they are counted in 16 bits). */
+    KILN_MAX_TRY_TABLE_CATCHES = 65535,
     /* V8 kV8MaxWasmDataSegments, SpiderMonkey MaxDataSegments, wasmparser
      * MAX_WASM_DATA_SEGMENTS; also bounds the data count section. */
     KILN_MAX_DATA_SEGMENTS = 100000,

@@ -202,6 +202,12 @@ static const rt_decl rt_decls[LOWER_RT_COUNT] = {
     [LOWER_RT_ATOMIC_WAIT32] = {"kiln_rt_atomic_wait32", "i:ppiI"},
     [LOWER_RT_ATOMIC_WAIT64] = {"kiln_rt_atomic_wait64", "i:ppII"},
     [LOWER_RT_ATOMIC_NOTIFY] = {"kiln_rt_atomic_notify", "i:ppi"},
+    [LOWER_RT_THROW] = {"kiln_rt_throw", "v:pip"},
+    [LOWER_RT_THROW_REF] = {"kiln_rt_throw_ref", "v:pp"},
+    [LOWER_RT_EXN_IS] = {"kiln_rt_exn_is", "i:ppi"},
+    [LOWER_RT_EXN_VALUES] = {"kiln_rt_exn_values", "p:pp"},
+    [LOWER_RT_EXN_DROP] = {"kiln_rt_exn_drop", "v:pp"},
+    [LOWER_RT_EXN_CAPTURE] = {"kiln_rt_exn_capture", "v:pp"},
 };
 
 static LLVMTypeRef rt_letter_type(const lower_module *lm, char c) {
@@ -220,7 +226,7 @@ static void rt_declare(lower_module *lm, lower_rt id) {
     for (const char *p = sig + 2; *p; p++) params[n++] = rt_letter_type(lm, *p);
     lm->rt_types[id] = LLVMFunctionType(rt_letter_type(lm, sig[0]), params, n, 0);
     lm->rt[id] = LLVMAddFunction(lm->mod, rt_decls[id].name, lm->rt_types[id]);
-    if (id == LOWER_RT_TRAP) {
+    if (id == LOWER_RT_TRAP || id == LOWER_RT_THROW || id == LOWER_RT_THROW_REF) {
         lower_attr_add(lm, lm->rt[id], "noreturn");
         lower_attr_add(lm, lm->rt[id], "cold");
     }
@@ -291,11 +297,25 @@ void lower_call_typed(lower_func *lf, uint32_t type_index, LLVMValueRef code, LL
     LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
     args[0] = ctx;
     for (uint32_t i = n; i > 0; i--) args[i] = lower_pop(lf);
-    LLVMValueRef call =
-        LLVMBuildCall2(lf->lm->b, lf->lm->sig_types[type_index], code, args, n + 1, "");
+    LLVMValueRef call = lower_call_build(lf, lf->lm->sig_types[type_index], code, args, n + 1);
     LLVMSetInstructionCallConv(call, lf->lm->call_conv);
-    LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
     results_push(lf, ft, call);
+}
+
+/* Calls are never marked `tail` (see above); an invoke has no such flag. */
+LLVMValueRef lower_call_build(lower_func *lf, LLVMTypeRef ty, LLVMValueRef fn, LLVMValueRef *args,
+                              unsigned n) {
+    LLVMBuilderRef b = lf->lm->b;
+    LLVMBasicBlockRef pad = lf->lm->may_unwind ? exn_unwind_dest(lf) : NULL;
+    if (!pad) {
+        LLVMValueRef call = LLVMBuildCall2(b, ty, fn, args, n, "");
+        LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+        return call;
+    }
+    LLVMBasicBlockRef cont = lower_block_new(lf, "invoke.cont");
+    LLVMValueRef inv = LLVMBuildInvoke2(b, ty, fn, args, n, cont, pad, "");
+    LLVMPositionBuilderAtEnd(b, cont);
+    return inv;
 }
 
 void lower_pop_args(lower_func *lf, uint32_t type_index, LLVMValueRef *args) {
@@ -384,6 +404,8 @@ static LLVMBasicBlockRef block_new(lower_func *lf, const char *name) {
     return LLVMAppendBasicBlockInContext(lf->lm->ctx, lf->fn, name);
 }
 
+LLVMBasicBlockRef lower_block_new(lower_func *lf, const char *name) { return block_new(lf, name); }
+
 /* Phi nodes at the top of `bb` for `count` values of `types`. */
 static LLVMValueRef *phis_make(lower_func *lf, arena *a, LLVMBasicBlockRef bb, uint32_t count,
                                const uint8_t *types) {
@@ -407,6 +429,16 @@ static void phis_feed(lower_func *lf, LLVMValueRef *phis, uint32_t count) {
     }
 }
 
+LLVMBasicBlockRef lower_branch_values(lower_func *lf, lower_ctrl *c, LLVMValueRef *vals,
+                                      uint32_t n) {
+    LLVMValueRef *phis = c->kind == LOWER_CTRL_LOOP ? c->param_phis : c->end_phis;
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(lf->lm->b);
+    for (uint32_t i = 0; i < n; i++) LLVMAddIncoming(phis[i], &vals[i], &from, 1);
+    if (c->kind == LOWER_CTRL_LOOP) return c->header_bb;
+    c->end_preds++;
+    return c->end_bb;
+}
+
 /* Adds the current edge's values to a branch target; the caller builds
  * the terminator right after. */
 static LLVMBasicBlockRef branch_prepare(lower_func *lf, uint32_t label) {
@@ -428,6 +460,8 @@ static void fallthrough_build(lower_func *lf, lower_ctrl *c) {
     LLVMBuildBr(lf->lm->b, c->end_bb);
 }
 
+void lower_fallthrough(lower_func *lf, lower_ctrl *c) { fallthrough_build(lf, c); }
+
 static void blocktype_resolve(lower_func *lf, const kiln_insn *insn, lower_ctrl *c,
                               uint8_t *single) {
     c->num_params = c->num_results = 0;
@@ -445,7 +479,7 @@ static void blocktype_resolve(lower_func *lf, const kiln_insn *insn, lower_ctrl 
     }
 }
 
-static lower_ctrl *ctrl_push(lower_func *lf, const kiln_insn *insn, uint8_t kind) {
+lower_ctrl *lower_ctrl_push(lower_func *lf, const kiln_insn *insn, uint8_t kind) {
     if (lf->depth >= lf->ctrl_cap) return lower_fail(lf, "control stack deeper than validated"), NULL;
     lower_ctrl *c = &lf->ctrl[lf->depth];
     memset(c, 0, sizeof *c);
@@ -461,11 +495,11 @@ static lower_ctrl *ctrl_push(lower_func *lf, const kiln_insn *insn, uint8_t kind
 }
 
 static void block_lower(lower_func *lf, const kiln_insn *insn) {
-    ctrl_push(lf, insn, LOWER_CTRL_BLOCK);
+    lower_ctrl_push(lf, insn, LOWER_CTRL_BLOCK);
 }
 
 static void loop_lower(lower_func *lf, const kiln_insn *insn) {
-    lower_ctrl *c = ctrl_push(lf, insn, LOWER_CTRL_LOOP);
+    lower_ctrl *c = lower_ctrl_push(lf, insn, LOWER_CTRL_LOOP);
     if (!c) return;
     c->header_bb = block_new(lf, "loop");
     c->param_phis = phis_make(lf, lf->scratch, c->header_bb, c->num_params, c->params);
@@ -483,7 +517,7 @@ static LLVMValueRef i32_truthy(lower_func *lf, LLVMValueRef v) {
 
 static void if_lower(lower_func *lf, const kiln_insn *insn) {
     LLVMValueRef cond = i32_truthy(lf, lower_pop(lf));
-    lower_ctrl *c = ctrl_push(lf, insn, LOWER_CTRL_IF);
+    lower_ctrl *c = lower_ctrl_push(lf, insn, LOWER_CTRL_IF);
     if (!c) return;
     if (c->num_params) {
         c->if_params = arena_array(lf->scratch, c->num_params, sizeof(LLVMValueRef));
@@ -539,6 +573,7 @@ static void return_build(lower_func *lf, lower_ctrl *c) {
 
 static void end_lower(lower_func *lf) {
     lower_ctrl *c = &lf->ctrl[lf->depth - 1];
+    if (c->handler) exn_end(lf, c);
     if (!lf->dead) fallthrough_build(lf, c);
     if (c->kind == LOWER_CTRL_IF && !c->has_else) {
         /* No else: the false edge carries the params through (they equal the results). */
@@ -551,6 +586,8 @@ static void end_lower(lower_func *lf) {
     end_block_enter(lf, c);
     if (c->kind == LOWER_CTRL_FUNC && !lf->dead) return_build(lf, c);
 }
+
+void lower_end(lower_func *lf) { end_lower(lf); }
 
 static void br_lower(lower_func *lf, uint32_t label) {
     LLVMBuildBr(lf->lm->b, branch_prepare(lf, label));
@@ -723,7 +760,7 @@ static void insn_lower(lower_func *lf, const kiln_insn *insn) {
     case KILN_OP_GLOBAL_SET: global_set_lower(lf, insn->imm.index); break;
     default:
         if (const_lower(lf, insn) || atomic_lower(lf, insn) || memory_lower(lf, insn) ||
-            table_lower(lf, insn))
+            table_lower(lf, insn) || exn_lower(lf, insn))
             break;
         value_lower(lf, insn);
         break;
@@ -737,6 +774,7 @@ static uint32_t dead_skip(const lower_func *lf, uint32_t i) {
     if (c->kind == LOWER_CTRL_IF && !c->has_else && c->else_index != UINT32_MAX &&
         i < c->else_index)
         return c->else_index;
+    if (c->kind == LOWER_CTRL_TRY && c->next_index != UINT32_MAX) return c->next_index;
     return c->end_index;
 }
 
@@ -930,9 +968,8 @@ static LLVMValueRef call_target_checked(lower_func *lf, uint32_t index) {
 LLVMValueRef lower_call_defined(lower_func *lf, uint32_t index, LLVMValueRef *args, unsigned n) {
     lower_module *lm = lf->lm;
     LLVMTypeRef sig = lm->sig_types[lm->m->funcs[index].type_index];
-    LLVMValueRef call = LLVMBuildCall2(lm->b, sig, call_target_checked(lf, index), args, n, "");
+    LLVMValueRef call = lower_call_build(lf, sig, call_target_checked(lf, index), args, n);
     LLVMSetInstructionCallConv(call, lm->call_conv);
-    LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
     return call;
 }
 
@@ -1084,7 +1121,9 @@ static LLVMValueRef func_add(lower_module *lm, uint32_t i, bool body) {
     func_symbol_name(lm, i, body, name, sizeof name);
     LLVMValueRef fn = LLVMAddFunction(lm->mod, name, lm->sig_types[lm->m->funcs[i].type_index]);
     LLVMSetFunctionCallConv(fn, lm->call_conv);
-    lower_attr_add(lm, fn, "nounwind");
+    /* A module with exception handling unwinds through its functions;
+     * nounwind would let LLVM turn their invokes into calls. */
+    if (!lm->may_unwind) lower_attr_add(lm, fn, "nounwind");
     if (!body) lower_attr_add(lm, fn, "noinline");
     vmctx_param_describe(lm, fn);
     return fn;
@@ -1144,6 +1183,7 @@ static bool module_supported(lower_module *lm) {
 
 static bool module_lower_into(lower_module *lm, const uint8_t *bytes, size_t size) {
     if (!module_supported(lm)) return false;
+    lm->may_unwind = module_uses_exceptions(lm->m);
     types_init(lm);
     metadata_init(lm);
     if (!sig_types_build(lm)) return false;

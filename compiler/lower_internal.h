@@ -34,6 +34,12 @@ typedef enum lower_rt {
     LOWER_RT_ATOMIC_WAIT32,
     LOWER_RT_ATOMIC_WAIT64,
     LOWER_RT_ATOMIC_NOTIFY,
+    LOWER_RT_THROW,       /* exception handling (lower_exn.c) */
+    LOWER_RT_THROW_REF,
+    LOWER_RT_EXN_IS,
+    LOWER_RT_EXN_VALUES,
+    LOWER_RT_EXN_DROP,
+    LOWER_RT_EXN_CAPTURE,
     LOWER_RT_COUNT
 } lower_rt;
 
@@ -89,11 +95,34 @@ typedef struct lower_module {
     unsigned call_conv;    /* of every wasm-callable function (see below) */
     bool musttail;         /* call_conv guarantees tail calls             */
     const char *sp_register; /* for llvm.read_register; NULL: none known   */
+    bool may_unwind;         /* the module uses exception handling         */
+    LLVMValueRef personality; /* lower_exn.c, declared on first landing pad */
     struct debug_info *dbg;  /* debug_info.c; NULL without -g            */
     kiln_error *err;
 } lower_module;
 
-enum { LOWER_CTRL_BLOCK, LOWER_CTRL_LOOP, LOWER_CTRL_IF, LOWER_CTRL_FUNC };
+enum {
+    LOWER_CTRL_BLOCK,
+    LOWER_CTRL_LOOP,
+    LOWER_CTRL_IF,
+    LOWER_CTRL_FUNC,
+    LOWER_CTRL_TRY,       /* legacy try/catch/delegate */
+    LOWER_CTRL_TRY_TABLE,
+};
+
+/* lower_exn.c: the exception handler a try or try_table installs.  Calls
+ * inside it become invokes that unwind to `pad` (a cleanup landing pad,
+ * made on first use); the pad and inner handlers that do not match jump
+ * to `dispatch` with the exception in `exn`. */
+typedef struct lower_handler {
+    bool active;                 /* calls here unwind to this handler       */
+    bool used;                   /* something jumps to dispatch             */
+    LLVMBasicBlockRef pad;       /* NULL until the first invoke             */
+    LLVMBasicBlockRef dispatch;
+    LLVMValueRef exn;            /* phi at the top of dispatch              */
+    LLVMBasicBlockRef test;      /* legacy: where the next catch is tested  */
+    const kiln_insn *insn;       /* the try or try_table                    */
+} lower_handler;
 
 /* One entry of the control stack.  Branches to a block or if go to
  * end_bb (adding incomings to end_phis), branches to a loop go to its
@@ -114,6 +143,9 @@ typedef struct lower_ctrl {
     LLVMValueRef *end_phis;
     LLVMValueRef *if_params;   /* ifs: params, replayed in the else arm     */
     uint32_t end_preds;        /* incomings added to end_bb so far          */
+    lower_handler *handler;    /* try, try_table                            */
+    LLVMValueRef caught;       /* legacy catch: the exception (rethrow)     */
+    uint32_t next_index;       /* legacy try: the next catch or end         */
 } lower_ctrl;
 
 typedef struct lower_func {
@@ -245,7 +277,28 @@ LLVMModuleRef module_compile_ir_partition(const kiln_module *m, const uint8_t *b
 LLVMTypeRef lower_signature(lower_module *lm, const kiln_functype *ft, bool with_ctx);
 LLVMTypeRef lower_results_type(lower_module *lm, const kiln_functype *ft);
 
+/* lower.c: control helpers for lower_exn.c. */
+LLVMBasicBlockRef lower_block_new(lower_func *lf, const char *name);
+lower_ctrl *lower_ctrl_push(lower_func *lf, const kiln_insn *insn, uint8_t kind);
+/* Falls off the end of frame `c` into its end block (not in dead code). */
+void lower_fallthrough(lower_func *lf, lower_ctrl *c);
+/* Adds `vals` as the incomings of a branch from the current block to
+ * `target` and returns the block to branch to. */
+LLVMBasicBlockRef lower_branch_values(lower_func *lf, lower_ctrl *target, LLVMValueRef *vals,
+                                      uint32_t n);
+/* `end` of the innermost frame. */
+void lower_end(lower_func *lf);
+/* A call of `fn`, or an invoke when a handler is active (then the builder
+ * continues in the invoke's normal successor). */
+LLVMValueRef lower_call_build(lower_func *lf, LLVMTypeRef ty, LLVMValueRef fn, LLVMValueRef *args,
+                              unsigned n);
+
 /* ---- family files: true if `insn` belonged to them ---------------------- */
+bool exn_lower(lower_func *lf, const kiln_insn *insn); /* lower_exn.c */
+/* lower_exn.c: `end` of a try or try_table frame, before the generic end. */
+void exn_end(lower_func *lf, lower_ctrl *c);
+/* lower_exn.c: where a call here unwinds to (NULL: out of the function). */
+LLVMBasicBlockRef exn_unwind_dest(lower_func *lf);
 bool memory_lower(lower_func *lf, const kiln_insn *insn); /* lower_memory.c */
 bool atomic_lower(lower_func *lf, const kiln_insn *insn);  /* lower_atomic.c */
 /* lower_memory.c: the TBAA tag of linear-memory accesses of insn's memory. */

@@ -27,6 +27,7 @@ const char *valtype_name(uint8_t valtype) {
     case KILN_V128: return "v128";
     case KILN_FUNCREF: return "funcref";
     case KILN_EXTERNREF: return "externref";
+    case KILN_EXNREF: return "exnref";
     default: return valtype >= KILN_REFTYPE_FIRST ? "ref" : "unknown";
     }
 }
@@ -124,6 +125,25 @@ void module_valtype_text(const kiln_module *m, uint8_t t, char *out, size_t cap)
     else snprintf(out, cap, "(ref %s%s)", null, heap_name(r.heap));
 }
 
+static bool insn_is_exception_op(uint16_t op) {
+    switch (op) {
+    case KILN_OP_THROW:
+    case KILN_OP_THROW_REF:
+    case KILN_OP_TRY_TABLE:
+    case KILN_OP_TRY:
+    case KILN_OP_RETHROW: return true;
+    default: return false;
+    }
+}
+
+bool module_uses_exceptions(const kiln_module *m) {
+    if (m->num_tags) return true;
+    for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++)
+        for (uint32_t k = 0; k < m->funcs[i].num_insns; k++)
+            if (insn_is_exception_op(m->funcs[i].insns[k].op)) return true;
+    return false;
+}
+
 const char *module_func_name(const kiln_module *m, uint32_t func_index) {
     uint32_t lo = 0, hi = m->num_func_names; /* func_names is sorted */
     while (lo < hi) {
@@ -215,8 +235,8 @@ static void text_add(char *out, size_t cap, const char *fmt, ...) {
 }
 
 const char *module_extern_kind_name(uint8_t kind) {
-    static const char *const names[] = {"func", "table", "memory", "global"};
-    return kind < 4 ? names[kind] : "?";
+    static const char *const names[] = {"func", "table", "memory", "global", "tag"};
+    return kind < 5 ? names[kind] : "?";
 }
 
 void module_signature_text(uint32_t num_params, const uint8_t *params, uint32_t num_results,
@@ -262,6 +282,12 @@ void module_extern_type_text(const kiln_module *m, uint8_t kind, uint32_t index,
         text_add(out, cap, "%s%s", m->globals[index].type.is_mutable ? "mut " : "",
                  valtype_name(m->globals[index].type.valtype));
         break;
+    case KILN_EXTERN_TAG: {
+        if (index >= m->num_tags || m->tags[index].type_index >= m->num_types) break;
+        const kiln_functype *t = &m->types[m->tags[index].type_index];
+        module_signature_text(t->num_params, t->params, t->num_results, t->results, out, cap);
+        break;
+    }
     }
 }
 

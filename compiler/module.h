@@ -18,6 +18,11 @@
 #include "kiln_abi.h"
 #include "opcodes.h"
 
+/* The decoder's error for an exception-handling construct other than an
+ * instruction (tag section, tag import or export, exnref) while the
+ * feature is turned off. */
+#define KILN_EXCEPTIONS_OFF "exception handling needs feature 'exceptions', which is turned off"
+
 typedef struct kiln_name {
     const char *chars; /* NUL-terminated copy; may contain NULs when len says so */
     uint32_t len;
@@ -87,7 +92,29 @@ typedef enum kiln_extern_kind {
     KILN_EXTERN_TABLE = 1,
     KILN_EXTERN_MEMORY = 2,
     KILN_EXTERN_GLOBAL = 3,
+    KILN_EXTERN_TAG = 4, /* exception handling */
 } kiln_extern_kind;
+
+/* Exception handling: a tag is a function type whose params are the
+ * exception's payload (its results must be empty). */
+typedef struct kiln_tag {
+    uint32_t type_index;
+    bool imported;
+    uint32_t import_index;
+} kiln_tag;
+
+/* One catch clause of try_table, in kiln_module.catches. */
+enum {
+    KILN_CATCH = 0,         /* catch x l: payload                      */
+    KILN_CATCH_REF = 1,     /* catch_ref x l: payload, exnref          */
+    KILN_CATCH_ALL = 2,     /* catch_all l                             */
+    KILN_CATCH_ALL_REF = 3, /* catch_all_ref l: exnref                 */
+};
+typedef struct kiln_catch {
+    uint8_t kind;
+    uint32_t tag;   /* catch, catch_ref */
+    uint32_t label;
+} kiln_catch;
 
 /* One decoded instruction: 24 bytes, arrays of them per function body.
  * Immediates live in the union selected by the opcode's kiln_imm_kind. */
@@ -124,6 +151,17 @@ typedef struct kiln_insn {
             uint32_t else_index; /* filled by validate: index of `else`, or UINT32_MAX */
             uint32_t end_index;  /* filled by validate: index of the matching `end` */
         } block;
+        /* try_table: a block (same layout: kind, valtype, type_index and
+         * end_index alias imm.block) with catches[first_catch ..
+         * first_catch + num_catches) of kiln_module.catches. */
+        struct {
+            uint8_t kind;
+            uint8_t valtype;
+            uint16_t num_catches;
+            uint32_t type_index;
+            uint32_t first_catch;
+            uint32_t end_index;
+        } try_table;
         struct {
             uint32_t *labels; /* count + 1 entries: targets then default */
             uint32_t count;   /* number of non-default targets */
@@ -155,6 +193,7 @@ typedef struct kiln_import {
         kiln_tabletype table;
         kiln_memtype memory;
         kiln_globaltype global;
+        uint32_t tag_type; /* tags: the type index */
     } desc;
 } kiln_import;
 
@@ -261,6 +300,13 @@ typedef struct kiln_module {
     uint32_t num_globals, num_imported_globals;
     kiln_global *globals;
 
+    uint32_t num_tags, num_imported_tags;
+    kiln_tag *tags;
+
+    /* try_table catch clauses of every body (kiln_insn.imm.try_table). */
+    uint32_t num_catches;
+    kiln_catch *catches;
+
     uint32_t num_exports;
     kiln_export *exports;
 
@@ -326,6 +372,9 @@ bool module_valtype_defaultable(const kiln_module *m, uint8_t t);
  * "(ref null 3)", "(ref func)". */
 void module_valtype_text(const kiln_module *m, uint8_t t, char *out, size_t cap);
 const char *module_func_name(const kiln_module *m, uint32_t func_index); /* NULL if none */
+/* True if the module uses exception handling at all (tags, or any
+ * throw/try instruction): then its functions may unwind. */
+bool module_uses_exceptions(const kiln_module *m);
 
 /* module.c: types and names as text, as `kiln validate --describe` and
  * the import reports spell them ("(i32 i64) -> (i32)", "funcref min 1",

@@ -35,6 +35,8 @@ typedef enum kiln_imm_kind {
     KILN_IMM_TABLE_COPY,    /* tableidx tableidx (dst, src)            */
     KILN_IMM_ZERO_BYTE,     /* one reserved 0x00 byte (atomic.fence)   */
     KILN_IMM_TYPE,          /* typeidx (call_ref, return_call_ref)     */
+    KILN_IMM_TAG,           /* tagidx (exception handling)             */
+    KILN_IMM_TRY_TABLE,     /* blocktype vec(catch)                    */
 } kiln_imm_kind;
 
 typedef enum kiln_opcode {

@@ -146,6 +146,16 @@ static bool funcs_validate(const kiln_module *m, kiln_error *err) {
     return true;
 }
 
+/* A tag's type must exist and return nothing (its params are the payload). */
+static bool tags_validate(const kiln_module *m, kiln_error *err) {
+    for (uint32_t i = 0; i < m->num_tags; i++) {
+        uint32_t t = m->tags[i].type_index;
+        if (t >= m->num_types) return unknown_at(err, 0, "type", t);
+        if (m->types[t].num_results) return invalid_at(err, 0, "non-empty tag result type");
+    }
+    return true;
+}
+
 static bool limits_validate(const kiln_limits *l, uint64_t at, uint64_t bound,
                             const char *too_big, kiln_error *err) {
     if (l->min > bound || (l->has_max && l->max > bound)) return invalid_at(err, at, too_big);
@@ -278,6 +288,7 @@ static bool export_index_validate(const kiln_module *m, const kiln_export *e, ki
         return e->index < m->num_tables || unknown_at(err, 0, "table", e->index);
     case KILN_EXTERN_MEMORY:
         return e->index < m->num_memories || unknown_at(err, 0, "memory", e->index);
+    case KILN_EXTERN_TAG: return e->index < m->num_tags || unknown_at(err, 0, "tag", e->index);
     default: return e->index < m->num_globals || unknown_at(err, 0, "global", e->index);
     }
 }
@@ -391,7 +402,8 @@ static bool types_validate(const kiln_module *m, kiln_error *err) {
 }
 
 static bool module_rules_validate(kiln_module *m, kiln_error *err) {
-    return types_validate(m, err) && funcs_validate(m, err) && tables_validate(m, err) &&
+    return types_validate(m, err) && funcs_validate(m, err) && tags_validate(m, err) &&
+           tables_validate(m, err) &&
            memories_validate(m, err) &&
            globals_validate(m, err) && segments_validate(m, err) && start_validate(m, err) &&
            exports_validate(m, err);

@@ -100,8 +100,10 @@ typedef struct ctrl_frame {
     uint32_t num_params, num_results;
     uint32_t height;  /* operand stack height when the frame was entered */
     uint32_t inits;   /* height of the local initialisation stack then */
-    uint32_t insn;    /* index of its block/loop/if; UINT32_MAX: the function */
-    uint16_t op;      /* BLOCK, LOOP, IF, or ELSE once the else is seen */
+    uint32_t insn;    /* index of its block/loop/if/try; UINT32_MAX: the function */
+    uint32_t clause;  /* legacy try: the catch whose successor is not known yet */
+    uint16_t op;      /* BLOCK, LOOP, IF, TRY, TRY_TABLE; ELSE, CATCH or
+                         CATCH_ALL once one is seen */
     bool unreachable; /* the rest of the frame is stack-polymorphic */
 } ctrl_frame;
 
@@ -226,7 +228,7 @@ static bool push_ctrl(code_validator *v, uint16_t op, const kiln_functype *type,
     ctrl_frame *f = &v->ctrls[v->depth++];
     if (v->depth > v->max_depth) v->max_depth = v->depth;
     *f = (ctrl_frame){type->params, type->results, type->num_params, type->num_results,
-                      v->height, v->inits, insn, op, false};
+                      v->height, v->inits, insn, insn, op, false};
     return push_vals(v, type->params, type->num_params);
 }
 
@@ -474,13 +476,17 @@ static bool block_type(code_validator *v, const kiln_insn *in, kiln_functype *ou
     }
 }
 
+/* try_table's catch clauses are checked against the labels outside it. */
+static bool catches_check(code_validator *v, const kiln_insn *in);
+
 static bool op_block(code_validator *v, kiln_insn *in, uint32_t index) {
     kiln_functype type;
-    in->imm.block.else_index = UINT32_MAX;
+    if (in->op != KILN_OP_TRY_TABLE) in->imm.block.else_index = UINT32_MAX;
     in->imm.block.end_index = UINT32_MAX;
     if (!block_type(v, in, &type)) return false;
     if (in->op == KILN_OP_IF && !pop_expect(v, KILN_I32)) return false;
     if (!pop_vals(v, type.params, type.num_params)) return false;
+    if (in->op == KILN_OP_TRY_TABLE && !catches_check(v, in)) return false;
     return push_ctrl(v, in->op, &type, index);
 }
 
@@ -497,9 +503,18 @@ static bool same_types(const uint8_t *a, uint32_t na, const uint8_t *b, uint32_t
     return na == nb && (na == 0 || memcmp(a, b, na) == 0);
 }
 
+/* Legacy try: the previous part (try body or catch) learns where it ends,
+ * so that lowering can skip dead code to it. */
+static void try_clause_link(code_validator *v, const ctrl_frame *f, uint32_t index) {
+    kiln_insn *insns = v->func->insns;
+    if (f->op == KILN_OP_TRY) insns[f->insn].imm.block.else_index = index;
+    else if (f->op == KILN_OP_CATCH || f->op == KILN_OP_CATCH_ALL) insns[f->clause].imm.pair.b = index;
+}
+
 static bool op_end(code_validator *v, uint32_t index) {
     ctrl_frame f;
     if (!pop_ctrl(v, &f)) return false;
+    try_clause_link(v, &f, index);
     /* `if` without `else` has an implicit empty else that must turn the
      * params into the results. */
     if (f.op == KILN_OP_IF && !same_types(f.params, f.num_params, f.results, f.num_results))
@@ -553,6 +568,90 @@ static bool op_br_table(code_validator *v, const kiln_insn *in) {
 static bool op_return(code_validator *v) {
     const ctrl_frame *f = &v->ctrls[0];
     if (!pop_vals(v, f->results, f->num_results)) return false;
+    set_unreachable(v);
+    return true;
+}
+
+/* ---------------------------------------------------------------------
+ * Exception handling. */
+
+static bool check_tag(code_validator *v, uint32_t index, const kiln_functype **type) {
+    *type = NULL;
+    if (index >= v->m->num_tags) return code_fail_index(v, "unknown tag", index);
+    *type = &v->m->types[v->m->tags[index].type_index];
+    return true;
+}
+
+static bool op_throw(code_validator *v, const kiln_insn *in) {
+    const kiln_functype *t;
+    if (!check_tag(v, in->imm.index, &t) || !pop_vals(v, t->params, t->num_params)) return false;
+    set_unreachable(v);
+    return true;
+}
+
+static bool op_throw_ref(code_validator *v) {
+    if (!pop_expect(v, KILN_EXNREF)) return false;
+    set_unreachable(v);
+    return true;
+}
+
+/* What a catch clause hands its label: the payload, then the exnref. */
+static bool catch_check(code_validator *v, const kiln_catch *c) {
+    const kiln_functype *t = NULL;
+    if (c->kind <= KILN_CATCH_REF && !check_tag(v, c->tag, &t)) return false;
+    const ctrl_frame *f;
+    const uint8_t *types;
+    uint32_t n;
+    if (!label_frame(v, c->label, &f)) return false;
+    label_types(f, &types, &n);
+    uint32_t np = t ? t->num_params : 0;
+    bool ref = c->kind == KILN_CATCH_REF || c->kind == KILN_CATCH_ALL_REF;
+    if (n != np + ref) return mismatch(v);
+    if (np && memcmp(types, t->params, np) != 0) return mismatch(v);
+    if (ref && types[np] != KILN_EXNREF) return mismatch(v);
+    return true;
+}
+
+static bool catches_check(code_validator *v, const kiln_insn *in) {
+    const kiln_catch *c = &v->m->catches[in->imm.try_table.first_catch];
+    for (uint32_t k = 0; k < in->imm.try_table.num_catches; k++)
+        if (!catch_check(v, &c[k])) return false;
+    return true;
+}
+
+/* Legacy `catch x` / `catch_all`: like `else`, a new part of the try
+ * frame, starting with the payload on the stack. */
+static bool op_catch(code_validator *v, kiln_insn *in, uint32_t index) {
+    uint16_t top = ctrl_top(v)->op;
+    if (top != KILN_OP_TRY && top != KILN_OP_CATCH)
+        return code_fail(v, in->op == KILN_OP_CATCH ? "catch without try" : "catch_all without try");
+    const kiln_functype *t = NULL;
+    if (in->op == KILN_OP_CATCH && !check_tag(v, in->imm.pair.a, &t)) return false;
+    ctrl_frame f;
+    if (!pop_ctrl(v, &f)) return false;
+    try_clause_link(v, &f, index);
+    in->imm.pair.b = UINT32_MAX;
+    kiln_functype type = {0, f.num_results, NULL, (uint8_t *)f.results};
+    if (!push_ctrl(v, in->op, &type, f.insn)) return false;
+    ctrl_top(v)->clause = index;
+    return !t || push_vals(v, t->params, t->num_params);
+}
+
+static bool op_delegate(code_validator *v, const kiln_insn *in, uint32_t index) {
+    if (ctrl_top(v)->op != KILN_OP_TRY) return code_fail(v, "delegate without try");
+    ctrl_frame f;
+    const ctrl_frame *target;
+    if (!pop_ctrl(v, &f)) return false;
+    if (!label_frame(v, in->imm.index, &target)) return false;
+    v->func->insns[f.insn].imm.block.end_index = index;
+    return push_vals(v, f.results, f.num_results);
+}
+
+static bool op_rethrow(code_validator *v, const kiln_insn *in) {
+    const ctrl_frame *f;
+    if (!label_frame(v, in->imm.index, &f)) return false;
+    if (f->op != KILN_OP_CATCH && f->op != KILN_OP_CATCH_ALL)
+        return code_fail(v, "invalid rethrow label");
     set_unreachable(v);
     return true;
 }
@@ -619,7 +718,7 @@ static bool is_num(uint8_t t) {
 
 static bool is_vec(uint8_t t) { return t == KILN_V128 || t == TYPE_UNKNOWN; }
 
-static bool is_ref(uint8_t t) { return valtype_is_ref(t) || t == TYPE_UNKNOWN; }
+static bool is_ref(uint8_t t) { return valtype_is_ref(t) || t == KILN_EXNREF || t == TYPE_UNKNOWN; }
 
 static bool op_select(code_validator *v) {
     uint8_t t1, t2;
@@ -786,7 +885,15 @@ static bool insn_validate_special(code_validator *v, kiln_insn *in, uint32_t ind
     case KILN_OP_NOP: return true;
     case KILN_OP_BLOCK:
     case KILN_OP_LOOP:
-    case KILN_OP_IF: return op_block(v, in, index);
+    case KILN_OP_IF:
+    case KILN_OP_TRY:
+    case KILN_OP_TRY_TABLE: return op_block(v, in, index);
+    case KILN_OP_THROW: return op_throw(v, in);
+    case KILN_OP_THROW_REF: return op_throw_ref(v);
+    case KILN_OP_CATCH:
+    case KILN_OP_CATCH_ALL: return op_catch(v, in, index);
+    case KILN_OP_DELEGATE: return op_delegate(v, in, index);
+    case KILN_OP_RETHROW: return op_rethrow(v, in);
     case KILN_OP_ELSE: return op_else(v, index);
     case KILN_OP_END: return op_end(v, index);
     case KILN_OP_BR: return op_br(v, in);

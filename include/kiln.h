@@ -51,6 +51,7 @@ typedef struct kiln_linker kiln_linker;
 typedef struct kiln_memory kiln_memory; /* a memory object: shareable between instances */
 typedef struct kiln_table kiln_table;
 typedef struct kiln_global_inst kiln_global_inst;
+typedef struct kiln_tag_inst kiln_tag_inst; /* an exception tag (owned by its instance) */
 
 /* Values in kiln_val slots:
  *   i32/i64/f32/f64/v128  the obvious member (v128 bytes in memory order)
@@ -81,6 +82,7 @@ typedef enum kiln_externkind {
     KILN_EXTERNKIND_TABLE = 1,
     KILN_EXTERNKIND_MEMORY = 2,
     KILN_EXTERNKIND_GLOBAL = 3,
+    KILN_EXTERNKIND_TAG = 4,
 } kiln_externkind;
 
 /* An external value: what an import is bound to or an export yields. */
@@ -91,6 +93,7 @@ typedef struct kiln_extern {
         kiln_table *table;
         kiln_memory *memory;
         kiln_global_inst *global;
+        kiln_tag_inst *tag;
     } of;
 } kiln_extern;
 
@@ -320,6 +323,25 @@ bool kiln_instance_export_len(kiln_instance *inst, const char *name, size_t len,
 /* Memory `index` of an instance (NULL if it has none); host callbacks use
  * this on their `caller` to reach the guest's linear memory. */
 kiln_memory *kiln_instance_memory(kiln_instance *inst, uint32_t index);
+
+/* ---- exceptions -------------------------------------------------------------
+ *
+ * A wasm exception that no wasm handler catches ends the kiln_call (or
+ * the start function) that entered wasm: the call returns
+ * KILN_TRAP_EXCEPTION ("uncaught exception"), which is not a trap, and
+ * kiln_exception() describes it.  Exceptions never cross a host frame:
+ * one thrown below a host function that called back into wasm ends that
+ * inner kiln_call, and a host function that returns KILN_TRAP_EXCEPTION
+ * to its wasm caller makes the caller trap with it (uncatchable).  Traps
+ * are never exceptions: no wasm handler sees them. */
+/* The last exception that left a call into wasm on this thread: its tag
+ * (valid while the instance that defines it lives) and payload (valid
+ * until the next uncaught exception on this thread).  False if there was
+ * none. */
+bool kiln_exception(const kiln_tag_inst **tag, const kiln_val **values, uint32_t *count);
+/* The payload types of a tag, as a signature with no results (valid for
+ * the life of the process). */
+bool kiln_tag_signature(const kiln_tag_inst *tag, kiln_signature *out);
 
 /* The signature of a funcref (valid for the life of the process). */
 bool kiln_func_signature(const kiln_func_ref *f, kiln_signature *out);

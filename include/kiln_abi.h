@@ -30,6 +30,7 @@ typedef enum kiln_valtype {
     KILN_V128 = 0x7B,
     KILN_FUNCREF = 0x70,
     KILN_EXTERNREF = 0x6F,
+    KILN_EXNREF = 0x69, /* exception handling: a caught exception */
 } kiln_valtype;
 
 /* One value slot: trampolines, globals and the embedding API all use it.
@@ -64,6 +65,9 @@ typedef enum kiln_trap_kind {
     KILN_TRAP_UNALIGNED_ATOMIC = 15, /* atomic access at an address not a multiple of its size */
     KILN_TRAP_WAIT_UNSHARED = 16,    /* memory.atomic.wait on a memory that is not shared */
     KILN_TRAP_NULL_FUNCTION_REFERENCE = 17, /* call_ref / return_call_ref of null */
+    /* Not a trap: a wasm exception nobody caught left the call
+     * (kiln_exception() in kiln.h gives its tag and payload). */
+    KILN_TRAP_EXCEPTION = 18,
     KILN_TRAP_KIND_COUNT
 } kiln_trap_kind;
 
@@ -208,6 +212,20 @@ void kiln_rt_call_host(void *host_closure, kiln_val *slots);
 int32_t kiln_rt_atomic_wait32(kiln_vmctx *ctx, void *addr, uint32_t expected, int64_t timeout_ns);
 int32_t kiln_rt_atomic_wait64(kiln_vmctx *ctx, void *addr, uint64_t expected, int64_t timeout_ns);
 int32_t kiln_rt_atomic_notify(kiln_vmctx *ctx, void *addr, uint32_t count);
+/* Exception handling (runtime/exception.c).  `exn` is an exnref: a
+ * pointer to an exception object.  throw copies the tag's payload from
+ * values[0..n); the exn_* calls serve a landing pad's dispatch code. */
+#ifdef __cplusplus
+[[noreturn]] void kiln_rt_throw(kiln_vmctx *ctx, uint32_t tag, const kiln_val *values);
+[[noreturn]] void kiln_rt_throw_ref(kiln_vmctx *ctx, void *exn);
+#else
+_Noreturn void kiln_rt_throw(kiln_vmctx *ctx, uint32_t tag, const kiln_val *values);
+_Noreturn void kiln_rt_throw_ref(kiln_vmctx *ctx, void *exn);
+#endif
+int32_t kiln_rt_exn_is(kiln_vmctx *ctx, void *exn, uint32_t tag);
+kiln_val *kiln_rt_exn_values(kiln_vmctx *ctx, void *exn);
+void kiln_rt_exn_drop(kiln_vmctx *ctx, void *exn);    /* taken: freed unless kept */
+void kiln_rt_exn_capture(kiln_vmctx *ctx, void *exn); /* kept as an exnref */
 
 #ifdef __cplusplus
 }

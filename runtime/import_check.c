@@ -74,10 +74,16 @@ static const char *global_mismatch(const kiln_module *m, const uint32_t *type_id
     return NULL;
 }
 
+static const char *tag_mismatch(uint32_t want_type_id, const link_entry *e) {
+    if (e->is_host || e->value.kind != KILN_EXTERN_TAG) return "not a tag";
+    return e->value.of.tag->type_id == want_type_id ? NULL : "tag type differs";
+}
+
 const char *import_mismatch(const kiln_module *m, const uint32_t *type_ids, const kiln_import *imp,
                             uint32_t func_type_id, const link_entry *e) {
     switch (imp->kind) {
     case KILN_EXTERN_FUNC: return func_mismatch(func_type_id, e);
+    case KILN_EXTERN_TAG: return tag_mismatch(func_type_id, e);
     case KILN_EXTERN_TABLE: return table_mismatch(m, type_ids, imp, e);
     case KILN_EXTERN_MEMORY: return memory_mismatch(imp, e);
     default: return global_mismatch(m, type_ids, imp, e);
@@ -93,7 +99,10 @@ static void entry_text(const link_entry *e, char *out, size_t cap) {
     uint8_t kind = e->is_host ? KILN_EXTERN_FUNC : (uint8_t)e->value.kind;
     size_t n = (size_t)snprintf(out, cap, "%s ", module_extern_kind_name(kind));
     if (n >= cap) return;
-    if (kind == KILN_EXTERN_FUNC && type_lookup(entry_func_type(e), &sig))
+    if (kind == KILN_EXTERN_TAG && type_lookup(e->value.of.tag->type_id, &sig))
+        module_signature_text(sig.num_params, sig.params, sig.num_results, sig.results, out + n,
+                              cap - n);
+    else if (kind == KILN_EXTERN_FUNC && type_lookup(entry_func_type(e), &sig))
         module_signature_text(sig.num_params, sig.params, sig.num_results, sig.results, out + n,
                               cap - n);
     else if (kind == KILN_EXTERN_GLOBAL)
@@ -141,8 +150,10 @@ static const char *import_problem(const kiln_linker *l, const kiln_module *m,
     *entry = linker_find(l, &imp->module, &imp->name);
     if (!*entry) return "unknown import";
     if (!type_ids) return "out of memory";
-    bool func = imp->kind == KILN_EXTERN_FUNC && imp->desc.type_index < m->num_types;
-    uint32_t id = func ? type_ids[imp->desc.type_index] : 0;
+    uint32_t ti = imp->kind == KILN_EXTERN_FUNC  ? imp->desc.type_index
+                  : imp->kind == KILN_EXTERN_TAG ? imp->desc.tag_type
+                                                 : UINT32_MAX;
+    uint32_t id = ti < m->num_types ? type_ids[ti] : 0;
     return import_mismatch(m, type_ids, imp, id, *entry);
 }
 

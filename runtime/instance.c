@@ -70,6 +70,8 @@ static void instance_arrays_free(kiln_instance *inst) {
     free(inst->refs);
     free(inst->closures);
     free(inst->deps);
+    free(inst->own_tags);
+    free(inst->tags);
     free(inst->elems);
     free(inst->data_sizes);
     free(inst->vmctx.memories);
@@ -89,6 +91,7 @@ static void instance_destroy(kiln_instance *inst) {
     for (uint32_t i = 0; i < m->num_globals; i++) global_release(inst->globals[i]);
     for (uint32_t i = 0; i < inst->num_deps; i++) kiln_instance_free(inst->deps[i]);
     for (uint32_t i = 0; inst->elems && i < m->num_elems; i++) free(inst->elems[i].refs);
+    exn_list_free(inst->exns);
     instance_arrays_free(inst);
     if (inst->pool) pool_instance_done(inst->pool, inst->pooled);
     else module_free(inst->module);
@@ -119,7 +122,10 @@ static kiln_instance *instance_alloc(const kiln_module_desc *desc, kiln_module *
     inst->globals = array_new(m->num_globals, sizeof(kiln_global_inst *));
     inst->refs = array_new(m->num_funcs, sizeof(kiln_func_ref));
     inst->closures = array_new(m->num_imported_funcs, sizeof(host_closure));
-    inst->deps = array_new(m->num_imported_funcs, sizeof(kiln_instance *));
+    inst->deps = array_new((size_t)m->num_imported_funcs + m->num_imported_tags,
+                           sizeof(kiln_instance *));
+    inst->own_tags = array_new(m->num_tags - m->num_imported_tags, sizeof(kiln_tag_inst));
+    inst->tags = array_new(m->num_tags, sizeof(kiln_tag_inst *));
     inst->elems = array_new(m->num_elems, sizeof(elem_values));
     inst->data_sizes = array_new(m->num_datas, sizeof(uint32_t));
     inst->vmctx.memories = array_new(m->num_memories, sizeof(kiln_memory_rt *));
@@ -128,7 +134,7 @@ static kiln_instance *instance_alloc(const kiln_module_desc *desc, kiln_module *
     inst->vmctx.funcs = array_new(m->num_funcs, sizeof(kiln_func_ref *));
     inst->vmctx.type_ids = array_new(m->num_types, sizeof(uint32_t));
     if (!inst->memories || !inst->tables || !inst->globals || !inst->refs || !inst->closures ||
-        !inst->deps || !inst->elems || !inst->data_sizes || !inst->vmctx.memories ||
+        !inst->deps || !inst->own_tags || !inst->tags || !inst->elems || !inst->data_sizes || !inst->vmctx.memories ||
         !inst->vmctx.tables || !inst->vmctx.globals || !inst->vmctx.funcs ||
         !inst->vmctx.type_ids) { /* the caller still owns `m` */
         instance_arrays_free(inst);
@@ -196,9 +202,18 @@ static void import_global(kiln_instance *inst, const kiln_import *imp, const lin
     inst->globals[imp->index] = e->value.of.global;
 }
 
+/* An imported tag is its exporter's object: the same identity for throw
+ * and catch in both modules. */
+static void import_tag(kiln_instance *inst, const kiln_import *imp, const link_entry *e) {
+    kiln_tag_inst *t = e->value.of.tag;
+    inst->tags[imp->index] = t;
+    dep_add(inst, t->owner);
+}
+
 static bool import_bind(kiln_instance *inst, const kiln_import *imp, const link_entry *e,
                         kiln_instantiate_error *err) {
     switch (imp->kind) {
+    case KILN_EXTERN_TAG: import_tag(inst, imp, e); return true;
     case KILN_EXTERN_FUNC: import_func(inst, imp, e); return true;
     case KILN_EXTERN_TABLE: import_table(inst, imp, e); return true;
     case KILN_EXTERN_MEMORY: return import_memory(inst, imp, e, err);
@@ -217,7 +232,9 @@ static bool imports_bind(kiln_instance *inst, const kiln_linker *l, kiln_instant
             return instance_fail(err, KILN_INST_LINK, "unknown import \"%.*s\".\"%.*s\"",
                              (int)imp->module.len, imp->module.chars, (int)imp->name.len,
                              imp->name.chars);
-        uint32_t id = imp->kind == KILN_EXTERN_FUNC ? inst->vmctx.type_ids[imp->desc.type_index] : 0;
+        uint32_t id = imp->kind == KILN_EXTERN_FUNC ? inst->vmctx.type_ids[imp->desc.type_index]
+                      : imp->kind == KILN_EXTERN_TAG ? inst->vmctx.type_ids[imp->desc.tag_type]
+                                                     : 0;
         const char *why = import_mismatch(m, inst->vmctx.type_ids, imp, id, e);
         if (why) return incompatible(err, imp, why);
         if (!import_bind(inst, imp, e, err)) return false;
@@ -226,6 +243,16 @@ static bool imports_bind(kiln_instance *inst, const kiln_linker *l, kiln_instant
 }
 
 /* ---- the module's own definitions ------------------------------------------------------ */
+
+static void tags_define(kiln_instance *inst) {
+    const kiln_module *m = inst->module;
+    for (uint32_t i = m->num_imported_tags; i < m->num_tags; i++) {
+        kiln_tag_inst *t = &inst->own_tags[i - m->num_imported_tags];
+        uint32_t type = m->tags[i].type_index;
+        *t = (kiln_tag_inst){inst->vmctx.type_ids[type], m->types[type].num_params, inst};
+        inst->tags[i] = t;
+    }
+}
 
 static void funcs_define(kiln_instance *inst) {
     const kiln_module *m = inst->module;
@@ -511,6 +538,7 @@ static bool instance_build(kiln_instance *inst, const kiln_linker *l,
     if (!code_register(inst, err) || !types_bind(inst, err) || !imports_bind(inst, l, err))
         return false;
     funcs_define(inst);
+    tags_define(inst);
     return memories_define(inst, err) && tables_define(inst, err) &&
            (!lim || caps_apply(inst, lim, err)) && globals_define(inst, err) &&
            (tables_initialise(inst), true) && elems_evaluate(inst, err);
@@ -575,6 +603,7 @@ bool kiln_instance_export_len(kiln_instance *inst, const char *name, size_t len,
         case KILN_EXTERN_FUNC: out->of.func = inst->vmctx.funcs[e->index]; break;
         case KILN_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
         case KILN_EXTERN_MEMORY: out->of.memory = inst->memories[e->index]; break;
+        case KILN_EXTERN_TAG: out->of.tag = inst->tags[e->index]; break;
         default: out->of.global = inst->globals[e->index]; break;
         }
         return true;

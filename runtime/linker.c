@@ -23,6 +23,7 @@ static void extern_retain(const kiln_extern *e) {
     case KILN_EXTERN_TABLE: table_retain(e->of.table); break;
     case KILN_EXTERN_MEMORY: memory_retain(e->of.memory); break;
     case KILN_EXTERN_GLOBAL: global_retain(e->of.global); break;
+    case KILN_EXTERN_TAG: instance_retain(e->of.tag->owner); break;
     }
 }
 
@@ -32,6 +33,7 @@ static void extern_release(const kiln_extern *e) {
     case KILN_EXTERN_TABLE: table_release(e->of.table); break;
     case KILN_EXTERN_MEMORY: memory_release(e->of.memory); break;
     case KILN_EXTERN_GLOBAL: global_release(e->of.global); break;
+    case KILN_EXTERN_TAG: kiln_instance_free(e->of.tag->owner); break;
     }
 }
 
@@ -101,7 +103,7 @@ static link_entry *entry_slot(kiln_linker *l, const kiln_name *module, const kil
 
 static bool define_named(kiln_linker *l, const kiln_name *module, const kiln_name *name,
                          kiln_extern value) {
-    if (value.kind > KILN_EXTERN_GLOBAL || !value.of.func) return false;
+    if (value.kind > KILN_EXTERN_TAG || !value.of.func) return false;
     link_entry *e = entry_slot(l, module, name);
     if (!e) return false;
     e->is_host = false;

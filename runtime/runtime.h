@@ -176,6 +176,23 @@ void interrupt_leave(kiln_thread *t, kiln_instance *inst);
  * (checked where a host function returns to wasm). */
 bool interrupt_requested(void);
 
+/* ---- exception.c ------------------------------------------------------------ */
+/* A tag instance: identity is the object's address (an imported tag is
+ * its exporter's object). */
+struct kiln_tag_inst {
+    uint32_t type_id; /* canonical id of its function type (types.c) */
+    uint32_t num_params;
+    kiln_instance *owner;
+};
+/* An exception object (kiln_rt_throw); an exnref points at one. */
+typedef struct kiln_exn kiln_exn;
+/* Frees the exceptions an instance kept for exnrefs. */
+void exn_list_free(kiln_exn *list);
+/* trap.c: the innermost entry's frame, and the jump that ends its call
+ * with KILN_TRAP_EXCEPTION (the exception's own storage is exception.c's). */
+uintptr_t trap_entry_frame(void);
+_Noreturn void trap_exception(void);
+
 /* ---- instance.c ------------------------------------------------------------- */
 typedef struct elem_values {
     void **refs;
@@ -192,7 +209,10 @@ struct kiln_instance {
     kiln_global_inst **globals;
     kiln_func_ref *refs;        /* own records: defined funcs and host imports */
     host_closure *closures;     /* [num_imported_funcs] */
-    kiln_instance **deps;       /* instances whose functions we import */
+    kiln_instance **deps;       /* instances whose functions or tags we import */
+    kiln_tag_inst *own_tags;         /* [num_tags - num_imported_tags] */
+    kiln_tag_inst **tags;            /* [num_tags]: the tag index space */
+    kiln_exn *exns;             /* exceptions kept for exnrefs, freed with the instance */
     uint32_t num_deps;
     elem_values *elems;         /* [num_elems] */
     uint32_t *data_sizes;       /* [num_datas], 0 once dropped */

@@ -76,6 +76,7 @@ static const char *const trap_texts[KILN_TRAP_KIND_COUNT] = {
     [KILN_TRAP_UNALIGNED_ATOMIC] = "unaligned atomic",
     [KILN_TRAP_WAIT_UNSHARED] = "expected shared memory",
     [KILN_TRAP_NULL_FUNCTION_REFERENCE] = "null function reference",
+    [KILN_TRAP_EXCEPTION] = "uncaught exception",
 };
 
 const char *kiln_trap_kind_text(uint32_t kind) {
@@ -125,6 +126,16 @@ _Noreturn void kiln_rt_trap(kiln_vmctx *ctx, uint32_t kind) {
 }
 
 bool trap_running(void) { return self.depth > 0 && self.jump != NULL; }
+
+uintptr_t trap_entry_frame(void) { return self.entry; }
+
+/* An exception nothing caught: the entry's call ends, without backtrace. */
+_Noreturn void trap_exception(void) {
+    trap_message_set(trap_texts[KILN_TRAP_EXCEPTION]);
+    self.host_message_set = false;
+    if (!self.jump) abort(); /* as in kiln_rt_trap */
+    siglongjmp(*self.jump, KILN_TRAP_EXCEPTION);
+}
 
 /* From a signal handler: no stdio, just a copy of the constant text. */
 _Noreturn void trap_from_signal(uint32_t kind) {
@@ -223,7 +234,7 @@ uint32_t trap_protect(void (*fn)(void *), void *arg) {
      * delivered from a signal handler yet). */
     uint32_t kind = (uint32_t)sigsetjmp(buf, 0);
     if (kind == KILN_TRAP_NONE) fn(arg);
-    else if (kind != KILN_TRAP_EXIT) backtrace_resolve();
+    else if (kind != KILN_TRAP_EXIT && kind != KILN_TRAP_EXCEPTION) backtrace_resolve();
     self.jump = outer;
     self.entry = outer_entry;
     self.depth--;

@@ -301,10 +301,9 @@ static int action_command(exec_session *s, const json_value *cmd, const char *ty
     memset(slots, 0, sizeof slots);
     if (action_run(s, action, slots, &n, &trap, msg, msg_size) != EXEC_PASS) return EXEC_FAIL;
     if (strcmp(type, "assert_exception") == 0) {
-        /* kiln_call reports traps only: kiln has no exception handling. */
-        snprintf(msg, msg_size,
-                 "\"%s\": %s, expected an uncaught exception (kiln has no exception handling)",
-                 field, trap ? kiln_trap_message() : "returned normally");
+        if (trap == KILN_TRAP_EXCEPTION) return EXEC_PASS;
+        snprintf(msg, msg_size, "\"%s\": %s, expected an uncaught exception", field,
+                 trap ? kiln_trap_message() : "returned normally");
         return EXEC_FAIL;
     }
     bool wants_trap = strcmp(type, "assert_trap") == 0 || strcmp(type, "assert_exhaustion") == 0;
@@ -315,7 +314,8 @@ static int action_command(exec_session *s, const json_value *cmd, const char *ty
     if (wants_trap) {
         const char *text = json_get_string(cmd, "text");
         bool exhaustion = strcmp(type, "assert_exhaustion") == 0;
-        if (trap != KILN_TRAP_NONE &&
+        /* An uncaught exception is not a trap. */
+        if (trap != KILN_TRAP_NONE && trap != KILN_TRAP_EXCEPTION &&
             exhaustion == (trap == KILN_TRAP_CALL_STACK_EXHAUSTED))
             return EXEC_PASS;
         snprintf(msg, msg_size, "\"%s\": %s, expected trap \"%s\"", field,

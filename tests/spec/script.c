@@ -78,6 +78,13 @@ void spec_features_for(const char *rel_path, bool is_json, const spec_options *o
         {"threads-", KILN_FEATURE_THREADS}, /* tests/regress/threads-*.wast */
     };
     memset(out, 0, sizeof *out);
+    /* kiln's own scripts about exception handling (tests/regress). */
+    const char *base = strrchr(rel_path, '/');
+    if (!is_json && strncmp(base ? base + 1 : rel_path, "exceptions", 10) == 0) {
+        out->kiln = KILN_FEATURE_EXCEPTIONS;
+        out->wast2json[0] = "--enable-exceptions";
+        return;
+    }
     if (is_json) {
         /* The threads proposal's scripts are 2.0 plus threads: with
          * multi-memory on, their "multiple memories" and "multiple tables"

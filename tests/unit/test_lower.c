@@ -420,6 +420,65 @@ Test(lower_run, unreachable_traps) {
     }
 }
 
+/* ---- exceptions ---------------------------------------------------------------- */
+
+/* An exception nobody catches is no trap: kiln_call says so and
+ * kiln_exception() names its tag (the exported one) and payload. */
+Test(lower_run, uncaught_exception_leaves_kiln_call_with_its_tag) {
+    FOR_EACH_OPT(g, "exceptions") {
+        kiln_extern tag;
+        cr_assert(kiln_instance_export(g.inst, "e", &tag));
+        cr_assert_eq(tag.kind, KILN_EXTERNKIND_TAG);
+        cr_expect_eq(call_void(&g, "throw", 7, 0, 0), TRAPPED(KILN_TRAP_EXCEPTION));
+        cr_expect_str_eq(kiln_trap_message(), "uncaught exception");
+        const kiln_tag_inst *t;
+        const kiln_val *vals;
+        uint32_t n;
+        cr_assert(kiln_exception(&t, &vals, &n));
+        cr_expect_eq(t, tag.of.tag);
+        cr_assert_eq(n, 1);
+        cr_expect_eq(vals[0].i32, 7);
+        kiln_signature sig;
+        cr_assert(kiln_tag_signature(t, &sig));
+        cr_expect(sig.num_params == 1 && sig.params[0] == KILN_I32 && sig.num_results == 0);
+        cr_expect_eq(call_i32(&g, "catch", 1, 41, 0, 0), 42);
+        cr_expect_eq(call_i32(&g, "trap", 1, 0, 0, 0), TRAPPED(KILN_TRAP_UNREACHABLE));
+    }
+}
+
+static int count_opcode(LLVMModuleRef mod, LLVMOpcode op) {
+    int n = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+                n += LLVMGetInstructionOpcode(i) == op;
+    return n;
+}
+
+/* -O2 keeps the landing pads: nothing in a module with exceptions is
+ * nounwind, so no invoke becomes a call; a module without exceptions gets
+ * no landing pad, personality or unwinding function. */
+Test(lower_ir, optimised_code_keeps_its_landing_pads) {
+    ir r = ir_lower("exceptions");
+    kiln_compile_options opts = {.opt_level = 2, .prefix = "exceptions", .explicit_bounds = true};
+    kiln_error err;
+    error_clear(&err);
+    LLVMModuleRef o2 = module_compile_ir(r.l.m, r.l.bytes, r.l.size, &opts, r.ctx, r.tm, true, &err);
+    cr_assert(o2, "%s", err.message);
+    cr_expect_gt(count_opcode(o2, LLVMLandingPad), 0);
+    cr_expect_gt(count_opcode(o2, LLVMInvoke), 0);
+    LLVMDisposeModule(o2);
+    ir_free(&r);
+    ir plain = ir_lower("control");
+    cr_expect_eq(count_opcode(plain.mod, LLVMLandingPad), 0);
+    unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
+    for (LLVMValueRef fn = LLVMGetFirstFunction(plain.mod); fn; fn = LLVMGetNextFunction(fn))
+        if (name_has(fn, "control.f"))
+            cr_expect(LLVMGetEnumAttributeAtIndex(fn, LLVMAttributeFunctionIndex, nounwind),
+                      "%s unwinds", LLVMGetValueName(fn));
+    ir_free(&plain);
+}
+
 /* ---- execution: memory ---------------------------------------------------------- */
 
 Test(lower_run, loads_extend_by_signedness) {

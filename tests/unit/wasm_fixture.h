@@ -40,7 +40,7 @@ static inline loaded wasm_load_named(const char *name) {
     fclose(f);
     kiln_error err;
     error_clear(&err);
-    kiln_decode_options opts = {0};
+    kiln_decode_options opts = {.features = features_default()};
     l.m = module_decode(l.bytes, l.size, &opts, &err);
     cr_assert(l.m, "decode %s: %s", path, err.message);
     cr_assert(module_validate(l.m, &err), "validate %s: %s", path, err.message);
