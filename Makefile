@@ -121,9 +121,10 @@ test-unit:
 test-regress:
 	@echo "== regression inputs (tests/regress/*.wasm must not crash kiln validate)"
 	@python3 tests/validate/regress.py --kiln $(KILN) tests/regress
-	@echo "== regression scripts (tests/regress/*.wast, */*.json), both bounds modes at -O0 and -O2, and for this CPU"
+	@echo "== regression scripts (tests/regress/*.wast, */*.json, tests/regress-3.0/*/*.json), both bounds modes at -O0 and -O2, and for this CPU"
 	@status=0; for a in -O0 -O2 "-O0 --guard-pages" "-O2 --guard-pages" "-O2 --cpu native"; do \
-	  $(SPEC) $$a --enable-relaxed-simd tests/regress/*.wast tests/regress/*/*.json || status=1; done; exit $$status
+	  $(SPEC) $$a --enable-relaxed-simd tests/regress/*.wast tests/regress/*/*.json \
+	    tests/regress-3.0/*/*.json || status=1; done; exit $$status
 
 test-spec:
 	@if [ -z "$(WASM_TESTSUITE)" ] || [ ! -d "$(WASM_TESTSUITE)" ]; then \

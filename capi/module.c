@@ -28,7 +28,9 @@ capi_compiled *compiled_decode(const uint8_t *bytes, size_t size) {
     atomic_init(&c->refs, 1);
     kiln_error err;
     error_clear(&err);
-    kiln_decode_options opts = {.features = features_default()};
+    /* wasm.h has no tag extern kind: exception handling stays off here
+     * until the wasm-c-api can describe tags. */
+    kiln_decode_options opts = {.features = features_default() & ~(uint32_t)KILN_FEATURE_EXCEPTIONS};
     c->m = module_decode(c->bytes, size, &opts, &err);
     if (!c->m || !module_validate(c->m, &err)) {
         compiled_release(c);

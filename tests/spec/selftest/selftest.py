@@ -118,13 +118,13 @@ JSON_COMMANDS = [
     (34, "PASS", {"type": "module", "filename": M}),
     (35, "FAIL", {"type": "module", "filename": "bad.wasm"}),
     (36, "FAIL", ret(ADD, i32(3))),  # no current module after a rejected one
-    # Rejected only as "not supported" (a tag section): skipped, not passed.
-    (37, "SKIP", {"type": "assert_invalid", "filename": "tag.wasm", "text": "unknown type",
+    # Rejected only as "not supported" (a GC struct type): skipped, not passed.
+    (37, "SKIP", {"type": "assert_invalid", "filename": "gc.wasm", "text": "unknown type",
                   "module_type": "binary"}),
 ]
 EXTRA_FILES = {
     "bad.wasm": b"\0asm\x01\0\0\0\xff",
-    "tag.wasm": b"\0asm\x01\0\0\0\x0d\x01\x00",
+    "gc.wasm": b"\0asm\x01\0\0\0\x01\x03\x01\x5f\x00",
 }
 
 
