@@ -193,6 +193,8 @@ bool decode_heaptype_null(decoder *d, uint8_t *out) {
     if (!typed_refs_on(d)) return decode_reftype(d, out);
     kiln_reftype r = {.nullable = true};
     return heaptype_decode(d, &r) && reftype_intern(d, at, r, out);
+}
+
 /* exnref exists only with the exceptions feature. */
 bool decode_exnref_allowed(const decoder *d, uint8_t b) {
     return b == KILN_EXNREF && (d->m->features & KILN_FEATURE_EXCEPTIONS);
