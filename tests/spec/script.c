@@ -100,7 +100,6 @@ void spec_features_for(const char *rel_path, bool is_json, const spec_options *o
      * (tests/regress/memory64-*.wast): wabt 1.0.32 parses memory64 text
      * but neither table64 nor offsets of 2^32 and more, which those
      * scripts write as binary modules. */
-    const char *base = strrchr(rel_path, '/');
     if (strncmp(base ? base + 1 : rel_path, "memory64-", 9) == 0) {
         out->kiln = (KILN_FEATURE_MEMORY64 | KILN_FEATURE_MULTI_MEMORY) & ~opts->features_off;
         out->wast2json[0] = "--enable-memory64";
