@@ -191,6 +191,10 @@ bool decode_typed_ref_byte(const decoder *d, uint8_t b) {
 bool decode_heaptype_null(decoder *d, uint8_t *out) {
     const uint8_t *at = d->p;
     if (!typed_refs_on(d)) return decode_reftype(d, out);
+    if (d->p < d->end && decode_exnref_allowed(d, *d->p)) { /* ref.null exn: exnref */
+        *out = *d->p++;
+        return true;
+    }
     kiln_reftype r = {.nullable = true};
     return heaptype_decode(d, &r) && reftype_intern(d, at, r, out);
 }
