@@ -155,6 +155,9 @@ static bool heaptype_decode(decoder *d, kiln_reftype *r) {
     }
     int64_t v;
     if (!decode_s33(d, &v)) return false;
+    if (v < 0 && (b == KILN_EXNREF || b == 0x74) && (d->m->features & KILN_FEATURE_EXCEPTIONS))
+        return decode_fail(d, at, "typed exception references ((ref exn), (ref null exn), noexn) "
+                                  "are not supported yet");
     if (v < 0) { /* a GC or exception heap type, else malformed */
         const char *proposal = b == 0x63 || b == 0x64 ? NULL : proposal_valtype(b);
         return decode_fail(d, at, proposal ? proposal : "malformed heap type");
