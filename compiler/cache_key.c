@@ -1,15 +1,18 @@
 /* cache_key.c - the common start of compile-cache keys (cache_key.h). */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* dladdr */
+#define _GNU_SOURCE /* dladdr, mkdtemp */
 #endif
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <llvm-c/Core.h>
 #include <llvm-c/TargetMachine.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cache_key.h"
 
@@ -80,4 +83,22 @@ bool cache_dir_path(char *out, size_t cap) {
 
 bool cache_dir_default(char *out, size_t cap) {
     return cache_dir_path(out, cap) && cache_dir_make(out);
+}
+
+bool cache_scratch_make_plain(const char *parent, const char *name, char *out, size_t cap) {
+    if (snprintf(out, cap, "%s/%sXXXXXX", parent, name) >= (int)cap) return errno = ENAMETOOLONG, false;
+    return mkdtemp(out) != NULL;
+}
+
+void cache_scratch_remove_plain(const char *path) {
+    DIR *d = opendir(path);
+    if (!d) return;
+    char file[PATH_MAX];
+    for (struct dirent *e; (e = readdir(d));) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+        unlink(file);
+    }
+    closedir(d);
+    rmdir(path);
 }

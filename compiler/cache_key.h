@@ -29,4 +29,10 @@ bool cache_dir_path(char *out, size_t cap);
 /* mkdir -p; true if the directory exists afterwards. */
 bool cache_dir_make(char *path);
 
+/* Scratch directories PARENT/NAMEXXXXXX (mkdtemp) and their removal with
+ * the files in them (no subdirectories are ever made): what load.c and
+ * part_cache.c use when their caller gives no signal-safe ones of its own. */
+bool cache_scratch_make_plain(const char *parent, const char *name, char *out, size_t cap);
+void cache_scratch_remove_plain(const char *path);
+
 #endif

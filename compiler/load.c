@@ -1,9 +1,5 @@
 /* load.c - compile a module in-process to a shared library, cache it and
  * dlopen it (load.h): `kiln run` and libkiln_wasm. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* mkdtemp */
-#endif
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -25,32 +21,13 @@ static const char *temp_parent(void) {
     return tmp && *tmp ? tmp : "/tmp";
 }
 
-static bool plain_dir_make(const char *parent, const char *name, char *out, size_t cap) {
-    if (snprintf(out, cap, "%s/%sXXXXXX", parent, name) >= (int)cap) return errno = ENAMETOOLONG, false;
-    return mkdtemp(out) != NULL;
-}
-
-/* The directory and the files in it (no subdirectories are ever made). */
-static void plain_dir_remove(const char *path) {
-    DIR *d = opendir(path);
-    if (!d) return;
-    char file[PATH_MAX];
-    for (struct dirent *e; (e = readdir(d));) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
-        unlink(file);
-    }
-    closedir(d);
-    rmdir(path);
-}
-
 static bool scratch_make(const load_options *o, const char *parent, const char *name, char *out,
                          size_t cap) {
-    return (o->dir_make ? o->dir_make : plain_dir_make)(parent, name, out, cap);
+    return (o->dir_make ? o->dir_make : cache_scratch_make_plain)(parent, name, out, cap);
 }
 
 static void scratch_remove(const load_options *o, const char *path) {
-    (o->dir_remove ? o->dir_remove : plain_dir_remove)(path);
+    (o->dir_remove ? o->dir_remove : cache_scratch_remove_plain)(path);
 }
 
 /* ---- the compile cache -------------------------------------------------------- */

@@ -1,8 +1,4 @@
 /* part_cache.c - compiled partitions cached by content (part_cache.h). */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* mkdtemp */
-#endif
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -82,25 +78,6 @@ static size_t code_section_start(const kiln_module *m, const uint8_t *bytes) {
     return at > 0 ? at - 1 : 0;
 }
 
-static bool plain_scratch_make(const char *parent, const char *name, char *out, size_t cap) {
-    if (snprintf(out, cap, "%s/%sXXXXXX", parent, name) >= (int)cap) return false;
-    return mkdtemp(out) != NULL;
-}
-
-/* Entries still in the scratch directory were not renamed (a failure):
- * they go with it. */
-static void plain_scratch_remove(const char *path) {
-    DIR *d = opendir(path);
-    char file[4400];
-    for (struct dirent *e; d && (e = readdir(d));) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
-        unlink(file);
-    }
-    if (d) closedir(d);
-    rmdir(path);
-}
-
 bool part_cache_begin(part_cache *c, const kiln_module *m, const uint8_t *bytes, size_t size,
                       const kiln_compile_options *o) {
     c->dir = o->cache_dir;
@@ -120,7 +97,7 @@ bool part_cache_begin(part_cache *c, const kiln_module *m, const uint8_t *bytes,
     if (!opcodes_used_hash(&c->base, m) || !tables_written_hash(&c->base, m)) return false;
     char dir[4096];
     bool made = snprintf(dir, sizeof dir, "%s", c->dir) < (int)sizeof dir && cache_dir_make(dir);
-    if (!made || !(o->cache_scratch_make ? o->cache_scratch_make : plain_scratch_make)(
+    if (!made || !(o->cache_scratch_make ? o->cache_scratch_make : cache_scratch_make_plain)(
                      c->dir, "tmp-", c->scratch, sizeof c->scratch))
         c->scratch[0] = 0;
     return true;
@@ -167,7 +144,7 @@ bool part_cache_get(const part_cache *c, const char key[65], LLVMMemoryBufferRef
 
 void part_cache_end(part_cache *c) {
     if (c->scratch[0])
-        (c->opts->cache_scratch_remove ? c->opts->cache_scratch_remove : plain_scratch_remove)(c->scratch);
+        (c->opts->cache_scratch_remove ? c->opts->cache_scratch_remove : cache_scratch_remove_plain)(c->scratch);
 }
 
 void part_cache_put(part_cache *c, const char key[65], const void *data, size_t n) {
