@@ -141,24 +141,32 @@ static bool typed_refs_on(const decoder *d) {
     return (d->m->features & KILN_FEATURE_FUNCTION_REFERENCES) != 0;
 }
 
+static bool exceptions_on(const decoder *d) {
+    return (d->m->features & KILN_FEATURE_EXCEPTIONS) != 0;
+}
+
+/* The abstract heap types kiln has: func, extern and their bottoms, and
+ * exn and noexn with exception handling. */
+static bool heap_abstract_known(const decoder *d, uint8_t b) {
+    if (b == KILN_HEAP_EXN || b == KILN_HEAP_NOEXN) return exceptions_on(d);
+    return b == KILN_HEAP_FUNC || b == KILN_HEAP_EXTERN || b == KILN_HEAP_NOFUNC ||
+           b == KILN_HEAP_NOEXTERN;
+}
+
 /* A heap type: an abstract type's one byte, or a type index (s33 >= 0),
  * which the validator checks against the type section. */
 static bool heaptype_decode(decoder *d, kiln_reftype *r) {
     const uint8_t *at = d->p;
     if (d->p >= d->end) return decode_fail_end(d);
     uint8_t b = *d->p;
-    if (b == KILN_HEAP_FUNC || b == KILN_HEAP_EXTERN || b == KILN_HEAP_NOFUNC ||
-        b == KILN_HEAP_NOEXTERN) {
+    if (heap_abstract_known(d, b)) {
         d->p++;
         r->heap = b;
         return true;
     }
     int64_t v;
     if (!decode_s33(d, &v)) return false;
-    if (v < 0 && (b == KILN_EXNREF || b == 0x74) && (d->m->features & KILN_FEATURE_EXCEPTIONS))
-        return decode_fail(d, at, "typed exception references ((ref exn), (ref null exn), noexn) "
-                                  "are not supported yet");
-    if (v < 0) { /* a GC or exception heap type, else malformed */
+    if (v < 0) { /* a GC heap type, exn with the feature off, else malformed */
         const char *proposal = b == 0x63 || b == 0x64 ? NULL : proposal_valtype(b);
         return decode_fail(d, at, proposal ? proposal : "malformed heap type");
     }
@@ -176,35 +184,32 @@ static bool reftype_intern(decoder *d, const uint8_t *at, kiln_reftype r, uint8_
 }
 
 /* The rest of a reference type whose first byte was `first`: 0x63 (ref
- * null ht) and 0x64 (ref ht) take a heap type; 0x73 nullfuncref and 0x72
- * nullexternref are shorthands. */
+ * null ht) and 0x64 (ref ht) take a heap type; 0x73 nullfuncref, 0x72
+ * nullexternref and 0x74 nullexnref are shorthands. */
 static bool reftype_rest_decode(decoder *d, const uint8_t *at, uint8_t first, uint8_t *out) {
     kiln_reftype r = {.nullable = first != 0x64};
-    if (first == KILN_HEAP_NOFUNC || first == KILN_HEAP_NOEXTERN) r.heap = first;
+    if (first != 0x63 && first != 0x64) r.heap = first;
     else if (!heaptype_decode(d, &r)) return false;
     return reftype_intern(d, at, r, out);
 }
 
 bool decode_typed_ref_byte(const decoder *d, uint8_t b) {
-    return typed_refs_on(d) && (b == 0x63 || b == 0x64 || b == KILN_HEAP_NOFUNC ||
-                                b == KILN_HEAP_NOEXTERN);
+    if (!typed_refs_on(d)) return false;
+    if (b == KILN_HEAP_NOEXN) return exceptions_on(d);
+    return b == 0x63 || b == 0x64 || b == KILN_HEAP_NOFUNC || b == KILN_HEAP_NOEXTERN;
 }
 
 /* ref.null's immediate: a heap type, giving (ref null ht). */
 bool decode_heaptype_null(decoder *d, uint8_t *out) {
     const uint8_t *at = d->p;
     if (!typed_refs_on(d)) return decode_reftype(d, out);
-    if (d->p < d->end && decode_exnref_allowed(d, *d->p)) { /* ref.null exn: exnref */
-        *out = *d->p++;
-        return true;
-    }
     kiln_reftype r = {.nullable = true};
     return heaptype_decode(d, &r) && reftype_intern(d, at, r, out);
 }
 
 /* exnref exists only with the exceptions feature. */
 bool decode_exnref_allowed(const decoder *d, uint8_t b) {
-    return b == KILN_EXNREF && (d->m->features & KILN_FEATURE_EXCEPTIONS);
+    return b == KILN_EXNREF && exceptions_on(d);
 }
 
 bool decode_valtype(decoder *d, uint8_t *out) {

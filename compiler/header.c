@@ -55,6 +55,7 @@ static const char *valtype_const(uint8_t vt) {
     case KILN_F64: return "KILN_F64";
     case KILN_V128: return "KILN_V128";
     case KILN_FUNCREF: return "KILN_FUNCREF";
+    case KILN_EXNREF: return "KILN_EXNREF";
     default: return "KILN_EXTERNREF";
     }
 }

@@ -37,6 +37,7 @@ const char *valtype_name(uint8_t valtype) {
 kiln_reftype module_reftype(const kiln_module *m, uint8_t code) {
     if (code == KILN_FUNCREF) return (kiln_reftype){KILN_HEAP_FUNC, true, 0, 0};
     if (code == KILN_EXTERNREF) return (kiln_reftype){KILN_HEAP_EXTERN, true, 0, 0};
+    if (code == KILN_EXNREF) return (kiln_reftype){KILN_HEAP_EXN, true, 0, 0};
     uint32_t i = (uint32_t)code - KILN_REFTYPE_FIRST;
     if (code >= KILN_REFTYPE_FIRST && i < m->num_reftypes) return m->reftypes[i];
     return (kiln_reftype){KILN_HEAP_NOFUNC, false, 0, 0}; /* not a reference: callers check */
@@ -50,6 +51,7 @@ static bool reftype_same(const kiln_reftype *a, const kiln_reftype *b) {
 bool module_reftype_intern(kiln_module *m, kiln_reftype r, uint8_t *code) {
     if (r.nullable && r.heap == KILN_HEAP_FUNC) return *code = KILN_FUNCREF, true;
     if (r.nullable && r.heap == KILN_HEAP_EXTERN) return *code = KILN_EXTERNREF, true;
+    if (r.nullable && r.heap == KILN_HEAP_EXN) return *code = KILN_EXNREF, true;
     for (uint32_t i = 0; i < m->num_reftypes; i++)
         if (reftype_same(&m->reftypes[i], &r)) return *code = (uint8_t)(KILN_REFTYPE_FIRST + i), true;
     if (m->num_reftypes == KILN_MAX_REFTYPES) return false;
@@ -75,12 +77,13 @@ static bool type_index_same(const kiln_module *m, uint32_t a, uint32_t b) {
 }
 
 /* The bottom of a heap type's hierarchy: nofunc below func and every
- * function type, noextern below extern. */
+ * function type, noextern below extern, noexn below exn. */
 static bool heap_sub(const kiln_module *m, const kiln_reftype *a, const kiln_reftype *b) {
     switch (a->heap) {
     case KILN_HEAP_NOFUNC:
         return b->heap == KILN_HEAP_NOFUNC || b->heap == KILN_HEAP_FUNC || b->heap == KILN_HEAP_TYPE;
     case KILN_HEAP_NOEXTERN: return b->heap == KILN_HEAP_NOEXTERN || b->heap == KILN_HEAP_EXTERN;
+    case KILN_HEAP_NOEXN: return b->heap == KILN_HEAP_NOEXN || b->heap == KILN_HEAP_EXN;
     case KILN_HEAP_TYPE:
         return b->heap == KILN_HEAP_FUNC ||
                (b->heap == KILN_HEAP_TYPE && type_index_same(m, a->type_index, b->type_index));
@@ -98,6 +101,7 @@ bool module_valtype_sub(const kiln_module *m, uint8_t a, uint8_t b) {
 uint8_t module_valtype_abi(const kiln_module *m, uint8_t t) {
     if (t < KILN_REFTYPE_FIRST) return t;
     uint8_t heap = module_reftype(m, t).heap;
+    if (heap == KILN_HEAP_EXN || heap == KILN_HEAP_NOEXN) return KILN_EXNREF;
     return heap == KILN_HEAP_EXTERN || heap == KILN_HEAP_NOEXTERN ? KILN_EXTERNREF : KILN_FUNCREF;
 }
 
@@ -110,6 +114,8 @@ static const char *heap_name(uint8_t heap) {
     case KILN_HEAP_FUNC: return "func";
     case KILN_HEAP_EXTERN: return "extern";
     case KILN_HEAP_NOFUNC: return "nofunc";
+    case KILN_HEAP_EXN: return "exn";
+    case KILN_HEAP_NOEXN: return "noexn";
     default: return "noextern";
     }
 }

@@ -48,13 +48,16 @@ enum {
 };
 
 /* Heap types: the abstract ones by their binary codes, a concrete one as
- * KILN_HEAP_TYPE with its type index. */
+ * KILN_HEAP_TYPE with its type index.  exn and noexn come with exception
+ * handling; exnref, (ref null exn), keeps its own code KILN_EXNREF. */
 enum {
     KILN_HEAP_TYPE = 0,
     KILN_HEAP_FUNC = 0x70,
     KILN_HEAP_EXTERN = 0x6F,
     KILN_HEAP_NOFUNC = 0x73,
     KILN_HEAP_NOEXTERN = 0x72,
+    KILN_HEAP_EXN = 0x69,
+    KILN_HEAP_NOEXN = 0x74,
 };
 
 typedef struct kiln_reftype {
@@ -355,14 +358,15 @@ const char *valtype_name(uint8_t valtype);
 /* Reference types (module.c).  valtype_is_ref needs no module: every code
  * of the interned range is a reference. */
 static inline bool valtype_is_ref(uint8_t t) {
-    return t == KILN_FUNCREF || t == KILN_EXTERNREF || t >= KILN_REFTYPE_FIRST;
+    return t == KILN_FUNCREF || t == KILN_EXTERNREF || t == KILN_EXNREF || t >= KILN_REFTYPE_FIRST;
 }
 kiln_reftype module_reftype(const kiln_module *m, uint8_t code);
 /* The code of r, interned on first use; false when the module already has
  * KILN_MAX_REFTYPES others (or out of memory). */
 bool module_reftype_intern(kiln_module *m, kiln_reftype r, uint8_t *code);
 /* The code the runtime ABI and hosts see: every reference to a function
- * is KILN_FUNCREF, every other reference KILN_EXTERNREF; numbers as they are. */
+ * is KILN_FUNCREF, every reference to an exception KILN_EXNREF, every
+ * other reference KILN_EXTERNREF; numbers as they are. */
 uint8_t module_valtype_abi(const kiln_module *m, uint8_t t);
 /* Subtyping of value types (a <: b) within one module. */
 bool module_valtype_sub(const kiln_module *m, uint8_t a, uint8_t b);

@@ -595,7 +595,21 @@ static bool op_throw_ref(code_validator *v) {
     return true;
 }
 
-/* What a catch clause hands its label: the payload, then the exnref. */
+/* The label's type t takes a caught exception, a (ref exn): t is exnref
+ * or (ref exn).  Asked without interning (ref exn), which a module
+ * without typed references never names. */
+static bool takes_exn(code_validator *v, uint8_t t) {
+    return valtype_is_ref(t) && module_reftype(v->m, t).heap == KILN_HEAP_EXN;
+}
+
+static bool vals_sub(code_validator *v, const uint8_t *a, const uint8_t *b, uint32_t n) {
+    for (uint32_t k = 0; k < n; k++)
+        if (!module_valtype_sub(v->m, a[k], b[k])) return false;
+    return true;
+}
+
+/* What a catch clause hands its label: the payload, then the exception
+ * as a (ref exn); the label's types may be supertypes of both. */
 static bool catch_check(code_validator *v, const kiln_catch *c) {
     const kiln_functype *t = NULL;
     if (c->kind <= KILN_CATCH_REF && !check_tag(v, c->tag, &t)) return false;
@@ -607,8 +621,8 @@ static bool catch_check(code_validator *v, const kiln_catch *c) {
     uint32_t np = t ? t->num_params : 0;
     bool ref = c->kind == KILN_CATCH_REF || c->kind == KILN_CATCH_ALL_REF;
     if (n != np + ref) return mismatch(v);
-    if (np && memcmp(types, t->params, np) != 0) return mismatch(v);
-    if (ref && types[np] != KILN_EXNREF) return mismatch(v);
+    if (np && !vals_sub(v, t->params, types, np)) return mismatch(v);
+    if (ref && !takes_exn(v, types[np])) return mismatch(v);
     return true;
 }
 
@@ -718,7 +732,7 @@ static bool is_num(uint8_t t) {
 
 static bool is_vec(uint8_t t) { return t == KILN_V128 || t == TYPE_UNKNOWN; }
 
-static bool is_ref(uint8_t t) { return valtype_is_ref(t) || t == KILN_EXNREF || t == TYPE_UNKNOWN; }
+static bool is_ref(uint8_t t) { return valtype_is_ref(t) || t == TYPE_UNKNOWN; }
 
 static bool op_select(code_validator *v) {
     uint8_t t1, t2;

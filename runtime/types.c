@@ -105,7 +105,10 @@ rt_reftype rt_reftype_of(const kiln_module *m, const uint32_t *ids, uint8_t code
 }
 
 rt_reftype rt_reftype_abi(uint8_t code) {
-    return (rt_reftype){code == KILN_EXTERNREF ? KILN_HEAP_EXTERN : KILN_HEAP_FUNC, true, 0};
+    uint8_t heap = code == KILN_EXTERNREF ? KILN_HEAP_EXTERN
+                   : code == KILN_EXNREF  ? KILN_HEAP_EXN
+                                          : KILN_HEAP_FUNC;
+    return (rt_reftype){heap, true, 0};
 }
 
 bool rt_reftype_sub(rt_reftype a, rt_reftype b) {
@@ -114,6 +117,7 @@ bool rt_reftype_sub(rt_reftype a, rt_reftype b) {
     switch (a.heap) {
     case KILN_HEAP_NOFUNC: return b.heap == KILN_HEAP_FUNC || b.heap == KILN_HEAP_TYPE;
     case KILN_HEAP_NOEXTERN: return b.heap == KILN_HEAP_EXTERN;
+    case KILN_HEAP_NOEXN: return b.heap == KILN_HEAP_EXN;
     case KILN_HEAP_TYPE: return b.heap == KILN_HEAP_FUNC;
     default: return false;
     }
@@ -121,7 +125,8 @@ bool rt_reftype_sub(rt_reftype a, rt_reftype b) {
 
 bool rt_ref_fits(rt_reftype t, const void *ref) {
     if (!ref) return t.nullable;
-    if (t.heap == KILN_HEAP_NOFUNC || t.heap == KILN_HEAP_NOEXTERN) return false;
+    if (t.heap == KILN_HEAP_NOFUNC || t.heap == KILN_HEAP_NOEXTERN || t.heap == KILN_HEAP_NOEXN)
+        return false;
     return t.heap != KILN_HEAP_TYPE || ((const kiln_func_ref *)ref)->type_id == t.type_id;
 }
 

@@ -70,8 +70,9 @@ static bool v128_parse(const json_value *v, uint8_t *out, char *msg, size_t msg_
 }
 
 /* Reference types of the JSON form.  A null of any of them is NULL in a
- * kiln_val.  Non-null ones exist in kiln only as funcref and externref;
- * for the others `lacking` says what kiln lacks to produce one. */
+ * kiln_val.  Non-null ones exist in kiln only as funcref, externref and
+ * exnref (a caught exception: a result, never an argument); for the
+ * others `lacking` says what kiln lacks to produce one. */
 typedef struct ref_type {
     const char *name;
     const char *lacking;
@@ -84,7 +85,7 @@ static const ref_type ref_types[] = {
     {"anyref", NO_GC},        {"eqref", NO_GC},      {"i31ref", NO_GC},
     {"structref", NO_GC},     {"arrayref", NO_GC},   {"hostref", NO_GC},
     {"nullref", NO_GC},       {"nullfuncref", NO_GC}, {"nullexternref", NO_GC},
-    {"exnref", "kiln has no exception handling"},    {"nullexnref", NO_GC},
+    {"exnref", NULL},         {"nullexnref", NO_GC},
 };
 
 static const ref_type *ref_type_find(const char *name) {
@@ -169,12 +170,12 @@ static bool v128_matches(const json_value *v, const uint8_t *got) {
 }
 
 /* Only what value_unsupported lets through gets here: a null pattern, or
- * a funcref / externref one. */
+ * a funcref / externref / exnref one. */
 static bool ref_matches(const ref_type *rt, const char *text, const void *got) {
     uint64_t n;
     if (is_null(text)) return got == NULL; /* any null, as the reference interpreter */
     if (rt->lacking) return false;
-    if (!text || strcmp(rt->name, "funcref") == 0) return got != NULL; /* any non-null one */
+    if (!text || strcmp(rt->name, "externref") != 0) return got != NULL; /* any non-null one */
     return number_parse(text, &n) && got == value_extern_ref(n);
 }
 

@@ -1472,6 +1472,34 @@ Test(decode, exception_handling_turned_off_names_the_feature) {
     MALFORMED(KILN_EXCEPTIONS_OFF, 13, HDR, 0x01, 0x05, 0x01, 0x60, 0x01, 0x69, 0x00);
 }
 
+/* With typed references, exn is a heap type: (ref exn) is interned,
+ * (ref null exn) is exnref's own code, nullexnref (ref null noexn) the
+ * bottom; subtyping stays inside the exn hierarchy and every one of them
+ * is an exnref at the ABI.  Without either feature they are refused. */
+Test(decode, typed_exception_references) {
+    /* (type (func (param (ref exn) (ref null exn) nullexnref (ref null noexn)))) */
+    static const uint8_t bytes[] = {HDR,  0x01, 0x0b, 0x01, 0x60, 0x04, 0x64, 0x69,
+                                    0x63, 0x69, 0x74, 0x63, 0x74, 0x00};
+    kiln_error e;
+    kiln_decode_options o = {.features = features_default()};
+    kiln_module *m = module_decode(bytes, sizeof bytes, &o, &e);
+    cr_assert_not_null(m, "%s", e.message);
+    const uint8_t *p = m->types[0].params;
+    kiln_reftype exn = module_reftype(m, p[0]), noexn = module_reftype(m, p[2]);
+    cr_expect(exn.heap == KILN_HEAP_EXN && !exn.nullable);
+    cr_expect_eq(p[1], KILN_EXNREF);
+    cr_expect(p[2] == p[3] && noexn.heap == KILN_HEAP_NOEXN && noexn.nullable);
+    cr_expect(module_valtype_sub(m, p[0], p[1]) && !module_valtype_sub(m, p[1], p[0]));
+    cr_expect(module_valtype_sub(m, p[2], p[1]) && !module_valtype_sub(m, p[2], p[0]));
+    cr_expect(!module_valtype_sub(m, p[0], KILN_FUNCREF) && !module_valtype_sub(m, p[2], KILN_EXTERNREF));
+    for (int i = 0; i < 4; i++) cr_expect_eq(module_valtype_abi(m, p[i]), KILN_EXNREF, "param %d", i);
+    module_free(m);
+    o.features = features_default() & ~KILN_FEATURE_EXCEPTIONS;
+    cr_expect_null(module_decode(bytes, sizeof bytes, &o, &e));
+    o.features = features_default() & ~KILN_FEATURE_FUNCTION_REFERENCES;
+    cr_expect_null(module_decode(bytes, sizeof bytes, &o, &e));
+}
+
 /* try_table's catch clauses land in m->catches, in order, with their
  * kinds, tags and labels; a tag section and tag imports decode. */
 Test(decode, try_table_catch_clauses_and_tags) {

@@ -159,6 +159,16 @@ def invoke(field, *args):
     return {"type": "invoke", "field": field, "args": [i32(a) for a in args]}
 
 
+def write_script(stem, files, commands):
+    """Writes the modules {file name: bytes} and STEM.json holding the commands."""
+    for fname, data in files.items():
+        with open(fname, "wb") as f:
+            f.write(data)
+    with open(stem + ".json", "w") as f:
+        json.dump({"source_filename": stem + ".wast", "commands": commands}, f, indent=1)
+        f.write("\n")
+
+
 def main():
     files = {"typed-refs.0.wasm": MAIN}
     commands = [{"type": "module", "line": 1, "filename": "typed-refs.0.wasm"}]
@@ -181,12 +191,7 @@ def main():
         commands.append({"type": "assert_invalid", "line": line, "filename": fname,
                          "text": text, "module_type": "binary"})
         line += 1
-    for fname, data in files.items():
-        with open(fname, "wb") as f:
-            f.write(data)
-    with open("typed-refs.json", "w") as f:
-        json.dump({"source_filename": "typed-refs.wast", "commands": commands}, f, indent=1)
-        f.write("\n")
+    write_script("typed-refs", files, commands)
 
 
 if __name__ == "__main__":
