@@ -51,11 +51,14 @@ UNREACHABLE = b"\x00"
 REF_IS_NULL = b"\xd1"
 
 
-def module(types, funcs, tags=(), tables=(), globals_=(), exports=()):
+def module(types, funcs, tags=(), tables=(), globals_=(), exports=(), imports=()):
     """funcs: [(type index, locals, code)]; tags: type indices; tables and
-    globals: encoded entries; exports: [(name, kind, index)]."""
+    globals: encoded entries; exports: [(name, kind, index)]; imports:
+    [(module, name, kind, encoded type)]."""
     m = b"\x00asm\x01\x00\x00\x00"
     m += section(1, vec([functype(p, r) for p, r in types]))
+    if imports:
+        m += section(2, vec([name(a) + name(b) + bytes([k]) + t for a, b, k, t in imports]))
     m += section(3, vec([u32(t) for t, _, _ in funcs]))
     if tables:
         m += section(4, vec(list(tables)))
@@ -145,10 +148,27 @@ MAIN = module(
     exports=[("give", 0, 11), ("none", 0, 12), ("catch_ref", 0, 1), ("global", 0, 2),
              ("table", 0, 3), ("br_on_null", 0, 4),
              ("clear", 0, 5), ("null_as_non_null", 0, 7), ("throw_null", 0, 8),
-             ("escape", 0, 9), ("table_null", 0, 10)],
+             ("escape", 0, 9), ("table_null", 0, 10), ("g", 3, 0), ("t", 1, 0)],
 )
 
 FT = [([], [])]
+
+# Another module imports $g and $t, registered as "M", by their exnref types:
+# (import "M" "g" (global $g (mut exnref))) (import "M" "t" (table 1 exnref))
+# (func (export "imported") (result i32)
+#   (i32.add (ref.is_null (global.get $g)) (ref.is_null (table.get (i32.const 0)))))
+IMPORTS_OK = module(
+    types=[([], [I32])],
+    imports=[("M", "g", 3, EXNREF + b"\x01"), ("M", "t", 1, EXNREF + b"\x00\x01")],
+    funcs=[(0, [], insn(GLOBAL_GET, 0) + REF_IS_NULL + i32_const(0) + insn(TABLE_GET, 0) +
+            REF_IS_NULL + I32_ADD)],
+    exports=[("imported", 0, 0)])
+# The same global as (mut funcref), the table as funcref, the global as (mut (ref exn)):
+# an exnref is none of them.
+UNLINKABLE = [module(FT, [], imports=[("M", "g", 3, FUNCREF + b"\x01")]),
+              module(FT, [], imports=[("M", "t", 1, FUNCREF + b"\x00\x01")]),
+              module(FT, [], imports=[("M", "g", 3, REF_EXN + b"\x01")])]
+
 TAG_FT = [([], []), ([I32], [])]
 INVALID = [
     # (func (block (result nullexnref) (try_table (catch_all_ref 0)) (unreachable)) (drop)):
@@ -206,6 +226,17 @@ def main():
         fname = "typed-exnref.%d.wasm" % k
         files[fname] = wasm
         add({"type": "assert_invalid", "filename": fname, "text": text, "module_type": "binary"})
+    # Linking by exnref types; $g and $t are null after "clear" and "table_null".
+    add({"type": "register", "as": "M"})
+    k = len(INVALID) + 1
+    files["typed-exnref.%d.wasm" % k] = IMPORTS_OK
+    add({"type": "module", "filename": "typed-exnref.%d.wasm" % k})
+    add({"type": "assert_return", "action": invoke("imported"), "expected": [i32(2)]})
+    for wasm in UNLINKABLE:
+        k += 1
+        files["typed-exnref.%d.wasm" % k] = wasm
+        add({"type": "assert_unlinkable", "filename": "typed-exnref.%d.wasm" % k,
+             "text": "incompatible import type", "module_type": "binary"})
     write_script("typed-exnref", files, commands)
 
 
