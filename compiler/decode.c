@@ -980,19 +980,6 @@ static bool sections_decode(decoder *d) {
     return module_finish(d, saw_code, saw_data);
 }
 
-static kiln_module *module_new(uint32_t features, kiln_error *err) {
-    arena *a = arena_create();
-    kiln_module *m = a ? arena_zalloc(a, sizeof *m) : NULL;
-    if (!m) {
-        arena_destroy(a);
-        error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
-        return NULL;
-    }
-    m->arena = a;
-    m->features = features;
-    return m;
-}
-
 kiln_module *module_decode(const uint8_t *bytes, size_t size, const kiln_decode_options *opts,
                            kiln_error *err) {
     kiln_error local;

@@ -8,6 +8,19 @@
 #include "leb128.h"
 #include "module.h"
 
+kiln_module *module_new(uint32_t features, kiln_error *err) {
+    arena *a = arena_create();
+    kiln_module *m = a ? arena_zalloc(a, sizeof *m) : NULL;
+    if (!m) {
+        arena_destroy(a);
+        error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
+        return NULL;
+    }
+    m->arena = a;
+    m->features = features;
+    return m;
+}
+
 void module_free(kiln_module *m) {
     if (m) arena_destroy(m->arena); /* the module itself lives in its arena */
 }

@@ -347,6 +347,9 @@ typedef struct kiln_decode_options {
 /* decode.c: bytes -> module.  NULL and *err filled on malformed input. */
 kiln_module *module_decode(const uint8_t *bytes, size_t size, const kiln_decode_options *opts,
                            kiln_error *err);
+/* module.c: an empty module in an arena of its own (NULL and *err filled
+ * when out of memory); module_free frees it with everything in it. */
+kiln_module *module_new(uint32_t features, kiln_error *err);
 void module_free(kiln_module *m);
 
 /* validate.c: the spec's validation algorithm; annotates the module. */

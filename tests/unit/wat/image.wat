@@ -1,0 +1,36 @@
+;; image.wat - a module with something of every kind the module image
+;; carries (tests/unit/test_module_image.c): imports of each kind, defined
+;; functions, memories, tables and globals with every constant
+;; expression, exports, start, element and data segments in each mode,
+;; and names (converted with --debug-names).
+(module $image_test
+  (type $v (func))
+  (type $ii (func (param i32 i64) (result f32 f64)))
+  (import "env" "f" (func $imported (type $ii)))
+  (import "env" "t" (table 2 10 funcref))
+  (import "env" "m" (memory 1 2))
+  (import "env" "g" (global $g0 i32))
+  (import "env" "gm" (global $g1 (mut i64)))
+  (func $start (type $v))
+  (func $other (type $ii) f32.const 0 f64.const 0)
+  (table $own 3 externref)
+  (global $c i32 (global.get $g0))
+  (global $d i64 (i64.const -5))
+  (global $e f32 (f32.const 1.5))
+  (global $f (mut f64) (f64.const -2.25))
+  (global $v v128 (v128.const i32x4 1 2 3 4))
+  (global $r funcref (ref.func $other))
+  (global $n externref (ref.null extern))
+  (global $x i32 (i32.add (global.get $g0) (i32.mul (i32.const 4) (i32.const 3))))
+  (export "start" (func $start))
+  (export "t" (table 0))
+  (export "m" (memory 0))
+  (export "c" (global $c))
+  (export "" (global $f))
+  (start $start)
+  (elem (table 0) (i32.const 1) func $start)
+  (elem funcref (ref.func $other) (ref.null func))
+  (elem declare func $start)
+  (data (i32.const 16) "hello\00world")
+  (data "passive")
+)
