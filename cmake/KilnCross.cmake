@@ -4,7 +4,7 @@
 # (TRIPLE-gcc, package gcc-TRIPLE) is installed, a separate CMake build of
 # cmake/cross/ (ExternalProject, compiler TRIPLE-gcc) makes the libraries
 # `kiln build` links (libkiln_wasi_main.a, libkiln_wasi.a, libkiln_rt.a,
-# libkiln_front.a) and installs them into kiln-cross/TRIPLE/ of this build
+# libkiln_ir.a) and installs them into kiln-cross/TRIPLE/ of this build
 # directory, which is where `kiln build --target TRIPLE` looks: next to the
 # host runtime (compiler/cross.h).  It also builds kiln-spec for TRIPLE,
 # which `make test-cross` runs under qemu-user.  The source lists are the
@@ -35,7 +35,7 @@ endfunction()
 
 set(KILN_CROSS_SOURCES_FILE ${CMAKE_BINARY_DIR}/kiln-cross/sources.cmake)
 set(kiln_cross_vars "set(KILN_SOURCE_DIR \"${CMAKE_SOURCE_DIR}\")\n")
-foreach(target kiln_front kiln_rt kiln_wasi kiln_wasi_main kiln_spec_json kiln-spec)
+foreach(target kiln_ir kiln_front kiln_rt kiln_wasi kiln_wasi_main kiln_spec_json kiln-spec)
   kiln_cross_sources_of(${target} sources)
   string(MAKE_C_IDENTIFIER "${target}" var)
   string(TOUPPER "${var}" var)

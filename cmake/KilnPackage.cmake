@@ -3,8 +3,8 @@
 # and the .deb (`cpack -G DEB`).  Included at the end of CMakeLists.txt.
 #
 #   bin/kiln
-#   lib/libkiln_rt.a libkiln_front.a      the runtime (it decodes descriptors
-#                                          with the front end: link rt, then front)
+#   lib/libkiln_rt.a libkiln_ir.a         the runtime, and the module helpers it
+#                                          shares with the compiler: link rt, then ir
 #   lib/libkiln_wasi.a libkiln_wasi_main.a WASI, and the main() of `kiln build`
 #   include/kiln.h kiln_abi.h kiln_wasi.h
 #   lib/libkiln_wasm.so include/wasm.h     the standard wasm-c-api (capi/): compiler
@@ -25,7 +25,7 @@ add_library(kiln::wasm ALIAS kiln_wasm)
 include(${CMAKE_CURRENT_LIST_DIR}/KilnWasmLibrary.cmake)
 
 install(TARGETS kiln RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS kiln_wasi_main kiln_wasi kiln_rt kiln_front ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS kiln_wasi_main kiln_wasi kiln_rt kiln_ir ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS kiln_wasm LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/include/kiln.h ${PROJECT_SOURCE_DIR}/include/kiln_abi.h
               ${PROJECT_SOURCE_DIR}/include/kiln_wasi.h ${PROJECT_SOURCE_DIR}/include/wasm.h

@@ -5,7 +5,7 @@
  * directory (symbol prefix --prefix, by default the file name) -> link
  * with the bundled WASI main (runtime/wasi/wasi_main.c, which calls the
  * descriptor kiln_program_module: the link makes that an alias) and the
- * static kiln_wasi, kiln_rt and kiln_front libraries into one native
+ * static kiln_wasi, kiln_rt and kiln_ir libraries into one native
  * executable.  The temporary directory goes on every exit path, signals
  * included (main.c).
  *
@@ -35,7 +35,7 @@
 
 /* In link order: main first, then what it needs. */
 static const char *const build_libs[] = {
-    "libkiln_wasi_main.a", "libkiln_wasi.a", "libkiln_rt.a", "libkiln_front.a",
+    "libkiln_wasi_main.a", "libkiln_wasi.a", "libkiln_rt.a", "libkiln_ir.a",
 };
 enum { BUILD_NUM_LIBS = sizeof build_libs / sizeof build_libs[0] };
 

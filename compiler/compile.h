@@ -47,7 +47,7 @@ typedef struct kiln_compile_options {
 } kiln_compile_options;
 
 /* lower.c + emit.c: writes a relocatable object.  `bytes` is the original
- * module (needed for the descriptor's metadata copy). */
+ * module (its constant expressions go into the descriptor's module image). */
 /* Whether LLVM knows CPU for TRIPLE (NULL: the host); call it before any
  * thread starts (it briefly redirects stderr).  emit.c. */
 bool compile_cpu_known(const char *triple_or_null, const char *cpu);

@@ -1,7 +1,7 @@
 /* descriptor.c - the one exported symbol of a compiled module.
  *
  * `<prefix>_module` is a kiln_module_desc (kiln_abi.h): the module's
- * metadata bytes, the code of every defined function, a trampoline for
+ * module image (module_image.h), the code of every defined function, a trampoline for
  * each (shared by every function of the same signature) so the runtime
  * can call any export through 16-byte value slots, and an import thunk
  * per imported function that turns a typed call into a slot array for
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lower_internal.h"
+#include "module_image.h"
 
 enum { SLOT_SIZE = sizeof(kiln_val), SLOT_ALIGN = 8 };
 
@@ -140,11 +141,11 @@ static LLVMValueRef ptr_array_global(lower_module *lm, const char *what, LLVMVal
     return g;
 }
 
-/* The module with its code bodies emptied: the runtime decodes it for
+/* The module image (module_image.h): what the runtime instantiates from,
  * types, imports, exports, limits, segments and names. */
-static LLVMValueRef metadata_global(lower_module *lm, const uint8_t *bytes, size_t size) {
+static LLVMValueRef image_global(lower_module *lm, const uint8_t *bytes, size_t size) {
     char name[300];
-    snprintf(name, sizeof name, "%s.metadata", lm->opts->prefix);
+    snprintf(name, sizeof name, "%s.image", lm->opts->prefix);
     LLVMValueRef init = LLVMConstStringInContext2(lm->ctx, (const char *)bytes, size, 1);
     LLVMValueRef g = LLVMAddGlobal(lm->mod, LLVMTypeOf(init), name);
     LLVMSetInitializer(g, init);
@@ -154,8 +155,8 @@ static LLVMValueRef metadata_global(lower_module *lm, const uint8_t *bytes, size
 }
 
 typedef struct desc_parts {
-    LLVMValueRef metadata, code, tramps, thunks, bodies;
-    uint64_t metadata_size;
+    LLVMValueRef image, code, tramps, thunks, bodies;
+    uint64_t image_size;
 } desc_parts;
 
 static void descriptor_emit(lower_module *lm, const desc_parts *p) {
@@ -166,7 +167,7 @@ static void descriptor_emit(lower_module *lm, const desc_parts *p) {
     const kiln_module *m = lm->m;
     uint32_t flags = lm->opts->explicit_bounds ? KILN_DESC_EXPLICIT_BOUNDS : KILN_DESC_GUARD_PAGES;
     LLVMValueRef vals[] = {lower_const_i32(lm, KILN_ABI_VERSION), lower_const_i32(lm, flags),
-                           p->metadata, lower_const_i64(lm, p->metadata_size),
+                           p->image, lower_const_i64(lm, p->image_size),
                            lower_const_i32(lm, m->num_imported_funcs),
                            lower_const_i32(lm, m->num_funcs - m->num_imported_funcs),
                            p->code, p->tramps, p->thunks, p->bodies};
@@ -206,15 +207,14 @@ bool descriptor_build(lower_module *lm, const uint8_t *bytes, size_t size) {
         tramp_of[i] = tramps[m->funcs[nimp + i].type_index];
     }
     for (uint32_t i = 0; i < nimp; i++) thunks[i] = import_thunk_build(lm, i);
-    uint8_t *meta;
-    size_t meta_size;
-    if (!module_strip_code(m, bytes, size, &meta, &meta_size))
-        return error_set(lm->err, KILN_ERR_NOMEM, 0, "cannot strip the code section");
-    desc_parts p = {metadata_global(lm, meta, meta_size), ptr_array_global(lm, "code", code, ndef),
+    uint8_t *image;
+    size_t image_size;
+    if (!module_image_write(m, bytes, size, &image, &image_size, lm->err)) return false;
+    desc_parts p = {image_global(lm, image, image_size), ptr_array_global(lm, "code", code, ndef),
                     ptr_array_global(lm, "trampolines", tramp_of, ndef),
                     ptr_array_global(lm, "thunks", thunks, nimp),
-                    ptr_array_global(lm, "bodies", bodies, ndef), meta_size};
-    free(meta);
+                    ptr_array_global(lm, "bodies", bodies, ndef), image_size};
+    free(image);
     descriptor_emit(lm, &p);
     descriptor_unwind_tables(lm);
     return true;

@@ -36,7 +36,7 @@ extern const kiln_feature_info kiln_feature_table[KILN_FEATURE_COUNT];
 /* The features that work and are on unless turned off (the ON rows). */
 uint32_t features_default(void);
 /* Every bit, MISSING ones too: for decoding what a compile already
- * accepted (the runtime's metadata) and the 3.0 spec suite. */
+ * accepted and the 3.0 spec suite. */
 uint32_t features_all(void);
 /* The row called `name`, or NULL. */
 const kiln_feature_info *feature_by_name(const char *name);

@@ -194,7 +194,6 @@ bool module_image_write(const kiln_module *m, const uint8_t *bytes, size_t size,
     image_out o = {.bytes = bytes, .size = size};
     put(&o, "KIMG", 4);
     put_u32(&o, KILN_IMAGE_VERSION);
-    put_u32(&o, m->features);
     types_write(&o, m);
     imports_write(&o, m);
     defined_write(&o, m);

@@ -1,11 +1,10 @@
-/* module.c - helpers on a decoded module shared by every stage, and the
- * code-stripped copy of a binary that compiled objects embed. */
+/* module.c - helpers on a decoded module shared by every stage and by the
+ * runtime (which links this file, not the decoder). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "leb128.h"
 #include "module.h"
 
 kiln_module *module_new(uint32_t features, kiln_error *err) {
@@ -173,67 +172,6 @@ const char *module_func_name(const kiln_module *m, uint32_t func_index) {
         else hi = mid;
     }
     return NULL;
-}
-
-/* ---- module_strip_code --------------------------------------------------- */
-
-enum { SECTION_CUSTOM = 0, SECTION_CODE = 10, HEADER_SIZE = 8 };
-
-typedef struct strip_out {
-    uint8_t *buf;
-    size_t len;
-} strip_out;
-
-static void out_bytes(strip_out *o, const uint8_t *p, size_t n) {
-    memcpy(o->buf + o->len, p, n);
-    o->len += n;
-}
-
-static void out_u32(strip_out *o, uint32_t v) { o->len += leb_write_u32(o->buf + o->len, v); }
-
-/* A code section with `count` bodies, each of size 2: `00` (no locals) `0B` (end). */
-static void code_stub_write(strip_out *o, uint32_t count) {
-    static const uint8_t body[3] = {0x02, 0x00, 0x0B};
-    uint64_t size = leb_size_u32(count) + 3ull * count;
-    o->buf[o->len++] = SECTION_CODE;
-    out_u32(o, (uint32_t)size);
-    out_u32(o, count);
-    for (uint32_t i = 0; i < count; i++) out_bytes(o, body, sizeof body);
-}
-
-/* Keeps a custom section only when it is the name section. */
-static bool custom_is_name(const uint8_t *p, const uint8_t *end) {
-    uint32_t len;
-    if (leb_read_u32(&p, end, &len) != LEB_OK) return false;
-    return len == 4 && (size_t)(end - p) >= 4 && memcmp(p, "name", 4) == 0;
-}
-
-bool module_strip_code(const kiln_module *m, const uint8_t *bytes, size_t size, uint8_t **out,
-                       size_t *out_size) {
-    if (size < HEADER_SIZE) return false;
-    /* Every stub body (3 bytes with its size) is no longer than the body it
-     * replaces, so the copy never outgrows the original. */
-    strip_out o = {malloc(size), 0};
-    if (!o.buf) return false;
-    out_bytes(&o, bytes, HEADER_SIZE);
-    const uint8_t *p = bytes + HEADER_SIZE, *end = bytes + size;
-    while (p < end) {
-        const uint8_t *start = p;
-        uint8_t id = *p++;
-        uint32_t len;
-        if (leb_read_u32(&p, end, &len) != LEB_OK || len > (size_t)(end - p)) {
-            free(o.buf);
-            return false;
-        }
-        const uint8_t *next = p + len;
-        if (id == SECTION_CODE) code_stub_write(&o, m->num_funcs - m->num_imported_funcs);
-        else if (id != SECTION_CUSTOM || custom_is_name(p, next))
-            out_bytes(&o, start, (size_t)(next - start));
-        p = next;
-    }
-    *out = o.buf;
-    *out_size = o.len;
-    return true;
 }
 
 /* ---- types and names as text ------------------------------------------------

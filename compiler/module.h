@@ -402,12 +402,4 @@ void module_extern_type_text(const kiln_module *m, uint8_t kind, uint32_t index,
 void module_name_text(const kiln_name *n, char *out, size_t cap);
 size_t module_name_text_size(const kiln_name *n);
 
-/* module.c: the same binary with every function body replaced by `00 0B`
- * (no locals, end) and custom sections other than "name" dropped; m must be
- * the module decoded from bytes.  *out is malloc'ed.  The result decodes
- * with module_decode (it need not validate): compiled objects embed it as
- * metadata for the runtime. */
-bool module_strip_code(const kiln_module *m, const uint8_t *bytes, size_t size, uint8_t **out,
-                       size_t *out_size);
-
 #endif

@@ -15,8 +15,10 @@
  * bytes` holding a constant expression in the wasm binary encoding,
  * including its final `end` (len 0: none).  Only the counts of defined
  * entities are stored: imports fill the front of every index space.
+ * Feature bits are not stored (their numbering may change between
+ * versions of kiln, and instantiation needs none of them).
  *
- *   "KIMG" u32 version u32 features
+ *   "KIMG" u32 version
  *   types     u32 n, n x {u32 params, u32 results, params+results valtype bytes}
  *   reftypes  u32 n, n x {u8 heap, u8 nullable, u32 type_index}
  *   imports   u32 n, n x {name module, name field, u8 kind, desc}

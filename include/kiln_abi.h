@@ -18,7 +18,8 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 3u /* 3: addresses, lengths and sizes of the entry points in 64 bits */
+#define KILN_ABI_VERSION 4u /* 3: addresses, lengths and sizes of the entry points in 64 bits;
+                              4: the descriptor carries a module image, not wasm bytes */
 #define KILN_PAGE_SIZE 65536u
 
 /* Value types, with their binary-format encodings. */
@@ -157,15 +158,15 @@ extern _Thread_local uintptr_t kiln_rt_stack_limit;
 #define KILN_DESC_GUARD_PAGES 0x2u     /* accesses rely on a 4 GiB+guard reservation */
 
 /* The one symbol each compiled object exports (named <prefix>_module).
- * `metadata` is the module's own binary with every function body
- * replaced by the empty body {0x00, 0x0B}: the runtime decodes it with
- * the same decoder the compiler uses, so types, imports, exports,
- * limits, globals, segments, start and names need no second format. */
+ * `image` is the module image (compiler/module_image.h): types, imports,
+ * exports, limits, globals with their initialisers, data and element
+ * segments, start and function names as flat little-endian records,
+ * which the runtime reads without a wasm decoder. */
 typedef struct kiln_module_desc {
     uint32_t abi_version;
     uint32_t flags;
-    const uint8_t *metadata;
-    uint64_t metadata_size;
+    const uint8_t *image;
+    uint64_t image_size;
     uint32_t num_imported_funcs;
     uint32_t num_defined_funcs;
     void *const *func_code;                   /* [num_defined_funcs] entry stubs */

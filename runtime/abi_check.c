@@ -45,8 +45,8 @@ _Static_assert(sizeof(kiln_memory_rt) == 24, "kiln_memory_rt size");
 
 _Static_assert(offsetof(kiln_module_desc, abi_version) == 0, "desc.abi_version");
 _Static_assert(offsetof(kiln_module_desc, flags) == 4, "desc.flags");
-_Static_assert(offsetof(kiln_module_desc, metadata) == 8, "desc.metadata");
-_Static_assert(offsetof(kiln_module_desc, metadata_size) == 16, "desc.metadata_size");
+_Static_assert(offsetof(kiln_module_desc, image) == 8, "desc.image");
+_Static_assert(offsetof(kiln_module_desc, image_size) == 16, "desc.image_size");
 _Static_assert(offsetof(kiln_module_desc, num_imported_funcs) == 24, "desc.num_imported_funcs");
 _Static_assert(offsetof(kiln_module_desc, num_defined_funcs) == 28, "desc.num_defined_funcs");
 _Static_assert(offsetof(kiln_module_desc, func_code) == 32, "desc.func_code");

@@ -459,7 +459,6 @@ kiln_module *module_image_read(const uint8_t *image, size_t size, kiln_error *er
     image_in in = {image, image, image + size, m, err, false};
     magic_read(&in, "KIMG");
     if (get_u32(&in) != KILN_IMAGE_VERSION && !in.failed) fail(&in, "unknown version");
-    m->features = get_u32(&in);
     types_read(&in);
     imports_read(&in);
     funcs_read(&in);

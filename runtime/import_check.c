@@ -183,7 +183,7 @@ size_t kiln_linker_check_module(const kiln_linker *l, const kiln_module *m,
 size_t kiln_linker_check(const kiln_linker *l, const kiln_module_desc *desc,
                          kiln_import_report report, void *ctx) {
     kiln_instantiate_error err;
-    kiln_module *m = desc_module_decode(desc, &err);
+    kiln_module *m = desc_module_read(desc, &err);
     if (!m) {
         if (report) report(ctx, err.message);
         return SIZE_MAX;

@@ -1,7 +1,7 @@
 /* instance.c - instantiation from a module descriptor, exports, lifetime.
  *
  * kiln_instantiate follows the spec's instantiation steps in order:
- *   1. decode the descriptor's metadata (the module without code bodies);
+ *   1. read the descriptor's module image (types, imports, segments, ...);
  *   2. resolve every import in the linker, checking kind and type;
  *   3. allocate functions, memories, tables and globals (evaluating
  *      global initialisers in order) and the element segments' values;
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "module_image.h"
 #include "runtime.h"
 
 /* ---- the registry of live instances ------------------------------------------- */
@@ -452,27 +453,23 @@ static bool instance_may_be_referenced(const kiln_module *m) {
 
 /* ---- the public entry points ----------------------------------------------------------- */
 
-kiln_module *desc_module_decode(const kiln_module_desc *desc, kiln_instantiate_error *err) {
+kiln_module *desc_module_read(const kiln_module_desc *desc, kiln_instantiate_error *err) {
     if (!desc || desc->abi_version != KILN_ABI_VERSION) {
         instance_fail(err, KILN_INST_BAD_MODULE, "module descriptor has ABI version %u, expected %u",
                   desc ? desc->abi_version : 0, KILN_ABI_VERSION);
         return NULL;
     }
-    /* The compiler accepted the module already, with whatever features it
-     * was given: every bit, so that the metadata decodes as it did there. */
-    kiln_decode_options opts = {.features = features_all()};
-    kiln_error derr;
-    error_clear(&derr);
-    kiln_module *m = module_decode(desc->metadata, desc->metadata_size, &opts, &derr);
+    kiln_error ierr;
+    kiln_module *m = module_image_read(desc->image, desc->image_size, &ierr);
     if (!m) {
-        instance_fail(err, KILN_INST_BAD_MODULE, "corrupt module metadata at 0x%llx: %s",
-                  (unsigned long long)derr.offset, derr.message);
+        instance_fail(err, KILN_INST_BAD_MODULE, "%s (at 0x%llx)", ierr.message,
+                      (unsigned long long)ierr.offset);
         return NULL;
     }
     if (m->num_imported_funcs != desc->num_imported_funcs ||
         m->num_funcs - m->num_imported_funcs != desc->num_defined_funcs) {
         module_free(m);
-        instance_fail(err, KILN_INST_BAD_MODULE, "module descriptor does not match its metadata");
+        instance_fail(err, KILN_INST_BAD_MODULE, "module descriptor does not match its image");
         return NULL;
     }
     return m;
@@ -486,7 +483,7 @@ static void name_copy_cut(char *out, size_t cap, const kiln_name *n) {
 
 bool kiln_module_memory_import(const kiln_module_desc *desc, kiln_memory_import *out) {
     kiln_instantiate_error err = {0};
-    kiln_module *m = desc_module_decode(desc, &err);
+    kiln_module *m = desc_module_read(desc, &err);
     bool found = false;
     for (uint32_t i = 0; m && i < m->num_imports && !found; i++) {
         const kiln_import *imp = &m->imports[i];
@@ -557,7 +554,7 @@ kiln_instance *kiln_instantiate_limited(const kiln_module_desc *desc, kiln_linke
     kiln_instantiate_error scratch;
     if (!err) err = &scratch;
     memset(err, 0, sizeof *err);
-    kiln_module *m = desc_module_decode(desc, err);
+    kiln_module *m = desc_module_read(desc, err);
     if (!m) return NULL;
     return instance_instantiate(desc, m, NULL, NULL, l, limits, err);
 }

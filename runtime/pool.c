@@ -1,12 +1,12 @@
 /* pool.c - the pooling instance allocator (kiln_pool_* in kiln.h).
  *
- * kiln_instantiate pays, per instance, for decoding the module's metadata,
+ * kiln_instantiate pays, per instance, for reading the module's image,
  * interning its types, mapping and unmapping an 8 GiB reservation, and
  * copying its data segments, most of it again page fault by page fault.
  * A pool pays for each of those once:
  *  - one reservation holds every memory slot, side by side, each as large
  *    as a guard-page memory needs (registered once with signals.c);
- *  - per module (descriptor), the decoded metadata, the canonical type ids
+ *  - per module (descriptor), the module read from its image, the canonical type ids
  *    and, per defined memory, an image of its initial contents: a sealed
  *    memfd mapped MAP_PRIVATE over the start of the slot, so instances
  *    share the image's pages until they write them (copy-on-write);
@@ -251,7 +251,7 @@ static bool types_intern(struct pool_module *pm) {
 
 static struct pool_module *pool_module_build(const kiln_module_desc *desc,
                                              kiln_instantiate_error *err) {
-    kiln_module *m = desc_module_decode(desc, err);
+    kiln_module *m = desc_module_read(desc, err);
     if (!m) return NULL;
     struct pool_module *pm = calloc(1, sizeof *pm);
     if (!pm) {
@@ -683,7 +683,7 @@ kiln_instance *kiln_pool_instantiate(kiln_pool *pool, const kiln_module_desc *de
         return NULL;
     }
     if (!desc || desc->abi_version != KILN_ABI_VERSION) {
-        desc_module_decode(desc, err); /* names the version */
+        desc_module_read(desc, err); /* names the version */
         return NULL;
     }
     if (!slot_fits(pool, desc, err)) return NULL;

@@ -234,9 +234,9 @@ kiln_instance *instance_instantiate(const kiln_module_desc *desc, kiln_module *m
                                     struct pool_module *pooled, kiln_linker *l,
                                     const kiln_instance_limits *limits,
                                     kiln_instantiate_error *err);
-/* The module a descriptor describes, decoded from its metadata; NULL with
- * *err filled (KILN_INST_BAD_MODULE) for another ABI or corrupt metadata. */
-kiln_module *desc_module_decode(const kiln_module_desc *desc, kiln_instantiate_error *err);
+/* The module a descriptor describes, read from its module image; NULL with
+ * *err filled (KILN_INST_BAD_MODULE) for another ABI or a corrupt image. */
+kiln_module *desc_module_read(const kiln_module_desc *desc, kiln_instantiate_error *err);
 /* Calls fn(inst->vmctx) for every live instance, under the registry lock. */
 void instance_each(void (*fn)(kiln_vmctx *ctx, uintptr_t value), uintptr_t value);
 

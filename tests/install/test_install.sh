@@ -62,7 +62,7 @@ mode_prefix() {
     mkdir -p "$WORK"
     logged "$WORK/install.log" cmake --install "$BUILD" --prefix "$PREFIX" || fail "cmake --install"
     for f in bin/kiln include/kiln.h include/kiln_abi.h include/kiln_wasi.h \
-        lib/libkiln_rt.a lib/libkiln_front.a lib/libkiln_wasi.a lib/libkiln_wasi_main.a \
+        lib/libkiln_rt.a lib/libkiln_ir.a lib/libkiln_wasi.a lib/libkiln_wasi_main.a \
         lib/pkgconfig/kiln.pc lib/pkgconfig/kiln-wasi.pc lib/cmake/kiln/kilnConfig.cmake \
         lib/cmake/kiln/kilnConfigVersion.cmake lib/cmake/kiln/KilnWasmLibrary.cmake \
         lib/libkiln_wasm.so include/wasm.h lib/pkgconfig/kiln-wasm.pc; do
@@ -96,10 +96,10 @@ mode_prefix() {
     lib=$(cd "$PREFIX/lib" && pwd -P)
     for args in "--libs kiln" "--static --libs kiln"; do
         got=$(pc_flags $args | tr '\n' ' ')
-        [ "$got" = "-L$lib -lkiln_rt -lkiln_front -lpthread -lm " ] || fail "pkg-config $args: $got"
+        [ "$got" = "-L$lib -lkiln_rt -lkiln_ir -lpthread -lm " ] || fail "pkg-config $args: $got"
     done
     got=$(pc_flags --static --libs kiln-wasi | tr '\n' ' ')
-    [ "$got" = "-L$lib -lkiln_wasi -lkiln_rt -lkiln_front -lpthread -lm " ] ||
+    [ "$got" = "-L$lib -lkiln_wasi -lkiln_rt -lkiln_ir -lpthread -lm " ] ||
         fail "pkg-config --static --libs kiln-wasi: $got"
     got=$(pc_flags --cflags kiln-wasi)
     [ "$got" = "-I$(cd "$PREFIX/include" && pwd -P)" ] || [ "$got" = "-I$PREFIX/lib/pkgconfig/../../include" ] ||
@@ -190,7 +190,7 @@ mode_deb() {
         fail "cpack -G DEB"
     deb=$(ls "$WORK"/deb/kiln_*.deb) || fail "no kiln_*.deb"
     dpkg-deb -c "$deb" | awk '{print $6}' >"$WORK/deb/contents"
-    for f in ./usr/bin/kiln ./usr/include/kiln.h ./usr/lib/libkiln_rt.a ./usr/lib/libkiln_front.a \
+    for f in ./usr/bin/kiln ./usr/include/kiln.h ./usr/lib/libkiln_rt.a ./usr/lib/libkiln_ir.a \
         ./usr/lib/pkgconfig/kiln.pc ./usr/lib/cmake/kiln/kilnConfig.cmake; do
         grep -qx "$f" "$WORK/deb/contents" || fail "$f not in $deb"
     done

@@ -811,33 +811,6 @@ Test(decode, allocation_failures_return_nomem) {
     free(b);
 }
 
-/* ---- module_strip_code --------------------------------------------------- */
-
-Test(decode, strip_code_keeps_everything_but_bodies_and_foreign_customs) {
-    buf *b = rich_module();
-    kiln_module *m = decode_ok(b);
-    uint8_t *out;
-    size_t out_size;
-    cr_assert(module_strip_code(m, b->d, b->n, &out, &out_size));
-    cr_assert_lt(out_size, b->n);
-    kiln_error e;
-    kiln_module *s = module_decode(out, out_size, NULL, &e);
-    cr_assert_not_null(s, "stripped module decodes: %s", e.message);
-    cr_assert_eq(s->num_funcs, m->num_funcs);
-    cr_assert_eq(s->funcs[0].type_index, m->funcs[0].type_index);
-    cr_assert_eq(s->funcs[0].num_insns, 1, "body is just `end`");
-    cr_assert_eq(s->funcs[0].num_local_groups, 0);
-    cr_assert_eq(s->funcs[0].body_size, 2);
-    cr_assert_eq(s->num_memories, 1);
-    cr_assert_eq(s->num_datas, m->num_datas);
-    cr_assert_eq(s->num_customs, 0, "\"extra\" dropped");
-    cr_assert_str_eq(module_func_name(s, 0), "f", "name section kept");
-    module_free(s);
-    module_free(m);
-    free(out);
-    free(b);
-}
-
 /* ---- cross-check with wabt ----------------------------------------------- */
 
 /* Appends one instance of op with small but non-trivial immediates. */

@@ -26,7 +26,7 @@ compile() {
 compile header_types types && compile header_other other || fail "compiling the fixtures"
 $CC -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -pedantic -Werror \
     -I"$INCLUDE" -I"$tmp" "$DIR/header_host.c" "$tmp/types.o" "$tmp/other.o" \
-    "$BUILD/libkiln_rt.a" "$BUILD/libkiln_front.a" -lpthread -lm -o "$tmp/host" ||
+    "$BUILD/libkiln_rt.a" "$BUILD/libkiln_ir.a" -lpthread -lm -o "$tmp/host" ||
     fail "header_host.c does not build"
 [ -x "$tmp/host" ] && { "$tmp/host" || fail "header_host reported failures"; }
 

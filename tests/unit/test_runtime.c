@@ -1,8 +1,7 @@
 /* test_runtime.c - the runtime, tested without the compiler.
  *
  * The modules are the hand-"compiled" fixtures of runtime_fixtures/
- * (typed C functions + descriptors whose metadata is the real module
- * binary), so every check here exercises the same paths compiled code
+ * (typed C functions + descriptors holding the real module's image), so every check here exercises the same paths compiled code
  * takes: instantiation from a descriptor, imports, traps, the stack
  * limit, memories, tables, globals and the segment rules. */
 #include <criterion/criterion.h>
@@ -121,12 +120,22 @@ Test(instantiate, wrong_abi_version_is_a_bad_module) {
     cr_assert_eq(err.kind, KILN_INST_BAD_MODULE);
 }
 
-Test(instantiate, descriptor_counts_must_match_metadata) {
+Test(instantiate, descriptor_counts_must_match_image) {
     kiln_module_desc desc = fixture_basic;
     desc.num_defined_funcs = 3;
     kiln_instantiate_error err;
     cr_assert_null(kiln_instantiate(&desc, NULL, &err));
     cr_assert_eq(err.kind, KILN_INST_BAD_MODULE);
+}
+
+/* A cut-off image (runtime/image_read.c) is a bad module, named as such. */
+Test(instantiate, truncated_image_is_a_bad_module) {
+    kiln_module_desc desc = fixture_basic;
+    desc.image_size -= 5;
+    kiln_instantiate_error err;
+    cr_assert_null(kiln_instantiate(&desc, NULL, &err));
+    cr_assert_eq(err.kind, KILN_INST_BAD_MODULE);
+    cr_assert(strstr(err.message, "corrupt module image"), "%s", err.message);
 }
 
 Test(instantiate, redefining_a_name_replaces_it) {

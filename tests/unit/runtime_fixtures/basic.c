@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "fixtures.h"
-#include "basic.meta.h"
+#include "basic.image.h"
 
 enum { TYPE_II_I = 1 }; /* basic.wat's type index of (i32 i32) -> i32 */
 
@@ -84,8 +84,8 @@ static void *const basic_thunks[] = {(void *)thunk_double};
 const kiln_module_desc fixture_basic = {
     .abi_version = KILN_ABI_VERSION,
     .flags = KILN_DESC_EXPLICIT_BOUNDS,
-    .metadata = basic_metadata,
-    .metadata_size = sizeof basic_metadata,
+    .image = basic_image,
+    .image_size = sizeof basic_image,
     .num_imported_funcs = 1,
     .num_defined_funcs = 7,
     .func_code = basic_code,

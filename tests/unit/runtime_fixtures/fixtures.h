@@ -3,9 +3,9 @@
  * Each fixture is what kiln would emit for the .wat file of the same
  * name: typed functions taking the vmctx first (written by hand in C,
  * with the bounds and stack checks generated code makes), a trampoline
- * per signature, import thunks, and a descriptor whose metadata is the
- * module binary with empty bodies (see wasm_strip.py, regen.sh).  They
- * let the runtime be tested without the compiler. */
+ * per signature, import thunks, and a descriptor whose module image is
+ * made from the .wat at build time (image_gen.c, CMakeLists.txt).  They
+ * let the runtime be tested without the compiler's back end. */
 #ifndef KILN_RUNTIME_FIXTURES_H
 #define KILN_RUNTIME_FIXTURES_H
 

@@ -1,6 +1,6 @@
 /* importer.c - the hand-written code of importer.wat (see fixtures.h). */
 #include "fixtures.h"
-#include "importer.meta.h"
+#include "importer.image.h"
 
 enum { FUNC_ADD = 0 }; /* the imported basic.add */
 
@@ -34,8 +34,8 @@ static void *const importer_thunks[] = {(void *)thunk_add};
 const kiln_module_desc fixture_importer = {
     .abi_version = KILN_ABI_VERSION,
     .flags = KILN_DESC_EXPLICIT_BOUNDS,
-    .metadata = importer_metadata,
-    .metadata_size = sizeof importer_metadata,
+    .image = importer_image,
+    .image_size = sizeof importer_image,
     .num_imported_funcs = 1,
     .num_defined_funcs = 5,
     .func_code = importer_code,

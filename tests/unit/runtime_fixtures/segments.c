@@ -1,8 +1,8 @@
 /* segments.c - the code of oob_elem.wat, oob_data.wat and start.wat. */
 #include "fixtures.h"
-#include "oob_data.meta.h"
-#include "oob_elem.meta.h"
-#include "start.meta.h"
+#include "oob_data.image.h"
+#include "oob_elem.image.h"
+#include "start.image.h"
 
 static int32_t f_seven(kiln_vmctx *ctx) {
     (void)ctx;
@@ -14,8 +14,8 @@ static const kiln_trampoline oob_elem_trampolines[] = {tramp_v_i};
 
 const kiln_module_desc fixture_oob_elem = {
     .abi_version = KILN_ABI_VERSION,
-    .metadata = oob_elem_metadata,
-    .metadata_size = sizeof oob_elem_metadata,
+    .image = oob_elem_image,
+    .image_size = sizeof oob_elem_image,
     .num_defined_funcs = 1,
     .func_code = oob_elem_code,
     .func_trampolines = oob_elem_trampolines,
@@ -23,8 +23,8 @@ const kiln_module_desc fixture_oob_elem = {
 
 const kiln_module_desc fixture_oob_data = {
     .abi_version = KILN_ABI_VERSION,
-    .metadata = oob_data_metadata,
-    .metadata_size = sizeof oob_data_metadata,
+    .image = oob_data_image,
+    .image_size = sizeof oob_data_image,
 };
 
 enum { GLOBAL_G = 1 }; /* global 0 is the imported pi */
@@ -36,8 +36,8 @@ static const kiln_trampoline start_trampolines[] = {tramp_v_v};
 
 const kiln_module_desc fixture_start = {
     .abi_version = KILN_ABI_VERSION,
-    .metadata = start_metadata,
-    .metadata_size = sizeof start_metadata,
+    .image = start_image,
+    .image_size = sizeof start_image,
     .num_defined_funcs = 1,
     .func_code = start_code,
     .func_trampolines = start_trampolines,
