@@ -224,7 +224,8 @@ static void types_read(image_in *in) {
         r->nullable = get_bool(in);
         r->type_index = get_u32(in);
         bool abstract = r->heap == KILN_HEAP_FUNC || r->heap == KILN_HEAP_EXTERN ||
-                        r->heap == KILN_HEAP_NOFUNC || r->heap == KILN_HEAP_NOEXTERN;
+                        r->heap == KILN_HEAP_NOFUNC || r->heap == KILN_HEAP_NOEXTERN ||
+                        r->heap == KILN_HEAP_EXN || r->heap == KILN_HEAP_NOEXN;
         if (!abstract && (r->heap != KILN_HEAP_TYPE || r->type_index >= m->num_types))
             fail(in, "bad reference type");
     }
