@@ -95,16 +95,10 @@ static const char *const gc_insn_names[] = {
     "ref.i31",          "i31.get_s",          "i31.get_u",
 };
 
-/* The wide-arithmetic instructions (0xfc 0x13..0x16). */
-static const char *const wide_insn_names[] = {"i64.add128", "i64.sub128", "i64.mul_wide_s",
-                                              "i64.mul_wide_u"};
-
 bool proposal_prefixed_opcode(uint8_t prefix, uint32_t code, char *out, size_t cap) {
     enum { NUM_GC = sizeof gc_insn_names / sizeof gc_insn_names[0] };
     if (prefix == 0xfb && code < NUM_GC)
         snprintf(out, cap, "the GC proposal is not supported yet: %s", gc_insn_names[code]);
-    else if (prefix == 0xfc && code >= 0x13 && code <= 0x16)
-        snprintf(out, cap, "wide arithmetic is not supported yet: %s", wide_insn_names[code - 0x13]);
     else
         return false;
     return true;
@@ -132,6 +126,10 @@ uint32_t opcode_feature(kiln_opcode op) {
     case KILN_OP_DELEGATE:
     case KILN_OP_CATCH_ALL:
     case KILN_OP_TRY_TABLE: return KILN_FEATURE_EXCEPTIONS;
+    case KILN_OP_I64_ADD128:
+    case KILN_OP_I64_SUB128:
+    case KILN_OP_I64_MUL_WIDE_S:
+    case KILN_OP_I64_MUL_WIDE_U: return KILN_FEATURE_WIDE_ARITHMETIC;
     default: return 0;
     }
 }

@@ -9,12 +9,16 @@ const kiln_feature_info kiln_feature_table[KILN_FEATURE_COUNT] = {
 #undef KILN_FEATURE
 };
 
-uint32_t features_default(void) {
+static uint32_t features_at_least(kiln_feature_state state) {
     uint32_t bits = 0;
     for (int i = 0; i < KILN_FEATURE_COUNT; i++)
-        if (kiln_feature_table[i].state == KILN_FEATURE_ON) bits |= kiln_feature_table[i].bit;
+        if (kiln_feature_table[i].state >= state) bits |= kiln_feature_table[i].bit;
     return bits;
 }
+
+uint32_t features_default(void) { return features_at_least(KILN_FEATURE_ON); }
+
+uint32_t features_implemented(void) { return features_at_least(KILN_FEATURE_OFF); }
 
 uint32_t features_all(void) {
     return UINT32_MAX >> (32 - KILN_FEATURE_COUNT);
@@ -38,7 +42,7 @@ bool feature_flag_apply(const char *arg, uint32_t *features, const kiln_feature_
     if (!enable && strncmp(arg, "--disable-", 10) != 0) return false;
     const char *name = arg + (enable ? 9 : 10);
     if (strcmp(name, "all") == 0) {
-        *features = enable ? *features | features_default() : 0;
+        *features = enable ? *features | features_implemented() : 0;
         return true;
     }
     *row = feature_by_name(name);

@@ -22,7 +22,11 @@ enum {
 
 _Static_assert(KILN_FEATURE_COUNT <= 32, "kiln_decode_options.features is 32 bits");
 
-typedef enum kiln_feature_state { KILN_FEATURE_MISSING, KILN_FEATURE_ON } kiln_feature_state;
+typedef enum kiln_feature_state {
+    KILN_FEATURE_MISSING, /* not supported yet */
+    KILN_FEATURE_OFF,     /* works, off unless --enable-NAME (a proposal) */
+    KILN_FEATURE_ON,      /* works, on unless --disable-NAME */
+} kiln_feature_state;
 
 typedef struct kiln_feature_info {
     const char *name; /* flag name: --disable-NAME */
@@ -35,6 +39,8 @@ extern const kiln_feature_info kiln_feature_table[KILN_FEATURE_COUNT];
 
 /* The features that work and are on unless turned off (the ON rows). */
 uint32_t features_default(void);
+/* The features that work: ON and OFF rows (--enable-all). */
+uint32_t features_implemented(void);
 /* Every bit, MISSING ones too: for decoding what a compile already
  * accepted and the 3.0 spec suite. */
 uint32_t features_all(void);
@@ -45,7 +51,7 @@ const kiln_feature_info *feature_by_bit(uint32_t bit);
 
 /* Applies a feature flag to *features: --disable-NAME clears NAME's bit,
  * --enable-NAME sets it, --disable-all clears every bit (WebAssembly 2.0
- * only), --enable-all sets every ON one.  Returns false if `arg` is no
+ * only), --enable-all sets every one that works (ON and OFF rows).  Returns false if `arg` is no
  * such flag; *row is the feature named (NULL for the -all forms). */
 bool feature_flag_apply(const char *arg, uint32_t *features, const kiln_feature_info **row);
 

@@ -719,7 +719,7 @@ static void value_lower(lower_func *lf, const kiln_insn *insn) {
         return;
     }
     uint32_t n = sig_param_count(info->signature);
-    LLVMValueRef args[3];
+    LLVMValueRef args[4];
     for (uint32_t i = n; i > 0; i--) args[i - 1] = lower_pop(lf);
     LLVMValueRef r = NULL;
     if (lower_numeric_handles(op)) r = lower_numeric(&lf->env, op, args);
@@ -728,7 +728,11 @@ static void value_lower(lower_func *lf, const kiln_insn *insn) {
         lower_fail(lf, "%s is not supported", info->text);
         return;
     }
-    if (strchr(info->signature, ':')[1]) lower_push(lf, r);
+    size_t results = strlen(strchr(info->signature, ':') + 1);
+    if (results == 1) lower_push(lf, r);
+    /* Two results (wide arithmetic) come as a {i64, i64}. */
+    for (unsigned i = 0; results > 1 && i < results; i++)
+        lower_push(lf, LLVMBuildExtractValue(lf->lm->b, r, i, ""));
 }
 
 /* ---- dispatch ---------------------------------------------------------------- */

@@ -42,8 +42,9 @@ typedef struct lower_value_env {
  * table signature is fixed and that do not touch memory: constants are
  * NOT included, they are handled by lower.c).  Covers MVP integer and
  * float arithmetic, comparisons, conversions (trapping and saturating),
- * reinterpretations and sign-extension.  `args` holds the operands in
- * stack order (args[0] is the deepest).  Returns the result value, or
+ * reinterpretations, sign-extension and wide arithmetic.  `args` holds
+ * the operands in stack order (args[0] is the deepest).  Returns the
+ * result value (a {i64, i64} for the two results of wide arithmetic), or
  * NULL if `op` is not a scalar numeric instruction. */
 LLVMValueRef lower_numeric(const lower_value_env *env, kiln_opcode op, LLVMValueRef *args);
 

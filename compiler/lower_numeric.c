@@ -54,6 +54,8 @@ typedef enum numeric_family {
     FAM_CAST,      /* arg: LLVMOpcode                         */
     FAM_FPCAST,    /* arg: 1 for promote (fpext), 0 for demote */
     FAM_SEXT_IN,   /* arg: bits to sign-extend from           */
+    FAM_WIDE,      /* arg: LLVMAdd / LLVMSub on i128 pairs     */
+    FAM_MUL_WIDE,  /* arg: 1 if signed                        */
 } numeric_family;
 
 typedef struct numeric_row {
@@ -147,6 +149,8 @@ static const numeric_row numeric_rows[KILN_OP_COUNT] = {
     ROW(I32_EXTEND8_S, SEXT_IN, 8),  ROW(I32_EXTEND16_S, SEXT_IN, 16),
     ROW(I64_EXTEND8_S, SEXT_IN, 8),  ROW(I64_EXTEND16_S, SEXT_IN, 16),
     ROW(I64_EXTEND32_S, SEXT_IN, 32),
+    ROW(I64_ADD128, WIDE, LLVMAdd), ROW(I64_SUB128, WIDE, LLVMSub),
+    ROW(I64_MUL_WIDE_S, MUL_WIDE, 1), ROW(I64_MUL_WIDE_U, MUL_WIDE, 0),
 };
 
 #undef ROW
@@ -508,6 +512,46 @@ LLVMValueRef lower_trunc_sat(const lower_value_env *env, bool is_signed, LLVMVal
                                 &x, 1);
 }
 
+/* ---- wide arithmetic ------------------------------------------------------ */
+
+/* A 128-bit value is a (low, high) pair of i64 on the wasm stack; LLVM's
+ * i128 gives exact carries and the widening multiply (x86-64: add/adc,
+ * sub/sbb, one mul or imul), so nothing here needs a carry by hand. */
+static LLVMValueRef i128_from_pair(const lower_value_env *env, LLVMValueRef lo, LLVMValueRef hi) {
+    LLVMBuilderRef bld = env->builder;
+    LLVMTypeRef i128 = LLVMInt128TypeInContext(env->context);
+    LLVMValueRef high = LLVMBuildShl(bld, LLVMBuildZExt(bld, hi, i128, ""),
+                                     LLVMConstInt(i128, 64, false), "");
+    return LLVMBuildOr(bld, high, LLVMBuildZExt(bld, lo, i128, ""), "");
+}
+
+/* The two results as a first-class {i64, i64}: lowering pushes each. */
+static LLVMValueRef i128_to_pair(const lower_value_env *env, LLVMValueRef v) {
+    LLVMBuilderRef bld = env->builder;
+    LLVMTypeRef i64 = LLVMInt64TypeInContext(env->context);
+    LLVMTypeRef fields[2] = {i64, i64};
+    LLVMValueRef hi = LLVMBuildLShr(bld, v, LLVMConstInt(LLVMTypeOf(v), 64, false), "");
+    LLVMValueRef pair = LLVMGetUndef(LLVMStructTypeInContext(env->context, fields, 2, false));
+    pair = LLVMBuildInsertValue(bld, pair, LLVMBuildTrunc(bld, v, i64, ""), 0, "");
+    return LLVMBuildInsertValue(bld, pair, LLVMBuildTrunc(bld, hi, i64, ""), 1, "");
+}
+
+static LLVMValueRef lower_wide(const lower_value_env *env, const numeric_row *row,
+                               LLVMValueRef *args) {
+    LLVMBuilderRef bld = env->builder;
+    LLVMTypeRef i128 = LLVMInt128TypeInContext(env->context);
+    LLVMValueRef a, b;
+    if (row->family == FAM_WIDE) {
+        a = i128_from_pair(env, args[0], args[1]);
+        b = i128_from_pair(env, args[2], args[3]);
+        return i128_to_pair(env, LLVMBuildBinOp(bld, (LLVMOpcode)row->arg, a, b, ""));
+    }
+    LLVMOpcode ext = row->arg ? LLVMSExt : LLVMZExt;
+    a = LLVMBuildCast(bld, ext, args[0], i128, "");
+    b = LLVMBuildCast(bld, ext, args[1], i128, "");
+    return i128_to_pair(env, LLVMBuildMul(bld, a, b, ""));
+}
+
 /* ---- dispatch ----------------------------------------------------------- */
 
 bool lower_numeric_handles(kiln_opcode op) {
@@ -557,6 +601,8 @@ LLVMValueRef lower_numeric(const lower_value_env *env, kiln_opcode op, LLVMValue
     case FAM_FSIGN:
         return lower_fsign(env, row->arg, args[0], row->arg == FSIGN_COPYSIGN ? args[1] : NULL);
     case FAM_FUNARY: return lower_funary(env, row->name, args[0]);
+    case FAM_WIDE:
+    case FAM_MUL_WIDE: return lower_wide(env, row, args);
     default: return lower_conversion(env, row, args[0], result_type);
     }
 }

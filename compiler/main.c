@@ -323,13 +323,18 @@ void cli_features_usage(FILE *out) {
         const kiln_feature_info *f = &kiln_feature_table[i];
         if (f->state == KILN_FEATURE_ON) fprintf(out, "  %-20s %s\n", f->name, f->what);
     }
+    fprintf(out, "Proposals that work but are off by default; --enable-NAME turns one on:\n");
+    for (int i = 0; i < KILN_FEATURE_COUNT; i++) {
+        const kiln_feature_info *f = &kiln_feature_table[i];
+        if (f->state == KILN_FEATURE_OFF) fprintf(out, "  %-20s %s\n", f->name, f->what);
+    }
     fprintf(out, "Not supported yet (modules that use them are refused):\n");
     for (int i = 0; i < KILN_FEATURE_COUNT; i++) {
         const kiln_feature_info *f = &kiln_feature_table[i];
         if (f->state == KILN_FEATURE_MISSING) fprintf(out, "  %-20s %s\n", f->name, f->what);
     }
-    fprintf(out, "--enable-NAME and --enable-all are accepted for compatibility; the features\n"
-                 "that work are on already.\n");
+    fprintf(out, "--enable-all turns on every feature that works; --enable-NAME of one not\n"
+                 "supported yet is accepted for compatibility, with a warning.\n");
 }
 
 /* ---- verbosity ------------------------------------------------------------------ */

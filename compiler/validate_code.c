@@ -26,8 +26,8 @@ enum { TYPE_UNKNOWN = 0 };
 typedef struct op_sig {
     uint8_t num_params;
     uint8_t num_results;
-    uint8_t params[3];
-    uint8_t result;
+    uint8_t params[4];
+    uint8_t results[2]; /* wide arithmetic has two */
     bool fixed;      /* false for "*" rows, which are typed by hand */
     bool checks_imm; /* fixed rows whose immediates have rules of their own */
 } op_sig;
@@ -66,12 +66,15 @@ static void sig_parse(op_sig *s, const char *text) {
     const char *colon = strchr(text, ':');
     if (!colon) return;
     size_t np = (size_t)(colon - text), nr = strlen(colon + 1);
-    if (np > sizeof s->params || nr > 1) return;
+    if (np > sizeof s->params || nr > sizeof s->results) return;
     for (size_t k = 0; k < np; k++) {
         s->params[k] = sig_letter_type(text[k]);
         if (s->params[k] == TYPE_UNKNOWN) return;
     }
-    if (nr == 1 && (s->result = sig_letter_type(colon[1])) == TYPE_UNKNOWN) return;
+    for (size_t k = 0; k < nr; k++) {
+        s->results[k] = sig_letter_type(colon[1 + k]);
+        if (s->results[k] == TYPE_UNKNOWN) return;
+    }
     s->num_params = (uint8_t)np;
     s->num_results = (uint8_t)nr;
     s->fixed = true;
@@ -319,8 +322,8 @@ static bool check_type(code_validator *v, uint32_t index, const kiln_functype **
  * Fixed-signature instructions. */
 
 /* Address operands become i64 on a 64-bit memory (memory64): bit k of
- * `addr64` marks params[k], bit 3 the result. */
-enum { ADDR_RESULT = 1u << 3 };
+ * `addr64` marks params[k], bit 4 the (first) result. */
+enum { ADDR_RESULT = 1u << 4 };
 
 static inline uint8_t sig_param(const op_sig *s, unsigned k, unsigned addr64) {
     return (addr64 >> k) & 1 ? KILN_I64 : s->params[k];
@@ -338,7 +341,8 @@ static inline bool sig_apply(code_validator *v, const op_sig *s, unsigned addr64
             if (!pop_expect(v, sig_param(s, k, addr64))) return false;
     }
     if (!s->num_results) return true;
-    return push_val(v, addr64 & ADDR_RESULT ? KILN_I64 : s->result);
+    if (!push_val(v, addr64 & ADDR_RESULT ? KILN_I64 : s->results[0])) return false;
+    return s->num_results == 1 || push_val(v, s->results[1]);
 }
 
 /* log2 of a power of two up to 16. */

@@ -153,7 +153,10 @@ Test(cli_validate, feature_flags_parse) {
     cr_assert(cli_feature_flag("--disable-all", &features));
     cr_assert_eq(features, 0);
     cr_assert(cli_feature_flag("--enable-all", &features));
-    cr_assert_eq(features, features_default(), "--enable-all adds nothing that does not work");
+    cr_assert_eq(features, features_implemented(), "--enable-all adds nothing that does not work");
+    cr_assert(features & KILN_FEATURE_WIDE_ARITHMETIC, "a proposal that works is in --enable-all");
+    cr_assert_not(features_default() & KILN_FEATURE_WIDE_ARITHMETIC, "proposals are off by default");
+    cr_assert_not(features & KILN_FEATURE_GC, "--enable-all adds nothing that does not work");
     cr_assert_not(cli_feature_flag("--enable-nonsense", &features));
     cr_assert_not(cli_feature_flag("--disable-", &features));
     cr_assert_not(cli_feature_flag("--tail-call", &features));

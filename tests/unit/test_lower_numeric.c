@@ -587,6 +587,40 @@ Test(lower_numeric, vector_constant_lanes_choose_plain_or_constrained) {
     LLVMDisposeMessage(half);
 }
 
+/* Wide arithmetic: 128-bit (low, high) pairs.  The wrapper stores the
+ * {i64, i64} result in one 16-byte slot: low at byte 0, high at byte 8. */
+static void expect_wide(kiln_opcode op, const int64_t *in, uint64_t want_lo, uint64_t want_hi) {
+    kiln_val args[4];
+    for (int i = 0; i < 4; i++) args[i] = I64(in[i]);
+    kiln_val out;
+    uint32_t trap = (uint32_t)jit_get(op, numeric)(args, &out);
+    uint64_t lo, hi;
+    memcpy(&lo, out.v128, 8);
+    memcpy(&hi, out.v128 + 8, 8);
+    cr_expect_eq(trap, 0);
+    cr_expect(lo == want_lo && hi == want_hi,
+              "%s(%#llx, %#llx, ...) = (%#llx, %#llx), want (%#llx, %#llx)", kiln_opcode_table[op].text, (unsigned long long)in[0], (unsigned long long)in[1],
+              (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)want_lo,
+              (unsigned long long)want_hi);
+}
+
+Test(lower_numeric, wide_arithmetic_carries_and_widens) {
+    /* carry out of the low half, and the wrap of the whole 128 bits */
+    expect_wide(KILN_OP_I64_ADD128, (int64_t[]){-1, 0, 1, 0}, 0, 1);
+    expect_wide(KILN_OP_I64_ADD128, (int64_t[]){-1, -1, 1, 0}, 0, 0);
+    expect_wide(KILN_OP_I64_ADD128, (int64_t[]){5, 7, 6, 8}, 11, 15);
+    /* borrow from the high half */
+    expect_wide(KILN_OP_I64_SUB128, (int64_t[]){0, 1, 1, 0}, UINT64_MAX, 0);
+    expect_wide(KILN_OP_I64_SUB128, (int64_t[]){0, 0, 1, 0}, UINT64_MAX, UINT64_MAX);
+    /* -1 * -1 = 1 signed; (2^64-1)^2 = 2^128 - 2^65 + 1 unsigned */
+    expect_wide(KILN_OP_I64_MUL_WIDE_S, (int64_t[]){-1, -1, 0, 0}, 1, 0);
+    expect_wide(KILN_OP_I64_MUL_WIDE_U, (int64_t[]){-1, -1, 0, 0}, 1, UINT64_MAX - 1);
+    /* INT64_MIN * INT64_MIN = 2^126 */
+    expect_wide(KILN_OP_I64_MUL_WIDE_S, (int64_t[]){INT64_MIN, INT64_MIN, 0, 0}, 0, 1ull << 62);
+    expect_wide(KILN_OP_I64_MUL_WIDE_S, (int64_t[]){-2, 3, 0, 0}, (uint64_t)-6, UINT64_MAX);
+    expect_wide(KILN_OP_I64_MUL_WIDE_U, (int64_t[]){-2, 3, 0, 0}, (uint64_t)-6, 2);
+}
+
 Test(lower_numeric, handles_exactly_the_numeric_rows) {
     cr_expect(lower_numeric_handles(KILN_OP_I32_ADD));
     cr_expect(lower_numeric_handles(KILN_OP_I64_TRUNC_SAT_F64_U));
@@ -742,6 +776,9 @@ static unsigned oracle_cases_build(oracle_case *cases) {
     for (int op = 0; op < KILN_OP_COUNT; op++) {
         if (!lower_numeric_handles((kiln_opcode)op)) continue;
         const char *sig = kiln_opcode_table[op].signature;
+        /* One result only: wide arithmetic, which wabt 1.0.32 does not
+         * know, has its own test above. */
+        if (strlen(strchr(sig, ':') + 1) != 1) continue;
         for (int k = 0; k < CASES_PER_OP && n < MAX_ORACLE_CASES; k++, n++) {
             cases[n].op = (kiln_opcode)op;
             cases[n].a = pick(sig[0], &seed);

@@ -159,6 +159,18 @@ def invoke(field, *args):
     return {"type": "invoke", "field": field, "args": [i32(a) for a in args]}
 
 
+def invalid_commands(stem, invalid, files, line):
+    """assert_invalid commands, from `line` on, for [(text, module bytes)]
+    written as STEM.1.wasm, STEM.2.wasm, ... (added to files)."""
+    commands = []
+    for k, (text, wasm) in enumerate(invalid, start=1):
+        fname = "%s.%d.wasm" % (stem, k)
+        files[fname] = wasm
+        commands.append({"type": "assert_invalid", "line": line + k - 1, "filename": fname,
+                         "text": text, "module_type": "binary"})
+    return commands
+
+
 def write_script(stem, files, commands):
     """Writes the modules {file name: bytes} and STEM.json holding the commands."""
     for fname, data in files.items():
@@ -185,12 +197,7 @@ def main():
         commands.append({"type": "assert_trap", "line": line, "action": invoke(field, *args),
                          "text": text, "expected": [{"type": "i32"}]})
         line += 1
-    for k, (text, wasm) in enumerate(INVALID, start=1):
-        fname = "typed-refs.%d.wasm" % k
-        files[fname] = wasm
-        commands.append({"type": "assert_invalid", "line": line, "filename": fname,
-                         "text": text, "module_type": "binary"})
-        line += 1
+    commands += invalid_commands("typed-refs", INVALID, files, line)
     write_script("typed-refs", files, commands)
 
 
