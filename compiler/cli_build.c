@@ -82,6 +82,7 @@ static void build_usage(FILE *out) {
             "                    pages around an 8 GiB reservation (default: "
             CLI_DEFAULT_BOUNDS_NAME ")\n"
             "  --disable-NAME    turn WebAssembly feature NAME off (see below)\n"
+            "  --enable-NAME     turn proposal NAME on (see below)\n"
             "  -q, --quiet       no warnings, no progress line (errors still print)\n"
             "  -v, --verbose     print each phase with its time and peak memory\n"
             "  -h, --help        this text\n\n"

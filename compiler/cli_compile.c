@@ -58,6 +58,7 @@ static void compile_usage(FILE *out) {
             "                    pages around an 8 GiB reservation (default: "
             CLI_DEFAULT_BOUNDS_NAME ")\n"
             "  --disable-NAME    turn WebAssembly feature NAME off (see below)\n"
+            "  --enable-NAME     turn proposal NAME on (see below)\n"
             "  -q, --quiet       no warnings, no progress line (errors still print)\n"
             "  -v, --verbose     print each phase (decode, validate, every partition's\n"
             "                    lower/optimise/emit, links) with its time and peak memory\n"

@@ -24,6 +24,7 @@ static void validate_usage(FILE *out) {
             "options:\n"
             "  -d, --describe            print a summary of each valid module\n"
             "  --disable-NAME            turn WebAssembly feature NAME off (see below)\n"
+            "  --enable-NAME             turn proposal NAME on (see below)\n"
             "  -h, --help                this text\n\n"
             "exit status: 0 all valid, 1 some file malformed or invalid, 2 usage or I/O error\n");
     cli_features_usage(out);
