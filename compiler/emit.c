@@ -22,6 +22,7 @@
 #include "cross.h"
 #include "lower_internal.h"
 #include "part_cache.h"
+#include "pipeline.h"
 #include "progress.h"
 #include "sink_trim.h"
 
@@ -32,6 +33,7 @@ static void targets_init(void) {
     LLVMInitializeAllTargets();
     LLVMInitializeAllTargetMCs();
     LLVMInitializeAllAsmPrinters();
+    pipeline_llvm_options_apply();
 }
 
 static LLVMCodeGenOptLevel codegen_level(int opt_level) {
@@ -128,14 +130,12 @@ static bool module_verify(LLVMModuleRef mod, kiln_error *err) {
     return false;
 }
 
-/* -O0 still promotes locals out of their allocas. */
+/* The level's pipeline (pipeline.c), then the sink trim. */
 static bool module_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level,
                             kiln_error *err) {
-    char pipeline[32];
-    if (opt_level <= 0) snprintf(pipeline, sizeof pipeline, "function(mem2reg)");
-    else snprintf(pipeline, sizeof pipeline, "default<O%d>", opt_level > 3 ? 3 : opt_level);
+    char buf[16];
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef e = LLVMRunPasses(mod, pipeline, tm, pbo);
+    LLVMErrorRef e = LLVMRunPasses(mod, pipeline_for_level(opt_level, buf, sizeof buf), tm, pbo);
     /* Guard mode: loads that kept a real use no longer need their sink. */
     if (!e && opt_level > 0 && sink_trim_module(mod) > 0)
         e = LLVMRunPasses(mod, "function(adce)", tm, pbo);

@@ -1,0 +1,106 @@
+/* pipeline.c - the LLVM pass pipeline each -O level runs (emit.c hands
+ * the string to LLVMRunPasses).
+ *
+ * -O1 and -O3 are LLVM's own `default<On>`.  -O2 is kiln's: LLVM 19's
+ * `default<O2>` (what `opt -passes='default<O2>' -print-pipeline-passes`
+ * prints) with what wasm input does not need taken out.  The module was
+ * already optimised by the compiler that made it (clang, rustc), so the
+ * work left is what the translation itself creates: the locals in
+ * allocas, the loads of the instance's fields (memory base, globals) at
+ * every access, the bounds-check arithmetic, calls between wasm functions
+ * that wasm-ld could not inline across translation units, and loops whose
+ * addresses only become analysable once in LLVM's form (issue #12's
+ * kernels need the loop vectorizer, SLP, unrolling and LICM).
+ *
+ * Taken out, with why:
+ *  - the module-level passes before the inliner (ipsccp, globalopt,
+ *    called-value-propagation, inferattrs, deadargelim, globals-aa): every
+ *    function's address is taken by the descriptor and every wasm global
+ *    lives in the instance, so they find nothing to do here, at a cost;
+ *  - the second jump-threading and correlated-propagation, the first
+ *    vector-combine, aggressive-instcombine, constraint-elimination,
+ *    speculative-execution, libcalls-shrinkwrap, tailcallelim, float2int,
+ *    loop-distribute, loop-sink, the final instcombine and the
+ *    coroutine, OpenMP, annotation, cg-profile and lookup-table passes:
+ *    C-source idioms that clang already handled, or nothing wasm makes;
+ *  - verify: emit.c verifies the lowered IR itself (KILN_VERIFY).
+ * Measured on CRuby's module (docs/benchmarks.md, *Compile speed*): about
+ * 35% less time in the pipeline than `default<O2>`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Support.h>
+
+#include "pipeline.h"
+
+#define SIMPLIFYCFG(switches, hoist, speculate)                                                    \
+    "simplifycfg<bonus-inst-threshold=1;" switches ";" hoist                                     \
+    ";speculate-blocks;simplify-cond-branch;" speculate ">"
+#define SIMPLIFYCFG_EARLY                                                                          \
+    SIMPLIFYCFG("no-forward-switch-cond;switch-range-to-icmp;no-switch-to-lookup;keep-loops",      \
+                "no-hoist-common-insts;no-sink-common-insts", "no-speculate-unpredictables")
+#define INSTCOMBINE "instcombine<max-iterations=1;no-use-loop-info;no-verify-fixpoint>"
+
+/* Per function, before the inliner: locals out of their allocas, the
+ * instance loads of straight-line code merged. */
+#define KILN_O2_EARLY                                                                              \
+    "function<eager-inv>("                                                                         \
+    SIMPLIFYCFG("no-forward-switch-cond;no-switch-range-to-icmp;no-switch-to-lookup;keep-loops",   \
+                "no-hoist-common-insts;no-sink-common-insts", "no-speculate-unpredictables")       \
+    ",sroa<modify-cfg>,early-cse<>," INSTCOMBINE "," SIMPLIFYCFG_EARLY ")"
+
+/* Bottom-up over the call graph: inline, then simplify each function
+ * with what its callees became (default<O2>'s function simplification,
+ * less what the header names). */
+#define KILN_O2_SIMPLIFY                                                                           \
+    "cgscc(devirt<4>(inline,function-attrs<skip-non-recursive-function-attrs>,"                    \
+    "function<eager-inv;no-rerun>(sroa<modify-cfg>,early-cse<memssa>,jump-threading,"             \
+    "correlated-propagation," SIMPLIFYCFG_EARLY "," INSTCOMBINE ",reassociate,"                    \
+    "loop-mssa(loop-instsimplify,loop-simplifycfg,licm<no-allowspeculation>,"                     \
+    "loop-rotate<header-duplication;no-prepare-for-lto>,licm<allowspeculation>,"                   \
+    "simple-loop-unswitch<no-nontrivial;trivial>)," SIMPLIFYCFG_EARLY ","                          \
+    "loop(loop-idiom,indvars,loop-deletion,loop-unroll-full),mldst-motion<no-split-footer-bb>,"    \
+    "gvn<>,sccp,bdce," INSTCOMBINE ",adce,memcpyopt,dse,loop-mssa(licm<allowspeculation>),"        \
+    SIMPLIFYCFG("no-forward-switch-cond;switch-range-to-icmp;no-switch-to-lookup;keep-loops",      \
+                "hoist-common-insts;sink-common-insts", "no-speculate-unpredictables")             \
+    ")))"
+
+/* Per function, last: the vectorizers and unrolling, as default<O2>. */
+#define KILN_O2_LOOPS                                                                              \
+    "function<eager-inv>(loop(loop-rotate<header-duplication;no-prepare-for-lto>,loop-deletion),"  \
+    "loop-vectorize<no-interleave-forced-only;no-vectorize-forced-only;>,infer-alignment,"         \
+    "loop-load-elim," INSTCOMBINE ","                                                              \
+    SIMPLIFYCFG("forward-switch-cond;switch-range-to-icmp;switch-to-lookup;no-keep-loops",         \
+                "hoist-common-insts;sink-common-insts", "no-speculate-unpredictables")             \
+    ",slp-vectorizer,vector-combine," INSTCOMBINE ",loop-unroll<O2>,sroa<preserve-cfg>,"           \
+    "loop-mssa(licm<allowspeculation>),instsimplify,div-rem-pairs,"                                \
+    SIMPLIFYCFG("no-forward-switch-cond;switch-range-to-icmp;no-switch-to-lookup;keep-loops",      \
+                "no-hoist-common-insts;no-sink-common-insts", "speculate-unpredictables")          \
+    ")"
+
+static const char kiln_o2[] = KILN_O2_EARLY "," KILN_O2_SIMPLIFY "," KILN_O2_LOOPS;
+
+const char *pipeline_for_level(int opt_level, char *buf, size_t cap) {
+    if (opt_level <= 0) return "function(mem2reg)"; /* -O0 still promotes locals */
+    if (opt_level == 2) return kiln_o2;
+    snprintf(buf, cap, "default<O%d>", opt_level > 3 ? 3 : opt_level);
+    return buf;
+}
+
+const char *pipeline_llvm_options(void) {
+    const char *env = getenv("KILN_LLVM_OPTIONS");
+    return env ? env : "";
+}
+
+void pipeline_llvm_options_apply(void) {
+    enum { MAX_ARGS = 32 };
+    static char copy[1024];
+    const char *argv[MAX_ARGS + 1] = {"kiln"};
+    int argc = 1;
+    snprintf(copy, sizeof copy, "%s", pipeline_llvm_options());
+    char *save = NULL;
+    for (char *t = strtok_r(copy, " ", &save); t && argc <= MAX_ARGS; t = strtok_r(NULL, " ", &save))
+        argv[argc++] = t;
+    if (argc > 1) LLVMParseCommandLineOptions(argc, argv, "kiln");
+}

@@ -1,0 +1,21 @@
+/* pipeline.h - the LLVM pass pipeline of each -O level (pipeline.c). */
+#ifndef KILN_PIPELINE_H
+#define KILN_PIPELINE_H
+
+#include <stddef.h>
+
+/* The new pass manager's pipeline text for `opt_level` (0..3): a static
+ * string, or one written into buf (cap bytes, 16 are enough). */
+const char *pipeline_for_level(int opt_level, char *buf, size_t cap);
+
+/* KILN_LLVM_OPTIONS: LLVM's own command-line options, space-separated
+ * ("-time-passes" prints where the pipeline and code generation spend
+ * their time; docs/architecture.md, *Measuring a compile*).  "" when
+ * unset; cache keys hash it, since options can change the code. */
+const char *pipeline_llvm_options(void);
+
+/* Hands KILN_LLVM_OPTIONS to LLVM.  Once per process, before any
+ * compile thread starts (emit.c calls it with the targets' set-up). */
+void pipeline_llvm_options_apply(void);
+
+#endif
