@@ -62,7 +62,7 @@ SPEC := $(BUILD)/kiln-spec
 .PHONY: all build deps demo test test-unit test-spec test-spec3 test-validate test-regress test-e2e
 .PHONY: fuzz fuzz-build clean
 .PHONY: test-sandbox test-differential fuzz-compile test-fuzz
-.PHONY: bench bench-compile bench-instantiate demo-policy bench-policy demo-actor bench-actor
+.PHONY: bench bench-compile bench-compile-npm bench-instantiate demo-policy bench-policy demo-actor bench-actor
 
 all: build
 
@@ -266,6 +266,12 @@ bench: deps
 # Options through BENCH_COMPILE_ARGS, e.g. "--runs 3 --update-docs".
 bench-compile: deps build
 	python3 bench/compile/run.py --kiln $(KILN) --out $(BUILD)/bench-compile $(BENCH_COMPILE_ARGS)
+
+# The same on real applications (issue #13): CRuby, Yosys and Flite from
+# npm (fetched once, pinned), kiln's default -j, CPU s per MB at -O0/-O2;
+# results in $(BUILD)/bench-compile/compile-npm.md.
+bench-compile-npm: build
+	python3 bench/compile/run.py --npm --levels O0,O2 --kiln $(KILN) --out $(BUILD)/bench-compile $(BENCH_COMPILE_ARGS)
 
 # Instantiation (docs/benchmarks.md, "Instantiation"): instantiate + call +
 # free of a 17-page module with a 64 KiB data segment, with and without a

