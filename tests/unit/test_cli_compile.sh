@@ -41,6 +41,14 @@ grep -Eq "^$tmp/bad.wasm:0x[0-9a-f]+: error: type mismatch" "$tmp/err" || fail "
 [ ! -e "$tmp/bad.o" ] || fail "an object was written for an invalid module"
 ls "$tmp" | grep -q '\.tmp\.' && fail "a temporary file was left behind"
 
+# KILN_LLVM_OPTIONS reaches LLVM (here: its optimisation remarks on
+# stderr), and only when set.
+KILN_LLVM_OPTIONS="-pass-remarks=.* -pass-remarks-missed=.*" "$KILN" compile -j 1 "$tmp/my-mod.wasm" \
+    -o "$tmp/r.o" 2>"$tmp/remarks" || fail "compile with KILN_LLVM_OPTIONS failed"
+grep -q '^remark: ' "$tmp/remarks" || fail "KILN_LLVM_OPTIONS: no remark printed"
+"$KILN" compile -j 1 "$tmp/my-mod.wasm" -o "$tmp/r.o" 2>"$tmp/remarks" && ! grep -q 'remark' "$tmp/remarks" ||
+    fail "remarks without KILN_LLVM_OPTIONS"
+
 # Usage and I/O errors exit 2.
 "$KILN" compile "$tmp/my-mod.wasm" --bogus 2>/dev/null; [ $? = 2 ] || fail "unknown option: want exit 2"
 "$KILN" compile "$tmp/missing.wasm" 2>/dev/null; [ $? = 2 ] || fail "missing input: want exit 2"
