@@ -60,9 +60,6 @@ void cache_key_options(sha256 *s, const kiln_compile_options *c, uint32_t featur
              c->prefix ? c->prefix : "", c->target_triple ? c->target_triple : "host",
              c->max_frame_size, c->debug_info, pipeline_llvm_options());
     sha_update(s, flags, strlen(flags) + 1);
-    /* LLVM options change the code as much as the flags above do. */
-    const char *llvm = getenv("KILN_LLVM_OPTIONS");
-    sha_update(s, llvm ? llvm : "", llvm ? strlen(llvm) + 1 : 1);
     cpu_key_add(s, c);
 }
 

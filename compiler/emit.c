@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Disassembler.h>
-#include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
@@ -29,27 +28,7 @@
 
 static pthread_once_t targets_once = PTHREAD_ONCE_INIT;
 
-/* KILN_LLVM_OPTIONS: LLVM's own command-line options for this process,
- * split at blanks, e.g. "-pass-remarks-missed=loop-vectorize" to ask why
- * a loop stays scalar (docs/cli.md).  A debugging aid, read once; the
- * LLVM-C entry point discards parse errors, so an unknown option is
- * ignored rather than reported. */
-static void llvm_options_from_env(void) {
-    const char *env = getenv("KILN_LLVM_OPTIONS");
-    if (!env || !*env) return;
-    enum { MAX_ARGS = 64 };
-    static char buf[1024];
-    const char *argv[MAX_ARGS + 1] = {"kiln"};
-    int argc = 1;
-    snprintf(buf, sizeof buf, "%s", env);
-    for (char *save = NULL, *tok = strtok_r(buf, " \t\n", &save); tok && argc < MAX_ARGS;
-         tok = strtok_r(NULL, " \t\n", &save))
-        argv[argc++] = tok;
-    LLVMParseCommandLineOptions(argc, argv, "KILN_LLVM_OPTIONS");
-}
-
 static void targets_init(void) {
-    llvm_options_from_env();
     LLVMInitializeAllTargetInfos();
     LLVMInitializeAllTargets();
     LLVMInitializeAllTargetMCs();
