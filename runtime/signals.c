@@ -198,13 +198,36 @@ static void urg_chain(int sig, siginfo_t *info, void *uctx) {
     /* SIG_DFL and SIG_IGN both ignore SIGURG. */
 }
 
+/* Whether the unwinder can walk out of generated code stopped at `pc`.
+ * tailcc callees pop an argument area of their own (8 bytes even with
+ * no stack arguments), and the caller takes it back with a `sub rsp`
+ * right after the call.  LLVM's call-frame information is exact at call
+ * sites only (what exceptions need), so with the IP on that `sub` the
+ * unwinder's CFA is 8 bytes off, it reads a spilled wasm value as the
+ * return address, and libgcc's signal-frame check dereferences it: the
+ * host crashed inside the trap's backtrace.  An interrupt arriving there
+ * waits for the pump's next signal instead (the next instruction is
+ * safe again, and a loop cannot be made of this one alone).  Faults
+ * never stop there: the `sub` touches no memory. */
+static bool pc_unwindable(uintptr_t pc) {
+#if defined(__x86_64__)
+    const uint8_t *insn = (const uint8_t *)pc;
+    bool sub_rsp = insn[0] == 0x48 && (insn[1] == 0x83 || insn[1] == 0x81) && insn[2] == 0xec;
+    return !sub_rsp;
+#else
+    (void)pc;
+    return true;
+#endif
+}
+
 static void interrupt_handle(int sig, siginfo_t *info, void *uctx) {
     int saved_errno = errno;
     if (!signal_is_ours(info)) {
         urg_chain(sig, info, uctx);
     } else {
         kiln_thread *t = self_thread;
-        if (t && trap_running() && thread_must_stop(t) && pc_generated(fault_pc(uctx))) {
+        uintptr_t pc = fault_pc(uctx);
+        if (t && trap_running() && thread_must_stop(t) && pc_generated(pc) && pc_unwindable(pc)) {
             sigset_t set;
             sigemptyset(&set);
             sigaddset(&set, sig);
