@@ -6,8 +6,10 @@
  * with the bundled WASI main (runtime/wasi/wasi_main.c, which calls the
  * descriptor kiln_program_module: the link makes that an alias) and the
  * static kiln_wasi, kiln_rt and kiln_ir libraries into one native
- * executable.  The temporary directory goes on every exit path, signals
- * included (main.c).
+ * executable, with a small generated C file (program_source_write: the
+ * WASI functions the module imports, --entry) and --gc-sections, so that
+ * the executable holds only the runtime code it can reach.  The temporary
+ * directory goes on every exit path, signals included (main.c).
  *
  * The libraries are looked for in $KILN_LIB_DIR, then next to the kiln
  * binary itself (the build tree), then in the install layout relative to
@@ -26,6 +28,7 @@
 #include "cli.h"
 #include "compile.h"
 #include "cross.h"
+#include "kiln_wasi.h"
 #include "module.h"
 #include "progress.h"
 
@@ -280,8 +283,8 @@ static int link_failed(const build_args *a, const char *lib_dir, const kiln_erro
     return CLI_FAIL;
 }
 
-/* `entry_source`: --entry's definition (entry_source_write), or NULL. */
-static int build_link(const build_args *a, const char *object, const char *entry_source) {
+/* `source`: the program's C part (program_source_write). */
+static int build_link(const build_args *a, const char *object, const char *source) {
     char dir[PATH_MAX], libs[BUILD_NUM_LIBS][PATH_MAX + 64], driver[128];
     bool cross = !cross_is_host(a->opts.target_triple);
     if (cross && !target_runtime_find(a, dir, sizeof dir, driver, sizeof driver))
@@ -291,10 +294,10 @@ static int build_link(const build_args *a, const char *object, const char *entry
                        "set KILN_LIB_DIR to the directory that holds them", build_libs[0]);
         return CLI_USAGE;
     }
-    const char *paths[3 + BUILD_NUM_LIBS] = {object};
-    size_t count = 1;
-    if (entry_source)
-        paths[count++] = entry_source;
+    /* --gc-sections: only what the program reaches (the libraries have a
+     * section per function, CMakeLists.txt). */
+    const char *paths[4 + BUILD_NUM_LIBS] = {object, source, "-Wl,--gc-sections"};
+    size_t count = 3;
     for (int i = 0; i < BUILD_NUM_LIBS; i++) {
         snprintf(libs[i], sizeof libs[i], "%s/%s", dir, build_libs[i]);
         paths[count++] = libs[i];
@@ -347,19 +350,70 @@ static int entry_check(const build_args *a, const kiln_module *m) {
     return CLI_USAGE;
 }
 
-/* --entry: a C definition of the name wasi_main.c calls, compiled by the
- * link's driver; every byte of the name octal-escaped. */
-static bool entry_source_write(const char *entry, const char *path) {
-    FILE *f = fopen(path, "w");
-    if (!f) return false;
+/* ---- the program's own C part, compiled by the link's driver --------------------------- */
+
+/* --entry: the name wasi_main.c calls, every byte octal-escaped. */
+static void entry_write(FILE *f, const char *entry) {
     fprintf(f, "const char kiln_program_entry[] = \"");
     for (const unsigned char *p = (const unsigned char *)entry; *p; p++) fprintf(f, "\\%03o", *p);
     fprintf(f, "\";\n");
-    return fclose(f) == 0;
 }
 
+enum { WASI_LIST_MAX = 64, WASI_SYMBOL_MAX = 64 };
+
+/* The symbols of the WASI functions the module imports, each once.  An
+ * import of another kind by a function's name counts too, so that the
+ * executable's message names the function it is not ("not a global"). */
+static size_t wasi_symbols(const kiln_module *m, char (*syms)[WASI_SYMBOL_MAX]) {
+    size_t n = 0;
+    for (uint32_t i = 0; i < m->num_imports && n < WASI_LIST_MAX; i++) {
+        const kiln_import *imp = &m->imports[i];
+        if (!kiln_wasi_binding_symbol(imp->module.chars, imp->module.len, imp->name.chars,
+                                      imp->name.len, syms[n], WASI_SYMBOL_MAX))
+            continue;
+        size_t j = 0;
+        while (j < n && strcmp(syms[j], syms[n]) != 0) j++;
+        n += j == n;
+    }
+    return n;
+}
+
+/* The list wasi_main.c defines in its linker (kiln_wasi_define_list):
+ * only these functions' code is linked.  An import kiln does not provide
+ * is not in it, and the executable names it at start-up, as before. */
+static void wasi_list_write(FILE *f, const kiln_module *m) {
+    char syms[WASI_LIST_MAX][WASI_SYMBOL_MAX];
+    size_t n = wasi_symbols(m, syms);
+    fprintf(f, "struct kiln_wasi_binding;\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "extern const struct kiln_wasi_binding %s;\n", syms[i]);
+    fprintf(f, "static const struct kiln_wasi_binding *const wasi[] = {\n");
+    for (size_t i = 0; i < n; i++) fprintf(f, "    &%s,\n", syms[i]);
+    fprintf(f, "    NULL,\n};\n"
+               "const struct kiln_wasi_binding *const *const kiln_program_wasi = wasi;\n");
+}
+
+/* What the executable needs besides the module and the libraries:
+ * --entry's name, the WASI list, and without -g no DWARF line reader
+ * (runtime.h, kiln_rt_line_reader: such an executable has no lines for
+ * it to read).  Only what is named here is linked (--gc-sections). */
+static bool program_source_write(const build_args *a, const kiln_module *m, const char *path) {
+    FILE *f = fopen(path, "w");
+    if (!f) return false;
+    fprintf(f, "/* made by kiln build */\n#include <stdbool.h>\n#include <stddef.h>\n"
+               "#include <stdint.h>\n\n");
+    if (a->entry) entry_write(f, a->entry);
+    wasi_list_write(f, m);
+    if (!a->opts.debug_info)
+        fprintf(f, "bool (*const kiln_rt_line_reader)(uintptr_t, const char **, uint32_t *) "
+                   "= NULL;\n");
+    bool ok = !ferror(f);
+    return fclose(f) == 0 && ok;
+}
+
+/* The module's object, and the program's C part (program_source_write). */
 static int build_object(const build_args *a, const uint8_t *bytes, size_t size,
-                        const char *object) {
+                        const char *object, const char *source) {
     kiln_module *m = cli_module_decode(a->input, bytes, size, a->features, a->opts.progress);
     if (!m) return CLI_FAIL;
     kiln_error err;
@@ -370,6 +424,10 @@ static int build_object(const build_args *a, const uint8_t *bytes, size_t size,
         cli_imports_warn_wasi(m, a->input);
         if (!module_compile_object(m, bytes, size, &a->opts, object, &err))
             rc = cli_compile_failed(a->input, object, &err);
+    }
+    if (rc == CLI_OK && !program_source_write(a, m, source)) {
+        cli_path_error(source, "cannot write: %s", strerror(errno));
+        rc = CLI_USAGE;
     }
     module_free(m);
     return rc;
@@ -400,18 +458,12 @@ static int build_in_temp_dir(const build_args *a, const uint8_t *bytes, size_t s
         return CLI_USAGE;
     }
     snprintf(object, sizeof object, "%s/%s.o", work, a->opts.prefix);
-    int rc = build_object(a, bytes, size, object);
-    char entry_source[PATH_MAX + 16] = "";
-    if (rc == CLI_OK && a->entry) {
-        snprintf(entry_source, sizeof entry_source, "%s/entry.c", work);
-        if (!entry_source_write(a->entry, entry_source)) {
-            cli_path_error(entry_source, "cannot write: %s", strerror(errno));
-            rc = CLI_USAGE;
-        }
-    }
+    char source[PATH_MAX + 16];
+    snprintf(source, sizeof source, "%s/program.c", work);
+    int rc = build_object(a, bytes, size, object, source);
     if (rc == CLI_OK) {
         progress_phase_begin(a->opts.progress, "link executable");
-        rc = build_link(a, object, entry_source[0] ? entry_source : NULL);
+        rc = build_link(a, object, source);
         progress_phase_end(a->opts.progress);
     }
     if (rc == CLI_OK && a->keep_object)

@@ -62,6 +62,26 @@ void kiln_wasi_free(kiln_wasi *w);
  * outlive the instances linked against it. */
 bool kiln_wasi_define(kiln_wasi *w, kiln_linker *l);
 
+/* ---- Linking only the WASI functions a module imports ------------------
+ * kiln_wasi_define names every function, so a static program holds the
+ * code of all of them.  Each function's binding is also an object of its
+ * own in libkiln_wasi.a, `kiln_wasi_binding_NAME` (NAME the function's
+ * name with '-' as '_': kiln_wasi_binding_fd_write,
+ * kiln_wasi_binding_thread_spawn for "wasi"."thread-spawn"); a program
+ * that defines a NULL-terminated list of the ones its module imports and
+ * is linked with --gc-sections (the libraries are built with
+ * -ffunction-sections) holds only their code.  `kiln build` makes such a
+ * list for every executable. */
+typedef struct kiln_wasi_binding kiln_wasi_binding;
+/* Defines the functions of `list` in the linker, as kiln_wasi_define
+ * does all of them. */
+bool kiln_wasi_define_list(kiln_wasi *w, kiln_linker *l, const kiln_wasi_binding *const *list);
+/* The symbol of the binding of import MODULE.NAME (lengths given: wasm
+ * names may hold NUL) into `buf`; false when kiln_wasi_define defines no
+ * such function (or `buf` is too small). */
+bool kiln_wasi_binding_symbol(const char *module, size_t module_len, const char *name,
+                              size_t name_len, char *buf, size_t cap);
+
 /* wasi-threads (wasm32-wasip1-threads).  kiln_wasi_define also defines
  * "wasi"."thread-spawn"; it starts threads only once kiln_wasi_threads_bind
  * has named the module and the linker its new instances use (the same
@@ -107,6 +127,10 @@ int kiln_wasi_run_start(kiln_wasi *w, const kiln_module_desc *desc, char *why, s
  * `_start`).  `kiln build --entry NAME` executables run this way. */
 int kiln_wasi_run_export(kiln_wasi *w, const kiln_module_desc *desc, const char *entry, char *why,
                          size_t why_size);
+/* kiln_wasi_run_export with only the functions of `list` defined (see
+ * kiln_wasi_define_list): the main() of `kiln build` executables. */
+int kiln_wasi_run_list(kiln_wasi *w, const kiln_wasi_binding *const *list,
+                       const kiln_module_desc *desc, const char *entry, char *why, size_t why_size);
 
 /* Command-line options shared by `kiln run` and executables made by
  * `kiln build`:

@@ -182,7 +182,8 @@ static void frame_push(const bt_key *k, uintptr_t ip) {
     }
     kiln_frame *f = &self.frames[bt->num_frames++];
     *f = (kiln_frame){k->func_index, k->name, k->desc, NULL, 0};
-    if (!backtrace_line(ip, &f->file, &f->line)) f->file = NULL, f->line = 0;
+    if (!kiln_rt_line_reader || !kiln_rt_line_reader(ip, &f->file, &f->line))
+        f->file = NULL, f->line = 0;
 }
 
 /* Frames past raw[] are only counted: assume they are wasm frames, except

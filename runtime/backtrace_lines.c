@@ -128,7 +128,7 @@ static void program_load(void) {
     close(fd);
 }
 
-bool backtrace_line(uintptr_t ip, const char **file, uint32_t *line) {
+static bool backtrace_line(uintptr_t ip, const char **file, uint32_t *line) {
     pthread_once(&program_once, program_load);
     if (!program.ok) return false;
     bool inside = false;
@@ -140,3 +140,5 @@ bool backtrace_line(uintptr_t ip, const char **file, uint32_t *line) {
     *line = r->line;
     return true;
 }
+
+bool (*const kiln_rt_line_reader)(uintptr_t ip, const char **file, uint32_t *line) = backtrace_line;

@@ -152,8 +152,12 @@ void backtrace_resolve(void);
 /* A trap without wasm frames (or none yet). */
 void backtrace_clear(void);
 /* backtrace_lines.c: the source line of code address `ip` in the main
- * program, from its DWARF (kiln build -g); false if it has none. */
-bool backtrace_line(uintptr_t ip, const char **file, uint32_t *line);
+ * program, from its DWARF (kiln build -g); false if it has none.  Called
+ * through this pointer, the only symbol backtrace_lines.c defines, so
+ * that a program which defines it as NULL itself is linked without the
+ * line reader (`kiln build` without -g: its executables have no DWARF
+ * lines to read). */
+extern bool (*const kiln_rt_line_reader)(uintptr_t ip, const char **file, uint32_t *line);
 
 /* ---- signals.c: faults in guard-page reservations become traps ---------- */
 /* Registers a reservation (installing the fault handler on first use);

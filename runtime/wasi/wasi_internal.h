@@ -213,6 +213,10 @@ int32_t wasi_thread_spawn(kiln_wasi *w, uint32_t start_arg);
 bool wasi_threads_running(kiln_wasi *w);
 void wasi_threads_free(kiln_wasi *w);
 
+/* wasi_bind.c: every function's binding, NULL-terminated (what
+ * kiln_wasi_define defines). */
+extern const kiln_wasi_binding *const kiln_wasi_bindings_all[];
+
 /* wasi.c: descriptor table and errno mapping. */
 uint16_t errno_to_wasi(int host_errno);
 /* The entry for a guest fd if it is open and has every right in `need`. */

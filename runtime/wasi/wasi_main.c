@@ -27,6 +27,11 @@ extern const kiln_module_desc kiln_program_module;
 /* `kiln build --entry NAME` links in a definition of this (the export to
  * call instead of _start); otherwise it stays undefined, so NULL. */
 extern const char kiln_program_entry[] __attribute__((weak));
+/* The WASI functions the module imports, NULL-terminated: `kiln build`
+ * links in a list of just those (kiln_wasi_define_list), so that the
+ * executable holds no other WASI code; a program linked without one gets
+ * wasi_main_all.c's, every function. */
+extern const kiln_wasi_binding *const *const kiln_program_wasi;
 
 /* ---- --timeout SECONDS, as `kiln run --timeout` (docs/cli.md) ----------------------- */
 
@@ -146,7 +151,7 @@ static void problem_print(void *ctx, const char *problem) {
  * program starts (instantiation would stop at the first). */
 static bool imports_resolved(kiln_wasi *w, const char *name) {
     kiln_linker *l = kiln_linker_new();
-    if (!l || !kiln_wasi_define(w, l)) {
+    if (!l || !kiln_wasi_define_list(w, l, kiln_program_wasi)) {
         kiln_linker_free(l);
         fprintf(stderr, "%s: error: out of memory\n", name);
         return false;
@@ -179,7 +184,8 @@ static void program_run_go(void *arg) {
     char why[512] = "";
     watchdog_start(run->name);
     const char *entry = kiln_program_entry ? kiln_program_entry : "_start";
-    run->status = kiln_wasi_run_export(run->wasi, &kiln_program_module, entry, why, sizeof why);
+    run->status = kiln_wasi_run_list(run->wasi, kiln_program_wasi, &kiln_program_module, entry, why,
+                                     sizeof why);
     if (why[0])
         fprintf(stderr, "%s: %s\n", run->name, why);
     /* A trap, not a program that chose to exit with 134 (why stays empty). */

@@ -65,10 +65,10 @@ static int entry_run(kiln_wasi *w, kiln_instance *inst, const char *entry, char 
     return run_status(w, trap, why, why_size);
 }
 
-int kiln_wasi_run_export(kiln_wasi *w, const kiln_module_desc *desc, const char *entry, char *why,
-                         size_t why_size) {
+int kiln_wasi_run_list(kiln_wasi *w, const kiln_wasi_binding *const *list,
+                       const kiln_module_desc *desc, const char *entry, char *why, size_t why_size) {
     kiln_linker *l = kiln_linker_new();
-    if (!l || !kiln_wasi_define(w, l)) {
+    if (!l || !kiln_wasi_define_list(w, l, list)) {
         kiln_linker_free(l);
         return run_fail(why, why_size, KILN_WASI_EXIT_ERROR, "out of memory");
     }
@@ -91,6 +91,11 @@ int kiln_wasi_run_export(kiln_wasi *w, const kiln_module_desc *desc, const char 
     kiln_instance_free(inst);
     kiln_linker_free(l);
     return status;
+}
+
+int kiln_wasi_run_export(kiln_wasi *w, const kiln_module_desc *desc, const char *entry, char *why,
+                         size_t why_size) {
+    return kiln_wasi_run_list(w, kiln_wasi_bindings_all, desc, entry, why, why_size);
 }
 
 int kiln_wasi_run_start(kiln_wasi *w, const kiln_module_desc *desc, char *why, size_t why_size) {
