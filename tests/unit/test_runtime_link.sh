@@ -8,7 +8,8 @@
 # - Hello world stays at most 100 KiB stripped (issue #16; docs/benchmarks.md,
 #   "The runtime without the decoder"): it holds the WASI function it
 #   imports and no other, and no DWARF line reader without -g; a trapping
-#   program still prints its backtrace.
+#   program still prints its backtrace, exceptions are still caught and
+#   KILN_POOL still works.
 # - A module that imports every WASI function kiln provides still links
 #   (each one's code is in) and runs.
 set -u
@@ -65,6 +66,28 @@ status=$?
 printf '%s: wasm trap: integer divide by zero\n  0: deep (wasm function 1)\n  1: middle (wasm function 2)\n  2: _start (wasm function 3)\n' \
     "$tmp/trap" > "$tmp/trap.want"
 cmp -s "$tmp/trap.err" "$tmp/trap.want" || fail "trap report: $(cat "$tmp/trap.err")"
+
+# Exceptions unwind through the runtime's frames (their unwind tables are
+# kept); the pooling allocator still serves the program (KILN_POOL).
+cat > "$tmp/exn.wat" <<'WAT'
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (tag $e (param i32))
+  (func $thrower (param i32) (throw $e (local.get 0)))
+  (func (export "_start")
+    (call $proc_exit
+      (try (result i32)
+        (do (call $thrower (i32.const 41)) (i32.const -1))
+        (catch $e (i32.add (i32.const 1)))))))
+WAT
+wat2wasm --enable-exceptions "$tmp/exn.wat" -o "$tmp/exn.wasm" || exit 1
+"$KILN" build -j 1 "$tmp/exn.wasm" -o "$tmp/exn" || fail "kiln build exn"
+strip "$tmp/exn"
+"$tmp/exn"
+status=$?
+[ "$status" = 42 ] || fail "the exception program exited with $status, not 42"
+out=$(KILN_POOL=1 "$tmp/hello.stripped")
+[ "$out" = "Hello from kiln! 10! = 3628800" ] || fail "hello under KILN_POOL=1 printed '$out'"
 
 # ---- every WASI function: NAME:PARAMS (i = i32, I = i64), results i32 ----------------
 all='args_get:ii args_sizes_get:ii clock_res_get:ii clock_time_get:iIi environ_get:ii
