@@ -24,6 +24,7 @@
 #include "part_cache.h"
 #include "pipeline.h"
 #include "progress.h"
+#include "reroll.h"
 #include "sink_trim.h"
 
 static pthread_once_t targets_once = PTHREAD_ONCE_INIT;
@@ -130,12 +131,18 @@ static bool module_verify(LLVMModuleRef mod, kiln_error *err) {
     return false;
 }
 
-/* The level's pipeline (pipeline.c), then the sink trim. */
+/* The level's pipeline (pipeline.c) with the loop re-roller between its
+ * stages, then the sink trim. */
 static bool module_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level,
                             kiln_error *err) {
     char buf[16];
+    pipeline_stages stages = pipeline_for_level(opt_level, buf, sizeof buf);
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef e = LLVMRunPasses(mod, pipeline_for_level(opt_level, buf, sizeof buf), tm, pbo);
+    LLVMErrorRef e = LLVMRunPasses(mod, stages.first, tm, pbo);
+    if (!e && stages.second) {
+        reroll_module(mod);
+        e = LLVMRunPasses(mod, stages.second, tm, pbo);
+    }
     /* Guard mode: loads that kept a real use no longer need their sink. */
     if (!e && opt_level > 0 && sink_trim_module(mod) > 0)
         e = LLVMRunPasses(mod, "function(adce)", tm, pbo);

@@ -1,0 +1,205 @@
+/* Unit tests for compiler/reroll.c on hand-written IR in the shape kiln's
+ * -O2 simplification stage leaves a loop that clang unrolled by 2 for
+ * wasm32: i32 addresses zero-extended onto the memory base, the guard-
+ * mode load sink as an xor recurrence, copy 2 at `p + 8`.  Each variant
+ * changes one thing the re-roller must refuse. */
+#include <criterion/criterion.h>
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/IRReader.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "reroll.h"
+
+#define HEAD                                                                                       \
+    "declare void @use(double, i64)\n"                                                             \
+    "declare double @opaque(double)\n"                                                             \
+    "define void @f(ptr %base, i32 %n, double %a, i32 %c0, i32 %b0) {\n"                           \
+    "entry:\n"                                                                                     \
+    "  %even = and i32 %n, -2\n"                                                                   \
+    "  br label %loop\n"                                                                           \
+    "loop:\n"                                                                                      \
+    "  %i = phi i32 [ 0, %entry ], [ %i.next, %loop ]\n"                                           \
+    "  %c = phi i32 [ %c0, %entry ], [ %c.next, %loop ]\n"                                         \
+    "  %b = phi i32 [ %b0, %entry ], [ %b.next, %loop ]\n"                                         \
+    "  %s = phi i64 [ 0, %entry ], [ %s2, %loop ]\n"
+#define COPY1                                                                                      \
+    "  %bz = zext i32 %b to i64\n"                                                                 \
+    "  %bp = getelementptr i8, ptr %base, i64 %bz\n"                                               \
+    "  %bv = load double, ptr %bp, align 1\n"                                                      \
+    "  %bx = bitcast double %bv to i64\n"                                                          \
+    "  %s1 = xor i64 %s, %bx\n"                                                                    \
+    "  %m = fmul double %bv, %a\n"                                                                 \
+    "  %cz = zext i32 %c to i64\n"                                                                 \
+    "  %cp = getelementptr i8, ptr %base, i64 %cz\n"                                               \
+    "  %cv = load double, ptr %cp, align 1\n"                                                      \
+    "  %r = fadd double %m, %cv\n"                                                                 \
+    "  store double %r, ptr %cp, align 1\n"
+#define ROOTS                                                                                      \
+    "  %c8 = add i32 %c, 8\n"                                                                      \
+    "  %b8 = add i32 %b, 8\n"
+#define COPY2_LOADS(mul)                                                                           \
+    "  %bz2 = zext i32 %b8 to i64\n"                                                               \
+    "  %bp2 = getelementptr i8, ptr %base, i64 %bz2\n"                                             \
+    "  %bv2 = load double, ptr %bp2, align 1\n"                                                    \
+    "  %bx2 = bitcast double %bv2 to i64\n"                                                        \
+    "  %s2 = xor i64 %s1, %bx2\n"                                                                  \
+    "  %m2 = " mul "\n"                                                                            \
+    "  %cz2 = zext i32 %c8 to i64\n"                                                               \
+    "  %cp2 = getelementptr i8, ptr %base, i64 %cz2\n"                                             \
+    "  %cv2 = load double, ptr %cp2, align 1\n"                                                    \
+    "  %r2 = fadd double %m2, %cv2\n"
+#define COPY2_STORE "  store double %r2, ptr %cp2, align 1\n"
+#define COPY2 COPY2_LOADS("fmul double %bv2, %a") COPY2_STORE
+#define TAIL(step, after)                                                                          \
+    "  %c.next = add i32 %c, 16\n"                                                                 \
+    "  %b.next = add i32 %b, 16\n"                                                                 \
+    "  %i.next = add i32 %i, " step "\n"                                                           \
+    "  %done = icmp eq i32 %i.next, %even\n"                                                       \
+    "  br i1 %done, label %exit, label %loop\n"                                                    \
+    "exit:\n"                                                                                      \
+    "  %last = phi double [ " after ", %loop ]\n"                                                  \
+    "  %sx = phi i64 [ %s2, %loop ]\n"                                                             \
+    "  call void @use(double %last, i64 %sx)\n"                                                    \
+    "  ret void\n"                                                                                 \
+    "}\n"
+
+static LLVMContextRef ctx;
+static LLVMModuleRef mod;
+
+static LLVMValueRef parse(const char *ir) {
+    ctx = LLVMContextCreate();
+    LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(ir, strlen(ir), "ir");
+    char *msg = NULL;
+    cr_assert(!LLVMParseIRInContext(ctx, buf, &mod, &msg), "parse: %s", msg ? msg : "");
+    return LLVMGetNamedFunction(mod, "f");
+}
+
+static void done(void) {
+    char *msg = NULL;
+    cr_assert(!LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg), "verify: %s", msg);
+    LLVMDisposeMessage(msg);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+}
+
+static LLVMBasicBlockRef block_named(LLVMValueRef fn, const char *name) {
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        if (strcmp(LLVMGetBasicBlockName(bb), name) == 0) return bb;
+    return NULL;
+}
+
+static int count_opcode(LLVMBasicBlockRef bb, LLVMOpcode op) {
+    int n = 0;
+    for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+        n += LLVMGetInstructionOpcode(i) == op;
+    return n;
+}
+
+/* The step of the induction variable named `name` in the loop. */
+static long long step_of(LLVMBasicBlockRef loop, const char *name) {
+    for (LLVMValueRef i = LLVMGetFirstInstruction(loop); i && LLVMIsAPHINode(i); i = LLVMGetNextInstruction(i)) {
+        size_t len;
+        if (strcmp(LLVMGetValueName2(i, &len), name) != 0) continue;
+        for (unsigned k = 0; k < LLVMCountIncoming(i); k++)
+            if (LLVMGetIncomingBlock(i, k) == loop)
+                return LLVMConstIntGetSExtValue(LLVMGetOperand(LLVMGetIncomingValue(i, k), 1));
+    }
+    return 0;
+}
+
+/* The IR with the first `from` after `at` overwritten by `to` (as long). */
+static LLVMValueRef parse_edited(const char *ir, const char *at, const char *from, const char *to) {
+    static char buf[8192];
+    snprintf(buf, sizeof buf, "%s", ir);
+    char *p = strstr(buf, at);
+    cr_assert_not_null(p);
+    p = strstr(p, from);
+    cr_assert(p && strlen(from) == strlen(to));
+    memcpy(p, to, strlen(to));
+    return parse(buf);
+}
+
+static size_t reroll_ir(const char *ir) {
+    LLVMValueRef fn = parse(ir);
+    return reroll_function(fn);
+}
+
+Test(reroll, even_bound_rerolls_in_place) {
+    LLVMValueRef fn = parse(HEAD COPY1 ROOTS COPY2 TAIL("2", "%r2"));
+    cr_assert_eq(reroll_function(fn), 1);
+    LLVMBasicBlockRef loop = block_named(fn, "loop");
+    cr_assert_eq(count_opcode(loop, LLVMLoad), 2);
+    cr_assert_eq(count_opcode(loop, LLVMStore), 1);
+    cr_assert_eq(step_of(loop, "c"), 8);
+    cr_assert_eq(step_of(loop, "b"), 8);
+    cr_assert_eq(step_of(loop, "i"), 1);
+    cr_assert_null(block_named(fn, "reroll.fallback"), "n & -2 is even: no run-time test");
+    /* the value after the loop is the last element's, now copy 1's */
+    LLVMValueRef last = LLVMGetFirstInstruction(block_named(fn, "exit"));
+    size_t len;
+    cr_assert_str_eq(LLVMGetValueName2(LLVMGetIncomingValue(last, 0), &len), "r");
+    done();
+}
+
+Test(reroll, unknown_parity_keeps_the_original_as_fallback) {
+    /* the bound is n itself */
+    LLVMValueRef fn = parse_edited(HEAD COPY1 ROOTS COPY2 TAIL("2", "%r2"), "%done", "%even", "%n   ");
+    cr_assert_eq(reroll_function(fn), 1);
+    LLVMBasicBlockRef fallback = block_named(fn, "reroll.fallback");
+    cr_assert_not_null(fallback);
+    cr_assert_eq(count_opcode(fallback, LLVMLoad), 4, "the fallback is the unrolled loop");
+    cr_assert_eq(count_opcode(block_named(fn, "loop"), LLVMLoad), 2);
+    cr_assert_eq(count_opcode(block_named(fn, "entry"), LLVMAnd), 2, "the parity test");
+    done();
+}
+
+Test(reroll, refuses_copy2_accessing_memory_before_copy1_is_done) {
+    /* copy 1's store moved after copy 2's loads */
+    cr_assert_eq(reroll_ir(HEAD
+                               "  %bz = zext i32 %b to i64\n"
+                               "  %bp = getelementptr i8, ptr %base, i64 %bz\n"
+                               "  %bv = load double, ptr %bp, align 1\n"
+                               "  %bx = bitcast double %bv to i64\n"
+                               "  %s1 = xor i64 %s, %bx\n"
+                               "  %m = fmul double %bv, %a\n"
+                               "  %cz = zext i32 %c to i64\n"
+                               "  %cp = getelementptr i8, ptr %base, i64 %cz\n"
+                               "  %cv = load double, ptr %cp, align 1\n"
+                               "  %r = fadd double %m, %cv\n" ROOTS COPY2_LOADS("fmul double %bv2, %a")
+                               "  store double %r, ptr %cp, align 1\n" COPY2_STORE TAIL("2", "%r2")),
+                 0);
+    done();
+}
+
+Test(reroll, refuses_copies_that_differ) {
+    cr_assert_eq(reroll_ir(HEAD COPY1 ROOTS COPY2_LOADS("fmul double %bv2, %bv2")
+                               COPY2_STORE TAIL("2", "%r2")),
+                 0);
+    done();
+}
+
+Test(reroll, refuses_calls) {
+    cr_assert_eq(reroll_ir(HEAD COPY1 ROOTS COPY2_LOADS("call double @opaque(double %bv2)")
+                               COPY2_STORE TAIL("2", "%r2")),
+                 0);
+    done();
+}
+
+Test(reroll, refuses_copy1_values_used_after_the_loop) {
+    cr_assert_eq(reroll_ir(HEAD COPY1 ROOTS COPY2 TAIL("2", "%r")), 0);
+    done();
+}
+
+Test(reroll, refuses_an_exit_counter_that_is_not_stepped_with_the_pointers) {
+    cr_assert_eq(reroll_ir(HEAD COPY1 ROOTS COPY2 TAIL("3", "%r2")), 0);
+    done();
+}
+
+Test(reroll, refuses_copy2_using_the_induction_variable_itself) {
+    /* copy 2 stores to element j again */
+    LLVMValueRef fn = parse_edited(HEAD COPY1 ROOTS COPY2 TAIL("2", "%r2"), "%cz2", "%c8", "%c ");
+    cr_assert_eq(reroll_function(fn), 0);
+    done();
+}
