@@ -13,8 +13,10 @@
  * has a re-roll pass; this one runs between the simplification and the
  * loop stages of the -O2 pipeline (pipeline.c, emit.c).
  *
- * What it matches, exactly, or leaves alone: a single-block loop (one
- * preheader, one exit) whose phis are
+ * What it matches, exactly, or leaves alone: a loop that is one block, or
+ * in explicit bounds mode a chain of blocks linked by bounds checks (each
+ * block but the last ends in `br check, trap, next`, the trap block ending
+ * in `unreachable`), with one preheader and one exit, whose phis are
  *  - induction variables `p = phi [init], [p + S]` with S even, and
  *  - recurrences (the guard-mode load sink, sums): `r = phi [init], [x]`,
  * whose exit is `icmp eq/ne (p + S), bound` on one induction variable,
@@ -24,14 +26,16 @@
  * metadata, copy 2's operand being copy 1's operand's twin, or the root
  * of copy 1's induction variable, or - for a recurrence - the value copy
  * 1 leaves for copy 2 (whose twin must be the recurrence's next value).
- * Every memory access of copy 1 comes before every access of copy 2, and
- * neither copy calls anything but pure intrinsics.
+ * Every memory access and bounds check of copy 1 comes before every one
+ * of copy 2, and neither copy calls anything but pure intrinsics.
  *
  * Why that keeps every trap.  The re-rolled loop runs copy 1 for element
  * j, then copy 1 for element j+1, whose operands are by construction
  * those copy 2 had: the same loads, stores and traps, in the same order,
- * with the same values (the guard-mode sink receives every load, and the
- * fault of an out-of-bounds access happens at the same access).
+ * with the same values (the guard-mode sink receives every load, the
+ * fault of an out-of-bounds access happens at the same access, and an
+ * explicit check traps before the same access).  The re-rolled loop's
+ * copy-2 checks become plain branches to the next block of the chain.
  *
  * The exit.  The unrolled loop leaves when p + S*k == bound; the
  * re-rolled one when p + (S/2)*m == bound, which is m = 2k exactly when
@@ -50,7 +54,7 @@
 
 #include "reroll.h"
 
-enum { RR_MAX_INSNS = 512, RR_MAX_PHIS = 32, RR_DEPTH = 6 };
+enum { RR_MAX_INSNS = 512, RR_MAX_PHIS = 32, RR_MAX_BLOCKS = 64, RR_DEPTH = 6 };
 
 /* What each non-phi instruction of the loop block is. */
 enum rr_role {
@@ -60,7 +64,7 @@ enum rr_role {
     ROLE_COPY2,
     ROLE_STEP, /* p + S of an induction variable */
     ROLE_ROOT, /* p + S/2: copy 2's stand-in for p */
-    ROLE_EXIT, /* the exit compare and the branch */
+    ROLE_EXIT, /* the exit compare and the latch's branch */
 };
 
 typedef struct rr_phi {
@@ -71,7 +75,10 @@ typedef struct rr_phi {
 } rr_phi;
 
 typedef struct rr_loop {
-    LLVMBasicBlockRef bb, pre, exit, fallback; /* fallback: the versioned original */
+    LLVMBasicBlockRef chain[RR_MAX_BLOCKS]; /* the header first, the latch last */
+    int nb;
+    LLVMBasicBlockRef head, latch, pre, exit;
+    LLVMBasicBlockRef fallback; /* the versioned original's header */
     LLVMValueRef br, cmp, bound;
     int exit_iv; /* index into phi[] */
     rr_phi phi[RR_MAX_PHIS];
@@ -84,8 +91,18 @@ typedef struct rr_loop {
 
 /* ---- lookups --------------------------------------------------------------- */
 
+static int block_index(const rr_loop *l, LLVMBasicBlockRef bb) {
+    for (int k = 0; k < l->nb; k++)
+        if (l->chain[k] == bb) return k;
+    return -1;
+}
+
+static bool in_loop(const rr_loop *l, LLVMValueRef v) {
+    return v && LLVMIsAInstruction(v) && block_index(l, LLVMGetInstructionParent(v)) >= 0;
+}
+
 static int insn_index(const rr_loop *l, LLVMValueRef v) {
-    if (!LLVMIsAInstruction(v) || LLVMGetInstructionParent(v) != l->bb) return -1;
+    if (!in_loop(l, v)) return -1;
     for (int k = 0; k < l->n; k++)
         if (l->ins[k] == v) return k;
     return -1;
@@ -95,10 +112,6 @@ static int phi_index(const rr_loop *l, LLVMValueRef v) {
     for (int k = 0; k < l->nphi; k++)
         if (l->phi[k].phi == v) return k;
     return -1;
-}
-
-static bool defined_in(LLVMValueRef v, LLVMBasicBlockRef bb) {
-    return LLVMIsAInstruction(v) && LLVMGetInstructionParent(v) == bb;
 }
 
 static bool const_int(LLVMValueRef v, int64_t *out) {
@@ -132,19 +145,48 @@ static int predecessors(LLVMBasicBlockRef bb, LLVMBasicBlockRef *out, int cap) {
     return n;
 }
 
-/* ---- the loop's frame: block, phis, exit ------------------------------------- */
+/* ---- the loop's frame: blocks, phis, exit -------------------------------------- */
 
-static bool frame_block(rr_loop *l, LLVMBasicBlockRef bb) {
-    l->bb = bb;
-    l->br = LLVMGetBasicBlockTerminator(bb);
-    if (!l->br || !LLVMIsABranchInst(l->br) || !LLVMIsConditional(l->br)) return false;
-    LLVMBasicBlockRef s0 = LLVMGetSuccessor(l->br, 0), s1 = LLVMGetSuccessor(l->br, 1);
-    if ((s0 == bb) == (s1 == bb)) return false;
-    l->exit = s0 == bb ? s1 : s0;
+/* A block that only traps: no phis, ends in `unreachable`. */
+static bool is_trap_block(LLVMBasicBlockRef bb) {
+    LLVMValueRef first = LLVMGetFirstInstruction(bb), term = LLVMGetBasicBlockTerminator(bb);
+    return first && !LLVMIsAPHINode(first) && term && LLVMIsAUnreachableInst(term);
+}
+
+/* The next block of a check chain: `br c, trap, next` (either way round),
+ * next entered from here only. */
+static LLVMBasicBlockRef chain_next(LLVMValueRef term, LLVMBasicBlockRef head) {
+    if (!LLVMIsABranchInst(term) || !LLVMIsConditional(term)) return NULL;
+    LLVMBasicBlockRef s0 = LLVMGetSuccessor(term, 0), s1 = LLVMGetSuccessor(term, 1);
+    LLVMBasicBlockRef next = is_trap_block(s0) ? s1 : is_trap_block(s1) ? s0 : NULL;
+    LLVMBasicBlockRef preds[2];
+    if (!next || next == head || is_trap_block(next) || predecessors(next, preds, 2) != 1) return NULL;
+    LLVMValueRef first = LLVMGetFirstInstruction(next);
+    return first && !LLVMIsAPHINode(first) ? next : NULL;
+}
+
+/* The header, then the blocks its checks lead through, to the latch
+ * whose branch goes back to the header or out to the exit. */
+static bool frame_block(rr_loop *l, LLVMBasicBlockRef head) {
+    l->head = head;
+    for (LLVMBasicBlockRef bb = head; bb;) {
+        if (l->nb == RR_MAX_BLOCKS) return false;
+        l->chain[l->nb++] = bb;
+        LLVMValueRef term = LLVMGetBasicBlockTerminator(bb);
+        if (!term || !LLVMIsABranchInst(term) || !LLVMIsConditional(term)) return false;
+        LLVMBasicBlockRef s0 = LLVMGetSuccessor(term, 0), s1 = LLVMGetSuccessor(term, 1);
+        if ((s0 == head) != (s1 == head)) {
+            l->latch = bb, l->br = term, l->exit = s0 == head ? s1 : s0;
+            break;
+        }
+        bb = chain_next(term, head);
+        if (bb && block_index(l, bb) >= 0) return false;
+    }
+    if (!l->latch || block_index(l, l->exit) >= 0 || is_trap_block(l->exit)) return false;
     LLVMBasicBlockRef preds[3];
-    if (predecessors(bb, preds, 2) != 2) return false;
-    l->pre = preds[0] == bb ? preds[1] : preds[0];
-    return l->pre != bb;
+    if (predecessors(head, preds, 2) != 2) return false;
+    l->pre = preds[0] == l->latch ? preds[1] : preds[0];
+    return block_index(l, l->pre) < 0;
 }
 
 static bool frame_phi(rr_loop *l, LLVMValueRef phi) {
@@ -154,28 +196,31 @@ static bool frame_phi(rr_loop *l, LLVMValueRef phi) {
     p->phi = phi;
     for (unsigned k = 0; k < 2; k++) {
         LLVMBasicBlockRef from = LLVMGetIncomingBlock(phi, k);
-        if (from == l->bb) p->next = LLVMGetIncomingValue(phi, k);
+        if (from == l->latch) p->next = LLVMGetIncomingValue(phi, k);
         else if (from == l->pre) p->init = LLVMGetIncomingValue(phi, k);
     }
     if (!p->next || !p->init) return false;
     int64_t c;
-    if (LLVMGetTypeKind(LLVMTypeOf(phi)) == LLVMIntegerTypeKind && defined_in(p->next, l->bb) &&
+    if (LLVMGetTypeKind(LLVMTypeOf(phi)) == LLVMIntegerTypeKind && in_loop(l, p->next) &&
         LLVMGetInstructionOpcode(p->next) == LLVMAdd && is_offset_of(p->next, phi, &c) &&
         c != 0 && c % 2 == 0 && c != INT64_MIN)
         p->step = c;
     return true;
 }
 
-/* Phis, then the other instructions; false if the block is too big. */
+/* Phis, then the other instructions; false if the loop is too big. */
 static bool frame_insns(rr_loop *l) {
-    LLVMValueRef i = LLVMGetFirstInstruction(l->bb);
+    LLVMValueRef i = LLVMGetFirstInstruction(l->head);
     for (; i && LLVMIsAPHINode(i); i = LLVMGetNextInstruction(i))
         if (!frame_phi(l, i)) return false;
-    for (; i; i = LLVMGetNextInstruction(i)) {
-        if (l->n == RR_MAX_INSNS) return false;
-        l->twin[l->n] = -1;
-        l->role[l->n] = ROLE_NONE;
-        l->ins[l->n++] = i;
+    for (int k = 0; k < l->nb; k++) {
+        if (k > 0) i = LLVMGetFirstInstruction(l->chain[k]);
+        for (; i; i = LLVMGetNextInstruction(i)) {
+            if (l->n == RR_MAX_INSNS) return false;
+            l->twin[l->n] = -1;
+            l->role[l->n] = ROLE_NONE;
+            l->ins[l->n++] = i;
+        }
     }
     return l->nphi > 0;
 }
@@ -206,14 +251,14 @@ static bool frame_roots(rr_loop *l) {
 /* The exit: `br (icmp eq/ne (p + S), bound)` with bound defined outside. */
 static bool frame_exit(rr_loop *l) {
     LLVMValueRef cmp = LLVMGetCondition(l->br);
-    if (!defined_in(cmp, l->bb) || !LLVMIsAICmpInst(cmp)) return false;
+    if (!in_loop(l, cmp) || !LLVMIsAICmpInst(cmp)) return false;
     LLVMIntPredicate pred = LLVMGetICmpPredicate(cmp);
     if (pred != LLVMIntEQ && pred != LLVMIntNE) return false;
     LLVMValueRef a = LLVMGetOperand(cmp, 0), b = LLVMGetOperand(cmp, 1);
     for (int k = 0; k < l->nphi; k++) {
         if (!l->phi[k].step) continue;
         LLVMValueRef next = l->phi[k].next, other = a == next ? b : b == next ? a : NULL;
-        if (!other || defined_in(other, l->bb)) continue;
+        if (!other || in_loop(l, other)) continue;
         l->cmp = cmp, l->bound = other, l->exit_iv = k;
         set_role(l, cmp, ROLE_EXIT);
         set_role(l, l->br, ROLE_EXIT);
@@ -252,13 +297,15 @@ static bool copyable(LLVMValueRef i) {
     case LLVMCall: return pure_intrinsic(i);
     case LLVMGetElementPtr: case LLVMICmp: case LLVMFCmp: case LLVMSelect: case LLVMFreeze:
     case LLVMFNeg: return true;
+    case LLVMBr: return LLVMIsConditional(i); /* a check of the chain (frame_block) */
     default:
         return (op >= LLVMAdd && op <= LLVMXor) || (op >= LLVMTrunc && op <= LLVMBitCast);
     }
 }
 
-static bool touches_memory(LLVMValueRef i) {
-    return LLVMIsALoadInst(i) || LLVMIsAStoreInst(i);
+/* What must keep its order: memory accesses and the checks' branches. */
+static bool is_event(LLVMValueRef i) {
+    return LLVMIsALoadInst(i) || LLVMIsAStoreInst(i) || LLVMIsABranchInst(i);
 }
 
 /* Copy 1 uses the induction variables, copy 2 their roots, invariant
@@ -270,7 +317,7 @@ static bool assign_copies(rr_loop *l) {
         if (!copyable(i)) return false;
         enum rr_role r = ROLE_INVARIANT;
         bool recurrence = false;
-        for (int o = 0; o < LLVMGetNumOperands(i); o++) {
+        for (unsigned o = 0, no = (unsigned)LLVMGetNumOperands(i); o < no; o++) {
             LLVMValueRef v = LLVMGetOperand(i, o);
             int p = phi_index(l, v), j = insn_index(l, v);
             enum rr_role vr = p >= 0 ? (l->phi[p].step ? ROLE_COPY1 : ROLE_NONE)
@@ -282,7 +329,7 @@ static bool assign_copies(rr_loop *l) {
             else if (vr == ROLE_STEP || vr == ROLE_EXIT || vr == ROLE_NONE) return false;
         }
         /* an invariant may not read memory a copy writes, nor a recurrence */
-        if (r == ROLE_INVARIANT && (recurrence || touches_memory(i))) return false;
+        if (r == ROLE_INVARIANT && (recurrence || is_event(i))) return false;
         l->role[k] = r;
     }
     return true;
@@ -290,7 +337,31 @@ static bool assign_copies(rr_loop *l) {
 
 /* ---- the two copies are one iteration twice ---------------------------------- */
 
-static bool same_flags(LLVMValueRef a, LLVMValueRef b) {
+/* The branch that c (an icmp) feeds goes to a trap block when c holds. */
+static bool traps_when_true(LLVMValueRef c) {
+    LLVMUseRef u = LLVMGetFirstUse(c);
+    if (!u || LLVMGetNextUse(u)) return false;
+    LLVMValueRef br = LLVMGetUser(u);
+    return LLVMIsABranchInst(br) && LLVMIsConditional(br) && LLVMGetCondition(br) == c &&
+           is_trap_block(LLVMGetSuccessor(br, 0));
+}
+
+/* Equal predicates, or the one pair instcombine makes of explicit-mode
+ * checks: copy 1's first check of `limit < zext(addr)` signed (the loop
+ * has proved nothing about limit yet), copy 2's unsigned (after copy 1's
+ * checks passed, limit >= 0).  Re-rolled, the signed compare runs for
+ * element j+1 after it passed for element j, so limit >= 0 there, and
+ * signed and unsigned agree on a zero-extended right-hand side. */
+static bool same_predicate(const rr_loop *l, LLVMValueRef a, LLVMValueRef b) {
+    LLVMIntPredicate pa = LLVMGetICmpPredicate(a), pb = LLVMGetICmpPredicate(b);
+    if (pa == pb) return true;
+    LLVMValueRef lim = LLVMGetOperand(a, 0), xa = LLVMGetOperand(a, 1), xb = LLVMGetOperand(b, 1);
+    return pa == LLVMIntSLT && pb == LLVMIntULT && lim == LLVMGetOperand(b, 0) &&
+           !in_loop(l, lim) && LLVMIsAZExtInst(xa) && LLVMIsAZExtInst(xb) &&
+           traps_when_true(a) && traps_when_true(b);
+}
+
+static bool same_flags(const rr_loop *l, LLVMValueRef a, LLVMValueRef b) {
     switch (LLVMGetInstructionOpcode(a)) {
     case LLVMAdd: case LLVMSub: case LLVMMul: case LLVMShl:
         if (LLVMGetNUW(a) != LLVMGetNUW(b) || LLVMGetNSW(a) != LLVMGetNSW(b)) return false;
@@ -300,7 +371,7 @@ static bool same_flags(LLVMValueRef a, LLVMValueRef b) {
         break;
     case LLVMOr: if (LLVMGetIsDisjoint(a) != LLVMGetIsDisjoint(b)) return false; break;
     case LLVMZExt: if (LLVMGetNNeg(a) != LLVMGetNNeg(b)) return false; break;
-    case LLVMICmp: if (LLVMGetICmpPredicate(a) != LLVMGetICmpPredicate(b)) return false; break;
+    case LLVMICmp: if (!same_predicate(l, a, b)) return false; break;
     case LLVMFCmp: if (LLVMGetFCmpPredicate(a) != LLVMGetFCmpPredicate(b)) return false; break;
     case LLVMGetElementPtr:
         if (LLVMIsInBounds(a) != LLVMIsInBounds(b) ||
@@ -321,14 +392,18 @@ static bool same_flags(LLVMValueRef a, LLVMValueRef b) {
     return true;
 }
 
-static bool same_shape(LLVMValueRef a, LLVMValueRef b, unsigned md_tbaa) {
+static bool same_shape(const rr_loop *l, LLVMValueRef a, LLVMValueRef b, unsigned md_tbaa) {
     return LLVMGetInstructionOpcode(a) == LLVMGetInstructionOpcode(b) &&
            LLVMTypeOf(a) == LLVMTypeOf(b) && LLVMGetNumOperands(a) == LLVMGetNumOperands(b) &&
-           LLVMGetMetadata(a, md_tbaa) == LLVMGetMetadata(b, md_tbaa) && same_flags(a, b);
+           LLVMGetMetadata(a, md_tbaa) == LLVMGetMetadata(b, md_tbaa) && same_flags(l, a, b);
 }
 
 /* Copy 2's operand `vb` stands where copy 1 has `va`. */
 static bool operands_match(rr_loop *l, LLVMValueRef va, LLVMValueRef vb) {
+    if (LLVMValueIsBasicBlock(va)) /* a check's successors: the chain's next, or the trap */
+        return LLVMValueIsBasicBlock(vb) &&
+               (va == vb || (block_index(l, LLVMValueAsBasicBlock(va)) >= 0 &&
+                             block_index(l, LLVMValueAsBasicBlock(vb)) >= 0));
     int p = phi_index(l, va), j = insn_index(l, va);
     if (p >= 0 && l->phi[p].step) return vb == l->phi[p].root;
     if (p >= 0) { /* recurrence: copy 2 starts from a value copy 1 made */
@@ -350,21 +425,21 @@ static bool pair_copies(rr_loop *l, unsigned md_tbaa) {
         while (b < l->n && l->role[b] != ROLE_COPY2) b++;
         if (a == l->n || b == l->n) break;
         LLVMValueRef ia = l->ins[a], ib = l->ins[b];
-        if (!same_shape(ia, ib, md_tbaa)) return false;
-        for (int o = 0; o < LLVMGetNumOperands(ia); o++)
+        if (!same_shape(l, ia, ib, md_tbaa)) return false;
+        for (unsigned o = 0, no = (unsigned)LLVMGetNumOperands(ia); o < no; o++)
             if (!operands_match(l, LLVMGetOperand(ia, o), LLVMGetOperand(ib, o))) return false;
         l->twin[a] = b, l->twin[b] = a;
-        if (touches_memory(ia)) last_mem1 = a;
-        if (touches_memory(ib) && b < first_mem2) first_mem2 = b;
+        if (is_event(ia)) last_mem1 = a;
+        if (is_event(ib) && b < first_mem2) first_mem2 = b;
         a++, b++;
     }
     if (a != l->n || b != l->n || (last_mem1 < 0 && first_mem2 == l->n)) return false;
     return last_mem1 < first_mem2;
 }
 
-static bool used_only_in(LLVMValueRef v, LLVMBasicBlockRef bb) {
+static bool used_only_in_loop(const rr_loop *l, LLVMValueRef v) {
     for (LLVMUseRef u = LLVMGetFirstUse(v); u; u = LLVMGetNextUse(u))
-        if (LLVMGetInstructionParent(LLVMGetUser(u)) != bb) return false;
+        if (!in_loop(l, LLVMGetUser(u))) return false;
     return true;
 }
 
@@ -374,18 +449,18 @@ static bool used_only_in(LLVMValueRef v, LLVMBasicBlockRef bb) {
 static bool check_uses(const rr_loop *l) {
     for (int k = 0; k < l->nphi; k++) {
         const rr_phi *p = &l->phi[k];
-        if (!used_only_in(p->phi, l->bb)) return false;
-        if (p->root && !used_only_in(p->root, l->bb)) return false;
+        if (!used_only_in_loop(l, p->phi)) return false;
+        if (p->root && !used_only_in_loop(l, p->root)) return false;
         if (p->step) continue;
         int m = p->mid ? insn_index(l, p->mid) : -1;
         if (m < 0 || l->twin[m] < 0 || l->ins[l->twin[m]] != p->next) return false;
     }
     for (int k = 0; k < l->n; k++) {
-        if (l->role[k] == ROLE_COPY1 && !used_only_in(l->ins[k], l->bb)) return false;
+        if (l->role[k] == ROLE_COPY1 && !used_only_in_loop(l, l->ins[k])) return false;
         if (l->role[k] == ROLE_STEP) /* only its phi and the exit compare */
             for (LLVMUseRef u = LLVMGetFirstUse(l->ins[k]); u; u = LLVMGetNextUse(u)) {
                 LLVMValueRef user = LLVMGetUser(u);
-                if (defined_in(user, l->bb) && !LLVMIsAPHINode(user) && user != l->cmp)
+                if (in_loop(l, user) && !LLVMIsAPHINode(user) && user != l->cmp)
                     return false;
             }
     }
@@ -394,8 +469,8 @@ static bool check_uses(const rr_loop *l) {
 }
 
 static bool loop_match(rr_loop *l, LLVMBasicBlockRef bb, unsigned md_tbaa) {
-    l->nphi = l->n = 0;
-    l->fallback = NULL;
+    l->nphi = l->n = l->nb = 0;
+    l->latch = l->fallback = NULL;
     return frame_block(l, bb) && frame_insns(l) && frame_roots(l) && frame_exit(l) &&
            assign_copies(l) && pair_copies(l, md_tbaa) && check_uses(l);
 }
@@ -446,19 +521,26 @@ static int exit_test_needed(const rr_loop *l) {
 /* ---- rewriting --------------------------------------------------------------------- */
 
 static void replace_use_in(LLVMValueRef user, LLVMValueRef from, LLVMValueRef to) {
-    for (int o = 0; o < LLVMGetNumOperands(user); o++)
-        if (LLVMGetOperand(user, o) == from) LLVMSetOperand(user, (unsigned)o, to);
+    for (unsigned o = 0, no = (unsigned)LLVMGetNumOperands(user); o < no; o++)
+        if (LLVMGetOperand(user, o) == from) LLVMSetOperand(user, o, to);
 }
 
-/* Uses of v outside the loop block (and outside `also`), set to `to`. */
-static void replace_uses_outside(LLVMValueRef v, LLVMBasicBlockRef bb, LLVMBasicBlockRef also,
-                                 LLVMValueRef to) {
+/* A use outside the loop other than by a phi of the exit block. */
+static bool used_after_exit(const rr_loop *l, LLVMValueRef user) {
+    return !in_loop(l, user) && !(LLVMGetInstructionParent(user) == l->exit && LLVMIsAPHINode(user));
+}
+
+/* Uses of v outside the loop (the versioned original uses its clones)
+ * set to `to`; with `skip`, a user left alone. */
+static void replace_uses_outside(const rr_loop *l, LLVMValueRef v, LLVMValueRef to,
+                                 LLVMValueRef skip, bool only_after_exit) {
     LLVMUseRef u = LLVMGetFirstUse(v);
     while (u) {
         LLVMValueRef user = LLVMGetUser(u);
         u = LLVMGetNextUse(u);
-        LLVMBasicBlockRef at = LLVMGetInstructionParent(user);
-        if (at != bb && at != also) replace_use_in(user, v, to);
+        if (user == skip || in_loop(l, user) || (only_after_exit && !used_after_exit(l, user)))
+            continue;
+        replace_use_in(user, v, to);
     }
 }
 
@@ -467,71 +549,81 @@ static void replace_uses_outside(LLVMValueRef v, LLVMBasicBlockRef bb, LLVMBasic
  * has other predecessors (then such uses cannot exist). */
 static bool exit_phis_for(rr_loop *l, LLVMValueRef v, LLVMBuilderRef b) {
     bool outside = false;
-    for (LLVMUseRef u = LLVMGetFirstUse(v); u; u = LLVMGetNextUse(u)) {
-        LLVMValueRef user = LLVMGetUser(u);
-        LLVMBasicBlockRef at = LLVMGetInstructionParent(user);
-        outside |= at != l->bb && !(at == l->exit && LLVMIsAPHINode(user));
-    }
+    for (LLVMUseRef u = LLVMGetFirstUse(v); u; u = LLVMGetNextUse(u))
+        outside |= used_after_exit(l, LLVMGetUser(u));
     if (!outside) return true;
     LLVMBasicBlockRef preds[2];
     if (predecessors(l->exit, preds, 2) != 1) return false;
     LLVMPositionBuilder(b, l->exit, LLVMGetFirstInstruction(l->exit));
     LLVMValueRef phi = LLVMBuildPhi(b, LLVMTypeOf(v), "");
-    LLVMAddIncoming(phi, &v, &l->bb, 1);
-    LLVMUseRef u = LLVMGetFirstUse(v);
-    while (u) {
-        LLVMValueRef user = LLVMGetUser(u);
-        u = LLVMGetNextUse(u);
-        LLVMBasicBlockRef at = LLVMGetInstructionParent(user);
-        if (user != phi && at != l->bb && !(at == l->exit && LLVMIsAPHINode(user)))
-            replace_use_in(user, v, phi);
-    }
+    LLVMAddIncoming(phi, &v, &l->latch, 1);
+    replace_uses_outside(l, v, phi, phi, true);
     return true;
 }
 
-static LLVMValueRef fallback_value(const rr_loop *l, LLVMValueRef *map, LLVMValueRef v) {
+typedef struct rr_clone {
+    LLVMValueRef *value;        /* ins[k] -> [k], phi[k] -> [n + k] */
+    LLVMBasicBlockRef *block;   /* chain[k] -> [k] */
+} rr_clone;
+
+static LLVMValueRef clone_of(const rr_loop *l, const rr_clone *c, LLVMValueRef v) {
+    if (LLVMValueIsBasicBlock(v)) {
+        int k = block_index(l, LLVMValueAsBasicBlock(v));
+        return k >= 0 ? LLVMBasicBlockAsValue(c->block[k]) : v;
+    }
     int p = phi_index(l, v), j = insn_index(l, v);
-    return p >= 0 ? map[l->n + p] : j >= 0 ? map[j] : v;
+    return p >= 0 ? c->value[l->n + p] : j >= 0 ? c->value[j] : v;
 }
 
-/* The original loop, cloned as it is into a block of its own: the
- * fallback for an exit that the re-rolled loop could not keep. */
-static LLVMBasicBlockRef clone_fallback(rr_loop *l, LLVMBuilderRef b) {
-    LLVMValueRef *map = calloc((size_t)(l->n + l->nphi), sizeof *map);
-    if (!map) return NULL;
+/* Copies of the chain's blocks and instructions, operands not yet mapped. */
+static void clone_blocks(rr_loop *l, const rr_clone *c, LLVMBuilderRef b) {
     LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(l->br));
-    LLVMValueRef fn = LLVMGetBasicBlockParent(l->bb);
-    LLVMBasicBlockRef f = LLVMAppendBasicBlockInContext(ctx, fn, "reroll.fallback");
-    LLVMMoveBasicBlockAfter(f, l->bb);
-    LLVMPositionBuilderAtEnd(b, f);
-    for (int k = 0; k < l->nphi; k++) map[l->n + k] = LLVMBuildPhi(b, LLVMTypeOf(l->phi[k].phi), "");
-    for (int k = 0; k < l->n; k++) {
-        map[k] = LLVMInstructionClone(l->ins[k]);
-        LLVMInsertIntoBuilder(b, map[k]);
+    LLVMValueRef fn = LLVMGetBasicBlockParent(l->head);
+    LLVMBasicBlockRef after = l->latch;
+    for (int k = 0; k < l->nb; k++) {
+        c->block[k] = LLVMAppendBasicBlockInContext(ctx, fn, "reroll.fallback");
+        LLVMMoveBasicBlockAfter(c->block[k], after);
+        after = c->block[k];
     }
+    LLVMPositionBuilderAtEnd(b, c->block[0]);
+    for (int k = 0; k < l->nphi; k++) c->value[l->n + k] = LLVMBuildPhi(b, LLVMTypeOf(l->phi[k].phi), "");
+    for (int k = 0; k < l->n; k++) {
+        LLVMPositionBuilderAtEnd(b, c->block[block_index(l, LLVMGetInstructionParent(l->ins[k]))]);
+        c->value[k] = LLVMInstructionClone(l->ins[k]);
+        LLVMInsertIntoBuilder(b, c->value[k]);
+    }
+}
+
+/* The original loop, cloned as it is: the fallback for an exit that the
+ * re-rolled loop could not keep. */
+static bool clone_fallback(rr_loop *l, LLVMBuilderRef b) {
+    rr_clone c = {calloc((size_t)(l->n + l->nphi), sizeof *c.value),
+                  calloc((size_t)l->nb, sizeof *c.block)};
+    if (!c.value || !c.block) {
+        free(c.value), free(c.block);
+        return false;
+    }
+    clone_blocks(l, &c, b);
     for (int k = 0; k < l->n; k++)
-        for (int o = 0; o < LLVMGetNumOperands(map[k]); o++) {
-            LLVMValueRef v = LLVMGetOperand(map[k], o);
-            if (!LLVMValueIsBasicBlock(v)) LLVMSetOperand(map[k], (unsigned)o, fallback_value(l, map, v));
-        }
-    LLVMValueRef br = map[insn_index(l, l->br)];
-    for (unsigned s = 0; s < 2; s++)
-        if (LLVMGetSuccessor(br, s) == l->bb) LLVMSetSuccessor(br, s, f);
+        for (unsigned o = 0, no = (unsigned)LLVMGetNumOperands(c.value[k]); o < no; o++)
+            LLVMSetOperand(c.value[k], o, clone_of(l, &c, LLVMGetOperand(c.value[k], o)));
+    LLVMBasicBlockRef latch = c.block[l->nb - 1];
     for (int k = 0; k < l->nphi; k++) {
-        LLVMValueRef vals[2] = {l->phi[k].init, fallback_value(l, map, l->phi[k].next)};
-        LLVMBasicBlockRef from[2] = {l->pre, f};
-        LLVMAddIncoming(map[l->n + k], vals, from, 2);
+        LLVMValueRef vals[2] = {l->phi[k].init, clone_of(l, &c, l->phi[k].next)};
+        LLVMBasicBlockRef from[2] = {l->pre, latch};
+        LLVMAddIncoming(c.value[l->n + k], vals, from, 2);
     }
     for (LLVMValueRef i = LLVMGetFirstInstruction(l->exit); i && LLVMIsAPHINode(i);
          i = LLVMGetNextInstruction(i))
         for (unsigned k = 0, n = LLVMCountIncoming(i); k < n; k++)
-            if (LLVMGetIncomingBlock(i, k) == l->bb) {
-                LLVMValueRef v = fallback_value(l, map, LLVMGetIncomingValue(i, k));
-                LLVMAddIncoming(i, &v, &f, 1);
+            if (LLVMGetIncomingBlock(i, k) == l->latch) {
+                LLVMValueRef v = clone_of(l, &c, LLVMGetIncomingValue(i, k));
+                LLVMAddIncoming(i, &v, &latch, 1);
                 break;
             }
-    free(map);
-    return f;
+    l->fallback = c.block[0];
+    free(c.value), free(c.block);
+    return true;
 }
 
 /* The preheader branches to the re-rolled loop when
@@ -543,9 +635,7 @@ static bool version_loop(rr_loop *l, LLVMBuilderRef b) {
         if (!exit_phis_for(l, l->phi[k].phi, b)) return false;
     for (int k = 0; k < l->n; k++)
         if (!exit_phis_for(l, l->ins[k], b)) return false;
-    LLVMBasicBlockRef f = clone_fallback(l, b);
-    if (!f) return false;
-    l->fallback = f;
+    if (!clone_fallback(l, b)) return false;
     const rr_phi *p = &l->phi[l->exit_iv];
     LLVMTypeRef ty = LLVMTypeOf(p->phi);
     uint64_t mag = p->step < 0 ? (uint64_t)-p->step : (uint64_t)p->step;
@@ -553,21 +643,35 @@ static bool version_loop(rr_loop *l, LLVMBuilderRef b) {
     LLVMValueRef d = LLVMBuildSub(b, l->bound, p->init, "reroll.span");
     LLVMValueRef odd = LLVMBuildAnd(b, d, LLVMConstInt(ty, mag - 1, 0), "");
     LLVMValueRef even = LLVMBuildICmp(b, LLVMIntEQ, odd, LLVMConstNull(ty), "reroll.even");
-    LLVMBuildCondBr(b, even, l->bb, f);
+    LLVMBuildCondBr(b, even, l->head, l->fallback);
     LLVMInstructionEraseFromParent(term);
     return true;
+}
+
+/* Copy 2's checks become branches to the next block of the chain. */
+static void drop_copy2_checks(rr_loop *l, LLVMBuilderRef b) {
+    for (int k = 0; k < l->n; k++) {
+        LLVMValueRef br = l->ins[k];
+        if (l->role[k] != ROLE_COPY2 || !LLVMIsABranchInst(br)) continue;
+        LLVMBasicBlockRef s0 = LLVMGetSuccessor(br, 0);
+        LLVMPositionBuilderBefore(b, br);
+        LLVMBuildBr(b, block_index(l, s0) >= 0 ? s0 : LLVMGetSuccessor(br, 1));
+        LLVMInstructionEraseFromParent(br);
+        l->ins[k] = NULL;
+    }
 }
 
 /* Drops copy 2: its outside uses and the recurrences take copy 1's
  * twins, the induction variables step by S/2. */
 static void reroll_in_place(rr_loop *l, LLVMBuilderRef b) {
     for (int k = 0; k < l->n; k++)
-        if (l->role[k] == ROLE_COPY2) replace_uses_outside(l->ins[k], l->bb, NULL, l->ins[l->twin[k]]);
+        if (l->role[k] == ROLE_COPY2)
+            replace_uses_outside(l, l->ins[k], l->ins[l->twin[k]], NULL, false);
     for (int k = 0; k < l->nphi; k++) {
         rr_phi *p = &l->phi[k];
         if (!p->step) {
             for (unsigned in = 0; in < 2; in++)
-                if (LLVMGetIncomingBlock(p->phi, in) == l->bb) LLVMSetOperand(p->phi, in, p->mid);
+                if (LLVMGetIncomingBlock(p->phi, in) == l->latch) LLVMSetOperand(p->phi, in, p->mid);
             continue;
         }
         LLVMPositionBuilderBefore(b, p->next);
@@ -578,8 +682,9 @@ static void reroll_in_place(rr_loop *l, LLVMBuilderRef b) {
         LLVMInstructionEraseFromParent(p->next);
         p->next = half;
     }
+    drop_copy2_checks(l, b);
     for (int k = l->n - 1; k >= 0; k--)
-        if (l->role[k] == ROLE_COPY2) LLVMInstructionEraseFromParent(l->ins[k]);
+        if (l->role[k] == ROLE_COPY2 && l->ins[k]) LLVMInstructionEraseFromParent(l->ins[k]);
     for (int k = 0; k < l->nphi; k++)
         if (l->phi[k].root) LLVMInstructionEraseFromParent(l->phi[k].root);
 }
@@ -593,19 +698,21 @@ static bool reroll_block(rr_loop *l, LLVMBasicBlockRef bb, LLVMBuilderRef b, uns
 }
 
 size_t reroll_function(LLVMValueRef fn) {
-    if (!LLVMGetFirstBasicBlock(fn)) return 0;
+    unsigned nblocks = LLVMCountBasicBlocks(fn);
+    if (!nblocks) return 0;
+    /* the blocks as they are now: a fallback added on the way stays unrolled */
+    LLVMBasicBlockRef *blocks = malloc(nblocks * sizeof *blocks);
     rr_loop *l = malloc(sizeof *l);
-    if (!l) return 0;
-    LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(fn));
-    unsigned md_tbaa = LLVMGetMDKindIDInContext(ctx, "tbaa", 4);
-    LLVMBuilderRef b = LLVMCreateBuilderInContext(ctx);
     size_t done = 0;
-    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
-        if (!reroll_block(l, bb, b, md_tbaa)) continue;
-        done++;
-        if (l->fallback) bb = l->fallback; /* the original stays unrolled */
+    if (blocks && l) {
+        LLVMGetBasicBlocks(fn, blocks);
+        LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(fn));
+        unsigned md_tbaa = LLVMGetMDKindIDInContext(ctx, "tbaa", 4);
+        LLVMBuilderRef b = LLVMCreateBuilderInContext(ctx);
+        for (unsigned k = 0; k < nblocks; k++) done += reroll_block(l, blocks[k], b, md_tbaa);
+        LLVMDisposeBuilder(b);
     }
-    LLVMDisposeBuilder(b);
+    free(blocks);
     free(l);
     return done;
 }
