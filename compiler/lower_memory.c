@@ -475,6 +475,39 @@ static void bulk_operands(lower_func *lf, LLVMValueRef *args, bool fill) {
     args[0] = lower_zext_i64(lf, lower_pop(lf));
 }
 
+/* True when the copy's two ranges do not both fit in the memory:
+ * n > size, or either start above size - n (no sum that could wrap, so
+ * the same test serves 64-bit memories). */
+static LLVMValueRef copy_out_of_bounds(lower_func *lf, LLVMValueRef dst, LLVMValueRef src,
+                                       LLVMValueRef n, LLVMValueRef size) {
+    LLVMBuilderRef b = lf->lm->b;
+    LLVMValueRef big = LLVMBuildICmp(b, LLVMIntUGT, n, size, "");
+    LLVMValueRef room = LLVMBuildSub(b, size, n, "room");
+    LLVMValueRef out = LLVMBuildOr(b, LLVMBuildICmp(b, LLVMIntUGT, dst, room, ""),
+                                   LLVMBuildICmp(b, LLVMIntUGT, src, room, ""), "");
+    return LLVMBuildOr(b, big, out, "");
+}
+
+/* memory.copy within one memory that no other thread can grow: the
+ * bounds test and a memmove in line, instead of a call of the runtime's
+ * kiln_rt_memory_copy (about 25 instructions of call, lookup and test per
+ * copy, and the memory base reloaded after it; wasi-libc's memcpy is a
+ * memory.copy).  Both ranges are tested before any byte moves, as the
+ * instruction requires.  A shared memory keeps the runtime call, which
+ * reads the size another thread may have grown.  False: not in line. */
+static bool memory_copy_inline(lower_func *lf, uint32_t dst_memory, uint32_t src_memory) {
+    lower_module *lm = lf->lm;
+    if (dst_memory != src_memory || lm->m->memories[dst_memory].shared) return false;
+    LLVMValueRef ops[3]; /* dst, src, n */
+    bulk_operands(lf, ops, false);
+    mem_view mv = mem_view_load(lf, dst_memory);
+    lower_trap_if(lf, copy_out_of_bounds(lf, ops[0], ops[1], ops[2], mv.size),
+                  KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    LLVMValueRef to = lower_byte_gep(lf, mv.base, ops[0]), from = lower_byte_gep(lf, mv.base, ops[1]);
+    LLVMBuildMemMove(lm->b, to, 1, from, 1, ops[2]);
+    return true;
+}
+
 static void bulk_lower(lower_func *lf, const kiln_insn *insn) {
     LLVMValueRef args[5];
     switch ((kiln_opcode)insn->op) {
@@ -485,6 +518,7 @@ static void bulk_lower(lower_func *lf, const kiln_insn *insn) {
         lower_rt_call(lf, LOWER_RT_MEMORY_INIT, args, 5);
         break;
     case KILN_OP_MEMORY_COPY: /* (dst memory, src memory, dst, src, n) */
+        if (memory_copy_inline(lf, insn->imm.pair.a, insn->imm.pair.b)) break;
         args[0] = lower_const_i32(lf->lm, insn->imm.pair.a);
         args[1] = lower_const_i32(lf->lm, insn->imm.pair.b);
         bulk_operands(lf, args + 2, false);
