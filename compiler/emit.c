@@ -634,14 +634,19 @@ bool module_compile_object(const kiln_module *m, const uint8_t *bytes, size_t si
     return ok;
 }
 
-/* Textual LLVM IR after the -O pipeline (kiln compile --emit-llvm). */
+/* Textual LLVM IR after the -O pipeline (kiln compile --emit-llvm).  At
+ * -O0, the IR the -O1..-O3 pipelines start from, before any pass: -O0's
+ * own lowering differs from theirs (lower.c, lower_memory.c: what suits
+ * fast instruction selection), so it is lowered as for -O2. */
 bool module_compile_llvm_ir(const kiln_module *m, const uint8_t *bytes, size_t size,
                             const kiln_compile_options *given, const char *path, kiln_error *err) {
     kiln_compile_options opts = options_defaults(given);
+    bool optimize = opts.opt_level > 0;
+    if (!optimize) opts.opt_level = 2;
     LLVMTargetMachineRef tm = target_machine_create(&opts, err);
     if (!tm) return false;
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef mod = module_compile_ir(m, bytes, size, &opts, ctx, tm, true, err);
+    LLVMModuleRef mod = module_compile_ir(m, bytes, size, &opts, ctx, tm, optimize, err);
     bool ok = mod != NULL;
     if (ok) {
         char *text = LLVMPrintModuleToString(mod);

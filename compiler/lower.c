@@ -103,8 +103,20 @@ static void metadata_init(lower_module *lm) {
     lm->unlikely_weights = LLVMMetadataAsValue(lm->ctx, LLVMMDNodeInContext2(lm->ctx, w, 3));
 }
 
+/* At -O0 nothing reads TBAA tags, invariant.load or branch weights (no
+ * optimiser, no block placement), while instruction selection looks up
+ * each instruction's metadata in a hash map several times: there only
+ * the tag that finds guard-mode memory loads is set (lower_memory.c
+ * removes it once it has). */
+static bool metadata_wanted(const lower_module *lm) { return lm->opts->opt_level > 0; }
+
 void lower_tbaa_tag(lower_module *lm, LLVMValueRef access, lower_tbaa tag) {
-    LLVMSetMetadata(access, lm->md_tbaa, lm->tbaa[tag]);
+    if (metadata_wanted(lm) || (tag == LOWER_TBAA_MEMORY && !lm->opts->explicit_bounds))
+        LLVMSetMetadata(access, lm->md_tbaa, lm->tbaa[tag]);
+}
+
+void lower_branch_unlikely(lower_module *lm, LLVMValueRef br) {
+    if (metadata_wanted(lm)) lower_branch_unlikely(lm, br);
 }
 
 /* ---- errors, operand stack ------------------------------------------------ */
@@ -146,7 +158,7 @@ LLVMValueRef lower_load(lower_func *lf, LLVMTypeRef ty, LLVMValueRef ptr, unsign
     LLVMValueRef v = LLVMBuildLoad2(lf->lm->b, ty, ptr, "");
     LLVMSetAlignment(v, align);
     lower_tbaa_tag(lf->lm, v, tag);
-    if (invariant)
+    if (invariant && metadata_wanted(lf->lm))
         LLVMSetMetadata(v, lf->lm->md_invariant, LLVMMetadataAsValue(lf->lm->ctx,
                         LLVMMDNodeInContext2(lf->lm->ctx, NULL, 0)));
     return v;
@@ -265,7 +277,7 @@ void lower_trap_if(lower_func *lf, LLVMValueRef cond, uint32_t kind) {
     LLVMBasicBlockRef trap = trap_block(lf, kind);
     LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(lf->lm->ctx, lf->fn, "ok");
     LLVMValueRef br = LLVMBuildCondBr(lf->lm->b, cond, trap, cont);
-    LLVMSetMetadata(br, lf->lm->md_prof, lf->lm->unlikely_weights);
+    lower_branch_unlikely(lf->lm, br);
     LLVMPositionBuilderAtEnd(lf->lm->b, cont);
 }
 
@@ -915,8 +927,17 @@ static LLVMValueRef stack_limit_global(lower_module *lm) {
     return g;
 }
 
-/* True when the frame of body `index` would reach below the limit. */
-static LLVMValueRef stack_short(lower_module *lm, uint32_t index) {
+static LLVMValueRef stack_limit_load(lower_module *lm) {
+    LLVMValueRef limit = LLVMBuildLoad2(lm->b, lm->t.i64, stack_limit_global(lm), "limit");
+    LLVMSetAlignment(limit, 8);
+    lower_tbaa_tag(lm, limit, LOWER_TBAA_VMCTX);
+    return limit;
+}
+
+/* True when the frame of body `index` would reach below the limit; `sp`
+ * and `limit` are read here when NULL. */
+static LLVMValueRef stack_short_with(lower_module *lm, uint32_t index, LLVMValueRef sp,
+                                     LLVMValueRef limit) {
     LLVMValueRef slot_i = lower_const_i64(lm, index - lm->frames_first);
     LLVMValueRef zero = lower_const_i64(lm, 0);
     LLVMValueRef idx[2] = {zero, slot_i};
@@ -924,12 +945,37 @@ static LLVMValueRef stack_short(lower_module *lm, uint32_t index) {
                                       2, "");
     LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, slot, "frame");
     LLVMSetAlignment(need, 4);
-    LLVMValueRef limit = LLVMBuildLoad2(lm->b, lm->t.i64, stack_limit_global(lm), "limit");
-    LLVMSetAlignment(limit, 8);
-    lower_tbaa_tag(lm, limit, LOWER_TBAA_VMCTX);
+    if (!limit) limit = stack_limit_load(lm);
+    LLVMValueRef need64 = LLVMBuildZExt(lm->b, need, lm->t.i64, "");
+    if (!sp) sp = stack_pointer(lm);
     /* Stack addresses lie far above any frame size: sp - need never wraps. */
-    LLVMValueRef low = LLVMBuildSub(lm->b, stack_pointer(lm), LLVMBuildZExt(lm->b, need, lm->t.i64, ""), "");
+    LLVMValueRef low = LLVMBuildSub(lm->b, sp, need64, "");
     return LLVMBuildICmp(lm->b, LLVMIntULT, low, limit, "");
+}
+
+static LLVMValueRef stack_short(lower_module *lm, uint32_t index) {
+    return stack_short_with(lm, index, NULL, NULL);
+}
+
+/* The same check before a call in a body.  At -O0 the body reads the
+ * stack pointer and the limit once, in its entry block: its frame is
+ * static and the limit only changes at a thread's outermost entry, so
+ * every check sees the same two values, and LLVM's fast instruction
+ * selector handles neither llvm.read_register nor a thread-local load:
+ * each one would send its whole block to SelectionDAG, which made up
+ * most of -O0's code generation time.  With optimisation the reads stay
+ * at the call, where LLVM places them best. */
+static LLVMValueRef body_stack_short(lower_func *lf, uint32_t index) {
+    lower_module *lm = lf->lm;
+    if (lm->opts->opt_level > 0) return stack_short(lm, index);
+    if (!lf->entry_sp) {
+        LLVMBasicBlockRef at = LLVMGetInsertBlock(lm->b);
+        LLVMPositionBuilderBefore(lm->b, LLVMGetBasicBlockTerminator(lf->entry_bb));
+        lf->entry_limit = stack_limit_load(lm);
+        lf->entry_sp = stack_pointer(lm);
+        LLVMPositionBuilderAtEnd(lm->b, at);
+    }
+    return stack_short_with(lm, index, lf->entry_sp, lf->entry_limit);
 }
 
 enum { LEAF_MAX_INSNS = 64, LEAF_MAX_LOCALS = 32 };
@@ -965,7 +1011,7 @@ static LLVMValueRef call_target_checked(lower_func *lf, uint32_t index) {
     LLVMValueRef target = local ? lm->bodies[index] : NULL;
     if (!target) return lower_func_ref(lm, index);
     if (!lower_small_leaf(lm->m, index))
-        lower_trap_if(lf, stack_short(lm, index), KILN_TRAP_CALL_STACK_EXHAUSTED);
+        lower_trap_if(lf, body_stack_short(lf, index), KILN_TRAP_CALL_STACK_EXHAUSTED);
     return target;
 }
 
@@ -994,7 +1040,7 @@ static void stub_build(lower_module *lm, uint32_t index) {
     LLVMValueRef vmctx = LLVMGetParam(stub, 0);
     LLVMPositionBuilderAtEnd(lm->b, entry);
     LLVMValueRef br = LLVMBuildCondBr(lm->b, stack_short(lm, index), trap, ok);
-    LLVMSetMetadata(br, lm->md_prof, lm->unlikely_weights);
+    lower_branch_unlikely(lm, br);
     LLVMPositionBuilderAtEnd(lm->b, trap);
     LLVMTypeRef trap_ty;
     LLVMValueRef trap_fn = lower_rt_decl(lm, LOWER_RT_TRAP, &trap_ty);

@@ -155,6 +155,7 @@ typedef struct lower_func {
     const kiln_functype *type;
     LLVMValueRef fn, vmctx;
     LLVMBasicBlockRef entry_bb;
+    LLVMValueRef entry_sp, entry_limit; /* -O0: read once for the stack checks (lower.c) */
     LLVMValueRef *locals; /* allocas */
     LLVMTypeRef *local_llvm_types;
     uint32_t num_locals;
@@ -205,6 +206,8 @@ void lower_attr_add(lower_module *lm, LLVMValueRef fn, const char *name);
 void lower_call_typed(lower_func *lf, uint32_t type_index, LLVMValueRef code, LLVMValueRef ctx);
 bool lower_fail(lower_func *lf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void lower_tbaa_tag(lower_module *lm, LLVMValueRef access, lower_tbaa tag);
+/* Marks a conditional branch whose true edge is rare (a trap, a slow path). */
+void lower_branch_unlikely(lower_module *lm, LLVMValueRef br);
 
 /* lower.c: builds the whole LLVM module (functions, then descriptor). */
 LLVMModuleRef module_lower(const kiln_module *m, const uint8_t *bytes, size_t size,

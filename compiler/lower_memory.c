@@ -186,7 +186,7 @@ static void group_check(lower_func *lf, const load_group *g, LLVMValueRef size) 
     LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(lm->ctx, lf->fn, "group.exact");
     LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(lm->ctx, lf->fn, "group.ok");
     LLVMValueRef br = LLVMBuildCondBr(lm->b, bad, slow, ok);
-    LLVMSetMetadata(br, lm->md_prof, lm->unlikely_weights);
+    lower_branch_unlikely(lm, br);
     LLVMPositionBuilderAtEnd(lm->b, slow);
     lower_trap_if(lf, group_any_out(lf, g, x, size), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
     LLVMBuildBr(lm->b, ok);
@@ -727,13 +727,30 @@ static bool is_memory_load(const lower_module *lm, LLVMValueRef i) {
            LLVMGetOrdering(i) == LLVMAtomicOrderingNotAtomic;
 }
 
+/* At -O0 the loads also lose the tag that found them (lower_tbaa_tag). */
+static void memory_loads_volatile(lower_func *lf) {
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(lf->fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+            if (is_memory_load(lf->lm, i)) {
+                LLVMSetVolatile(i, 1);
+                if (lf->lm->opts->opt_level == 0) LLVMSetMetadata(i, lf->lm->md_tbaa, NULL);
+            }
+}
+
 /* Folds every linear-memory load of the function into a sink that is
- * pinned where the function returns (see above); on a target whose
- * register classes we do not know, makes the loads volatile instead,
- * which is as safe and slower. */
+ * pinned where the function returns (see above).  Makes the loads
+ * volatile instead on a target whose register classes we do not know,
+ * which is as safe and slower, and at -O0, where it costs nothing: no
+ * optimiser runs, and instruction selection, which drops a load whose
+ * value is unused, keeps a volatile one; the sinks' xors and phis made
+ * a large part of the code -O0 compiles. */
 bool memory_loads_pin(lower_func *lf) {
     lower_module *lm = lf->lm;
     pin_constraints pc = pin_constraints_for(lm->opts->target_triple);
+    if (!pc.integer || lm->opts->opt_level == 0) {
+        memory_loads_volatile(lf);
+        return true;
+    }
     load_sinks sinks;
     memset(&sinks, 0, sizeof sinks);
     ptr_set returning = {0};
@@ -745,9 +762,7 @@ bool memory_loads_pin(lower_func *lf) {
         bool sinkable = ptr_set_has(&returning, bb);
         for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
             if (!is_memory_load(lm, i)) continue;
-            if (!pc.integer) {
-                LLVMSetVolatile(i, 1);
-            } else if (sinkable) {
+            if (sinkable) {
                 load_sink(lf, &sinks, i);
             } else {
                 LLVMPositionBuilderBefore(lm->b, LLVMGetNextInstruction(i));
@@ -758,7 +773,6 @@ bool memory_loads_pin(lower_func *lf) {
         }
     }
     ptr_set_free(&returning);
-    if (!pc.integer) return true;
     for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(lf->fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
         LLVMValueRef term = LLVMGetBasicBlockTerminator(bb);
         if (term && LLVMIsAReturnInst(term)) sinks_pin_at(lf, &sinks, term, &pc);
