@@ -300,7 +300,7 @@ static void partitions_plan(const kiln_module *m, uint32_t n, lower_partition *p
     uint64_t total = module_weight(m), sum = 0;
     uint32_t i = m->num_imported_funcs;
     for (uint32_t k = 0; k < n; k++) {
-        parts[k] = (lower_partition){k, n, i, i};
+        parts[k] = (lower_partition){k, n, i, i, NULL};
         uint64_t goal = total * (k + 1) / n;
         uint32_t last = m->num_funcs - (n - 1 - k); /* leave one for each later part */
         while (i < last && (i == parts[k].first || sum < goal || k == n - 1))
@@ -345,7 +345,7 @@ static uint32_t partitions_plan_stable(const kiln_module *m, const uint8_t *byte
         bool cut = weight >= EMIT_PART_MAX_CUT ||
                    (weight >= EMIT_PART_MIN_CUT && body_hash(bytes, size, m, i) % EMIT_CUT_ONE_IN == 0);
         if (!last && !(cut && n + 1 < EMIT_PARTS_MAX)) continue;
-        parts[n] = (lower_partition){n, 0, first, i + 1};
+        parts[n] = (lower_partition){n, 0, first, i + 1, NULL};
         n++;
         first = i + 1;
         weight = 0;
@@ -447,6 +447,7 @@ static bool emit_job_finish(emit_job *job, kiln_error *err) {
 static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size,
                          const kiln_compile_options *opts, emit_result *out, kiln_error *err) {
     part_cache cache;
+    lower_scan scan = {0}; /* shared by the partitions; without it each scans */
     bool cached = opts->cache_dir && part_cache_begin(&cache, m, bytes, size, opts);
     bool stable = cached && opts->partitions <= 0 && module_weight(m) >= 2 * EMIT_PART_WEIGHT;
     uint32_t n = stable ? EMIT_PARTS_MAX : partitions_choose(m, opts);
@@ -463,6 +464,8 @@ static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size
         for (uint32_t k = 0; k < n; k++) error_clear(&job.errs[k]);
         if (stable) n = job.count = partitions_plan_stable(m, bytes, size, job.parts);
         else if (n > 1) partitions_plan(m, n, job.parts);
+        if (n > 1 && lower_scan_make(m, &scan))
+            for (uint32_t k = 0; k < n; k++) job.parts[k].scan = &scan;
         uint32_t threads = opts->jobs > 1 ? (uint32_t)opts->jobs : 1;
         threads = threads < n ? threads : n;
         progress_compile_begin(opts->progress, n, m->num_funcs - m->num_imported_funcs, threads,
@@ -476,6 +479,7 @@ static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size
     out->target_triple = opts->target_triple;
     if (cached) part_cache_end(&cache);
     if (!ok) emit_result_free(out);
+    lower_scan_free(&scan);
     free(job.parts);
     free(job.errs);
     return ok;

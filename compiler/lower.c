@@ -1233,7 +1233,8 @@ static bool module_supported(lower_module *lm) {
 
 static bool module_lower_into(lower_module *lm, const uint8_t *bytes, size_t size) {
     if (!module_supported(lm)) return false;
-    lm->may_unwind = module_uses_exceptions(lm->m);
+    lm->may_unwind = lm->part && lm->part->scan ? lm->part->scan->uses_exceptions
+                                                : module_uses_exceptions(lm->m);
     types_init(lm);
     metadata_init(lm);
     if (!sig_types_build(lm)) return false;

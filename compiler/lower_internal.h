@@ -66,10 +66,23 @@ typedef struct lower_types {
 /* A partition of a parallel compile: the defined functions [first, end)
  * of the function index space, lowered into their own LLVM module.
  * Partition 0 also holds the descriptor, which names every function. */
+/* What lowering a body needs to know of all the others, found in one
+ * pass over the module's instructions (lower_scan_make).  emit.c makes
+ * it once for all partitions: a pass per partition over CRuby's 6 M
+ * instructions cost a few percent of its -O0 compile. */
+typedef struct lower_scan {
+    bool uses_exceptions; /* module_uses_exceptions */
+    bool *tables_written; /* [num_tables + 1]: lower_tables_written */
+} lower_scan;
+
 typedef struct lower_partition {
     uint32_t index, count; /* this partition, of how many */
     uint32_t first, end;   /* function indices */
+    const lower_scan *scan; /* NULL: lowering scans the module itself */
 } lower_partition;
+
+bool lower_scan_make(const kiln_module *m, lower_scan *out); /* false: out of memory */
+void lower_scan_free(lower_scan *scan);
 
 typedef struct lower_module {
     const kiln_module *m;

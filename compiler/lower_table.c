@@ -14,6 +14,7 @@
  * zero-extended 32-bit size (runtime tables stay under
  * KILN_MAX_TABLE_ELEMS), and the runtime's entry points take 64-bit
  * indices and lengths for every table. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lower_internal.h"
@@ -97,6 +98,19 @@ void lower_tables_written(const kiln_module *m, bool *written) {
         }
 }
 
+bool lower_scan_make(const kiln_module *m, lower_scan *out) {
+    out->uses_exceptions = module_uses_exceptions(m);
+    out->tables_written = calloc(m->num_tables + 1, sizeof *out->tables_written);
+    if (!out->tables_written) return false;
+    lower_tables_written(m, out->tables_written);
+    return true;
+}
+
+void lower_scan_free(lower_scan *scan) {
+    free(scan->tables_written);
+    scan->tables_written = NULL;
+}
+
 /* A constant expression that is `i32.const v; end`. */
 static bool expr_i32_const(const kiln_expr *x, uint32_t *v) {
     if (x->count != 2 || x->insns[0].op != KILN_OP_I32_CONST) return false;
@@ -145,9 +159,13 @@ static table_known *tables_known_build(lower_module *lm) {
         tk[t].known = m->tables[t].elem_type == KILN_FUNCREF && !has_init &&
                       m->tables[t].limits.min <= KNOWN_MAX_SIZE && !table_reachable_outside(m, t);
     }
-    bool *written = arena_array(lm->arena, m->num_tables + 1, sizeof *written);
-    if (!written) return NULL;
-    lower_tables_written(m, written);
+    const bool *written = lm->part && lm->part->scan ? lm->part->scan->tables_written : NULL;
+    if (!written) {
+        bool *own = arena_array(lm->arena, m->num_tables + 1, sizeof *own);
+        if (!own) return NULL;
+        lower_tables_written(m, own);
+        written = own;
+    }
     for (uint32_t t = 0; t < m->num_tables; t++)
         if (written[t]) tk[t].known = false;
     for (uint32_t t = 0; t < m->num_tables; t++) {

@@ -234,7 +234,7 @@ Test(partitions, a_partition_defines_its_range_and_declares_its_callees) {
     LLVMContextRef ctx = LLVMContextCreate();
     LLVMTargetMachineRef tm = host_tm();
     kiln_compile_options opts = {.opt_level = 0, .prefix = PREFIX, .explicit_bounds = true};
-    lower_partition part = {1, 3, 5, 9};
+    lower_partition part = {1, 3, 5, 9, NULL};
     kiln_error err;
     error_clear(&err);
     LLVMModuleRef mod =
