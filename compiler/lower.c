@@ -1166,6 +1166,14 @@ static void func_symbol_name(const lower_module *lm, uint32_t i, bool body, char
     out[k] = 0;
 }
 
+/* LLVM's EarlyCSE and SimplifyCFG take time that grows faster than the
+ * square of the nesting depth of `if`s with results (2,000 nested: 3 s;
+ * 20,000: 4 minutes; 100,000: hours), so a body nested deeper than this
+ * is compiled as at -O0 (`optnone`), whose time stays linear: a module
+ * must not be able to stall the compiler.  Real code nests far less
+ * (a `switch` nests one block per case). */
+#define OPT_MAX_NESTING 1000
+
 static LLVMValueRef func_add(lower_module *lm, uint32_t i, bool body) {
     char name[256];
     func_symbol_name(lm, i, body, name, sizeof name);
@@ -1174,7 +1182,8 @@ static LLVMValueRef func_add(lower_module *lm, uint32_t i, bool body) {
     /* A module with exception handling unwinds through its functions;
      * nounwind would let LLVM turn their invokes into calls. */
     if (!lm->may_unwind) lower_attr_add(lm, fn, "nounwind");
-    if (!body) lower_attr_add(lm, fn, "noinline");
+    if (!body || lm->m->funcs[i].max_control > OPT_MAX_NESTING) lower_attr_add(lm, fn, "noinline");
+    if (body && lm->m->funcs[i].max_control > OPT_MAX_NESTING) lower_attr_add(lm, fn, "optnone");
     vmctx_param_describe(lm, fn);
     return fn;
 }

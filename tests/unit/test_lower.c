@@ -717,3 +717,124 @@ Test(lower_ir, the_stack_is_checked_before_every_call_but_of_small_leaves) {
     cr_expect_eq(reads, stubs + checked_calls);
     ir_free(&r);
 }
+
+/* ---- adversarial nesting: compile time must stay near linear ------------- */
+
+typedef struct wbuf {
+    uint8_t *p;
+    size_t n;
+} wbuf;
+
+static void wb_put(wbuf *b, const void *bytes, size_t n) {
+    memcpy(b->p + b->n, bytes, n);
+    b->n += n;
+}
+
+static void wb_leb(wbuf *b, uint32_t v) {
+    do {
+        uint8_t byte = v & 0x7f;
+        v >>= 7;
+        b->p[b->n++] = byte | (v ? 0x80 : 0);
+    } while (v);
+}
+
+static uint32_t leb_size(uint32_t v) {
+    uint32_t n = 1;
+    while (v >>= 7) n++;
+    return n;
+}
+
+/* (memory 1) (func (param i32) (result i32) OPEN x depth, MIDDLE,
+ * CLOSE x depth): a body nested `depth` deep, decoded and validated. */
+typedef struct piece {
+    const char *p;
+    size_t n;
+} piece;
+#define PIECE(s) ((piece){s, sizeof s - 1})
+
+static kiln_module *nested_module(uint32_t depth, piece open, piece middle, piece close,
+                                  uint8_t **bytes, size_t *size) {
+    size_t lo = open.n, lm = middle.n, lc = close.n;
+    uint32_t body_len = (uint32_t)(1 + (lo + lc) * depth + lm + 1);
+    uint32_t code_len = 1 + leb_size(body_len) + body_len;
+    wbuf b = {malloc(body_len + 64), 0};
+    wb_put(&b, "\0asm\1\0\0\0", 8);
+    wb_put(&b, "\x01\x06\x01\x60\x01\x7f\x01\x7f", 8); /* type (i32) -> i32 */
+    wb_put(&b, "\x03\x02\x01\x00", 4);                 /* func 0: type 0 */
+    wb_put(&b, "\x05\x03\x01\x00\x01", 5);             /* memory 1 */
+    b.p[b.n++] = 10;
+    wb_leb(&b, code_len);
+    b.p[b.n++] = 1;
+    wb_leb(&b, body_len);
+    b.p[b.n++] = 0; /* no locals */
+    for (uint32_t i = 0; i < depth; i++) wb_put(&b, open.p, lo);
+    wb_put(&b, middle.p, lm);
+    for (uint32_t i = 0; i < depth; i++) wb_put(&b, close.p, lc);
+    b.p[b.n++] = 0x0b;
+    kiln_error err;
+    error_clear(&err);
+    kiln_decode_options dopts = {.features = features_default()};
+    kiln_module *m = module_decode(b.p, b.n, &dopts, &err);
+    cr_assert(m, "decode: %s", err.message);
+    cr_assert(module_validate(m, &err), "validate: %s", err.message);
+    *bytes = b.p, *size = b.n;
+    return m;
+}
+
+static LLVMModuleRef nested_lower(kiln_module *m, const uint8_t *bytes, size_t size, int opt_level,
+                                  bool explicit_bounds, LLVMContextRef ctx, LLVMTargetMachineRef tm) {
+    kiln_compile_options opts = {.opt_level = opt_level, .prefix = "nest", .explicit_bounds = explicit_bounds};
+    kiln_error err;
+    error_clear(&err);
+    LLVMModuleRef mod = module_compile_ir(m, bytes, size, &opts, ctx, tm, opt_level > 0, &err);
+    cr_assert(mod, "%s", err.message);
+    return mod;
+}
+
+static bool body_has_attr(LLVMModuleRef mod, const char *attr) {
+    LLVMValueRef fn = LLVMGetNamedFunction(mod, "nest.f0");
+    cr_assert(fn, "the body nest.f0 exists");
+    unsigned kind = LLVMGetEnumAttributeKindForName(attr, strlen(attr));
+    return LLVMGetEnumAttributeAtIndex(fn, LLVMAttributeFunctionIndex, kind) != NULL;
+}
+
+/* Guard mode finds the blocks that reach a `ret` (memory_loads_pin): that
+ * was a fixed point over the block list, quadratic in the nesting, and
+ * 100,000 nested blocks around a load took over ten minutes to lower. */
+Test(lower_ir, guard_mode_lowers_100000_nested_blocks_in_linear_time, .timeout = 120) {
+    uint8_t *bytes;
+    size_t size;
+    kiln_module *m = nested_module(100000, PIECE("\x02\x7f"), PIECE("\x20\x00\x28\x00\x00"),
+                                   PIECE("\x0b"), &bytes, &size);
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMTargetMachineRef tm = host_tm();
+    LLVMModuleRef mod = nested_lower(m, bytes, size, 0, false, ctx, tm);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    LLVMDisposeTargetMachine(tm);
+    module_free(m);
+    free(bytes);
+}
+
+/* A body nested deeper than OPT_MAX_NESTING is compiled without LLVM's
+ * optimisation passes (optnone): nested `if`s with results made EarlyCSE
+ * and SimplifyCFG superquadratic (20,000 deep: 4 minutes at -O2). */
+Test(lower_ir, bodies_nested_too_deep_are_not_optimised, .timeout = 120) {
+    static const struct { uint32_t depth; bool optnone; } cases[] = {{10, false}, {900, false}, {20000, true}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint8_t *bytes;
+        size_t size;
+        kiln_module *m = nested_module(cases[c].depth, PIECE("\x20\x00\x04\x7f"), PIECE("\x20\x00"),
+                                       PIECE("\x05\x41\x01\x0b"), &bytes, &size);
+        LLVMContextRef ctx = LLVMContextCreate();
+        LLVMTargetMachineRef tm = host_tm();
+        LLVMModuleRef mod = nested_lower(m, bytes, size, 2, true, ctx, tm);
+        cr_expect_eq(body_has_attr(mod, "optnone"), cases[c].optnone, "depth %u", cases[c].depth);
+        cr_expect_eq(body_has_attr(mod, "noinline"), cases[c].optnone, "depth %u", cases[c].depth);
+        LLVMDisposeModule(mod);
+        LLVMContextDispose(ctx);
+        LLVMDisposeTargetMachine(tm);
+        module_free(m);
+        free(bytes);
+    }
+}
