@@ -180,9 +180,10 @@ int64_t kiln_table_grow(kiln_table *t, uint32_t delta, void *init);
 
 kiln_val kiln_global_get(kiln_global_inst *g);
 /* Sets a global from the host (allowed for immutable ones too: the host
- * owns them; wasm cannot).  A reference must be of the global's type: wasm
- * code trusts a (ref $t) global to hold a non-null function of type $t. */
-void kiln_global_set(kiln_global_inst *g, kiln_val value);
+ * owns them; wasm cannot).  False, and nothing written, for a reference
+ * not of the global's type: wasm code trusts a (ref $t) global to hold a
+ * non-null function of type $t. */
+bool kiln_global_set(kiln_global_inst *g, kiln_val value);
 
 /* ---- instances ------------------------------------------------------------ */
 typedef struct kiln_instantiate_error {
@@ -378,7 +379,11 @@ static inline const kiln_func_ref *kiln_instance_export_func(kiln_instance *inst
 
 /* Calls a function: args in slots[0..n), results written to slots[0..m),
  * so `slots` needs max(n, m) entries.  `inst` may be NULL.
- * Returns KILN_TRAP_NONE or the trap that ended the call. */
+ * Returns KILN_TRAP_NONE or the trap that ended the call.  A function
+ * reference argument not of its typed parameter's type ((ref $t), null
+ * for a non-nullable one) returns KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH
+ * ("argument N is not a reference of the parameter's type") and runs
+ * nothing: wasm code trusts those types. */
 uint32_t kiln_call(kiln_instance *inst, const kiln_func_ref *f, kiln_val *slots);
 
 /* The message of the last trap on this thread ("integer divide by zero", ...). */

@@ -8,6 +8,7 @@
  * Both directions take part in interrupts (signals.c): entries are
  * tracked per thread, and a pending interrupt traps at the entry or when
  * the host function returns. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,13 @@ uint32_t kiln_call(kiln_instance *inst, const kiln_func_ref *f, kiln_val *slots)
     if (!f) {
         trap_message_set("null function reference");
         return KILN_TRAP_NULL_REFERENCE;
+    }
+    uint32_t bad = 0;
+    if (!type_args_fit(f->type_id, slots, &bad)) {
+        static _Thread_local char text[96];
+        snprintf(text, sizeof text, "argument %u is not a reference of the parameter's type", bad);
+        trap_message_set(text);
+        return KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH;
     }
     call_args a = {f, slots};
     kiln_thread *t = kiln_thread_current();

@@ -29,4 +29,10 @@ kiln_global_inst *kiln_global_new(uint8_t valtype, bool is_mutable, kiln_val val
 
 void kiln_global_free(kiln_global_inst *g) { global_release(g); }
 kiln_val kiln_global_get(kiln_global_inst *g) { return g->cell; }
-void kiln_global_set(kiln_global_inst *g, kiln_val value) { g->cell = value; }
+/* A reference of another type is refused: wasm code trusts a (ref $t)
+ * global to hold a function of type $t (call_ref checks only null). */
+bool kiln_global_set(kiln_global_inst *g, kiln_val value) {
+    if (valtype_is_ref(g->type.valtype) && !rt_ref_fits(g->ref, value.ref)) return false;
+    g->cell = value;
+    return true;
+}

@@ -113,6 +113,10 @@ bool rt_reftype_sub(rt_reftype a, rt_reftype b);
 /* A reference a host hands in (NULL, or a kiln_func_ref for function
  * types) is a value of type t. */
 bool rt_ref_fits(rt_reftype t, const void *ref);
+/* The arguments a host passes to a function of type `id` fit its typed
+ * reference parameters ((ref $t), non-nullable ones); the first that does
+ * not in *bad.  Wasm code trusts those types (call_ref checks only null). */
+bool type_args_fit(uint32_t id, const kiln_val *args, uint32_t *bad);
 static inline bool rt_reftype_equal(rt_reftype a, rt_reftype b) {
     return rt_reftype_sub(a, b) && rt_reftype_sub(b, a);
 }

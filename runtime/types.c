@@ -130,6 +130,26 @@ bool rt_ref_fits(rt_reftype t, const void *ref) {
     return t.heap != KILN_HEAP_TYPE || ((const kiln_func_ref *)ref)->type_id == t.type_id;
 }
 
+/* The reference type a KEY_REF key of type `self` stands for. */
+static rt_reftype key_reftype(uint64_t key, uint32_t self) {
+    uint32_t id = (uint32_t)(key >> 16);
+    return (rt_reftype){(uint8_t)key, (key >> 8) & 1, id == TYPE_ID_SELF ? self : id};
+}
+
+bool type_args_fit(uint32_t id, const kiln_val *args, uint32_t *bad) {
+    bool ok = true;
+    pthread_mutex_lock(&types_lock);
+    if (id && id <= num_types) {
+        const interned_type *t = &types[id - 1];
+        for (uint32_t i = 0; i < t->num_params && ok; i++) {
+            ok = !(t->keys[i] & KEY_REF) || rt_ref_fits(key_reftype(t->keys[i], id), args[i].ref);
+            if (!ok) *bad = i;
+        }
+    }
+    pthread_mutex_unlock(&types_lock);
+    return ok;
+}
+
 /* The key of value type `code` in the definition of type `self`; types it
  * names come before it (the validator checked), so their ids are known. */
 static uint64_t value_key(const kiln_module *m, const uint32_t *ids, uint32_t self, uint8_t code) {

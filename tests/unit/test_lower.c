@@ -838,3 +838,76 @@ Test(lower_ir, bodies_nested_too_deep_are_not_optimised, .timeout = 120) {
         free(bytes);
     }
 }
+
+/* ---- typed references handed in by the host -------------------------------- */
+
+/* (type $t (func (param i32) (result i32)))
+ * (type $u (func (param i64 i64 i64) (result i64)))
+ * (func $id (type $t) (local.get 0))
+ * (func (export "other") (type $u) (i64.const 0x4142434445464748))
+ * (global (export "g") (mut (ref null $t)) (ref.func $id))
+ * (func (export "callg") (param i32) (result i32) (call_ref $t (local.get 0) (global.get 0)))
+ * (func (export "callp") (param i32 (ref null $t)) (result i32)
+ *   (call_ref $t (local.get 0) (local.get 1)))
+ * encoded by hand: wabt 1.0.32 does not parse typed references. */
+static const char typed_refs_wasm[] =
+    "\x00\x61\x73\x6d\x01\x00\x00\x00\x01\x14\x03\x60\x01\x7f\x01\x7f"
+    "\x60\x03\x7e\x7e\x7e\x01\x7e\x60\x02\x7f\x63\x00\x01\x7f\x03\x05"
+    "\x04\x00\x01\x00\x02\x06\x07\x01\x63\x00\x01\xd2\x00\x0b\x07\x1d"
+    "\x04\x05\x6f\x74\x68\x65\x72\x00\x01\x01\x67\x03\x00\x05\x63\x61"
+    "\x6c\x6c\x67\x00\x02\x05\x63\x61\x6c\x6c\x70\x00\x03\x09\x05\x01"
+    "\x03\x00\x01\x00\x0a\x26\x04\x04\x00\x20\x00\x0b\x0d\x00\x42\xc8"
+    "\x8e\x99\xaa\xc4\xe8\x90\xa1\xc1\x00\x0b\x08\x00\x20\x00\x23\x00"
+    "\x14\x00\x0b\x08\x00\x20\x00\x20\x01\x14\x00\x0b";
+
+static kiln_extern export_of(kiln_instance *inst, const char *name) {
+    kiln_extern e;
+    cr_assert(kiln_instance_export(inst, name, &e), "no export %s", name);
+    return e;
+}
+
+/* Wasm code trusts a (ref null $t) to be null or a function of type $t
+ * (call_ref checks only null).  kiln_call and kiln_global_set used to
+ * take any function reference, so a host (or a wasm-c-api user calling
+ * wasm_func_call) could hand callp a function of another type and call_ref
+ * ran it with the wrong signature: an i32 where three i64 were expected. */
+Test(lower_run, host_references_of_another_type_are_refused) {
+    loaded l = {malloc(sizeof typed_refs_wasm), sizeof typed_refs_wasm - 1, NULL};
+    memcpy(l.bytes, typed_refs_wasm, l.size);
+    kiln_error err;
+    error_clear(&err);
+    kiln_decode_options dopts = {.features = features_default()};
+    l.m = module_decode(l.bytes, l.size, &dopts, &err);
+    cr_assert(l.m && module_validate(l.m, &err), "%s", err.message);
+    kiln_compile_options opts = {.opt_level = 2, .prefix = "typedrefs", .explicit_bounds = true};
+    compiled_so c = compiled_open(&l, &opts);
+    kiln_linker *linker = kiln_linker_new();
+    kiln_instantiate_error ierr;
+    kiln_instance *inst = kiln_instantiate(c.desc, linker, &ierr);
+    cr_assert(inst, "%s", ierr.message);
+    kiln_func_ref *other = export_of(inst, "other").of.func;
+    kiln_global_inst *g = export_of(inst, "g").of.global;
+    kiln_func_ref *callp = export_of(inst, "callp").of.func, *callg = export_of(inst, "callg").of.func;
+    void *id = kiln_global_get(g).ref;
+
+    kiln_val s[2] = {{.i32 = 5}, {.ref = other}};
+    cr_expect_eq(kiln_call(inst, callp, s), KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH);
+    cr_expect_str_eq(kiln_trap_message(), "argument 1 is not a reference of the parameter's type");
+    s[0].i32 = 5, s[1].ref = id;
+    cr_expect_eq(kiln_call(inst, callp, s), KILN_TRAP_NONE);
+    cr_expect_eq(s[0].i32, 5);
+    s[0].i32 = 5, s[1].ref = NULL;
+    cr_expect_eq(kiln_call(inst, callp, s), KILN_TRAP_NULL_FUNCTION_REFERENCE);
+
+    cr_expect_not(kiln_global_set(g, (kiln_val){.ref = other}));
+    s[0].i32 = 6;
+    cr_expect_eq(kiln_call(inst, callg, s), KILN_TRAP_NONE);
+    cr_expect_eq(s[0].i32, 6, "the global still holds $id");
+    cr_expect(kiln_global_set(g, (kiln_val){.ref = NULL}));
+    cr_expect_eq(kiln_call(inst, callg, s), KILN_TRAP_NULL_FUNCTION_REFERENCE);
+
+    kiln_instance_free(inst);
+    kiln_linker_free(linker);
+    compiled_close(&c);
+    loaded_free(&l);
+}
