@@ -99,11 +99,14 @@ void spec_features_for(const char *rel_path, bool is_json, const spec_options *o
     /* kiln's own scripts about 64-bit memories and tables
      * (tests/regress/memory64-*.wast): wabt 1.0.32 parses memory64 text
      * but neither table64 nor offsets of 2^32 and more, which those
-     * scripts write as binary modules. */
+     * scripts write as binary modules.  Threads too, for atomics on
+     * 64-bit and non-zero memories (memory64-atomics.wast). */
     if (strncmp(base ? base + 1 : rel_path, "memory64-", 9) == 0) {
-        out->kiln = (KILN_FEATURE_MEMORY64 | KILN_FEATURE_MULTI_MEMORY) & ~opts->features_off;
+        out->kiln = (KILN_FEATURE_MEMORY64 | KILN_FEATURE_MULTI_MEMORY | KILN_FEATURE_THREADS) &
+                    ~opts->features_off;
         out->wast2json[0] = "--enable-memory64";
         out->wast2json[1] = "--enable-multi-memory";
+        out->wast2json[2] = "--enable-threads";
         return;
     }
     uint32_t bits = opts->features_on;
