@@ -565,11 +565,15 @@ bool memory_lower(lower_func *lf, const kiln_insn *insn) {
  * turns out unused (after `x ^ x`, `x * 0`, a branch folded away,
  * inlining a constant) and narrows one whose upper bytes are unused, and
  * either would lose the trap.  So every linear-memory load keeps a use
- * LLVM may not delete: its whole value is xor-ed into a per-function
+ * LLVM may not delete: its whole value is added into a per-function
  * sink (one per register class), and the sink feeds an empty `asm
- * sideeffect` (the pin) where the function returns.  Unlike a pin on
+ * sideeffect` (the pin) where the function returns.  Add, not xor: GVN
+ * merges two loads of one address into one value, and that value xor-ed
+ * twice cancels (`x ^ x` is 0), which deleted the load and its trap
+ * (tests/regress/guard-sink-cse.wast); `x + x` is `2x`, still a use, and
+ * a sum of loads folds to no constant.  Unlike a pin on
  * each load (wasm2c's FORCE_READ, kiln's first design), the sink is plain
- * data flow: LICM, GVN and both vectorizers see through it (an xor
+ * data flow: LICM, GVN and both vectorizers see through it (an add
  * reduction).  After optimisation compiler/sink_trim.c drops the
  * contributions of loads whose whole value a real use in their own block
  * still needs, so hot loops keep no xors.  Loads in blocks from which no
@@ -659,7 +663,7 @@ static void load_sink(lower_func *lf, load_sinks *s, LLVMValueRef load) {
         LLVMDisposeBuilder(eb);
     }
     LLVMValueRef acc = LLVMBuildLoad2(lm->b, s->type[kind], s->slot[kind], "");
-    LLVMBuildStore(lm->b, LLVMBuildXor(lm->b, acc, v, ""), s->slot[kind]);
+    LLVMBuildStore(lm->b, LLVMBuildAdd(lm->b, acc, v, ""), s->slot[kind]);
 }
 
 /* An empty `asm sideeffect` consuming v (which LLVM may not delete). */
@@ -797,7 +801,7 @@ static void memory_loads_volatile(lower_func *lf) {
  * volatile instead on a target whose register classes we do not know,
  * which is as safe and slower, and at -O0, where it costs nothing: no
  * optimiser runs, and instruction selection, which drops a load whose
- * value is unused, keeps a volatile one; the sinks' xors and phis made
+ * value is unused, keeps a volatile one; the sinks' adds and phis made
  * a large part of the code -O0 compiles. */
 bool memory_loads_pin(lower_func *lf) {
     lower_module *lm = lf->lm;

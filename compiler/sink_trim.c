@@ -1,11 +1,11 @@
 /* sink_trim.c - guard mode, after optimisation: drop the load sinks that
  * the optimised code no longer needs.
  *
- * In guard-page mode every linear-memory load is folded (xor) into a
+ * In guard-page mode every linear-memory load is folded (add) into a
  * per-function sink that an empty `asm sideeffect` consumes where the
  * function returns (lower_memory.c, memory_loads_pin): a load whose value
  * the optimiser folded away stays alive, and keeps its trap.  The sink
- * leaves loads visible to LICM, GVN and the vectorizers, but the xors it
+ * leaves loads visible to LICM, GVN and the vectorizers, but the adds it
  * adds cost ALU work and a loop-carried chain in every loop.
  *
  * Once the pipeline has run, most loads have a real use that needs every
@@ -18,8 +18,8 @@
  * load or none) keeps its sink, and so its trap.
  *
  * Which instructions belong to the sink is found from the pins, not from
- * names or metadata on the xors, which the vectorizer does not keep: the
- * sink is the largest set of xor/phi/select/shuffle/cast/reduction
+ * names or metadata on the adds, which the vectorizer does not keep: the
+ * sink is the largest set of add/phi/select/shuffle/cast/reduction
  * instructions whose every use is a pin or another member. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -44,14 +44,17 @@ static bool name_starts(LLVMValueRef fn, const char *prefix) {
     return name && len >= n && memcmp(name, prefix, n) == 0;
 }
 
-/* Instructions the sink is made of: the xors, the phis and selects that
+/* Instructions the sink is made of: the adds, the phis and selects that
  * carry the sink through control flow, and what the vectorizer turns
- * them into (vector xors, shuffles, lane moves, casts, reductions). */
+ * them into (vector adds, shuffles, lane moves, casts, reductions).  What
+ * instcombine makes of an add (`x + x` into a shift, an add of disjoint
+ * bits into an or) is not sink-shaped: it counts as a real use of its
+ * load, so that load keeps its contribution. */
 static bool sink_shaped(LLVMValueRef i) {
     switch (LLVMGetInstructionOpcode(i)) {
-    case LLVMXor: case LLVMPHI: case LLVMSelect: case LLVMBitCast: case LLVMZExt:
+    case LLVMAdd: case LLVMPHI: case LLVMSelect: case LLVMBitCast: case LLVMZExt:
     case LLVMShuffleVector: case LLVMExtractElement: case LLVMInsertElement: return true;
-    case LLVMCall: return name_starts(LLVMGetCalledValue(i), "llvm.vector.reduce.xor");
+    case LLVMCall: return name_starts(LLVMGetCalledValue(i), "llvm.vector.reduce.add");
     default: return false;
     }
 }
@@ -201,11 +204,15 @@ static bool use_anchors(LLVMValueRef user, LLVMValueRef v, LLVMBasicBlockRef blo
         return !has_constant_operand(user) && deeper &&
                value_anchored(user, block, sink, md_sink, depth - 1);
     case LLVMSelect:
-        /* A scalar select may become a branch, with its operands sunk
-         * into the arms; a vector select stays a blend. */
+        /* A select on one condition, of scalars or of whole vectors, may
+         * become a branch with its operands sunk into the arms (x86-64
+         * expands a vector select on an i1 into a branch diamond, and the
+         * machine sinker then moved a v128 load into the arm that used
+         * it: differential runner, seed 12, module 1837); only a
+         * per-lane select, on a vector of i1, stays a blend. */
         return LLVMGetOperand(user, 0) != v &&
-               LLVMGetTypeKind(LLVMTypeOf(user)) == LLVMVectorTypeKind && deeper &&
-               value_anchored(user, block, sink, md_sink, depth - 1);
+               LLVMGetTypeKind(LLVMTypeOf(LLVMGetOperand(user, 0))) == LLVMVectorTypeKind &&
+               deeper && value_anchored(user, block, sink, md_sink, depth - 1);
     case LLVMCall: {
         if (is_pin(user, md_sink)) return false;
         LLVMValueRef callee = LLVMGetCalledValue(user);
@@ -229,9 +236,9 @@ static bool value_anchored(LLVMValueRef v, LLVMBasicBlockRef block, const ptr_se
 
 /* ---- dropping contributions ------------------------------------------------------- */
 
-/* The loads an operand of a sink xor carries, through the sink's casts,
+/* The loads an operand of a sink add carries, through the sink's casts,
  * shuffles and lane moves.  False when it carries anything else (the
- * accumulator itself, through a phi, select, xor or reduction; or a value
+ * accumulator itself, through a phi, select, add or reduction; or a value
  * that is not a load). */
 static bool payload_is_used_loads(LLVMValueRef v, const ptr_set *sink, unsigned md_sink,
                                   int depth) {
@@ -252,7 +259,7 @@ static bool payload_is_used_loads(LLVMValueRef v, const ptr_set *sink, unsigned 
     switch (LLVMGetInstructionOpcode(v)) {
     case LLVMBitCast: case LLVMZExt: case LLVMShuffleVector: case LLVMExtractElement:
     case LLVMInsertElement: break;
-    case LLVMCall: /* the SLP vectorizer's xor of a packed group of loads */
+    case LLVMCall: /* the SLP vectorizer's sum of a packed group of loads */
         return payload_is_used_loads(LLVMGetOperand(v, 0), sink, md_sink, depth - 1);
     default: return false;
     }
@@ -268,10 +275,10 @@ static bool trim_function(LLVMValueRef fn, unsigned md_sink, size_t *dropped) {
     bool ok = sink_find(fn, md_sink, &sink);
     for (size_t s = 0; ok && s < sink.cap; s++) {
         LLVMValueRef x = (LLVMValueRef)sink.slots[s];
-        if (!x || LLVMGetInstructionOpcode(x) != LLVMXor) continue;
+        if (!x || LLVMGetInstructionOpcode(x) != LLVMAdd) continue;
         for (int k = 0; k < 2; k++) {
             if (!payload_is_used_loads(LLVMGetOperand(x, k), &sink, md_sink, 8)) continue;
-            /* x = acc ^ payload  ->  acc; x stays in the set (now unused). */
+            /* x = acc + payload  ->  acc; x stays in the set (now unused). */
             LLVMReplaceAllUsesWith(x, LLVMGetOperand(x, 1 - k));
             (*dropped)++;
             break;
