@@ -116,7 +116,7 @@ void lower_tbaa_tag(lower_module *lm, LLVMValueRef access, lower_tbaa tag) {
 }
 
 void lower_branch_unlikely(lower_module *lm, LLVMValueRef br) {
-    if (metadata_wanted(lm)) lower_branch_unlikely(lm, br);
+    if (metadata_wanted(lm)) LLVMSetMetadata(br, lm->md_prof, lm->unlikely_weights);
 }
 
 /* ---- errors, operand stack ------------------------------------------------ */
