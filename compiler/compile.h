@@ -44,6 +44,13 @@ typedef struct kiln_compile_options {
      * mkdtemp and rmdir. */
     bool (*cache_scratch_make)(const char *parent, const char *name, char *out, size_t cap);
     void (*cache_scratch_remove)(const char *path);
+    /* Every NaN a SIMD float instruction computes (arithmetic, min/max,
+     * sqrt and rounding, demote/promote) is the positive canonical NaN,
+     * as binaryen's interpreter makes it.  The spec leaves these bits
+     * open and kiln otherwise takes the hardware's; only the differential
+     * runner sets this, to tell a NaN-bit difference from a wrong value
+     * (tests/fuzz/differential/run.py).  Scalar NaNs are left alone. */
+    bool canonical_nans;
 } kiln_compile_options;
 
 /* lower.c + emit.c: writes a relocatable object.  `bytes` is the original

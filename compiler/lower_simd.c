@@ -795,18 +795,37 @@ static bool family_is_conversion(simd_family f) {
            f == SF_DEMOTE_ZERO || f == SF_PROMOTE_LOW;
 }
 
-LLVMValueRef lower_simd(const lower_value_env *env, const kiln_insn *insn, LLVMValueRef *args) {
-    if (insn->op >= KILN_OP_COUNT) return NULL;
-    const simd_row *row = &simd_rows[insn->op];
-    simd_family f = (simd_family)row->family;
-    simd_shape s = (simd_shape)row->shape;
+/* The shape of the float lanes `f` computes whose NaN bits the spec leaves
+ * open (pmin/pmax, abs, neg and copysign-like ops return an operand's bits,
+ * so they are exact), or -1. */
+static int family_nan_shape(simd_family f, simd_shape s) {
     switch (f) {
-    case SF_NONE: return NULL;
-    case SF_SPLAT: return simd_splat(env, s, args[0]);
-    case SF_EXTRACT: return simd_extract(env, s, row->arg, args[0], insn->imm.lane);
-    case SF_REPLACE: return simd_replace(env, s, args[0], args[1], insn->imm.lane);
-    case SF_SHUFFLE: return simd_shuffle(env, args[0], args[1], insn->imm.v128);
-    case SF_SWIZZLE: return simd_swizzle(env, args[0], args[1]);
+    case SF_FBIN:
+    case SF_FMINMAX:
+    case SF_FUNARY: return (int)s;
+    case SF_DEMOTE_ZERO: return F32X4;
+    case SF_PROMOTE_LOW: return F64X2;
+    default: return -1;
+    }
+}
+
+/* kiln_compile_options.canonical_nans: a NaN lane of `v` becomes the
+ * positive canonical NaN (the quiet bit alone). */
+static LLVMValueRef nans_canonical(const lower_value_env *env, simd_shape s, LLVMValueRef v) {
+    LLVMBuilderRef b = env->builder;
+    LLVMValueRef x = as_shape(env, v, s);
+    LLVMValueRef nan = LLVMConstReal(shape_elem(env->context, s), __builtin_nan(""));
+    LLVMValueRef lanes[4] = {nan, nan, nan, nan};
+    LLVMValueRef canon = LLVMConstVector(lanes, shape_lanes(s));
+    LLVMValueRef is_nan = LLVMBuildFCmp(b, LLVMRealUNO, x, x, "");
+    return as_v128(env, LLVMBuildSelect(b, is_nan, canon, x, ""));
+}
+
+/* Every row whose lowering needs no immediate. */
+static LLVMValueRef simd_value_op(const lower_value_env *env, const simd_row *row,
+                                  LLVMValueRef *args) {
+    simd_family f = (simd_family)row->family;
+    switch (f) {
     case SF_ICMP:
     case SF_FCMP: return simd_compare(env, row, args[0], args[1]);
     case SF_NOT:
@@ -821,4 +840,22 @@ LLVMValueRef lower_simd(const lower_value_env *env, const kiln_insn *insn, LLVMV
         if (family_is_conversion(f)) return simd_convert(env, row, args[0]);
         return simd_integer_op(env, row, args);
     }
+}
+
+LLVMValueRef lower_simd(const lower_value_env *env, const kiln_insn *insn, LLVMValueRef *args) {
+    if (insn->op >= KILN_OP_COUNT) return NULL;
+    const simd_row *row = &simd_rows[insn->op];
+    simd_shape s = (simd_shape)row->shape;
+    switch ((simd_family)row->family) {
+    case SF_NONE: return NULL;
+    case SF_SPLAT: return simd_splat(env, s, args[0]);
+    case SF_EXTRACT: return simd_extract(env, s, row->arg, args[0], insn->imm.lane);
+    case SF_REPLACE: return simd_replace(env, s, args[0], args[1], insn->imm.lane);
+    case SF_SHUFFLE: return simd_shuffle(env, args[0], args[1], insn->imm.v128);
+    case SF_SWIZZLE: return simd_swizzle(env, args[0], args[1]);
+    default: break;
+    }
+    int nan_shape = env->canonical_nans ? family_nan_shape((simd_family)row->family, s) : -1;
+    LLVMValueRef v = simd_value_op(env, row, args);
+    return nan_shape < 0 ? v : nans_canonical(env, (simd_shape)nan_shape, v);
 }

@@ -504,7 +504,7 @@ Test(lower_numeric, promote_then_demote_is_not_folded_away) {
     LLVMValueRef fn = LLVMAddFunction(m, "pd", LLVMFunctionType(f32, &f32, 1, 0));
     LLVMBuilderRef b = LLVMCreateBuilderInContext(c);
     LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(c, fn, "e"));
-    lower_value_env env = {c, m, b, NULL, NULL, {0}};
+    lower_value_env env = {c, m, b, NULL, NULL, {0}, false};
     LLVMValueRef x = LLVMGetParam(fn, 0);
     LLVMValueRef wide = lower_numeric(&env, KILN_OP_F64_PROMOTE_F32, &x);
     LLVMBuildRet(b, lower_numeric(&env, KILN_OP_F32_DEMOTE_F64, &wide));
@@ -562,7 +562,7 @@ static char *vector_mul_by_const_ir(uint64_t lane_bits) {
     LLVMValueRef fn = LLVMAddFunction(m, "vm", LLVMFunctionType(v4f, &v4f, 1, 0));
     LLVMBuilderRef b = LLVMCreateBuilderInContext(c);
     LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(c, fn, "e"));
-    lower_value_env env = {c, m, b, NULL, NULL, {0}};
+    lower_value_env env = {c, m, b, NULL, NULL, {0}, false};
     LLVMValueRef halves[2];
     for (int i = 0; i < 2; i++) halves[i] = LLVMConstInt(LLVMInt64TypeInContext(c), lane_bits, false);
     LLVMValueRef k = LLVMBuildBitCast(b, LLVMConstVector(halves, 2), v4f, "");

@@ -13,9 +13,14 @@
  *
  * Floats print as the exact double (%.17g); run.py canonicalises numbers.
  *
- *   kiln-diff [--sigs | --sigs-out FILE] [--work DIR] [-O N] [--bounds-checks=guard|explicit] M.wasm
+ *   kiln-diff [--sigs | --sigs-out FILE] [--work DIR] [-O N] [--bounds-checks=guard|explicit]
+ *             [--canonical-nans] M.wasm
  * The bounds mode defaults to guard pages, kiln's default; run.py passes it
  * explicitly so CI covers both lowerings.
+ * --canonical-nans compiles with kiln_compile_options.canonical_nans: SIMD
+ * float results that are NaN become the canonical NaN binaryen's
+ * interpreter gives, so run.py can tell a difference in NaN bits (which
+ * the spec leaves open) from a wrong value.
  * --sigs prints "sig NAME P1,P2 R1" per exported function instead, for the
  * node runner (JS cannot see wasm signatures without type reflection);
  * --sigs-out FILE writes those lines to FILE before running the exports, so
@@ -99,8 +104,8 @@ static uint8_t *file_read(const char *path, size_t *size) {
 }
 
 /* Compiles to DIR/kd<pid>.so and loads it; NULL after printing why. */
-static const kiln_module_desc *module_load(const char *path, const char *work, int level,
-                                           bool explicit_bounds, kiln_module **out) {
+static const kiln_module_desc *module_load(const char *path, const char *work,
+                                           kiln_compile_options *opts, kiln_module **out) {
     size_t size;
     uint8_t *bytes = file_read(path, &size);
     if (!bytes) return fprintf(stderr, "kiln-diff: cannot read %s\n", path), NULL;
@@ -111,8 +116,7 @@ static const kiln_module_desc *module_load(const char *path, const char *work, i
     char obj[512], lib[512];
     snprintf(obj, sizeof obj, "%s/kd%d.o", work, (int)getpid());
     snprintf(lib, sizeof lib, "%s/kd%d.so", work, (int)getpid());
-    kiln_compile_options opts = {.opt_level = level, .prefix = "kd", .explicit_bounds = explicit_bounds};
-    bool ok = m && module_validate(m, &err) && module_compile_object(m, bytes, size, &opts, obj, &err) &&
+    bool ok = m && module_validate(m, &err) && module_compile_object(m, bytes, size, opts, obj, &err) &&
               link_shared_library(obj, lib, &err);
     free(bytes);
     if (!ok) return fprintf(stderr, "kiln-diff: compile: %s\n", err.message), NULL;
@@ -183,22 +187,23 @@ static void exports_each(kiln_instance *inst, const kiln_module *m, FILE *sigs) 
 
 int main(int argc, char **argv) {
     const char *path = NULL, *work = "/tmp", *sigs_out = NULL;
-    bool sigs = false, explicit_bounds = false;
-    int level = 2;
+    bool sigs = false;
+    kiln_compile_options opts = {.opt_level = 2, .prefix = "kd"};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--sigs") == 0) sigs = true;
         else if (strcmp(argv[i], "--sigs-out") == 0 && i + 1 < argc) sigs_out = argv[++i];
         else if (strcmp(argv[i], "--work") == 0 && i + 1 < argc) work = argv[++i];
-        else if (strcmp(argv[i], "-O") == 0 && i + 1 < argc) level = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--bounds-checks=explicit") == 0) explicit_bounds = true;
-        else if (strcmp(argv[i], "--bounds-checks=guard") == 0) explicit_bounds = false;
+        else if (strcmp(argv[i], "-O") == 0 && i + 1 < argc) opts.opt_level = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--bounds-checks=explicit") == 0) opts.explicit_bounds = true;
+        else if (strcmp(argv[i], "--bounds-checks=guard") == 0) opts.explicit_bounds = false;
+        else if (strcmp(argv[i], "--canonical-nans") == 0) opts.canonical_nans = true;
         else path = argv[i];
     }
     if (!path)
         return fprintf(stderr, "usage: kiln-diff [--sigs | --sigs-out FILE] [--work DIR] [-O N] "
-                               "[--bounds-checks=guard|explicit] M.wasm\n"), 2;
+                               "[--bounds-checks=guard|explicit] [--canonical-nans] M.wasm\n"), 2;
     kiln_module *m = NULL;
-    const kiln_module_desc *desc = module_load(path, work, level, explicit_bounds, &m);
+    const kiln_module_desc *desc = module_load(path, work, &opts, &m);
     if (!desc) return 3;
     kiln_linker *l = kiln_linker_new();
     imports_define(l);
