@@ -135,8 +135,7 @@ static bool module_verify(LLVMModuleRef mod, kiln_error *err) {
  * stages, then the sink trim. */
 static bool module_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level,
                             kiln_error *err) {
-    char buf[16];
-    pipeline_stages stages = pipeline_for_level(opt_level, buf, sizeof buf);
+    pipeline_stages stages = pipeline_for_level(opt_level);
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
     LLVMErrorRef e = LLVMRunPasses(mod, stages.first, tm, pbo);
     if (!e && stages.second) {

@@ -28,9 +28,10 @@
  * 35% less time in the pipeline than `default<O2>`.
  *
  * Added: between the function simplification and the loop stage, the
- * loop re-roller (reroll.c) turns loops that clang unrolled by 2 for
- * wasm32 back into one-element loops, which the loop vectorizer takes.
- * -O1 and -O3 (LLVM's own pipelines, one string) do not re-roll yet. */
+ * loop re-roller (reroll.c) turns loops that clang unrolled by 2, 4 or 8
+ * for wasm32 back into one-element loops, which the loop vectorizer
+ * takes.  -O1 and -O3 are LLVM's own pipelines cut at the same place
+ * (pipeline_default.h), so they re-roll too. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@
 #include <llvm-c/Support.h>
 
 #include "pipeline.h"
+#include "pipeline_default.h"
 
 #define SIMPLIFYCFG(switches, hoist, speculate)                                                    \
     "simplifycfg<bonus-inst-threshold=1;" switches ";" hoist                                     \
@@ -90,15 +92,16 @@
 static const char kiln_o2_simplify[] = KILN_O2_EARLY "," KILN_O2_SIMPLIFY;
 static const char kiln_o2_loops[] = KILN_O2_LOOPS;
 
-pipeline_stages pipeline_for_level(int opt_level, char *buf, size_t cap) {
+pipeline_stages pipeline_for_level(int opt_level) {
     pipeline_stages s = {NULL, NULL};
     if (opt_level <= 0) {
         s.first = "function(mem2reg)"; /* -O0 still promotes locals */
+    } else if (opt_level == 1) {
+        s.first = LLVM_O1_SIMPLIFY, s.second = LLVM_O1_LOOPS;
     } else if (opt_level == 2) {
         s.first = kiln_o2_simplify, s.second = kiln_o2_loops;
     } else {
-        snprintf(buf, cap, "default<O%d>", opt_level > 3 ? 3 : opt_level);
-        s.first = buf;
+        s.first = LLVM_O3_SIMPLIFY, s.second = LLVM_O3_LOOPS;
     }
     return s;
 }

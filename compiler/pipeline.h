@@ -6,13 +6,12 @@
 
 /* The new pass manager's pipeline text for `opt_level` (0..3), in two
  * stages: `first` runs, then, when `second` is not NULL, the loop
- * re-roller (reroll.h), then `second`.  Static strings, or one written
- * into buf (cap bytes, 16 are enough). */
+ * re-roller (reroll.h), then `second`.  Static strings. */
 typedef struct pipeline_stages {
     const char *first, *second;
 } pipeline_stages;
 
-pipeline_stages pipeline_for_level(int opt_level, char *buf, size_t cap);
+pipeline_stages pipeline_for_level(int opt_level);
 
 /* KILN_LLVM_OPTIONS: LLVM's own command-line options, space-separated
  * ("-time-passes" prints where the pipeline and code generation spend

@@ -1,50 +1,57 @@
-/* reroll.c - the loop re-roller: turns a loop whose body is two copies
- * of one iteration back into the one-iteration loop, so that LLVM's loop
- * vectorizer can take it.
+/* reroll.c - the loop re-roller: turns a loop whose body is k copies of
+ * one iteration (k = 2, 4 or 8) back into the one-iteration loop, so that
+ * LLVM's loop vectorizer can take it.
  *
  * Why: clang compiling C for wasm32 without SIMD runtime-unrolls inner
  * loops by 2 (element j, then j+1 at `i32.add p, 8`, pointers stepping
- * by 16, the odd element peeled off).  In kiln's IR the second address is
+ * by 16, the odd element peeled off), or by 4 when the body is small
+ * (atax, mm2: copies at p + 8, p + 16, p + 24, pointers stepping by 32).  In kiln's IR the second address is
  * zext(p + 8), which is not zext(p) + 8 (the add wraps), so LLVM sees two
  * strided access streams at an unknown distance and keeps the loop scalar
  * (docs/benchmarks.md, *Why the loop nests stay scalar*).  The one-element
  * loop has a single affine stream per array, which the vectorizer accepts
  * behind its own run-time no-wrap and alias checks.  LLVM 19 no longer
  * has a re-roll pass; this one runs between the simplification and the
- * loop stages of the -O2 pipeline (pipeline.c, emit.c).
+ * loop stages of the -O1..-O3 pipelines (pipeline.c, emit.c).
  *
  * What it matches, exactly, or leaves alone: a loop that is one block, or
  * in explicit bounds mode a chain of blocks linked by bounds checks (each
  * block but the last ends in `br check, trap, next`, the trap block ending
  * in `unreachable`), with one preheader and one exit, whose phis are
- *  - induction variables `p = phi [init], [p + S]` with S even, and
+ *  - induction variables `p = phi [init], [p + S]` with S a multiple of
+ *    k, and
  *  - recurrences (the guard-mode load sink, sums): `r = phi [init], [x]`,
  * whose exit is `icmp eq/ne (p + S), bound` on one induction variable,
- * and whose other instructions split into copy 1 (computed from the
- * induction variables p) and copy 2 (computed from the roots `p + S/2`)
- * that are isomorphic in program order: same opcodes, types, flags and
- * metadata, copy 2's operand being copy 1's operand's twin, or the root
- * of copy 1's induction variable, or - for a recurrence - the value copy
- * 1 leaves for copy 2 (whose twin must be the recurrence's next value).
- * Every memory access and bounds check of copy 1 comes before every one
- * of copy 2, and neither copy calls anything but pure intrinsics.
+ * and whose other instructions split into copies 1..k (copy 1 computed
+ * from the induction variables p, copy c from the roots `p + (c-1)S/k`)
+ * such that every copy c is isomorphic to copy 1 in program order: same
+ * opcodes, types, flags and metadata, copy c's operand being copy 1's
+ * operand's twin in copy c, or the root c of copy 1's induction
+ * variable, or - for a recurrence - the value copy c-1 leaves for it
+ * (copy 1's `mid`, its twins in copies 2.. in turn; the twin of mid in
+ * copy k must be the recurrence's next value).  Every memory access and
+ * bounds check of copy c comes before every one of copy c+1, and no copy
+ * calls anything but pure intrinsics.  k is tried from 8 down to 2: any
+ * k whose copies pass these tests is a correct one.
  *
  * Why that keeps every trap.  The re-rolled loop runs copy 1 for element
- * j, then copy 1 for element j+1, whose operands are by construction
- * those copy 2 had: the same loads, stores and traps, in the same order,
- * with the same values (the guard-mode sink receives every load, the
- * fault of an out-of-bounds access happens at the same access, and an
- * explicit check traps before the same access).  The re-rolled loop's
- * copy-2 checks become plain branches to the next block of the chain.
+ * j, then copy 1 for element j+1, ..., whose operands are by
+ * construction those copies 2..k had: the same loads, stores and traps,
+ * in the same order, with the same values (the guard-mode sink receives
+ * every load, the fault of an out-of-bounds access happens at the same
+ * access, and an explicit check traps before the same access).  The
+ * re-rolled loop's checks of copies 2..k become plain branches to the
+ * next block of the chain.
  *
- * The exit.  The unrolled loop leaves when p + S*k == bound; the
- * re-rolled one when p + (S/2)*m == bound, which is m = 2k exactly when
- * (bound - init) is a multiple of S.  When it is not (a count-down loop
- * over an odd n), the unrolled loop would run on until the counter wraps
- * and the re-rolled one would stop early.  So unless known bits prove
+ * The exit.  The unrolled loop leaves when p + S*n == bound; the
+ * re-rolled one when p + (S/k)*m == bound, which is m = kn exactly when
+ * (bound - init) is a multiple of S (S a power of two, so the smallest
+ * m is k times the smallest n).  When it is not (a count-down loop over
+ * an odd n), the unrolled loop would run on until the counter wraps and
+ * the re-rolled one would stop early.  So unless known bits prove
  * (bound - init) mod S == 0, the original loop is kept as a fallback and
  * the preheader picks the re-rolled one only when
- * ((bound - init) & (S - 1)) == 0. */
+ * ((bound - init) & (|S| - 1)) == 0. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -54,25 +61,37 @@
 
 #include "reroll.h"
 
-enum { RR_MAX_INSNS = 512, RR_MAX_PHIS = 32, RR_MAX_BLOCKS = 64, RR_DEPTH = 6 };
+enum {
+    RR_MAX_INSNS = 512, RR_MAX_PHIS = 32, RR_MAX_BLOCKS = 64, RR_DEPTH = 6, RR_MAX_COPIES = 8,
+    RR_MAX_BASES = 64,
+};
 
 /* What each non-phi instruction of the loop block is. */
 enum rr_role {
     ROLE_NONE,
-    ROLE_INVARIANT, /* depends on no phi: stays, shared by both copies */
-    ROLE_COPY1,
-    ROLE_COPY2,
-    ROLE_STEP, /* p + S of an induction variable */
-    ROLE_ROOT, /* p + S/2: copy 2's stand-in for p */
+    ROLE_INVARIANT, /* depends on no phi: stays, shared by all copies */
+    ROLE_COPY,      /* of copy copy[k] + 1 */
+    ROLE_STEP,      /* p + S of an induction variable */
+    ROLE_ROOT,      /* b + cS/k: copy c+1's stand-in for a base b */
+    ROLE_BASE,      /* copy 1's `add p, x` (x invariant) that has roots */
     ROLE_EXIT, /* the exit compare and the latch's branch */
 };
 
 typedef struct rr_phi {
     LLVMValueRef phi, init, next; /* next: the value from the loop */
     int64_t step;                 /* 0: a recurrence */
-    LLVMValueRef root;            /* induction variable: p + S/2, or NULL */
     LLVMValueRef mid;             /* recurrence: copy 1's value copy 2 starts from */
 } rr_phi;
+
+/* A value that grows by S per iteration, which copy c+1 uses at
+ * root[c] = v + cS/k: an induction variable p, or copy 1's `p + x` with
+ * x invariant when the copies address from it (clang's `local.tee` of
+ * `j + y`, then `i32.add 8`: the roots are (j + y) + 8, not j + 8). */
+typedef struct rr_base {
+    LLVMValueRef v;
+    int64_t step;
+    LLVMValueRef root[RR_MAX_COPIES]; /* [0] unused; NULL where copy c+1 has none */
+} rr_base;
 
 typedef struct rr_loop {
     LLVMBasicBlockRef chain[RR_MAX_BLOCKS]; /* the header first, the latch last */
@@ -81,11 +100,16 @@ typedef struct rr_loop {
     LLVMBasicBlockRef fallback; /* the versioned original's header */
     LLVMValueRef br, cmp, bound;
     int exit_iv; /* index into phi[] */
+    int k;       /* copies */
     rr_phi phi[RR_MAX_PHIS];
     int nphi;
+    rr_base base[RR_MAX_BASES];
+    int nbase;
     LLVMValueRef ins[RR_MAX_INSNS];
     enum rr_role role[RR_MAX_INSNS];
-    int twin[RR_MAX_INSNS]; /* copy 1 -> copy 2 index, copy 2 -> copy 1 */
+    int copy[RR_MAX_INSNS]; /* ROLE_COPY: 0 for copy 1, .., k-1 */
+    /* copy 1's index -> its twin's in copy c+1 ([0]: itself); copy c's -> copy 1's */
+    int twin[RR_MAX_COPIES][RR_MAX_INSNS], orig[RR_MAX_INSNS];
     int n;
 } rr_loop;
 
@@ -111,6 +135,12 @@ static int insn_index(const rr_loop *l, LLVMValueRef v) {
 static int phi_index(const rr_loop *l, LLVMValueRef v) {
     for (int k = 0; k < l->nphi; k++)
         if (l->phi[k].phi == v) return k;
+    return -1;
+}
+
+static int base_index(const rr_loop *l, LLVMValueRef v) {
+    for (int k = 0; k < l->nbase; k++)
+        if (l->base[k].v == v) return k;
     return -1;
 }
 
@@ -217,8 +247,6 @@ static bool frame_insns(rr_loop *l) {
         if (k > 0) i = LLVMGetFirstInstruction(l->chain[k]);
         for (; i; i = LLVMGetNextInstruction(i)) {
             if (l->n == RR_MAX_INSNS) return false;
-            l->twin[l->n] = -1;
-            l->role[l->n] = ROLE_NONE;
             l->ins[l->n++] = i;
         }
     }
@@ -230,22 +258,73 @@ static void set_role(rr_loop *l, LLVMValueRef v, enum rr_role r) {
     if (k >= 0) l->role[k] = r;
 }
 
-/* The roots p + S/2 and the steps p + S of the induction variables. */
-static bool frame_roots(rr_loop *l) {
-    for (int k = 0; k < l->nphi; k++) {
-        rr_phi *p = &l->phi[k];
-        if (!p->step) continue;
-        set_role(l, p->next, ROLE_STEP);
-        for (int j = 0; j < l->n; j++) {
-            int64_t c;
-            if (l->ins[j] == p->next || !is_offset_of(l->ins[j], p->phi, &c) || c != p->step / 2)
-                continue;
-            if (p->root) return false; /* two roots: not what GVN leaves */
-            p->root = l->ins[j];
-            l->role[j] = ROLE_ROOT;
-        }
+/* Forgets what an attempt with another number of copies found. */
+static void reset_copies(rr_loop *l, int copies) {
+    l->k = copies;
+    for (int j = 0; j < l->n; j++) l->role[j] = ROLE_NONE, l->copy[j] = -1, l->orig[j] = -1;
+    for (int q = 0; q < l->nphi; q++) l->phi[q].mid = NULL;
+    l->nbase = 0;
+}
+
+/* b's roots b + cS/k (c = 1..k-1): how many, or -1 for two of one c
+ * (not what GVN leaves). */
+static int find_roots(rr_loop *l, rr_base *b) {
+    int64_t unit = b->step / l->k;
+    int found = 0;
+    memset(b->root, 0, sizeof b->root);
+    for (int j = 0; j < l->n; j++) {
+        int64_t c, m;
+        if (!is_offset_of(l->ins[j], b->v, &c) || c % unit) continue;
+        if ((m = c / unit) <= 0 || m >= l->k) continue; /* another offset: an ordinary instruction */
+        if (b->root[m]) return -1;
+        b->root[m] = l->ins[j];
+        l->role[j] = ROLE_ROOT, l->copy[j] = (int)m;
+        found++;
     }
-    return true;
+    return found;
+}
+
+/* The induction variable x + p or p + x (x defined before the loop) that
+ * an `add` computes, or -1. */
+static int derived_from(const rr_loop *l, LLVMValueRef i) {
+    if (LLVMGetInstructionOpcode(i) != LLVMAdd) return -1;
+    for (int o = 0; o < 2; o++) {
+        LLVMValueRef p = LLVMGetOperand(i, (unsigned)o), x = LLVMGetOperand(i, (unsigned)!o);
+        int q = phi_index(l, p);
+        if (q >= 0 && l->phi[q].step && !in_loop(l, x) && !LLVMIsAConstant(x)) return q;
+    }
+    return -1;
+}
+
+/* The bases, their roots and the steps p + S of the induction variables.
+ * False if a step is no multiple of k, or no root is found (then the
+ * loop has no copy 2 for this k). */
+static bool frame_roots(rr_loop *l) {
+    int any = 0;
+    for (int q = 0; q < l->nphi; q++) {
+        rr_phi *p = &l->phi[q];
+        if (!p->step) continue;
+        if (p->step % l->k || l->nbase == RR_MAX_BASES) return false;
+        set_role(l, p->next, ROLE_STEP);
+        rr_base *b = &l->base[l->nbase++];
+        b->v = p->phi, b->step = p->step;
+        int r = find_roots(l, b);
+        if (r < 0) return false;
+        any += r;
+    }
+    for (int j = 0; j < l->n; j++) {
+        int q = l->role[j] == ROLE_NONE ? derived_from(l, l->ins[j]) : -1;
+        if (q < 0) continue;
+        if (l->nbase == RR_MAX_BASES) return false;
+        rr_base *b = &l->base[l->nbase];
+        b->v = l->ins[j], b->step = l->phi[q].step;
+        int r = find_roots(l, b);
+        if (r < 0) return false;
+        if (r == 0) continue; /* the copies compute their own: an ordinary instruction */
+        l->nbase++, any += r;
+        l->role[j] = ROLE_BASE, l->copy[j] = 0;
+    }
+    return any > 0;
 }
 
 /* The exit: `br (icmp eq/ne (p + S), bound)` with bound defined outside. */
@@ -308,29 +387,31 @@ static bool is_event(LLVMValueRef i) {
     return LLVMIsALoadInst(i) || LLVMIsAStoreInst(i) || LLVMIsABranchInst(i);
 }
 
-/* Copy 1 uses the induction variables, copy 2 their roots, invariant
- * instructions neither (and no recurrence either). */
+/* Copy 1 uses the induction variables, copy c their roots c-1 (or copy
+ * c's values), invariant instructions none of them (and no recurrence
+ * either).  An instruction mixing copies is put in the highest, where
+ * pairing refuses it. */
 static bool assign_copies(rr_loop *l) {
     for (int k = 0; k < l->n; k++) {
         if (l->role[k] != ROLE_NONE) continue;
         LLVMValueRef i = l->ins[k];
         if (!copyable(i)) return false;
-        enum rr_role r = ROLE_INVARIANT;
+        int c = -1; /* none yet: invariant */
         bool recurrence = false;
         for (unsigned o = 0, no = (unsigned)LLVMGetNumOperands(i); o < no; o++) {
             LLVMValueRef v = LLVMGetOperand(i, o);
             int p = phi_index(l, v), j = insn_index(l, v);
-            enum rr_role vr = p >= 0 ? (l->phi[p].step ? ROLE_COPY1 : ROLE_NONE)
-                              : j >= 0 ? l->role[j] : ROLE_INVARIANT;
             if (p >= 0 && !l->phi[p].step) recurrence = true;
-            else if (vr == ROLE_ROOT) r = ROLE_COPY2;
-            else if (vr == ROLE_COPY2) r = ROLE_COPY2;
-            else if (vr == ROLE_COPY1 && r == ROLE_INVARIANT) r = ROLE_COPY1;
-            else if (vr == ROLE_STEP || vr == ROLE_EXIT || vr == ROLE_NONE) return false;
+            else if (p >= 0) c = c > 0 ? c : 0;
+            else if (j < 0 || l->role[j] == ROLE_INVARIANT) continue;
+            else if (l->role[j] == ROLE_ROOT || l->role[j] == ROLE_COPY || l->role[j] == ROLE_BASE)
+                c = c > l->copy[j] ? c : l->copy[j];
+            else return false; /* a step, the exit, or not yet assigned */
         }
         /* an invariant may not read memory a copy writes, nor a recurrence */
-        if (r == ROLE_INVARIANT && (recurrence || is_event(i))) return false;
-        l->role[k] = r;
+        if (c < 0 && (recurrence || is_event(i))) return false;
+        l->role[k] = c < 0 ? ROLE_INVARIANT : ROLE_COPY;
+        l->copy[k] = c;
     }
     return true;
 }
@@ -398,43 +479,90 @@ static bool same_shape(const rr_loop *l, LLVMValueRef a, LLVMValueRef b, unsigne
            LLVMGetMetadata(a, md_tbaa) == LLVMGetMetadata(b, md_tbaa) && same_flags(l, a, b);
 }
 
-/* Copy 2's operand `vb` stands where copy 1 has `va`. */
-static bool operands_match(rr_loop *l, LLVMValueRef va, LLVMValueRef vb) {
+static bool in_copy(const rr_loop *l, int j, int c) {
+    return l->role[j] == ROLE_COPY && l->copy[j] == c;
+}
+
+/* Copy 1's twin of index j in copy c+1, or NULL. */
+static LLVMValueRef twin_of(const rr_loop *l, int c, int j) {
+    return j >= 0 && l->twin[c][j] >= 0 ? l->ins[l->twin[c][j]] : NULL;
+}
+
+/* Copy c+1's operand `vb` stands where copy 1 has `va`. */
+static bool operands_match(rr_loop *l, int c, LLVMValueRef va, LLVMValueRef vb) {
     if (LLVMValueIsBasicBlock(va)) /* a check's successors: the chain's next, or the trap */
         return LLVMValueIsBasicBlock(vb) &&
                (va == vb || (block_index(l, LLVMValueAsBasicBlock(va)) >= 0 &&
                              block_index(l, LLVMValueAsBasicBlock(vb)) >= 0));
-    int p = phi_index(l, va), j = insn_index(l, va);
-    if (p >= 0 && l->phi[p].step) return vb == l->phi[p].root;
-    if (p >= 0) { /* recurrence: copy 2 starts from a value copy 1 made */
+    int p = phi_index(l, va), j = insn_index(l, va), bi = base_index(l, va);
+    if (bi >= 0) return vb == l->base[bi].root[c];
+    if (p >= 0 && c == 1) { /* recurrence: copy 2 starts from a value copy 1 made */
         int m = insn_index(l, vb);
-        if (m < 0 || l->role[m] != ROLE_COPY1) return false;
+        if (m < 0 || !in_copy(l, m, 0)) return false;
         if (l->phi[p].mid && l->phi[p].mid != vb) return false;
         l->phi[p].mid = vb;
         return true;
     }
-    if (j >= 0 && l->role[j] == ROLE_COPY1) return l->twin[j] >= 0 && l->ins[l->twin[j]] == vb;
+    if (p >= 0) /* copy c+1 starts from copy c's twin of that value */
+        return l->phi[p].mid && twin_of(l, c - 1, insn_index(l, l->phi[p].mid)) == vb;
+    if (j >= 0 && in_copy(l, j, 0)) return twin_of(l, c, j) == vb;
     return va == vb;
 }
 
-/* Pairs copy 1's and copy 2's instructions in program order. */
-static bool pair_copies(rr_loop *l, unsigned md_tbaa) {
-    int a = 0, b = 0, last_mem1 = -1, first_mem2 = l->n;
+static bool commutative(LLVMValueRef i) {
+    switch (LLVMGetInstructionOpcode(i)) {
+    case LLVMAdd: case LLVMMul: case LLVMAnd: case LLVMOr: case LLVMXor: case LLVMFAdd:
+    case LLVMFMul: return true;
+    default: return false;
+    }
+}
+
+/* ib's operands stand for ia's in order, or swapped for a commutative
+ * operation (instcombine orders an add's operands by their kind: copy
+ * 1's `x + sink` can be copy 2's `mid + x`). */
+static bool pair_operands(rr_loop *l, int c, LLVMValueRef ia, LLVMValueRef ib) {
+    LLVMValueRef mids[RR_MAX_PHIS];
+    for (int k = 0; k < l->nphi; k++) mids[k] = l->phi[k].mid;
+    unsigned no = (unsigned)LLVMGetNumOperands(ia);
+    bool ok = true;
+    for (unsigned o = 0; o < no && ok; o++)
+        ok = operands_match(l, c, LLVMGetOperand(ia, o), LLVMGetOperand(ib, o));
+    if (ok || no != 2 || !commutative(ia)) return ok;
+    for (int k = 0; k < l->nphi; k++) l->phi[k].mid = mids[k];
+    return operands_match(l, c, LLVMGetOperand(ia, 0), LLVMGetOperand(ib, 1)) &&
+           operands_match(l, c, LLVMGetOperand(ia, 1), LLVMGetOperand(ib, 0));
+}
+
+/* Pairs copy 1's and copy c+1's instructions in program order. */
+static bool pair_copy(rr_loop *l, int c, unsigned md_tbaa) {
+    int a = 0, b = 0;
+    for (int j = 0; j < l->n; j++) l->twin[c][j] = -1;
     for (;;) {
-        while (a < l->n && l->role[a] != ROLE_COPY1) a++;
-        while (b < l->n && l->role[b] != ROLE_COPY2) b++;
+        while (a < l->n && !in_copy(l, a, 0)) a++;
+        while (b < l->n && !in_copy(l, b, c)) b++;
         if (a == l->n || b == l->n) break;
         LLVMValueRef ia = l->ins[a], ib = l->ins[b];
-        if (!same_shape(l, ia, ib, md_tbaa)) return false;
-        for (unsigned o = 0, no = (unsigned)LLVMGetNumOperands(ia); o < no; o++)
-            if (!operands_match(l, LLVMGetOperand(ia, o), LLVMGetOperand(ib, o))) return false;
-        l->twin[a] = b, l->twin[b] = a;
-        if (is_event(ia)) last_mem1 = a;
-        if (is_event(ib) && b < first_mem2) first_mem2 = b;
+        if (!same_shape(l, ia, ib, md_tbaa) || !pair_operands(l, c, ia, ib)) return false;
+        l->twin[c][a] = b, l->orig[b] = a;
         a++, b++;
     }
-    if (a != l->n || b != l->n || (last_mem1 < 0 && first_mem2 == l->n)) return false;
-    return last_mem1 < first_mem2;
+    return a == l->n && b == l->n;
+}
+
+/* Every copy is copy 1's twin, and every memory access and check of copy
+ * c comes before every one of copy c+1 (the copies of the events met in
+ * program order never decrease). */
+static bool pair_copies(rr_loop *l, unsigned md_tbaa) {
+    for (int j = 0; j < l->n; j++) l->twin[0][j] = in_copy(l, j, 0) ? j : -1;
+    for (int c = 1; c < l->k; c++)
+        if (!pair_copy(l, c, md_tbaa)) return false;
+    int last = -1;
+    for (int j = 0; j < l->n; j++) {
+        if (l->role[j] != ROLE_COPY || !is_event(l->ins[j])) continue;
+        if (l->copy[j] < last) return false;
+        last = l->copy[j];
+    }
+    return last >= 0;
 }
 
 static bool used_only_in_loop(const rr_loop *l, LLVMValueRef v) {
@@ -443,20 +571,20 @@ static bool used_only_in_loop(const rr_loop *l, LLVMValueRef v) {
     return true;
 }
 
-/* Every recurrence hands copy 2's last value to the next iteration; no
- * value that only the unrolled loop has (copy 1's, the roots, the phis)
- * is used after it. */
+/* Every recurrence hands copy k's last value to the next iteration; no
+ * value that only the unrolled loop has (copies 1..k-1's, the roots, the
+ * phis) is used after it. */
 static bool check_uses(const rr_loop *l) {
     for (int k = 0; k < l->nphi; k++) {
         const rr_phi *p = &l->phi[k];
         if (!used_only_in_loop(l, p->phi)) return false;
-        if (p->root && !used_only_in_loop(l, p->root)) return false;
         if (p->step) continue;
-        int m = p->mid ? insn_index(l, p->mid) : -1;
-        if (m < 0 || l->twin[m] < 0 || l->ins[l->twin[m]] != p->next) return false;
+        if (!p->mid || twin_of(l, l->k - 1, insn_index(l, p->mid)) != p->next) return false;
     }
     for (int k = 0; k < l->n; k++) {
-        if (l->role[k] == ROLE_COPY1 && !used_only_in_loop(l, l->ins[k])) return false;
+        bool gone_after = l->role[k] == ROLE_ROOT || l->role[k] == ROLE_BASE ||
+                          (l->role[k] == ROLE_COPY && l->copy[k] < l->k - 1);
+        if (gone_after && !used_only_in_loop(l, l->ins[k])) return false;
         if (l->role[k] == ROLE_STEP) /* only its phi and the exit compare */
             for (LLVMUseRef u = LLVMGetFirstUse(l->ins[k]); u; u = LLVMGetNextUse(u)) {
                 LLVMValueRef user = LLVMGetUser(u);
@@ -468,11 +596,20 @@ static bool check_uses(const rr_loop *l) {
     return u && LLVMGetUser(u) == l->br && !LLVMGetNextUse(u);
 }
 
+/* The loop at bb split into k copies, k tried from RR_MAX_COPIES down:
+ * every k whose copies pass is a correct reading of the loop, and the
+ * largest leaves the least loop control behind. */
 static bool loop_match(rr_loop *l, LLVMBasicBlockRef bb, unsigned md_tbaa) {
     l->nphi = l->n = l->nb = 0;
     l->latch = l->fallback = NULL;
-    return frame_block(l, bb) && frame_insns(l) && frame_roots(l) && frame_exit(l) &&
-           assign_copies(l) && pair_copies(l, md_tbaa) && check_uses(l);
+    if (!frame_block(l, bb) || !frame_insns(l)) return false;
+    for (int copies = RR_MAX_COPIES; copies >= 2; copies /= 2) {
+        reset_copies(l, copies);
+        if (frame_roots(l) && frame_exit(l) && assign_copies(l) && pair_copies(l, md_tbaa) &&
+            check_uses(l))
+            return true;
+    }
+    return false;
 }
 
 /* ---- does the exit need a run-time test? ---------------------------------------- */
@@ -496,6 +633,14 @@ static unsigned known_zero_low_bits(LLVMValueRef v, int depth) {
         za = known_zero_low_bits(a, depth - 1), zb = known_zero_low_bits(b, depth - 1);
         return za < zb ? za : zb;
     case LLVMMul: return known_zero_low_bits(a, depth - 1) + known_zero_low_bits(b, depth - 1);
+    case LLVMPHI: { /* the fewest of any incoming value (a bound chosen on two paths) */
+        unsigned n = LLVMCountIncoming(v), z = 64;
+        for (unsigned k = 0; k < n && z > 0; k++) {
+            unsigned zk = n > 4 ? 0 : known_zero_low_bits(LLVMGetIncomingValue(v, k), depth - 1);
+            z = zk < z ? zk : z;
+        }
+        return z;
+    }
     case LLVMShl: return const_int(b, &c) && c >= 0 && c < 64 ? known_zero_low_bits(a, depth - 1) + (unsigned)c : 0;
     default: return 0;
     }
@@ -626,11 +771,42 @@ static bool clone_fallback(rr_loop *l, LLVMBuilderRef b) {
     return true;
 }
 
+/* A preheader of the loop's own when the block before it also branches
+ * elsewhere (simplifycfg folds them), so that its branch can become the
+ * test.  The header's phis are rebuilt to name the new block: the C API
+ * cannot change a phi's incoming block. */
+static bool own_preheader(rr_loop *l, LLVMBuilderRef b) {
+    LLVMValueRef term = LLVMGetBasicBlockTerminator(l->pre);
+    if (!term) return false;
+    if (LLVMIsABranchInst(term) && !LLVMIsConditional(term)) return true;
+    LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(l->br));
+    LLVMBasicBlockRef pre = LLVMInsertBasicBlockInContext(ctx, l->head, "reroll.pre");
+    LLVMPositionBuilderAtEnd(b, pre);
+    LLVMBuildBr(b, l->head);
+    for (unsigned s = 0, n = LLVMGetNumSuccessors(term); s < n; s++)
+        if (LLVMGetSuccessor(term, s) == l->head) LLVMSetSuccessor(term, s, pre);
+    LLVMPositionBuilderBefore(b, LLVMGetFirstInstruction(l->head));
+    for (int k = 0; k < l->nphi; k++) {
+        rr_phi *p = &l->phi[k];
+        LLVMValueRef phi = LLVMBuildPhi(b, LLVMTypeOf(p->phi), "");
+        LLVMValueRef vals[2] = {p->init, p->next};
+        LLVMBasicBlockRef from[2] = {pre, l->latch};
+        LLVMAddIncoming(phi, vals, from, 2);
+        LLVMReplaceAllUsesWith(p->phi, phi);
+        int q = base_index(l, p->phi);
+        if (q >= 0) l->base[q].v = phi;
+        LLVMInstructionEraseFromParent(p->phi);
+        p->phi = phi;
+    }
+    l->pre = pre;
+    return true;
+}
+
 /* The preheader branches to the re-rolled loop when
  * ((bound - init) & (|S| - 1)) == 0, else to the fallback. */
 static bool version_loop(rr_loop *l, LLVMBuilderRef b) {
+    if (!own_preheader(l, b)) return false;
     LLVMValueRef term = LLVMGetBasicBlockTerminator(l->pre);
-    if (!term || !LLVMIsABranchInst(term) || LLVMIsConditional(term)) return false;
     for (int k = 0; k < l->nphi; k++)
         if (!exit_phis_for(l, l->phi[k].phi, b)) return false;
     for (int k = 0; k < l->n; k++)
@@ -648,11 +824,11 @@ static bool version_loop(rr_loop *l, LLVMBuilderRef b) {
     return true;
 }
 
-/* Copy 2's checks become branches to the next block of the chain. */
-static void drop_copy2_checks(rr_loop *l, LLVMBuilderRef b) {
+/* The checks of copies 2..k become branches to the next block of the chain. */
+static void drop_later_checks(rr_loop *l, LLVMBuilderRef b) {
     for (int k = 0; k < l->n; k++) {
         LLVMValueRef br = l->ins[k];
-        if (l->role[k] != ROLE_COPY2 || !LLVMIsABranchInst(br)) continue;
+        if (l->role[k] != ROLE_COPY || l->copy[k] == 0 || !LLVMIsABranchInst(br)) continue;
         LLVMBasicBlockRef s0 = LLVMGetSuccessor(br, 0);
         LLVMPositionBuilderBefore(b, br);
         LLVMBuildBr(b, block_index(l, s0) >= 0 ? s0 : LLVMGetSuccessor(br, 1));
@@ -661,12 +837,12 @@ static void drop_copy2_checks(rr_loop *l, LLVMBuilderRef b) {
     }
 }
 
-/* Drops copy 2: its outside uses and the recurrences take copy 1's
- * twins, the induction variables step by S/2. */
+/* Drops copies 2..k: copy k's outside uses and the recurrences take copy
+ * 1's twins, the induction variables step by S/k. */
 static void reroll_in_place(rr_loop *l, LLVMBuilderRef b) {
     for (int k = 0; k < l->n; k++)
-        if (l->role[k] == ROLE_COPY2)
-            replace_uses_outside(l, l->ins[k], l->ins[l->twin[k]], NULL, false);
+        if (in_copy(l, k, l->k - 1))
+            replace_uses_outside(l, l->ins[k], l->ins[l->orig[k]], NULL, false);
     for (int k = 0; k < l->nphi; k++) {
         rr_phi *p = &l->phi[k];
         if (!p->step) {
@@ -675,18 +851,26 @@ static void reroll_in_place(rr_loop *l, LLVMBuilderRef b) {
             continue;
         }
         LLVMPositionBuilderBefore(b, p->next);
-        LLVMValueRef half = LLVMBuildAdd(b, p->phi, LLVMConstInt(LLVMTypeOf(p->phi), (uint64_t)(p->step / 2), 1), "");
-        LLVMSetNSW(half, LLVMGetNSW(p->next));
-        LLVMSetNUW(half, p->step > 0 && LLVMGetNUW(p->next));
-        LLVMReplaceAllUsesWith(p->next, half);
+        /* p + jS/k lies between p and p + S: S's nsw holds for it too */
+        LLVMValueRef unit = LLVMBuildAdd(b, p->phi, LLVMConstInt(LLVMTypeOf(p->phi), (uint64_t)(p->step / l->k), 1), "");
+        LLVMSetNSW(unit, LLVMGetNSW(p->next));
+        LLVMSetNUW(unit, p->step > 0 && LLVMGetNUW(p->next));
+        LLVMReplaceAllUsesWith(p->next, unit);
         LLVMInstructionEraseFromParent(p->next);
-        p->next = half;
+        p->next = unit;
     }
-    drop_copy2_checks(l, b);
+    drop_later_checks(l, b);
+    /* users before what they use: a copy only uses earlier copies' values */
     for (int k = l->n - 1; k >= 0; k--)
-        if (l->role[k] == ROLE_COPY2 && l->ins[k]) LLVMInstructionEraseFromParent(l->ins[k]);
-    for (int k = 0; k < l->nphi; k++)
-        if (l->phi[k].root) LLVMInstructionEraseFromParent(l->phi[k].root);
+        if (l->role[k] == ROLE_COPY && l->copy[k] > 0 && l->ins[k])
+            LLVMInstructionEraseFromParent(l->ins[k]);
+    for (int q = 0; q < l->nbase; q++)
+        for (int c = 1; c < l->k; c++)
+            if (l->base[q].root[c]) LLVMInstructionEraseFromParent(l->base[q].root[c]);
+    /* a base p + x now stands for every copy's: what held of p + x may
+     * not of p + x + cS/k (copy 1's flags promised nothing for it) */
+    for (int q = 0; q < l->nbase; q++)
+        if (!LLVMIsAPHINode(l->base[q].v)) LLVMSetNSW(l->base[q].v, 0), LLVMSetNUW(l->base[q].v, 0);
 }
 
 static bool reroll_block(rr_loop *l, LLVMBasicBlockRef bb, LLVMBuilderRef b, unsigned md_tbaa) {

@@ -1,6 +1,7 @@
 ;; The loop re-roller (compiler/reroll.c) turns loops that clang unrolled
-;; by 2 for wasm32 (element j, then j+1 at `i32.add p, 8`, pointers
-;; stepping by 16) back into one-element loops at -O2.  The functions
+;; by 2 or 4 for wasm32 (element j, then j+1 at `i32.add p, 8`, pointers
+;; stepping by 16; or copies at p + 8, + 16, + 24, stepping by 32) back
+;; into one-element loops at -O1..-O3.  The functions
 ;; below are in the shape clang emits; each assertion holds whether or
 ;; not a loop is re-rolled, and fails if the re-rolled loop accessed
 ;; memory in another order, trapped at another access, or left after
@@ -178,6 +179,241 @@
       br_if 0
     end
     local.get $s)
+  ;; y[j] = a[j] * s for j < n, exactly as clang -O2 emits it for wasm32:
+  ;; unrolled by 4 (copies at y + 8, + 16, + 24 of the `local.tee` of
+  ;; j + y, j stepping by 32), the n & 3 elements after it.
+  (func $scale4 (export "scale4") (param i32 f64 i32 i32)
+    (local i32 i32 i32 i32 i32)
+    block  ;; label = @1
+      local.get 0
+      i32.const 0
+      i32.le_s
+      br_if 0 (;@1;)
+      local.get 0
+      i32.const 3
+      i32.and
+      local.set 6
+      local.get 0
+      i32.const 4
+      i32.ge_u
+      if  ;; label = @2
+        local.get 0
+        i32.const 2147483644
+        i32.and
+        local.set 8
+        i32.const 0
+        local.set 0
+        loop  ;; label = @3
+          local.get 0
+          local.get 2
+          i32.add
+          local.tee 4
+          local.get 0
+          local.get 3
+          i32.add
+          local.tee 7
+          f64.load
+          local.get 1
+          f64.mul
+          f64.store
+          local.get 4
+          i32.const 8
+          i32.add
+          local.get 7
+          i32.const 8
+          i32.add
+          f64.load
+          local.get 1
+          f64.mul
+          f64.store
+          local.get 4
+          i32.const 16
+          i32.add
+          local.get 7
+          i32.const 16
+          i32.add
+          f64.load
+          local.get 1
+          f64.mul
+          f64.store
+          local.get 4
+          i32.const 24
+          i32.add
+          local.get 7
+          i32.const 24
+          i32.add
+          f64.load
+          local.get 1
+          f64.mul
+          f64.store
+          local.get 0
+          i32.const 32
+          i32.add
+          local.set 0
+          local.get 8
+          local.get 5
+          i32.const 4
+          i32.add
+          local.tee 5
+          i32.ne
+          br_if 0 (;@3;)
+        end
+      end
+      local.get 6
+      i32.eqz
+      br_if 0 (;@1;)
+      local.get 3
+      local.get 5
+      i32.const 3
+      i32.shl
+      local.tee 4
+      i32.add
+      local.set 0
+      local.get 2
+      local.get 4
+      i32.add
+      local.set 4
+      loop  ;; label = @2
+        local.get 4
+        local.get 0
+        f64.load
+        local.get 1
+        f64.mul
+        f64.store
+        local.get 0
+        i32.const 8
+        i32.add
+        local.set 0
+        local.get 4
+        i32.const 8
+        i32.add
+        local.set 4
+        local.get 6
+        i32.const 1
+        i32.sub
+        local.tee 6
+        br_if 0 (;@2;)
+      end
+    end)
+  ;; q[j] -= l * p[j] over `count` elements, unrolled by 4 and counting
+  ;; down by 4 to exactly 0: a count that is no multiple of 4 never
+  ;; reaches 0 and runs until an access leaves the memory.
+  (func $down4 (export "down4") (param $count i32) (param $l f64) (param $q i32) (param $p i32)
+    loop
+      local.get $q
+      i32.const 0
+      i32.add
+      local.get $q
+      i32.const 0
+      i32.add
+      f64.load
+      local.get $p
+      i32.const 0
+      i32.add
+      f64.load
+      local.get $l
+      f64.mul
+      f64.sub
+      f64.store
+      local.get $q
+      i32.const 8
+      i32.add
+      local.get $q
+      i32.const 8
+      i32.add
+      f64.load
+      local.get $p
+      i32.const 8
+      i32.add
+      f64.load
+      local.get $l
+      f64.mul
+      f64.sub
+      f64.store
+      local.get $q
+      i32.const 16
+      i32.add
+      local.get $q
+      i32.const 16
+      i32.add
+      f64.load
+      local.get $p
+      i32.const 16
+      i32.add
+      f64.load
+      local.get $l
+      f64.mul
+      f64.sub
+      f64.store
+      local.get $q
+      i32.const 24
+      i32.add
+      local.get $q
+      i32.const 24
+      i32.add
+      f64.load
+      local.get $p
+      i32.const 24
+      i32.add
+      f64.load
+      local.get $l
+      f64.mul
+      f64.sub
+      f64.store
+      local.get $q
+      i32.const 32
+      i32.add
+      local.set $q
+      local.get $p
+      i32.const 32
+      i32.add
+      local.set $p
+      local.get $count
+      i32.const 4
+      i32.sub
+      local.tee $count
+      br_if 0
+    end)
+  ;; s = (((s + a[j]) + a[j+1]) + a[j+2]) + a[j+3]: an in-order sum
+  ;; unrolled by 4, n a multiple of 4 (else it reads on to the end).
+  (func $sum4 (export "sum4") (param $n i32) (param $a i32) (result f64)
+    (local $s f64) (local $j i32)
+    loop
+      local.get $s
+      local.get $a
+      i32.const 0
+      i32.add
+      f64.load
+      f64.add
+      local.get $a
+      i32.const 8
+      i32.add
+      f64.load
+      f64.add
+      local.get $a
+      i32.const 16
+      i32.add
+      f64.load
+      f64.add
+      local.get $a
+      i32.const 24
+      i32.add
+      f64.load
+      f64.add
+      local.set $s
+      local.get $a
+      i32.const 32
+      i32.add
+      local.set $a
+      local.get $n
+      local.get $j
+      i32.const 4
+      i32.add
+      local.tee $j
+      i32.ne
+      br_if 0
+    end
+    local.get $s)
   ;; Copy 2's store comes before copy 1's: not a re-rollable loop (the
   ;; accesses of the one-element loop would come in another order).
   (func $swapped (export "swapped") (param $n i32) (param $c i32) (local $j i32)
@@ -257,3 +493,72 @@
 (assert_return (invoke "swapped" (i32.const 2) (i32.const 0)))
 (assert_return (invoke "get" (i32.const 0)) (f64.const 2))
 (assert_return (invoke "get" (i32.const 8)) (f64.const 1))
+;; Unrolled by 4.  scale4 over 11 elements: 8 in the loop, 3 after it.
+(invoke "fill" (i32.const 0) (i32.const 1024) (i32.const 16))
+(invoke "scale4" (i32.const 11) (f64.const 3) (i32.const 0) (i32.const 1024))
+(assert_return (invoke "get" (i32.const 56)) (f64.const 42))
+(assert_return (invoke "get" (i32.const 80)) (f64.const 60))
+(assert_return (invoke "get" (i32.const 88)) (f64.const 11))
+;; a runs past the memory in copy 2, 3 or 4 of the second iteration (or
+;; copy 1): y[j] = 3 * 2j is stored for every element before the one
+;; whose load traps, none from it on (y[5..7] keep -1).
+(invoke "fill" (i32.const 0) (i32.const 65496) (i32.const 5))
+(invoke "set" (i32.const 40) (f64.const -1))
+(invoke "set" (i32.const 48) (f64.const -1))
+(invoke "set" (i32.const 56) (f64.const -1))
+(assert_trap (invoke "scale4" (i32.const 8) (f64.const 3) (i32.const 0) (i32.const 65496))
+             "out of bounds memory access")
+(assert_return (invoke "get" (i32.const 0)) (f64.const 0))
+(assert_return (invoke "get" (i32.const 32)) (f64.const 24))
+(assert_return (invoke "get" (i32.const 40)) (f64.const -1))
+(assert_return (invoke "get" (i32.const 48)) (f64.const -1))
+(assert_return (invoke "get" (i32.const 56)) (f64.const -1))
+(invoke "fill" (i32.const 0) (i32.const 65488) (i32.const 6))
+(invoke "set" (i32.const 48) (f64.const -1))
+(invoke "set" (i32.const 56) (f64.const -1))
+(assert_trap (invoke "scale4" (i32.const 8) (f64.const 3) (i32.const 0) (i32.const 65488))
+             "out of bounds memory access")
+(assert_return (invoke "get" (i32.const 40)) (f64.const 30))
+(assert_return (invoke "get" (i32.const 48)) (f64.const -1))
+(assert_return (invoke "get" (i32.const 56)) (f64.const -1))
+(invoke "fill" (i32.const 0) (i32.const 65480) (i32.const 7))
+(invoke "set" (i32.const 56) (f64.const -1))
+(assert_trap (invoke "scale4" (i32.const 8) (f64.const 3) (i32.const 0) (i32.const 65480))
+             "out of bounds memory access")
+(assert_return (invoke "get" (i32.const 48)) (f64.const 36))
+(assert_return (invoke "get" (i32.const 56)) (f64.const -1))
+(invoke "fill" (i32.const 0) (i32.const 65504) (i32.const 4))
+(invoke "set" (i32.const 32) (f64.const -1))
+(assert_trap (invoke "scale4" (i32.const 8) (f64.const 3) (i32.const 0) (i32.const 65504))
+             "out of bounds memory access")
+(assert_return (invoke "get" (i32.const 24)) (f64.const 18))
+(assert_return (invoke "get" (i32.const 32)) (f64.const -1))
+;; ... and y runs past the memory: its store traps, after the element
+;; before it was stored (copy 3 of the second iteration).
+(invoke "fill" (i32.const 65488) (i32.const 1024) (i32.const 6))
+(assert_trap (invoke "scale4" (i32.const 8) (f64.const 3) (i32.const 65488) (i32.const 1024))
+             "out of bounds memory access")
+(assert_return (invoke "get" (i32.const 65488)) (f64.const 0))
+(assert_return (invoke "get" (i32.const 65528)) (f64.const 30))
+;; A long run, vectorized at -O2 once re-rolled: it still traps.
+(invoke "fill" (i32.const 0) (i32.const 1024) (i32.const 64))
+(assert_trap (invoke "scale4" (i32.const 64) (f64.const 3) (i32.const 0) (i32.const 65136))
+             "out of bounds memory access")
+(assert_return (invoke "get" (i32.const 0)) (f64.const 0))
+;; Counting down by 4: a multiple of 4 stops at 0 (q[8] keeps 8); 6 never
+;; reaches 0 and runs on until p leaves the memory.
+(invoke "fill" (i32.const 2048) (i32.const 4096) (i32.const 16))
+(invoke "down4" (i32.const 8) (f64.const 0.5) (i32.const 2048) (i32.const 4096))
+(assert_return (invoke "get" (i32.const 2104)) (f64.const 0))
+(assert_return (invoke "get" (i32.const 2112)) (f64.const 8))
+(assert_trap (invoke "down4" (i32.const 6) (f64.const 0.5) (i32.const 2048) (i32.const 4096))
+             "out of bounds memory access")
+(assert_return (invoke "get" (i32.const 2112)) (f64.const 0))
+;; In-order sum of 8: 2^53 then seven 1s, each rounded away.
+(invoke "set" (i32.const 8192) (f64.const 9007199254740992))
+(invoke "set" (i32.const 8224) (f64.const 1))
+(invoke "set" (i32.const 8232) (f64.const 1))
+(invoke "set" (i32.const 8240) (f64.const 1))
+(invoke "set" (i32.const 8248) (f64.const 1))
+(assert_return (invoke "sum4" (i32.const 8) (i32.const 8192)) (f64.const 9007199254740992))
+(assert_trap (invoke "sum4" (i32.const 6) (i32.const 0)) "out of bounds memory access")

@@ -1,15 +1,17 @@
 /* Unit tests for compiler/reroll.c on hand-written IR in the shape kiln's
- * -O2 simplification stage leaves a loop that clang unrolled by 2 for
- * wasm32: i32 addresses zero-extended onto the memory base, the guard-
+ * -O2 simplification stage leaves a loop that clang unrolled by 2 (or 4)
+ * for wasm32: i32 addresses zero-extended onto the memory base, the guard-
  * mode load sink as an xor recurrence, copy 2 at `p + 8`.  Each variant
  * changes one thing the re-roller must refuse. */
 #include <criterion/criterion.h>
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Core.h>
 #include <llvm-c/IRReader.h>
+#include <llvm-c/Transforms/PassBuilder.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "pipeline.h"
 #include "reroll.h"
 
 #define HEAD                                                                                       \
@@ -286,3 +288,153 @@ Test(reroll, refuses_a_signed_check_that_copy1_does_not_make_first) {
     cr_assert_eq(reroll_function(fn), 0);
     done();
 }
+
+/* Unrolled by 4 (atax's and mm2's inner loops): copies at p + 8, + 16,
+ * + 24, the pointers stepping by 32, the sink carried through all four.
+ * COPY4_LOADS/COPY4_STORE(n, sink in, b root, c root) is copy n. */
+#define HEAD4                                                                                      \
+    "declare void @use(double, i64)\n"                                                             \
+    "define void @f(ptr %base, i32 %n, double %a, i32 %c0, i32 %b0) {\n"                           \
+    "entry:\n"                                                                                     \
+    "  %even = and i32 %n, -4\n"                                                                   \
+    "  br label %loop\n"                                                                           \
+    "loop:\n"                                                                                      \
+    "  %i = phi i32 [ 0, %entry ], [ %i.next, %loop ]\n"                                           \
+    "  %c = phi i32 [ %c0, %entry ], [ %c.next, %loop ]\n"                                         \
+    "  %b = phi i32 [ %b0, %entry ], [ %b.next, %loop ]\n"                                         \
+    "  %s = phi i64 [ 0, %entry ], [ %s.4, %loop ]\n"                                              \
+    "  %c.2 = add i32 %c, 8\n"                                                                     \
+    "  %b.2 = add i32 %b, 8\n"                                                                     \
+    "  %c.3 = add i32 %c, 16\n"                                                                    \
+    "  %b.3 = add i32 %b, 16\n"                                                                    \
+    "  %c.4 = add i32 %c, 24\n"                                                                    \
+    "  %b.4 = add i32 %b, 24\n"
+#define COPY4_LOADS(n, sin, b, c)                                                                  \
+    "  %bz" n " = zext i32 " b " to i64\n"                                                         \
+    "  %bp" n " = getelementptr i8, ptr %base, i64 %bz" n "\n"                                     \
+    "  %bv" n " = load double, ptr %bp" n ", align 1\n"                                            \
+    "  %bx" n " = bitcast double %bv" n " to i64\n"                                                \
+    "  %s" n " = xor i64 " sin ", %bx" n "\n"                                                      \
+    "  %m" n " = fmul double %bv" n ", %a\n"                                                       \
+    "  %cz" n " = zext i32 " c " to i64\n"                                                         \
+    "  %cp" n " = getelementptr i8, ptr %base, i64 %cz" n "\n"                                     \
+    "  %cv" n " = load double, ptr %cp" n ", align 1\n"                                            \
+    "  %r" n " = fadd double %m" n ", %cv" n "\n"
+#define COPY4_STORE(n) "  store double %r" n ", ptr %cp" n ", align 1\n"
+#define COPY4(n, sin, b, c) COPY4_LOADS(n, sin, b, c) COPY4_STORE(n)
+#define COPIES_1_2                                                                                 \
+    COPY4(".1", "%s", "%b", "%c") COPY4(".2", "%s.1", "%b.2", "%c.2")
+#define TAIL4                                                                                      \
+    "  %c.next = add i32 %c, 32\n"                                                                 \
+    "  %b.next = add i32 %b, 32\n"                                                                 \
+    "  %i.next = add i32 %i, 4\n"                                                                  \
+    "  %done = icmp eq i32 %i.next, %even\n"                                                       \
+    "  br i1 %done, label %exit, label %loop\n"                                                    \
+    "exit:\n"                                                                                      \
+    "  %last = phi double [ %r.4, %loop ]\n"                                                       \
+    "  %sx = phi i64 [ %s.4, %loop ]\n"                                                            \
+    "  call void @use(double %last, i64 %sx)\n"                                                    \
+    "  ret void\n"                                                                                 \
+    "}\n"
+#define UNROLLED4                                                                                  \
+    HEAD4 COPIES_1_2 COPY4(".3", "%s.2", "%b.3", "%c.3") COPY4(".4", "%s.3", "%b.4", "%c.4") TAIL4
+
+Test(reroll, four_copies_reroll_in_place) {
+    LLVMValueRef fn = parse(UNROLLED4);
+    cr_assert_eq(reroll_function(fn), 1);
+    LLVMBasicBlockRef loop = block_named(fn, "loop");
+    cr_assert_eq(count_opcode(loop, LLVMLoad), 2);
+    cr_assert_eq(count_opcode(loop, LLVMStore), 1);
+    cr_assert_eq(count_opcode(loop, LLVMXor), 1, "one sink xor, carried to itself");
+    cr_assert_eq(step_of(loop, "c"), 8);
+    cr_assert_eq(step_of(loop, "b"), 8);
+    cr_assert_eq(step_of(loop, "i"), 1);
+    cr_assert_null(block_named(fn, "reroll.fallback"), "n & -4 is a multiple of 4");
+    LLVMValueRef last = LLVMGetFirstInstruction(block_named(fn, "exit"));
+    size_t len;
+    cr_assert_str_eq(LLVMGetValueName2(LLVMGetIncomingValue(last, 0), &len), "r.1");
+    done();
+}
+
+Test(reroll, four_copies_with_an_unknown_count_keep_the_original_as_fallback) {
+    /* n & -2: a multiple of 2 only, so (n - 0) & 3 is tested */
+    LLVMValueRef fn = parse_edited(UNROLLED4, "%even", "-4", "-2");
+    cr_assert_eq(reroll_function(fn), 1);
+    LLVMBasicBlockRef fallback = block_named(fn, "reroll.fallback");
+    cr_assert_not_null(fallback);
+    cr_assert_eq(count_opcode(fallback, LLVMLoad), 8, "the fallback is the unrolled loop");
+    cr_assert_eq(count_opcode(block_named(fn, "loop"), LLVMLoad), 2);
+    cr_assert_eq(count_opcode(block_named(fn, "entry"), LLVMAnd), 2, "the test of the count");
+    done();
+}
+
+Test(reroll, refuses_copy4_accessing_memory_before_copy3_is_done) {
+    cr_assert_eq(reroll_ir(HEAD4 COPIES_1_2 COPY4_LOADS(".3", "%s.2", "%b.3", "%c.3")
+                               COPY4_LOADS(".4", "%s.3", "%b.4", "%c.4") COPY4_STORE(".3")
+                               COPY4_STORE(".4") TAIL4),
+                 0);
+    done();
+}
+
+Test(reroll, refuses_a_third_copy_that_differs) {
+    LLVMValueRef fn = parse_edited(UNROLLED4, "%m.3 =", "fmul", "fadd");
+    cr_assert_eq(reroll_function(fn), 0);
+    done();
+}
+
+Test(reroll, refuses_copy4_at_copy3s_element) {
+    LLVMValueRef fn = parse_edited(UNROLLED4, "%cz.4 =", "%c.4", "%c.3");
+    cr_assert_eq(reroll_function(fn), 0);
+    done();
+}
+
+Test(reroll, refuses_a_sink_that_skips_a_copy) {
+    /* copy 3 starts from copy 1's sink value instead of copy 2's */
+    LLVMValueRef fn = parse_edited(UNROLLED4, "%s.3 =", "%s.2", "%s.1");
+    cr_assert_eq(reroll_function(fn), 0);
+    done();
+}
+
+Test(reroll, refuses_four_copies_counted_by_two) {
+    /* the counter steps by 2 for four elements: not a multiple of 4 */
+    LLVMValueRef fn = parse_edited(UNROLLED4, "%i.next =", "4\n", "2\n");
+    cr_assert_eq(reroll_function(fn), 0);
+    done();
+}
+
+Test(reroll, refuses_a_copy3_value_used_after_the_loop) {
+    LLVMValueRef fn = parse_edited(UNROLLED4, "%last =", "%r.4", "%r.3");
+    cr_assert_eq(reroll_function(fn), 0);
+    done();
+}
+
+/* -O1 and -O3 are LLVM's default<On> cut in two (pipeline_default.h):
+ * both halves must parse and run, and with opt-19 installed, the two
+ * halves joined must be what it prints for default<On>. */
+static void pipeline_check(int level) {
+    pipeline_stages st = pipeline_for_level(level);
+    cr_assert(st.first && st.second);
+    LLVMValueRef fn = parse(UNROLLED4);
+    (void)fn;
+    LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
+    cr_assert_null(LLVMRunPasses(mod, st.first, NULL, pbo), "-O%d first stage", level);
+    cr_assert_null(LLVMRunPasses(mod, st.second, NULL, pbo), "-O%d second stage", level);
+    LLVMDisposePassBuilderOptions(pbo);
+    done();
+    char cmd[256], printed[8192];
+    snprintf(cmd, sizeof cmd,
+             "echo 'define void @f() { ret void }' | opt-19 -mtriple=x86_64-unknown-linux-gnu "
+             "-passes='default<O%d>' -print-pipeline-passes -disable-output 2>/dev/null",
+             level);
+    FILE *f = popen(cmd, "r");
+    size_t n = f ? fread(printed, 1, sizeof printed - 1, f) : 0;
+    if (f) pclose(f);
+    if (n == 0) return; /* no opt-19 here */
+    printed[n] = 0;
+    char joined[8192];
+    snprintf(joined, sizeof joined, "%s,%s,verify\n", st.first, st.second);
+    cr_assert_str_eq(joined, printed, "-O%d is no longer LLVM's default<O%d>", level, level);
+}
+
+Test(pipeline, o1_is_llvms_default_cut_in_two) { pipeline_check(1); }
+Test(pipeline, o3_is_llvms_default_cut_in_two) { pipeline_check(3); }
