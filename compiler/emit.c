@@ -24,6 +24,7 @@
 #include "part_cache.h"
 #include "pipeline.h"
 #include "progress.h"
+#include "check_hoist.h"
 #include "reroll.h"
 #include "sink_trim.h"
 
@@ -131,15 +132,17 @@ static bool module_verify(LLVMModuleRef mod, kiln_error *err) {
     return false;
 }
 
-/* The level's pipeline (pipeline.c) with the loop re-roller between its
+/* The level's pipeline (pipeline.c) with the loop re-roller and, in
+ * explicit bounds mode, the check hoisting (check_hoist.c) between its
  * stages, then the sink trim. */
 static bool module_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level,
-                            kiln_error *err) {
+                            bool explicit_bounds, kiln_error *err) {
     pipeline_stages stages = pipeline_for_level(opt_level);
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
     LLVMErrorRef e = LLVMRunPasses(mod, stages.first, tm, pbo);
     if (!e && stages.second) {
         reroll_module(mod);
+        if (explicit_bounds) check_hoist_module(mod);
         e = LLVMRunPasses(mod, stages.second, tm, pbo);
     }
     /* Guard mode: loads that kept a real use no longer need their sink. */
@@ -186,7 +189,7 @@ LLVMModuleRef module_compile_ir_partition(const kiln_module *m, const uint8_t *b
     LLVMSetModuleDataLayout(mod, dl);
     LLVMDisposeTargetData(dl);
     bool ok = (!verify_wanted() || module_verify(mod, err)) &&
-              (!optimize || module_optimize(mod, tm, opts->opt_level, err));
+              (!optimize || module_optimize(mod, tm, opts->opt_level, opts->explicit_bounds, err));
     if (ok) progress_partition_step(opts->progress, PROGRESS_OPTIMISED);
     if (ok) return mod;
     LLVMDisposeModule(mod);

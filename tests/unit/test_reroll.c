@@ -3,13 +3,11 @@
  * for wasm32: i32 addresses zero-extended onto the memory base, the guard-
  * mode load sink as an xor recurrence, copy 2 at `p + 8`.  Each variant
  * changes one thing the re-roller must refuse. */
-#include <criterion/criterion.h>
-#include <llvm-c/Analysis.h>
-#include <llvm-c/Core.h>
-#include <llvm-c/IRReader.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "ir_fixture.h"
 
 #include "pipeline.h"
 #include "reroll.h"
@@ -66,31 +64,6 @@
     "  call void @use(double %last, i64 %sx)\n"                                                    \
     "  ret void\n"                                                                                 \
     "}\n"
-
-static LLVMContextRef ctx;
-static LLVMModuleRef mod;
-
-static LLVMValueRef parse(const char *ir) {
-    ctx = LLVMContextCreate();
-    LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(ir, strlen(ir), "ir");
-    char *msg = NULL;
-    cr_assert(!LLVMParseIRInContext(ctx, buf, &mod, &msg), "parse: %s", msg ? msg : "");
-    return LLVMGetNamedFunction(mod, "f");
-}
-
-static void done(void) {
-    char *msg = NULL;
-    cr_assert(!LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg), "verify: %s", msg);
-    LLVMDisposeMessage(msg);
-    LLVMDisposeModule(mod);
-    LLVMContextDispose(ctx);
-}
-
-static LLVMBasicBlockRef block_named(LLVMValueRef fn, const char *name) {
-    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
-        if (strcmp(LLVMGetBasicBlockName(bb), name) == 0) return bb;
-    return NULL;
-}
 
 static int count_opcode(LLVMBasicBlockRef bb, LLVMOpcode op) {
     int n = 0;
