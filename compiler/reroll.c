@@ -509,10 +509,22 @@ static bool operands_match(rr_loop *l, int c, LLVMValueRef va, LLVMValueRef vb) 
     return va == vb;
 }
 
+/* Operations whose first two operands may be swapped: binary ones, and
+ * the integer min/max intrinsics (floyd's `min(dik + d[k][j], d[i][j])`
+ * comes as smin(a, b) in one copy and smin(b, a) in the next). */
 static bool commutative(LLVMValueRef i) {
+    static const char *const minmax[] = {"llvm.smin.", "llvm.smax.", "llvm.umin.", "llvm.umax."};
     switch (LLVMGetInstructionOpcode(i)) {
     case LLVMAdd: case LLVMMul: case LLVMAnd: case LLVMOr: case LLVMXor: case LLVMFAdd:
     case LLVMFMul: return true;
+    case LLVMCall: {
+        LLVMValueRef fn = LLVMGetCalledValue(i);
+        size_t len = 0;
+        const char *name = fn && LLVMIsAFunction(fn) ? LLVMGetValueName2(fn, &len) : "";
+        for (size_t k = 0; k < sizeof minmax / sizeof minmax[0]; k++)
+            if (strncmp(name, minmax[k], strlen(minmax[k])) == 0) return LLVMGetNumArgOperands(i) == 2;
+        return false;
+    }
     default: return false;
     }
 }
@@ -527,10 +539,13 @@ static bool pair_operands(rr_loop *l, int c, LLVMValueRef ia, LLVMValueRef ib) {
     bool ok = true;
     for (unsigned o = 0; o < no && ok; o++)
         ok = operands_match(l, c, LLVMGetOperand(ia, o), LLVMGetOperand(ib, o));
-    if (ok || no != 2 || !commutative(ia)) return ok;
+    if (ok || no < 2 || !commutative(ia)) return ok;
     for (int k = 0; k < l->nphi; k++) l->phi[k].mid = mids[k];
-    return operands_match(l, c, LLVMGetOperand(ia, 0), LLVMGetOperand(ib, 1)) &&
-           operands_match(l, c, LLVMGetOperand(ia, 1), LLVMGetOperand(ib, 0));
+    ok = operands_match(l, c, LLVMGetOperand(ia, 0), LLVMGetOperand(ib, 1)) &&
+         operands_match(l, c, LLVMGetOperand(ia, 1), LLVMGetOperand(ib, 0));
+    for (unsigned o = 2; o < no && ok; o++) /* a call's callee */
+        ok = operands_match(l, c, LLVMGetOperand(ia, o), LLVMGetOperand(ib, o));
+    return ok;
 }
 
 /* Pairs copy 1's and copy c+1's instructions in program order. */

@@ -414,6 +414,111 @@
       br_if 0
     end
     local.get $s)
+  ;; d[j] = min(dik + k[j], d[j]) (floyd's inner loop), as clang -O2 emits
+  ;; it for wasm32: unrolled by 2, copy 1 selecting on lt_s and copy 2 on
+  ;; gt_s with the operands swapped (smin(a, b) and smin(b, a) in LLVM).
+  (func $relax (export "relax") (param i32 i32 i32 i32)
+    (local i32 i32 i32 i32 i32 i32)
+    block  ;; label = @1
+      local.get 0
+      i32.const 0
+      i32.le_s
+      br_if 0 (;@1;)
+      local.get 0
+      i32.const 1
+      i32.and
+      local.set 8
+      local.get 0
+      i32.const 1
+      i32.ne
+      if  ;; label = @2
+        local.get 0
+        i32.const 2147483646
+        i32.and
+        local.set 9
+        local.get 2
+        local.set 0
+        local.get 3
+        local.set 4
+        loop  ;; label = @3
+          local.get 0
+          local.get 4
+          i32.load
+          local.get 1
+          i32.add
+          local.tee 5
+          local.get 0
+          i32.load
+          local.tee 7
+          local.get 5
+          local.get 7
+          i32.lt_s
+          select
+          i32.store
+          local.get 0
+          i32.const 4
+          i32.add
+          local.tee 5
+          local.get 4
+          i32.const 4
+          i32.add
+          i32.load
+          local.get 1
+          i32.add
+          local.tee 7
+          local.get 5
+          i32.load
+          local.tee 5
+          local.get 5
+          local.get 7
+          i32.gt_s
+          select
+          i32.store
+          local.get 0
+          i32.const 8
+          i32.add
+          local.set 0
+          local.get 4
+          i32.const 8
+          i32.add
+          local.set 4
+          local.get 9
+          local.get 6
+          i32.const 2
+          i32.add
+          local.tee 6
+          i32.ne
+          br_if 0 (;@3;)
+        end
+      end
+      local.get 8
+      i32.eqz
+      br_if 0 (;@1;)
+      local.get 2
+      local.get 6
+      i32.const 2
+      i32.shl
+      local.tee 0
+      i32.add
+      local.tee 4
+      local.get 0
+      local.get 3
+      i32.add
+      i32.load
+      local.get 1
+      i32.add
+      local.tee 0
+      local.get 4
+      i32.load
+      local.tee 4
+      local.get 0
+      local.get 4
+      i32.lt_s
+      select
+      i32.store
+    end)
+  (func (export "geti") (param $p i32) (result i32) (i32.load (local.get $p)))
+  (func (export "seti") (param $p i32) (param $v i32) (i32.store (local.get $p) (local.get $v)))
   ;; Copy 2's store comes before copy 1's: not a re-rollable loop (the
   ;; accesses of the one-element loop would come in another order).
   (func $swapped (export "swapped") (param $n i32) (param $c i32) (local $j i32)
@@ -562,3 +667,38 @@
 (invoke "set" (i32.const 8248) (f64.const 1))
 (assert_return (invoke "sum4" (i32.const 8) (i32.const 8192)) (f64.const 9007199254740992))
 (assert_trap (invoke "sum4" (i32.const 6) (i32.const 0)) "out of bounds memory access")
+;; relax: k runs past the memory at element 3 (copy 2 of the second
+;; iteration) or 2 (copy 1): the elements before it are relaxed, the
+;; trapping one is not.
+(invoke "seti" (i32.const 0) (i32.const 100))
+(invoke "seti" (i32.const 4) (i32.const 100))
+(invoke "seti" (i32.const 8) (i32.const 100))
+(invoke "seti" (i32.const 12) (i32.const 100))
+(invoke "seti" (i32.const 65524) (i32.const 1))
+(invoke "seti" (i32.const 65528) (i32.const 200))
+(invoke "seti" (i32.const 65532) (i32.const 3))
+(assert_trap (invoke "relax" (i32.const 4) (i32.const 10) (i32.const 0) (i32.const 65524))
+             "out of bounds memory access")
+(assert_return (invoke "geti" (i32.const 0)) (i32.const 11))
+(assert_return (invoke "geti" (i32.const 4)) (i32.const 100))
+(assert_return (invoke "geti" (i32.const 8)) (i32.const 13))
+(assert_return (invoke "geti" (i32.const 12)) (i32.const 100))
+(invoke "seti" (i32.const 4) (i32.const 100))
+(invoke "seti" (i32.const 8) (i32.const 100))
+(assert_trap (invoke "relax" (i32.const 4) (i32.const 10) (i32.const 0) (i32.const 65528))
+             "out of bounds memory access")
+(assert_return (invoke "geti" (i32.const 4)) (i32.const 13))
+(assert_return (invoke "geti" (i32.const 8)) (i32.const 100))
+;; ... and over 5 elements in bounds: 4 in the loop, 1 after it.
+(invoke "seti" (i32.const 1024) (i32.const 5))
+(invoke "seti" (i32.const 1028) (i32.const 500))
+(invoke "seti" (i32.const 1032) (i32.const 5))
+(invoke "seti" (i32.const 1036) (i32.const 500))
+(invoke "seti" (i32.const 1040) (i32.const 5))
+(invoke "seti" (i32.const 0) (i32.const 100))
+(invoke "seti" (i32.const 16) (i32.const 100))
+(invoke "relax" (i32.const 5) (i32.const 10) (i32.const 0) (i32.const 1024))
+(assert_return (invoke "geti" (i32.const 0)) (i32.const 15))
+(assert_return (invoke "geti" (i32.const 4)) (i32.const 13))
+(assert_return (invoke "geti" (i32.const 12)) (i32.const 100))
+(assert_return (invoke "geti" (i32.const 16)) (i32.const 15))

@@ -411,3 +411,24 @@ static void pipeline_check(int level) {
 
 Test(pipeline, o1_is_llvms_default_cut_in_two) { pipeline_check(1); }
 Test(pipeline, o3_is_llvms_default_cut_in_two) { pipeline_check(3); }
+
+Test(reroll, commutative_operands_in_either_order) {
+    /* copy 3 multiplies a * b[j+2], copy 1 b[j] * a */
+    LLVMValueRef fn = parse_edited(UNROLLED4, "%m.3 =", "%bv.3, %a", "%a, %bv.3");
+    cr_assert_eq(reroll_function(fn), 1);
+    cr_assert_eq(count_opcode(block_named(fn, "loop"), LLVMFMul), 1);
+    done();
+}
+
+Test(reroll, refuses_swapped_operands_of_a_subtraction) {
+    /* every copy's fadd made an fsub, copy 3's with its operands swapped */
+    char ir[8192];
+    snprintf(ir, sizeof ir, "%s", UNROLLED4);
+    for (char *p = strstr(ir, "fadd double"); p; p = strstr(p, "fadd double")) memcpy(p, "fsub", 4);
+    char *r3 = strstr(ir, "%r.3 = fsub double %m.3, %cv.3");
+    cr_assert_not_null(r3);
+    memcpy(r3, "%r.3 = fsub double %cv.3, %m.3", 30);
+    LLVMValueRef fn = parse(ir);
+    cr_assert_eq(reroll_function(fn), 0);
+    done();
+}
