@@ -87,6 +87,7 @@ enum {
     CH_MAX_BLOCKS = 64,
     CH_MAX_PHIS = 32,
     CH_MAX_CHECKS = 64,
+    CH_MAX_STREAMS = 64,
     CH_MAX_INSNS = 1024,
     CH_DEPTH = 8,
 };
@@ -101,6 +102,13 @@ typedef struct ch_check {
     LLVMValueRef br;
     bool on_true; /* traps when the condition holds */
 } ch_check;
+
+/* A checked address zext(a) of the copy, rewritten as an i64 induction
+ * variable from first by d (see stream_phis). */
+typedef struct ch_stream {
+    LLVMValueRef zext, first;
+    int64_t d;
+} ch_stream;
 
 typedef struct ch_loop {
     LLVMBasicBlockRef chain[CH_MAX_BLOCKS]; /* header first, latch last */
@@ -117,6 +125,8 @@ typedef struct ch_loop {
     int n;
     LLVMValueRef copy[CH_MAX_INSNS];            /* the copy's ins[k] */
     LLVMBasicBlockRef copy_block[CH_MAX_BLOCKS]; /* the copy's chain[k] */
+    ch_stream stream[CH_MAX_STREAMS];
+    int nstream;
 } ch_loop;
 
 /* ---- lookups --------------------------------------------------------------- */
@@ -415,7 +425,13 @@ typedef struct ch_build {
 
 /* i1: the compare c fails (c == on_true) at k = 0 or k = n - 1, or the
  * address wraps on the way. */
-static LLVMValueRef compare_fails(const ch_loop *l, const ch_build *cb, LLVMValueRef c, bool on_true) {
+static void add_stream(ch_loop *l, LLVMValueRef zext, LLVMValueRef first, int64_t d) {
+    for (int k = 0; k < l->nstream; k++)
+        if (l->stream[k].zext == zext) return;
+    if (l->nstream < CH_MAX_STREAMS) l->stream[l->nstream++] = (ch_stream){zext, first, d};
+}
+
+static LLVMValueRef compare_fails(ch_loop *l, const ch_build *cb, LLVMValueRef c, bool on_true) {
     LLVMValueRef a;
     int64_t d;
     int s = compare_side(l, c, &a, &d);
@@ -424,13 +440,14 @@ static LLVMValueRef compare_fails(const ch_loop *l, const ch_build *cb, LLVMValu
     LLVMValueRef first = LLVMBuildZExt(cb->b, at_start(l, a, cb->b), cb->i64, "hoist.first");
     LLVMValueRef span = LLVMBuildMul(cb->b, cb->last_k, LLVMConstInt(cb->i64, (uint64_t)d, 1), "");
     LLVMValueRef last = LLVMBuildAdd(cb->b, first, span, "hoist.last");
+    add_stream(l, LLVMGetOperand(c, (unsigned)s), first, d);
     LLVMValueRef wraps = LLVMBuildICmp(cb->b, LLVMIntUGE, last, LLVMConstInt(cb->i64, (uint64_t)1 << 32, 0), "");
     LLVMValueRef at0 = s ? LLVMBuildICmp(cb->b, pred, limit, first, "") : LLVMBuildICmp(cb->b, pred, first, limit, "");
     LLVMValueRef atm = s ? LLVMBuildICmp(cb->b, pred, limit, last, "") : LLVMBuildICmp(cb->b, pred, last, limit, "");
     return LLVMBuildOr(cb->b, wraps, LLVMBuildOr(cb->b, at0, atm, ""), "");
 }
 
-static LLVMValueRef cond_fails(const ch_loop *l, const ch_build *cb, LLVMValueRef c, bool on_true) {
+static LLVMValueRef cond_fails(ch_loop *l, const ch_build *cb, LLVMValueRef c, bool on_true) {
     if (!inside(l, c)) return on_true ? c : LLVMBuildNot(cb->b, c, "");
     if (!LLVMIsAICmpInst(c))
         return LLVMBuildOr(cb->b, cond_fails(l, cb, LLVMGetOperand(c, 0), on_true),
@@ -600,11 +617,39 @@ static LLVMBasicBlockRef range_block(ch_loop *l, LLVMBuilderRef b, LLVMValueRef 
     return range;
 }
 
+/* In the copy, each checked address zext(a) becomes an i64 induction
+ * variable q = phi [first], [q + d]: the range test proved that
+ * zext(a_k) = first + k*d without wrapping, so q is the same value, and
+ * LLVM's SCEV sees an affine address without the i32 wrap (the
+ * vectorizer then needs no run-time no-wrap test for it). */
+static void stream_phis(ch_loop *l, LLVMBasicBlockRef range, LLVMBuilderRef b) {
+    LLVMBasicBlockRef head = l->copy_block[0], latch = l->copy_block[l->nb - 1];
+    for (int k = 0; k < l->nstream; k++) {
+        const ch_stream *st = &l->stream[k];
+        LLVMValueRef copy = l->copy[ins_index(l, st->zext)];
+        LLVMTypeRef i64 = LLVMTypeOf(copy);
+        LLVMValueRef at = LLVMGetFirstInstruction(head);
+        while (LLVMIsAPHINode(at)) at = LLVMGetNextInstruction(at);
+        LLVMPositionBuilderBefore(b, at);
+        LLVMValueRef q = LLVMBuildPhi(b, i64, "hoist.addr");
+        LLVMPositionBuilderBefore(b, LLVMGetBasicBlockTerminator(latch));
+        LLVMValueRef next = LLVMBuildAdd(b, q, LLVMConstInt(i64, (uint64_t)st->d, 1), "");
+        LLVMSetNSW(next, true); /* first + k*d stays within [-2^62, 2^63) */
+        LLVMValueRef vals[2] = {st->first, next};
+        LLVMBasicBlockRef froms[2] = {range, latch};
+        LLVMAddIncoming(q, vals, froms, 2);
+        LLVMReplaceAllUsesWith(copy, q);
+        LLVMInstructionEraseFromParent(copy);
+        l->copy[ins_index(l, st->zext)] = q;
+    }
+}
+
 static void version(ch_loop *l, LLVMBuilderRef b) {
     for (int k = 0; k < l->n; k++) exit_phi_for(l, l->ins[k], b);
     LLVMValueRef ok;
     LLVMBasicBlockRef range = range_block(l, b, &ok);
     build_fast(l, range, b);
+    stream_phis(l, range, b);
     exit_incoming(l);
     LLVMPositionBuilderAtEnd(b, range);
     branch_likely(LLVMBuildCondBr(b, ok, l->copy_block[0], l->head));

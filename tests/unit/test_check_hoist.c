@@ -92,6 +92,12 @@ Test(check_hoist, versions_a_loop_of_checked_accesses) {
     cr_assert_eq(blocks_named(fn, "hoist.fast"), 4, "a copy of each block of the loop");
     cr_assert_eq(checks_in(fn, "hoist.fast"), 0, "the copy has no checks");
     cr_assert_eq(checks_in(fn, "loop") + checks_in(fn, "okx"), 2, "the original keeps both");
+    /* the copy addresses x and y through i64 induction variables */
+    int addr = 0;
+    for (LLVMValueRef i = LLVMGetFirstInstruction(block_named(fn, "hoist.fast")); LLVMIsAPHINode(i);
+         i = LLVMGetNextInstruction(i))
+        addr += LLVMTypeOf(i) == LLVMInt64TypeInContext(ctx);
+    cr_assert_eq(addr, 2);
     /* the value after the loop is a phi of both loops' */
     LLVMValueRef phi = LLVMGetFirstInstruction(block_named(fn, "exit"));
     cr_assert(LLVMIsAPHINode(phi));
