@@ -38,10 +38,19 @@ static bool diag_parse(const char *text, uint64_t *size, const char **name, size
     return true;
 }
 
+/* A stub that calls its body stays below the body's frame: the stub's
+ * check allows for lower_stub_frame_bound, so its frame must fit. */
+static void stub_frame_record(frame_sizes *fs, uint64_t size, uint32_t index) {
+    if (size > lower_stub_frame_bound(module_func_type(fs->m, index)) && !fs->stub_over)
+        fs->stub_over = true, fs->stub_over_index = index, fs->stub_over_size = size;
+}
+
 static void frame_record(frame_sizes *fs, uint64_t size, const char *name, size_t len) {
     uint32_t index;
-    if (lower_function_kind(fs->prefix, name, len, &index) == LOWER_FN_BODY && index >= fs->first &&
-        index - fs->first < fs->count) {
+    int kind = lower_function_kind(fs->prefix, name, len, &index);
+    bool ours = kind != LOWER_FN_OTHER && index >= fs->first && index - fs->first < fs->count;
+    if (ours && kind == LOWER_FN_STUB) stub_frame_record(fs, size, index); /* and unchecked */
+    if (ours && kind == LOWER_FN_BODY) {
         uint64_t *slot = &fs->body[index - fs->first];
         if (size > *slot) *slot = size;
         if (size > fs->body_max) fs->body_max = size, fs->body_max_index = index;
@@ -69,6 +78,7 @@ bool frames_measure_begin(frame_sizes *fs, LLVMContextRef ctx, LLVMModuleRef mod
                           const lower_partition *part) {
     memset(fs, 0, sizeof *fs);
     fs->prefix = opts->prefix;
+    fs->m = m;
     fs->max_frame = opts->max_frame_size && opts->max_frame_size < KILN_FRAME_MAX
                         ? opts->max_frame_size
                         : KILN_FRAME_MAX;
@@ -140,6 +150,12 @@ static bool frames_check(const frame_sizes *fs, const kiln_module *m, kiln_error
                              "internal error: leaf function %u needs a native stack frame of %llu "
                              "bytes, more than the %u its callers assume",
                              fs->first + i, (unsigned long long)fs->body[i], KILN_LEAF_FRAME_MAX);
+    if (fs->stub_over)
+        return error_set(err, KILN_ERR_LOWER, 0,
+                         "internal error: the entry stub of function %u needs a native stack "
+                         "frame of %llu bytes, more than the %u its stack check allows for",
+                         fs->stub_over_index, (unsigned long long)fs->stub_over_size,
+                         lower_stub_frame_bound(module_func_type(m, fs->stub_over_index)));
     if (fs->other_max > KILN_UNCHECKED_FRAME_MAX)
         return error_set(err, KILN_ERR_LIMIT, 0,
                          "implementation limit: generated function %s needs a native stack frame "

@@ -851,15 +851,18 @@ void lower_frames_symbol(const kiln_compile_options *opts, const lower_partition
 
 int lower_function_kind(const char *prefix, const char *name, size_t len, uint32_t *index) {
     size_t plen = strlen(prefix);
-    if (len < plen + 3 || memcmp(name, prefix, plen) != 0 || memcmp(name + plen, ".f", 2) != 0)
+    if (len < plen + 3 || memcmp(name, prefix, plen) != 0 || name[plen] != '.' ||
+        (name[plen + 1] != 'f' && name[plen + 1] != 's'))
         return LOWER_FN_OTHER;
+    bool stub = name[plen + 1] == 's';
     size_t i = plen + 2;
     uint64_t v = 0;
     for (; i < len && name[i] >= '0' && name[i] <= '9' && v <= UINT32_MAX; i++)
         v = v * 10 + (uint64_t)(name[i] - '0');
-    if (i == plen + 2 || v > UINT32_MAX || (i < len && name[i] != '.')) return LOWER_FN_OTHER;
+    if (i == plen + 2 || v > UINT32_MAX || (i < len && (stub || name[i] != '.')))
+        return LOWER_FN_OTHER;
     *index = (uint32_t)v;
-    return LOWER_FN_BODY;
+    return stub ? LOWER_FN_STUB : LOWER_FN_BODY;
 }
 
 /* Externally initialized, so LLVM cannot fold loads of its (still zero)
@@ -888,6 +891,7 @@ static void target_facts_set(lower_module *lm, const char *triple) {
     bool x86_64 = strncmp(triple, "x86_64", 6) == 0, aarch64 = strncmp(triple, "aarch64", 7) == 0;
     lm->musttail = x86_64 || aarch64;
     lm->call_conv = lm->musttail ? LOWER_TAIL_CALL_CONV : LLVMCCallConv;
+    lm->body_conv = lm->call_conv; /* module_lower_into decides */
     lm->sp_register = x86_64 ? "rsp" : aarch64 || strncmp(triple, "riscv64", 7) == 0 ? "sp" : NULL;
 }
 
@@ -1018,8 +1022,9 @@ static LLVMValueRef call_target_checked(lower_func *lf, uint32_t index) {
 LLVMValueRef lower_call_defined(lower_func *lf, uint32_t index, LLVMValueRef *args, unsigned n) {
     lower_module *lm = lf->lm;
     LLVMTypeRef sig = lm->sig_types[lm->m->funcs[index].type_index];
-    LLVMValueRef call = lower_call_build(lf, sig, call_target_checked(lf, index), args, n);
-    LLVMSetInstructionCallConv(call, lm->call_conv);
+    LLVMValueRef target = call_target_checked(lf, index);
+    LLVMValueRef call = lower_call_build(lf, sig, target, args, n);
+    LLVMSetInstructionCallConv(call, target == lm->bodies[index] ? lm->body_conv : lm->call_conv);
     return call;
 }
 
@@ -1029,8 +1034,29 @@ static void call_site_noinline(lower_module *lm, LLVMValueRef call) {
 }
 
 /* R stub(vmctx, P...): check the stack for the body's frame, then jump to
- * the body.  The stub's own frame is not measured: it holds at most the
- * spilled parameters, which the runtime's safety margin covers. */
+ * the body (a musttail call) when both use one convention.  Its own frame
+ * then holds at most the spilled parameters and is gone while the body
+ * runs; the runtime's safety margin covers it (docs/sandbox.md).
+ *
+ * A C-convention body (a module without tail calls) cannot be jumped to
+ * from the tailcc stub: the stub calls it, so its frame stays below the
+ * body's, and the check covers both: the body's measured frame plus
+ * lower_stub_frame_bound, which frames.c verifies the stub's measured
+ * frame stays under.  The backtrace shows such a stub and its body as
+ * one frame (runtime/backtrace.c). */
+uint32_t lower_stub_frame_bound(const kiln_functype *ft) {
+    /* Outgoing stack arguments and a result buffer of at most 16 bytes
+     * per value, alignment padding and the return address. */
+    return 64 + 16 * (ft->num_params + ft->num_results);
+}
+
+static LLVMValueRef stub_stack_short(lower_module *lm, uint32_t index, const kiln_functype *ft) {
+    if (lm->body_conv == lm->call_conv) return stack_short(lm, index);
+    LLVMValueRef sp = stack_pointer(lm);
+    sp = LLVMBuildSub(lm->b, sp, lower_const_i64(lm, lower_stub_frame_bound(ft)), "");
+    return stack_short_with(lm, index, sp, NULL);
+}
+
 static void stub_build(lower_module *lm, uint32_t index) {
     LLVMValueRef stub = lm->funcs[index], body = lm->bodies[index];
     const kiln_functype *ft = &lm->m->types[lm->m->funcs[index].type_index];
@@ -1039,7 +1065,7 @@ static void stub_build(lower_module *lm, uint32_t index) {
     LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(lm->ctx, stub, "ok");
     LLVMValueRef vmctx = LLVMGetParam(stub, 0);
     LLVMPositionBuilderAtEnd(lm->b, entry);
-    LLVMValueRef br = LLVMBuildCondBr(lm->b, stack_short(lm, index), trap, ok);
+    LLVMValueRef br = LLVMBuildCondBr(lm->b, stub_stack_short(lm, index, ft), trap, ok);
     lower_branch_unlikely(lm, br);
     LLVMPositionBuilderAtEnd(lm->b, trap);
     LLVMTypeRef trap_ty;
@@ -1052,10 +1078,11 @@ static void stub_build(lower_module *lm, uint32_t index) {
     for (uint32_t i = 0; i <= ft->num_params; i++) args[i] = LLVMGetParam(stub, i);
     LLVMValueRef call = LLVMBuildCall2(lm->b, lm->sig_types[lm->m->funcs[index].type_index], body,
                                        args, ft->num_params + 1, "");
-    LLVMSetInstructionCallConv(call, lm->call_conv);
-    LLVMSetTailCallKind(call, lm->musttail && lower_results_in_registers(ft)
-                                  ? LLVMTailCallKindMustTail
-                                  : LLVMTailCallKindTail);
+    LLVMSetInstructionCallConv(call, lm->body_conv);
+    bool jump = lm->body_conv == lm->call_conv;
+    LLVMSetTailCallKind(call, !jump                                           ? LLVMTailCallKindNoTail
+                              : lm->musttail && lower_results_in_registers(ft) ? LLVMTailCallKindMustTail
+                                                                               : LLVMTailCallKindTail);
     call_site_noinline(lm, call);
     if (ft->num_results == 0) LLVMBuildRetVoid(lm->b);
     else LLVMBuildRet(lm->b, call);
@@ -1179,7 +1206,7 @@ static LLVMValueRef func_add(lower_module *lm, uint32_t i, bool body) {
     char name[256];
     func_symbol_name(lm, i, body, name, sizeof name);
     LLVMValueRef fn = LLVMAddFunction(lm->mod, name, lm->sig_types[lm->m->funcs[i].type_index]);
-    LLVMSetFunctionCallConv(fn, lm->call_conv);
+    LLVMSetFunctionCallConv(fn, body ? lm->body_conv : lm->call_conv);
     /* A module with exception handling unwinds through its functions;
      * nounwind would let LLVM turn their invokes into calls. */
     if (!lm->may_unwind) lower_attr_add(lm, fn, "nounwind");
@@ -1243,8 +1270,11 @@ static bool module_supported(lower_module *lm) {
 
 static bool module_lower_into(lower_module *lm, const uint8_t *bytes, size_t size) {
     if (!module_supported(lm)) return false;
-    lm->may_unwind = lm->part && lm->part->scan ? lm->part->scan->uses_exceptions
-                                                : module_uses_exceptions(lm->m);
+    const lower_scan *scan = lm->part ? lm->part->scan : NULL;
+    lm->may_unwind = scan ? scan->uses_exceptions : module_uses_exceptions(lm->m);
+    /* One convention for all partitions' bodies: each calls the others'. */
+    bool tail_calls = scan ? scan->uses_tail_calls : module_uses_tail_calls(lm->m);
+    if (!tail_calls) lm->body_conv = LLVMCCallConv;
     types_init(lm);
     metadata_init(lm);
     if (!sig_types_build(lm)) return false;

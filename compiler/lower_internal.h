@@ -72,6 +72,7 @@ typedef struct lower_types {
  * instructions cost a few percent of its -O0 compile. */
 typedef struct lower_scan {
     bool uses_exceptions; /* module_uses_exceptions */
+    bool uses_tail_calls; /* module_uses_tail_calls */
     bool *tables_written; /* [num_tables + 1]: lower_tables_written */
 } lower_scan;
 
@@ -106,6 +107,7 @@ typedef struct lower_module {
     LLVMValueRef unlikely_weights; /* !prof branch_weights 1, 2000 */
     struct table_known *tables_known; /* lower_table.c, built on first use */
     unsigned call_conv;    /* of every wasm-callable function (see below) */
+    unsigned body_conv;    /* of bodies: call_conv, or C without tail calls */
     bool musttail;         /* call_conv guarantees tail calls             */
     const char *sp_register; /* for llvm.read_register; NULL: none known   */
     bool may_unwind;         /* the module uses exception handling         */
@@ -253,14 +255,25 @@ void lower_tail_call(lower_func *lf, uint32_t type_index, LLVMValueRef code, LLV
 bool lower_results_in_registers(const kiln_functype *ft);
 /* lower.c: pops the arguments of `type_index` into args[1..]. */
 void lower_pop_args(lower_func *lf, uint32_t type_index, LLVMValueRef *args);
-/* Every function wasm code can call (bodies, entry stubs, import thunks)
- * uses lower_module.call_conv: LLVM's tailcc on x86-64 and AArch64, so
- * return_call can be a guaranteed tail call (musttail) whatever the two
- * signatures; trampolines (called by the runtime) stay C functions that
- * call with it.  LLVM 19's RISC-V back end has no tailcc: there functions
- * use the C convention and return_call is an ordinary call.
+/* Every function wasm code can reach through a function reference (entry
+ * stubs, import thunks) uses lower_module.call_conv: LLVM's tailcc on
+ * x86-64 and AArch64, so return_call_indirect and return_call_ref can be
+ * guaranteed tail calls (musttail) whatever the two signatures;
+ * trampolines (called by the runtime) stay C functions that call with it.
+ * That is ABI between modules, whichever convention their bodies use.
+ * Bodies use lower_module.body_conv: tailcc too in a module with a
+ * return_call* instruction (a musttail call needs caller and callee in
+ * one convention), otherwise the C convention, which costs nothing per
+ * call (tailcc's callee pops an 8-byte argument area on x86-64) and
+ * which LLVM's fast instruction selector handles at -O0.  LLVM 19's
+ * RISC-V back end has no tailcc: there functions use the C convention
+ * and return_call is an ordinary call.
  * (llvm::CallingConv::Tail; the C API's enum has no name for it.) */
 enum { LOWER_TAIL_CALL_CONV = 18 };
+/* lower.c: the most stack an entry stub that calls its body (rather than
+ * jumping to it) may use below its caller's stack pointer; frames.c
+ * verifies each stub's measured frame against it. */
+uint32_t lower_stub_frame_bound(const kiln_functype *ft);
 /* lower.c: a function called without a stack check (no calls, few
  * instructions and locals); frames.c verifies its frame stays small. */
 bool lower_small_leaf(const kiln_module *m, uint32_t index);
@@ -275,9 +288,9 @@ void lower_frames_symbol(const kiln_compile_options *opts, const lower_partition
                          size_t cap);
 /* lower.c: which wasm function an LLVM function name belongs to.
  * Returns LOWER_FN_BODY (with *index) for a function body or a clone
- * LLVM made of one, LOWER_FN_OTHER for stubs, trampolines, thunks and
- * anything else. */
-enum { LOWER_FN_OTHER, LOWER_FN_BODY };
+ * LLVM made of one, LOWER_FN_STUB (with *index) for an entry stub,
+ * LOWER_FN_OTHER for trampolines, thunks and anything else. */
+enum { LOWER_FN_OTHER, LOWER_FN_BODY, LOWER_FN_STUB };
 int lower_function_kind(const char *prefix, const char *name, size_t len, uint32_t *index);
 /* emit.c: lowers, verifies (debug builds, or KILN_VERIFY=1) and, if
  * `optimize`, runs the -O pipeline; the module is set up for `tm`. */
@@ -360,6 +373,10 @@ typedef struct frame_sizes {
     uint64_t body_max, other_max;
     uint32_t body_max_index;
     char other_name[128];  /* the stub, trampoline or thunk with other_max */
+    const kiln_module *m;
+    bool stub_over;        /* a stub's frame exceeds lower_stub_frame_bound */
+    uint32_t stub_over_index;
+    uint64_t stub_over_size;
     bool llvm_error;
 } frame_sizes;
 /* Before emission: asks LLVM for every frame size (false: out of memory). */

@@ -100,6 +100,7 @@ void lower_tables_written(const kiln_module *m, bool *written) {
 
 bool lower_scan_make(const kiln_module *m, lower_scan *out) {
     out->uses_exceptions = module_uses_exceptions(m);
+    out->uses_tail_calls = module_uses_tail_calls(m);
     out->tables_written = calloc(m->num_tables + 1, sizeof *out->tables_written);
     if (!out->tables_written) return false;
     lower_tables_written(m, out->tables_written);

@@ -154,13 +154,24 @@ static bool insn_is_exception_op(uint16_t op) {
     }
 }
 
-bool module_uses_exceptions(const kiln_module *m) {
-    if (m->num_tags) return true;
+/* True if some defined function's body has an instruction `is` accepts. */
+static bool module_has_insn(const kiln_module *m, bool (*is)(uint16_t op)) {
     for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++)
         for (uint32_t k = 0; k < m->funcs[i].num_insns; k++)
-            if (insn_is_exception_op(m->funcs[i].insns[k].op)) return true;
+            if (is(m->funcs[i].insns[k].op)) return true;
     return false;
 }
+
+bool module_uses_exceptions(const kiln_module *m) {
+    return m->num_tags || module_has_insn(m, insn_is_exception_op);
+}
+
+static bool insn_is_tail_call(uint16_t op) {
+    return op == KILN_OP_RETURN_CALL || op == KILN_OP_RETURN_CALL_INDIRECT ||
+           op == KILN_OP_RETURN_CALL_REF;
+}
+
+bool module_uses_tail_calls(const kiln_module *m) { return module_has_insn(m, insn_is_tail_call); }
 
 const char *module_func_name(const kiln_module *m, uint32_t func_index) {
     uint32_t lo = 0, hi = m->num_func_names; /* func_names is sorted */

@@ -24,7 +24,11 @@
  * trampolines) are left out.  A host function that calls back into wasm
  * does so through kiln_call, a new entry: a trap there ends at that entry
  * and never shows the outer frames.  Inlined or tail-called functions
- * have no frame of their own and do not appear. */
+ * have no frame of their own and do not appear.  An entry stub that
+ * calls its body (a module without tail calls: its bodies use the C
+ * convention, the stub tailcc) has a frame right outside the body's: the
+ * two are one wasm frame, shown once; a stub alone is the frame where
+ * its stack check trapped. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +118,7 @@ typedef struct bt_key {
     const kiln_module_desc *desc; /* NULL: not a wasm function */
     uint32_t func_index;
     const char *name;
+    bool stub; /* the function's entry stub, not its body */
 } bt_key;
 
 typedef struct bt_resolve {
@@ -147,10 +152,12 @@ static const char *name_copy(const char *name) {
 }
 
 /* Names the key at `start` (a stub or a body) after defined function i. */
-static void key_name(bt_resolve *r, uintptr_t start, const kiln_instance *inst, uint32_t i) {
+static void key_name(bt_resolve *r, uintptr_t start, const kiln_instance *inst, uint32_t i,
+                     bool stub) {
     bt_key *k = key_find(r, start);
     if (!k || k->desc) return;
     k->desc = inst->desc;
+    k->stub = stub;
     k->func_index = inst->desc->num_imported_funcs + i;
     k->name = name_copy(module_func_name(inst->module, k->func_index));
 }
@@ -163,14 +170,22 @@ static void instance_match(kiln_vmctx *ctx, uintptr_t value) {
     const kiln_instance *inst = ctx->instance;
     const kiln_module_desc *desc = inst->desc;
     for (uint32_t i = 0; i < desc->num_defined_funcs; i++) {
-        key_name(r, (uintptr_t)desc->func_code[i], inst, i);
-        if (desc->func_bodies) key_name(r, (uintptr_t)desc->func_bodies[i], inst, i);
+        key_name(r, (uintptr_t)desc->func_code[i], inst, i, true);
+        if (desc->func_bodies) key_name(r, (uintptr_t)desc->func_bodies[i], inst, i, false);
     }
 }
 
 static bool is_wasm(bt_resolve *r, uintptr_t start) {
     const bt_key *k = key_find(r, start);
     return k && k->desc;
+}
+
+/* True if the frame at `start` is the entry stub that called the body
+ * running in the frame inside it, at `inner`: the same wasm frame. */
+static bool stub_of_inner(bt_resolve *r, uintptr_t start, uintptr_t inner) {
+    const bt_key *k = key_find(r, start), *in = key_find(r, inner);
+    return k && k->desc && k->stub && in && in->desc == k->desc && !in->stub &&
+           in->func_index == k->func_index;
 }
 
 /* Appends a frame, or counts it as omitted once the array is full. */
@@ -186,15 +201,26 @@ static void frame_push(const bt_key *k, uintptr_t ip) {
         f->file = NULL, f->line = 0;
 }
 
+/* The start of beyond-frame `pos` (kept in the ring) or of the last raw
+ * frame (pos == UINT64_MAX). */
+static uintptr_t beyond_start(uint64_t pos) {
+    return pos == UINT64_MAX ? self.raw[self.num_raw - 1] : self.tail[pos % TAIL_MAX];
+}
+
 /* Frames past raw[] are only counted: assume they are wasm frames, except
- * the host frames at the very end (the entry's trampoline and caller). */
+ * the host frames at the very end (the entry's trampoline and caller) and
+ * the stubs among the kept ones that called their body (stubs further in
+ * are counted as frames). */
 static uint64_t beyond_count(bt_resolve *r) {
     uint64_t n = self.num_beyond;
     uint32_t kept = n < TAIL_MAX ? (uint32_t)n : TAIL_MAX;
+    bool host = true;
     for (uint32_t i = 0; i < kept; i++) {
         uint64_t pos = self.num_beyond - 1 - i; /* outermost first */
-        if (is_wasm(r, self.tail[pos % TAIL_MAX])) break;
-        n--;
+        uintptr_t start = self.tail[pos % TAIL_MAX];
+        host = host && !is_wasm(r, start);
+        bool inner_kept = pos == 0 || pos > self.num_beyond - kept; /* not overwritten */
+        if (host || (inner_kept && stub_of_inner(r, start, beyond_start(pos - 1)))) n--;
     }
     return n;
 }
@@ -202,6 +228,7 @@ static uint64_t beyond_count(bt_resolve *r) {
 static void frames_build(bt_resolve *r) {
     for (uint32_t i = 0; i < self.num_raw; i++) {
         const bt_key *k = key_find(r, self.raw[i]);
+        if (i > 0 && stub_of_inner(r, self.raw[i], self.raw[i - 1])) continue;
         if (k && k->desc) frame_push(k, self.raw_ip[i]);
     }
     if (self.bt.num_frames) self.bt.num_omitted += beyond_count(r);
