@@ -205,12 +205,21 @@ static int args_parse_one(compile_args *a, int argc, char **argv, int *i) {
     return 0;
 }
 
+/* Measuring aids, not options (architecture.md, *Measuring a compile*). */
+static void dev_options_read(kiln_compile_options *opts) {
+    const char *every = getenv("KILN_DEV_PARTITION_SAMPLE"), *dir = getenv("KILN_DEV_DUMP_IR");
+    long n = every ? strtol(every, NULL, 10) : 0;
+    opts->sample_every = n > 1 && n < 1000000 ? (uint32_t)n : 0;
+    opts->dump_ir_dir = dir && *dir ? dir : NULL;
+}
+
 static int args_parse(compile_args *a, int argc, char **argv) {
     memset(a, 0, sizeof *a);
     a->features = features_default();
     a->opts.opt_level = 2;
     a->opts.explicit_bounds = CLI_DEFAULT_EXPLICIT_BOUNDS;
     a->opts.jobs = cli_jobs_default();
+    dev_options_read(&a->opts);
     for (int i = 1; i < argc; i++) {
         int r = args_parse_one(a, argc, argv, &i);
         if (r) return r;

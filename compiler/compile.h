@@ -51,6 +51,14 @@ typedef struct kiln_compile_options {
      * runner sets this, to tell a NaN-bit difference from a wrong value
      * (tests/fuzz/differential/run.py).  Scalar NaNs are left alone. */
     bool canonical_nans;
+    /* Measuring aids for compile-time work (architecture.md, *Measuring a
+     * compile*; the CLI sets them from KILN_DEV_* variables): compile only
+     * every sample_every-th partition (0, N, 2N, ...; the others become
+     * empty objects, so the output is incomplete and good for timing
+     * only; no cache), and write each compiled partition's IR before the
+     * pipeline as <dump_ir_dir>/pK.bc.  0 / NULL: off. */
+    uint32_t sample_every;
+    const char *dump_ir_dir;
 } kiln_compile_options;
 
 /* lower.c + emit.c: writes a relocatable object.  `bytes` is the original

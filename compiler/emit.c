@@ -7,6 +7,7 @@
  * from it.  The same input and flags give byte-identical objects. */
 #include <errno.h>
 #include <llvm-c/Analysis.h>
+#include <llvm-c/BitWriter.h>
 #include <llvm-c/Disassembler.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
@@ -165,6 +166,17 @@ static bool verify_wanted(void) {
 #endif
 }
 
+/* Measuring aid (opts->dump_ir_dir): the partition's IR as the pipeline
+ * gets it, for opt-19/llc-19 experiments.  A failed write loses only the
+ * measurement, never the compile. */
+static bool ir_dump(LLVMModuleRef mod, const kiln_compile_options *opts, const lower_partition *part) {
+    if (!opts->dump_ir_dir) return true;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/p%u.bc", opts->dump_ir_dir, part ? part->index : 0);
+    LLVMWriteBitcodeToFile(mod, path);
+    return true;
+}
+
 /* The LLVM module, lowered and optimised, ready for emission (or for
  * tests that inspect the IR).  NULL and *err filled on failure. */
 LLVMModuleRef module_compile_ir(const kiln_module *m, const uint8_t *bytes, size_t size,
@@ -189,6 +201,7 @@ LLVMModuleRef module_compile_ir_partition(const kiln_module *m, const uint8_t *b
     LLVMSetModuleDataLayout(mod, dl);
     LLVMDisposeTargetData(dl);
     bool ok = (!verify_wanted() || module_verify(mod, err)) &&
+              (!optimize || ir_dump(mod, opts, part)) &&
               (!optimize || module_optimize(mod, tm, opts->opt_level, opts->explicit_bounds, err));
     if (ok) progress_partition_step(opts->progress, PROGRESS_OPTIMISED);
     if (ok) return mod;
@@ -370,10 +383,31 @@ typedef struct emit_job {
     atomic_bool failed;
 } emit_job;
 
+/* Measuring aid (opts->sample_every): a partition left out of the sample
+ * is an object with nothing in it. */
+static bool partition_sampled_out(const kiln_compile_options *opts, const lower_partition *part) {
+    return opts->sample_every > 1 && part && part->index % opts->sample_every != 0;
+}
+
+static bool partition_emit_empty(LLVMTargetMachineRef tm, LLVMMemoryBufferRef *out, kiln_error *err) {
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("empty", ctx);
+    char *triple = LLVMGetTargetMachineTriple(tm), *msg = NULL;
+    LLVMSetTarget(mod, triple);
+    LLVMDisposeMessage(triple);
+    bool ok = !LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, out);
+    if (!ok) error_set(err, KILN_ERR_LOWER, 0, "object emission failed: %.200s", msg ? msg : "");
+    LLVMDisposeMessage(msg);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    return ok;
+}
+
 /* From the cache, or emitted (and then stored in it). */
 static bool partition_obtain(emit_job *job, const lower_partition *part, LLVMTargetMachineRef tm,
                              LLVMMemoryBufferRef *out, kiln_error *err) {
     char key[65];
+    if (partition_sampled_out(job->opts, part)) return partition_emit_empty(tm, out, err);
     if (job->cache) {
         part_cache_key(job->cache, job->m, job->bytes, job->size, part, key);
         if (part_cache_get(job->cache, key, out)) {
@@ -450,7 +484,8 @@ static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size
                          const kiln_compile_options *opts, emit_result *out, kiln_error *err) {
     part_cache cache;
     lower_scan scan = {0}; /* shared by the partitions; without it each scans */
-    bool cached = opts->cache_dir && part_cache_begin(&cache, m, bytes, size, opts);
+    bool cached = opts->cache_dir && opts->sample_every <= 1 &&
+                  part_cache_begin(&cache, m, bytes, size, opts);
     bool stable = cached && opts->partitions <= 0 && module_weight(m) >= 2 * EMIT_PART_WEIGHT;
     uint32_t n = stable ? EMIT_PARTS_MAX : partitions_choose(m, opts);
     emit_job job = {.m = m, .bytes = bytes, .size = size, .opts = opts, .count = n,

@@ -100,4 +100,14 @@ libs() { ls "$tmp/cache/kiln" 2>/dev/null | grep -c '\.so$'; }
     "$KILN" compile -O1 --cpu generic "$tmp/big.wasm" -o "$tmp/generic.o" &&
     cmp -s "$tmp/default.o" "$tmp/generic.o" || fail "kiln compile is not generic by default"
 
+# ---- measuring aids: a sample of the partitions, their IR (compiler/emit.c) ----
+mkdir -p "$tmp/ir"
+KILN_DEV_PARTITION_SAMPLE=2 KILN_DEV_DUMP_IR="$tmp/ir" "$KILN" compile -O1 -j 1 --partitions 4 \
+    "$tmp/big.wasm" -o "$tmp/sample.o" || fail "a sampled compile failed"
+[ "$(ls "$tmp/ir")" = "$(printf 'p0.bc\np2.bc')" ] ||
+    fail "partitions 0 and 2 of 4 should be compiled and dumped, got: $(ls "$tmp/ir")"
+"$KILN" compile -O1 -j 1 --partitions 4 "$tmp/big.wasm" -o "$tmp/whole.o"
+[ "$(stat -c %s "$tmp/sample.o")" -lt "$(stat -c %s "$tmp/whole.o")" ] ||
+    fail "the sampled object is not smaller than the whole one"
+
 cli_test_end
