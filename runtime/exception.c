@@ -14,10 +14,22 @@
  * Lifetime: an exception lives until a catch clause that does not keep
  * it takes it (catch, catch_all, or a legacy catch that cannot rethrow
  * it) or it leaves the call uncaught.  One kept as an exnref (catch_ref,
- * catch_all_ref, a legacy catch that may rethrow) belongs to the instance
- * that caught it and is freed with that instance: exnrefs can be stored
- * in globals and tables, and a reference count on every copy would cost
- * every local.set of an exnref. */
+ * catch_all_ref, a legacy catch that may rethrow) is held by every
+ * instance that kept it (a hold in the instance's list, counted in
+ * `owners`): a kept exception that is thrown again (throw_ref, rethrow)
+ * and kept by a caller in another instance is held by both.  When an
+ * instance is freed it lets go of its holds, and an exception no
+ * instance holds is freed, unless the instance could have handed exnrefs
+ * to code that holds none: its module has a function type with an
+ * exception reference among its parameters or results (calls, returns
+ * and tag payloads carry exnrefs between instances), or imports or
+ * exports a global or table of one.  Exceptions held by such an instance
+ * are never freed (they may be in another instance's global, table or
+ * frame; a reference count on every copy would cost every local.set of
+ * an exnref).  Until 5 December every kept exception was freed with the
+ * instance that caught it, and one stored in another instance's global
+ * was a use after free there. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unwind.h>
@@ -30,10 +42,15 @@ static const _Unwind_Exception_Class EXN_CLASS = 0x4b494c4e5741534dull;
 struct kiln_exn {
     struct _Unwind_Exception unwind; /* first: the unwinder's pointer is ours */
     const kiln_tag_inst *tag;
-    kiln_exn *next;                  /* in its instance's list once kept */
-    bool kept;
+    _Atomic uint32_t owners;         /* instances holding it (kept as an exnref) */
     uint32_t count;
     kiln_val values[];
+};
+
+/* One instance's hold on a kept exception (kiln_instance.exns). */
+struct exn_hold {
+    kiln_exn *exn;
+    exn_hold *next;
 };
 
 typedef struct uncaught {
@@ -45,9 +62,43 @@ typedef struct uncaught {
 
 static _Thread_local uncaught last;
 
-void exn_list_free(kiln_exn *list) {
+static bool exn_kept(kiln_exn *e) { return atomic_load(&e->owners) != 0; }
+
+static bool valtype_is_exn(const kiln_module *m, uint8_t t) {
+    return module_valtype_abi(m, t) == KILN_EXNREF;
+}
+
+static bool types_carry_exn(const kiln_module *m) {
+    for (uint32_t i = 0; i < m->num_types; i++) {
+        const kiln_functype *t = &m->types[i];
+        for (uint32_t k = 0; k < t->num_params; k++)
+            if (valtype_is_exn(m, t->params[k])) return true;
+        for (uint32_t k = 0; k < t->num_results; k++)
+            if (valtype_is_exn(m, t->results[k])) return true;
+    }
+    return false;
+}
+
+static bool shared_exn_storage(const kiln_module *m) {
+    for (uint32_t i = 0; i < m->num_imported_tables; i++)
+        if (valtype_is_exn(m, m->tables[i].elem_type)) return true;
+    for (uint32_t i = 0; i < m->num_imported_globals; i++)
+        if (valtype_is_exn(m, m->globals[i].type.valtype)) return true;
+    for (uint32_t i = 0; i < m->num_exports; i++) {
+        const kiln_export *e = &m->exports[i];
+        if (e->kind == KILN_EXTERN_TABLE && valtype_is_exn(m, m->tables[e->index].elem_type))
+            return true;
+        if (e->kind == KILN_EXTERN_GLOBAL && valtype_is_exn(m, m->globals[e->index].type.valtype))
+            return true;
+    }
+    return false;
+}
+
+void exn_holds_release(exn_hold *list, const kiln_module *m) {
+    bool may_escape = list && (types_carry_exn(m) || shared_exn_storage(m));
     while (list) {
-        kiln_exn *next = list->next;
+        exn_hold *next = list->next;
+        if (!may_escape && atomic_fetch_sub(&list->exn->owners, 1) == 1) free(list->exn);
         free(list);
         list = next;
     }
@@ -60,7 +111,7 @@ static void uncaught_record(kiln_exn *e) {
     free(last.values);
     last = (uncaught){e->tag, copy, copy ? e->count : 0, true};
     if (copy) memcpy(copy, e->values, sizeof *copy * e->count);
-    if (!e->kept) free(e);
+    if (!exn_kept(e)) free(e);
 }
 
 /* Called for every frame the unwind is about to leave (and at the end of
@@ -98,8 +149,7 @@ void kiln_rt_throw(kiln_vmctx *ctx, uint32_t tag, const kiln_val *values) {
         kiln_rt_trap(ctx, KILN_TRAP_HOST);
     }
     e->tag = t;
-    e->next = NULL;
-    e->kept = false;
+    atomic_init(&e->owners, 0);
     e->count = t->num_params;
     if (t->num_params) memcpy(e->values, values, sizeof(kiln_val) * t->num_params);
     exn_raise(e);
@@ -122,15 +172,29 @@ kiln_val *kiln_rt_exn_values(kiln_vmctx *ctx, void *exn) {
 void kiln_rt_exn_drop(kiln_vmctx *ctx, void *exn) {
     (void)ctx;
     kiln_exn *e = exn;
-    if (!e->kept) free(e);
+    if (!exn_kept(e)) free(e);
 }
 
+static bool exn_held_by(const kiln_instance *inst, const kiln_exn *e) {
+    for (const exn_hold *h = inst->exns; h; h = h->next)
+        if (h->exn == e) return true;
+    return false;
+}
+
+/* A kept exception that comes back (throw_ref) is usually the newest
+ * hold, first in the list. */
 void kiln_rt_exn_capture(kiln_vmctx *ctx, void *exn) {
     kiln_exn *e = exn;
-    if (e->kept) return;
-    e->kept = true;
-    e->next = ctx->instance->exns;
-    ctx->instance->exns = e;
+    kiln_instance *inst = ctx->instance;
+    if (exn_kept(e) && exn_held_by(inst, e)) return;
+    exn_hold *h = malloc(sizeof *h);
+    if (!h) {
+        kiln_host_trap_message("out of memory keeping an exception");
+        kiln_rt_trap(ctx, KILN_TRAP_HOST);
+    }
+    *h = (exn_hold){e, inst->exns};
+    inst->exns = h;
+    atomic_fetch_add(&e->owners, 1);
 }
 
 bool kiln_exception(const kiln_tag_inst **tag, const kiln_val **values, uint32_t *count) {

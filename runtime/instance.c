@@ -92,7 +92,7 @@ static void instance_destroy(kiln_instance *inst) {
     for (uint32_t i = 0; i < m->num_globals; i++) global_release(inst->globals[i]);
     for (uint32_t i = 0; i < inst->num_deps; i++) kiln_instance_free(inst->deps[i]);
     for (uint32_t i = 0; inst->elems && i < m->num_elems; i++) free(inst->elems[i].refs);
-    exn_list_free(inst->exns);
+    exn_holds_release(inst->exns, m);
     instance_arrays_free(inst);
     if (inst->pool) pool_instance_done(inst->pool, inst->pooled);
     else module_free(inst->module);

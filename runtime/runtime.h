@@ -194,8 +194,12 @@ struct kiln_tag_inst {
 };
 /* An exception object (kiln_rt_throw); an exnref points at one. */
 typedef struct kiln_exn kiln_exn;
-/* Frees the exceptions an instance kept for exnrefs. */
-void exn_list_free(kiln_exn *list);
+/* An instance's hold on an exception it kept as an exnref. */
+typedef struct exn_hold exn_hold;
+/* Lets go of an instance's holds (`m` is its module): each exception no
+ * instance holds any more is freed, unless `m` could have passed exnrefs
+ * to another instance (exception.c, Lifetime). */
+void exn_holds_release(exn_hold *list, const kiln_module *m);
 /* trap.c: the innermost entry's frame, and the jump that ends its call
  * with KILN_TRAP_EXCEPTION (the exception's own storage is exception.c's). */
 uintptr_t trap_entry_frame(void);
@@ -220,7 +224,7 @@ struct kiln_instance {
     kiln_instance **deps;       /* instances whose functions or tags we import */
     kiln_tag_inst *own_tags;         /* [num_tags - num_imported_tags] */
     kiln_tag_inst **tags;            /* [num_tags]: the tag index space */
-    kiln_exn *exns;             /* exceptions kept for exnrefs, freed with the instance */
+    exn_hold *exns;             /* exceptions kept for exnrefs (exception.c, Lifetime) */
     uint32_t num_deps;
     elem_values *elems;         /* [num_elems] */
     uint32_t *data_sizes;       /* [num_datas], 0 once dropped */

@@ -62,11 +62,24 @@ static uint32_t host_add3(void *env, kiln_instance *caller, const kiln_val *args
     return KILN_TRAP_NONE;
 }
 
+/* exceptions.wat's env.reenter: calls the caller's "throw" export with 7. */
+static uint32_t host_reenter(void *env, kiln_instance *caller, const kiln_val *args,
+                             kiln_val *results) {
+    (void)env;
+    kiln_extern e;
+    if (!kiln_instance_export(caller, "throw", &e)) return KILN_TRAP_HOST;
+    kiln_val s[1] = {{.i32 = 7}};
+    uint32_t rc = kiln_call(caller, e.of.func, s);
+    results[0].i32 = (int32_t)rc;
+    return args[0].i32 ? rc : KILN_TRAP_NONE;
+}
+
 static void imports_define(guest *g) {
     static const uint8_t iii[] = {KILN_I32, KILN_I32, KILN_I32}, i[] = {KILN_I32};
-    kiln_signature sig = {3, 1, iii, i};
+    kiln_signature sig = {3, 1, iii, i}, sig_i_i = {1, 1, i, i};
     g->linker = kiln_linker_new();
     cr_assert(kiln_linker_define_func(g->linker, "env", "add3", &sig, host_add3, NULL));
+    cr_assert(kiln_linker_define_func(g->linker, "env", "reenter", &sig_i_i, host_reenter, NULL));
     g->base = kiln_global_new(KILN_I32, false, (kiln_val){.i32 = 5});
     kiln_extern e = {.kind = KILN_EXTERN_GLOBAL, .of.global = g->base};
     cr_assert(kiln_linker_define(g->linker, "env", "base", e));
@@ -463,6 +476,23 @@ Test(lower_run, uncaught_exception_leaves_kiln_call_with_its_tag) {
         cr_expect(sig.num_params == 1 && sig.params[0] == KILN_I32 && sig.num_results == 0);
         cr_expect_eq(call_i32(&g, "catch", 1, 41, 0, 0), 42);
         cr_expect_eq(call_i32(&g, "trap", 1, 0, 0, 0), TRAPPED(KILN_TRAP_UNREACHABLE));
+    }
+}
+
+/* Exceptions never cross a host frame (kiln.h): one thrown under a host
+ * function that re-entered wasm ends that inner kiln_call; passed on by
+ * the host, it ends the outer call as well, past its catch_all; and the
+ * instance stays usable. */
+Test(lower_run, exception_under_a_host_frame_stops_there) {
+    FOR_EACH_OPT(g, "exceptions") {
+        cr_expect_eq(call_i32(&g, "through-host", 1, 0, 0, 0), KILN_TRAP_EXCEPTION);
+        cr_expect_eq(call_i32(&g, "through-host", 1, 1, 0, 0), TRAPPED(KILN_TRAP_EXCEPTION));
+        const kiln_val *vals;
+        uint32_t n;
+        cr_assert(kiln_exception(NULL, &vals, &n));
+        cr_expect(n == 1 && vals[0].i32 == 7);
+        cr_expect_eq(call_i32(&g, "catch", 1, 41, 0, 0), 42);
+        cr_expect_eq(call_i32(&g, "through-host", 1, 0, 0, 0), KILN_TRAP_EXCEPTION);
     }
 }
 
@@ -892,16 +922,23 @@ static kiln_extern export_of(kiln_instance *inst, const char *name) {
  * take any function reference, so a host (or a wasm-c-api user calling
  * wasm_func_call) could hand callp a function of another type and call_ref
  * ran it with the wrong signature: an i32 where three i64 were expected. */
-Test(lower_run, host_references_of_another_type_are_refused) {
-    loaded l = {malloc(sizeof typed_refs_wasm), sizeof typed_refs_wasm - 1, NULL};
-    memcpy(l.bytes, typed_refs_wasm, l.size);
+/* Decodes, validates and compiles a module given as bytes (size counts
+ * the string literal's terminating NUL, which is not part of it). */
+static compiled_so bytes_compile(const char *bytes, size_t size, const char *prefix, loaded *l) {
+    *l = (loaded){malloc(size), size - 1, NULL};
+    memcpy(l->bytes, bytes, l->size);
     kiln_error err;
     error_clear(&err);
     kiln_decode_options dopts = {.features = features_default()};
-    l.m = module_decode(l.bytes, l.size, &dopts, &err);
-    cr_assert(l.m && module_validate(l.m, &err), "%s", err.message);
-    kiln_compile_options opts = {.opt_level = 2, .prefix = "typedrefs", .explicit_bounds = true};
-    compiled_so c = compiled_open(&l, &opts);
+    l->m = module_decode(l->bytes, l->size, &dopts, &err);
+    cr_assert(l->m && module_validate(l->m, &err), "%s: %s", prefix, err.message);
+    kiln_compile_options opts = {.opt_level = 2, .prefix = prefix, .explicit_bounds = true};
+    return compiled_open(l, &opts);
+}
+
+Test(lower_run, host_references_of_another_type_are_refused) {
+    loaded l;
+    compiled_so c = bytes_compile(typed_refs_wasm, sizeof typed_refs_wasm, "typedrefs", &l);
     kiln_linker *linker = kiln_linker_new();
     kiln_instantiate_error ierr;
     kiln_instance *inst = kiln_instantiate(c.desc, linker, &ierr);
@@ -931,4 +968,80 @@ Test(lower_run, host_references_of_another_type_are_refused) {
     kiln_linker_free(linker);
     compiled_close(&c);
     loaded_free(&l);
+}
+
+/* An exnref kept by one instance and stored where another can reach it
+ * (here a global of a third): the exception must outlive the instance
+ * that caught it.  It used to be freed with that instance, and the
+ * other's throw_ref read freed memory.  Encoded by hand (wabt 1.0.32
+ * reads neither exnref nor try_table):
+ *   t: (tag $e (export "e") (param i32))
+ *      (global (export "g") (mut exnref) (ref.null exn))
+ *   a: (import "t" "e" (tag $e (param i32))) (import "t" "g" (global $g (mut exnref)))
+ *      (func (export "keep") (global.set $g (block (result exnref)
+ *        (try_table (catch_all_ref 0) (throw $e (i32.const 42))) (unreachable))))
+ *   b: the same imports; (func (export "rethrow") (result i32)
+ *      (block (result i32) (try_table (catch $e 0) (throw_ref (global.get $g)))
+ *        (i32.const -1))) */
+static const char exn_t_wasm[] =
+    "\x00\x61\x73\x6d\x01\x00\x00\x00\x01\x05\x01\x60\x01\x7f\x00\x0d"
+    "\x03\x01\x00\x00\x06\x06\x01\x69\x01\xd0\x69\x0b\x07\x09\x02\x01"
+    "\x65\x04\x00\x01\x67\x03\x00";
+static const char exn_a_wasm[] =
+    "\x00\x61\x73\x6d\x01\x00\x00\x00\x01\x08\x02\x60\x01\x7f\x00\x60"
+    "\x00\x00\x02\x0f\x02\x01\x74\x01\x65\x04\x00\x00\x01\x74\x01\x67"
+    "\x03\x69\x01\x03\x02\x01\x01\x07\x08\x01\x04\x6b\x65\x65\x70\x00"
+    "\x00\x0a\x14\x01\x12\x00\x02\x69\x1f\x40\x01\x03\x00\x41\x2a\x08"
+    "\x00\x0b\x00\x0b\x24\x00\x0b";
+static const char exn_b_wasm[] =
+    "\x00\x61\x73\x6d\x01\x00\x00\x00\x01\x09\x02\x60\x01\x7f\x00\x60"
+    "\x00\x01\x7f\x02\x0f\x02\x01\x74\x01\x65\x04\x00\x00\x01\x74\x01"
+    "\x67\x03\x69\x01\x03\x02\x01\x01\x07\x0b\x01\x07\x72\x65\x74\x68"
+    "\x72\x6f\x77\x00\x00\x0a\x13\x01\x11\x00\x02\x7f\x1f\x40\x01\x00"
+    "\x00\x00\x23\x00\x0a\x0b\x41\x7f\x0b\x0b";
+
+static kiln_instance *instance_new(const compiled_so *c, kiln_linker *linker) {
+    kiln_instantiate_error ierr;
+    kiln_instance *inst = kiln_instantiate(c->desc, linker, &ierr);
+    cr_assert(inst, "%s", ierr.message);
+    return inst;
+}
+
+Test(lower_run, exnref_outlives_the_instance_that_caught_it) {
+    loaded lt, la, lb;
+    compiled_so ct = bytes_compile(exn_t_wasm, sizeof exn_t_wasm, "exnt", &lt);
+    compiled_so ca = bytes_compile(exn_a_wasm, sizeof exn_a_wasm, "exna", &la);
+    compiled_so cb = bytes_compile(exn_b_wasm, sizeof exn_b_wasm, "exnb", &lb);
+    kiln_linker *linker = kiln_linker_new();
+    kiln_instance *t = instance_new(&ct, linker);
+    cr_assert(kiln_linker_define_instance(linker, "t", t));
+    kiln_instance *a = instance_new(&ca, linker), *b = instance_new(&cb, linker);
+    kiln_val s[1] = {{.i32 = 0}};
+    cr_assert_eq(kiln_call(a, export_of(a, "keep").of.func, s), KILN_TRAP_NONE);
+    kiln_func_ref *rethrow = export_of(b, "rethrow").of.func;
+    cr_assert_eq(kiln_call(b, rethrow, s), KILN_TRAP_NONE);
+    cr_expect_eq(s[0].i32, 42);
+
+    /* Nothing imports from a: it goes now.  Then the heap is reused with a
+     * pattern (the exception was freed, its tag pointer becomes 0xa5...). */
+    kiln_instance_free(a);
+    enum { SPRAY = 4096 };
+    void **spray = malloc(sizeof(void *) * SPRAY);
+    for (int i = 0; i < SPRAY; i++) {
+        size_t size = 16 + (size_t)(i % 16) * 8;
+        spray[i] = malloc(size);
+        memset(spray[i], 0xa5, size);
+    }
+    for (int i = 0; i < 3; i++) {
+        s[0].i32 = 0;
+        cr_expect_eq(kiln_call(b, rethrow, s), KILN_TRAP_NONE, "%s", kiln_trap_message());
+        cr_expect_eq(s[0].i32, 42);
+    }
+    for (int i = 0; i < SPRAY; i++) free(spray[i]);
+    free(spray);
+    kiln_instance_free(b);
+    kiln_instance_free(t);
+    kiln_linker_free(linker);
+    compiled_close(&ca), compiled_close(&cb), compiled_close(&ct);
+    loaded_free(&la), loaded_free(&lb), loaded_free(&lt);
 }
