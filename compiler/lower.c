@@ -496,6 +496,7 @@ lower_ctrl *lower_ctrl_push(lower_func *lf, const kiln_insn *insn, uint8_t kind)
     lower_ctrl *c = &lf->ctrl[lf->depth];
     memset(c, 0, sizeof *c);
     c->kind = kind;
+    c->outer_handler = lf->depth ? exn_handler_below(lf, lf->depth - 1) : NULL;
     blocktype_resolve(lf, insn, c, &lf->single_types[lf->depth]);
     lf->depth++;
     c->height = lf->sp - c->num_params;

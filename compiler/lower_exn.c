@@ -70,24 +70,26 @@ static LLVMBasicBlockRef handler_pad(lower_func *lf, lower_handler *h) {
     return h->pad;
 }
 
-/* The innermost active handler in frames [0, top]. */
-static lower_handler *handler_below(lower_func *lf, uint32_t top) {
-    for (uint32_t i = top + 1; i-- > 0;) {
-        lower_handler *h = lf->ctrl[i].handler;
-        if (h && h->active) return h;
-    }
-    return NULL;
+/* A frame's own handler, or the one its push found below it: frames below
+ * the top never change (only the top frame's handler is switched off, at
+ * its catch, delegate or end), so that answer stays right, and a call
+ * nested 100,000 blocks deep does not walk them all (quadratic lowering
+ * before 5 December). */
+lower_handler *exn_handler_below(const lower_func *lf, uint32_t top) {
+    if (top >= lf->depth) return NULL;
+    const lower_ctrl *c = &lf->ctrl[top];
+    return c->handler && c->handler->active ? c->handler : c->outer_handler;
 }
 
 LLVMBasicBlockRef exn_unwind_dest(lower_func *lf) {
-    lower_handler *h = lf->depth ? handler_below(lf, lf->depth - 1) : NULL;
+    lower_handler *h = lf->depth ? exn_handler_below(lf, lf->depth - 1) : NULL;
     return h ? handler_pad(lf, h) : NULL;
 }
 
 /* An exception no clause here takes: on to the handler in frames
  * [0, top], or out of the function (the unwinder goes on). */
 static void exn_pass_on(lower_func *lf, uint32_t top, LLVMValueRef exn) {
-    lower_handler *outer = handler_below(lf, top);
+    lower_handler *outer = exn_handler_below(lf, top);
     if (outer) {
         handler_enter(lf, outer, exn);
         return;
@@ -238,19 +240,37 @@ static void try_lower(lower_func *lf, const kiln_insn *insn) {
     c->handler->test = c->handler->dispatch;
 }
 
-/* True if the catch body insns (at, next) rethrows the exception it
- * caught: only then must the exception outlive the catch's entry. */
-static bool catch_rethrows(const lower_func *lf, uint32_t at, uint32_t next) {
-    uint32_t nesting = 0;
-    for (uint32_t i = at + 1; i < next && i < lf->f->num_insns; i++) {
+static bool opens_frame(uint16_t op) {
+    return op == KILN_OP_BLOCK || op == KILN_OP_LOOP || op == KILN_OP_IF || op == KILN_OP_TRY ||
+           op == KILN_OP_TRY_TABLE;
+}
+
+/* Marks (lf->catch_keeps) every legacy catch whose body rethrows the
+ * exception it caught: only then must the exception outlive the catch's
+ * entry.  One pass over the body, each open frame remembering the catch
+ * it is in; scanning each catch's body instead was quadratic in the
+ * nesting of catches inside catches. */
+static bool catch_keeps_mark(lower_func *lf) {
+    uint32_t n = lf->f->num_insns, none = UINT32_MAX, depth = 0;
+    lf->catch_keeps = arena_zalloc(lf->scratch, n ? n : 1);
+    uint32_t *in_catch = arena_array(lf->scratch, lf->ctrl_cap, sizeof *in_catch);
+    if (!lf->catch_keeps || !in_catch) return lower_fail(lf, "out of memory"), false;
+    for (uint32_t i = 0; i < n; i++) {
         const kiln_insn *in = &lf->f->insns[i];
-        if (in->op == KILN_OP_BLOCK || in->op == KILN_OP_LOOP || in->op == KILN_OP_IF ||
-            in->op == KILN_OP_TRY || in->op == KILN_OP_TRY_TABLE)
-            nesting++;
-        else if ((in->op == KILN_OP_END || in->op == KILN_OP_DELEGATE) && nesting) nesting--;
-        else if (in->op == KILN_OP_RETHROW && in->imm.index == nesting) return true;
+        if (opens_frame(in->op) && depth < lf->ctrl_cap) in_catch[depth++] = none;
+        else if ((in->op == KILN_OP_CATCH || in->op == KILN_OP_CATCH_ALL) && depth)
+            in_catch[depth - 1] = i;
+        else if ((in->op == KILN_OP_END || in->op == KILN_OP_DELEGATE) && depth) depth--;
+        else if (in->op == KILN_OP_RETHROW && in->imm.index < depth &&
+                 in_catch[depth - 1 - in->imm.index] != none)
+            lf->catch_keeps[in_catch[depth - 1 - in->imm.index]] = true;
     }
-    return false;
+    return true;
+}
+
+static bool catch_rethrows(lower_func *lf, uint32_t at) {
+    if (!lf->catch_keeps && !catch_keeps_mark(lf)) return false;
+    return lf->catch_keeps[at];
 }
 
 /* `catch x` / `catch_all`: the previous part ends; its handler stops
@@ -281,7 +301,7 @@ static void catch_lower(lower_func *lf, const kiln_insn *insn, uint32_t index) {
     LLVMPositionBuilderAtEnd(b, body);
     LLVMValueRef vals[KILN_MAX_FUNC_PARAMS];
     uint32_t n = insn->op == KILN_OP_CATCH ? payload_load(lf, h->exn, insn->imm.pair.a, vals) : 0;
-    bool keep = catch_rethrows(lf, index, c->next_index);
+    bool keep = catch_rethrows(lf, index);
     lower_rt_call(lf, keep ? LOWER_RT_EXN_CAPTURE : LOWER_RT_EXN_DROP, &h->exn, 1);
     c->caught = h->exn;
     for (uint32_t i = 0; i < n; i++) lower_push(lf, vals[i]);

@@ -159,6 +159,7 @@ typedef struct lower_ctrl {
     LLVMValueRef *if_params;   /* ifs: params, replayed in the else arm     */
     uint32_t end_preds;        /* incomings added to end_bb so far          */
     lower_handler *handler;    /* try, try_table                            */
+    lower_handler *outer_handler; /* the innermost active one below (lower_exn.c) */
     LLVMValueRef caught;       /* legacy catch: the exception (rethrow)     */
     uint32_t next_index;       /* legacy try: the next catch or end         */
 } lower_ctrl;
@@ -185,6 +186,7 @@ typedef struct lower_func {
     arena *scratch;         /* per-function: stacks, phi arrays           */
     uint8_t *single_types;  /* [ctrl_cap] result type of `(block (result t))` */
     uint8_t *mem_prechecked; /* lower_memory.c: [num_insns] loads already checked */
+    bool *catch_keeps;       /* lower_exn.c: [num_insns] legacy catches that rethrow */
     bool failed;
 } lower_func;
 
@@ -328,6 +330,9 @@ bool exn_lower(lower_func *lf, const kiln_insn *insn); /* lower_exn.c */
 void exn_end(lower_func *lf, lower_ctrl *c);
 /* lower_exn.c: where a call here unwinds to (NULL: out of the function). */
 LLVMBasicBlockRef exn_unwind_dest(lower_func *lf);
+/* The innermost active exception handler in frames [0, top] (NULL:
+ * none); lower_ctrl_push keeps it in each new frame's outer_handler. */
+lower_handler *exn_handler_below(const lower_func *lf, uint32_t top);
 bool memory_lower(lower_func *lf, const kiln_insn *insn); /* lower_memory.c */
 bool atomic_lower(lower_func *lf, const kiln_insn *insn);  /* lower_atomic.c */
 /* lower_memory.c: the TBAA tag of linear-memory accesses of insn's memory. */

@@ -867,6 +867,40 @@ Test(lower_ir, guard_mode_lowers_100000_nested_blocks_in_linear_time, .timeout =
     free(bytes);
 }
 
+/* Lowering at -O0 only (no code generation) of a nested body, timed by
+ * the test's limit. */
+static void nested_lower_o0(uint32_t depth, piece open, piece middle, piece close) {
+    uint8_t *bytes;
+    size_t size;
+    kiln_module *m = nested_module(depth, open, middle, close, &bytes, &size);
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMTargetMachineRef tm = host_tm();
+    LLVMDisposeModule(nested_lower(m, bytes, size, 0, true, ctx, tm));
+    LLVMContextDispose(ctx);
+    LLVMDisposeTargetMachine(tm);
+    module_free(m);
+    free(bytes);
+}
+
+/* In a module that uses exceptions every call looks for the innermost
+ * active handler; that walked down the control stack, so a call at every
+ * level of 200,000 nested blocks made lowering quadratic (about 85 s;
+ * now each frame keeps the answer from its push, under 5 s):
+ *   (block (result i32))^n (try_table) (local.get 0) ((call 0) end)^n */
+Test(lower_ir, calls_200000_blocks_deep_find_their_handler_in_linear_time, .timeout = 60) {
+    nested_lower_o0(200000, PIECE("\x02\x7f"), PIECE("\x1f\x40\x00\x0b\x20\x00"),
+                    PIECE("\x10\x00\x0b"));
+}
+
+/* Whether a legacy catch must keep its exception (its body rethrows it)
+ * was a scan of the catch's body, quadratic for catches nested in catches:
+ *   (try (result i32) (do (call 0 (local.get 0))) (catch_all)^n
+ *   (rethrow 0) end^n */
+Test(lower_ir, legacy_catches_nested_100000_deep_in_linear_time, .timeout = 60) {
+    nested_lower_o0(100000, PIECE("\x06\x7f\x20\x00\x10\x00\x19"), PIECE("\x09\x00"),
+                    PIECE("\x0b"));
+}
+
 /* A body nested deeper than OPT_MAX_NESTING is compiled without LLVM's
  * optimisation passes (optnone): nested `if`s with results made EarlyCSE
  * and SimplifyCFG superquadratic (20,000 deep: 4 minutes at -O2). */
