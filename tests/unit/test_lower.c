@@ -10,6 +10,8 @@
 #include <llvm-c/Core.h>
 #include <llvm-c/TargetMachine.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -958,7 +960,8 @@ static kiln_extern export_of(kiln_instance *inst, const char *name) {
  * ran it with the wrong signature: an i32 where three i64 were expected. */
 /* Decodes, validates and compiles a module given as bytes (size counts
  * the string literal's terminating NUL, which is not part of it). */
-static compiled_so bytes_compile(const char *bytes, size_t size, const char *prefix, loaded *l) {
+static compiled_so bytes_compile_mode(const char *bytes, size_t size, const char *prefix,
+                                      bool explicit_bounds, loaded *l) {
     *l = (loaded){malloc(size), size - 1, NULL};
     memcpy(l->bytes, bytes, l->size);
     kiln_error err;
@@ -966,8 +969,12 @@ static compiled_so bytes_compile(const char *bytes, size_t size, const char *pre
     kiln_decode_options dopts = {.features = features_default()};
     l->m = module_decode(l->bytes, l->size, &dopts, &err);
     cr_assert(l->m && module_validate(l->m, &err), "%s: %s", prefix, err.message);
-    kiln_compile_options opts = {.opt_level = 2, .prefix = prefix, .explicit_bounds = true};
+    kiln_compile_options opts = {.opt_level = 2, .prefix = prefix, .explicit_bounds = explicit_bounds};
     return compiled_open(l, &opts);
+}
+
+static compiled_so bytes_compile(const char *bytes, size_t size, const char *prefix, loaded *l) {
+    return bytes_compile_mode(bytes, size, prefix, true, l);
 }
 
 Test(lower_run, host_references_of_another_type_are_refused) {
@@ -1078,4 +1085,100 @@ Test(lower_run, exnref_outlives_the_instance_that_caught_it) {
     kiln_linker_free(linker);
     compiled_close(&ca), compiled_close(&cb), compiled_close(&ct);
     loaded_free(&la), loaded_free(&lb), loaded_free(&lt);
+}
+
+/* ---- threads: memory.grow racing accesses at the old bound ---------------- */
+
+/* (import "env" "mem" (memory 1 4 shared))
+ * (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+ * (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))) */
+static const char race_wasm[] =
+    "\x00\x61\x73\x6d\x01\x00\x00\x00\x01\x06\x01\x60\x01\x7f\x01\x7f"
+    "\x02\x0d\x01\x03\x65\x6e\x76\x03\x6d\x65\x6d\x02\x03\x01\x04\x03"
+    "\x03\x02\x00\x00\x07\x0f\x02\x04\x6c\x6f\x61\x64\x00\x00\x04\x67"
+    "\x72\x6f\x77\x00\x01\x0a\x10\x02\x07\x00\x20\x00\x28\x02\x00\x0b"
+    "\x06\x00\x20\x00\x40\x00\x0b";
+
+typedef struct race {
+    kiln_instance *inst;
+    _Atomic uint32_t addr; /* where the loader reads: just past the size it last saw grow */
+    _Atomic bool stop;
+    _Atomic uint32_t values, traps, wrong;
+} race;
+
+/* Reads at the old bound while another thread grows the memory: each
+ * read is 0 (the new page) or an out-of-bounds trap, and once it has read
+ * the new page it never traps there again (the size only grows). */
+static void *race_loader(void *p) {
+    race *r = p;
+    kiln_func_ref *load = export_of(r->inst, "load").of.func;
+    uint32_t seen_at = UINT32_MAX;
+    while (!atomic_load(&r->stop)) {
+        uint32_t addr = atomic_load(&r->addr);
+        kiln_val s[1] = {{.i32 = (int32_t)addr}};
+        uint32_t rc = kiln_call(r->inst, load, s);
+        if (rc == KILN_TRAP_NONE && s[0].i32 == 0) {
+            seen_at = addr;
+            atomic_fetch_add(&r->values, 1);
+        } else if (rc == KILN_TRAP_MEMORY_OUT_OF_BOUNDS && seen_at != addr) {
+            atomic_fetch_add(&r->traps, 1);
+        } else {
+            atomic_fetch_add(&r->wrong, 1);
+        }
+    }
+    return NULL;
+}
+
+static void race_wait_values(race *r, uint32_t above) {
+    for (int i = 0; i < 2000 && atomic_load(&r->values) <= above; i++) usleep(1000);
+}
+
+static void grow_race(bool explicit_bounds) {
+    loaded l;
+    compiled_so c = bytes_compile_mode(race_wasm, sizeof race_wasm,
+                                       explicit_bounds ? "racex" : "raceg", explicit_bounds, &l);
+    kiln_memory *mem = kiln_memory_new_shared(1, 4);
+    cr_assert(mem);
+    kiln_linker *linker = kiln_linker_new();
+    cr_assert(kiln_linker_define(linker, "env", "mem",
+                                 (kiln_extern){.kind = KILN_EXTERN_MEMORY, .of.memory = mem}));
+    race r = {.inst = instance_new(&c, linker)};
+    atomic_init(&r.addr, 65536);
+    kiln_instance *grower = instance_new(&c, linker);
+    kiln_func_ref *grow = export_of(grower, "grow").of.func;
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, race_loader, &r), 0);
+    while (atomic_load(&r.traps) < 100) usleep(100);
+    /* one page, then the last word of two more: the loader reads 4 bytes at
+     * the old end (then the last 4 of the new one) while they appear */
+    kiln_val s[1] = {{.i32 = 1}};
+    cr_assert_eq(kiln_call(grower, grow, s), KILN_TRAP_NONE);
+    cr_expect_eq(s[0].i32, 1);
+    race_wait_values(&r, 0);
+    uint32_t before = atomic_load(&r.values);
+    atomic_store(&r.addr, 4 * 65536 - 4);
+    usleep(2000);
+    s[0].i32 = 2;
+    cr_assert_eq(kiln_call(grower, grow, s), KILN_TRAP_NONE);
+    cr_expect_eq(s[0].i32, 2);
+    race_wait_values(&r, before + 1);
+    atomic_store(&r.stop, true);
+    pthread_join(t, NULL);
+    cr_expect_eq(atomic_load(&r.wrong), 0, "%u reads neither 0 nor an out-of-bounds trap, or "
+                 "trapping after the new size was seen", atomic_load(&r.wrong));
+    cr_expect_gt(atomic_load(&r.values), before, "the loader saw the last grow");
+    kiln_instance_free(grower);
+    kiln_instance_free(r.inst);
+    kiln_linker_free(linker);
+    kiln_memory_free(mem);
+    compiled_close(&c);
+    loaded_free(&l);
+}
+
+/* memory.grow of a shared memory on one thread while another reads at the
+ * old bound (issue: the size is published only after the pages are
+ * accessible, docs/sandbox.md, Shared memories and threads). */
+Test(lower_run, shared_memory_grow_races_reads_at_the_old_bound, .timeout = 120) {
+    grow_race(true);
+    grow_race(false);
 }
