@@ -133,16 +133,18 @@ static bool module_verify(LLVMModuleRef mod, kiln_error *err) {
     return false;
 }
 
-/* The level's pipeline (pipeline.c) with the loop re-roller and, in
- * explicit bounds mode, the check hoisting (check_hoist.c) between its
- * stages, then the sink trim. */
+/* The level's pipeline (pipeline.c) with the loop re-roller (from -O2:
+ * -O1's vectorizer takes only loops that ask for it, so there a
+ * re-rolled loop would just do one element per iteration instead of
+ * clang's two or four) and, in explicit bounds mode, the check hoisting
+ * (check_hoist.c) between its stages, then the sink trim. */
 static bool module_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level,
                             bool explicit_bounds, kiln_error *err) {
     pipeline_stages stages = pipeline_for_level(opt_level);
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
     LLVMErrorRef e = LLVMRunPasses(mod, stages.first, tm, pbo);
     if (!e && stages.second) {
-        reroll_module(mod);
+        if (opt_level >= 2) reroll_module(mod);
         if (explicit_bounds) check_hoist_module(mod);
         e = LLVMRunPasses(mod, stages.second, tm, pbo);
     }

@@ -31,7 +31,9 @@
  * loop re-roller (reroll.c) turns loops that clang unrolled by 2, 4 or 8
  * for wasm32 back into one-element loops, which the loop vectorizer
  * takes.  -O1 and -O3 are LLVM's own pipelines cut at the same place
- * (pipeline_default.h), so they re-roll too. */
+ * (pipeline_default.h): -O3 re-rolls too, and in explicit bounds mode
+ * both hoist their loops' checks there (check_hoist.c); -O1 does not
+ * re-roll (emit.c says why). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /* pipeline_default.h - LLVM 19's own default<O1> and default<O3>, cut in
- * two so that the loop re-roller (reroll.c) can run between them, as it
- * does in kiln's -O2 (pipeline.c).
+ * two so that the loop re-roller (reroll.c, -O3 only) and the
+ * explicit-mode check hoisting (check_hoist.c) can run between them, as
+ * they do in kiln's -O2 (pipeline.c).
  *
  * The text is what `opt-19 -mtriple=x86_64-unknown-linux-gnu
  * -passes='default<On>' -print-pipeline-passes` prints, less opt's final
