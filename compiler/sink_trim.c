@@ -270,20 +270,29 @@ static bool payload_is_used_loads(LLVMValueRef v, const ptr_set *sink, unsigned 
     return true;
 }
 
+/* x = acc + payload  ->  acc, when the payload's loads are kept anyway;
+ * x stays in the set (now unused). */
+static void trim_add(LLVMValueRef x, const ptr_set *sink, unsigned md_sink, size_t *dropped) {
+    for (int k = 0; k < 2; k++) {
+        if (!payload_is_used_loads(LLVMGetOperand(x, k), sink, md_sink, 8)) continue;
+        LLVMReplaceAllUsesWith(x, LLVMGetOperand(x, 1 - k));
+        (*dropped)++;
+        return;
+    }
+}
+
+/* The sink's adds are visited in program order, not in the set's (hash
+ * of addresses) order: one add's replacement changes what the next one
+ * sees, and the same input must give the same object (the compile cache
+ * and reproducible builds rely on it). */
 static bool trim_function(LLVMValueRef fn, unsigned md_sink, size_t *dropped) {
     ptr_set sink = {0};
     bool ok = sink_find(fn, md_sink, &sink);
-    for (size_t s = 0; ok && s < sink.cap; s++) {
-        LLVMValueRef x = (LLVMValueRef)sink.slots[s];
-        if (!x || LLVMGetInstructionOpcode(x) != LLVMAdd) continue;
-        for (int k = 0; k < 2; k++) {
-            if (!payload_is_used_loads(LLVMGetOperand(x, k), &sink, md_sink, 8)) continue;
-            /* x = acc + payload  ->  acc; x stays in the set (now unused). */
-            LLVMReplaceAllUsesWith(x, LLVMGetOperand(x, 1 - k));
-            (*dropped)++;
-            break;
-        }
-    }
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); ok && sink.count && bb;
+         bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+            if (LLVMGetInstructionOpcode(i) == LLVMAdd && ptr_set_has(&sink, i))
+                trim_add(i, &sink, md_sink, dropped);
     ptr_set_free(&sink);
     return ok;
 }
