@@ -82,6 +82,7 @@
 #include <llvm-c/Core.h>
 
 #include "check_hoist.h"
+#include "loop_ir.h"
 
 enum {
     CH_MAX_BLOCKS = 64,
@@ -153,11 +154,6 @@ static const ch_phi *phi_of(const ch_loop *l, LLVMValueRef v) {
     return NULL;
 }
 
-static bool traps(LLVMBasicBlockRef bb) {
-    LLVMValueRef first = LLVMGetFirstInstruction(bb), term = LLVMGetBasicBlockTerminator(bb);
-    return first && !LLVMIsAPHINode(first) && term && LLVMIsAUnreachableInst(term);
-}
-
 /* Every branch to bb is in `from`. */
 static bool entered_only_from(LLVMBasicBlockRef bb, LLVMBasicBlockRef from) {
     for (LLVMUseRef u = LLVMGetFirstUse(LLVMBasicBlockAsValue(bb)); u; u = LLVMGetNextUse(u)) {
@@ -188,8 +184,8 @@ static LLVMBasicBlockRef chain_step(ch_loop *l, LLVMBasicBlockRef bb, bool *fail
             *fail = false;
             return NULL;
         }
-        if (traps(s0) == traps(s1) || !add_check(l, term, traps(s0))) return NULL;
-        next = traps(s0) ? s1 : s0;
+        if (is_trap_block(s0) == is_trap_block(s1) || !add_check(l, term, is_trap_block(s0))) return NULL;
+        next = is_trap_block(s0) ? s1 : s0;
     }
     LLVMValueRef first = LLVMGetFirstInstruction(next);
     if (next == l->head || !first || LLVMIsAPHINode(first) || !entered_only_from(next, bb))
@@ -205,7 +201,7 @@ static bool frame_chain(ch_loop *l, LLVMBasicBlockRef head) {
         if (l->nb == CH_MAX_BLOCKS || chain_index(l, bb) >= 0) return false;
         l->chain[l->nb++] = bb;
     }
-    if (fail || !l->latch || chain_index(l, l->exit) >= 0 || traps(l->exit)) return false;
+    if (fail || !l->latch || chain_index(l, l->exit) >= 0 || is_trap_block(l->exit)) return false;
     /* the header: entered from the latch and from one block outside */
     for (LLVMUseRef u = LLVMGetFirstUse(LLVMBasicBlockAsValue(head)); u; u = LLVMGetNextUse(u)) {
         LLVMValueRef user = LLVMGetUser(u);
@@ -216,12 +212,6 @@ static bool frame_chain(ch_loop *l, LLVMBasicBlockRef head) {
         l->pre = from;
     }
     return l->pre && l->pre != l->exit && LLVMIsABranchInst(LLVMGetBasicBlockTerminator(l->pre));
-}
-
-static bool const_int(LLVMValueRef v, int64_t *out) {
-    if (!v || !LLVMIsAConstantInt(v)) return false;
-    *out = LLVMConstIntGetSExtValue(v);
-    return true;
 }
 
 static LLVMValueRef incoming_from(LLVMValueRef phi, LLVMBasicBlockRef bb) {

@@ -60,6 +60,7 @@
 #include <llvm-c/Core.h>
 
 #include "reroll.h"
+#include "loop_ir.h"
 
 enum {
     RR_MAX_INSNS = 512, RR_MAX_PHIS = 32, RR_MAX_BLOCKS = 64, RR_DEPTH = 6, RR_MAX_COPIES = 8,
@@ -144,12 +145,6 @@ static int base_index(const rr_loop *l, LLVMValueRef v) {
     return -1;
 }
 
-static bool const_int(LLVMValueRef v, int64_t *out) {
-    if (!v || !LLVMIsAConstantInt(v)) return false;
-    *out = LLVMConstIntGetSExtValue(v);
-    return true;
-}
-
 /* `add p, c` (or `or disjoint p, c`, which instcombine makes of an add
  * whose bits cannot carry) with a constant c. */
 static bool is_offset_of(LLVMValueRef i, LLVMValueRef p, int64_t *c) {
@@ -176,12 +171,6 @@ static int predecessors(LLVMBasicBlockRef bb, LLVMBasicBlockRef *out, int cap) {
 }
 
 /* ---- the loop's frame: blocks, phis, exit -------------------------------------- */
-
-/* A block that only traps: no phis, ends in `unreachable`. */
-static bool is_trap_block(LLVMBasicBlockRef bb) {
-    LLVMValueRef first = LLVMGetFirstInstruction(bb), term = LLVMGetBasicBlockTerminator(bb);
-    return first && !LLVMIsAPHINode(first) && term && LLVMIsAUnreachableInst(term);
-}
 
 /* The next block of a check chain: `br c, trap, next` (either way round),
  * next entered from here only. */
