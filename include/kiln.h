@@ -215,10 +215,20 @@ void kiln_instance_free(kiln_instance *inst);
 typedef struct kiln_instance_limits {
     uint64_t max_memory_pages;   /* KILN_NO_LIMIT: only the module's own maximum */
     uint64_t max_table_elements; /* KILN_NO_LIMIT: likewise */
+    /* Host memory for the exceptions the instance keeps as exnrefs
+     * (catch_ref, catch_all_ref, a legacy catch that may rethrow), in
+     * bytes; catching one more past it traps with
+     * KILN_TRAP_EXCEPTION_LIMIT ("too many live exceptions").  0: the
+     * memory cap in bytes (max_memory_pages * 64 KiB, at least 64 KiB)
+     * if there is one, else KILN_EXCEPTION_BYTES_DEFAULT; KILN_NO_LIMIT:
+     * none.  Without kiln_instance_limits the default applies too. */
+    uint64_t max_exception_bytes;
 } kiln_instance_limits;
 #define KILN_NO_LIMIT UINT64_MAX
+#define KILN_EXCEPTION_BYTES_DEFAULT (256ull << 20)
 
-/* kiln_instantiate with caps; `limits` may be NULL (no caps). */
+/* kiln_instantiate with caps; `limits` may be NULL (no caps but the
+ * default bound on kept exceptions). */
 kiln_instance *kiln_instantiate_limited(const kiln_module_desc *desc, kiln_linker *l,
                                         const kiln_instance_limits *limits,
                                         kiln_instantiate_error *err);
@@ -343,6 +353,18 @@ bool kiln_exception(const kiln_tag_inst **tag, const kiln_val **values, uint32_t
 /* The payload types of a tag, as a signature with no results (valid for
  * the life of the process). */
 bool kiln_tag_signature(const kiln_tag_inst *tag, kiln_signature *out);
+/* Host memory held by the exceptions `inst` keeps as exnrefs, in bytes
+ * (what kiln_instance_limits.max_exception_bytes bounds). */
+uint64_t kiln_instance_exception_bytes(const kiln_instance *inst);
+/* The bound, for the whole process, on exceptions kept by instances
+ * whose module can pass exnrefs to other instances (an exception
+ * reference in a function type, an imported or exported global or table
+ * of one): those are never freed, not even with the instance, so they
+ * count here for the life of the process as well as against the
+ * instance's own bound.  Default KILN_EXCEPTION_PROCESS_BYTES_DEFAULT;
+ * KILN_NO_LIMIT: none.  Thread-safe. */
+void kiln_exception_process_limit_set(uint64_t bytes);
+#define KILN_EXCEPTION_PROCESS_BYTES_DEFAULT (1ull << 30)
 
 /* The signature of a funcref (valid for the life of the process). */
 bool kiln_func_signature(const kiln_func_ref *f, kiln_signature *out);

@@ -69,6 +69,9 @@ typedef enum kiln_trap_kind {
     /* Not a trap: a wasm exception nobody caught left the call
      * (kiln_exception() in kiln.h gives its tag and payload). */
     KILN_TRAP_EXCEPTION = 18,
+    /* Catching one more exception as an exnref would pass the instance's
+     * (or the process's) bound on kept exceptions (kiln_instance_limits). */
+    KILN_TRAP_EXCEPTION_LIMIT = 19,
     KILN_TRAP_KIND_COUNT
 } kiln_trap_kind;
 

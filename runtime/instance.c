@@ -92,7 +92,7 @@ static void instance_destroy(kiln_instance *inst) {
     for (uint32_t i = 0; i < m->num_globals; i++) global_release(inst->globals[i]);
     for (uint32_t i = 0; i < inst->num_deps; i++) kiln_instance_free(inst->deps[i]);
     for (uint32_t i = 0; inst->elems && i < m->num_elems; i++) free(inst->elems[i].refs);
-    exn_holds_release(inst->exns, m);
+    exn_holds_release(inst);
     instance_arrays_free(inst);
     if (inst->pool) pool_instance_done(inst->pool, inst->pooled);
     else module_free(inst->module);
@@ -536,6 +536,7 @@ static bool instance_build(kiln_instance *inst, const kiln_linker *l,
         return false;
     funcs_define(inst);
     tags_define(inst);
+    exn_limit_init(inst, lim);
     return memories_define(inst, err) && tables_define(inst, err) &&
            (!lim || caps_apply(inst, lim, err)) && globals_define(inst, err) &&
            (tables_initialise(inst), true) && elems_evaluate(inst, err);

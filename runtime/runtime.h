@@ -196,10 +196,13 @@ struct kiln_tag_inst {
 typedef struct kiln_exn kiln_exn;
 /* An instance's hold on an exception it kept as an exnref. */
 typedef struct exn_hold exn_hold;
-/* Lets go of an instance's holds (`m` is its module): each exception no
- * instance holds any more is freed, unless `m` could have passed exnrefs
- * to another instance (exception.c, Lifetime). */
-void exn_holds_release(exn_hold *list, const kiln_module *m);
+/* Lets go of an instance's holds: each exception no instance holds any
+ * more is freed, unless the instance could have passed exnrefs to
+ * another instance (exception.c, Lifetime). */
+void exn_holds_release(kiln_instance *inst);
+/* The instance's bound on kept exceptions (`lim` may be NULL), and
+ * whether its module can pass exnrefs on (exception.c, The bound). */
+void exn_limit_init(kiln_instance *inst, const kiln_instance_limits *lim);
 /* trap.c: the innermost entry's frame, and the jump that ends its call
  * with KILN_TRAP_EXCEPTION (the exception's own storage is exception.c's). */
 uintptr_t trap_entry_frame(void);
@@ -225,6 +228,9 @@ struct kiln_instance {
     kiln_tag_inst *own_tags;         /* [num_tags - num_imported_tags] */
     kiln_tag_inst **tags;            /* [num_tags]: the tag index space */
     exn_hold *exns;             /* exceptions kept for exnrefs (exception.c, Lifetime) */
+    uint64_t exn_bytes;         /* what they hold, against exn_limit (exception.c, The bound) */
+    uint64_t exn_limit;
+    bool exn_escapes;           /* the module can pass exnrefs on: its holds are never freed */
     uint32_t num_deps;
     elem_values *elems;         /* [num_elems] */
     uint32_t *data_sizes;       /* [num_datas], 0 once dropped */

@@ -77,6 +77,7 @@ static const char *const trap_texts[KILN_TRAP_KIND_COUNT] = {
     [KILN_TRAP_WAIT_UNSHARED] = "expected shared memory",
     [KILN_TRAP_NULL_FUNCTION_REFERENCE] = "null function reference",
     [KILN_TRAP_EXCEPTION] = "uncaught exception",
+    [KILN_TRAP_EXCEPTION_LIMIT] = "too many live exceptions",
 };
 
 const char *kiln_trap_kind_text(uint32_t kind) {

@@ -1097,6 +1097,117 @@ Test(lower_run, exnref_outlives_the_instance_that_caught_it) {
     loaded_free(&la), loaded_free(&lb), loaded_free(&lt);
 }
 
+/* ---- the bound on kept exceptions ------------------------------------------ */
+
+/* exn_keeper_wasm keeps an exception on every iteration, forever, in a
+ * module that cannot pass exnrefs on; exn_open_keeper_wasm is the same
+ * plus an exported exnref global, so what it keeps is never freed:
+ *   (tag $t)
+ *   (func (export "keep_forever") (loop (block (result exnref)
+ *     (try_table (catch_all_ref 0) (throw $t)) (unreachable)) (drop) (br 0)))
+ *   (func (export "seven") (result i32) (i32.const 7))
+ *   open only: (global (export "g") (mut exnref) (ref.null exn)) */
+static const char exn_keeper_wasm[] =
+    "\x00\x61\x73\x6d\x01\x00\x00\x00\x01\x08\x02\x60\x00\x00\x60\x00"
+    "\x01\x7f\x03\x03\x02\x00\x01\x0d\x03\x01\x00\x00\x07\x18\x02\x0c"
+    "\x6b\x65\x65\x70\x5f\x66\x6f\x72\x65\x76\x65\x72\x00\x00\x05\x73"
+    "\x65\x76\x65\x6e\x00\x01\x0a\x1b\x02\x14\x00\x03\x40\x02\x69\x1f"
+    "\x40\x01\x03\x00\x08\x00\x0b\x00\x0b\x1a\x0c\x00\x0b\x0b\x04\x00"
+    "\x41\x07\x0b";
+static const char exn_open_keeper_wasm[] =
+    "\x00\x61\x73\x6d\x01\x00\x00\x00\x01\x08\x02\x60\x00\x00\x60\x00"
+    "\x01\x7f\x03\x03\x02\x00\x01\x0d\x03\x01\x00\x00\x06\x06\x01\x69"
+    "\x01\xd0\x69\x0b\x07\x1c\x03\x0c\x6b\x65\x65\x70\x5f\x66\x6f\x72"
+    "\x65\x76\x65\x72\x00\x00\x05\x73\x65\x76\x65\x6e\x00\x01\x01\x67"
+    "\x03\x00\x0a\x1b\x02\x14\x00\x03\x40\x02\x69\x1f\x40\x01\x03\x00"
+    "\x08\x00\x0b\x00\x0b\x1a\x0c\x00\x0b\x0b\x04\x00\x41\x07\x0b";
+
+static kiln_instance *instance_limited(const compiled_so *c, kiln_linker *linker,
+                                       kiln_instance_limits lim) {
+    kiln_instantiate_error ierr;
+    kiln_instance *inst = kiln_instantiate_limited(c->desc, linker, &lim, &ierr);
+    cr_assert(inst, "%s", ierr.message);
+    return inst;
+}
+
+static uint32_t keep_forever(kiln_instance *inst) {
+    kiln_val s[1] = {{.i32 = 0}};
+    return kiln_call(inst, export_of(inst, "keep_forever").of.func, s);
+}
+
+static int32_t seven(kiln_instance *inst) {
+    kiln_val s[1] = {{.i32 = 0}};
+    cr_assert_eq(kiln_call(inst, export_of(inst, "seven").of.func, s), KILN_TRAP_NONE);
+    return s[0].i32;
+}
+
+/* Runs keep_forever into its bound of `limit` bytes: the defined trap,
+ * the instance full but usable. */
+static void keeps_until(kiln_instance *inst, uint64_t limit) {
+    cr_expect_eq(keep_forever(inst), KILN_TRAP_EXCEPTION_LIMIT, "%s", kiln_trap_message());
+    cr_expect_str_eq(kiln_trap_message(), "too many live exceptions");
+    uint64_t held = kiln_instance_exception_bytes(inst);
+    cr_expect(held <= limit && held > limit - 256, "%llu bytes held, bound %llu",
+              (unsigned long long)held, (unsigned long long)limit);
+    cr_expect_eq(seven(inst), 7);
+}
+
+/* A loop that keeps an exception per iteration used to grow the host by
+ * ~100 bytes each, past every limit the embedder set; it now ends in
+ * "too many live exceptions" at the instance's bound (the memory cap, or
+ * the embedder's own figure), in both bounds modes, and the host goes on:
+ * the instance still runs, and new instances keep exceptions again. */
+Test(lower_run, kept_exceptions_stop_at_the_instance_bound) {
+    for (int explicit_bounds = 0; explicit_bounds < 2; explicit_bounds++) {
+        loaded l;
+        compiled_so c = bytes_compile_mode(exn_keeper_wasm, sizeof exn_keeper_wasm,
+                                           explicit_bounds ? "exnkeepx" : "exnkeepg",
+                                           explicit_bounds, &l);
+        kiln_linker *linker = kiln_linker_new();
+        kiln_instance *a = instance_limited(&c, linker, (kiln_instance_limits){1, KILN_NO_LIMIT, 0});
+        keeps_until(a, KILN_PAGE_SIZE);
+        cr_expect_eq(keep_forever(a), KILN_TRAP_EXCEPTION_LIMIT, "still full");
+        kiln_instance *b =
+            instance_limited(&c, linker, (kiln_instance_limits){KILN_NO_LIMIT, KILN_NO_LIMIT, 1 << 20});
+        keeps_until(b, 1 << 20);
+        kiln_instance_free(a);
+        kiln_instance_free(b);
+        kiln_instance *again = instance_limited(&c, linker, (kiln_instance_limits){2, KILN_NO_LIMIT, 0});
+        keeps_until(again, 2 * KILN_PAGE_SIZE);
+        kiln_instance_free(again);
+        kiln_linker_free(linker);
+        compiled_close(&c);
+        loaded_free(&l);
+    }
+}
+
+/* Exceptions kept by an instance whose module can pass exnrefs on are
+ * never freed, not even with the instance: they count against the
+ * process's bound for good, and once it is reached no instance of such a
+ * module keeps another, while the others keep theirs. */
+Test(lower_run, never_freed_exceptions_stop_at_the_process_bound) {
+    loaded lo, lc;
+    compiled_so open = bytes_compile(exn_open_keeper_wasm, sizeof exn_open_keeper_wasm, "exnopen", &lo);
+    compiled_so closed = bytes_compile(exn_keeper_wasm, sizeof exn_keeper_wasm, "exnclosed", &lc);
+    kiln_linker *linker = kiln_linker_new();
+    kiln_exception_process_limit_set(256 << 10);
+    kiln_instance *a = instance_limited(&open, linker, (kiln_instance_limits){KILN_NO_LIMIT, KILN_NO_LIMIT, 0});
+    keeps_until(a, 256 << 10);
+    kiln_instance_free(a);
+    kiln_instance *b = instance_limited(&open, linker, (kiln_instance_limits){KILN_NO_LIMIT, KILN_NO_LIMIT, 0});
+    cr_expect_eq(keep_forever(b), KILN_TRAP_EXCEPTION_LIMIT);
+    cr_expect_eq(kiln_instance_exception_bytes(b), 0, "the process's bound is used up");
+    cr_expect_eq(seven(b), 7);
+    kiln_instance_free(b);
+    kiln_instance *c = instance_limited(&closed, linker, (kiln_instance_limits){1, KILN_NO_LIMIT, 0});
+    keeps_until(c, KILN_PAGE_SIZE);
+    kiln_instance_free(c);
+    kiln_exception_process_limit_set(KILN_EXCEPTION_PROCESS_BYTES_DEFAULT);
+    kiln_linker_free(linker);
+    compiled_close(&open), compiled_close(&closed);
+    loaded_free(&lo), loaded_free(&lc);
+}
+
 /* ---- threads: memory.grow racing accesses at the old bound ---------------- */
 
 /* (import "env" "mem" (memory 1 4 shared))

@@ -412,7 +412,7 @@ Test(interrupt, an_interrupt_without_a_call_in_progress_changes_nothing) {
 /* ---- limits ------------------------------------------------------------------------------- */
 
 Test(limits, memory_grow_stops_at_the_page_cap) {
-    kiln_instance_limits lim = {2, KILN_NO_LIMIT};
+    kiln_instance_limits lim = {2, KILN_NO_LIMIT, 0};
     for (int mode = 0; mode < 2; mode++) {
         guest g = guest_open(2, mode == 0, &lim);
         cr_expect_eq(call2(&g, "grow", 1, 0), 1);
@@ -423,7 +423,7 @@ Test(limits, memory_grow_stops_at_the_page_cap) {
 }
 
 Test(limits, table_grow_stops_at_the_element_cap) {
-    kiln_instance_limits lim = {KILN_NO_LIMIT, 3};
+    kiln_instance_limits lim = {KILN_NO_LIMIT, 3, 0};
     guest g = guest_open(2, true, &lim);
     cr_expect_eq(call2(&g, "table_grow", 2, 0), 1);
     cr_expect_eq(call2(&g, "table_grow", 1, 0), -1);
@@ -433,7 +433,7 @@ Test(limits, table_grow_stops_at_the_element_cap) {
 
 Test(limits, a_minimum_above_the_cap_fails_instantiation) {
     guest g = guest_build(0, true);
-    kiln_instance_limits no_pages = {0, KILN_NO_LIMIT}, no_elems = {KILN_NO_LIMIT, 0};
+    kiln_instance_limits no_pages = {0, KILN_NO_LIMIT, 0}, no_elems = {KILN_NO_LIMIT, 0, 0};
     kiln_instantiate_error err;
     cr_expect_null(kiln_instantiate_limited(g.code.desc, NULL, &no_pages, &err));
     cr_expect_eq(err.kind, KILN_INST_LIMIT);
@@ -441,7 +441,7 @@ Test(limits, a_minimum_above_the_cap_fails_instantiation) {
     cr_expect_null(kiln_instantiate_limited(g.code.desc, NULL, &no_elems, &err));
     cr_expect_eq(err.kind, KILN_INST_LIMIT);
     cr_expect(strstr(err.message, "table 0"), "%s", err.message);
-    kiln_instance_limits exact = {1, 1};
+    kiln_instance_limits exact = {1, 1, 0};
     g.inst = kiln_instantiate_limited(g.code.desc, NULL, &exact, &err);
     cr_expect(g.inst, "minimum == cap is allowed: %s", err.message);
     guest_close(&g);
