@@ -218,8 +218,10 @@ static const rt_decl rt_decls[LOWER_RT_COUNT] = {
     [LOWER_RT_THROW_REF] = {"kiln_rt_throw_ref", "v:pp"},
     [LOWER_RT_EXN_IS] = {"kiln_rt_exn_is", "i:ppi"},
     [LOWER_RT_EXN_VALUES] = {"kiln_rt_exn_values", "p:pp"},
-    [LOWER_RT_EXN_DROP] = {"kiln_rt_exn_drop", "v:pp"},
-    [LOWER_RT_EXN_CAPTURE] = {"kiln_rt_exn_capture", "v:pp"},
+    [LOWER_RT_EXN_DROP] = {"kiln_rt_exn_drop", "v:ppI"},
+    [LOWER_RT_EXN_CAPTURE] = {"kiln_rt_exn_capture", "v:ppI"},
+    [LOWER_RT_EXN_KEEP] = {"kiln_rt_exn_keep", "I:ppIp"},
+    [LOWER_RT_EXN_RELEASE] = {"kiln_rt_exn_release", "v:pI"},
 };
 
 static LLVMTypeRef rt_letter_type(const lower_module *lm, char c) {
@@ -358,6 +360,7 @@ void lower_tail_call(lower_func *lf, uint32_t type_index, LLVMValueRef code, LLV
                      unsigned n) {
     lower_module *lm = lf->lm;
     const kiln_functype *ft = &lm->m->types[type_index];
+    exn_frame_end(lf);
     LLVMValueRef call = LLVMBuildCall2(lm->b, lm->sig_types[type_index], code, args, n, "");
     LLVMSetInstructionCallConv(call, lm->call_conv);
     LLVMSetTailCallKind(call, lm->musttail && lower_results_in_registers(ft)
@@ -572,6 +575,7 @@ static void end_block_enter(lower_func *lf, lower_ctrl *c) {
 
 static void return_build(lower_func *lf, lower_ctrl *c) {
     LLVMBuilderRef b = lf->lm->b;
+    exn_frame_end(lf);
     if (c->num_results == 0) {
         LLVMBuildRetVoid(b);
     } else if (c->num_results == 1) {
@@ -1112,6 +1116,7 @@ static void func_prologue(lower_func *lf) {
     LLVMBuildBr(lm->b, body);
     LLVMPositionBuilderAtEnd(lm->b, body);
     func_frame_push(lf);
+    exn_frame_begin(lf);
 }
 
 static void func_body_lower(lower_func *lf) {

@@ -12,7 +12,12 @@
  * and branches to the clause's label with the payload, or passes the
  * exception on: to the next enclosing handler of the same function, or
  * out of it with `resume`.  Code outside any handler has no landing
- * pads at all, so functions without try blocks cost nothing. */
+ * pads at all, so functions without try blocks cost nothing.
+ *
+ * Kept exceptions in a closed module (no exnref in any function type,
+ * global or table: see `Frames` below) are released when the frame that
+ * kept them is gone; elsewhere they are held by the instance
+ * (runtime/exception.c, Lifetime). */
 #include <string.h>
 
 #include "lower_internal.h"
@@ -105,6 +110,158 @@ static uint32_t frame_index(const lower_func *lf, const lower_ctrl *c) {
     return (uint32_t)(c - lf->ctrl);
 }
 
+/* ---- frames: what a kept exception outlives ---------------------------------- */
+
+/* Why the exceptions a closed module keeps can be released with the
+ * frame that kept them (docs/architecture.md, Lifetime of exception
+ * objects):
+ *
+ * A module is closed when no function type (so no parameter, result or
+ * tag payload) has an exception reference in it, and no global or table
+ * (defined or imported) holds one.  Then an exnref value exists only in
+ * the locals and operands of the frame that made it: catch_ref and
+ * catch_all_ref push it onto that frame's operand stack, from where
+ * local.set, block results and branches move it within the frame, and no
+ * instruction moves it anywhere else (a call takes no exnref argument and
+ * returns none, global.set and table.set take none, a tail call passes
+ * none).  A legacy catch's exception is named only by rethrows in the
+ * catch's own body.  So when the frame is gone (returned, tail-called,
+ * unwound or trapped past), nothing names its kept exceptions but the
+ * unwinder, which may carry one of them (throw_ref, rethrow) to a catch
+ * further up.
+ *
+ * The runtime keeps them on a stack per thread (kiln_rt_exn_top entries;
+ * instances of one group never run on two threads at once).  Each
+ * function with a handler reads the top at entry into its own `exn.top`;
+ * a clause that keeps pushes above it and moves `exn.top` up.  Entries
+ * above a frame's `exn.top` belong to frames it called, so:
+ *  - a function that keeps restores the top it found (`exn.mark`) at every
+ *    return and before every tail call (exn_frame_end): its callees have
+ *    restored theirs or been unwound;
+ *  - every clause that takes an exception first releases what lies above
+ *    its frame's `exn.top` (kiln_rt_exn_drop/_capture/_keep): those frames
+ *    were unwound by this very exception, which is spared (a released
+ *    exception the unwinder carries is not freed: the clause keeps or
+ *    frees it);
+ *  - each host entry (trap_protect) restores the top it found, after a
+ *    trap or an uncaught exception as after a return.
+ * An exception on the stack is counted once per entry (owners), so one
+ * kept by two frames, or by a frame and an instance, lives until both let
+ * go.  A legacy catch that rethrows reuses one entry per catch and frame
+ * (its `exn.slot`): entering the catch again means its body, the only
+ * place that names the previous exception, was left, so a C++ loop of
+ * try/catch keeps one exception, not one per iteration.  What a frame
+ * keeps in a loop with catch_ref stays until the frame goes (the values
+ * may still be in its locals), up to the instance's bound. */
+
+/* 1: the module is closed (above), 2: it is not. */
+enum { EXN_CLOSED = 1, EXN_OPEN = 2 };
+
+static bool valtype_is_exn(const kiln_module *m, uint8_t t) {
+    return module_valtype_abi(m, t) == KILN_EXNREF;
+}
+
+static bool module_exn_closed(lower_module *lm) {
+    const kiln_module *m = lm->m;
+    if (lm->exn_scope) return lm->exn_scope == EXN_CLOSED;
+    bool open = module_types_carry_exnref(m);
+    for (uint32_t i = 0; i < m->num_globals && !open; i++)
+        open = valtype_is_exn(m, m->globals[i].type.valtype);
+    for (uint32_t i = 0; i < m->num_tables && !open; i++)
+        open = valtype_is_exn(m, m->tables[i].elem_type);
+    lm->exn_scope = open ? EXN_OPEN : EXN_CLOSED;
+    return !open;
+}
+
+static bool catch_rethrows(lower_func *lf, uint32_t at);
+
+/* Whether the function has a handler, and whether a clause of it keeps
+ * its exception (catch_ref, catch_all_ref, a legacy catch that rethrows). */
+static void func_catches(lower_func *lf, bool *handles, bool *keeps) {
+    const kiln_module *m = lf->lm->m;
+    *handles = *keeps = false;
+    for (uint32_t i = 0; i < lf->f->num_insns; i++) {
+        const kiln_insn *in = &lf->f->insns[i];
+        if (in->op == KILN_OP_TRY) *handles = true;
+        if (in->op == KILN_OP_TRY_TABLE) {
+            *handles = true;
+            const kiln_catch *k = &m->catches[in->imm.try_table.first_catch];
+            for (uint32_t c = 0; c < in->imm.try_table.num_catches; c++)
+                *keeps |= k[c].kind == KILN_CATCH_REF || k[c].kind == KILN_CATCH_ALL_REF;
+        }
+        if ((in->op == KILN_OP_CATCH || in->op == KILN_OP_CATCH_ALL) && catch_rethrows(lf, i))
+            *keeps = true;
+    }
+}
+
+/* kiln_rt_exn_top, the thread's top of kept exceptions (initial-exec
+ * TLS, as kiln_rt_stack_limit). */
+static LLVMValueRef kept_top_load(lower_module *lm) {
+    static const char name[] = "kiln_rt_exn_top";
+    LLVMValueRef g = LLVMGetNamedGlobal(lm->mod, name);
+    if (!g) {
+        g = LLVMAddGlobal(lm->mod, lm->t.i64, name);
+        LLVMSetThreadLocal(g, 1);
+        LLVMSetThreadLocalMode(g, LLVMInitialExecTLSModel);
+    }
+    LLVMValueRef top = LLVMBuildLoad2(lm->b, lm->t.i64, g, "exn.mark");
+    LLVMSetAlignment(top, 8);
+    return top;
+}
+
+/* An i64 alloca in the entry block holding `init` (made by `make` there). */
+static LLVMValueRef entry_i64(lower_func *lf, LLVMValueRef (*make)(lower_module *), uint64_t init,
+                              const char *name, LLVMValueRef *made) {
+    LLVMBuilderRef b = lf->lm->b;
+    LLVMBasicBlockRef saved = LLVMGetInsertBlock(b);
+    LLVMPositionBuilderBefore(b, LLVMGetBasicBlockTerminator(lf->entry_bb));
+    LLVMValueRef v = make ? make(lf->lm) : lower_const_i64(lf->lm, init);
+    LLVMValueRef a = LLVMBuildAlloca(b, lf->lm->t.i64, name);
+    LLVMBuildStore(b, v, a);
+    LLVMPositionBuilderAtEnd(b, saved);
+    if (made) *made = v;
+    return a;
+}
+
+void exn_frame_begin(lower_func *lf) {
+    bool handles, keeps;
+    if (!lf->lm->may_unwind) return;
+    func_catches(lf, &handles, &keeps);
+    if (!handles || lf->failed) return;
+    LLVMValueRef mark;
+    lf->exn_top = entry_i64(lf, kept_top_load, 0, "exn.top", &mark);
+    if (keeps && module_exn_closed(lf->lm)) lf->exn_mark = mark;
+}
+
+void exn_frame_end(lower_func *lf) {
+    if (!lf->exn_mark) return;
+    lower_module *lm = lf->lm;
+    LLVMValueRef moved = LLVMBuildICmp(lm->b, LLVMIntNE, kept_top_load(lm), lf->exn_mark, "");
+    LLVMBasicBlockRef release = lower_block_new(lf, "exn.release");
+    LLVMBasicBlockRef done = lower_block_new(lf, "exn.released");
+    LLVMBuildCondBr(lm->b, moved, release, done);
+    LLVMPositionBuilderAtEnd(lm->b, release);
+    lower_rt_call(lf, LOWER_RT_EXN_RELEASE, &lf->exn_mark, 1);
+    LLVMBuildBr(lm->b, done);
+    LLVMPositionBuilderAtEnd(lm->b, done);
+}
+
+/* A clause takes `exn`: what frames above this one kept goes, then `exn`
+ * is kept (on the thread's stack in a closed module, at `slot` for a
+ * legacy catch; by the instance otherwise) or freed. */
+static void exn_take(lower_func *lf, LLVMValueRef exn, bool keep, LLVMValueRef slot) {
+    lower_module *lm = lf->lm;
+    LLVMValueRef top = LLVMBuildLoad2(lm->b, lm->t.i64, lf->exn_top, "");
+    LLVMValueRef args[3] = {exn, top, slot ? slot : LLVMConstNull(lm->t.ptr)};
+    if (!keep) {
+        lower_rt_call(lf, LOWER_RT_EXN_DROP, args, 2);
+    } else if (!lf->exn_mark) {
+        lower_rt_call(lf, LOWER_RT_EXN_CAPTURE, args, 2);
+    } else {
+        LLVMBuildStore(lm->b, lower_rt_call(lf, LOWER_RT_EXN_KEEP, args, 3), lf->exn_top);
+    }
+}
+
 /* ---- payloads ---------------------------------------------------------------- */
 
 static const kiln_functype *tag_type(const lower_module *lm, uint32_t tag) {
@@ -185,7 +342,7 @@ static void catch_clause_build(lower_func *lf, const lower_ctrl *c, const kiln_c
     uint32_t n = 0;
     if (k->kind == KILN_CATCH || k->kind == KILN_CATCH_REF) n = payload_load(lf, exn, k->tag, vals);
     bool ref = k->kind == KILN_CATCH_REF || k->kind == KILN_CATCH_ALL_REF;
-    lower_rt_call(lf, ref ? LOWER_RT_EXN_CAPTURE : LOWER_RT_EXN_DROP, &exn, 1);
+    exn_take(lf, exn, ref, NULL);
     if (ref) vals[n++] = exn;
     lower_ctrl *target = &lf->ctrl[frame_index(lf, c) - 1 - k->label];
     LLVMBuildBr(lf->lm->b, lower_branch_values(lf, target, vals, n));
@@ -302,7 +459,9 @@ static void catch_lower(lower_func *lf, const kiln_insn *insn, uint32_t index) {
     LLVMValueRef vals[KILN_MAX_FUNC_PARAMS];
     uint32_t n = insn->op == KILN_OP_CATCH ? payload_load(lf, h->exn, insn->imm.pair.a, vals) : 0;
     bool keep = catch_rethrows(lf, index);
-    lower_rt_call(lf, keep ? LOWER_RT_EXN_CAPTURE : LOWER_RT_EXN_DROP, &h->exn, 1);
+    LLVMValueRef slot = NULL; /* no entry yet: -1 */
+    if (keep && lf->exn_mark) slot = entry_i64(lf, NULL, UINT64_MAX, "exn.slot", NULL);
+    exn_take(lf, h->exn, keep, slot);
     c->caught = h->exn;
     for (uint32_t i = 0; i < n; i++) lower_push(lf, vals[i]);
     lf->dead = false;

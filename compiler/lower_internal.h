@@ -40,6 +40,8 @@ typedef enum lower_rt {
     LOWER_RT_EXN_VALUES,
     LOWER_RT_EXN_DROP,
     LOWER_RT_EXN_CAPTURE,
+    LOWER_RT_EXN_KEEP,
+    LOWER_RT_EXN_RELEASE,
     LOWER_RT_COUNT
 } lower_rt;
 
@@ -112,6 +114,7 @@ typedef struct lower_module {
     const char *sp_register; /* for llvm.read_register; NULL: none known   */
     bool may_unwind;         /* the module uses exception handling         */
     LLVMValueRef personality; /* lower_exn.c, declared on first landing pad */
+    uint8_t exn_scope;       /* lower_exn.c: 0 not known yet, EXN_CLOSED, EXN_OPEN */
     struct debug_info *dbg;  /* debug_info.c; NULL without -g            */
     kiln_error *err;
 } lower_module;
@@ -187,6 +190,8 @@ typedef struct lower_func {
     uint8_t *single_types;  /* [ctrl_cap] result type of `(block (result t))` */
     uint8_t *mem_prechecked; /* lower_memory.c: [num_insns] loads already checked */
     bool *catch_keeps;       /* lower_exn.c: [num_insns] legacy catches that rethrow */
+    LLVMValueRef exn_top;    /* lower_exn.c: alloca, the kept exceptions' top for this frame */
+    LLVMValueRef exn_mark;   /* lower_exn.c: that top at entry, restored on leaving (or NULL) */
     bool failed;
 } lower_func;
 
@@ -328,6 +333,10 @@ LLVMValueRef lower_call_build(lower_func *lf, LLVMTypeRef ty, LLVMValueRef fn, L
 bool exn_lower(lower_func *lf, const kiln_insn *insn); /* lower_exn.c */
 /* lower_exn.c: `end` of a try or try_table frame, before the generic end. */
 void exn_end(lower_func *lf, lower_ctrl *c);
+/* lower_exn.c: a function's entry and every way out of it by return or
+ * tail call (docs/architecture.md, Lifetime of exception objects). */
+void exn_frame_begin(lower_func *lf);
+void exn_frame_end(lower_func *lf);
 /* lower_exn.c: where a call here unwinds to (NULL: out of the function). */
 LLVMBasicBlockRef exn_unwind_dest(lower_func *lf);
 /* The innermost active exception handler in frames [0, top] (NULL:

@@ -166,6 +166,22 @@ bool module_uses_exceptions(const kiln_module *m) {
     return m->num_tags || module_has_insn(m, insn_is_exception_op);
 }
 
+static bool valtypes_carry_exnref(const kiln_module *m, const uint8_t *t, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        if (module_valtype_abi(m, t[i]) == KILN_EXNREF) return true;
+    return false;
+}
+
+bool module_types_carry_exnref(const kiln_module *m) {
+    for (uint32_t i = 0; i < m->num_types; i++) {
+        const kiln_functype *t = &m->types[i];
+        if (valtypes_carry_exnref(m, t->params, t->num_params) ||
+            valtypes_carry_exnref(m, t->results, t->num_results))
+            return true;
+    }
+    return false;
+}
+
 static bool insn_is_tail_call(uint16_t op) {
     return op == KILN_OP_RETURN_CALL || op == KILN_OP_RETURN_CALL_INDIRECT ||
            op == KILN_OP_RETURN_CALL_REF;

@@ -382,6 +382,9 @@ const char *module_func_name(const kiln_module *m, uint32_t func_index); /* NULL
 /* True if the module uses exception handling at all (tags, or any
  * throw/try instruction): then its functions may unwind. */
 bool module_uses_exceptions(const kiln_module *m);
+/* True if some function type (so some parameter, result or tag payload)
+ * has an exception reference in it: exnrefs can then cross calls. */
+bool module_types_carry_exnref(const kiln_module *m);
 /* True if some body has a return_call, return_call_indirect or
  * return_call_ref: then its bodies need LLVM's tailcc (lower.c). */
 bool module_uses_tail_calls(const kiln_module *m);

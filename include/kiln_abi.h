@@ -228,8 +228,22 @@ _Noreturn void kiln_rt_throw_ref(kiln_vmctx *ctx, void *exn);
 #endif
 int32_t kiln_rt_exn_is(kiln_vmctx *ctx, void *exn, uint32_t tag);
 kiln_val *kiln_rt_exn_values(kiln_vmctx *ctx, void *exn);
-void kiln_rt_exn_drop(kiln_vmctx *ctx, void *exn);    /* taken: freed unless kept */
-void kiln_rt_exn_capture(kiln_vmctx *ctx, void *exn); /* kept as an exnref */
+/* A clause takes `exn`.  First, exceptions kept by frames that are gone
+ * (entries at and above `top`, this frame's kiln_rt_exn_top) are
+ * released; then `exn` is freed unless kept elsewhere (drop), kept by the
+ * instance (capture), or kept on the thread's stack (keep, closed modules
+ * only: `slot` is a legacy catch's entry, -1 before its first, else
+ * NULL), which returns the frame's new top.  release: back to `mark` on
+ * leaving a frame (compiler/lower_exn.c, Frames). */
+void kiln_rt_exn_drop(kiln_vmctx *ctx, void *exn, uint64_t top);
+void kiln_rt_exn_capture(kiln_vmctx *ctx, void *exn, uint64_t top);
+uint64_t kiln_rt_exn_keep(kiln_vmctx *ctx, void *exn, uint64_t top, int64_t *slot);
+void kiln_rt_exn_release(kiln_vmctx *ctx, uint64_t mark);
+#ifdef __cplusplus
+extern thread_local uint64_t kiln_rt_exn_top;
+#else
+extern _Thread_local uint64_t kiln_rt_exn_top;
+#endif
 
 #ifdef __cplusplus
 }

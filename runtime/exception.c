@@ -79,17 +79,6 @@ static bool valtype_is_exn(const kiln_module *m, uint8_t t) {
     return module_valtype_abi(m, t) == KILN_EXNREF;
 }
 
-static bool types_carry_exn(const kiln_module *m) {
-    for (uint32_t i = 0; i < m->num_types; i++) {
-        const kiln_functype *t = &m->types[i];
-        for (uint32_t k = 0; k < t->num_params; k++)
-            if (valtype_is_exn(m, t->params[k])) return true;
-        for (uint32_t k = 0; k < t->num_results; k++)
-            if (valtype_is_exn(m, t->results[k])) return true;
-    }
-    return false;
-}
-
 static bool shared_exn_storage(const kiln_module *m) {
     for (uint32_t i = 0; i < m->num_imported_tables; i++)
         if (valtype_is_exn(m, m->tables[i].elem_type)) return true;
@@ -137,7 +126,7 @@ static uint64_t exn_limit_of(const kiln_instance_limits *lim) {
 
 void exn_limit_init(kiln_instance *inst, const kiln_instance_limits *lim) {
     inst->exn_limit = exn_limit_of(lim);
-    inst->exn_escapes = types_carry_exn(inst->module) || shared_exn_storage(inst->module);
+    inst->exn_escapes = module_types_carry_exnref(inst->module) || shared_exn_storage(inst->module);
 }
 
 /* What keeping `e` costs the host: the object and one hold. */
@@ -155,14 +144,122 @@ static bool escaped_charge(uint64_t n) {
     return true;
 }
 
+static bool exn_fits(const kiln_instance *inst, uint64_t n) {
+    return inst->exn_bytes <= inst->exn_limit && n <= inst->exn_limit - inst->exn_bytes;
+}
+
 /* Counts a new hold of `e` by `inst`; false (nothing counted) if that
  * would pass a bound. */
 static bool exn_charge(kiln_instance *inst, const kiln_exn *e) {
     uint64_t n = exn_cost(e);
-    if (inst->exn_bytes > inst->exn_limit || n > inst->exn_limit - inst->exn_bytes) return false;
+    if (!exn_fits(inst, n)) return false;
     if (inst->exn_escapes && !escaped_charge(n)) return false;
     inst->exn_bytes += n;
     return true;
+}
+
+/* A catch that cannot keep `e` traps; `e` is freed unless kept already
+ * (taken by this catch, nothing else sees it). */
+static _Noreturn void keep_fail(kiln_vmctx *ctx, kiln_exn *e, uint32_t kind) {
+    if (kind == KILN_TRAP_HOST) kiln_host_trap_message("out of memory keeping an exception");
+    if (!exn_kept(e)) free(e);
+    kiln_rt_trap(ctx, kind);
+}
+
+/* ---- frames: exceptions kept by closed modules ------------------------------------ *
+ *
+ * compiler/lower_exn.c (Frames) says which exceptions come here and why
+ * they may go when the frame that kept them has: one stack per thread,
+ * kiln_rt_exn_top entries, each an owner of its exception charged to the
+ * instance that kept it.  Generated code reads the top at entry, passes
+ * it back at each catch (what lies above it is from frames already gone)
+ * and releases to it on leaving; trap_protect releases to the top it
+ * found at each host entry. */
+
+typedef struct kept_entry {
+    kiln_exn *exn;
+    kiln_instance *inst;
+    bool slot; /* a legacy catch's: replaced when the catch is entered again */
+} kept_entry;
+
+__attribute__((tls_model("initial-exec"))) _Thread_local uint64_t kiln_rt_exn_top;
+static _Thread_local kept_entry *kept;
+static _Thread_local uint64_t kept_cap;
+
+static void entry_drop(const kept_entry *k, const kiln_exn *spare) {
+    k->inst->exn_bytes -= exn_cost(k->exn);
+    if (atomic_fetch_sub(&k->exn->owners, 1) == 1 && k->exn != spare) free(k->exn);
+}
+
+/* Releases the entries at and above `top`; `spare` (the exception being
+ * caught, which the unwinder brought here) is not freed: its catch keeps
+ * or frees it. */
+static void kept_release(uint64_t top, const kiln_exn *spare) {
+    while (kiln_rt_exn_top > top) entry_drop(&kept[--kiln_rt_exn_top], spare);
+}
+
+uint64_t exn_frames_mark(void) { return kiln_rt_exn_top; }
+
+void exn_frames_release(uint64_t mark) {
+    kept_release(mark, NULL);
+    if (kiln_rt_exn_top == 0 && kept_cap > 64) { /* a thread that kept many gives them back */
+        free(kept);
+        kept = NULL;
+        kept_cap = 0;
+    }
+}
+
+void kiln_rt_exn_release(kiln_vmctx *ctx, uint64_t mark) {
+    (void)ctx;
+    kept_release(mark, NULL);
+}
+
+static bool kept_grow(void) {
+    uint64_t cap = kept_cap ? kept_cap * 2 : 64;
+    kept_entry *k = realloc(kept, sizeof *k * cap);
+    if (!k) return false;
+    kept = k;
+    kept_cap = cap;
+    return true;
+}
+
+static void kept_push(kiln_vmctx *ctx, kiln_exn *e, bool slot) {
+    kiln_instance *inst = ctx->instance;
+    if (kiln_rt_exn_top == kept_cap && !kept_grow()) keep_fail(ctx, e, KILN_TRAP_HOST);
+    if (!exn_charge(inst, e)) keep_fail(ctx, e, KILN_TRAP_EXCEPTION_LIMIT);
+    kept[kiln_rt_exn_top++] = (kept_entry){e, inst, slot};
+    atomic_fetch_add(&e->owners, 1);
+}
+
+/* A legacy catch's entry takes its new exception: the previous one is
+ * named by nothing any more (lower_exn.c, Frames). */
+static void kept_replace(kiln_vmctx *ctx, kept_entry *k, kiln_exn *e) {
+    if (k->exn == e) return;
+    kiln_instance *inst = k->inst;
+    uint64_t old = exn_cost(k->exn), cost = exn_cost(e);
+    if (cost > old && !exn_fits(inst, cost - old)) keep_fail(ctx, e, KILN_TRAP_EXCEPTION_LIMIT);
+    atomic_fetch_add(&e->owners, 1);
+    kept_entry prev = *k;
+    inst->exn_bytes += cost;
+    k->exn = e;
+    entry_drop(&prev, e);
+}
+
+uint64_t kiln_rt_exn_keep(kiln_vmctx *ctx, void *exn, uint64_t top, int64_t *slot) {
+    kiln_exn *e = exn;
+    kept_release(top, e);
+    uint64_t at = kiln_rt_exn_top;
+    if (slot && *slot >= 0 && (uint64_t)*slot < at && kept[*slot].slot &&
+        kept[*slot].inst == ctx->instance) {
+        kept_replace(ctx, &kept[*slot], e);
+        return at;
+    }
+    /* Kept just below already (a throw_ref caught again): that entry lives
+     * as long as this frame, unless a legacy catch may replace it. */
+    if (!slot && at && kept[at - 1].exn == e && !kept[at - 1].slot) return at;
+    kept_push(ctx, e, slot != NULL);
+    if (slot) *slot = (int64_t)at;
+    return at + 1;
 }
 
 /* What kiln_exception() reports, copied: the exception itself may be an
@@ -230,9 +327,10 @@ kiln_val *kiln_rt_exn_values(kiln_vmctx *ctx, void *exn) {
     return ((kiln_exn *)exn)->values;
 }
 
-void kiln_rt_exn_drop(kiln_vmctx *ctx, void *exn) {
+void kiln_rt_exn_drop(kiln_vmctx *ctx, void *exn, uint64_t top) {
     (void)ctx;
     kiln_exn *e = exn;
+    kept_release(top, e);
     if (!exn_kept(e)) free(e);
 }
 
@@ -244,17 +342,16 @@ static bool exn_held_by(const kiln_instance *inst, const kiln_exn *e) {
 
 /* A kept exception that comes back (throw_ref) is usually the newest
  * hold, first in the list. */
-void kiln_rt_exn_capture(kiln_vmctx *ctx, void *exn) {
+void kiln_rt_exn_capture(kiln_vmctx *ctx, void *exn, uint64_t top) {
     kiln_exn *e = exn;
     kiln_instance *inst = ctx->instance;
+    kept_release(top, e);
     if (exn_kept(e) && exn_held_by(inst, e)) return;
     exn_hold *h = malloc(sizeof *h);
     if (!h || !exn_charge(inst, e)) {
         uint32_t kind = h ? KILN_TRAP_EXCEPTION_LIMIT : KILN_TRAP_HOST;
-        if (!h) kiln_host_trap_message("out of memory keeping an exception");
         free(h);
-        if (!exn_kept(e)) free(e); /* taken by this catch: nothing else sees it */
-        kiln_rt_trap(ctx, kind);
+        keep_fail(ctx, e, kind);
     }
     *h = (exn_hold){e, inst->exns};
     inst->exns = h;

@@ -203,6 +203,10 @@ void exn_holds_release(kiln_instance *inst);
 /* The instance's bound on kept exceptions (`lim` may be NULL), and
  * whether its module can pass exnrefs on (exception.c, The bound). */
 void exn_limit_init(kiln_instance *inst, const kiln_instance_limits *lim);
+/* The thread's top of exceptions kept by frames, and the release to it:
+ * trap_protect restores what it found, however its call ended. */
+uint64_t exn_frames_mark(void);
+void exn_frames_release(uint64_t mark);
 /* trap.c: the innermost entry's frame, and the jump that ends its call
  * with KILN_TRAP_EXCEPTION (the exception's own storage is exception.c's). */
 uintptr_t trap_entry_frame(void);

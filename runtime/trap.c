@@ -227,6 +227,7 @@ uint32_t trap_protect(void (*fn)(void *), void *arg) {
         kiln_rt_stack_limit = self.limit;
     }
     if (sp < self.limit) return entry_refuse();
+    uint64_t exn_mark = exn_frames_mark();
     self.depth++;
     self.jump = &buf;
     self.entry = sp;
@@ -236,6 +237,7 @@ uint32_t trap_protect(void (*fn)(void *), void *arg) {
     uint32_t kind = (uint32_t)sigsetjmp(buf, 0);
     if (kind == KILN_TRAP_NONE) fn(arg);
     else if (kind != KILN_TRAP_EXIT && kind != KILN_TRAP_EXCEPTION) backtrace_resolve();
+    exn_frames_release(exn_mark); /* what the frames of this call kept */
     self.jump = outer;
     self.entry = outer_entry;
     self.depth--;

@@ -1122,6 +1122,14 @@ static const char exn_open_keeper_wasm[] =
     "\x03\x00\x0a\x1b\x02\x14\x00\x03\x40\x02\x69\x1f\x40\x01\x03\x00"
     "\x08\x00\x0b\x00\x0b\x1a\x0c\x00\x0b\x0b\x04\x00\x41\x07\x0b";
 
+/* Compiles `bytes` in one bounds mode, named `stem` and x or g. */
+static compiled_so bytes_compile_in(const char *bytes, size_t size, const char *stem,
+                                    int explicit_bounds, loaded *l) {
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "%s%c", stem, explicit_bounds ? 'x' : 'g');
+    return bytes_compile_mode(bytes, size, prefix, explicit_bounds, l);
+}
+
 static kiln_instance *instance_limited(const compiled_so *c, kiln_linker *linker,
                                        kiln_instance_limits lim) {
     kiln_instantiate_error ierr;
@@ -1142,13 +1150,17 @@ static int32_t seven(kiln_instance *inst) {
 }
 
 /* Runs keep_forever into its bound of `limit` bytes: the defined trap,
- * the instance full but usable. */
-static void keeps_until(kiln_instance *inst, uint64_t limit) {
+ * the instance usable.  What the closed module kept went with the frames
+ * of the call that trapped (lower_exn.c, Frames); the open one's stays. */
+static void keeps_until(kiln_instance *inst, uint64_t limit, bool kept_by_frames) {
     cr_expect_eq(keep_forever(inst), KILN_TRAP_EXCEPTION_LIMIT, "%s", kiln_trap_message());
     cr_expect_str_eq(kiln_trap_message(), "too many live exceptions");
     uint64_t held = kiln_instance_exception_bytes(inst);
-    cr_expect(held <= limit && held > limit - 256, "%llu bytes held, bound %llu",
-              (unsigned long long)held, (unsigned long long)limit);
+    if (kept_by_frames)
+        cr_expect_eq(held, 0, "%llu bytes held after the trap", (unsigned long long)held);
+    else
+        cr_expect(held <= limit && held > limit - 256, "%llu bytes held, bound %llu",
+                  (unsigned long long)held, (unsigned long long)limit);
     cr_expect_eq(seven(inst), 7);
 }
 
@@ -1160,20 +1172,19 @@ static void keeps_until(kiln_instance *inst, uint64_t limit) {
 Test(lower_run, kept_exceptions_stop_at_the_instance_bound) {
     for (int explicit_bounds = 0; explicit_bounds < 2; explicit_bounds++) {
         loaded l;
-        compiled_so c = bytes_compile_mode(exn_keeper_wasm, sizeof exn_keeper_wasm,
-                                           explicit_bounds ? "exnkeepx" : "exnkeepg",
-                                           explicit_bounds, &l);
+        compiled_so c = bytes_compile_in(exn_keeper_wasm, sizeof exn_keeper_wasm, "exnkeep",
+                                         explicit_bounds, &l);
         kiln_linker *linker = kiln_linker_new();
         kiln_instance *a = instance_limited(&c, linker, (kiln_instance_limits){1, KILN_NO_LIMIT, 0});
-        keeps_until(a, KILN_PAGE_SIZE);
+        keeps_until(a, KILN_PAGE_SIZE, true);
         cr_expect_eq(keep_forever(a), KILN_TRAP_EXCEPTION_LIMIT, "still full");
         kiln_instance *b =
             instance_limited(&c, linker, (kiln_instance_limits){KILN_NO_LIMIT, KILN_NO_LIMIT, 1 << 20});
-        keeps_until(b, 1 << 20);
+        keeps_until(b, 1 << 20, true);
         kiln_instance_free(a);
         kiln_instance_free(b);
         kiln_instance *again = instance_limited(&c, linker, (kiln_instance_limits){2, KILN_NO_LIMIT, 0});
-        keeps_until(again, 2 * KILN_PAGE_SIZE);
+        keeps_until(again, 2 * KILN_PAGE_SIZE, true);
         kiln_instance_free(again);
         kiln_linker_free(linker);
         compiled_close(&c);
@@ -1192,7 +1203,7 @@ Test(lower_run, never_freed_exceptions_stop_at_the_process_bound) {
     kiln_linker *linker = kiln_linker_new();
     kiln_exception_process_limit_set(256 << 10);
     kiln_instance *a = instance_limited(&open, linker, (kiln_instance_limits){KILN_NO_LIMIT, KILN_NO_LIMIT, 0});
-    keeps_until(a, 256 << 10);
+    keeps_until(a, 256 << 10, false);
     kiln_instance_free(a);
     kiln_instance *b = instance_limited(&open, linker, (kiln_instance_limits){KILN_NO_LIMIT, KILN_NO_LIMIT, 0});
     cr_expect_eq(keep_forever(b), KILN_TRAP_EXCEPTION_LIMIT);
@@ -1200,12 +1211,98 @@ Test(lower_run, never_freed_exceptions_stop_at_the_process_bound) {
     cr_expect_eq(seven(b), 7);
     kiln_instance_free(b);
     kiln_instance *c = instance_limited(&closed, linker, (kiln_instance_limits){1, KILN_NO_LIMIT, 0});
-    keeps_until(c, KILN_PAGE_SIZE);
+    keeps_until(c, KILN_PAGE_SIZE, true);
     kiln_instance_free(c);
     kiln_exception_process_limit_set(KILN_EXCEPTION_PROCESS_BYTES_DEFAULT);
     kiln_linker_free(linker);
     compiled_close(&open), compiled_close(&closed);
     loaded_free(&lo), loaded_free(&lc);
+}
+
+/* ---- kept exceptions go with their frame --------------------------------------- */
+
+/* frames_module(1) of tests/regress-3.0/exn-bound/gen.py, a module with no
+ * exnref in any function type, global or table (compiler/lower_exn.c,
+ * Frames): "loop" n: n times a $helper keeps an exception with
+ * catch_all_ref and throws it on with throw_ref to a catch_all; n;
+ * "legacy_loop" n: n times a legacy catch_all that may rethrow, as C++
+ * compiles catch clauses; n; "nested" x: an exception kept in a local,
+ * thrown with throw_ref to a nested catch twice: 2x; "across" x: kept
+ * across a call that throws 1000, then thrown: x + 1000;
+ * "legacy_rethrow" x: a rethrow from a catch_all nested in the catch: x;
+ * "escape" x: kept, then thrown to the host. */
+static const char exn_frames_wasm[] =
+    "\x00\x61\x73\x6d\x01\x00\x00\x00\x01\x11\x04\x60\x00\x00\x60\x01"
+    "\x7f\x01\x7f\x60\x01\x7f\x00\x60\x01\x7e\x00\x03\x0a\x09\x02\x02"
+    "\x02\x01\x01\x01\x01\x02\x01\x0d\x05\x02\x00\x02\x00\x03\x07\x42"
+    "\x06\x04\x6c\x6f\x6f\x70\x00\x03\x0b\x6c\x65\x67\x61\x63\x79\x5f"
+    "\x6c\x6f\x6f\x70\x00\x04\x06\x6e\x65\x73\x74\x65\x64\x00\x05\x06"
+    "\x61\x63\x72\x6f\x73\x73\x00\x06\x06\x65\x73\x63\x61\x70\x65\x00"
+    "\x07\x0e\x6c\x65\x67\x61\x63\x79\x5f\x72\x65\x74\x68\x72\x6f\x77"
+    "\x00\x08\x0a\x83\x02\x09\x06\x00\x20\x00\x08\x00\x0b\x06\x00\x42"
+    "\x00\x08\x01\x0b\x11\x00\x02\x69\x1f\x40\x01\x03\x00\x20\x00\x10"
+    "\x01\x0b\x00\x0b\x0a\x0b\x24\x01\x01\x7f\x20\x00\x21\x01\x03\x40"
+    "\x02\x40\x1f\x40\x01\x02\x00\x20\x00\x10\x02\x0b\x00\x0b\x20\x00"
+    "\x41\x01\x6b\x22\x00\x0d\x00\x0b\x20\x01\x0b\x26\x01\x01\x7f\x20"
+    "\x00\x21\x01\x03\x40\x06\x40\x20\x00\x10\x01\x19\x20\x00\x45\x04"
+    "\x40\x09\x01\x0b\x0b\x20\x00\x41\x01\x6b\x22\x00\x0d\x00\x0b\x20"
+    "\x01\x0b\x31\x01\x01\x69\x02\x69\x1f\x40\x01\x03\x00\x20\x00\x08"
+    "\x00\x0b\x00\x0b\x21\x01\x02\x7f\x1f\x40\x01\x00\x00\x00\x20\x01"
+    "\x0a\x0b\x00\x0b\x02\x7f\x1f\x40\x01\x00\x00\x00\x20\x01\x0a\x0b"
+    "\x00\x0b\x6a\x0b\x33\x01\x01\x69\x02\x69\x1f\x40\x01\x03\x00\x20"
+    "\x00\x08\x00\x0b\x00\x0b\x21\x01\x02\x7f\x1f\x40\x01\x00\x00\x00"
+    "\x41\xe8\x07\x10\x00\x0b\x00\x0b\x02\x7f\x1f\x40\x01\x00\x00\x00"
+    "\x20\x01\x0a\x0b\x00\x0b\x6a\x0b\x11\x00\x02\x69\x1f\x40\x01\x03"
+    "\x00\x20\x00\x08\x00\x0b\x00\x0b\x0a\x0b\x1d\x00\x06\x7f\x06\x40"
+    "\x20\x00\x08\x00\x07\x00\x1a\x06\x40\x41\x05\x10\x00\x19\x09\x01"
+    "\x0b\x0b\x41\x7f\x07\x00\x0b\x0b";
+
+static uint32_t frames_call(kiln_instance *inst, const char *name, int32_t arg, int32_t *result) {
+    kiln_val s[1] = {{.i32 = arg}};
+    uint32_t trap = kiln_call(inst, export_of(inst, name).of.func, s);
+    *result = s[0].i32;
+    return trap;
+}
+
+static void frames_expect(kiln_instance *inst, const char *name, int32_t arg, int32_t want) {
+    int32_t got;
+    cr_expect_eq(frames_call(inst, name, arg, &got), KILN_TRAP_NONE, "%s(%d): %s", name, arg,
+                 kiln_trap_message());
+    cr_expect_eq(got, want, "%s(%d)", name, arg);
+    cr_expect_eq(kiln_instance_exception_bytes(inst), 0, "%s(%d) left exceptions kept", name, arg);
+}
+
+/* Each of these loops kept every exception until the instance was freed
+ * (64 bytes each, 64 MB for a million); under a bound of 64 KiB they now
+ * run to the end, since what a frame kept goes with it; and a kept
+ * exception stays usable as long as its frame needs it. */
+Test(lower_run, kept_exceptions_go_with_their_frame, .timeout = 120) {
+    for (int explicit_bounds = 0; explicit_bounds < 2; explicit_bounds++) {
+        loaded l;
+        compiled_so c = bytes_compile_in(exn_frames_wasm, sizeof exn_frames_wasm, "exnframes",
+                                         explicit_bounds, &l);
+        kiln_instance_limits one_page = {1, KILN_NO_LIMIT, 0};
+        kiln_linker *linker = kiln_linker_new();
+        kiln_instance *inst = instance_limited(&c, linker, one_page);
+        int32_t n = explicit_bounds ? 1000000 : 100000;
+        frames_expect(inst, "loop", n, n);
+        frames_expect(inst, "legacy_loop", n, n);
+        frames_expect(inst, "nested", 21, 42);
+        frames_expect(inst, "across", 7, 1007);
+        frames_expect(inst, "legacy_rethrow", 9, 9);
+        int32_t got;
+        cr_expect_eq(frames_call(inst, "escape", 4, &got), KILN_TRAP_EXCEPTION);
+        const kiln_val *vals;
+        uint32_t count;
+        cr_assert(kiln_exception(NULL, &vals, &count));
+        cr_expect(count == 1 && vals[0].i32 == 4);
+        cr_expect_eq(kiln_instance_exception_bytes(inst), 0, "the host entry let it go");
+        frames_expect(inst, "nested", 2, 4);
+        kiln_instance_free(inst);
+        kiln_linker_free(linker);
+        compiled_close(&c);
+        loaded_free(&l);
+    }
 }
 
 /* ---- threads: memory.grow racing accesses at the old bound ---------------- */
