@@ -561,6 +561,20 @@ static void exit_incoming(const ch_loop *l) {
             }
 }
 
+/* What l recorded of a value that was just replaced.  A header phi may
+ * be another phi's latch value (`prev = cur; cur += 1`) or the exit's
+ * induction variable: once head_enters_from erased it, a stale pointer
+ * would be a use of freed memory (SQLite's amalgamation crashed the
+ * compiler in explicit mode at -O2 this way). */
+static void loop_value_replaced(ch_loop *l, LLVMValueRef old, LLVMValueRef now) {
+    for (int k = 0; k < l->nphi; k++) {
+        if (l->phi[k].next == old) l->phi[k].next = now;
+        if (l->phi[k].init == old) l->phi[k].init = now;
+    }
+    if (l->exit_x == old) l->exit_x = now;
+    if (l->bound == old) l->bound = now;
+}
+
 /* The original header's phis, entered from `from` instead of the
  * preheader (LLVM-C cannot change an incoming block: the phis are made
  * again). */
@@ -574,6 +588,7 @@ static void head_enters_from(ch_loop *l, LLVMBasicBlockRef from, LLVMBuilderRef 
         LLVMAddIncoming(phi, vals, froms, 2);
         LLVMReplaceAllUsesWith(p->phi, phi);
         LLVMInstructionEraseFromParent(p->phi);
+        loop_value_replaced(l, p->phi, phi);
         l->ins[k] = p->phi = phi;
     }
 }

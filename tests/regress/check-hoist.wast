@@ -165,3 +165,41 @@
              "out of bounds memory access")
 (assert_return (invoke "ld" (i32.const 262140)) (i32.const 1))
 (assert_return (invoke "size") (i32.const 4))
+
+;; A header phi whose latch value is another header phi: `prev = p; p += 4`
+;; keeps the previous address in a phi fed by p's phi.  Making the
+;; header's phis again (LLVM-C cannot change an incoming block) once left
+;; the loop's record pointing at the erased phi, and the compiler read
+;; freed memory (it crashed on SQLite's amalgamation in explicit mode).
+(module
+  (memory 1)
+  (data (i32.const 0) "\01\00\00\00\02\00\00\00\03\00\00\00\04\00\00\00")
+  (data (i32.const 65528) "\05\00\00\00\06\00\00\00")
+  ;; sum of p[0..n) plus the last element's address
+  (func (export "prev_sum") (param $p i32) (param $n i32) (result i32) (local $prev i32) (local $s i32)
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $l
+        (local.set $s (i32.add (local.get $s) (i32.xor (local.get $prev) (i32.load (local.get $p)))))
+        (local.set $prev (local.get $p))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+    (i32.add (local.get $s) (local.get $prev)))
+  ;; the same with the two phis the other way round, and the previous
+  ;; element's value carried too
+  (func (export "prev_val") (param $p i32) (param $n i32) (result i32) (local $prev i32) (local $v i32) (local $s i32)
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $l
+        (local.set $s (i32.add (local.get $s) (i32.mul (local.get $prev) (i32.load (local.get $p)))))
+        (local.set $prev (i32.load (local.get $p)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+    (i32.add (local.get $s) (local.get $prev))))
+(assert_return (invoke "prev_sum" (i32.const 0) (i32.const 4)) (i32.const 34))
+(assert_return (invoke "prev_sum" (i32.const 4) (i32.const 0)) (i32.const 0))
+(assert_return (invoke "prev_sum" (i32.const 65528) (i32.const 2)) (i32.const 131071))
+(assert_trap (invoke "prev_sum" (i32.const 65528) (i32.const 3)) "out of bounds memory access")
+(assert_trap (invoke "prev_sum" (i32.const 65532) (i32.const 2)) "out of bounds memory access")
+(assert_return (invoke "prev_val" (i32.const 0) (i32.const 4)) (i32.const 24))
+(assert_trap (invoke "prev_val" (i32.const 65528) (i32.const 3)) "out of bounds memory access")
