@@ -509,12 +509,13 @@ static LLVMValueRef copy_of(const ch_loop *l, LLVMValueRef v) {
     return k >= 0 ? l->copy[k] : v;
 }
 
-/* A check of the copy becomes a branch to its next block. */
-static void drop_check(LLVMValueRef br, bool on_true, LLVMBuilderRef b) {
+/* A check of the copy becomes a branch to its next block (returned). */
+static LLVMValueRef drop_check(LLVMValueRef br, bool on_true, LLVMBuilderRef b) {
     LLVMBasicBlockRef next = LLVMGetSuccessor(br, on_true ? 1 : 0);
     LLVMPositionBuilderBefore(b, br);
-    LLVMBuildBr(b, next);
+    LLVMValueRef plain = LLVMBuildBr(b, next);
     LLVMInstructionEraseFromParent(br);
+    return plain;
 }
 
 /* The copy without checks, entered from `from`. */
@@ -544,8 +545,54 @@ static void build_fast(ch_loop *l, LLVMBasicBlockRef from, LLVMBuilderRef b) {
     }
     LLVMValueRef latch_br = l->copy[ins_index(l, l->latch_br)];
     LLVMSetMetadata(latch_br, LLVMGetMDKindIDInContext(ctx, "llvm.loop", 9), NULL);
-    for (int k = 0; k < l->ncheck; k++)
-        drop_check(l->copy[ins_index(l, l->check[k].br)], l->check[k].on_true, b);
+    for (int k = 0; k < l->ncheck; k++) {
+        int at = ins_index(l, l->check[k].br);
+        l->copy[at] = drop_check(l->copy[at], l->check[k].on_true, b);
+    }
+}
+
+/* An instruction of the copy that may go when nothing uses it: no memory
+ * access, call or branch. */
+static bool removable(LLVMValueRef i) {
+    LLVMOpcode op = LLVMGetInstructionOpcode(i);
+    return op != LLVMLoad && op != LLVMStore && op != LLVMCall && op != LLVMBr;
+}
+
+static bool used_only_by(LLVMValueRef v, LLVMValueRef user) {
+    for (LLVMUseRef u = LLVMGetFirstUse(v); u; u = LLVMGetNextUse(u))
+        if (LLVMGetUser(u) != user) return false;
+    return true;
+}
+
+/* A phi of the copy and its latch value that only use each other (an i32
+ * address the copy now steps as an i64 stream): *next is that value. */
+static bool dead_cycle(const ch_loop *l, LLVMValueRef phi, LLVMValueRef *next) {
+    *next = LLVMIsAPHINode(phi) ? incoming_from(phi, l->copy_block[l->nb - 1]) : NULL;
+    return *next && *next != phi && LLVMIsAInstruction(*next) && removable(*next) &&
+           used_only_by(phi, *next) && used_only_by(*next, phi);
+}
+
+/* Erases what the copy no longer uses: the compares of its dropped checks
+ * and the address arithmetic its i64 streams replaced.  Why: the loop
+ * vectorizer runs before any dead-code pass, and its cost model counts
+ * dead instructions too: lu's inner loop cost 20 or more with them, the
+ * threshold under which it interleaves a small loop, so the copy ran at
+ * one <2 x double> per iteration where the checked loop ran two. */
+static void sweep_copy(ch_loop *l) {
+    for (bool again = true; again;) {
+        again = false;
+        for (int k = l->n - 1; k >= 0; k--) {
+            LLVMValueRef i = l->copy[k], next = NULL;
+            if (!i || !removable(i) || (LLVMGetFirstUse(i) && !dead_cycle(l, i, &next))) continue;
+            LLVMReplaceAllUsesWith(i, LLVMGetPoison(LLVMTypeOf(i))); /* next's use of a phi */
+            LLVMInstructionEraseFromParent(i);
+            l->copy[k] = NULL;
+            for (int m = 0; next && m < l->n; m++)
+                if (l->copy[m] == next) l->copy[m] = NULL;
+            if (next) LLVMInstructionEraseFromParent(next);
+            again = true;
+        }
+    }
 }
 
 /* The exit's phis take the copy's values on the copy's latch edge. */
@@ -656,6 +703,7 @@ static void version(ch_loop *l, LLVMBuilderRef b) {
     build_fast(l, range, b);
     stream_phis(l, range, b);
     exit_incoming(l);
+    sweep_copy(l);
     LLVMPositionBuilderAtEnd(b, range);
     branch_likely(LLVMBuildCondBr(b, ok, l->copy_block[0], l->head));
 }

@@ -105,6 +105,28 @@ Test(check_hoist, versions_a_loop_of_checked_accesses) {
     done();
 }
 
+/* Instructions of opcode op (and type ty, if not NULL) in the blocks whose
+ * name starts with prefix. */
+static int insns_in(LLVMValueRef fn, const char *prefix, LLVMOpcode op, LLVMTypeRef ty) {
+    int n = 0;
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i && name_starts(bb, prefix); i = LLVMGetNextInstruction(i))
+            n += LLVMGetInstructionOpcode(i) == op && (!ty || LLVMTypeOf(i) == ty);
+    return n;
+}
+
+Test(check_hoist, the_copy_keeps_no_dead_compares_or_i32_addresses) {
+    /* the vectorizer runs before any dead-code pass and counts dead
+     * instructions in its cost model (lu's copy was not interleaved) */
+    LLVMValueRef fn = parse(LOOP);
+    cr_assert_eq(check_hoist_function(fn), 1);
+    cr_assert_eq(insns_in(fn, "hoist.fast", LLVMICmp, NULL), 1, "only the exit compare");
+    cr_assert_eq(insns_in(fn, "hoist.fast", LLVMPHI, LLVMInt32TypeInContext(ctx)), 1, "only the counter");
+    cr_assert_eq(insns_in(fn, "hoist.fast", LLVMZExt, NULL), 0, "the addresses are i64 streams");
+    cr_assert_eq(insns_in(fn, "loop", LLVMPHI, LLVMInt32TypeInContext(ctx)), 3, "the original keeps its own");
+    done();
+}
+
 Test(check_hoist, versions_count_down_loops_and_either_operand_order) {
     cr_assert_eq(hoist_ir(HEAD("") CHECK_X("icmp sgt i64 %xz, %limit") CHECK_Y BODY
                               TAIL("-8", "icmp ne i32 %i.next, %n")),
