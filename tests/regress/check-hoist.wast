@@ -203,3 +203,62 @@
 (assert_trap (invoke "prev_sum" (i32.const 65532) (i32.const 2)) "out of bounds memory access")
 (assert_return (invoke "prev_val" (i32.const 0) (i32.const 4)) (i32.const 24))
 (assert_trap (invoke "prev_val" (i32.const 65528) (i32.const 3)) "out of bounds memory access")
+;; The copy without checks is swept of what it no longer uses (the
+;; checks' compares, the i32 addresses its i64 streams replace); values of
+;; the loop used after it must survive: the pointers and the last sum are
+;; returned, from the copy when every access is in bounds, from the
+;; checked loop up to its trap otherwise.
+(module
+  (memory 1)
+  (func (export "ld") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "st") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+  ;; z[k] = x[k] + y[k]; returns the final x + y + z pointers plus the last sum
+  (func (export "add3_ret") (param $x i32) (param $y i32) (param $z i32) (param $n i32) (result i32)
+    (local $s i32)
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $l
+        (local.set $s (i32.add (i32.load (local.get $x)) (i32.load (local.get $y))))
+        (i32.store (local.get $z) (local.get $s))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $y (i32.add (local.get $y) (i32.const 4)))
+        (local.set $z (i32.add (local.get $z) (i32.const 4)))
+        (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+    (i32.add (i32.add (i32.add (local.get $x) (local.get $y)) (local.get $z)) (local.get $s)))
+  ;; the same with only the sum used after the loop
+  (func (export "add3_sum") (param $x i32) (param $y i32) (param $z i32) (param $n i32) (result i32)
+    (local $s i32)
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $l
+        (local.set $s (i32.add (i32.load (local.get $x)) (i32.load (local.get $y))))
+        (i32.store (local.get $z) (local.get $s))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $y (i32.add (local.get $y) (i32.const 4)))
+        (local.set $z (i32.add (local.get $z) (i32.const 4)))
+        (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+    (local.get $s))
+)
+(invoke "st" (i32.const 0) (i32.const 1))
+(invoke "st" (i32.const 4) (i32.const 2))
+(invoke "st" (i32.const 8) (i32.const 3))
+(invoke "st" (i32.const 100) (i32.const 10))
+(invoke "st" (i32.const 104) (i32.const 20))
+(invoke "st" (i32.const 108) (i32.const 30))
+;; in bounds: pointers 12 + 112 + 212 = 336, last sum 33
+(assert_return (invoke "add3_ret" (i32.const 0) (i32.const 100) (i32.const 200) (i32.const 3)) (i32.const 369))
+(assert_return (invoke "ld" (i32.const 208)) (i32.const 33))
+(assert_return (invoke "add3_sum" (i32.const 0) (i32.const 100) (i32.const 300) (i32.const 3)) (i32.const 33))
+(assert_return (invoke "ld" (i32.const 304)) (i32.const 22))
+;; zero trips: nothing accessed, the pointers as given
+(assert_return (invoke "add3_ret" (i32.const 70000) (i32.const 1) (i32.const 2) (i32.const 0)) (i32.const 70003))
+;; the third store out of bounds: two stores made, then the trap
+(assert_trap (invoke "add3_ret" (i32.const 0) (i32.const 100) (i32.const 65528) (i32.const 3))
+             "out of bounds memory access")
+(assert_return (invoke "ld" (i32.const 65528)) (i32.const 11))
+(assert_return (invoke "ld" (i32.const 65532)) (i32.const 22))
+;; the second load of x out of bounds: one store made
+(assert_trap (invoke "add3_sum" (i32.const 65532) (i32.const 100) (i32.const 400) (i32.const 2))
+             "out of bounds memory access")
+(assert_return (invoke "ld" (i32.const 400)) (i32.const 32))
+(assert_return (invoke "ld" (i32.const 404)) (i32.const 0))
