@@ -1,7 +1,9 @@
 /* descriptor.c - the one exported symbol of a compiled module.
  *
  * `<prefix>_module` is a kiln_module_desc (kiln_abi.h): the module's
- * module image (module_image.h), the code of every defined function, a trampoline for
+ * module image (module_image.h), the entry stub of every defined function
+ * a function reference can name (NULL for the others) and the body of
+ * every one, a trampoline for
  * each (shared by every function of the same signature) so the runtime
  * can call any export through 16-byte value slots, and an import thunk
  * per imported function that turns a typed call into a slot array for
@@ -202,7 +204,8 @@ bool descriptor_build(lower_module *lm, const uint8_t *bytes, size_t size) {
     if (!tramps || !code || !bodies || !tramp_of || !thunks)
         return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
     for (uint32_t i = 0; i < ndef; i++) {
-        code[i] = lm->funcs[nimp + i];
+        /* NULL: no function reference can name it (lower.c, the stack check) */
+        code[i] = lower_has_entry(lm, nimp + i) ? lm->funcs[nimp + i] : LLVMConstNull(lm->t.ptr);
         bodies[i] = lower_body_ref(lm, nimp + i);
         tramp_of[i] = tramps[m->funcs[nimp + i].type_index];
     }

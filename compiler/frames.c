@@ -171,8 +171,8 @@ bool frames_measure_finish(frame_sizes *fs, const kiln_module *m, LLVMMemoryBuff
     uint8_t *copy = malloc(size ? size : 1);
     if (!copy) return error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
     memcpy(copy, LLVMGetBufferStart(*object), size);
-    /* Every stub reads the table, so it exists whenever there are bodies;
-     * a module without any may have lost it to dead-global elimination. */
+    /* lower.c keeps the table (llvm.compiler.used) whenever there are
+     * bodies, even when no stub or check reads it. */
     uint8_t *table = fs->count ? table_locate(copy, size, fs) : NULL;
     if (!table) {
         free(copy);

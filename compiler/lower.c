@@ -10,6 +10,7 @@
  * The module is validated: lowering asserts nothing about types. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lower_internal.h"
@@ -391,6 +392,7 @@ static void return_call_lower(lower_func *lf, uint32_t func_index) {
         return;
     }
     args[0] = lf->vmctx;
+    /* A module with return_call has tailcc bodies: body_conv == call_conv. */
     lower_tail_call(lf, callee->type_index, call_target_checked(lf, func_index), args, n);
 }
 
@@ -639,12 +641,65 @@ static void br_on_non_null_lower(lower_func *lf, uint32_t label) {
     lower_pop(lf);
 }
 
+/* -O0: br_table as a binary search of compares over the index (LLVM's
+ * fast instruction selector handles no `switch`, so each sent its block
+ * to SelectionDAG).  Each range of entries naming one label is a leaf,
+ * so the two sides of a compare never name the same label; O(log n)
+ * compares at run time. */
+static bool labels_same(const uint32_t *labels, uint32_t lo, uint32_t hi) {
+    for (uint32_t i = lo + 1; i < hi; i++)
+        if (labels[i] != labels[lo]) return false;
+    return true;
+}
+
+/* The successor for index range [lo, hi) of the block being built: the
+ * label's block (with this block's phi incomings) or a new search block. */
+static LLVMBasicBlockRef br_table_side(lower_func *lf, const uint32_t *labels, uint32_t lo,
+                                       uint32_t hi) {
+    if (labels_same(labels, lo, hi)) return branch_prepare(lf, labels[lo]);
+    return block_new(lf, "br_table");
+}
+
+/* In the current block, index is known to lie in [lo, hi). */
+static void br_table_search(lower_func *lf, LLVMValueRef index, const uint32_t *labels, uint32_t lo,
+                            uint32_t hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    LLVMValueRef below = LLVMBuildICmp(lf->lm->b, LLVMIntULT, index, lower_const_i32(lf->lm, mid), "");
+    LLVMBasicBlockRef left = br_table_side(lf, labels, lo, mid);
+    LLVMBasicBlockRef right = br_table_side(lf, labels, mid, hi);
+    LLVMBuildCondBr(lf->lm->b, below, left, right);
+    if (!labels_same(labels, lo, mid)) {
+        LLVMPositionBuilderAtEnd(lf->lm->b, left);
+        br_table_search(lf, index, labels, lo, mid);
+    }
+    if (!labels_same(labels, mid, hi)) {
+        LLVMPositionBuilderAtEnd(lf->lm->b, right);
+        br_table_search(lf, index, labels, mid, hi);
+    }
+}
+
+static void br_table_compares(lower_func *lf, LLVMValueRef index, const uint32_t *labels,
+                              uint32_t n) {
+    LLVMValueRef out = LLVMBuildICmp(lf->lm->b, LLVMIntUGE, index, lower_const_i32(lf->lm, n), "");
+    LLVMBasicBlockRef dflt = branch_prepare(lf, labels[n]);
+    LLVMBasicBlockRef in = br_table_side(lf, labels, 0, n);
+    LLVMBuildCondBr(lf->lm->b, out, dflt, in);
+    if (labels_same(labels, 0, n)) return;
+    LLVMPositionBuilderAtEnd(lf->lm->b, in);
+    br_table_search(lf, index, labels, 0, n);
+}
+
 /* br_table becomes a switch; a target named by several entries gets one
  * phi incoming per edge, as LLVM counts them. */
 static void br_table_lower(lower_func *lf, const kiln_insn *insn) {
     LLVMValueRef index = lower_pop(lf);
     uint32_t n = insn->imm.br_table.count;
     const uint32_t *labels = insn->imm.br_table.labels;
+    if (lf->lm->opts->opt_level == 0 && n > 0) {
+        br_table_compares(lf, index, labels, n);
+        lf->dead = true;
+        return;
+    }
     LLVMBasicBlockRef dflt = branch_prepare(lf, labels[n]);
     LLVMValueRef sw = LLVMBuildSwitch(lf->lm->b, index, dflt, n);
     for (uint32_t i = 0; i < n; i++)
@@ -843,11 +898,25 @@ static void locals_init(lower_func *lf) {
  * out (plus room for the return address, the red zone and realignment).
  * A direct call checks at the call site, then calls the body: LLVM may
  * still inline bodies into each other, since the frame it measures is the
- * merged one.  Everything else (tables, exports, the start function,
- * other partitions) calls the function's entry stub, which makes the same
+ * merged one.  A body in another partition is checked the same way,
+ * through the symbol <prefix>.z<index> its partition defines for its
+ * entry of the table.  Everything else (tables, exports, ref.func, the
+ * start function) calls the function's entry stub, which makes the same
  * check and tail-calls the body; the stub's own call is marked noinline
  * so the body never grows into the stub, whose frame is not measured.
- * docs/sandbox.md gives the whole argument. */
+ *
+ * Only functions a function reference can name have a stub
+ * (module_entry_funcs: exports, element segments of every mode, ref.func
+ * in constant expressions and table initialisers, the start function);
+ * the others' descriptor entry is NULL.  That loses no check: a function
+ * reference is made only by the runtime (exports, element segments,
+ * constant expressions, the start call: all in that set, and
+ * desc_module_read refuses a descriptor with a NULL entry for any of
+ * them) or by ref.func in a body, which the validator accepts only for
+ * C.refs (module_declared_funcs), a subset; call_indirect, call_ref and
+ * their return_ forms only call through references.  Every other way
+ * to a body is a direct call, checked above.  docs/sandbox.md gives the
+ * whole argument. */
 
 void lower_frames_symbol(const kiln_compile_options *opts, const lower_partition *part, char *out,
                          size_t cap) {
@@ -870,6 +939,54 @@ int lower_function_kind(const char *prefix, const char *name, size_t len, uint32
     return stub ? LOWER_FN_STUB : LOWER_FN_BODY;
 }
 
+/* The table must reach the object even when no stub or call reads it
+ * (frames.c refuses an object without it): llvm.compiler.used. */
+static void frames_keep(lower_module *lm) {
+    LLVMTypeRef ty = LLVMArrayType2(lm->t.ptr, 1);
+    LLVMValueRef used = LLVMAddGlobal(lm->mod, ty, "llvm.compiler.used");
+    LLVMSetLinkage(used, LLVMAppendingLinkage);
+    LLVMSetSection(used, "llvm.metadata");
+    LLVMSetInitializer(used, LLVMConstArray2(lm->t.ptr, &lm->frames, 1));
+}
+
+static void frame_alias_name(const lower_module *lm, uint32_t index, char *out, size_t cap) {
+    snprintf(out, cap, "%s.z%u", lm->opts->prefix, index);
+}
+
+/* <prefix>.z<index>: body `index`'s entry of this partition's table, for
+ * the direct calls of other partitions.  Named by function index only, so
+ * a caller's object stays valid whatever this partition's range. */
+static void frame_alias_add(lower_module *lm, LLVMTypeRef table_ty, uint32_t index) {
+    char name[300];
+    frame_alias_name(lm, index, name, sizeof name);
+    LLVMValueRef idx[2] = {lower_const_i64(lm, 0), lower_const_i64(lm, index - lm->frames_first)};
+    LLVMValueRef at = LLVMConstInBoundsGEP2(table_ty, lm->frames, idx, 2);
+    LLVMValueRef alias = LLVMAddAlias2(lm->mod, lm->t.i32, 0, at, name);
+    LLVMSetVisibility(alias, LLVMHiddenVisibility);
+}
+
+bool lower_body_is_local(const lower_module *lm, uint32_t index) {
+    uint32_t end = lm->part ? lm->part->end : lm->m->num_funcs;
+    return index >= lm->frames_first && index < end;
+}
+
+/* Where body `index`'s frame size is: our table, or another partition's. */
+static LLVMValueRef frame_slot(lower_module *lm, uint32_t index) {
+    if (lower_body_is_local(lm, index)) {
+        LLVMValueRef idx[2] = {lower_const_i64(lm, 0), lower_const_i64(lm, index - lm->frames_first)};
+        return LLVMBuildGEP2(lm->b, LLVMGlobalGetValueType(lm->frames), lm->frames, idx, 2, "");
+    }
+    char name[300];
+    frame_alias_name(lm, index, name, sizeof name);
+    LLVMValueRef g = LLVMGetNamedGlobal(lm->mod, name);
+    if (g) return g;
+    g = LLVMAddGlobal(lm->mod, lm->t.i32, name);
+    LLVMSetVisibility(g, LLVMHiddenVisibility);
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetAlignment(g, 4);
+    return g;
+}
+
 /* Externally initialized, so LLVM cannot fold loads of its (still zero)
  * initializer; frames.c writes the real sizes into the object.  Constant,
  * so loads of it may still be shared and hoisted. */
@@ -886,6 +1003,9 @@ static void frames_table_create(lower_module *lm) {
     LLVMSetLinkage(lm->frames, LLVMInternalLinkage);
     LLVMSetAlignment(lm->frames, 4);
     lm->frames_first = first;
+    frames_keep(lm);
+    if (lm->part)
+        for (uint32_t i = first; i < end; i++) frame_alias_add(lm, ty, i);
 }
 
 /* What lowering needs to know of the target, read once per module from
@@ -947,12 +1067,7 @@ static LLVMValueRef stack_limit_load(lower_module *lm) {
  * and `limit` are read here when NULL. */
 static LLVMValueRef stack_short_with(lower_module *lm, uint32_t index, LLVMValueRef sp,
                                      LLVMValueRef limit) {
-    LLVMValueRef slot_i = lower_const_i64(lm, index - lm->frames_first);
-    LLVMValueRef zero = lower_const_i64(lm, 0);
-    LLVMValueRef idx[2] = {zero, slot_i};
-    LLVMValueRef slot = LLVMBuildGEP2(lm->b, LLVMGlobalGetValueType(lm->frames), lm->frames, idx,
-                                      2, "");
-    LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, slot, "frame");
+    LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, frame_slot(lm, index), "frame");
     LLVMSetAlignment(need, 4);
     if (!limit) limit = stack_limit_load(lm);
     LLVMValueRef need64 = LLVMBuildZExt(lm->b, need, lm->t.i64, "");
@@ -1009,27 +1124,23 @@ bool lower_small_leaf(const kiln_module *m, uint32_t index) {
 
 /* Small leaves are called without a check: their frame (at most
  * KILN_LEAF_FRAME_MAX, which frames.c verifies) lies in the margin below
- * the caller's checked frame, and they call nothing that could go deeper. */
-/* What a direct call of defined function `index` calls: its body, after
- * a stack check (none for a small leaf), or its entry stub, which checks,
- * when the body is in another partition. */
+ * the caller's checked frame, and they call nothing that could go deeper.
+ * What a direct call of defined function `index` calls: its body, after
+ * a stack check.  A body in another partition is checked too, against its
+ * own partition's table (frame_slot): whether it is a small leaf depends
+ * on its body, which this partition's cache key does not cover. */
 static LLVMValueRef call_target_checked(lower_func *lf, uint32_t index) {
     lower_module *lm = lf->lm;
-    uint32_t end = lm->part ? lm->part->end : lm->m->num_funcs;
-    bool local = index >= lm->frames_first && index < end; /* its frame is in our table */
-    LLVMValueRef target = local ? lm->bodies[index] : NULL;
-    if (!target) return lower_func_ref(lm, index);
-    if (!lower_small_leaf(lm->m, index))
+    if (!lower_body_is_local(lm, index) || !lower_small_leaf(lm->m, index))
         lower_trap_if(lf, body_stack_short(lf, index), KILN_TRAP_CALL_STACK_EXHAUSTED);
-    return target;
+    return lower_body_ref(lm, index);
 }
 
 LLVMValueRef lower_call_defined(lower_func *lf, uint32_t index, LLVMValueRef *args, unsigned n) {
     lower_module *lm = lf->lm;
     LLVMTypeRef sig = lm->sig_types[lm->m->funcs[index].type_index];
-    LLVMValueRef target = call_target_checked(lf, index);
-    LLVMValueRef call = lower_call_build(lf, sig, target, args, n);
-    LLVMSetInstructionCallConv(call, target == lm->bodies[index] ? lm->body_conv : lm->call_conv);
+    LLVMValueRef call = lower_call_build(lf, sig, call_target_checked(lf, index), args, n);
+    LLVMSetInstructionCallConv(call, lm->body_conv);
     return call;
 }
 
@@ -1228,6 +1339,15 @@ static LLVMValueRef func_add(lower_module *lm, uint32_t i, bool body) {
  * names every body), so those become hidden (object-local after the
  * final link) external symbols, unique by prefix and index; other
  * partitions' functions are declared lazily. */
+static LLVMValueRef func_define(lower_module *lm, uint32_t i, bool body) {
+    LLVMValueRef fn = func_add(lm, i, body);
+    if (lm->part) LLVMSetVisibility(fn, LLVMHiddenVisibility);
+    else LLVMSetLinkage(fn, LLVMInternalLinkage);
+    return fn;
+}
+
+/* A body for every function; an entry stub only for those a function
+ * reference can name (see "the stack check" above). */
 static void funcs_declare(lower_module *lm) {
     const kiln_module *m = lm->m;
     frames_table_create(lm);
@@ -1235,15 +1355,15 @@ static void funcs_declare(lower_module *lm) {
         lm->funcs[i] = lm->bodies[i] = NULL;
         if (m->funcs[i].imported) continue;
         if (lm->part && (i < lm->part->first || i >= lm->part->end)) continue;
-        for (int body = 0; body < 2; body++) {
-            LLVMValueRef fn = func_add(lm, i, body);
-            if (lm->part) LLVMSetVisibility(fn, LLVMHiddenVisibility);
-            else LLVMSetLinkage(fn, LLVMInternalLinkage);
-            if (body) lm->bodies[i] = fn;
-            else lm->funcs[i] = fn;
-        }
+        lm->bodies[i] = func_define(lm, i, true);
+        if (!lower_has_entry(lm, i)) continue;
+        lm->funcs[i] = func_define(lm, i, false);
         stub_build(lm, i);
     }
+}
+
+bool lower_has_entry(const lower_module *lm, uint32_t index) {
+    return module_func_bit(lm->entries, index);
 }
 
 static LLVMValueRef other_partition_ref(lower_module *lm, uint32_t index, bool body) {
@@ -1284,6 +1404,8 @@ static bool module_lower_into(lower_module *lm, const uint8_t *bytes, size_t siz
     types_init(lm);
     metadata_init(lm);
     if (!sig_types_build(lm)) return false;
+    lm->entries = module_entry_funcs(lm->m);
+    if (!lm->entries) return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
     funcs_declare(lm);
     uint32_t first = lm->part ? lm->part->first : lm->m->num_imported_funcs;
     uint32_t end = lm->part ? lm->part->end : lm->m->num_funcs;
@@ -1295,7 +1417,7 @@ static bool module_lower_into(lower_module *lm, const uint8_t *bytes, size_t siz
     }
     /* The descriptor names every function: declare the other partitions'. */
     for (uint32_t i = lm->m->num_imported_funcs; i < lm->m->num_funcs; i++) {
-        lower_func_ref(lm, i);
+        if (lower_has_entry(lm, i)) lower_func_ref(lm, i);
         lower_body_ref(lm, i);
     }
     return descriptor_build(lm, bytes, size);
@@ -1331,6 +1453,7 @@ LLVMModuleRef module_lower_partition(const kiln_module *m, const uint8_t *bytes,
     debug_info_begin(&lm);
     bool ok = module_lower_into(&lm, bytes, size);
     debug_info_end(&lm);
+    free(lm.entries);
     LLVMDisposeBuilder(lm.b);
     arena_destroy(lm.arena);
     if (!ok) {

@@ -98,7 +98,9 @@ typedef struct lower_module {
     LLVMBuilderRef b;
     lower_types t;
     LLVMTypeRef *sig_types; /* [num_types]  R (ptr vmctx, P...)          */
-    LLVMValueRef *funcs;    /* [num_funcs]  entry stubs; NULL for imports */
+    LLVMValueRef *funcs;    /* [num_funcs]  entry stubs; NULL for imports
+                             * and for functions outside `entries` */
+    uint8_t *entries;       /* module_entry_funcs: who has an entry stub */
     LLVMValueRef *bodies;   /* [num_funcs]  bodies defined in this module */
     LLVMValueRef frames;    /* frame-size table of this module's bodies   */
     uint32_t frames_first;  /* function index of frames[0]                */
@@ -242,15 +244,21 @@ LLVMModuleRef module_lower_partition(const kiln_module *m, const uint8_t *bytes,
                                      const lower_partition *part, const lower_target_caps *caps,
                                      LLVMContextRef ctx, kiln_error *err);
 /* lower.c: the entry stub of wasm function `index` (defined, not
- * imported): what tables, exports and other partitions call.  Declared on
- * first use when another partition defines it. */
+ * imported, in module_entry_funcs: the only ones with a stub): what
+ * function references point to.  Declared on first use when another
+ * partition defines it. */
 LLVMValueRef lower_func_ref(lower_module *lm, uint32_t index);
+/* lower.c: true if defined function `index` has an entry stub. */
+bool lower_has_entry(const lower_module *lm, uint32_t index);
+/* lower.c: true if defined function `index`'s body is in this LLVM
+ * module (always, unless the compile is partitioned). */
+bool lower_body_is_local(const lower_module *lm, uint32_t index);
 /* lower.c: the body of defined function `index`, declared when another
  * partition defines it (the descriptor names every body). */
 LLVMValueRef lower_body_ref(lower_module *lm, uint32_t index);
 /* lower.c: a direct call of defined function `index` with `args` (vmctx
  * first): checks the stack for the callee's frame, then calls its body,
- * or its entry stub when the body lives in another partition. */
+ * also when the body lives in another partition. */
 LLVMValueRef lower_call_defined(lower_func *lf, uint32_t index, LLVMValueRef *args, unsigned n);
 /* lower.c: return_call's end: a guaranteed tail call of `code` with
  * `args` (vmctx or callee context first) returning its result; the

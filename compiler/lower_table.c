@@ -178,14 +178,15 @@ static table_known *tables_known_build(lower_module *lm) {
 }
 
 /* The known contents of `table`, or NULL.  Every function named must be
- * defined in this LLVM module (a partitioned compile may lack some). */
+ * defined in this LLVM module (a partitioned compile may lack some):
+ * devirtualizing stays a choice of this partition's own bodies. */
 static const table_known *table_known_get(lower_func *lf, uint32_t table) {
     lower_module *lm = lf->lm;
     if (!lm->tables_known) lm->tables_known = tables_known_build(lm);
     const table_known *tk = lm->tables_known ? &lm->tables_known[table] : NULL;
     if (!tk || !tk->known) return NULL;
     for (uint32_t i = 0; i < tk->size; i++)
-        if (tk->funcs[i] != KNOWN_NULL && !lm->bodies[tk->funcs[i]]) return NULL;
+        if (tk->funcs[i] != KNOWN_NULL && !lower_body_is_local(lm, tk->funcs[i])) return NULL;
     return tk;
 }
 

@@ -189,6 +189,55 @@ static bool insn_is_tail_call(uint16_t op) {
 
 bool module_uses_tail_calls(const kiln_module *m) { return module_has_insn(m, insn_is_tail_call); }
 
+/* ---- functions a reference can name ------------------------------------------
+ *
+ * C.refs of the spec (exports, and ref.func in constant expressions:
+ * global initialisers, element segments of every mode, offsets), which
+ * is all a ref.func inside a body may name (validate_code.c refuses any
+ * other), and the entry set: C.refs plus table initialisers and the start
+ * function, every function the runtime can hand out a reference to. */
+
+static void func_bit_add(uint8_t *bits, uint32_t i, uint32_t size) {
+    if (i < size) bits[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
+static void refs_add_expr(uint8_t *bits, const kiln_expr *e, uint32_t size) {
+    for (uint32_t i = 0; i < e->count; i++)
+        if (e->insns[i].op == KILN_OP_REF_FUNC) func_bit_add(bits, e->insns[i].imm.index, size);
+}
+
+static void refs_add_elem(uint8_t *bits, const kiln_elem *e, uint32_t size) {
+    refs_add_expr(bits, &e->offset, size);
+    for (uint32_t k = 0; k < e->count; k++) {
+        if (e->func_indices) func_bit_add(bits, e->func_indices[k], size);
+        else refs_add_expr(bits, &e->exprs[k], size);
+    }
+}
+
+uint8_t *module_declared_funcs(const kiln_module *m) {
+    uint32_t n = m->num_funcs;
+    uint8_t *bits = calloc((size_t)n / 8 + 1, 1);
+    if (!bits) return NULL;
+    for (uint32_t i = 0; i < m->num_exports; i++)
+        if (m->exports[i].kind == KILN_EXTERN_FUNC) func_bit_add(bits, m->exports[i].index, n);
+    for (uint32_t i = m->num_imported_globals; i < m->num_globals; i++)
+        refs_add_expr(bits, &m->globals[i].init, n);
+    for (uint32_t i = 0; i < m->num_elems; i++) refs_add_elem(bits, &m->elems[i], n);
+    for (uint32_t i = 0; i < m->num_datas; i++) refs_add_expr(bits, &m->datas[i].offset, n);
+    return bits;
+}
+
+uint8_t *module_entry_funcs(const kiln_module *m) {
+    uint8_t *bits = module_declared_funcs(m);
+    if (!bits) return NULL;
+    for (uint32_t t = 0; m->table_inits && t < m->num_tables; t++)
+        refs_add_expr(bits, &m->table_inits[t], m->num_funcs);
+    if (m->has_start) func_bit_add(bits, m->start, m->num_funcs);
+    return bits;
+}
+
+bool module_func_bit(const uint8_t *bits, uint32_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
+
 const char *module_func_name(const kiln_module *m, uint32_t func_index) {
     uint32_t lo = 0, hi = m->num_func_names; /* func_names is sorted */
     while (lo < hi) {

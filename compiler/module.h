@@ -389,6 +389,19 @@ bool module_types_carry_exnref(const kiln_module *m);
  * return_call_ref: then its bodies need LLVM's tailcc (lower.c). */
 bool module_uses_tail_calls(const kiln_module *m);
 
+/* Bitsets over the function index space (calloc'd; the caller frees;
+ * NULL when out of memory).  module_declared_funcs: the spec's C.refs,
+ * the functions a ref.func inside a body may name (exports, ref.func in
+ * any constant expression, element segments of every mode).
+ * module_entry_funcs: those, table initialisers' ref.func and the start
+ * function: every function a function reference (a table entry, an
+ * export, ref.func, the start call) can ever name.  Only these get an
+ * entry stub (lower.c), and the runtime refuses a descriptor without
+ * one for any of them (instance.c). */
+uint8_t *module_declared_funcs(const kiln_module *m);
+uint8_t *module_entry_funcs(const kiln_module *m);
+bool module_func_bit(const uint8_t *bits, uint32_t i);
+
 /* module.c: types and names as text, as `kiln validate --describe` and
  * the import reports spell them ("(i32 i64) -> (i32)", "funcref min 1",
  * "funcref i64 min 1" (table64), "i32 pages min 1 max 2", "mut f64",

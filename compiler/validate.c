@@ -330,41 +330,6 @@ static bool exports_validate(const kiln_module *m, kiln_error *err) {
 }
 
 /* ---------------------------------------------------------------------
- * C.refs: functions referenced outside function bodies (element
- * segments, exports, and ref.func in any constant expression).  Only
- * these may be named by ref.func inside a body. */
-
-static void bitset_add(uint8_t *bits, uint32_t i, uint32_t size) {
-    if (i < size) bits[i >> 3] |= (uint8_t)(1u << (i & 7));
-}
-
-static void refs_add_expr(uint8_t *bits, const kiln_expr *e, uint32_t size) {
-    for (uint32_t i = 0; i < e->count; i++)
-        if (e->insns[i].op == KILN_OP_REF_FUNC) bitset_add(bits, e->insns[i].imm.index, size);
-}
-
-static void refs_add_elem(uint8_t *bits, const kiln_elem *e, uint32_t size) {
-    refs_add_expr(bits, &e->offset, size);
-    for (uint32_t k = 0; k < e->count; k++) {
-        if (e->func_indices) bitset_add(bits, e->func_indices[k], size);
-        else refs_add_expr(bits, &e->exprs[k], size);
-    }
-}
-
-static uint8_t *refs_collect(const kiln_module *m) {
-    uint32_t n = m->num_funcs;
-    uint8_t *bits = calloc((size_t)n / 8 + 1, 1);
-    if (!bits) return NULL;
-    for (uint32_t i = 0; i < m->num_exports; i++)
-        if (m->exports[i].kind == KILN_EXTERN_FUNC) bitset_add(bits, m->exports[i].index, n);
-    for (uint32_t i = m->num_imported_globals; i < m->num_globals; i++)
-        refs_add_expr(bits, &m->globals[i].init, n);
-    for (uint32_t i = 0; i < m->num_elems; i++) refs_add_elem(bits, &m->elems[i], n);
-    for (uint32_t i = 0; i < m->num_datas; i++) refs_add_expr(bits, &m->datas[i].offset, n);
-    return bits;
-}
-
-/* ---------------------------------------------------------------------
  * Entry point. */
 
 /* Every type index a reference type names exists; inside the type section
@@ -413,7 +378,8 @@ bool module_validate(kiln_module *m, kiln_error *err) {
     error_clear(err);
     m->validated = false;
     if (!module_rules_validate(m, err)) return false;
-    uint8_t *declared = refs_collect(m);
+    /* C.refs: only these may be named by ref.func inside a body. */
+    uint8_t *declared = module_declared_funcs(m);
     if (!declared) return error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
     bool ok = module_validate_code(m, declared, err);
     free(declared);

@@ -18,8 +18,9 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 4u /* 3: addresses, lengths and sizes of the entry points in 64 bits;
-                              4: the descriptor carries a module image, not wasm bytes */
+#define KILN_ABI_VERSION 5u /* 3: addresses, lengths and sizes of the entry points in 64 bits;
+                              4: the descriptor carries a module image, not wasm bytes;
+                              5: func_code is NULL for functions no reference can name */
 #define KILN_PAGE_SIZE 65536u
 
 /* Value types, with their binary-format encodings. */
@@ -172,7 +173,13 @@ typedef struct kiln_module_desc {
     uint64_t image_size;
     uint32_t num_imported_funcs;
     uint32_t num_defined_funcs;
-    void *const *func_code;                   /* [num_defined_funcs] entry stubs */
+    /* [num_defined_funcs] entry stubs: what a function reference's
+     * `code` points to.  NULL for a function that nothing but direct
+     * calls of its own module can reach: one that is not exported, in no
+     * element segment (of any mode), named by no ref.func of a constant
+     * expression or table initialiser, not the start function (the
+     * runtime refuses a descriptor that lacks any other). */
+    void *const *func_code;
     const kiln_trampoline *func_trampolines;  /* [num_defined_funcs] */
     void *const *import_thunks;               /* [num_imported_funcs] */
     /* [num_defined_funcs] where each function's code lives (func_code is

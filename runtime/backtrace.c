@@ -170,7 +170,7 @@ static void instance_match(kiln_vmctx *ctx, uintptr_t value) {
     const kiln_instance *inst = ctx->instance;
     const kiln_module_desc *desc = inst->desc;
     for (uint32_t i = 0; i < desc->num_defined_funcs; i++) {
-        key_name(r, (uintptr_t)desc->func_code[i], inst, i, true);
+        if (desc->func_code[i]) key_name(r, (uintptr_t)desc->func_code[i], inst, i, true);
         if (desc->func_bodies) key_name(r, (uintptr_t)desc->func_bodies[i], inst, i, false);
     }
 }

@@ -453,6 +453,25 @@ static bool instance_may_be_referenced(const kiln_module *m) {
 
 /* ---- the public entry points ----------------------------------------------------------- */
 
+/* Only the functions a reference can name have an entry stub
+ * (module_entry_funcs; the others' func_code is NULL), and the runtime
+ * makes references to exactly those: a descriptor that lacks one is
+ * refused here, before any NULL could reach a table or a call. */
+static bool entries_present(const kiln_module_desc *desc, const kiln_module *m,
+                            kiln_instantiate_error *err) {
+    uint8_t *entries = module_entry_funcs(m);
+    if (!entries) return nomem(err);
+    uint32_t missing = UINT32_MAX;
+    for (uint32_t fi = m->num_imported_funcs; fi < m->num_funcs && missing == UINT32_MAX; fi++)
+        if (module_func_bit(entries, fi) && !desc->func_code[fi - m->num_imported_funcs])
+            missing = fi;
+    free(entries);
+    if (missing == UINT32_MAX) return true;
+    return instance_fail(err, KILN_INST_BAD_MODULE,
+                         "module descriptor has no entry point for function %u, which the module "
+                         "can reference", missing);
+}
+
 kiln_module *desc_module_read(const kiln_module_desc *desc, kiln_instantiate_error *err) {
     if (!desc || desc->abi_version != KILN_ABI_VERSION) {
         instance_fail(err, KILN_INST_BAD_MODULE, "module descriptor has ABI version %u, expected %u",
@@ -470,6 +489,10 @@ kiln_module *desc_module_read(const kiln_module_desc *desc, kiln_instantiate_err
         m->num_funcs - m->num_imported_funcs != desc->num_defined_funcs) {
         module_free(m);
         instance_fail(err, KILN_INST_BAD_MODULE, "module descriptor does not match its image");
+        return NULL;
+    }
+    if (!entries_present(desc, m, err)) {
+        module_free(m);
         return NULL;
     }
     return m;

@@ -576,12 +576,15 @@ static bool region_compute(const kiln_module_desc *d, uintptr_t *begin, uintptr_
     uintptr_t *entries = malloc(n * sizeof *entries);
     if (!entries) return false;
     for (uint32_t i = 0; i < d->num_defined_funcs; i++) {
-        entries[k++] = (uintptr_t)d->func_code[i];
+        /* no entry stub (NULL) for a function no reference can name */
+        if (d->func_code[i]) entries[k++] = (uintptr_t)d->func_code[i];
         entries[k++] = (uintptr_t)d->func_trampolines[i];
         /* the body a stub jumps to; hand-written descriptors have none */
-        entries[k++] = d->func_bodies ? (uintptr_t)d->func_bodies[i] : (uintptr_t)d->func_code[i];
+        uintptr_t body = d->func_bodies ? (uintptr_t)d->func_bodies[i] : (uintptr_t)d->func_code[i];
+        if (body) entries[k++] = body;
     }
     for (uint32_t i = 0; i < d->num_imported_funcs; i++) entries[k++] = (uintptr_t)d->import_thunks[i];
+    n = k;
     qsort(entries, n, sizeof *entries, entry_cmp);
     region_search s = {entries, n, 0};
     dl_iterate_phdr(region_visit, &s);

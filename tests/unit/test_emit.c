@@ -226,9 +226,11 @@ static int definitions_count(LLVMModuleRef mod) {
 }
 
 /* Functions 5..8 of 1..16 (even, apply, divmod's helper, fib): even calls
- * odd (14), the helper div (4) and fib add (1), whose entry stubs must be
- * hidden declarations; nothing else is declared, and the descriptor belongs to
- * partition 0. */
+ * odd (14), the helper div (4) and fib add (1), whose bodies must be
+ * hidden declarations, called after a check against their frame-size
+ * entries <prefix>.z<index> (hidden, defined by their own partition as
+ * this one defines z5..z8); no stub is declared (they are partition 0's,
+ * for the descriptor, which belongs to partition 0). */
 Test(partitions, a_partition_defines_its_range_and_declares_its_callees) {
     loaded l = wasm_load();
     LLVMContextRef ctx = LLVMContextCreate();
@@ -242,9 +244,25 @@ Test(partitions, a_partition_defines_its_range_and_declares_its_callees) {
     cr_assert(mod, "%s", err.message);
     cr_expect_eq(definitions_count(mod), 4);
     for (uint32_t i = 5; i < 9; i++) cr_expect(func_find(mod, i) && LLVMCountBasicBlocks(func_find(mod, i)));
-    LLVMValueRef odd = named_find(mod, 's', 14), add = named_find(mod, 's', 1);
-    cr_assert(odd && add && named_find(mod, 's', 4), "callees in other partitions are declared");
-    cr_expect(func_find(mod, 14) == NULL, "other partitions' bodies are called through their stubs");
+    LLVMValueRef odd = func_find(mod, 14), add = func_find(mod, 1);
+    cr_assert(odd && add && func_find(mod, 4), "callees in other partitions are declared");
+    for (uint32_t i = 1; i <= 16; i++) /* the exports 5, 6, 8 have their own here */
+        if (i < 5 || i > 8) cr_expect(named_find(mod, 's', i) == NULL, "stub %u", i);
+    cr_expect(named_find(mod, 's', 5) && !named_find(mod, 's', 7), "only exports have stubs");
+    const uint32_t callees[] = {1, 4, 14};
+    for (int k = 0; k < 3; k++) {
+        char z[32];
+        snprintf(z, sizeof z, PREFIX ".z%u", callees[k]);
+        LLVMValueRef frame = LLVMGetNamedGlobal(mod, z);
+        cr_expect(frame && LLVMIsDeclaration(frame), "%s is declared", z);
+        if (frame) cr_expect_eq(LLVMGetVisibility(frame), LLVMHiddenVisibility, "%s", z);
+    }
+    for (uint32_t i = 5; i < 9; i++) {
+        char z[32];
+        snprintf(z, sizeof z, PREFIX ".z%u", i);
+        LLVMValueRef alias = LLVMGetNamedGlobalAlias(mod, z, strlen(z));
+        cr_expect(alias && LLVMGetVisibility(alias) == LLVMHiddenVisibility, "%s is defined", z);
+    }
     cr_expect_eq(LLVMCountBasicBlocks(odd), 0);
     cr_expect_eq(LLVMGetVisibility(odd), LLVMHiddenVisibility);
     cr_expect_eq(LLVMGetLinkage(odd), LLVMExternalLinkage);

@@ -780,6 +780,72 @@ Test(lower_ir, the_stack_is_checked_before_every_call_but_of_small_leaves) {
     ir_free(&r);
 }
 
+/* ---- entry stubs: only for functions a reference can name ----------------- */
+
+/* entries.wat's functions 0 ($direct) and 9 ($leaf) are reached by direct
+ * calls only; every other one is exported, in an element segment (active,
+ * passive or declarative), named by a global's ref.func, or the start. */
+static bool entries_expect_stub(uint32_t index) { return index != 0 && index != 9; }
+
+Test(lower_ir, entry_stubs_only_for_functions_a_reference_can_name) {
+    ir r = ir_lower("entries");
+    for (uint32_t i = 0; i < r.l.m->num_funcs; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "entries.s%u", i);
+        LLVMValueRef stub = LLVMGetNamedFunction(r.mod, name);
+        cr_expect_eq(stub != NULL, entries_expect_stub(i), "function %u: stub %s", i,
+                     stub ? "made" : "missing");
+    }
+    ir_free(&r);
+}
+
+Test(lower_run, functions_without_a_stub_have_no_descriptor_entry_and_still_check_the_stack) {
+    FOR_EACH_OPT(g, "entries") {
+        const kiln_module_desc *d = dlsym(g.so, "entries_module");
+        cr_assert_not_null(d);
+        for (uint32_t i = 0; i < d->num_defined_funcs; i++) {
+            cr_expect_eq(d->func_code[i] != NULL, entries_expect_stub(i), "function %u", i);
+            cr_expect_not_null(d->func_bodies[i], "function %u", i);
+        }
+        cr_expect_eq(call_i32(&g, "started", 1, 0, 0, 0), 2);
+        cr_expect_eq(call_i32(&g, "direct", 1, 1000, 0, 0), 1000);
+        cr_expect_eq(call_i32(&g, "direct", 1, -1, 0, 0), TRAPPED(KILN_TRAP_CALL_STACK_EXHAUSTED));
+        cr_expect_eq(call_i32(&g, "exported", 1, -1, 0, 0), TRAPPED(KILN_TRAP_CALL_STACK_EXHAUSTED));
+        cr_expect_eq(call_i32(&g, "fill", 1, 0, 0, 0), 0);
+        for (int32_t slot = 0; slot < 2; slot++) {
+            cr_expect_eq(call_i32(&g, "indirect", 2, 1000, slot, 0), 1000, "slot %d", slot);
+            cr_expect_eq(call_i32(&g, "indirect", 2, -1, slot, 0),
+                         TRAPPED(KILN_TRAP_CALL_STACK_EXHAUSTED), "slot %d", slot);
+        }
+        cr_expect_eq(call_i32(&g, "indirect", 2, 5, 2, 0), 15);
+        cr_expect_eq(call_i32(&g, "direct", 1, 3, 0, 0), 3);
+    }
+}
+
+/* A descriptor (an object is input too) whose entry for a function a
+ * reference can name is NULL is refused before anything could call it. */
+Test(lower_run, a_descriptor_missing_a_needed_entry_is_refused) {
+    guest g = guest_open("entries", 0);
+    const kiln_module_desc *d = dlsym(g.so, "entries_module");
+    cr_assert_not_null(d);
+    void *code[16];
+    cr_assert_leq(d->num_defined_funcs, 16);
+    for (uint32_t k = 0; k < d->num_defined_funcs; k++) {
+        if (!entries_expect_stub(k)) continue;
+        memcpy(code, d->func_code, d->num_defined_funcs * sizeof *code);
+        code[k] = NULL;
+        kiln_module_desc copy = *d;
+        copy.func_code = code;
+        kiln_instantiate_error err;
+        kiln_instance *inst = kiln_instantiate(&copy, g.linker, &err);
+        cr_expect_null(inst, "function %u", k);
+        if (inst) kiln_instance_free(inst);
+        else cr_expect(err.kind == KILN_INST_BAD_MODULE && strstr(err.message, "no entry point"),
+                       "function %u: %s", k, err.message);
+    }
+    guest_close(&g);
+}
+
 /* ---- adversarial nesting: compile time must stay near linear ------------- */
 
 typedef struct wbuf {
