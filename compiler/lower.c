@@ -1258,7 +1258,9 @@ static bool func_lower(lower_module *lm, uint32_t index) {
     if (func_state_alloc(lf)) {
         func_prologue(lf);
         func_body_lower(lf);
-        if (!lf->failed && !lm->opts->explicit_bounds) memory_loads_pin(lf);
+        /* Without its sinks a guard-mode load could lose its trap. */
+        if (!lf->failed && !lm->opts->explicit_bounds && !memory_loads_pin(lf))
+            lower_fail(lf, "out of memory");
     }
     if (lm->dbg) debug_info_func_end(lm);
     arena_destroy(lf->scratch);

@@ -574,7 +574,8 @@ bool memory_lower(lower_func *lf, const kiln_insn *insn) {
  * a sum of loads folds to no constant.  Unlike a pin on
  * each load (wasm2c's FORCE_READ, kiln's first design), the sink is plain
  * data flow: LICM, GVN and both vectorizers see through it (an add
- * reduction).  After optimisation compiler/sink_trim.c drops the
+ * reduction; outside loops a byte-swapped one, which SLP does not take
+ * for a reduction: load_sink).  After optimisation compiler/sink_trim.c drops the
  * contributions of loads whose whole value a real use in their own block
  * still needs, so hot loops keep no xors.  Loads in blocks from which no
  * `ret` is reachable (a loop that never exits, a path ending in a trap)
@@ -649,7 +650,36 @@ static LLVMValueRef sink_operand(lower_module *lm, LLVMValueRef load, int *kind)
     return v;
 }
 
-static void load_sink(lower_func *lf, load_sinks *s, LLVMValueRef load) {
+/* llvm.bswap of an integer sink. */
+static LLVMValueRef sink_bswap(lower_module *lm, LLVMValueRef acc) {
+    static const char name[] = "llvm.bswap";
+    LLVMTypeRef ty = LLVMTypeOf(acc);
+    unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(lm->mod, id, &ty, 1);
+    return LLVMBuildCall2(lm->b, LLVMIntrinsicGetType(lm->ctx, id, &ty, 1), fn, &acc, 1, "");
+}
+
+/* An integer sink starts from a constant with no zero byte at either
+ * end, so no sum in it has a single non-zero byte: instcombine turns the
+ * bswap of such a value into a shift, and the add after it into an or,
+ * which sink_trim does not see through (it would keep both loads' sinks). */
+static LLVMValueRef sink_start(LLVMTypeRef ty, int kind) {
+    if (kind == SINK_I32) return LLVMConstInt(ty, 0x9e3779b9u, 0);
+    if (kind == SINK_I64) return LLVMConstInt(ty, 0x9e3779b97f4a7c15u, 0);
+    return LLVMConstNull(ty);
+}
+
+/* sink += v.  In a block on no cycle of the CFG the integer sink is
+ * byte-swapped before each add (acc = bswap(acc) + v): the SLP
+ * vectorizer took a plain chain of adds for a horizontal reduction and
+ * spent most of its time turning the sinks of straight-line code into
+ * vector loads, lane extracts and reduce.add calls that sink_trim could
+ * not remove (docs/benchmarks.md, where -O2's time goes on CRuby).  A
+ * bswap between two adds leaves no chain of adds to reduce, and maps the
+ * sink one-to-one, so every bit of every load still reaches the pin.
+ * Loops keep plain adds, which the loop vectorizer needs to see a
+ * reduction.  sink_trim removes the bswaps after the pipeline. */
+static void load_sink(lower_func *lf, load_sinks *s, LLVMValueRef load, bool on_cycle) {
     lower_module *lm = lf->lm;
     LLVMPositionBuilderBefore(lm->b, LLVMGetNextInstruction(load));
     int kind = SINK_I32;
@@ -659,10 +689,11 @@ static void load_sink(lower_func *lf, load_sinks *s, LLVMValueRef load) {
         LLVMPositionBuilder(eb, lf->entry_bb, LLVMGetFirstInstruction(lf->entry_bb));
         s->type[kind] = LLVMTypeOf(v);
         s->slot[kind] = LLVMBuildAlloca(eb, s->type[kind], "sink");
-        LLVMBuildStore(eb, LLVMConstNull(s->type[kind]), s->slot[kind]);
+        LLVMBuildStore(eb, sink_start(s->type[kind], kind), s->slot[kind]);
         LLVMDisposeBuilder(eb);
     }
     LLVMValueRef acc = LLVMBuildLoad2(lm->b, s->type[kind], s->slot[kind], "");
+    if (!on_cycle && kind != SINK_V128) acc = sink_bswap(lm, acc);
     LLVMBuildStore(lm->b, LLVMBuildAdd(lm->b, acc, v, ""), s->slot[kind]);
 }
 
@@ -779,6 +810,151 @@ static bool returning_blocks(LLVMValueRef fn, ptr_set *returning) {
     return ok;
 }
 
+/* The blocks on a cycle of the CFG (in wasm, the blocks of a `loop`
+ * that can branch back to it), whose sinks stay plain adds (load_sink).
+ * Tarjan's strongly connected components, iteratively (a recursion
+ * would follow 100,000 nested blocks as deep), over the same edges as
+ * returning_blocks: a component of more than one block, or one block
+ * with an edge to itself, is a cycle. */
+typedef struct block_ref {
+    LLVMBasicBlockRef bb;
+    uint32_t index;
+} block_ref;
+
+static int block_ref_cmp(const void *a, const void *b) {
+    uintptr_t x = (uintptr_t)((const block_ref *)a)->bb, y = (uintptr_t)((const block_ref *)b)->bb;
+    return (x > y) - (x < y);
+}
+
+/* The function's successor lists, blocks numbered in layout order:
+ * block i's successors are succ[first[i] .. first[i + 1]). */
+typedef struct block_graph {
+    uint32_t n;
+    LLVMBasicBlockRef *blocks;
+    uint32_t *first, *succ;
+} block_graph;
+
+static void block_graph_free(block_graph *g) {
+    free(g->blocks);
+    free(g->first);
+    free(g->succ);
+}
+
+#define BLOCK_NONE UINT32_MAX /* not a block of the function */
+
+static uint32_t block_number(const block_ref *sorted, uint32_t n, LLVMBasicBlockRef bb) {
+    block_ref key = {bb, 0};
+    const block_ref *r = bsearch(&key, sorted, n, sizeof *sorted, block_ref_cmp);
+    return r ? r->index : BLOCK_NONE; /* every successor is a block of the function */
+}
+
+/* Successors by block_edges (a branch on a constant: its taken edge). */
+static bool block_graph_build(LLVMValueRef fn, block_graph *g) {
+    size_t total = 0, widest = 1;
+    memset(g, 0, sizeof *g);
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb), g->n++) {
+        LLVMValueRef term = LLVMGetBasicBlockTerminator(bb);
+        size_t k = term ? LLVMGetNumSuccessors(term) : 0;
+        total += k;
+        if (k > widest) widest = k;
+    }
+    g->blocks = malloc((g->n ? g->n : 1) * sizeof *g->blocks);
+    g->first = malloc(((size_t)g->n + 1) * sizeof *g->first);
+    g->succ = malloc((total ? total : 1) * sizeof *g->succ);
+    block_ref *sorted = malloc((g->n ? g->n : 1) * sizeof *sorted);
+    cfg_edge *out = malloc(widest * sizeof *out);
+    bool ok = g->blocks && g->first && g->succ && sorted && out;
+    if (ok) LLVMGetBasicBlocks(fn, g->blocks);
+    for (uint32_t i = 0; ok && i < g->n; i++) sorted[i] = (block_ref){g->blocks[i], i};
+    if (ok) qsort(sorted, g->n, sizeof *sorted, block_ref_cmp);
+    uint32_t e = 0;
+    for (uint32_t i = 0; ok && i < g->n; i++) {
+        size_t k = block_edges(g->blocks[i], out);
+        g->first[i] = e;
+        for (size_t j = 0; j < k; j++) g->succ[e++] = block_number(sorted, g->n, out[j].to);
+    }
+    if (ok) g->first[g->n] = e;
+    free(sorted);
+    free(out);
+    if (!ok) block_graph_free(g);
+    return ok;
+}
+
+/* Tarjan's state: a DFS frame is a block and its next successor. */
+typedef struct scc_state {
+    const block_graph *g;
+    uint32_t *index, *low, *stack, *frame_block, *frame_next;
+    bool *on_stack;
+    uint32_t counter, sp, fp;
+} scc_state;
+
+#define SCC_UNSEEN UINT32_MAX /* index[] of a block not visited yet */
+
+static void scc_visit(scc_state *t, uint32_t v) {
+    t->index[v] = t->low[v] = t->counter++;
+    t->stack[t->sp++] = v;
+    t->on_stack[v] = true;
+    t->frame_block[t->fp] = v;
+    t->frame_next[t->fp++] = t->g->first[v];
+}
+
+static bool has_self_edge(const block_graph *g, uint32_t v) {
+    for (uint32_t e = g->first[v]; e < g->first[v + 1]; e++)
+        if (g->succ[e] == v) return true;
+    return false;
+}
+
+/* v's DFS is done; if it roots a component, pop it and mark a cycle. */
+static bool scc_finish(scc_state *t, uint32_t v, ptr_set *cyclic) {
+    if (t->fp && t->low[v] < t->low[t->frame_block[t->fp - 1]])
+        t->low[t->frame_block[t->fp - 1]] = t->low[v];
+    if (t->low[v] != t->index[v]) return true;
+    uint32_t top = t->sp;
+    do t->on_stack[t->stack[--t->sp]] = false;
+    while (t->stack[t->sp] != v);
+    bool cycle = top - t->sp > 1 || has_self_edge(t->g, v);
+    for (uint32_t k = t->sp; cycle && k < top; k++)
+        if (!ptr_set_add(cyclic, t->g->blocks[t->stack[k]])) return false;
+    return true;
+}
+
+static bool scc_from(scc_state *t, uint32_t root, ptr_set *cyclic) {
+    scc_visit(t, root);
+    while (t->fp) {
+        uint32_t v = t->frame_block[t->fp - 1];
+        if (t->frame_next[t->fp - 1] < t->g->first[v + 1]) {
+            uint32_t w = t->g->succ[t->frame_next[t->fp - 1]++];
+            if (w == BLOCK_NONE) continue;
+            if (t->index[w] == SCC_UNSEEN) scc_visit(t, w);
+            else if (t->on_stack[w] && t->index[w] < t->low[v]) t->low[v] = t->index[w];
+            continue;
+        }
+        t->fp--;
+        if (!scc_finish(t, v, cyclic)) return false;
+    }
+    return true;
+}
+
+static bool cyclic_blocks(LLVMValueRef fn, ptr_set *cyclic) {
+    block_graph g;
+    if (!block_graph_build(fn, &g)) return false;
+    size_t n = g.n ? g.n : 1, sz = n * sizeof(uint32_t);
+    scc_state t = {&g, malloc(sz), malloc(sz), malloc(sz), malloc(sz), malloc(sz),
+                   calloc(n, sizeof(bool)), 0, 0, 0};
+    bool ok = t.index && t.low && t.stack && t.frame_block && t.frame_next && t.on_stack;
+    if (ok) memset(t.index, 0xff, sz); /* SCC_UNSEEN */
+    for (uint32_t v = 0; ok && v < g.n; v++)
+        if (t.index[v] == SCC_UNSEEN) ok = scc_from(&t, v, cyclic);
+    free(t.index);
+    free(t.low);
+    free(t.stack);
+    free(t.frame_block);
+    free(t.frame_next);
+    free(t.on_stack);
+    block_graph_free(&g);
+    return ok;
+}
+
 /* Atomic loads are left alone: LLVM never deletes or narrows an ordered
  * load, and their bounds are compared explicitly (memory_atomic_address). */
 static bool is_memory_load(const lower_module *lm, LLVMValueRef i) {
@@ -812,17 +988,18 @@ bool memory_loads_pin(lower_func *lf) {
     }
     load_sinks sinks;
     memset(&sinks, 0, sizeof sinks);
-    ptr_set returning = {0};
-    if (!returning_blocks(lf->fn, &returning)) {
+    ptr_set returning = {0}, cyclic = {0};
+    if (!returning_blocks(lf->fn, &returning) || !cyclic_blocks(lf->fn, &cyclic)) {
         ptr_set_free(&returning);
+        ptr_set_free(&cyclic);
         return false;
     }
     for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(lf->fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
-        bool sinkable = ptr_set_has(&returning, bb);
+        bool sinkable = ptr_set_has(&returning, bb), on_cycle = ptr_set_has(&cyclic, bb);
         for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
             if (!is_memory_load(lm, i)) continue;
             if (sinkable) {
-                load_sink(lf, &sinks, i);
+                load_sink(lf, &sinks, i, on_cycle);
             } else {
                 LLVMPositionBuilderBefore(lm->b, LLVMGetNextInstruction(i));
                 int kind = SINK_I32;
@@ -832,6 +1009,7 @@ bool memory_loads_pin(lower_func *lf) {
         }
     }
     ptr_set_free(&returning);
+    ptr_set_free(&cyclic);
     for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(lf->fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
         LLVMValueRef term = LLVMGetBasicBlockTerminator(bb);
         if (term && LLVMIsAReturnInst(term)) sinks_pin_at(lf, &sinks, term, &pc);

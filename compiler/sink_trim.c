@@ -19,8 +19,10 @@
  *
  * Which instructions belong to the sink is found from the pins, not from
  * names or metadata on the adds, which the vectorizer does not keep: the
- * sink is the largest set of add/phi/select/shuffle/cast/reduction
- * instructions whose every use is a pin or another member. */
+ * sink is the largest set of add/phi/select/shuffle/cast/reduction/bswap
+ * instructions whose every use is a pin or another member.  The bswaps
+ * that straight-line code's sinks carry through the pipeline (so that
+ * SLP finds no add chain to reduce) are removed first. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,6 +46,12 @@ static bool name_starts(LLVMValueRef fn, const char *prefix) {
     return name && len >= n && memcmp(name, prefix, n) == 0;
 }
 
+/* Straight-line code's sinks byte-swap the accumulator before each add
+ * (lower_memory.c, load_sink), so that SLP finds no add chain to reduce. */
+static bool is_bswap(LLVMValueRef i) {
+    return LLVMGetInstructionOpcode(i) == LLVMCall && name_starts(LLVMGetCalledValue(i), "llvm.bswap.");
+}
+
 /* Instructions the sink is made of: the adds, the phis and selects that
  * carry the sink through control flow, and what the vectorizer turns
  * them into (vector adds, shuffles, lane moves, casts, reductions).  What
@@ -54,7 +62,8 @@ static bool sink_shaped(LLVMValueRef i) {
     switch (LLVMGetInstructionOpcode(i)) {
     case LLVMAdd: case LLVMPHI: case LLVMSelect: case LLVMBitCast: case LLVMZExt:
     case LLVMShuffleVector: case LLVMExtractElement: case LLVMInsertElement: return true;
-    case LLVMCall: return name_starts(LLVMGetCalledValue(i), "llvm.vector.reduce.add");
+    case LLVMCall:
+        return name_starts(LLVMGetCalledValue(i), "llvm.vector.reduce.add") || is_bswap(i);
     default: return false;
     }
 }
@@ -234,6 +243,129 @@ static bool value_anchored(LLVMValueRef v, LLVMBasicBlockRef block, const ptr_se
     return false;
 }
 
+/* ---- byte loads: some bits are enough ------------------------------------------- */
+
+/* A one-byte load cannot be narrowed, so for it the only ways to lose the
+ * trap are deletion (no bit of it needed) and sinking into another block.
+ * A use in its block that needs *some* of its bits is then as good an
+ * anchor as one that needs all: through casts, masks and shifts by
+ * constants that keep one of its bits, and xor/add/sub (a bit of the
+ * result stays unknown while the byte's is), to a store of the value, a
+ * call argument, a return, an address, a branch, or a compare the code
+ * generator cannot decide from known bits: of the byte itself (no bit of
+ * it known) any equality, or an order against a constant that is not an
+ * end of the byte's range (a sign test included); of a derived value
+ * only `== 0` / `!= 0` (`x & 0x80`), and only when it came through casts,
+ * masks and shifts alone (`pure`: each of its bits a bit of the byte or
+ * a known zero; an add, xor or or with a constant, or a phi, can make a
+ * bit known one, and `(x | 0x100) != 0` is decided).  An `and` or `or`
+ * with a variable could hide the byte's bits behind known ones: not
+ * followed.  `mask` holds the bits of `v` that are bits of the byte. */
+static bool byte_anchored(LLVMValueRef v, uint64_t mask, bool pure, LLVMBasicBlockRef block,
+                          const ptr_set *sink, unsigned md_sink, int depth);
+
+static uint64_t width_mask(LLVMValueRef v) {
+    unsigned w = LLVMGetIntTypeWidth(LLVMTypeOf(v));
+    return w >= 64 ? ~0ull : (1ull << w) - 1;
+}
+
+/* `i`'s operand k as a constant of at most 64 bits. */
+static bool const_at(LLVMValueRef i, int k, uint64_t *c) {
+    LLVMValueRef op = LLVMGetOperand(i, k);
+    if (!LLVMIsAConstantInt(op) || LLVMGetIntTypeWidth(LLVMTypeOf(op)) > 64) return false;
+    *c = LLVMConstIntGetZExtValue(op);
+    return true;
+}
+
+/* The bits of the byte in `user`'s result, given those of its operand
+ * `mask`; 0 when none survive or `user` is none of the above. */
+static uint64_t byte_bits_through(LLVMValueRef user, uint64_t mask) {
+    uint64_t c = 0;
+    bool c1 = LLVMGetNumOperands(user) >= 2 && const_at(user, 1, &c);
+    bool c0 = LLVMGetNumOperands(user) >= 2 && !c1 && const_at(user, 0, &c);
+    switch (LLVMGetInstructionOpcode(user)) {
+    case LLVMZExt: case LLVMSExt: return mask;
+    case LLVMTrunc: return mask & width_mask(user);
+    case LLVMAnd: return c0 || c1 ? mask & c : 0;
+    case LLVMOr: return c0 || c1 ? mask & ~c : 0;
+    case LLVMXor: case LLVMAdd: case LLVMSub: return mask;
+    case LLVMShl: return c1 && c < 64 ? (mask << c) & width_mask(user) : 0;
+    case LLVMLShr: case LLVMAShr: return c1 && c < 64 ? mask >> c : 0;
+    default: return 0;
+    }
+}
+
+/* An order compare of an i8 against a constant at an end of its range
+ * (`x <u 0`, `x >s 127`, ...) is decided without the byte. */
+static bool byte_order_trivial(LLVMIntPredicate p, uint8_t c) {
+    switch (p) {
+    case LLVMIntULT: case LLVMIntUGE: return c == 0;
+    case LLVMIntUGT: case LLVMIntULE: return c == 0xff;
+    case LLVMIntSLT: case LLVMIntSGE: return c == 0x80;
+    case LLVMIntSGT: case LLVMIntSLE: return c == 0x7f;
+    default: return false;
+    }
+}
+
+/* Does the compare `cmp` of v need v's byte?  `is_byte`: v is the loaded
+ * i8 itself. */
+static bool byte_compare_depends(LLVMValueRef cmp, bool is_byte, bool pure) {
+    LLVMIntPredicate p = LLVMGetICmpPredicate(cmp);
+    bool equality = p == LLVMIntEQ || p == LLVMIntNE;
+    uint64_t c = 0;
+    bool constant = const_at(cmp, 1, &c);
+    if (!is_byte) return pure && equality && constant && c == 0;
+    if (equality) return LLVMGetOperand(cmp, 0) != LLVMGetOperand(cmp, 1); /* x == x is decided */
+    return constant && !byte_order_trivial(p, (uint8_t)c);
+}
+
+/* Casts, masks and shifts: every bit of the result a bit of the operand
+ * or a known zero (sext copies the byte's top bit). */
+static bool keeps_pure(LLVMOpcode op) {
+    return op == LLVMZExt || op == LLVMSExt || op == LLVMTrunc || op == LLVMAnd || op == LLVMShl ||
+           op == LLVMLShr || op == LLVMAShr;
+}
+
+static bool byte_use_anchors(LLVMValueRef user, LLVMValueRef v, uint64_t mask, bool pure,
+                             LLVMBasicBlockRef block, const ptr_set *sink, unsigned md_sink,
+                             int depth) {
+    if (LLVMIsAPHINode(user))
+        return phi_fed_from(user, v, block) && depth > 0 &&
+               byte_anchored(user, mask, false, LLVMGetInstructionParent(user), sink, md_sink,
+                             depth - 1);
+    if (LLVMGetInstructionParent(user) != block) return false;
+    switch (LLVMGetInstructionOpcode(user)) {
+    case LLVMStore: return LLVMGetOperand(user, 0) == v;
+    case LLVMGetElementPtr: return LLVMGetOperand(user, 0) != v && address_used_in(user, block);
+    case LLVMRet: case LLVMBr: return true;
+    case LLVMCall:
+        return !is_pin(user, md_sink) && !name_starts(LLVMGetCalledValue(user), "llvm.");
+    case LLVMICmp:
+        return byte_compare_depends(user, LLVMIsALoadInst(v) != NULL, pure) && depth > 0 &&
+               value_anchored(user, block, sink, md_sink, depth - 1);
+    default: break;
+    }
+    uint64_t bits = byte_bits_through(user, mask);
+    bool still_pure = pure && keeps_pure(LLVMGetInstructionOpcode(user));
+    return bits && depth > 0 &&
+           byte_anchored(user, bits, still_pure, block, sink, md_sink, depth - 1);
+}
+
+static bool byte_anchored(LLVMValueRef v, uint64_t mask, bool pure, LLVMBasicBlockRef block,
+                          const ptr_set *sink, unsigned md_sink, int depth) {
+    for (LLVMUseRef u = LLVMGetFirstUse(v); u; u = LLVMGetNextUse(u)) {
+        LLVMValueRef user = LLVMGetUser(u);
+        if (ptr_set_has(sink, user)) continue;
+        if (byte_use_anchors(user, v, mask, pure, block, sink, md_sink, depth)) return true;
+    }
+    return false;
+}
+
+static bool is_byte_load(LLVMValueRef load) {
+    LLVMTypeRef t = LLVMTypeOf(load);
+    return LLVMGetTypeKind(t) == LLVMIntegerTypeKind && LLVMGetIntTypeWidth(t) == 8;
+}
+
 /* ---- dropping contributions ------------------------------------------------------- */
 
 /* The loads an operand of a sink add carries, through the sink's casts,
@@ -244,7 +376,10 @@ static bool payload_is_used_loads(LLVMValueRef v, const ptr_set *sink, unsigned 
                                   int depth) {
     if (LLVMIsAConstant(v)) return true;
     if (LLVMIsALoadInst(v))
-        return value_anchored(v, LLVMGetInstructionParent(v), sink, md_sink, ANCHOR_DEPTH);
+        return value_anchored(v, LLVMGetInstructionParent(v), sink, md_sink, ANCHOR_DEPTH) ||
+               (is_byte_load(v) &&
+                byte_anchored(v, 0xff, true, LLVMGetInstructionParent(v), sink, md_sink,
+                              ANCHOR_DEPTH));
     if (depth == 0) return false;
     if (LLVMIsAPHINode(v) && !ptr_set_has(sink, v)) {
         /* Loads merged by GVN's PRE: each incoming load must be kept. */
@@ -260,7 +395,7 @@ static bool payload_is_used_loads(LLVMValueRef v, const ptr_set *sink, unsigned 
     case LLVMBitCast: case LLVMZExt: case LLVMShuffleVector: case LLVMExtractElement:
     case LLVMInsertElement: break;
     case LLVMCall: /* the SLP vectorizer's sum of a packed group of loads */
-        return payload_is_used_loads(LLVMGetOperand(v, 0), sink, md_sink, depth - 1);
+        return !is_bswap(v) && payload_is_used_loads(LLVMGetOperand(v, 0), sink, md_sink, depth - 1);
     default: return false;
     }
     int n = LLVMGetInstructionOpcode(v) == LLVMExtractElement ? 1 : 2;
@@ -285,9 +420,23 @@ static void trim_add(LLVMValueRef x, const ptr_set *sink, unsigned md_sink, size
  * of addresses) order: one add's replacement changes what the next one
  * sees, and the same input must give the same object (the compile cache
  * and reproducible builds rely on it). */
+/* The sink's bswaps have done their work once the pipeline has run: a
+ * sink of plain adds is what the sink always was to code generation.
+ * Each is replaced by its operand (and removed by ADCE), so the code
+ * pays no instruction for them and trim_add sees adds of adds. */
+static void unswap(LLVMValueRef fn, const ptr_set *sink, size_t *dropped) {
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+            if (is_bswap(i) && ptr_set_has(sink, i)) {
+                LLVMReplaceAllUsesWith(i, LLVMGetOperand(i, 0));
+                (*dropped)++;
+            }
+}
+
 static bool trim_function(LLVMValueRef fn, unsigned md_sink, size_t *dropped) {
     ptr_set sink = {0};
     bool ok = sink_find(fn, md_sink, &sink);
+    if (ok && sink.count) unswap(fn, &sink, dropped);
     for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); ok && sink.count && bb;
          bb = LLVMGetNextBasicBlock(bb))
         for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))

@@ -27,7 +27,7 @@
 
 /* Function indices in guard.wat. */
 enum { F_DEAD_LOAD, F_DEAD_LOCAL, F_LOAD, F_LOAD_MAX_OFF, F_STORE, F_GROW, F_TABLE_GROW, F_SUM,
-       F_SPIN, F_LANE_LOAD, F_WRAP_LOAD };
+       F_SPIN, F_LANE_LOAD, F_WRAP_LOAD, F_BYTE_SIGN };
 
 static loaded wasm_load(void) { return wasm_load_named("guard"); }
 
@@ -226,6 +226,75 @@ Test(guard_ir, optimised_code_keeps_dead_loads_and_drops_needless_sinks) {
     cr_expect_geq(memory_loads(func_find(r.mod, F_SUM), &vol, &pin), 1);
     count_ops(func_find(r.mod, F_SUM), &xors);
     cr_expect_eq(xors, 0, "the sum's loads need no sink");
+    ir_free(&r);
+}
+
+/* Calls of llvm.bswap.* in `fn`. */
+static int bswaps(LLVMValueRef fn) {
+    int n = 0;
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+            if (LLVMGetInstructionOpcode(i) != LLVMCall) continue;
+            size_t len;
+            const char *callee = LLVMGetValueName2(LLVMGetCalledValue(i), &len);
+            n += strncmp(callee, "llvm.bswap.", 11) == 0;
+        }
+    return n;
+}
+
+/* The sink add of `load` (through its zext or bitcast): an add stored
+ * back to a sink slot. */
+static LLVMValueRef sink_add_of(LLVMValueRef load) {
+    for (LLVMUseRef u = LLVMGetFirstUse(load); u; u = LLVMGetNextUse(u)) {
+        LLVMValueRef user = LLVMGetUser(u), found = NULL;
+        LLVMOpcode op = LLVMGetInstructionOpcode(user);
+        if (op == LLVMZExt || op == LLVMBitCast) found = sink_add_of(user);
+        if (found) return found;
+        if (op != LLVMAdd) continue;
+        for (LLVMUseRef x = LLVMGetFirstUse(user); x; x = LLVMGetNextUse(x))
+            if (LLVMIsAStoreInst(LLVMGetUser(x)) && is_sink_slot(LLVMGetOperand(LLVMGetUser(x), 1)))
+                return user;
+    }
+    return NULL;
+}
+
+static bool is_bswap_call(LLVMValueRef v) {
+    size_t len;
+    return LLVMIsACallInst(v) &&
+           strncmp(LLVMGetValueName2(LLVMGetCalledValue(v), &len), "llvm.bswap.", 11) == 0;
+}
+
+Test(guard_ir, straight_line_sinks_swap_bytes_loops_keep_plain_adds) {
+    /* Outside loops the accumulator is byte-swapped before each add, so
+     * the SLP vectorizer finds no add chain to take for a reduction; a
+     * loop's sink stays an add recurrence for the loop vectorizer; after
+     * the pipeline sink_trim removes every bswap (lower_memory.c). */
+    ir r = ir_lower(false);
+    LLVMValueRef add = sink_add_of(first_memory_load(func_find(r.mod, F_LOAD)));
+    cr_assert(add, "the load feeds a sink add");
+    cr_expect(is_bswap_call(LLVMGetOperand(add, 0)), "straight-line code: bswap(acc) + v");
+    add = sink_add_of(first_memory_load(func_find(r.mod, F_SUM)));
+    cr_assert(add, "the loop's load feeds a sink add");
+    cr_expect(!is_bswap_call(LLVMGetOperand(add, 0)) && !is_bswap_call(LLVMGetOperand(add, 1)),
+              "in a loop: acc + v");
+    ir_free(&r);
+    ir o = ir_lower_at(false, 2);
+    int funcs[] = {F_DEAD_LOAD, F_DEAD_LOCAL, F_LOAD, F_LOAD_MAX_OFF, F_SUM, F_LANE_LOAD, F_WRAP_LOAD};
+    for (size_t k = 0; k < sizeof funcs / sizeof *funcs; k++)
+        cr_expect_eq(bswaps(func_find(o.mod, funcs[k])), 0, "function %d: no bswap left", funcs[k]);
+    ir_free(&o);
+}
+
+Test(guard_ir, a_byte_load_kept_by_its_sign_needs_no_sink) {
+    /* A one-byte load cannot be narrowed: a sign test in its block needs
+     * it as much as a whole-value use (sink_trim.c, byte_anchored). */
+    ir r = ir_lower_at(false, 2);
+    int vol, pin, adds;
+    cr_expect_eq(memory_loads(func_find(r.mod, F_BYTE_SIGN), &vol, &pin), 1, "the byte load stays");
+    count_ops(func_find(r.mod, F_BYTE_SIGN), &adds);
+    cr_expect_eq(adds, 0, "its sink is dropped");
+    cr_expect_eq(memory_loads(func_find(r.mod, F_WRAP_LOAD), &vol, &pin), 1);
+    cr_expect_eq(pin, 1, "an i64 load whose low half alone is used keeps its sink");
     ir_free(&r);
 }
 

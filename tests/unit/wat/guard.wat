@@ -23,4 +23,7 @@
   ;; only lane 1 is used: LLVM would narrow the 16-byte load to 4 bytes
   (func (export "lane_load") (param i32) (result i32) (i32x4.extract_lane 1 (v128.load (local.get 0))))
   (func (export "wrap_load") (param i32) (result i32) (i32.wrap_i64 (i64.load (local.get 0))))
+  ;; a byte load whose sign alone is used: it cannot be narrowed, so the
+  ;; sign test keeps it and its sink goes (sink_trim.c, byte_anchored)
+  (func (export "byte_sign") (param i32) (result i32) (i32.lt_s (i32.load8_s (local.get 0)) (i32.const 0)))
 )
