@@ -238,6 +238,18 @@ uint8_t *module_entry_funcs(const kiln_module *m) {
 
 bool module_func_bit(const uint8_t *bits, uint32_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
 
+uint32_t module_own_globals(const kiln_module *m, uint32_t *slot) {
+    for (uint32_t i = 0; i < m->num_globals; i++)
+        slot[i] = i < m->num_imported_globals ? MODULE_GLOBAL_SHARED : 0;
+    for (uint32_t e = 0; e < m->num_exports; e++)
+        if (m->exports[e].kind == KILN_EXTERN_GLOBAL && m->exports[e].index < m->num_globals)
+            slot[m->exports[e].index] = MODULE_GLOBAL_SHARED;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->num_globals; i++)
+        if (slot[i] != MODULE_GLOBAL_SHARED) slot[i] = n++;
+    return n;
+}
+
 const char *module_func_name(const kiln_module *m, uint32_t func_index) {
     uint32_t lo = 0, hi = m->num_func_names; /* func_names is sorted */
     while (lo < hi) {

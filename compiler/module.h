@@ -388,6 +388,13 @@ bool module_types_carry_exnref(const kiln_module *m);
 /* True if some body has a return_call, return_call_indirect or
  * return_call_ref: then its bodies need LLVM's tailcc (lower.c). */
 bool module_uses_tail_calls(const kiln_module *m);
+/* The module's own globals: defined and not exported, so that no other
+ * instance and no host can reach them.  Their cells live in the instance
+ * at KILN_VMCTX_OFFSET_OWN_GLOBALS (kiln_abi.h).  Fills slot[i] (one
+ * entry per global) with an own global's place among them, in index
+ * order, or MODULE_GLOBAL_SHARED; returns how many there are. */
+#define MODULE_GLOBAL_SHARED UINT32_MAX
+uint32_t module_own_globals(const kiln_module *m, uint32_t *slot);
 
 /* Bitsets over the function index space (calloc'd; the caller frees;
  * NULL when out of memory).  module_declared_funcs: the spec's C.refs,

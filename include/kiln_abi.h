@@ -18,9 +18,10 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 5u /* 3: addresses, lengths and sizes of the entry points in 64 bits;
+#define KILN_ABI_VERSION 6u /* 3: addresses, lengths and sizes of the entry points in 64 bits;
                               4: the descriptor carries a module image, not wasm bytes;
-                              5: func_code is NULL for functions no reference can name */
+                              5: func_code is NULL for functions no reference can name;
+                              6: own globals at KILN_VMCTX_OFFSET_OWN_GLOBALS */
 #define KILN_PAGE_SIZE 65536u
 
 /* Value types, with their binary-format encodings. */
@@ -132,6 +133,16 @@ typedef struct kiln_vmctx {
 #define KILN_VMCTX_OFFSET_FUNCS 56
 #define KILN_VMCTX_OFFSET_TYPE_IDS 64
 #define KILN_VMCTX_OFFSET_INSTANCE 72
+/* A module's own globals (defined and not exported: no other instance
+ * and no host can reach them) have their cells in the instance's own
+ * allocation, this many bytes after the vmctx, one kiln_val each in
+ * index order (module_own_globals in compiler/module.c), so that generated
+ * code reads or writes one at a constant offset from the vmctx it holds
+ * in a register: one access instead of loading the globals array and the
+ * cell's address before it (wasm's __stack_pointer, in every function
+ * with a shadow-stack frame).  vmctx->globals[i] points at them too.
+ * Imported and exported globals stay in cells of their own, shared. */
+#define KILN_VMCTX_OFFSET_OWN_GLOBALS 1024
 
 /* The stack check (docs/sandbox.md).  Before a body's frame is allocated,
  * generated code checks that the stack pointer minus the body's frame
