@@ -193,6 +193,10 @@ typedef struct lower_func {
     uint8_t *single_types;  /* [ctrl_cap] result type of `(block (result t))` */
     uint8_t *mem_prechecked; /* lower_memory.c: [num_insns] loads already checked */
     bool *catch_keeps;       /* lower_exn.c: [num_insns] legacy catches that rethrow */
+    /* The header of every loop lowered, in order of making (so outer
+     * before inner): lower_memory.c finds the blocks on a cycle from them. */
+    LLVMBasicBlockRef *loop_headers;
+    uint32_t num_loops;
     LLVMValueRef exn_top;    /* lower_exn.c: alloca, the kept exceptions' top for this frame */
     LLVMValueRef exn_mark;   /* lower_exn.c: that top at entry, restored on leaving (or NULL) */
     bool failed;

@@ -726,233 +726,135 @@ static void sinks_pin_at(lower_func *lf, const load_sinks *s, LLVMValueRef ret,
                       k == SINK_V128 ? pc->floating : pc->integer);
 }
 
-/* The blocks from which a `ret` can be reached.  A load elsewhere (in a
- * loop that never exits, on a path that ends in a trap) would feed a sink
- * that is never pinned, so it is pinned on its own.  A branch on a
- * constant counts only its taken edge, as the optimiser will fold it.
- * Computed backwards from the returns over the edges sorted by target, in
- * O(E log E): a fixed point over the block list took time quadratic in
- * the nesting depth (100,000 nested blocks compiled for over ten
- * minutes). */
+/* The function's CFG as the sinks need it: every edge that counts, sorted
+ * by target, with its source's place in the layout.  Lowering appends
+ * blocks as it makes them and nothing moves one before memory_loads_pin
+ * runs, so a block's layout position is its order of making.  A branch on
+ * a constant counts only its taken edge, as the optimiser will fold it. */
 typedef struct cfg_edge {
     LLVMBasicBlockRef to, from;
+    uint32_t from_pos;
 } cfg_edge;
+
+typedef struct cfg {
+    cfg_edge *edges;
+    size_t n;
+    LLVMBasicBlockRef *work; /* [blocks + 1]: a walk's work list (walk_back) */
+    uint32_t *header_pos;    /* [lf->num_loops]: where each loop's header lies */
+} cfg;
 
 static int edge_cmp(const void *a, const void *b) {
     uintptr_t x = (uintptr_t)((const cfg_edge *)a)->to, y = (uintptr_t)((const cfg_edge *)b)->to;
     return (x > y) - (x < y);
 }
 
-/* The edges of `bb` that count, appended to `edges`. */
-static size_t block_edges(LLVMBasicBlockRef bb, cfg_edge *edges) {
+/* The edges of `bb`, the block at layout position `pos`, appended to `edges`. */
+static size_t block_edges(LLVMBasicBlockRef bb, uint32_t pos, cfg_edge *edges) {
     LLVMValueRef term = LLVMGetBasicBlockTerminator(bb);
     if (!term) return 0;
     if (LLVMIsABranchInst(term) && LLVMIsConditional(term) &&
         LLVMIsAConstantInt(LLVMGetCondition(term))) {
         bool taken = LLVMConstIntGetZExtValue(LLVMGetCondition(term)) != 0;
-        edges[0] = (cfg_edge){LLVMGetSuccessor(term, taken ? 0 : 1), bb};
+        edges[0] = (cfg_edge){LLVMGetSuccessor(term, taken ? 0 : 1), bb, pos};
         return 1;
     }
     unsigned n = LLVMGetNumSuccessors(term);
-    for (unsigned k = 0; k < n; k++) edges[k] = (cfg_edge){LLVMGetSuccessor(term, k), bb};
+    for (unsigned k = 0; k < n; k++) edges[k] = (cfg_edge){LLVMGetSuccessor(term, k), bb, pos};
     return n;
 }
 
-/* Every edge of the function, sorted by target; NULL when out of memory. */
-static cfg_edge *function_edges(LLVMValueRef fn, size_t *count) {
-    size_t total = 0;
-    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
+static void cfg_free(cfg *g) {
+    free(g->edges);
+    free(g->work);
+    free(g->header_pos);
+}
+
+/* One pass over the blocks in layout order; false when out of memory. */
+static bool cfg_build(const lower_func *lf, cfg *g) {
+    size_t total = 0, n_blocks = LLVMCountBasicBlocks(lf->fn);
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(lf->fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
         LLVMValueRef term = LLVMGetBasicBlockTerminator(bb);
         if (term) total += LLVMGetNumSuccessors(term);
     }
-    cfg_edge *edges = malloc((total ? total : 1) * sizeof *edges);
-    if (!edges) return NULL;
-    size_t n = 0;
-    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
-        n += block_edges(bb, edges + n);
-    qsort(edges, n, sizeof *edges, edge_cmp);
-    *count = n;
-    return edges;
+    g->n = 0;
+    g->edges = malloc((total ? total : 1) * sizeof *g->edges);
+    g->work = malloc((n_blocks + 1) * sizeof *g->work);
+    g->header_pos = malloc((lf->num_loops ? lf->num_loops : 1) * sizeof *g->header_pos);
+    if (!g->edges || !g->work || !g->header_pos) return cfg_free(g), false;
+    memset(g->header_pos, 0xff, lf->num_loops * sizeof *g->header_pos); /* not found: no walk */
+    uint32_t pos = 0, loop = 0;
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(lf->fn); bb; bb = LLVMGetNextBasicBlock(bb), pos++) {
+        if (loop < lf->num_loops && bb == lf->loop_headers[loop]) g->header_pos[loop++] = pos;
+        g->n += block_edges(bb, pos, g->edges + g->n);
+    }
+    qsort(g->edges, g->n, sizeof *g->edges, edge_cmp);
+    return true;
 }
 
 /* Index of the first edge into `to` (or of the first one after it). */
-static size_t edges_into(const cfg_edge *edges, size_t n, LLVMBasicBlockRef to) {
-    size_t lo = 0, hi = n;
+static size_t edges_into(const cfg *g, LLVMBasicBlockRef to) {
+    size_t lo = 0, hi = g->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if ((uintptr_t)edges[mid].to < (uintptr_t)to) lo = mid + 1;
+        if ((uintptr_t)g->edges[mid].to < (uintptr_t)to) lo = mid + 1;
         else hi = mid;
     }
     return lo;
 }
 
-static bool returning_blocks(LLVMValueRef fn, ptr_set *returning) {
-    size_t n_edges = 0, n_blocks = LLVMCountBasicBlocks(fn), top = 0;
-    cfg_edge *edges = function_edges(fn, &n_edges);
-    LLVMBasicBlockRef *work = malloc((n_blocks ? n_blocks : 1) * sizeof *work);
-    bool ok = edges && work;
-    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); ok && bb; bb = LLVMGetNextBasicBlock(bb)) {
+/* Adds to `set` every block from which a block of the work list
+ * (g->work[0 .. top)) is reached along edges out of blocks laid out at
+ * `first` or later, stopping at blocks already in `set`; false when out
+ * of memory.  Each edge sorted by target is found in O(log E), so a walk
+ * costs O(E log E): a fixed point over the block list took time quadratic
+ * in the nesting depth (100,000 nested blocks compiled for over ten
+ * minutes). */
+static bool walk_back(const cfg *g, size_t top, uint32_t first, ptr_set *set) {
+    while (top) {
+        LLVMBasicBlockRef to = g->work[--top];
+        for (size_t e = edges_into(g, to); e < g->n && g->edges[e].to == to; e++) {
+            const cfg_edge *edge = &g->edges[e];
+            if (edge->from_pos < first || ptr_set_has(set, edge->from)) continue;
+            if (!ptr_set_add(set, edge->from)) return false;
+            g->work[top++] = edge->from;
+        }
+    }
+    return true;
+}
+
+/* The blocks from which a `ret` can be reached.  A load elsewhere (in a
+ * loop that never exits, on a path that ends in a trap) would feed a sink
+ * that is never pinned, so it is pinned on its own. */
+static bool returning_blocks(const lower_func *lf, const cfg *g, ptr_set *returning) {
+    size_t top = 0;
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(lf->fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
         LLVMValueRef term = LLVMGetBasicBlockTerminator(bb);
         if (!term || !LLVMIsAReturnInst(term)) continue;
-        ok = ptr_set_add(returning, bb);
-        work[top++] = bb;
+        if (!ptr_set_add(returning, bb)) return false;
+        g->work[top++] = bb;
     }
-    while (ok && top) {
-        LLVMBasicBlockRef to = work[--top];
-        for (size_t e = edges_into(edges, n_edges, to); ok && e < n_edges && edges[e].to == to; e++) {
-            if (ptr_set_has(returning, edges[e].from)) continue;
-            ok = ptr_set_add(returning, edges[e].from);
-            work[top++] = edges[e].from;
-        }
-    }
-    free(edges);
-    free(work);
-    return ok;
+    return walk_back(g, top, 0, returning);
 }
 
-/* The blocks on a cycle of the CFG (in wasm, the blocks of a `loop`
- * that can branch back to it), whose sinks stay plain adds (load_sink).
- * Tarjan's strongly connected components, iteratively (a recursion
- * would follow 100,000 nested blocks as deep), over the same edges as
- * returning_blocks: a component of more than one block, or one block
- * with an edge to itself, is a cycle. */
-typedef struct block_ref {
-    LLVMBasicBlockRef bb;
-    uint32_t index;
-} block_ref;
-
-static int block_ref_cmp(const void *a, const void *b) {
-    uintptr_t x = (uintptr_t)((const block_ref *)a)->bb, y = (uintptr_t)((const block_ref *)b)->bb;
-    return (x > y) - (x < y);
-}
-
-/* The function's successor lists, blocks numbered in layout order:
- * block i's successors are succ[first[i] .. first[i + 1]). */
-typedef struct block_graph {
-    uint32_t n;
-    LLVMBasicBlockRef *blocks;
-    uint32_t *first, *succ;
-} block_graph;
-
-static void block_graph_free(block_graph *g) {
-    free(g->blocks);
-    free(g->first);
-    free(g->succ);
-}
-
-#define BLOCK_NONE UINT32_MAX /* not a block of the function */
-
-static uint32_t block_number(const block_ref *sorted, uint32_t n, LLVMBasicBlockRef bb) {
-    block_ref key = {bb, 0};
-    const block_ref *r = bsearch(&key, sorted, n, sizeof *sorted, block_ref_cmp);
-    return r ? r->index : BLOCK_NONE; /* every successor is a block of the function */
-}
-
-/* Successors by block_edges (a branch on a constant: its taken edge). */
-static bool block_graph_build(LLVMValueRef fn, block_graph *g) {
-    size_t total = 0, widest = 1;
-    memset(g, 0, sizeof *g);
-    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb), g->n++) {
-        LLVMValueRef term = LLVMGetBasicBlockTerminator(bb);
-        size_t k = term ? LLVMGetNumSuccessors(term) : 0;
-        total += k;
-        if (k > widest) widest = k;
-    }
-    g->blocks = malloc((g->n ? g->n : 1) * sizeof *g->blocks);
-    g->first = malloc(((size_t)g->n + 1) * sizeof *g->first);
-    g->succ = malloc((total ? total : 1) * sizeof *g->succ);
-    block_ref *sorted = malloc((g->n ? g->n : 1) * sizeof *sorted);
-    cfg_edge *out = malloc(widest * sizeof *out);
-    bool ok = g->blocks && g->first && g->succ && sorted && out;
-    if (ok) LLVMGetBasicBlocks(fn, g->blocks);
-    for (uint32_t i = 0; ok && i < g->n; i++) sorted[i] = (block_ref){g->blocks[i], i};
-    if (ok) qsort(sorted, g->n, sizeof *sorted, block_ref_cmp);
-    uint32_t e = 0;
-    for (uint32_t i = 0; ok && i < g->n; i++) {
-        size_t k = block_edges(g->blocks[i], out);
-        g->first[i] = e;
-        for (size_t j = 0; j < k; j++) g->succ[e++] = block_number(sorted, g->n, out[j].to);
-    }
-    if (ok) g->first[g->n] = e;
-    free(sorted);
-    free(out);
-    if (!ok) block_graph_free(g);
-    return ok;
-}
-
-/* Tarjan's state: a DFS frame is a block and its next successor. */
-typedef struct scc_state {
-    const block_graph *g;
-    uint32_t *index, *low, *stack, *frame_block, *frame_next;
-    bool *on_stack;
-    uint32_t counter, sp, fp;
-} scc_state;
-
-#define SCC_UNSEEN UINT32_MAX /* index[] of a block not visited yet */
-
-static void scc_visit(scc_state *t, uint32_t v) {
-    t->index[v] = t->low[v] = t->counter++;
-    t->stack[t->sp++] = v;
-    t->on_stack[v] = true;
-    t->frame_block[t->fp] = v;
-    t->frame_next[t->fp++] = t->g->first[v];
-}
-
-static bool has_self_edge(const block_graph *g, uint32_t v) {
-    for (uint32_t e = g->first[v]; e < g->first[v + 1]; e++)
-        if (g->succ[e] == v) return true;
-    return false;
-}
-
-/* v's DFS is done; if it roots a component, pop it and mark a cycle. */
-static bool scc_finish(scc_state *t, uint32_t v, ptr_set *cyclic) {
-    if (t->fp && t->low[v] < t->low[t->frame_block[t->fp - 1]])
-        t->low[t->frame_block[t->fp - 1]] = t->low[v];
-    if (t->low[v] != t->index[v]) return true;
-    uint32_t top = t->sp;
-    do t->on_stack[t->stack[--t->sp]] = false;
-    while (t->stack[t->sp] != v);
-    bool cycle = top - t->sp > 1 || has_self_edge(t->g, v);
-    for (uint32_t k = t->sp; cycle && k < top; k++)
-        if (!ptr_set_add(cyclic, t->g->blocks[t->stack[k]])) return false;
-    return true;
-}
-
-static bool scc_from(scc_state *t, uint32_t root, ptr_set *cyclic) {
-    scc_visit(t, root);
-    while (t->fp) {
-        uint32_t v = t->frame_block[t->fp - 1];
-        if (t->frame_next[t->fp - 1] < t->g->first[v + 1]) {
-            uint32_t w = t->g->succ[t->frame_next[t->fp - 1]++];
-            if (w == BLOCK_NONE) continue;
-            if (t->index[w] == SCC_UNSEEN) scc_visit(t, w);
-            else if (t->on_stack[w] && t->index[w] < t->low[v]) t->low[v] = t->index[w];
-            continue;
-        }
-        t->fp--;
-        if (!scc_finish(t, v, cyclic)) return false;
+/* The blocks on a cycle of the CFG, whose sinks stay plain adds
+ * (load_sink).  A wasm function's only cycles are its `loop`s: only a
+ * branch to a loop's label goes back (br, br_if, br_table, br_on_*, a
+ * try_table catch naming it), a throw goes to a handler of an enclosing
+ * frame, and return_call leaves the function.  A loop's blocks are made
+ * after its header (lower.c records the headers in lf->loop_headers), and
+ * every edge into them from outside is the preheader's, laid out before
+ * the header.  So a block lies on a cycle when it reaches a loop's header
+ * along edges out of blocks laid out no earlier than that header: one
+ * walk back from each header, outermost first, each stopping at blocks an
+ * earlier one found (an outer walk found their in-loop sources too).
+ * A block no path from the entry reaches counts if it reaches a header;
+ * the optimiser deletes it with its sink. */
+static bool cyclic_blocks(const lower_func *lf, const cfg *g, ptr_set *cyclic) {
+    for (uint32_t k = 0; k < lf->num_loops; k++) {
+        g->work[0] = lf->loop_headers[k];
+        if (!walk_back(g, 1, g->header_pos[k], cyclic)) return false;
     }
     return true;
-}
-
-static bool cyclic_blocks(LLVMValueRef fn, ptr_set *cyclic) {
-    block_graph g;
-    if (!block_graph_build(fn, &g)) return false;
-    size_t n = g.n ? g.n : 1, sz = n * sizeof(uint32_t);
-    scc_state t = {&g, malloc(sz), malloc(sz), malloc(sz), malloc(sz), malloc(sz),
-                   calloc(n, sizeof(bool)), 0, 0, 0};
-    bool ok = t.index && t.low && t.stack && t.frame_block && t.frame_next && t.on_stack;
-    if (ok) memset(t.index, 0xff, sz); /* SCC_UNSEEN */
-    for (uint32_t v = 0; ok && v < g.n; v++)
-        if (t.index[v] == SCC_UNSEEN) ok = scc_from(&t, v, cyclic);
-    free(t.index);
-    free(t.low);
-    free(t.stack);
-    free(t.frame_block);
-    free(t.frame_next);
-    free(t.on_stack);
-    block_graph_free(&g);
-    return ok;
 }
 
 /* Atomic loads are left alone: LLVM never deletes or narrows an ordered
@@ -989,7 +891,11 @@ bool memory_loads_pin(lower_func *lf) {
     load_sinks sinks;
     memset(&sinks, 0, sizeof sinks);
     ptr_set returning = {0}, cyclic = {0};
-    if (!returning_blocks(lf->fn, &returning) || !cyclic_blocks(lf->fn, &cyclic)) {
+    cfg g;
+    if (!cfg_build(lf, &g)) return false;
+    bool ok = returning_blocks(lf, &g, &returning) && cyclic_blocks(lf, &g, &cyclic);
+    cfg_free(&g);
+    if (!ok) {
         ptr_set_free(&returning);
         ptr_set_free(&cyclic);
         return false;

@@ -27,7 +27,7 @@
 
 /* Function indices in guard.wat. */
 enum { F_DEAD_LOAD, F_DEAD_LOCAL, F_LOAD, F_LOAD_MAX_OFF, F_STORE, F_GROW, F_TABLE_GROW, F_SUM,
-       F_SPIN, F_LANE_LOAD, F_WRAP_LOAD, F_BYTE_SIGN };
+       F_SPIN, F_LANE_LOAD, F_WRAP_LOAD, F_BYTE_SIGN, F_LOOP_SHAPES };
 
 static loaded wasm_load(void) { return wasm_load_named("guard"); }
 
@@ -283,6 +283,38 @@ Test(guard_ir, straight_line_sinks_swap_bytes_loops_keep_plain_adds) {
     for (size_t k = 0; k < sizeof funcs / sizeof *funcs; k++)
         cr_expect_eq(bswaps(func_find(o.mod, funcs[k])), 0, "function %d: no bswap left", funcs[k]);
     ir_free(&o);
+}
+
+/* The memory load of `fn` whose value has type `ty`. */
+static LLVMValueRef memory_load_of_type(LLVMValueRef fn, LLVMTypeRef ty) {
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+            if (is_memory_load(i) && LLVMTypeOf(i) == ty) return i;
+    cr_assert_fail("no memory load of that type");
+    return NULL;
+}
+
+Test(guard_ir, only_loads_on_a_cycle_keep_plain_adds) {
+    /* A block inside a `loop` is on a cycle only if it can branch back:
+     * not after the loop's last branch back, not in a loop nothing
+     * branches back to; an inner loop's exit path is on the outer cycle. */
+    ir r = ir_lower(false);
+    LLVMValueRef fn = func_find(r.mod, F_LOOP_SHAPES);
+    LLVMContextRef ctx = r.ctx;
+    struct { LLVMTypeRef ty; bool on_cycle; const char *where; } loads[] = {
+        {LLVMInt8TypeInContext(ctx), false, "before the loop"},
+        {LLVMInt32TypeInContext(ctx), true, "before the loop's branch back"},
+        {LLVMInt64TypeInContext(ctx), false, "after the loop's last branch back"},
+        {LLVMInt16TypeInContext(ctx), false, "in a loop nothing branches back to"},
+        {LLVMFloatTypeInContext(ctx), true, "after the inner loop's branch back, in the outer loop"},
+    };
+    for (size_t k = 0; k < sizeof loads / sizeof *loads; k++) {
+        LLVMValueRef add = sink_add_of(memory_load_of_type(fn, loads[k].ty));
+        cr_assert(add, "%s: the load feeds a sink add", loads[k].where);
+        cr_expect_eq(is_bswap_call(LLVMGetOperand(add, 0)), !loads[k].on_cycle, "%s: %s", loads[k].where,
+                     loads[k].on_cycle ? "acc + v" : "bswap(acc) + v");
+    }
+    ir_free(&r);
 }
 
 Test(guard_ir, a_byte_load_kept_by_its_sign_needs_no_sink) {

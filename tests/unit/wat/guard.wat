@@ -26,4 +26,23 @@
   ;; a byte load whose sign alone is used: it cannot be narrowed, so the
   ;; sign test keeps it and its sink goes (sink_trim.c, byte_anchored)
   (func (export "byte_sign") (param i32) (result i32) (i32.lt_s (i32.load8_s (local.get 0)) (i32.const 0)))
+  ;; loads on and off the CFG's cycles, told apart by their types
+  ;; (lower_memory.c, cyclic_blocks): before a loop (i8); in a loop before
+  ;; its last branch back (i32) and after it (i64); in a loop nothing
+  ;; branches back to (i16); in an inner loop after its last branch back,
+  ;; but before the outer loop's (f32)
+  (func (export "loop_shapes") (param $n i32) (result i32) (local $s i32)
+    (local.set $s (i32.load8_u (local.get $n)))
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (i32.load (local.get $n))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))
+      (local.set $s (i32.add (local.get $s) (i32.wrap_i64 (i64.load (local.get $n))))))
+    (loop $once
+      (local.set $s (i32.add (local.get $s) (i32.load16_u (local.get $n)))))
+    (loop $outer
+      (loop $inner
+        (br_if $inner (local.tee $n (i32.sub (local.get $n) (i32.const 1))))
+        (local.set $s (i32.add (local.get $s) (i32.trunc_f32_s (f32.load (local.get $n))))))
+      (br_if $outer (local.get $n)))
+    (local.get $s))
 )
