@@ -591,8 +591,27 @@ static void return_build(lower_func *lf, lower_ctrl *c) {
     }
 }
 
+/* A block or loop that no branch leaves by its end (a loop's branches go
+ * to its header) ends where its body falls through: no end block, no
+ * phis, the results stay where they are on the operand stack.  Besides
+ * sparing LLVM a block per such frame, this keeps deeply nested frames
+ * from costing a block each. */
+static bool end_block_elide(lower_func *lf, lower_ctrl *c) {
+    if (lf->dead || c->end_preds || c->handler ||
+        (c->kind != LOWER_CTRL_BLOCK && c->kind != LOWER_CTRL_LOOP))
+        return false;
+    for (uint32_t i = 0; i < c->num_results; i++) LLVMInstructionEraseFromParent(c->end_phis[i]);
+    LLVMDeleteBasicBlock(c->end_bb);
+    memmove(&lf->stack[c->height], &lf->stack[lf->sp - c->num_results],
+            c->num_results * sizeof *lf->stack);
+    lf->sp = c->height + c->num_results;
+    lf->depth--;
+    return true;
+}
+
 static void end_lower(lower_func *lf) {
     lower_ctrl *c = &lf->ctrl[lf->depth - 1];
+    if (end_block_elide(lf, c)) return;
     if (c->handler) exn_end(lf, c);
     if (!lf->dead) fallthrough_build(lf, c);
     if (c->kind == LOWER_CTRL_IF && !c->has_else) {
