@@ -42,6 +42,15 @@ int cli_compile(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_build(int argc, char **argv);
 
+/* main.c: malloc keeps what it frees for the rest of the process
+ * instead of handing it back to the kernel (glibc; elsewhere nothing).
+ * For the commands that compile and exit (compile, build): each
+ * partition's LLVM context and object are freed before the next
+ * partition allocates as much again, and pages returned to the kernel
+ * come back as page faults on zeroed pages.  Not for `kiln run`, whose
+ * program would keep the compile's memory while it runs. */
+void cli_malloc_keep_freed(void);
+
 /* main.c: reads a whole file into a malloc'ed buffer (never NULL on
  * success, even for an empty file).  On failure returns false and
  * writes the reason (strerror text, or "is a directory") into `why`. */

@@ -482,6 +482,7 @@ int cli_build(int argc, char **argv) {
     if (!cross_is_host(a.opts.target_triple) &&
         !target_runtime_find(&a, cross_dir, sizeof cross_dir, cross_cc, sizeof cross_cc))
         return CLI_USAGE;
+    cli_malloc_keep_freed();
     uint8_t *bytes;
     size_t size;
     if (!cli_input_read(a.input, &bytes, &size))

@@ -315,6 +315,7 @@ int cli_compile(int argc, char **argv) {
     compile_args a;
     int rc = args_parse(&a, argc, argv);
     if (rc) return rc < 0 ? CLI_OK : rc;
+    cli_malloc_keep_freed();
     uint8_t *bytes;
     size_t size;
     if (!cli_input_read(a.input, &bytes, &size)) return CLI_USAGE;
