@@ -118,7 +118,7 @@ static uint32_t frame_index(const lower_func *lf, const lower_ctrl *c) {
  *
  * A module is closed when no function type (so no parameter, result or
  * tag payload) has an exception reference in it, and no global or table
- * (defined or imported) holds one.  Then an exnref value exists only in
+ * (defined or imported) holds one (module_exnref_reach: IN_FRAME).  Then an exnref value exists only in
  * the locals and operands of the frame that made it: catch_ref and
  * catch_all_ref push it onto that frame's operand stack, from where
  * local.set, block results and branches move it within the frame, and no
@@ -154,23 +154,11 @@ static uint32_t frame_index(const lower_func *lf, const lower_ctrl *c) {
  * keeps in a loop with catch_ref stays until the frame goes (the values
  * may still be in its locals), up to the instance's bound. */
 
-/* 1: the module is closed (above), 2: it is not. */
-enum { EXN_CLOSED = 1, EXN_OPEN = 2 };
-
-static bool valtype_is_exn(const kiln_module *m, uint8_t t) {
-    return module_valtype_abi(m, t) == KILN_EXNREF;
-}
-
+/* The module is closed (above): its exnrefs stay in their frame
+ * (module_exnref_reach, asked once per module). */
 static bool module_exn_closed(lower_module *lm) {
-    const kiln_module *m = lm->m;
-    if (lm->exn_scope) return lm->exn_scope == EXN_CLOSED;
-    bool open = module_types_carry_exnref(m);
-    for (uint32_t i = 0; i < m->num_globals && !open; i++)
-        open = valtype_is_exn(m, m->globals[i].type.valtype);
-    for (uint32_t i = 0; i < m->num_tables && !open; i++)
-        open = valtype_is_exn(m, m->tables[i].elem_type);
-    lm->exn_scope = open ? EXN_OPEN : EXN_CLOSED;
-    return !open;
+    if (!lm->exn_scope) lm->exn_scope = (uint8_t)(1 + module_exnref_reach(lm->m));
+    return lm->exn_scope == 1 + KILN_EXNREF_IN_FRAME;
 }
 
 static bool catch_rethrows(lower_func *lf, uint32_t at);

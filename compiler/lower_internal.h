@@ -117,7 +117,7 @@ typedef struct lower_module {
     const char *sp_register; /* for llvm.read_register; NULL: none known   */
     bool may_unwind;         /* the module uses exception handling         */
     LLVMValueRef personality; /* lower_exn.c, declared on first landing pad */
-    uint8_t exn_scope;       /* lower_exn.c: 0 not known yet, EXN_CLOSED, EXN_OPEN */
+    uint8_t exn_scope;       /* lower_exn.c: 0 not known yet, else 1 + module_exnref_reach */
     struct debug_info *dbg;  /* debug_info.c; NULL without -g            */
     kiln_error *err;
 } lower_module;

@@ -166,13 +166,20 @@ bool module_uses_exceptions(const kiln_module *m) {
     return m->num_tags || module_has_insn(m, insn_is_exception_op);
 }
 
+bool module_valtype_is_exnref(const kiln_module *m, uint8_t t) {
+    return module_valtype_abi(m, t) == KILN_EXNREF;
+}
+
 static bool valtypes_carry_exnref(const kiln_module *m, const uint8_t *t, uint32_t n) {
     for (uint32_t i = 0; i < n; i++)
-        if (module_valtype_abi(m, t[i]) == KILN_EXNREF) return true;
+        if (module_valtype_is_exnref(m, t[i])) return true;
     return false;
 }
 
-bool module_types_carry_exnref(const kiln_module *m) {
+/* Some function type (so some parameter, result or tag payload) has an
+ * exception reference in it: exnrefs cross calls, returns and throws,
+ * also into other instances and the host. */
+static bool types_carry_exnref(const kiln_module *m) {
     for (uint32_t i = 0; i < m->num_types; i++) {
         const kiln_functype *t = &m->types[i];
         if (valtypes_carry_exnref(m, t->params, t->num_params) ||
@@ -180,6 +187,43 @@ bool module_types_carry_exnref(const kiln_module *m) {
             return true;
     }
     return false;
+}
+
+static bool global_holds_exnref(const kiln_module *m, uint32_t i) {
+    return module_valtype_is_exnref(m, m->globals[i].type.valtype);
+}
+
+static bool table_holds_exnref(const kiln_module *m, uint32_t i) {
+    return module_valtype_is_exnref(m, m->tables[i].elem_type);
+}
+
+/* An imported or exported global or table of exnrefs: other instances
+ * and the host read and write it. */
+static bool exnref_storage_shared(const kiln_module *m) {
+    for (uint32_t i = 0; i < m->num_imported_tables; i++)
+        if (table_holds_exnref(m, i)) return true;
+    for (uint32_t i = 0; i < m->num_imported_globals; i++)
+        if (global_holds_exnref(m, i)) return true;
+    for (uint32_t i = 0; i < m->num_exports; i++) {
+        const kiln_export *e = &m->exports[i];
+        if ((e->kind == KILN_EXTERN_TABLE && table_holds_exnref(m, e->index)) ||
+            (e->kind == KILN_EXTERN_GLOBAL && global_holds_exnref(m, e->index)))
+            return true;
+    }
+    return false;
+}
+
+static bool exnref_storage(const kiln_module *m) {
+    for (uint32_t i = 0; i < m->num_tables; i++)
+        if (table_holds_exnref(m, i)) return true;
+    for (uint32_t i = 0; i < m->num_globals; i++)
+        if (global_holds_exnref(m, i)) return true;
+    return false;
+}
+
+kiln_exnref_reach module_exnref_reach(const kiln_module *m) {
+    if (types_carry_exnref(m) || exnref_storage_shared(m)) return KILN_EXNREF_BEYOND_INSTANCE;
+    return exnref_storage(m) ? KILN_EXNREF_IN_INSTANCE : KILN_EXNREF_IN_FRAME;
 }
 
 static bool insn_is_tail_call(uint16_t op) {

@@ -382,9 +382,27 @@ const char *module_func_name(const kiln_module *m, uint32_t func_index); /* NULL
 /* True if the module uses exception handling at all (tags, or any
  * throw/try instruction): then its functions may unwind. */
 bool module_uses_exceptions(const kiln_module *m);
-/* True if some function type (so some parameter, result or tag payload)
- * has an exception reference in it: exnrefs can then cross calls. */
-bool module_types_carry_exnref(const kiln_module *m);
+/* True if `t` is a reference to an exception (exnref, (ref exn), ...). */
+bool module_valtype_is_exnref(const kiln_module *m, uint8_t t);
+/* How far an exception reference (exnref) can travel from the frame
+ * whose catch_ref, catch_all_ref or legacy catch made it.  One rule, two
+ * readers, each asking its own question of it:
+ *  - lowering (compiler/lower_exn.c, Frames) releases a kept exception
+ *    with the frame that kept it only in a module whose exnrefs stay IN_FRAME;
+ *  - the runtime (runtime/exception.c, Lifetime) frees an instance's
+ *    kept exceptions with the instance unless they go BEYOND_INSTANCE
+ *    (then they may sit in another instance's frame, global or table, and
+ *    are never freed).
+ * The reaches nest: an exnref that can leave the instance can leave the
+ * frame; one the instance's own globals and tables can hold leaves the
+ * frame but not the instance. */
+typedef enum kiln_exnref_reach {
+    KILN_EXNREF_IN_FRAME,  /* no function type, global or table has one */
+    KILN_EXNREF_IN_INSTANCE, /* else: only defined, unexported globals and tables hold one */
+    KILN_EXNREF_BEYOND_INSTANCE, /* a function type has one (calls, returns, tag payloads),
+                                  * or an imported or exported global or table holds one */
+} kiln_exnref_reach;
+kiln_exnref_reach module_exnref_reach(const kiln_module *m);
 /* True if some body has a return_call, return_call_indirect or
  * return_call_ref: then its bodies need LLVM's tailcc (lower.c). */
 bool module_uses_tail_calls(const kiln_module *m);

@@ -23,7 +23,8 @@
  * to code that holds none: its module has a function type with an
  * exception reference among its parameters or results (calls, returns
  * and tag payloads carry exnrefs between instances), or imports or
- * exports a global or table of one.  Exceptions held by such an instance
+ * exports a global or table of one (module_exnref_reach, compiler/module.c:
+ * BEYOND_INSTANCE).  Exceptions held by such an instance
  * are never freed (they may be in another instance's global, table or
  * frame; a reference count on every copy would cost every local.set of
  * an exnref).  Until 5 December every kept exception was freed with the
@@ -75,25 +76,6 @@ static _Thread_local uncaught last;
 
 static bool exn_kept(kiln_exn *e) { return atomic_load(&e->owners) != 0; }
 
-static bool valtype_is_exn(const kiln_module *m, uint8_t t) {
-    return module_valtype_abi(m, t) == KILN_EXNREF;
-}
-
-static bool shared_exn_storage(const kiln_module *m) {
-    for (uint32_t i = 0; i < m->num_imported_tables; i++)
-        if (valtype_is_exn(m, m->tables[i].elem_type)) return true;
-    for (uint32_t i = 0; i < m->num_imported_globals; i++)
-        if (valtype_is_exn(m, m->globals[i].type.valtype)) return true;
-    for (uint32_t i = 0; i < m->num_exports; i++) {
-        const kiln_export *e = &m->exports[i];
-        if (e->kind == KILN_EXTERN_TABLE && valtype_is_exn(m, m->tables[e->index].elem_type))
-            return true;
-        if (e->kind == KILN_EXTERN_GLOBAL && valtype_is_exn(m, m->globals[e->index].type.valtype))
-            return true;
-    }
-    return false;
-}
-
 void exn_holds_release(kiln_instance *inst) {
     exn_hold *list = inst->exns;
     while (list) {
@@ -126,7 +108,7 @@ static uint64_t exn_limit_of(const kiln_instance_limits *lim) {
 
 void exn_limit_init(kiln_instance *inst, const kiln_instance_limits *lim) {
     inst->exn_limit = exn_limit_of(lim);
-    inst->exn_escapes = module_types_carry_exnref(inst->module) || shared_exn_storage(inst->module);
+    inst->exn_escapes = module_exnref_reach(inst->module) == KILN_EXNREF_BEYOND_INSTANCE;
 }
 
 /* What keeping `e` costs the host: the object and one hold. */

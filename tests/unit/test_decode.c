@@ -1509,6 +1509,45 @@ Test(decode, typed_exception_references) {
     cr_expect_null(module_decode(bytes, sizeof bytes, &o, &e));
 }
 
+/* How far an exnref can travel (module_exnref_reach): no further than its
+ * frame when no function type, global or table has one; the instance when
+ * only the module's own globals and tables hold one; beyond it when a
+ * function type has one, or a global or table of them is imported or
+ * exported. */
+Test(decode, exnref_reach) {
+#define EXN_GLOBAL 0x06, 0x06, 0x01, 0x69, 0x01, 0xd0, 0x69, 0x0b /* (global (mut exnref) (ref.null exn)) */
+    static const uint8_t none[] = {HDR, TYPE_VOID};
+    static const uint8_t funcref_global[] = {HDR, 0x06, 0x06, 0x01, 0x70, 0x01, 0xd0, 0x70, 0x0b};
+    static const uint8_t own_global[] = {HDR, EXN_GLOBAL};
+    static const uint8_t own_table[] = {HDR, 0x04, 0x04, 0x01, 0x69, 0x00, 0x01};
+    static const uint8_t exported_global[] = {HDR, EXN_GLOBAL, 0x07, 0x05, 0x01, 0x01, 'g', 0x03, 0x00};
+    static const uint8_t imported_table[] = {HDR,  0x02, 0x09, 0x01, 0x01, 'm', 0x01,
+                                             't',  0x01, 0x69, 0x00, 0x01};
+    static const uint8_t ref_exn_param[] = {HDR, 0x01, 0x06, 0x01, 0x60, 0x01, 0x64, 0x69, 0x00};
+#undef EXN_GLOBAL
+    static const struct {
+        const uint8_t *bytes;
+        size_t n;
+        kiln_exnref_reach reach;
+    } cases[] = {
+        {none, sizeof none, KILN_EXNREF_IN_FRAME},
+        {funcref_global, sizeof funcref_global, KILN_EXNREF_IN_FRAME},
+        {own_global, sizeof own_global, KILN_EXNREF_IN_INSTANCE},
+        {own_table, sizeof own_table, KILN_EXNREF_IN_INSTANCE},
+        {exported_global, sizeof exported_global, KILN_EXNREF_BEYOND_INSTANCE},
+        {imported_table, sizeof imported_table, KILN_EXNREF_BEYOND_INSTANCE},
+        {ref_exn_param, sizeof ref_exn_param, KILN_EXNREF_BEYOND_INSTANCE},
+    };
+    kiln_decode_options o = {.features = features_default()};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        kiln_error e;
+        kiln_module *m = module_decode(cases[i].bytes, cases[i].n, &o, &e);
+        cr_assert_not_null(m, "case %zu: %s", i, e.message);
+        cr_expect_eq(module_exnref_reach(m), cases[i].reach, "case %zu", i);
+        module_free(m);
+    }
+}
+
 /* try_table's catch clauses land in m->catches, in order, with their
  * kinds, tags and labels; a tag section and tag imports decode. */
 Test(decode, try_table_catch_clauses_and_tags) {
