@@ -135,7 +135,7 @@ static bool sink_find(LLVMValueRef fn, unsigned md_sink, ptr_set *sink) {
  * load there, a call argument, a return, a branch condition, a phi fed
  * from this block) or is itself a whole-value computation kept by such
  * an anchor in the block.  When in doubt: no, and the sink stays. */
-enum { ANCHOR_DEPTH = 6 };
+enum { ANCHOR_DEPTH = 8 };
 
 static bool value_anchored(LLVMValueRef v, LLVMBasicBlockRef block, const ptr_set *sink,
                            unsigned md_sink, int depth);
@@ -189,6 +189,108 @@ static bool address_used_in(LLVMValueRef gep, LLVMBasicBlockRef block) {
     return false;
 }
 
+/* ---- scalars packed into vectors ------------------------------------------------- */
+
+/* The SLP vectorizer packs scalar loads into vectors (`insertelement`,
+ * then `shufflevector`s) and computes on those: nbody's coordinate
+ * differences, popcount's xors.  A scalar is needed whole when the lane
+ * it went into reaches, in its block, a whole-vector use that anchors
+ * (value_anchored: a store of the vector, a per-lane operation kept that
+ * way, ...), every lane of which is needed.  Followed: an insertelement
+ * into another lane (one into the same lane overwrites it) and a
+ * shufflevector that copies the lane (a constant mask); anything else
+ * that takes lanes apart (an extract, a variable index) keeps the sink.
+ * `steps` bounds the walk through inserts and shuffles. */
+enum { LANE_STEPS = 32 };
+
+static bool lane_anchored(LLVMValueRef vec, unsigned lane, LLVMBasicBlockRef block,
+                          const ptr_set *sink, unsigned md_sink, int depth, int steps);
+
+static bool const_at(LLVMValueRef i, int k, uint64_t *c);
+static bool use_anchors(LLVMValueRef user, LLVMValueRef v, LLVMBasicBlockRef block,
+                        const ptr_set *sink, unsigned md_sink, int depth);
+
+/* The lane of `user`'s result that holds lane `lane` of its operand
+ * `vec`, if `user` is a shuffle that copies it; -1 if none. */
+static int shuffle_lane_out(LLVMValueRef user, LLVMValueRef vec, unsigned lane) {
+    unsigned in = LLVMGetVectorSize(LLVMTypeOf(vec));
+    for (unsigned i = 0; i < LLVMGetNumMaskElements(user); i++) {
+        int m = LLVMGetMaskValue(user, i);
+        if (m == LLVMGetUndefMaskElem()) continue;
+        if ((LLVMGetOperand(user, 0) == vec && (unsigned)m == lane) ||
+            (LLVMGetOperand(user, 1) == vec && (unsigned)m == lane + in))
+            return (int)i;
+    }
+    return -1;
+}
+
+static bool lane_use_anchors(LLVMValueRef user, LLVMValueRef vec, unsigned lane,
+                             LLVMBasicBlockRef block, const ptr_set *sink, unsigned md_sink,
+                             int depth, int steps) {
+    if (LLVMGetInstructionParent(user) != block) return false;
+    uint64_t idx = 0;
+    switch (LLVMGetInstructionOpcode(user)) {
+    case LLVMInsertElement:
+        return LLVMGetOperand(user, 0) == vec && const_at(user, 2, &idx) && idx != lane &&
+               steps > 0 && lane_anchored(user, lane, block, sink, md_sink, depth, steps - 1);
+    case LLVMShuffleVector: {
+        int out = shuffle_lane_out(user, vec, lane);
+        return out >= 0 && steps > 0 &&
+               lane_anchored(user, (unsigned)out, block, sink, md_sink, depth, steps - 1);
+    }
+    case LLVMExtractElement: return false;
+    default: return use_anchors(user, vec, block, sink, md_sink, depth);
+    }
+}
+
+static bool lane_anchored(LLVMValueRef vec, unsigned lane, LLVMBasicBlockRef block,
+                          const ptr_set *sink, unsigned md_sink, int depth, int steps) {
+    for (LLVMUseRef u = LLVMGetFirstUse(vec); u; u = LLVMGetNextUse(u)) {
+        LLVMValueRef user = LLVMGetUser(u);
+        if (ptr_set_has(sink, user)) continue;
+        if (lane_use_anchors(user, vec, lane, block, sink, md_sink, depth, steps)) return true;
+    }
+    return false;
+}
+
+/* A scalar inserted into a constant lane. */
+static bool inserted_lane_anchored(LLVMValueRef insert, LLVMValueRef v, LLVMBasicBlockRef block,
+                                   const ptr_set *sink, unsigned md_sink, int depth) {
+    uint64_t idx = 0;
+    return LLVMGetOperand(insert, 1) == v && LLVMGetOperand(insert, 0) != v &&
+           const_at(insert, 2, &idx) &&
+           lane_anchored(insert, (unsigned)idx, block, sink, md_sink, depth, LANE_STEPS);
+}
+
+static bool byte_anchored(LLVMValueRef v, uint64_t mask, bool pure, LLVMBasicBlockRef block,
+                          const ptr_set *sink, unsigned md_sink, int depth);
+static uint64_t width_mask(LLVMValueRef v);
+
+/* A population count needs every bit of its operand for each of its
+ * result's low bits, 0..log2(width) (bit 0 is the parity; LLVM's demanded
+ * bits, instcombine and the code generator narrow no ctpop operand, and
+ * known bits decide none of those result bits while an operand bit is
+ * unknown); the bits above are known zero.  So its operand, or each lane
+ * of it, is needed whole when some of those result bits are, by the rules
+ * of one-byte loads (byte_anchored, not `pure`): popcount's histogram
+ * index, `hist[popcount(a ^ b)]++`. */
+static bool ctpop_anchored(LLVMValueRef call, LLVMBasicBlockRef block, const ptr_set *sink,
+                           unsigned md_sink, int depth) {
+    if (!name_starts(LLVMGetCalledValue(call), "llvm.ctpop.")) return false;
+    unsigned width = 0, log2 = 0;
+    for (uint64_t m = width_mask(call); m; m >>= 1) width++;
+    while ((2u << log2) <= width) log2++;
+    return byte_anchored(call, (2ull << log2) - 1, false, block, sink, md_sink, depth);
+}
+
+/* Reductions every lane of which reaches every bit of the result (as an
+ * add's or an xor's operands do). */
+static bool is_whole_reduction(LLVMValueRef call) {
+    LLVMValueRef callee = LLVMGetCalledValue(call);
+    return name_starts(callee, "llvm.vector.reduce.add.") ||
+           name_starts(callee, "llvm.vector.reduce.xor.");
+}
+
 static bool use_anchors(LLVMValueRef user, LLVMValueRef v, LLVMBasicBlockRef block,
                         const ptr_set *sink, unsigned md_sink, int depth) {
     if (LLVMIsAPHINode(user))
@@ -222,12 +324,15 @@ static bool use_anchors(LLVMValueRef user, LLVMValueRef v, LLVMBasicBlockRef blo
         return LLVMGetOperand(user, 0) != v &&
                LLVMGetTypeKind(LLVMTypeOf(LLVMGetOperand(user, 0))) == LLVMVectorTypeKind &&
                deeper && value_anchored(user, block, sink, md_sink, depth - 1);
+    case LLVMInsertElement: return inserted_lane_anchored(user, v, block, sink, md_sink, depth);
     case LLVMCall: {
         if (is_pin(user, md_sink)) return false;
         LLVMValueRef callee = LLVMGetCalledValue(user);
         if (!name_starts(callee, "llvm.")) return true; /* an argument, passed whole */
-        bool whole = is_float_or_vector(LLVMTypeOf(user)) || is_min_max(user);
-        return whole && deeper && value_anchored(user, block, sink, md_sink, depth - 1);
+        bool whole = is_float_or_vector(LLVMTypeOf(user)) || is_min_max(user) ||
+                     is_whole_reduction(user);
+        if (whole && deeper && value_anchored(user, block, sink, md_sink, depth - 1)) return true;
+        return deeper && ctpop_anchored(user, block, sink, md_sink, depth - 1);
     }
     default: return false;
     }
@@ -264,8 +369,11 @@ static bool value_anchored(LLVMValueRef v, LLVMBasicBlockRef block, const ptr_se
 static bool byte_anchored(LLVMValueRef v, uint64_t mask, bool pure, LLVMBasicBlockRef block,
                           const ptr_set *sink, unsigned md_sink, int depth);
 
+/* Of an integer or of each lane of an integer vector. */
 static uint64_t width_mask(LLVMValueRef v) {
-    unsigned w = LLVMGetIntTypeWidth(LLVMTypeOf(v));
+    LLVMTypeRef t = LLVMTypeOf(v);
+    if (LLVMGetTypeKind(t) == LLVMVectorTypeKind) t = LLVMGetElementType(t);
+    unsigned w = LLVMGetIntTypeWidth(t);
     return w >= 64 ? ~0ull : (1ull << w) - 1;
 }
 
@@ -339,6 +447,8 @@ static bool byte_use_anchors(LLVMValueRef user, LLVMValueRef v, uint64_t mask, b
     case LLVMGetElementPtr: return LLVMGetOperand(user, 0) != v && address_used_in(user, block);
     case LLVMRet: case LLVMBr: return true;
     case LLVMCall:
+        if (is_whole_reduction(user))
+            return depth > 0 && byte_anchored(user, mask, false, block, sink, md_sink, depth - 1);
         return !is_pin(user, md_sink) && !name_starts(LLVMGetCalledValue(user), "llvm.");
     case LLVMICmp:
         return byte_compare_depends(user, LLVMIsALoadInst(v) != NULL, pure) && depth > 0 &&
@@ -368,6 +478,27 @@ static bool is_byte_load(LLVMValueRef load) {
 
 /* ---- dropping contributions ------------------------------------------------------- */
 
+static bool payload_is_used_loads(LLVMValueRef v, const ptr_set *sink, unsigned md_sink,
+                                  int depth);
+
+/* A phi whose every incoming value is a load (or a constant) carries
+ * loads, never the accumulator: GVN's PRE merges loads into one, and
+ * SimplifyCFG sinks the two arms' sink adds of a diamond into one add of
+ * a phi of their loads (editdist's LCS loop: `add acc, phi [load a,
+ * then], [load b, else]`).  Such a phi is in the sink set when the add is
+ * its only use, outside it when it has others; either way dropping the
+ * add is safe when each load is kept by a use in its own block, which
+ * runs whenever the load's block does, whatever edge the phi then takes. */
+static bool phi_of_used_loads(LLVMValueRef phi, const ptr_set *sink, unsigned md_sink,
+                              int depth) {
+    for (unsigned k = 0; k < LLVMCountIncoming(phi); k++) {
+        LLVMValueRef in = LLVMGetIncomingValue(phi, k);
+        if (!LLVMIsAConstant(in) && !LLVMIsALoadInst(in)) return false;
+        if (!payload_is_used_loads(in, sink, md_sink, depth - 1)) return false;
+    }
+    return true;
+}
+
 /* The loads an operand of a sink add carries, through the sink's casts,
  * shuffles and lane moves.  False when it carries anything else (the
  * accumulator itself, through a phi, select, add or reduction; or a value
@@ -381,15 +512,7 @@ static bool payload_is_used_loads(LLVMValueRef v, const ptr_set *sink, unsigned 
                 byte_anchored(v, 0xff, true, LLVMGetInstructionParent(v), sink, md_sink,
                               ANCHOR_DEPTH));
     if (depth == 0) return false;
-    if (LLVMIsAPHINode(v) && !ptr_set_has(sink, v)) {
-        /* Loads merged by GVN's PRE: each incoming load must be kept. */
-        for (unsigned k = 0; k < LLVMCountIncoming(v); k++) {
-            LLVMValueRef in = LLVMGetIncomingValue(v, k);
-            if (!LLVMIsAConstant(in) && !LLVMIsALoadInst(in)) return false;
-            if (!payload_is_used_loads(in, sink, md_sink, depth - 1)) return false;
-        }
-        return true;
-    }
+    if (LLVMIsAPHINode(v)) return phi_of_used_loads(v, sink, md_sink, depth);
     if (!ptr_set_has(sink, v)) return false;
     switch (LLVMGetInstructionOpcode(v)) {
     case LLVMBitCast: case LLVMZExt: case LLVMShuffleVector: case LLVMExtractElement:
@@ -400,8 +523,14 @@ static bool payload_is_used_loads(LLVMValueRef v, const ptr_set *sink, unsigned 
     }
     int n = LLVMGetInstructionOpcode(v) == LLVMExtractElement ? 1 : 2;
     if (n > LLVMGetNumOperands(v)) n = LLVMGetNumOperands(v);
-    for (int k = 0; k < n; k++)
-        if (!payload_is_used_loads(LLVMGetOperand(v, k), sink, md_sink, depth - 1)) return false;
+    for (int k = 0; k < n; k++) {
+        /* A chain of inserts (SLP packing a sink of eight loads into an
+         * <8 x double>) is walked along its vector operand at the same
+         * depth: one path, as long as the chain, which a phi ends. */
+        bool chain = k == 0 && LLVMGetInstructionOpcode(v) == LLVMInsertElement;
+        if (!payload_is_used_loads(LLVMGetOperand(v, k), sink, md_sink, chain ? depth : depth - 1))
+            return false;
+    }
     return true;
 }
 
