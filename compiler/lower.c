@@ -1136,11 +1136,15 @@ static LLVMValueRef body_stack_short(lower_func *lf, uint32_t index) {
 enum { LEAF_MAX_INSNS = 64, LEAF_MAX_LOCALS = 32 };
 
 /* True if the instruction may call anything: another function, or the
- * runtime (memory.grow, the 0xFC bulk-memory and table instructions). */
+ * runtime (memory.grow, the 0xFC bulk-memory and table instructions).
+ * The return_call forms count: one whose callee returns its results
+ * through memory is an ordinary call (lower_tail_call), so a "leaf" that
+ * return_calls itself that way would recurse with no check at all. */
 static bool insn_calls(const kiln_insn *in) {
     const kiln_opcode_info *info = &kiln_opcode_table[in->op];
     return in->op == KILN_OP_CALL || in->op == KILN_OP_CALL_INDIRECT ||
-           in->op == KILN_OP_CALL_REF || in->op == KILN_OP_MEMORY_GROW || info->prefix == 0xFC;
+           in->op == KILN_OP_CALL_REF || module_insn_is_tail_call(in->op) ||
+           in->op == KILN_OP_MEMORY_GROW || info->prefix == 0xFC;
 }
 
 bool lower_small_leaf(const kiln_module *m, uint32_t index) {

@@ -226,12 +226,12 @@ kiln_exnref_reach module_exnref_reach(const kiln_module *m) {
     return exnref_storage(m) ? KILN_EXNREF_IN_INSTANCE : KILN_EXNREF_IN_FRAME;
 }
 
-static bool insn_is_tail_call(uint16_t op) {
+bool module_insn_is_tail_call(uint16_t op) {
     return op == KILN_OP_RETURN_CALL || op == KILN_OP_RETURN_CALL_INDIRECT ||
            op == KILN_OP_RETURN_CALL_REF;
 }
 
-bool module_uses_tail_calls(const kiln_module *m) { return module_has_insn(m, insn_is_tail_call); }
+bool module_uses_tail_calls(const kiln_module *m) { return module_has_insn(m, module_insn_is_tail_call); }
 
 /* ---- functions a reference can name ------------------------------------------
  *

@@ -406,6 +406,8 @@ kiln_exnref_reach module_exnref_reach(const kiln_module *m);
 /* True if some body has a return_call, return_call_indirect or
  * return_call_ref: then its bodies need LLVM's tailcc (lower.c). */
 bool module_uses_tail_calls(const kiln_module *m);
+/* return_call, return_call_indirect or return_call_ref. */
+bool module_insn_is_tail_call(uint16_t op);
 /* The module's own globals: defined and not exported, so that no other
  * instance and no host can reach them.  Their cells live in the instance
  * at KILN_VMCTX_OFFSET_OWN_GLOBALS (kiln_abi.h).  Fills slot[i] (one
