@@ -38,10 +38,17 @@ static bool diag_parse(const char *text, uint64_t *size, const char **name, size
     return true;
 }
 
-/* A stub that calls its body stays below the body's frame: the stub's
- * check allows for lower_stub_frame_bound, so its frame must fit. */
+/* What a stub's frame may take: a stub that calls its body stays below
+ * the body's frame, and its check allows for lower_stub_frame_bound; a
+ * small leaf's stub makes no check (lower.c) and may hold the body
+ * inlined, so it is bounded as leaf bodies are. */
+static uint64_t stub_frame_max(const kiln_module *m, uint32_t index) {
+    return lower_small_leaf(m, index) ? KILN_LEAF_FRAME_MAX
+                                      : lower_stub_frame_bound(module_func_type(m, index));
+}
+
 static void stub_frame_record(frame_sizes *fs, uint64_t size, uint32_t index) {
-    if (size > lower_stub_frame_bound(module_func_type(fs->m, index)) && !fs->stub_over)
+    if (size > stub_frame_max(fs->m, index) && !fs->stub_over)
         fs->stub_over = true, fs->stub_over_index = index, fs->stub_over_size = size;
 }
 
@@ -155,7 +162,7 @@ static bool frames_check(const frame_sizes *fs, const kiln_module *m, kiln_error
                          "internal error: the entry stub of function %u needs a native stack "
                          "frame of %llu bytes, more than the %u its stack check allows for",
                          fs->stub_over_index, (unsigned long long)fs->stub_over_size,
-                         lower_stub_frame_bound(module_func_type(m, fs->stub_over_index)));
+                         (unsigned)stub_frame_max(m, fs->stub_over_index));
     if (fs->other_max > KILN_UNCHECKED_FRAME_MAX)
         return error_set(err, KILN_ERR_LIMIT, 0,
                          "implementation limit: generated function %s needs a native stack frame "

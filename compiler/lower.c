@@ -1179,11 +1179,6 @@ LLVMValueRef lower_call_defined(lower_func *lf, uint32_t index, LLVMValueRef *ar
     return call;
 }
 
-static void call_site_noinline(lower_module *lm, LLVMValueRef call) {
-    unsigned kind = LLVMGetEnumAttributeKindForName("noinline", 8);
-    LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(lm->ctx, kind, 0));
-}
-
 /* R stub(vmctx, P...): check the stack for the body's frame, then jump to
  * the body (a musttail call) when both use one convention.  Its own frame
  * then holds at most the spilled parameters and is gone while the body
@@ -1208,23 +1203,40 @@ static LLVMValueRef stub_stack_short(lower_module *lm, uint32_t index, const kil
     return stack_short_with(lm, index, sp, NULL);
 }
 
-static void stub_build(lower_module *lm, uint32_t index) {
-    LLVMValueRef stub = lm->funcs[index], body = lm->bodies[index];
-    const kiln_functype *ft = &lm->m->types[lm->m->funcs[index].type_index];
-    LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(lm->ctx, stub, "entry");
+static void call_site_attr(lower_module *lm, LLVMValueRef call, const char *name) {
+    unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+    LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(lm->ctx, kind, 0));
+}
+
+/* The stub's stack check: trap when the body's frame would not fit. */
+static void stub_check_build(lower_module *lm, uint32_t index, const kiln_functype *ft) {
+    LLVMValueRef stub = lm->funcs[index];
     LLVMBasicBlockRef trap = LLVMAppendBasicBlockInContext(lm->ctx, stub, "trap");
     LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(lm->ctx, stub, "ok");
-    LLVMValueRef vmctx = LLVMGetParam(stub, 0);
-    LLVMPositionBuilderAtEnd(lm->b, entry);
     LLVMValueRef br = LLVMBuildCondBr(lm->b, stub_stack_short(lm, index, ft), trap, ok);
     lower_branch_unlikely(lm, br);
     LLVMPositionBuilderAtEnd(lm->b, trap);
     LLVMTypeRef trap_ty;
     LLVMValueRef trap_fn = lower_rt_decl(lm, LOWER_RT_TRAP, &trap_ty);
-    LLVMValueRef trap_args[2] = {vmctx, lower_const_i32(lm, KILN_TRAP_CALL_STACK_EXHAUSTED)};
+    LLVMValueRef trap_args[2] = {LLVMGetParam(stub, 0), lower_const_i32(lm, KILN_TRAP_CALL_STACK_EXHAUSTED)};
     LLVMBuildCall2(lm->b, trap_ty, trap_fn, trap_args, 2, "");
     LLVMBuildUnreachable(lm->b);
     LLVMPositionBuilderAtEnd(lm->b, ok);
+}
+
+/* A small leaf's stub makes no check, as a direct call of it makes none:
+ * the leaf calls nothing, and the stub's frame, with the body inlined into
+ * it or below it, lies in the margin below its caller's checked frame
+ * (frames.c verifies both stay under KILN_LEAF_FRAME_MAX; the runtime's
+ * margin counts them after the largest unchecked frame, a trampoline).
+ * Function pointers to tiny callbacks (comparators, accessors) then cost a
+ * jump, or nothing beyond the body, instead of a check and a call. */
+static void stub_build(lower_module *lm, uint32_t index) {
+    LLVMValueRef stub = lm->funcs[index], body = lm->bodies[index];
+    const kiln_functype *ft = &lm->m->types[lm->m->funcs[index].type_index];
+    bool leaf = lower_small_leaf(lm->m, index);
+    LLVMPositionBuilderAtEnd(lm->b, LLVMAppendBasicBlockInContext(lm->ctx, stub, "entry"));
+    if (!leaf) stub_check_build(lm, index, ft);
     LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
     for (uint32_t i = 0; i <= ft->num_params; i++) args[i] = LLVMGetParam(stub, i);
     LLVMValueRef call = LLVMBuildCall2(lm->b, lm->sig_types[lm->m->funcs[index].type_index], body,
@@ -1234,7 +1246,8 @@ static void stub_build(lower_module *lm, uint32_t index) {
     LLVMSetTailCallKind(call, !jump                                           ? LLVMTailCallKindNoTail
                               : lm->musttail && lower_results_in_registers(ft) ? LLVMTailCallKindMustTail
                                                                                : LLVMTailCallKindTail);
-    call_site_noinline(lm, call);
+    /* A leaf called (not jumped to) is inlined: its stub becomes the body. */
+    call_site_attr(lm, call, leaf && !jump ? "alwaysinline" : "noinline");
     if (ft->num_results == 0) LLVMBuildRetVoid(lm->b);
     else LLVMBuildRet(lm->b, call);
 }

@@ -401,7 +401,7 @@ typedef struct frame_sizes {
     uint32_t body_max_index;
     char other_name[128];  /* the stub, trampoline or thunk with other_max */
     const kiln_module *m;
-    bool stub_over;        /* a stub's frame exceeds lower_stub_frame_bound */
+    bool stub_over;        /* a stub's frame exceeds its bound (frames.c, stub_frame_max) */
     uint32_t stub_over_index;
     uint64_t stub_over_size;
     bool llvm_error;

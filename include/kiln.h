@@ -449,10 +449,10 @@ size_t kiln_backtrace_format(const kiln_backtrace *bt, char *buf, size_t size);
  * budget that is per thread.  The outermost entry into wasm on a thread
  * (kiln_call, or the start function in kiln_instantiate) computes
  * limit = sp - budget, clamped so that a safety margin (256 KiB, or half
- * of what is left on a smaller stack, never less than 80 KiB) always
+ * of what is left on a smaller stack, never less than 112 KiB) always
  * remains above the lowest address of the stack it runs on (the thread's,
  * or the alternate signal stack in a signal handler); a stack with less
- * than 96 KiB left is not entered at all, nor is wasm re-entered from a
+ * than 128 KiB left is not entered at all, nor is wasm re-entered from a
  * host function running below the limit.  Wasm that would go below it traps
  * with KILN_TRAP_CALL_STACK_EXHAUSTED ("call stack exhausted").  Nested
  * host -> wasm -> host -> wasm calls keep the outermost entry's limit, so

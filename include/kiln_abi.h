@@ -18,10 +18,12 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 6u /* 3: addresses, lengths and sizes of the entry points in 64 bits;
+#define KILN_ABI_VERSION 7u /* 3: addresses, lengths and sizes of the entry points in 64 bits;
                               4: the descriptor carries a module image, not wasm bytes;
                               5: func_code is NULL for functions no reference can name;
-                              6: own globals at KILN_VMCTX_OFFSET_OWN_GLOBALS */
+                              6: own globals at KILN_VMCTX_OFFSET_OWN_GLOBALS;
+                              7: small leaves' entry stubs make no stack check, and the
+                                 runtime's least margin counts them */
 #define KILN_PAGE_SIZE 65536u
 
 /* Value types, with their binary-format encodings. */
@@ -165,7 +167,8 @@ extern _Thread_local uintptr_t kiln_rt_stack_limit;
 #define KILN_FRAME_MAX (16u << 20)
 #define KILN_UNCHECKED_FRAME_MAX (48u << 10)
 /* Small leaf functions (no calls, few instructions and locals) are called
- * without a check; their measured frames must stay under this. */
+ * without a check, directly or through their entry stub; their measured
+ * frames, and their stubs', must stay under this. */
 #define KILN_LEAF_FRAME_MAX (16u << 10)
 
 /* Descriptor flags. */

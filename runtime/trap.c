@@ -33,10 +33,11 @@ enum {
     SAFETY_MARGIN = 256u << 10,
     /* The least room below the limit: the largest generated frame no
      * check covers (a trampoline entering wasm, a stub, an import thunk;
-     * the compiler refuses bigger ones) plus the trap path (kiln_rt_trap,
-     * the unwinder) and a runtime helper.  A stack with less room than
-     * this left is not entered at all. */
-    MIN_MARGIN = KILN_UNCHECKED_FRAME_MAX + (32u << 10),
+     * the compiler refuses bigger ones), below it a small leaf's stub and
+     * body, which make no check (at most KILN_LEAF_FRAME_MAX each), plus
+     * the trap path (kiln_rt_trap, the unwinder) and a runtime helper.  A
+     * stack with less room than this left is not entered at all. */
+    MIN_MARGIN = KILN_UNCHECKED_FRAME_MAX + 2 * KILN_LEAF_FRAME_MAX + (32u << 10),
     MIN_ROOM = 16u << 10, /* for wasm itself, above the limit */
 };
 _Static_assert(SAFETY_MARGIN >= MIN_MARGIN, "the usual margin covers the unchecked frames");
