@@ -563,11 +563,15 @@ static void else_lower(lower_func *lf) {
     lf->dead = false;
 }
 
+static void end_block_drop(lower_ctrl *c) {
+    for (uint32_t i = 0; i < c->num_results; i++) LLVMInstructionEraseFromParent(c->end_phis[i]);
+    LLVMDeleteBasicBlock(c->end_bb);
+}
+
 /* The end block of a frame nobody branches to is dead: drop it. */
 static void end_block_enter(lower_func *lf, lower_ctrl *c) {
     if (c->end_preds == 0) {
-        for (uint32_t i = 0; i < c->num_results; i++) LLVMInstructionEraseFromParent(c->end_phis[i]);
-        LLVMDeleteBasicBlock(c->end_bb);
+        end_block_drop(c);
         lf->dead = true;
         return;
     }
@@ -600,8 +604,7 @@ static bool end_block_elide(lower_func *lf, lower_ctrl *c) {
     if (lf->dead || c->end_preds || c->handler ||
         (c->kind != LOWER_CTRL_BLOCK && c->kind != LOWER_CTRL_LOOP))
         return false;
-    for (uint32_t i = 0; i < c->num_results; i++) LLVMInstructionEraseFromParent(c->end_phis[i]);
-    LLVMDeleteBasicBlock(c->end_bb);
+    end_block_drop(c);
     memmove(&lf->stack[c->height], &lf->stack[lf->sp - c->num_results],
             c->num_results * sizeof *lf->stack);
     lf->sp = c->height + c->num_results;
