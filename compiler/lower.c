@@ -987,15 +987,19 @@ static void frame_alias_name(const lower_module *lm, uint32_t index, char *out, 
     snprintf(out, cap, "%s.z%u", lm->opts->prefix, index);
 }
 
+/* Body `index`'s entry of this partition's table (a constant). */
+static LLVMValueRef frame_entry(lower_module *lm, uint32_t index) {
+    LLVMValueRef idx[2] = {lower_const_i64(lm, 0), lower_const_i64(lm, index - lm->frames_first)};
+    return LLVMConstGEP2(LLVMGlobalGetValueType(lm->frames), lm->frames, idx, 2);
+}
+
 /* <prefix>.z<index>: body `index`'s entry of this partition's table, for
  * the direct calls of other partitions.  Named by function index only, so
  * a caller's object stays valid whatever this partition's range. */
-static void frame_alias_add(lower_module *lm, LLVMTypeRef table_ty, uint32_t index) {
+static void frame_alias_add(lower_module *lm, uint32_t index) {
     char name[300];
     frame_alias_name(lm, index, name, sizeof name);
-    LLVMValueRef idx[2] = {lower_const_i64(lm, 0), lower_const_i64(lm, index - lm->frames_first)};
-    LLVMValueRef at = LLVMConstInBoundsGEP2(table_ty, lm->frames, idx, 2);
-    LLVMValueRef alias = LLVMAddAlias2(lm->mod, lm->t.i32, 0, at, name);
+    LLVMValueRef alias = LLVMAddAlias2(lm->mod, lm->t.i32, 0, frame_entry(lm, index), name);
     LLVMSetVisibility(alias, LLVMHiddenVisibility);
 }
 
@@ -1006,10 +1010,7 @@ bool lower_body_is_local(const lower_module *lm, uint32_t index) {
 
 /* Where body `index`'s frame size is: our table, or another partition's. */
 static LLVMValueRef frame_slot(lower_module *lm, uint32_t index) {
-    if (lower_body_is_local(lm, index)) {
-        LLVMValueRef idx[2] = {lower_const_i64(lm, 0), lower_const_i64(lm, index - lm->frames_first)};
-        return LLVMBuildGEP2(lm->b, LLVMGlobalGetValueType(lm->frames), lm->frames, idx, 2, "");
-    }
+    if (lower_body_is_local(lm, index)) return frame_entry(lm, index);
     char name[300];
     frame_alias_name(lm, index, name, sizeof name);
     LLVMValueRef g = LLVMGetNamedGlobal(lm->mod, name);
@@ -1039,7 +1040,7 @@ static void frames_table_create(lower_module *lm) {
     lm->frames_first = first;
     frames_keep(lm);
     if (lm->part)
-        for (uint32_t i = first; i < end; i++) frame_alias_add(lm, ty, i);
+        for (uint32_t i = first; i < end; i++) frame_alias_add(lm, i);
 }
 
 /* What lowering needs to know of the target, read once per module from
