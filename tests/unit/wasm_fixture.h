@@ -1,8 +1,9 @@
 /* wasm_fixture.h - for the unit tests that drive the back end directly
- * (test_lower.c, test_lower_memory.c, test_emit.c, test_pool.c): load a
- * test module converted from tests/unit/wat/ (KILN_TEST_WASM_DIR), decoded
- * and validated, a target machine for the host, and the module compiled
- * to a loaded shared object. */
+ * (test_lower.c, test_lower_memory.c, test_emit.c, test_pool.c,
+ * test_instance.c): load a test module converted from tests/unit/wat/
+ * (KILN_TEST_WASM_DIR), decoded and validated, a target machine for the
+ * host, the module compiled to a loaded shared object, and a heap spray
+ * for use-after-free checks. */
 #ifndef KILN_TEST_WASM_FIXTURE_H
 #define KILN_TEST_WASM_FIXTURE_H
 
@@ -12,6 +13,7 @@
 #include <llvm-c/TargetMachine.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "compile.h"
@@ -96,6 +98,26 @@ static inline compiled_so compiled_open(const loaded *l, const kiln_compile_opti
 static inline void compiled_close(compiled_so *c) {
     dlclose(c->so);
     unlink(c->path);
+}
+
+/* Takes the heap the way freed instance arrays and exceptions would be
+ * reused: 4096 blocks of 16 to 136 bytes filled with 0xa5, so that a use
+ * after free reads the pattern.  heap_spray_free gives them back. */
+enum { HEAP_SPRAY = 4096 };
+
+static inline void **heap_spray(void) {
+    void **spray = malloc(sizeof(void *) * HEAP_SPRAY);
+    for (int i = 0; spray && i < HEAP_SPRAY; i++) {
+        size_t size = 16 + (size_t)(i % 16) * 8;
+        spray[i] = malloc(size);
+        if (spray[i]) memset(spray[i], 0xa5, size);
+    }
+    return spray;
+}
+
+static inline void heap_spray_free(void **spray) {
+    for (int i = 0; spray && i < HEAP_SPRAY; i++) free(spray[i]);
+    free(spray);
 }
 
 #endif
