@@ -284,7 +284,8 @@ static int link_failed(const build_args *a, const char *lib_dir, const kiln_erro
 }
 
 /* `source`: the program's C part (program_source_write). */
-static int build_link(const build_args *a, const char *object, const char *source) {
+static int build_link(const build_args *a, const char *object, const char *source,
+                      const char *staged) {
     char dir[PATH_MAX], libs[BUILD_NUM_LIBS][PATH_MAX + 64], driver[128];
     bool cross = !cross_is_host(a->opts.target_triple);
     if (cross && !target_runtime_find(a, dir, sizeof dir, driver, sizeof driver))
@@ -307,8 +308,12 @@ static int build_link(const build_args *a, const char *object, const char *sourc
         paths[count++] = alias;
     kiln_error err;
     error_clear(&err);
-    if (!link_executable_with(cross ? driver : NULL, paths, count, a->output, &err))
+    if (!link_executable_with(cross ? driver : NULL, paths, count, staged, &err))
         return link_failed(a, dir, &err);
+    if (rename(staged, a->output) != 0) {
+        cli_path_error(a->output, "cannot write: %s", strerror(errno));
+        return CLI_USAGE;
+    }
     return CLI_OK;
 }
 
@@ -434,7 +439,7 @@ static int build_object(const build_args *a, const uint8_t *bytes, size_t size,
 }
 
 /* --keep-object: the object becomes PROGRAM.o, by a rename within one
- * file system (the temporary directory is then next to PROGRAM). */
+ * file system (the temporary directory is next to PROGRAM). */
 static int object_keep(const build_args *a, const char *object) {
     char kept[PATH_MAX + 8];
     snprintf(kept, sizeof kept, "%s.o", a->output);
@@ -444,26 +449,26 @@ static int object_keep(const build_args *a, const char *object) {
     return CLI_USAGE;
 }
 
-/* Every file the build writes besides PROGRAM (the object, the compiler's
- * and the linker's temporaries) goes to a private directory removed
- * whatever happens: in $TMPDIR, or next to PROGRAM with --keep-object. */
+/* Every file the build writes (the object, the compiler's and the
+ * linker's temporaries, and the program itself until it is complete)
+ * goes to a private directory next to PROGRAM, removed whatever happens;
+ * the linked program is then renamed into place, so PROGRAM is never
+ * half-written, whatever ends kiln or the linker. */
 static int build_in_temp_dir(const build_args *a, const uint8_t *bytes, size_t size) {
     char parent[PATH_MAX], work[PATH_MAX], object[PATH_MAX + 160];
-    if (a->keep_object)
-        cli_dir_of(a->output, parent, sizeof parent);
-    else
-        snprintf(parent, sizeof parent, "%s", cli_temp_parent());
+    cli_dir_of(a->output, parent, sizeof parent);
     if (!cli_temp_dir_make(parent, "kiln-build-", work, sizeof work)) {
         cli_path_error(parent, "cannot create a temporary directory: %s", strerror(errno));
         return CLI_USAGE;
     }
     snprintf(object, sizeof object, "%s/%s.o", work, a->opts.prefix);
-    char source[PATH_MAX + 16];
+    char source[PATH_MAX + 16], staged[PATH_MAX + 16];
     snprintf(source, sizeof source, "%s/program.c", work);
+    snprintf(staged, sizeof staged, "%s/program", work);
     int rc = build_object(a, bytes, size, object, source);
     if (rc == CLI_OK) {
         progress_phase_begin(a->opts.progress, "link executable");
-        rc = build_link(a, object, source);
+        rc = build_link(a, object, source, staged);
         progress_phase_end(a->opts.progress);
     }
     if (rc == CLI_OK && a->keep_object)

@@ -57,6 +57,16 @@ grep -q "^$tmp/p: error: cannot link the executable: " "$tmp/err" ||
 CC="$tmp/no-such-cc" "$KILN" build "$tmp/hello.wasm" -o "$tmp/p" 2>"$tmp/err"; rc=$?
 [ "$rc" = 2 ] && grep -q "^$tmp/p: error: cannot link the executable: .*no-such-cc" "$tmp/err" ||
     fail "a missing linker driver: status $rc: $(cat "$tmp/err")"
+# A linker that fails after writing part of the program: PROGRAM keeps
+# what it was, and nothing of the build stays next to it (the link used
+# to write PROGRAM in place).
+mkdir -p "$tmp/keep" && echo old >"$tmp/keep/p"
+printf '#!/bin/sh\nwhile [ $# -gt 1 ] && [ "$1" != -o ]; do shift; done\n[ "$1" = -o ] && echo partial >"$2"\nexit 1\n' >"$tmp/bad-cc"
+chmod +x "$tmp/bad-cc"
+CC="$tmp/bad-cc" "$KILN" build "$tmp/hello.wasm" -o "$tmp/keep/p" 2>"$tmp/err"; rc=$?
+[ "$rc" = 1 ] || fail "a linker failing part-way: status $rc, want 1: $(cat "$tmp/err")"
+[ "$(cat "$tmp/keep/p")" = old ] || fail "a failed link overwrote the program: $(cat "$tmp/keep/p")"
+[ "$(ls -A "$tmp/keep")" = p ] || fail "a failed link left $(ls -A "$tmp/keep")"
 check 2 "$tmp/no-libs: error: no kiln runtime libraries here (libkiln_wasi_main.a, ...); set KILN_LIB_DIR to the directory that holds them" \
     env KILN_LIB_DIR="$tmp/no-libs" "$KILN" build "$tmp/hello.wasm" -o "$tmp/p"
 
@@ -181,16 +191,17 @@ leftovers() {
     [ -d "$1/parts" ] && ls -A "$1/parts" | grep -Evx '[0-9a-f]{64}\.o' | sed 's|^|parts/|'
 }
 if env --default-signal=INT true 2>/dev/null; then
-    killed TERM 143 "$tmp/t" "$KILN" build -O2 -j 1 "$tmp/big.wasm" -o "$tmp/big"
-    killed INT 130 "$tmp/t" "$KILN" build -O2 --partitions 4 -j 2 "$tmp/big.wasm" -o "$tmp/big"
-    [ ! -e "$tmp/big" ] || fail "a killed build left its program"
+    # kiln build works next to PROGRAM: the killed build leaves neither its
+    # directory nor a program there.
+    killed TERM 143 "$tmp/bd" "$KILN" build -O2 -j 1 "$tmp/big.wasm" -o "$tmp/bd/big"
+    killed INT 130 "$tmp/bd" "$KILN" build -O2 --partitions 4 -j 2 "$tmp/big.wasm" -o "$tmp/bd/big"
     killed TERM 143 "$tmp/t" "$KILN" run --no-cache -O2 -j 1 "$tmp/big.wasm"
     killed TERM 143 "$tmp/cache/kiln" "$KILN" run -O2 -j 1 "$tmp/big.wasm"
     killed INT 130 "$tmp/objdir" "$KILN" compile -O2 -j 1 "$tmp/big.wasm" -o "$tmp/objdir/big.o"
     # During the link: the object exists when the driver is killed too.
     printf '#!/bin/sh\nsleep 2\nexec %s "$@"\n' "${CC:-cc}" >"$tmp/slow-cc"
     chmod +x "$tmp/slow-cc"
-    killed TERM 143 "$tmp/t" env CC="$tmp/slow-cc" "$KILN" build -O0 "$tmp/hello.wasm" -o "$tmp/h"
+    killed TERM 143 "$tmp/bd" env CC="$tmp/slow-cc" "$KILN" build -O0 "$tmp/hello.wasm" -o "$tmp/bd/h"
 else
     echo "note: env --default-signal missing, signal checks skipped"
 fi
