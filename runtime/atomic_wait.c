@@ -95,7 +95,10 @@ static waiter waiter_make(const void *addr) {
 static int32_t wait_queued(kiln_vmctx *ctx, bucket *b, const void *addr, int64_t timeout_ns) {
     waiter w = waiter_make(addr);
     waiter_append(b, &w);
-    int64_t deadline = timeout_ns < 0 ? -1 : now_ns() + timeout_ns;
+    /* A timeout past INT64_MAX ns from now (292 years) waits for ever,
+     * without the signed overflow of adding it. */
+    int64_t now = now_ns();
+    int64_t deadline = timeout_ns < 0 || timeout_ns > INT64_MAX - now ? -1 : now + timeout_ns;
     bool interrupted = false;
     while (!w.woken && (deadline < 0 || now_ns() < deadline)) {
         if ((interrupted = interrupt_requested())) break;

@@ -89,8 +89,14 @@ static void instance_destroy(kiln_instance *inst) {
     if (inst->code_registered) signals_module_remove(inst->desc);
     if (m->num_memories && inst->memories[0]) memory_view_remove(inst->memories[0], &inst->vmctx);
     for (uint32_t i = 0; i < m->num_memories; i++) memory_release(inst->memories[i]);
-    for (uint32_t i = 0; i < m->num_tables; i++) table_release(inst->tables[i]);
-    for (uint32_t i = 0; i < m->num_globals; i++) global_release(inst->globals[i]);
+    for (uint32_t i = 0; i < m->num_tables; i++) {
+        if (inst->tables[i] && inst->tables[i]->owner == inst) inst->tables[i]->owner = NULL;
+        table_release(inst->tables[i]);
+    }
+    for (uint32_t i = 0; i < m->num_globals; i++) {
+        if (inst->globals[i] && inst->globals[i]->owner == inst) inst->globals[i]->owner = NULL;
+        global_release(inst->globals[i]);
+    }
     for (uint32_t i = 0; i < inst->num_deps; i++) kiln_instance_free(inst->deps[i]);
     for (uint32_t i = 0; inst->elems && i < m->num_elems; i++) free(inst->elems[i].refs);
     exn_holds_release(inst);
@@ -138,7 +144,8 @@ static kiln_instance *instance_alloc(const kiln_module_desc *desc, kiln_module *
     inst->globals = array_new(m->num_globals, sizeof(kiln_global_inst *));
     inst->refs = array_new(m->num_funcs, sizeof(kiln_func_ref));
     inst->closures = array_new(m->num_imported_funcs, sizeof(host_closure));
-    inst->deps = array_new((size_t)m->num_imported_funcs + m->num_imported_tags,
+    inst->deps = array_new((size_t)m->num_imported_funcs + m->num_imported_tags +
+                               m->num_imported_tables + m->num_imported_globals,
                            sizeof(kiln_instance *));
     inst->own_tags = array_new(m->num_tags - m->num_imported_tags, sizeof(kiln_tag_inst));
     inst->tags = array_new(m->num_tags, sizeof(kiln_tag_inst *));
@@ -183,6 +190,10 @@ static void dep_add(kiln_instance *inst, kiln_instance *owner) {
     inst->deps[inst->num_deps++] = owner;
 }
 
+void owner_retain(kiln_instance *owner) {
+    if (owner) instance_retain(owner);
+}
+
 /* The binders below run once import_mismatch() has accepted the entry. */
 static void import_func(kiln_instance *inst, const kiln_import *imp, const link_entry *e) {
     uint32_t fi = imp->index;
@@ -199,9 +210,16 @@ static void import_func(kiln_instance *inst, const kiln_import *imp, const link_
     dep_add(inst, funcref_owner(f));
 }
 
+/* An imported table or global keeps its owner alive as an imported
+ * function does: it may hold the owner's function references (its
+ * element segments, its initialiser, what its code stored), which point
+ * into the owner's instance.  Until 6 December the importer held only the
+ * object, and a call through it after the owner was freed read freed
+ * memory (tests/unit/test_instance.c). */
 static void import_table(kiln_instance *inst, const kiln_import *imp, const link_entry *e) {
     table_retain(e->value.of.table);
     inst->tables[imp->index] = e->value.of.table;
+    if (e->value.of.table->owner) dep_add(inst, e->value.of.table->owner);
 }
 
 static bool import_memory(kiln_instance *inst, const kiln_import *imp, const link_entry *e,
@@ -216,6 +234,7 @@ static bool import_memory(kiln_instance *inst, const kiln_import *imp, const lin
 static void import_global(kiln_instance *inst, const kiln_import *imp, const link_entry *e) {
     global_retain(e->value.of.global);
     inst->globals[imp->index] = e->value.of.global;
+    if (e->value.of.global->owner) dep_add(inst, e->value.of.global->owner);
 }
 
 /* An imported tag is its exporter's object: the same identity for throw
@@ -352,6 +371,7 @@ static bool tables_define(kiln_instance *inst, kiln_instantiate_error *err) {
         uint8_t elem_type = m->tables[i].elem_type;
         inst->tables[i]->rt.elem_type = module_valtype_abi(m, elem_type);
         inst->tables[i]->ref = rt_reftype_of(m, inst->vmctx.type_ids, elem_type);
+        inst->tables[i]->owner = inst;
     }
     for (uint32_t i = 0; i < m->num_tables; i++) inst->vmctx.tables[i] = &inst->tables[i]->rt;
     return true;
@@ -388,6 +408,7 @@ static bool globals_define(kiln_instance *inst, kiln_instantiate_error *err) {
         type.valtype = module_valtype_abi(m, type.valtype);
         inst->globals[i] = global_create(type, v);
         if (!inst->globals[i]) return nomem(err);
+        inst->globals[i]->owner = inst;
         if (valtype_is_ref(m->globals[i].type.valtype))
             inst->globals[i]->ref = rt_reftype_of(m, inst->vmctx.type_ids, m->globals[i].type.valtype);
         inst->vmctx.globals[i] = &inst->globals[i]->cell;
@@ -635,20 +656,25 @@ bool kiln_instance_export(kiln_instance *inst, const char *name, kiln_extern *ou
     return kiln_instance_export_len(inst, name, strlen(name), out);
 }
 
+void instance_export_at(kiln_instance *inst, uint32_t i, kiln_extern *out) {
+    const kiln_export *e = &inst->module->exports[i];
+    out->kind = e->kind;
+    switch (e->kind) {
+    case KILN_EXTERN_FUNC: out->of.func = inst->vmctx.funcs[e->index]; break;
+    case KILN_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
+    case KILN_EXTERN_MEMORY: out->of.memory = inst->memories[e->index]; break;
+    case KILN_EXTERN_TAG: out->of.tag = inst->tags[e->index]; break;
+    default: out->of.global = inst->globals[e->index]; break;
+    }
+}
+
 bool kiln_instance_export_len(kiln_instance *inst, const char *name, size_t len,
                               kiln_extern *out) {
     const kiln_module *m = inst->module;
     for (uint32_t i = 0; i < m->num_exports; i++) {
         const kiln_export *e = &m->exports[i];
         if (e->name.len != len || memcmp(e->name.chars, name, len) != 0) continue;
-        out->kind = e->kind;
-        switch (e->kind) {
-        case KILN_EXTERN_FUNC: out->of.func = inst->vmctx.funcs[e->index]; break;
-        case KILN_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
-        case KILN_EXTERN_MEMORY: out->of.memory = inst->memories[e->index]; break;
-        case KILN_EXTERN_TAG: out->of.tag = inst->tags[e->index]; break;
-        default: out->of.global = inst->globals[e->index]; break;
-        }
+        instance_export_at(inst, i, out);
         return true;
     }
     return false;

@@ -74,6 +74,11 @@ struct kiln_table {
     bool has_max;
     bool is64;             /* table64: i64 indices */
     _Atomic int refcount;
+    /* The instance that defined the table (NULL: kiln_table_new).  Not a
+     * counted reference: whoever else holds the table holds its owner too
+     * (owner_retain), since the table may hold the owner's function
+     * references, which point into the owner. */
+    kiln_instance *owner;
 };
 
 kiln_table *table_create(const kiln_tabletype *type);
@@ -89,6 +94,7 @@ struct kiln_global_inst {
     kiln_globaltype type; /* type.valtype is the ABI code */
     rt_reftype ref;       /* the value type, when it is a reference */
     _Atomic int refcount;
+    kiln_instance *owner; /* as kiln_table's owner: NULL for kiln_global_new */
 };
 
 kiln_global_inst *global_create(kiln_globaltype type, kiln_val value);
@@ -248,6 +254,11 @@ struct kiln_instance {
 };
 
 void instance_retain(kiln_instance *inst);
+/* instance_retain of a table's or global's owner, if it has one; released
+ * with kiln_instance_free (which takes NULL). */
+void owner_retain(kiln_instance *owner);
+/* Export `i` of the instance (i < its module's num_exports). */
+void instance_export_at(kiln_instance *inst, uint32_t i, kiln_extern *out);
 /* Fills *err (kind, printf-style message); returns false. */
 bool instance_fail(kiln_instantiate_error *err, int kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -303,6 +314,9 @@ typedef struct link_entry {
 
 const link_entry *linker_find(const kiln_linker *l, const kiln_name *module,
                               const kiln_name *name);
+/* Slot of hash `h` in an open-addressing index of `cap` slots (a power of
+ * two), keyed per process (types.c; the linker's index uses it too). */
+uint32_t hash_slot(uint64_t h, uint32_t cap);
 
 /* ---- import_check.c ---------------------------------------------------------- */
 /* Why entry `e` cannot be bound to `imp` ("function signature differs",

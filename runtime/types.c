@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "runtime.h"
 
@@ -22,6 +23,10 @@ typedef struct interned_type {
 static pthread_mutex_t types_lock = PTHREAD_MUTEX_INITIALIZER;
 static interned_type *types; /* id i lives at types[i - 1] */
 static uint32_t num_types, cap_types;
+/* Open addressing over the ids by hash: 0 is an empty slot; a power of
+ * two at least twice num_types. */
+static uint32_t *index_slots;
+static uint32_t index_cap;
 
 /* A key is the value type's code, or for a reference type beyond funcref
  * and externref KEY_REF | type id << 16 | nullable << 8 | heap, where the
@@ -42,8 +47,45 @@ static bool type_equal(const interned_type *t, uint64_t h, uint32_t np, uint32_t
            (np + nr == 0 || memcmp(t->keys, keys, sizeof *keys * (np + nr)) == 0);
 }
 
+/* A slot of a hash index: the hash keyed per process and mixed (murmur3's
+ * finaliser), so that a module cannot pick names or signatures that
+ * share slots.  A type's key hash alone would not do: its low bits depend
+ * only on the low bits of the keys, and a reference key's type id sits
+ * above bit 16. */
+uint32_t hash_slot(uint64_t h, uint32_t cap) {
+    static uint64_t seed;
+    if (!seed) seed = (((uint64_t)(uintptr_t)&seed * 0x9e3779b97f4a7c15ull) ^ (uint64_t)time(NULL)) | 1;
+    h ^= seed;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return (uint32_t)h & (cap - 1);
+}
+
+static void index_put(uint32_t *slots, uint32_t cap, uint32_t id) {
+    uint32_t at = hash_slot(types[id - 1].hash, cap);
+    while (slots[at]) at = (at + 1) & (cap - 1);
+    slots[at] = id;
+}
+
+/* Room in the index for one more id; false when out of memory. */
+static bool index_reserve(void) {
+    if ((uint64_t)(num_types + 1) * 2 <= index_cap) return true;
+    uint32_t cap = index_cap ? index_cap * 2 : 256;
+    uint32_t *slots = calloc(cap, sizeof *slots);
+    if (!slots) return false;
+    for (uint32_t id = 1; id <= num_types; id++) index_put(slots, cap, id);
+    free(index_slots);
+    index_slots = slots;
+    index_cap = cap;
+    return true;
+}
+
 static uint32_t type_add(uint64_t h, uint32_t np, uint32_t nr, const uint8_t *codes,
                          const uint64_t *keys) {
+    if (!index_reserve()) return 0;
     if (num_types == cap_types) {
         uint32_t cap = cap_types ? cap_types * 2 : 64;
         interned_type *bigger = realloc(types, sizeof *types * cap);
@@ -61,18 +103,23 @@ static uint32_t type_add(uint64_t h, uint32_t np, uint32_t nr, const uint8_t *co
     }
     if (n) memcpy(c, codes, n), memcpy(k, keys, sizeof *k * n);
     types[num_types] = (interned_type){np, nr, h, c, k};
-    return ++num_types;
+    index_put(index_slots, index_cap, ++num_types);
+    return num_types;
 }
 
-/* A linear scan: modules have few distinct signatures and interning
- * happens once per instantiation, never on a call path. */
+/* A lookup by hash.  Until 6 December this was a scan of every type
+ * interned so far, and interning is per type of every module checked or
+ * instantiated: a module of 100,000 distinct signatures took 9 s to
+ * check and instantiate (1,000,000, the decoder's limit: about 15
+ * minutes), and slowed every later instantiation in the process. */
 static uint32_t type_intern_keys(uint32_t np, uint32_t nr, const uint8_t *codes,
                                  const uint64_t *keys) {
     uint64_t h = type_hash(np, nr, keys);
     pthread_mutex_lock(&types_lock);
     uint32_t id = 0;
-    for (uint32_t i = 0; i < num_types && !id; i++)
-        if (type_equal(&types[i], h, np, nr, keys)) id = i + 1;
+    for (uint32_t at = index_cap ? hash_slot(h, index_cap) : 0; index_cap && index_slots[at] && !id;
+         at = (at + 1) & (index_cap - 1))
+        if (type_equal(&types[index_slots[at] - 1], h, np, nr, keys)) id = index_slots[at];
     if (!id) id = type_add(h, np, nr, codes, keys);
     pthread_mutex_unlock(&types_lock);
     return id;

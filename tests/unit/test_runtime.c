@@ -7,10 +7,13 @@
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kiln.h"
 #include "module.h" /* kiln_extern_kind */
+#include "runtime.h" /* type_intern */
 #include "runtime_fixtures/fixtures.h"
 
 /* ---- helpers ----------------------------------------------------------------- */
@@ -768,4 +771,52 @@ Test(trap_text, every_kind_and_the_missing_export_status_have_a_text) {
     cr_expect_str_eq(kiln_trap_kind_text(KILN_EXPORT_MISSING),
                      "the instance has no such function export");
     cr_expect_str_eq(kiln_trap_kind_text(KILN_TRAP_KIND_COUNT + 7), "unknown trap");
+}
+
+/* ---- canonical signatures (runtime/types.c) ------------------------------- */
+
+/* 300,000 distinct signatures (2 to 18 parameters, i32 or i64 each, the
+ * bits of k), interned twice: every second lookup finds the first id.
+ * Interning used to scan every signature so far: about 4.5e10 compares
+ * here, minutes; by hash it is well under a second. */
+Test(types, interning_many_signatures_stays_linear, .timeout = 30) {
+    enum { N = 300000 };
+    uint32_t *ids = malloc(sizeof *ids * N);
+    cr_assert(ids);
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t k = 0; k < N; k++) {
+            uint8_t params[24];
+            uint32_t np = 0;
+            for (uint32_t bits = k + 2; bits > 1; bits >>= 1)
+                params[np++] = bits & 1 ? KILN_I32 : KILN_I64;
+            uint32_t id = type_intern(np, params, 0, NULL);
+            cr_assert_neq(id, 0);
+            if (pass == 0) ids[k] = id;
+            else cr_assert_eq(id, ids[k], "signature %u: id %u, then %u", k, ids[k], id);
+        }
+    for (uint32_t k = 1; k < N; k++) cr_assert_neq(ids[k], ids[k - 1]);
+    free(ids);
+}
+
+/* ---- the linker's index (runtime/linker.c) -------------------------------- */
+
+/* 200,000 names defined, then each found, redefined (the count stays)
+ * and found again.  Every lookup used to scan all entries: 2e10 name
+ * compares for the definitions alone. */
+Test(linker, many_names_stay_linear, .timeout = 30) {
+    enum { N = 200000 };
+    kiln_linker *l = kiln_linker_new();
+    char name[32];
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t k = 0; k < N; k++) {
+            snprintf(name, sizeof name, "f%u", k);
+            cr_assert(kiln_linker_define_func(l, "m", name, &SIG_I_I, host_double, &host_calls));
+        }
+    for (uint32_t k = 0; k < N; k++) {
+        snprintf(name, sizeof name, "f%u", k);
+        cr_assert(kiln_linker_contains(l, "m", name), "%s", name);
+        cr_assert_not(kiln_linker_contains(l, "n", name));
+    }
+    cr_assert_not(kiln_linker_contains(l, "m", "f200000"));
+    kiln_linker_free(l);
 }
