@@ -184,15 +184,16 @@ static bool ir_dump(LLVMModuleRef mod, const kiln_compile_options *opts, const l
 LLVMModuleRef module_compile_ir(const kiln_module *m, const uint8_t *bytes, size_t size,
                                 const kiln_compile_options *opts, LLVMContextRef ctx,
                                 LLVMTargetMachineRef tm, bool optimize, kiln_error *err) {
-    return module_compile_ir_partition(m, bytes, size, opts, NULL, ctx, tm, optimize, err);
+    return module_compile_ir_partition(m, bytes, size, opts, NULL, NULL, ctx, tm, optimize, err);
 }
 
 LLVMModuleRef module_compile_ir_partition(const kiln_module *m, const uint8_t *bytes, size_t size,
                                           const kiln_compile_options *opts,
-                                          const lower_partition *part, LLVMContextRef ctx,
-                                          LLVMTargetMachineRef tm, bool optimize, kiln_error *err) {
+                                          const lower_partition *part, const uint8_t *frames_big,
+                                          LLVMContextRef ctx, LLVMTargetMachineRef tm,
+                                          bool optimize, kiln_error *err) {
     lower_target_caps caps = target_caps_of(tm);
-    LLVMModuleRef mod = module_lower_partition(m, bytes, size, opts, part, &caps, ctx, err);
+    LLVMModuleRef mod = module_lower_partition(m, bytes, size, opts, part, &caps, frames_big, ctx, err);
     if (!mod) return NULL;
     progress_partition_step(opts->progress, PROGRESS_LOWERED);
     char *triple = LLVMGetTargetMachineTriple(tm);
@@ -217,18 +218,19 @@ static kiln_compile_options options_defaults(const kiln_compile_options *opts) {
     return o;
 }
 
-/* One partition (or the whole module), lowered, optimised and emitted in
- * its own context: this is the unit a compile thread works on. */
-static bool partition_emit(const kiln_module *m, const uint8_t *bytes, size_t size,
-                           const kiln_compile_options *opts, const lower_partition *part,
-                           LLVMTargetMachineRef tm, LLVMMemoryBufferRef *out, kiln_error *err) {
-    progress_partition_start(opts->progress, part ? part->index : 0,
-                             part ? part->end - part->first : m->num_funcs - m->num_imported_funcs);
+/* One attempt at a partition, lowered with `big` (frames_big) and
+ * emitted in its own context.  *retry: some body lowered as a small-frame
+ * one was not, now marked in `big`; the object was dropped. */
+static bool partition_emit_once(const kiln_module *m, const uint8_t *bytes, size_t size,
+                                const kiln_compile_options *opts, const lower_partition *part,
+                                LLVMTargetMachineRef tm, uint8_t *big, bool *retry,
+                                LLVMMemoryBufferRef *out, kiln_error *err) {
+    *retry = false;
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef mod = module_compile_ir_partition(m, bytes, size, opts, part, ctx, tm, true, err);
+    LLVMModuleRef mod = module_compile_ir_partition(m, bytes, size, opts, part, big, ctx, tm, true, err);
     bool ok = mod != NULL;
     frame_sizes frames;
-    if (ok && !frames_measure_begin(&frames, ctx, mod, m, opts, part)) {
+    if (ok && !frames_measure_begin(&frames, ctx, mod, m, opts, part, big)) {
         ok = error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
         LLVMDisposeModule(mod);
         mod = NULL;
@@ -241,15 +243,46 @@ static bool partition_emit(const kiln_module *m, const uint8_t *bytes, size_t si
         }
         LLVMDisposeMessage(msg);
         LLVMDisposeModule(mod);
-        if (ok && !frames_measure_finish(&frames, m, out, err)) {
+        *retry = ok && frames_small_over(&frames, big) > 0;
+        if (ok && (*retry || !frames_measure_finish(&frames, m, out, err))) {
             LLVMDisposeMemoryBuffer(*out);
             *out = NULL;
-            ok = false;
+            ok = *retry;
         }
         frames_measure_end(&frames);
     }
-    if (ok) progress_partition_step(opts->progress, PROGRESS_EMITTED);
     LLVMContextDispose(ctx);
+    return ok;
+}
+
+static uint32_t count_marked(const uint8_t *marks, uint32_t n) {
+    uint32_t c = 0;
+    for (uint32_t i = 0; i < n; i++) c += marks[i];
+    return c;
+}
+
+/* One partition (or the whole module), lowered, optimised and emitted:
+ * the unit a compile thread works on.  Again, should a body lowered as a
+ * small-frame one turn out bigger (lower_frame_small); each attempt marks
+ * at least one more body, so this ends. */
+static bool partition_emit(const kiln_module *m, const uint8_t *bytes, size_t size,
+                           const kiln_compile_options *opts, const lower_partition *part,
+                           LLVMTargetMachineRef tm, LLVMMemoryBufferRef *out, kiln_error *err) {
+    uint32_t count = part ? part->end - part->first : m->num_funcs - m->num_imported_funcs;
+    progress_partition_start(opts->progress, part ? part->index : 0, count);
+    uint8_t *big = calloc(count ? count : 1, 1);
+    if (!big) return error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
+    bool retry = false;
+    bool ok = partition_emit_once(m, bytes, size, opts, part, tm, big, &retry, out, err);
+    /* Attempts after the first count no steps of their own. */
+    kiln_compile_options again = *opts;
+    again.progress = NULL;
+    while (ok && retry) {
+        progress_partition_again(opts->progress, count_marked(big, count));
+        ok = partition_emit_once(m, bytes, size, &again, part, tm, big, &retry, out, err);
+    }
+    free(big);
+    if (ok) progress_partition_step(opts->progress, PROGRESS_EMITTED);
     return ok;
 }
 

@@ -11,7 +11,9 @@
  * against KILN_FRAME_MAX and KILN_UNCHECKED_FRAME_MAX, and written into
  * the table in the emitted object, located through its symbol.  A body
  * LLVM cloned (function specialisation keeps the original name as a
- * prefix) counts towards the original's entry. */
+ * prefix) counts towards the original's entry.  Above -O0 most bodies
+ * are checked without their entry, as small frames (lower_frame_small):
+ * frames_small_over finds any that is not. */
 #include <llvm-c/Object.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,9 +84,11 @@ static void frame_diagnostic(LLVMDiagnosticInfoRef info, void *arg) {
 
 bool frames_measure_begin(frame_sizes *fs, LLVMContextRef ctx, LLVMModuleRef mod,
                           const kiln_module *m, const kiln_compile_options *opts,
-                          const lower_partition *part) {
+                          const lower_partition *part, const uint8_t *frames_big) {
     memset(fs, 0, sizeof *fs);
     fs->prefix = opts->prefix;
+    fs->opts = opts;
+    fs->big = frames_big;
     fs->m = m;
     fs->max_frame = opts->max_frame_size && opts->max_frame_size < KILN_FRAME_MAX
                         ? opts->max_frame_size
@@ -104,6 +108,22 @@ bool frames_measure_begin(frame_sizes *fs, LLVMContextRef ctx, LLVMModuleRef mod
 void frames_measure_end(frame_sizes *fs) {
     free(fs->body);
     fs->body = NULL;
+}
+
+/* A small leaf is never checked (lower.c); any other body lowered as a
+ * small-frame one must have a frame, with the slack, within
+ * KILN_SMALL_FRAME_MAX, or the checks of its callers and its stub would
+ * let it reach below the limit. */
+uint32_t frames_small_over(const frame_sizes *fs, uint8_t *big) {
+    uint32_t over = 0;
+    for (uint32_t i = 0; i < fs->count; i++) {
+        uint32_t index = fs->first + i;
+        if (fs->body[i] + KILN_FRAME_SLACK > KILN_SMALL_FRAME_MAX &&
+            lower_frame_small(fs->opts, fs->big, fs->first, index) &&
+            !lower_small_leaf(fs->m, index))
+            big[i] = 1, over++;
+    }
+    return over;
 }
 
 /* The table's bytes inside the object, or NULL. */

@@ -1078,11 +1078,9 @@ static LLVMValueRef stack_pointer(lower_module *lm) {
     return LLVMBuildPtrToInt(lm->b, sp, lm->t.i64, "sp");
 }
 
-/* kiln_rt_stack_limit, the calling thread's limit (initial-exec TLS: the
- * runtime is part of the program or loaded with it, never dlopen'ed
- * after it). */
-static LLVMValueRef stack_limit_global(lower_module *lm) {
-    static const char name[] = "kiln_rt_stack_limit";
+/* A thread-local i64 of the runtime (initial-exec TLS: the runtime is
+ * part of the program or loaded with it, never dlopen'ed after it). */
+LLVMValueRef lower_runtime_tls(lower_module *lm, const char *name) {
     LLVMValueRef g = LLVMGetNamedGlobal(lm->mod, name);
     if (g) return g;
     g = LLVMAddGlobal(lm->mod, lm->t.i64, name);
@@ -1091,11 +1089,17 @@ static LLVMValueRef stack_limit_global(lower_module *lm) {
     return g;
 }
 
-static LLVMValueRef stack_limit_load(lower_module *lm) {
-    LLVMValueRef limit = LLVMBuildLoad2(lm->b, lm->t.i64, stack_limit_global(lm), "limit");
+/* kiln_rt_stack_limit, the calling thread's limit, or
+ * kiln_rt_stack_limit_small, the same plus KILN_SMALL_FRAME_MAX. */
+static LLVMValueRef limit_load(lower_module *lm, const char *name) {
+    LLVMValueRef limit = LLVMBuildLoad2(lm->b, lm->t.i64, lower_runtime_tls(lm, name), "limit");
     LLVMSetAlignment(limit, 8);
     lower_tbaa_tag(lm, limit, LOWER_TBAA_VMCTX);
     return limit;
+}
+
+static LLVMValueRef stack_limit_load(lower_module *lm) {
+    return limit_load(lm, "kiln_rt_stack_limit");
 }
 
 /* True when the frame of body `index` would reach below the limit; `sp`
@@ -1112,7 +1116,39 @@ static LLVMValueRef stack_short_with(lower_module *lm, uint32_t index, LLVMValue
     return LLVMBuildICmp(lm->b, LLVMIntULT, low, limit, "");
 }
 
+/* Small-frame bodies (ABI version 8).  Above -O0 a check reads one
+ * thread-local value, kiln_rt_stack_limit_small = limit +
+ * KILN_SMALL_FRAME_MAX.  For a body of this partition whose frame plus
+ * slack is at most KILN_SMALL_FRAME_MAX, sp - frame < limit can only hold
+ * when sp < limit_small does, so that is the whole check: no frame size
+ * to load, nothing for LLVM to hoist into a register kept across the
+ * calls of a loop.  Which bodies are small is known only after code
+ * generation: every body is assumed small, frames.c verifies it
+ * (frames_small_over) and emit.c lowers the partition again with any
+ * bigger one marked in frames_big.  Other bodies (bigger ones, and those
+ * of other partitions, whose frames this partition's object cannot
+ * verify) keep their table entry: sp + KILN_SMALL_FRAME_MAX - frame <
+ * limit_small.  Stack addresses lie far above both sizes: nothing wraps.
+ * At -O0 the checks stay as they were (kiln_rt_stack_limit, the table). */
+bool lower_frame_small(const kiln_compile_options *opts, const uint8_t *frames_big, uint32_t first,
+                       uint32_t index) {
+    return opts->opt_level > 0 && !(frames_big && frames_big[index - first]);
+}
+
+static LLVMValueRef stack_short_small(lower_module *lm, uint32_t index, LLVMValueRef sp) {
+    LLVMValueRef limit = limit_load(lm, "kiln_rt_stack_limit_small");
+    if (!lower_body_is_local(lm, index) ||
+        !lower_frame_small(lm->opts, lm->frames_big, lm->frames_first, index)) {
+        LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, frame_slot(lm, index), "frame");
+        LLVMSetAlignment(need, 4);
+        sp = LLVMBuildAdd(lm->b, sp, lower_const_i64(lm, KILN_SMALL_FRAME_MAX), "");
+        sp = LLVMBuildSub(lm->b, sp, LLVMBuildZExt(lm->b, need, lm->t.i64, ""), "");
+    }
+    return LLVMBuildICmp(lm->b, LLVMIntULT, sp, limit, "");
+}
+
 static LLVMValueRef stack_short(lower_module *lm, uint32_t index) {
+    if (lm->opts->opt_level > 0) return stack_short_small(lm, index, stack_pointer(lm));
     return stack_short_with(lm, index, NULL, NULL);
 }
 
@@ -1204,6 +1240,7 @@ static LLVMValueRef stub_stack_short(lower_module *lm, uint32_t index, const kil
     if (lm->body_conv == lm->call_conv) return stack_short(lm, index);
     LLVMValueRef sp = stack_pointer(lm);
     sp = LLVMBuildSub(lm->b, sp, lower_const_i64(lm, lower_stub_frame_bound(ft)), "");
+    if (lm->opts->opt_level > 0) return stack_short_small(lm, index, sp);
     return stack_short_with(lm, index, sp, NULL);
 }
 
@@ -1479,17 +1516,19 @@ static bool module_lower_into(lower_module *lm, const uint8_t *bytes, size_t siz
 
 LLVMModuleRef module_lower(const kiln_module *m, const uint8_t *bytes, size_t size,
                            const kiln_compile_options *opts, LLVMContextRef ctx, kiln_error *err) {
-    return module_lower_partition(m, bytes, size, opts, NULL, NULL, ctx, err);
+    return module_lower_partition(m, bytes, size, opts, NULL, NULL, NULL, ctx, err);
 }
 
 LLVMModuleRef module_lower_partition(const kiln_module *m, const uint8_t *bytes, size_t size,
                                      const kiln_compile_options *opts,
                                      const lower_partition *part, const lower_target_caps *caps,
-                                     LLVMContextRef ctx, kiln_error *err) {
+                                     const uint8_t *frames_big, LLVMContextRef ctx,
+                                     kiln_error *err) {
     lower_module lm;
     memset(&lm, 0, sizeof lm);
     lm.m = m;
     lm.part = part;
+    lm.frames_big = frames_big;
     lm.opts = opts;
     if (caps) lm.caps = *caps;
     lm.ctx = ctx;

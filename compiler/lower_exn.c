@@ -182,16 +182,9 @@ static void func_catches(lower_func *lf, bool *handles, bool *keeps) {
     }
 }
 
-/* kiln_rt_exn_top, the thread's top of kept exceptions (initial-exec
- * TLS, as kiln_rt_stack_limit). */
+/* kiln_rt_exn_top, the thread's top of kept exceptions. */
 static LLVMValueRef kept_top_load(lower_module *lm) {
-    static const char name[] = "kiln_rt_exn_top";
-    LLVMValueRef g = LLVMGetNamedGlobal(lm->mod, name);
-    if (!g) {
-        g = LLVMAddGlobal(lm->mod, lm->t.i64, name);
-        LLVMSetThreadLocal(g, 1);
-        LLVMSetThreadLocalMode(g, LLVMInitialExecTLSModel);
-    }
+    LLVMValueRef g = lower_runtime_tls(lm, "kiln_rt_exn_top");
     LLVMValueRef top = LLVMBuildLoad2(lm->b, lm->t.i64, g, "exn.mark");
     LLVMSetAlignment(top, 8);
     return top;

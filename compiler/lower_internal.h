@@ -105,6 +105,7 @@ typedef struct lower_module {
     LLVMValueRef *bodies;   /* [num_funcs]  bodies defined in this module */
     LLVMValueRef frames;    /* frame-size table of this module's bodies   */
     uint32_t frames_first;  /* function index of frames[0]                */
+    const uint8_t *frames_big; /* bodies never checked as small (lower_frame_small) */
     LLVMValueRef rt[LOWER_RT_COUNT];
     LLVMTypeRef rt_types[LOWER_RT_COUNT];
     LLVMValueRef tbaa[LOWER_TBAA_COUNT];
@@ -243,11 +244,14 @@ LLVMModuleRef module_lower(const kiln_module *m, const uint8_t *bytes, size_t si
                            const kiln_compile_options *opts, LLVMContextRef ctx, kiln_error *err);
 /* lower.c: one partition's LLVM module (`part` NULL: the whole module).
  * Functions of other partitions are hidden external declarations.
- * `caps` (NULL: none) is what the target CPU has (target_caps_of). */
+ * `caps` (NULL: none) is what the target CPU has (target_caps_of);
+ * `frames_big` (NULL: none) the bodies lower_frame_small must not treat
+ * as small, one byte per body of the partition. */
 LLVMModuleRef module_lower_partition(const kiln_module *m, const uint8_t *bytes, size_t size,
                                      const kiln_compile_options *opts,
                                      const lower_partition *part, const lower_target_caps *caps,
-                                     LLVMContextRef ctx, kiln_error *err);
+                                     const uint8_t *frames_big, LLVMContextRef ctx,
+                                     kiln_error *err);
 /* lower.c: the entry stub of wasm function `index` (defined, not
  * imported, in module_entry_funcs: the only ones with a stub): what
  * function references point to.  Declared on first use when another
@@ -294,9 +298,20 @@ enum { LOWER_TAIL_CALL_CONV = 18 };
  * jumping to it) may use below its caller's stack pointer; frames.c
  * verifies each stub's measured frame against it. */
 uint32_t lower_stub_frame_bound(const kiln_functype *ft);
+/* lower.c: the runtime's thread-local i64 `name` (kiln_abi.h), declared
+ * on first use. */
+LLVMValueRef lower_runtime_tls(lower_module *lm, const char *name);
 /* lower.c: a function called without a stack check (no calls, few
  * instructions and locals); frames.c verifies its frame stays small. */
 bool lower_small_leaf(const kiln_module *m, uint32_t index);
+/* lower.c: whether the calls and the stub of body `index`, of the
+ * partition whose bodies start at `first`, check the stack against
+ * kiln_rt_stack_limit_small alone (above -O0, unless frames_big marks
+ * it): frames.c then verifies its frame plus KILN_FRAME_SLACK is at most
+ * KILN_SMALL_FRAME_MAX, and emit.c lowers the partition again with the
+ * bodies found bigger marked in frames_big. */
+bool lower_frame_small(const kiln_compile_options *opts, const uint8_t *frames_big, uint32_t first,
+                       uint32_t index);
 /* lower_table.c: written[t] for every table some instruction of a defined
  * function writes (table.set/grow/fill/init/copy): the one fact about
  * other functions' bodies that lowering a function depends on (tables
@@ -320,8 +335,9 @@ LLVMModuleRef module_compile_ir(const kiln_module *m, const uint8_t *bytes, size
 /* emit.c: the same for one partition (NULL: the whole module). */
 LLVMModuleRef module_compile_ir_partition(const kiln_module *m, const uint8_t *bytes, size_t size,
                                           const kiln_compile_options *opts,
-                                          const lower_partition *part, LLVMContextRef ctx,
-                                          LLVMTargetMachineRef tm, bool optimize, kiln_error *err);
+                                          const lower_partition *part, const uint8_t *frames_big,
+                                          LLVMContextRef ctx, LLVMTargetMachineRef tm,
+                                          bool optimize, kiln_error *err);
 /* The native type of a wasm function type: R (ptr, P...). */
 LLVMTypeRef lower_signature(lower_module *lm, const kiln_functype *ft, bool with_ctx);
 LLVMTypeRef lower_results_type(lower_module *lm, const kiln_functype *ft);
@@ -393,6 +409,8 @@ void descriptor_unwind_tables(lower_module *lm);
  * emitted object's frame-size table. */
 typedef struct frame_sizes {
     const char *prefix;
+    const kiln_compile_options *opts;
+    const uint8_t *big;    /* [count] bodies lowered with the frame-table check */
     char symbol[300];     /* the table's symbol */
     uint32_t first, count; /* bodies [first, first + count) */
     uint64_t max_frame;    /* the limit for a body's frame */
@@ -409,7 +427,11 @@ typedef struct frame_sizes {
 /* Before emission: asks LLVM for every frame size (false: out of memory). */
 bool frames_measure_begin(frame_sizes *fs, LLVMContextRef ctx, LLVMModuleRef mod,
                           const kiln_module *m, const kiln_compile_options *opts,
-                          const lower_partition *part);
+                          const lower_partition *part, const uint8_t *frames_big);
+/* After emission: marks in `big` ([count], the partition's bodies) each
+ * body lowered as a small-frame one (lower_frame_small) whose frame
+ * turned out bigger, and returns how many (0: the object is sound). */
+uint32_t frames_small_over(const frame_sizes *fs, uint8_t *big);
 /* After emission: refuses frames over the limits, else replaces *object
  * by a copy whose table holds each body's frame plus KILN_FRAME_SLACK. */
 bool frames_measure_finish(frame_sizes *fs, const kiln_module *m, LLVMMemoryBufferRef *object,

@@ -213,7 +213,7 @@ void progress_compile_end(kiln_progress *p) {
 
 /* One partition at a time per thread, from start to emitted. */
 static _Thread_local struct {
-    uint32_t partition, functions;
+    uint32_t partition, functions, big_frames;
     double last, seconds[3];
 } current;
 
@@ -221,6 +221,7 @@ void progress_partition_start(kiln_progress *p, uint32_t partition, uint32_t fun
     if (!p) return;
     current.partition = partition;
     current.functions = functions;
+    current.big_frames = 0;
     current.last = now();
     memset(current.seconds, 0, sizeof current.seconds);
 }
@@ -231,11 +232,15 @@ static void partition_print(kiln_progress *p) {
     snprintf(name, sizeof name, "partition %u/%u", current.partition + 1, parts);
     pthread_mutex_lock(&p->lock);
     line_erase(p);
-    fprintf(stderr, "kiln: %*s%s: %u functions, lower %.3f s, optimise %.3f s, emit %.3f s   "
+    char again[64] = "";
+    if (current.big_frames)
+        snprintf(again, sizeof again, " (emit includes lowering again for %u big frame%s)",
+                 current.big_frames, current.big_frames == 1 ? "" : "s");
+    fprintf(stderr, "kiln: %*s%s: %u functions, lower %.3f s, optimise %.3f s, emit %.3f s%s   "
                     "peak RSS %.0f MB\n",
             2 * (p->depth + 1), "", name, current.functions,
             current.seconds[PROGRESS_LOWERED], current.seconds[PROGRESS_OPTIMISED],
-            current.seconds[PROGRESS_EMITTED], peak_rss_mb());
+            current.seconds[PROGRESS_EMITTED], again, peak_rss_mb());
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -250,6 +255,10 @@ void progress_partition_step(kiln_progress *p, progress_step step) {
     else if (step == PROGRESS_OPTIMISED) atomic_fetch_add(&p->optimised, 1);
     else atomic_fetch_add(&p->emitted, 1);
     if (step == PROGRESS_EMITTED && p->phases) partition_print(p);
+}
+
+void progress_partition_again(kiln_progress *p, uint32_t bodies) {
+    if (p) current.big_frames = bodies;
 }
 
 void progress_partition_cached(kiln_progress *p) {

@@ -45,6 +45,9 @@ void progress_compile_end(kiln_progress *p);
 typedef enum progress_step { PROGRESS_LOWERED, PROGRESS_OPTIMISED, PROGRESS_EMITTED } progress_step;
 void progress_partition_start(kiln_progress *p, uint32_t partition, uint32_t functions);
 void progress_partition_step(kiln_progress *p, progress_step step);
+/* The partition is lowered again: `bodies` of its bodies have frames too
+ * big to be checked as small ones (emit.c); -v's line says so. */
+void progress_partition_again(kiln_progress *p, uint32_t bodies);
 /* Instead of the three steps: the partition's object came from the
  * partition cache (part_cache.h); -v says how many did, at the end. */
 void progress_partition_cached(kiln_progress *p);

@@ -18,12 +18,13 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 7u /* 3: addresses, lengths and sizes of the entry points in 64 bits;
+#define KILN_ABI_VERSION 8u /* 3: addresses, lengths and sizes of the entry points in 64 bits;
                               4: the descriptor carries a module image, not wasm bytes;
                               5: func_code is NULL for functions no reference can name;
                               6: own globals at KILN_VMCTX_OFFSET_OWN_GLOBALS;
                               7: small leaves' entry stubs make no stack check, and the
-                                 runtime's least margin counts them */
+                                 runtime's least margin counts them;
+                              8: code above -O0 checks against kiln_rt_stack_limit_small */
 #define KILN_PAGE_SIZE 65536u
 
 /* Value types, with their binary-format encodings. */
@@ -164,6 +165,18 @@ extern thread_local uintptr_t kiln_rt_stack_limit;
 #else
 extern _Thread_local uintptr_t kiln_rt_stack_limit;
 #endif
+/* The same limit plus KILN_SMALL_FRAME_MAX, set with it (UINTPTR_MAX when
+ * the limit is within KILN_SMALL_FRAME_MAX of UINTPTR_MAX).  Code compiled
+ * above -O0 reads only this one: a call of a body whose frame (plus
+ * KILN_FRAME_SLACK) is at most KILN_SMALL_FRAME_MAX, as the compiler
+ * verifies, checks sp < kiln_rt_stack_limit_small, with no frame size to
+ * load; any other checks sp + KILN_SMALL_FRAME_MAX - frame against it. */
+#ifdef __cplusplus
+extern thread_local uintptr_t kiln_rt_stack_limit_small;
+#else
+extern _Thread_local uintptr_t kiln_rt_stack_limit_small;
+#endif
+#define KILN_SMALL_FRAME_MAX (4u << 10)
 #define KILN_FRAME_MAX (16u << 20)
 #define KILN_UNCHECKED_FRAME_MAX (48u << 10)
 /* Small leaf functions (no calls, few instructions and locals) are called

@@ -11,7 +11,9 @@
  * host -> wasm -> host -> wasm calls keep it, so the budget is for the
  * whole chain) and kept in kiln_rt_stack_limit, a thread-local variable
  * that generated code reads before every frame it allocates (lower.c), so
- * threads running wasm at the same time never see each other's limit.
+ * threads running wasm at the same time never see each other's limit;
+ * code compiled above -O0 reads kiln_rt_stack_limit_small, the same limit
+ * plus KILN_SMALL_FRAME_MAX, instead.
  *
  * A trap records its backtrace before the jump (backtrace.c walks the
  * stack down to the innermost entry's frame) and names it after. */
@@ -57,6 +59,7 @@ typedef struct trap_thread {
 static _Thread_local trap_thread self;
 
 __attribute__((tls_model("initial-exec"))) _Thread_local uintptr_t kiln_rt_stack_limit;
+__attribute__((tls_model("initial-exec"))) _Thread_local uintptr_t kiln_rt_stack_limit_small;
 
 static const char *const trap_texts[KILN_TRAP_KIND_COUNT] = {
     [KILN_TRAP_NONE] = "no trap",
@@ -226,6 +229,9 @@ uint32_t trap_protect(void (*fn)(void *), void *arg) {
         altstack_ensure();
         self.limit = limit_compute(sp);
         kiln_rt_stack_limit = self.limit;
+        kiln_rt_stack_limit_small = self.limit > UINTPTR_MAX - KILN_SMALL_FRAME_MAX
+                                        ? UINTPTR_MAX
+                                        : self.limit + KILN_SMALL_FRAME_MAX;
     }
     if (sp < self.limit) return entry_refuse();
     uint64_t exn_mark = exn_frames_mark();

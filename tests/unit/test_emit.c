@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <dlfcn.h>
 #include <elf.h>
+#include <llvm-c/BitReader.h>
 #include <llvm-c/Core.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
@@ -148,16 +149,22 @@ Test(partitions, more_partitions_than_threads_or_functions_still_work) {
     guest_close(&g);
 }
 
+/* module_compile_memory's object (malloc'ed), asserting success. */
+static uint8_t *memory_compile(const loaded *l, const kiln_compile_options *opts, size_t *size) {
+    kiln_error err;
+    error_clear(&err);
+    uint8_t *object;
+    cr_assert(module_compile_memory(l->m, l->bytes, l->size, opts, &object, size, &err), "%s",
+              err.message);
+    return object;
+}
+
 Test(partitions, compile_memory_returns_one_relocatable_object) {
     loaded l = wasm_load();
     kiln_compile_options opts = {.opt_level = 0, .prefix = PREFIX, .explicit_bounds = true,
                                  .jobs = 2, .partitions = 3};
-    kiln_error err;
-    error_clear(&err);
-    uint8_t *object;
     size_t size;
-    cr_assert(module_compile_memory(l.m, l.bytes, l.size, &opts, &object, &size, &err), "%s",
-              err.message);
+    uint8_t *object = memory_compile(&l, &opts, &size);
     cr_assert_gt(size, sizeof(Elf64_Ehdr));
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)object;
     cr_expect(memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0);
@@ -240,7 +247,7 @@ Test(partitions, a_partition_defines_its_range_and_declares_its_callees) {
     kiln_error err;
     error_clear(&err);
     LLVMModuleRef mod =
-        module_compile_ir_partition(l.m, l.bytes, l.size, &opts, &part, ctx, tm, false, &err);
+        module_compile_ir_partition(l.m, l.bytes, l.size, &opts, &part, NULL, ctx, tm, false, &err);
     cr_assert(mod, "%s", err.message);
     cr_expect_eq(definitions_count(mod), 4);
     for (uint32_t i = 5; i < 9; i++) cr_expect(func_find(mod, i) && LLVMCountBasicBlocks(func_find(mod, i)));
@@ -309,4 +316,53 @@ Test(target_caps, names_what_each_cpu_has) {
     /* Asked again: the cached answer for the previous target is not reused. */
     c = caps_for("x86_64-unknown-linux-gnu", "generic", "");
     cr_expect(c.x86 && !c.fma);
+}
+
+/* ---- small and big frames (lower_frame_small) ----------------------------- */
+
+/* Loads in `fn` of a frame-size table entry (the table global itself or a
+ * constant GEP into it). */
+static int frame_entry_loads(LLVMValueRef fn, LLVMValueRef table) {
+    int n = 0;
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+            if (LLVMGetInstructionOpcode(i) != LLVMLoad) continue;
+            LLVMValueRef p = LLVMGetOperand(i, 0);
+            n += p == table || (LLVMIsAConstantExpr(p) && LLVMGetOperand(p, 0) == table);
+        }
+    return n;
+}
+
+/* frames.wat's $big needs a frame bigger than KILN_SMALL_FRAME_MAX at
+ * -O2: the first lowering checks its calls as small, frames.c finds it
+ * bigger, and the module is lowered again (the IR dump holds the last
+ * lowering) with $big's recursive call and its stub reading its table
+ * entry, while $small's stays the bare compare. */
+Test(frames, a_body_found_too_big_for_the_small_check_is_lowered_again_with_its_entry) {
+    loaded l = wasm_load_named("frames");
+    char dir[] = "/tmp/kiln-test-frames-XXXXXX", path[64];
+    cr_assert(mkdtemp(dir));
+    kiln_compile_options opts = {.opt_level = 2, .prefix = "frames", .dump_ir_dir = dir};
+    size_t size;
+    free(memory_compile(&l, &opts, &size));
+    snprintf(path, sizeof path, "%s/p0.bc", dir);
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMMemoryBufferRef buf;
+    char *msg = NULL;
+    cr_assert_not(LLVMCreateMemoryBufferWithContentsOfFile(path, &buf, &msg), "%s", msg);
+    LLVMModuleRef mod;
+    cr_assert_not(LLVMParseBitcodeInContext2(ctx, buf, &mod));
+    LLVMValueRef table = LLVMGetNamedGlobal(mod, "frames.frames0");
+    cr_assert(table);
+    LLVMValueRef small = LLVMGetNamedFunction(mod, "frames.f0"), big = LLVMGetNamedFunction(mod, "frames.f1");
+    cr_assert(small && big);
+    cr_expect_eq(frame_entry_loads(small, table), 0, "$small is checked as a small frame");
+    cr_expect_eq(frame_entry_loads(big, table), 1, "$big's call of itself reads its entry");
+    cr_expect_eq(frame_entry_loads(LLVMGetNamedFunction(mod, "frames.s1"), table), 1, "so does its stub");
+    cr_expect_eq(frame_entry_loads(LLVMGetNamedFunction(mod, "frames.s0"), table), 0);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    unlink(path);
+    rmdir(dir);
+    loaded_free(&l);
 }
