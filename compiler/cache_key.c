@@ -54,11 +54,12 @@ void cache_key_options(sha256 *s, const kiln_compile_options *c, uint32_t featur
     char flags[512];
     snprintf(flags, sizeof flags,
              "kiln %s exe %lld.%09ld/%lld O%d features %u bounds %d prefix %s triple %s "
-             "frame %u debug %d nans %d llvm %s",
+             "frame %u debug %d nans %d exe %d llvm %s",
              KILN_VERSION, (long long)self.st_mtim.tv_sec, self.st_mtim.tv_nsec,
              (long long)self.st_size, c->opt_level, features, c->explicit_bounds,
              c->prefix ? c->prefix : "", c->target_triple ? c->target_triple : "host",
-             c->max_frame_size, c->debug_info, c->canonical_nans, pipeline_llvm_options());
+             c->max_frame_size, c->debug_info, c->canonical_nans, c->executable,
+             pipeline_llvm_options());
     sha_update(s, flags, strlen(flags) + 1);
     cpu_key_add(s, c);
 }

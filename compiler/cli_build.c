@@ -169,6 +169,7 @@ static int args_parse(build_args *a, int argc, char **argv, char *out_buf, size_
     a->opts.opt_level = 2;
     a->opts.explicit_bounds = CLI_DEFAULT_EXPLICIT_BOUNDS;
     a->opts.jobs = cli_jobs_default();
+    a->opts.executable = true; /* linked with libkiln_rt.a (build_link) */
     for (int i = 1; i < argc; i++) {
         int r = args_parse_one(a, argc, argv, &i);
         if (r)

@@ -51,6 +51,12 @@ typedef struct kiln_compile_options {
      * runner sets this, to tell a NaN-bit difference from a wrong value
      * (tests/fuzz/differential/run.py).  Scalar NaNs are left alone. */
     bool canonical_nans;
+    /* The object goes into an executable together with the kiln runtime
+     * (kiln build): generated code reaches the runtime's thread-local
+     * variables (the stack limit) at a fixed offset from the thread
+     * pointer (local-exec TLS), with no load of the offset from the GOT.
+     * Such an object cannot go into a shared library. */
+    bool executable;
     /* Measuring aids for compile-time work (architecture.md, *Measuring a
      * compile*; the CLI sets them from KILN_DEV_* variables): compile only
      * every sample_every-th partition (0, N, 2N, ...; the others become

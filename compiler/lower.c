@@ -1078,14 +1078,16 @@ static LLVMValueRef stack_pointer(lower_module *lm) {
     return LLVMBuildPtrToInt(lm->b, sp, lm->t.i64, "sp");
 }
 
-/* A thread-local i64 of the runtime (initial-exec TLS: the runtime is
- * part of the program or loaded with it, never dlopen'ed after it). */
+/* A thread-local i64 of the runtime: initial-exec TLS, since the runtime
+ * is part of the program or loaded with it, never dlopen'ed after it; in
+ * an executable (kiln build), local-exec, at a fixed offset from the
+ * thread pointer that needs no register. */
 LLVMValueRef lower_runtime_tls(lower_module *lm, const char *name) {
     LLVMValueRef g = LLVMGetNamedGlobal(lm->mod, name);
     if (g) return g;
     g = LLVMAddGlobal(lm->mod, lm->t.i64, name);
     LLVMSetThreadLocal(g, 1);
-    LLVMSetThreadLocalMode(g, LLVMInitialExecTLSModel);
+    LLVMSetThreadLocalMode(g, lm->opts->executable ? LLVMLocalExecTLSModel : LLVMInitialExecTLSModel);
     return g;
 }
 

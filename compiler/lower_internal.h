@@ -299,7 +299,7 @@ enum { LOWER_TAIL_CALL_CONV = 18 };
  * verifies each stub's measured frame against it. */
 uint32_t lower_stub_frame_bound(const kiln_functype *ft);
 /* lower.c: the runtime's thread-local i64 `name` (kiln_abi.h), declared
- * on first use. */
+ * on first use with the TLS model opts->executable chooses. */
 LLVMValueRef lower_runtime_tls(lower_module *lm, const char *name);
 /* lower.c: a function called without a stack check (no calls, few
  * instructions and locals); frames.c verifies its frame stays small. */
