@@ -159,7 +159,9 @@ typedef struct kiln_vmctx {
 /* The lowest stack address wasm may use on the calling thread, set by the
  * runtime at each thread's outermost entry into wasm.  Per thread, so
  * instances running on different threads never see each other's limit;
- * initial-exec TLS, so generated code reads it with one or two loads. */
+ * initial-exec TLS, so generated code reads it with one or two loads
+ * (one, at a fixed offset from the thread pointer, in objects kiln build
+ * links into an executable). */
 #ifdef __cplusplus
 extern thread_local uintptr_t kiln_rt_stack_limit;
 #else
