@@ -137,8 +137,100 @@ static bool sink_find(LLVMValueRef fn, unsigned md_sink, ptr_set *sink) {
  * an anchor in the block.  When in doubt: no, and the sink stays. */
 enum { ANCHOR_DEPTH = 8 };
 
-static bool value_anchored(LLVMValueRef v, LLVMBasicBlockRef block, const ptr_set *sink,
-                           unsigned md_sink, int depth);
+/* The walk from a value through its uses is bounded in depth, not in
+ * breadth: a value with many uses, each reaching the same phis of a big
+ * switch, was walked again from every load that reaches it (SQLite's
+ * sqlite3VdbeExec: 70 of 100 CPU-s of its compile), and a load with n
+ * sink adds (GVN merges every load of one address into one value) was
+ * judged once per add, each a walk over its n uses (40,000 blocks each
+ * loading one address: 31 s).  So every question
+ * asked -- is v anchored in block, as a whole value or through some of
+ * its bits -- is remembered per function with the depths at which it was
+ * answered: a walk with more depth left sees everything a shallower one
+ * sees, so a yes holds at any greater depth and a no at any smaller one,
+ * and the answers are exactly the unremembered walk's.  Trimming an add
+ * changes only uses of sink members, which no walk looks at. */
+typedef struct anchor_question {
+    LLVMValueRef v;
+    LLVMBasicBlockRef block;
+    uint64_t mask; /* bits of a byte (byte_anchored); 0 for the whole value */
+    bool pure;
+    int8_t yes_from; /* the least depth known to answer yes; INT8_MAX: none */
+    int8_t no_up_to; /* the greatest depth known to answer no; -1: none */
+} anchor_question;
+
+typedef struct trim_state {
+    const ptr_set *sink;
+    unsigned md_sink;
+    anchor_question *memo; /* open addressing, power-of-two capacity */
+    size_t memo_cap, memo_count;
+    bool memo_full; /* out of memory: questions are no longer remembered */
+} trim_state;
+
+static size_t question_hash(LLVMValueRef v, LLVMBasicBlockRef block, uint64_t mask, bool pure) {
+    uint64_t h = (uint64_t)(uintptr_t)v * 0x9E3779B97F4A7C15ull;
+    h ^= (uint64_t)(uintptr_t)block + (h >> 29);
+    h = (h ^ mask ^ (uint64_t)pure) * 0xBF58476D1CE4E5B9ull;
+    return (size_t)(h ^ (h >> 31));
+}
+
+static anchor_question *memo_slot(anchor_question *slots, size_t cap, LLVMValueRef v,
+                                  LLVMBasicBlockRef block, uint64_t mask, bool pure) {
+    size_t i = question_hash(v, block, mask, pure) & (cap - 1);
+    while (slots[i].v && !(slots[i].v == v && slots[i].block == block && slots[i].mask == mask &&
+                           slots[i].pure == pure))
+        i = (i + 1) & (cap - 1);
+    return &slots[i];
+}
+
+static bool memo_grow(trim_state *t) {
+    size_t cap = t->memo_cap ? t->memo_cap * 2 : 1024;
+    anchor_question *slots = calloc(cap, sizeof *slots);
+    if (!slots) return false;
+    for (size_t i = 0; i < t->memo_cap; i++) {
+        const anchor_question *q = &t->memo[i];
+        if (q->v) *memo_slot(slots, cap, q->v, q->block, q->mask, q->pure) = *q;
+    }
+    free(t->memo);
+    t->memo = slots, t->memo_cap = cap;
+    return true;
+}
+
+/* The record of the question, made if new; NULL once memory ran out (the
+ * walk then goes on unremembered). */
+static anchor_question *memo_find(trim_state *t, LLVMValueRef v, LLVMBasicBlockRef block,
+                                  uint64_t mask, bool pure) {
+    if (t->memo_full) return NULL;
+    if ((t->memo_count + 1) * 2 > t->memo_cap && !memo_grow(t)) {
+        t->memo_full = true;
+        return NULL;
+    }
+    anchor_question *q = memo_slot(t->memo, t->memo_cap, v, block, mask, pure);
+    if (!q->v) {
+        *q = (anchor_question){v, block, mask, pure, INT8_MAX, -1};
+        t->memo_count++;
+    }
+    return q;
+}
+
+/* -1: not known at this depth; else the answer. */
+static int memo_answer(const anchor_question *q, int depth) {
+    if (!q) return -1;
+    if (depth >= q->yes_from) return 1;
+    if (depth <= q->no_up_to) return 0;
+    return -1;
+}
+
+static bool memo_record(trim_state *t, LLVMValueRef v, LLVMBasicBlockRef block, uint64_t mask,
+                        bool pure, int depth, bool yes) {
+    /* Found again: the walk below may have grown the table. */
+    anchor_question *q = memo_find(t, v, block, mask, pure);
+    if (q && yes && depth < q->yes_from) q->yes_from = (int8_t)depth;
+    if (q && !yes && depth > q->no_up_to) q->no_up_to = (int8_t)depth;
+    return yes;
+}
+
+static bool value_anchored(LLVMValueRef v, LLVMBasicBlockRef block, trim_state *t, int depth);
 
 static bool is_sign_test(LLVMValueRef cmp) {
     LLVMIntPredicate p = LLVMGetICmpPredicate(cmp);
@@ -204,11 +296,11 @@ static bool address_used_in(LLVMValueRef gep, LLVMBasicBlockRef block) {
 enum { LANE_STEPS = 32 };
 
 static bool lane_anchored(LLVMValueRef vec, unsigned lane, LLVMBasicBlockRef block,
-                          const ptr_set *sink, unsigned md_sink, int depth, int steps);
+                          trim_state *t, int depth, int steps);
 
 static bool const_at(LLVMValueRef i, int k, uint64_t *c);
 static bool use_anchors(LLVMValueRef user, LLVMValueRef v, LLVMBasicBlockRef block,
-                        const ptr_set *sink, unsigned md_sink, int depth);
+                        trim_state *t, int depth);
 
 /* The lane of `user`'s result that holds lane `lane` of its operand
  * `vec`, if `user` is a shuffle that copies it; -1 if none. */
@@ -225,45 +317,45 @@ static int shuffle_lane_out(LLVMValueRef user, LLVMValueRef vec, unsigned lane) 
 }
 
 static bool lane_use_anchors(LLVMValueRef user, LLVMValueRef vec, unsigned lane,
-                             LLVMBasicBlockRef block, const ptr_set *sink, unsigned md_sink,
+                             LLVMBasicBlockRef block, trim_state *t,
                              int depth, int steps) {
     if (LLVMGetInstructionParent(user) != block) return false;
     uint64_t idx = 0;
     switch (LLVMGetInstructionOpcode(user)) {
     case LLVMInsertElement:
         return LLVMGetOperand(user, 0) == vec && const_at(user, 2, &idx) && idx != lane &&
-               steps > 0 && lane_anchored(user, lane, block, sink, md_sink, depth, steps - 1);
+               steps > 0 && lane_anchored(user, lane, block, t, depth, steps - 1);
     case LLVMShuffleVector: {
         int out = shuffle_lane_out(user, vec, lane);
         return out >= 0 && steps > 0 &&
-               lane_anchored(user, (unsigned)out, block, sink, md_sink, depth, steps - 1);
+               lane_anchored(user, (unsigned)out, block, t, depth, steps - 1);
     }
     case LLVMExtractElement: return false;
-    default: return use_anchors(user, vec, block, sink, md_sink, depth);
+    default: return use_anchors(user, vec, block, t, depth);
     }
 }
 
 static bool lane_anchored(LLVMValueRef vec, unsigned lane, LLVMBasicBlockRef block,
-                          const ptr_set *sink, unsigned md_sink, int depth, int steps) {
+                          trim_state *t, int depth, int steps) {
     for (LLVMUseRef u = LLVMGetFirstUse(vec); u; u = LLVMGetNextUse(u)) {
         LLVMValueRef user = LLVMGetUser(u);
-        if (ptr_set_has(sink, user)) continue;
-        if (lane_use_anchors(user, vec, lane, block, sink, md_sink, depth, steps)) return true;
+        if (ptr_set_has(t->sink, user)) continue;
+        if (lane_use_anchors(user, vec, lane, block, t, depth, steps)) return true;
     }
     return false;
 }
 
 /* A scalar inserted into a constant lane. */
 static bool inserted_lane_anchored(LLVMValueRef insert, LLVMValueRef v, LLVMBasicBlockRef block,
-                                   const ptr_set *sink, unsigned md_sink, int depth) {
+                                   trim_state *t, int depth) {
     uint64_t idx = 0;
     return LLVMGetOperand(insert, 1) == v && LLVMGetOperand(insert, 0) != v &&
            const_at(insert, 2, &idx) &&
-           lane_anchored(insert, (unsigned)idx, block, sink, md_sink, depth, LANE_STEPS);
+           lane_anchored(insert, (unsigned)idx, block, t, depth, LANE_STEPS);
 }
 
 static bool byte_anchored(LLVMValueRef v, uint64_t mask, bool pure, LLVMBasicBlockRef block,
-                          const ptr_set *sink, unsigned md_sink, int depth);
+                          trim_state *t, int depth);
 static uint64_t width_mask(LLVMValueRef v);
 
 /* A population count needs every bit of its operand for each of its
@@ -274,13 +366,12 @@ static uint64_t width_mask(LLVMValueRef v);
  * of it, is needed whole when some of those result bits are, by the rules
  * of one-byte loads (byte_anchored, not `pure`): popcount's histogram
  * index, `hist[popcount(a ^ b)]++`. */
-static bool ctpop_anchored(LLVMValueRef call, LLVMBasicBlockRef block, const ptr_set *sink,
-                           unsigned md_sink, int depth) {
+static bool ctpop_anchored(LLVMValueRef call, LLVMBasicBlockRef block, trim_state *t, int depth) {
     if (!name_starts(LLVMGetCalledValue(call), "llvm.ctpop.")) return false;
     unsigned width = 0, log2 = 0;
     for (uint64_t m = width_mask(call); m; m >>= 1) width++;
     while ((2u << log2) <= width) log2++;
-    return byte_anchored(call, (2ull << log2) - 1, false, block, sink, md_sink, depth);
+    return byte_anchored(call, (2ull << log2) - 1, false, block, t, depth);
 }
 
 /* Reductions every lane of which reaches every bit of the result (as an
@@ -292,10 +383,10 @@ static bool is_whole_reduction(LLVMValueRef call) {
 }
 
 static bool use_anchors(LLVMValueRef user, LLVMValueRef v, LLVMBasicBlockRef block,
-                        const ptr_set *sink, unsigned md_sink, int depth) {
+                        trim_state *t, int depth) {
     if (LLVMIsAPHINode(user))
         return phi_fed_from(user, v, block) && depth > 0 &&
-               value_anchored(user, LLVMGetInstructionParent(user), sink, md_sink, depth - 1);
+               value_anchored(user, LLVMGetInstructionParent(user), t, depth - 1);
     if (LLVMGetInstructionParent(user) != block) return false;
     bool deeper = depth > 0;
     switch (LLVMGetInstructionOpcode(user)) {
@@ -309,11 +400,11 @@ static bool use_anchors(LLVMValueRef user, LLVMValueRef v, LLVMBasicBlockRef blo
     case LLVMFNeg: case LLVMFPExt: case LLVMFPTrunc: case LLVMFPToSI: case LLVMFPToUI:
     case LLVMSIToFP: case LLVMUIToFP: case LLVMAdd: case LLVMSub: case LLVMXor: case LLVMZExt:
     case LLVMSExt: case LLVMBitCast:
-        return deeper && value_anchored(user, block, sink, md_sink, depth - 1);
+        return deeper && value_anchored(user, block, t, depth - 1);
     case LLVMAnd: case LLVMOr:
         /* Whole only when no constant masks bits away. */
         return !has_constant_operand(user) && deeper &&
-               value_anchored(user, block, sink, md_sink, depth - 1);
+               value_anchored(user, block, t, depth - 1);
     case LLVMSelect:
         /* A select on one condition, of scalars or of whole vectors, may
          * become a branch with its operands sunk into the arms (x86-64
@@ -323,29 +414,30 @@ static bool use_anchors(LLVMValueRef user, LLVMValueRef v, LLVMBasicBlockRef blo
          * per-lane select, on a vector of i1, stays a blend. */
         return LLVMGetOperand(user, 0) != v &&
                LLVMGetTypeKind(LLVMTypeOf(LLVMGetOperand(user, 0))) == LLVMVectorTypeKind &&
-               deeper && value_anchored(user, block, sink, md_sink, depth - 1);
-    case LLVMInsertElement: return inserted_lane_anchored(user, v, block, sink, md_sink, depth);
+               deeper && value_anchored(user, block, t, depth - 1);
+    case LLVMInsertElement: return inserted_lane_anchored(user, v, block, t, depth);
     case LLVMCall: {
-        if (is_pin(user, md_sink)) return false;
+        if (is_pin(user, t->md_sink)) return false;
         LLVMValueRef callee = LLVMGetCalledValue(user);
         if (!name_starts(callee, "llvm.")) return true; /* an argument, passed whole */
         bool whole = is_float_or_vector(LLVMTypeOf(user)) || is_min_max(user) ||
                      is_whole_reduction(user);
-        if (whole && deeper && value_anchored(user, block, sink, md_sink, depth - 1)) return true;
-        return deeper && ctpop_anchored(user, block, sink, md_sink, depth - 1);
+        if (whole && deeper && value_anchored(user, block, t, depth - 1)) return true;
+        return deeper && ctpop_anchored(user, block, t, depth - 1);
     }
     default: return false;
     }
 }
 
-static bool value_anchored(LLVMValueRef v, LLVMBasicBlockRef block, const ptr_set *sink,
-                           unsigned md_sink, int depth) {
+static bool value_anchored(LLVMValueRef v, LLVMBasicBlockRef block, trim_state *t, int depth) {
+    int known = memo_answer(memo_find(t, v, block, 0, false), depth);
+    if (known >= 0) return known;
     for (LLVMUseRef u = LLVMGetFirstUse(v); u; u = LLVMGetNextUse(u)) {
         LLVMValueRef user = LLVMGetUser(u);
-        if (ptr_set_has(sink, user)) continue;
-        if (use_anchors(user, v, block, sink, md_sink, depth)) return true;
+        if (ptr_set_has(t->sink, user)) continue;
+        if (use_anchors(user, v, block, t, depth)) return memo_record(t, v, block, 0, false, depth, true);
     }
-    return false;
+    return memo_record(t, v, block, 0, false, depth, false);
 }
 
 /* ---- byte loads: some bits are enough ------------------------------------------- */
@@ -367,7 +459,7 @@ static bool value_anchored(LLVMValueRef v, LLVMBasicBlockRef block, const ptr_se
  * with a variable could hide the byte's bits behind known ones: not
  * followed.  `mask` holds the bits of `v` that are bits of the byte. */
 static bool byte_anchored(LLVMValueRef v, uint64_t mask, bool pure, LLVMBasicBlockRef block,
-                          const ptr_set *sink, unsigned md_sink, int depth);
+                          trim_state *t, int depth);
 
 /* Of an integer or of each lane of an integer vector. */
 static uint64_t width_mask(LLVMValueRef v) {
@@ -435,11 +527,11 @@ static bool keeps_pure(LLVMOpcode op) {
 }
 
 static bool byte_use_anchors(LLVMValueRef user, LLVMValueRef v, uint64_t mask, bool pure,
-                             LLVMBasicBlockRef block, const ptr_set *sink, unsigned md_sink,
+                             LLVMBasicBlockRef block, trim_state *t,
                              int depth) {
     if (LLVMIsAPHINode(user))
         return phi_fed_from(user, v, block) && depth > 0 &&
-               byte_anchored(user, mask, false, LLVMGetInstructionParent(user), sink, md_sink,
+               byte_anchored(user, mask, false, LLVMGetInstructionParent(user), t,
                              depth - 1);
     if (LLVMGetInstructionParent(user) != block) return false;
     switch (LLVMGetInstructionOpcode(user)) {
@@ -448,27 +540,30 @@ static bool byte_use_anchors(LLVMValueRef user, LLVMValueRef v, uint64_t mask, b
     case LLVMRet: case LLVMBr: return true;
     case LLVMCall:
         if (is_whole_reduction(user))
-            return depth > 0 && byte_anchored(user, mask, false, block, sink, md_sink, depth - 1);
-        return !is_pin(user, md_sink) && !name_starts(LLVMGetCalledValue(user), "llvm.");
+            return depth > 0 && byte_anchored(user, mask, false, block, t, depth - 1);
+        return !is_pin(user, t->md_sink) && !name_starts(LLVMGetCalledValue(user), "llvm.");
     case LLVMICmp:
         return byte_compare_depends(user, LLVMIsALoadInst(v) != NULL, pure) && depth > 0 &&
-               value_anchored(user, block, sink, md_sink, depth - 1);
+               value_anchored(user, block, t, depth - 1);
     default: break;
     }
     uint64_t bits = byte_bits_through(user, mask);
     bool still_pure = pure && keeps_pure(LLVMGetInstructionOpcode(user));
     return bits && depth > 0 &&
-           byte_anchored(user, bits, still_pure, block, sink, md_sink, depth - 1);
+           byte_anchored(user, bits, still_pure, block, t, depth - 1);
 }
 
 static bool byte_anchored(LLVMValueRef v, uint64_t mask, bool pure, LLVMBasicBlockRef block,
-                          const ptr_set *sink, unsigned md_sink, int depth) {
+                          trim_state *t, int depth) {
+    int known = memo_answer(memo_find(t, v, block, mask, pure), depth);
+    if (known >= 0) return known;
     for (LLVMUseRef u = LLVMGetFirstUse(v); u; u = LLVMGetNextUse(u)) {
         LLVMValueRef user = LLVMGetUser(u);
-        if (ptr_set_has(sink, user)) continue;
-        if (byte_use_anchors(user, v, mask, pure, block, sink, md_sink, depth)) return true;
+        if (ptr_set_has(t->sink, user)) continue;
+        if (byte_use_anchors(user, v, mask, pure, block, t, depth))
+            return memo_record(t, v, block, mask, pure, depth, true);
     }
-    return false;
+    return memo_record(t, v, block, mask, pure, depth, false);
 }
 
 static bool is_byte_load(LLVMValueRef load) {
@@ -478,18 +573,6 @@ static bool is_byte_load(LLVMValueRef load) {
 
 /* ---- dropping contributions ------------------------------------------------------- */
 
-/* What trim_add asks of the sink and of the loads it has judged. */
-typedef struct trim_state {
-    const ptr_set *sink;
-    unsigned md_sink;
-    /* Loads already judged kept, or not, by a use of their own: their
-     * uses outside the sink do not change while the adds are trimmed, so
-     * neither does the answer.  Without it a load with n sink adds (GVN
-     * merges every load of one address into one value) was judged n
-     * times, each a walk over its n uses: 20,000 blocks each loading the
-     * same address took 7 s of CPU, 40,000 took 31 s. */
-    ptr_set kept, unkept;
-} trim_state;
 
 static bool payload_is_used_loads(LLVMValueRef v, trim_state *t, int depth);
 
@@ -511,17 +594,11 @@ static bool phi_of_used_loads(LLVMValueRef phi, trim_state *t, int depth) {
 }
 
 /* A load is kept by a use in its own block (value_anchored, or for a byte
- * some of its bits, byte_anchored); judged once. */
+ * some of its bits, byte_anchored). */
 static bool load_kept(LLVMValueRef v, trim_state *t) {
-    if (ptr_set_has(&t->kept, v)) return true;
-    if (ptr_set_has(&t->unkept, v)) return false;
     LLVMBasicBlockRef block = LLVMGetInstructionParent(v);
-    bool kept = value_anchored(v, block, t->sink, t->md_sink, ANCHOR_DEPTH) ||
-                (is_byte_load(v) && byte_anchored(v, 0xff, true, block, t->sink, t->md_sink,
-                                                  ANCHOR_DEPTH));
-    /* Out of memory only costs the memo, not the answer. */
-    (void)ptr_set_add(kept ? &t->kept : &t->unkept, v);
-    return kept;
+    return value_anchored(v, block, t, ANCHOR_DEPTH) ||
+           (is_byte_load(v) && byte_anchored(v, 0xff, true, block, t, ANCHOR_DEPTH));
 }
 
 /* The loads an operand of a sink add carries, through the sink's casts,
@@ -592,8 +669,7 @@ static bool trim_function(LLVMValueRef fn, unsigned md_sink, size_t *dropped) {
         for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
             if (LLVMGetInstructionOpcode(i) == LLVMAdd && ptr_set_has(&sink, i))
                 trim_add(i, &t, dropped);
-    ptr_set_free(&t.kept);
-    ptr_set_free(&t.unkept);
+    free(t.memo);
     ptr_set_free(&sink);
     return ok;
 }
