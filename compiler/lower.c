@@ -530,7 +530,18 @@ static void loop_lower(lower_func *lf, const kiln_insn *insn) {
     for (uint32_t i = 0; i < c->num_params; i++) lf->stack[c->height + i] = c->param_phis[i];
 }
 
+/* A condition made by a comparison (`zext i1 c`, just popped) is tested
+ * as `c` itself, and the zext goes when nothing else uses it: instruction
+ * selection then fuses the compare into the branch, also at -O0, where no
+ * pass would (a compare feeds most of CRuby's 626,000 if, br_if and
+ * select instructions).  An if with params holds them, outside the IR,
+ * until its else replays them: while one does, the zext stays. */
 static LLVMValueRef i32_truthy(lower_func *lf, LLVMValueRef v) {
+    LLVMValueRef bit = LLVMIsAZExtInst(v) ? LLVMGetOperand(v, 0) : NULL;
+    if (bit && LLVMTypeOf(bit) == lf->lm->t.i1) {
+        if (!LLVMGetFirstUse(v) && !lf->if_params_held) LLVMInstructionEraseFromParent(v);
+        return bit;
+    }
     return LLVMBuildICmp(lf->lm->b, LLVMIntNE, v, lower_const_i32(lf->lm, 0), "");
 }
 
@@ -538,14 +549,23 @@ static void if_lower(lower_func *lf, const kiln_insn *insn) {
     LLVMValueRef cond = i32_truthy(lf, lower_pop(lf));
     lower_ctrl *c = lower_ctrl_push(lf, insn, LOWER_CTRL_IF);
     if (!c) return;
-    if (c->num_params) {
+    if (c->num_params && c->else_index != UINT32_MAX) {
         c->if_params = arena_array(lf->scratch, c->num_params, sizeof(LLVMValueRef));
         if (!c->if_params) return (void)lower_fail(lf, "out of memory");
         memcpy(c->if_params, &lf->stack[c->height], c->num_params * sizeof(LLVMValueRef));
+        lf->if_params_held++;
     }
     LLVMBasicBlockRef then_bb = block_new(lf, "then");
-    c->else_bb = block_new(lf, "else");
-    LLVMBuildCondBr(lf->lm->b, cond, then_bb, c->else_bb);
+    if (c->else_index == UINT32_MAX) {
+        /* No else: the false edge goes straight to the end and carries
+         * the params through (they equal the results). */
+        phis_feed(lf, c->end_phis, c->num_params);
+        c->end_preds++;
+        LLVMBuildCondBr(lf->lm->b, cond, then_bb, c->end_bb);
+    } else {
+        c->else_bb = block_new(lf, "else");
+        LLVMBuildCondBr(lf->lm->b, cond, then_bb, c->else_bb);
+    }
     LLVMPositionBuilderAtEnd(lf->lm->b, then_bb);
 }
 
@@ -559,6 +579,7 @@ static void else_lower(lower_func *lf) {
     if (!lf->dead) fallthrough_build(lf, c);
     c->has_else = true;
     params_replay(lf, c);
+    if (c->if_params) lf->if_params_held--;
     LLVMPositionBuilderAtEnd(lf->lm->b, c->else_bb);
     lf->dead = false;
 }
@@ -617,12 +638,6 @@ static void end_lower(lower_func *lf) {
     if (end_block_elide(lf, c)) return;
     if (c->handler) exn_end(lf, c);
     if (!lf->dead) fallthrough_build(lf, c);
-    if (c->kind == LOWER_CTRL_IF && !c->has_else) {
-        /* No else: the false edge carries the params through (they equal the results). */
-        params_replay(lf, c);
-        LLVMPositionBuilderAtEnd(lf->lm->b, c->else_bb);
-        fallthrough_build(lf, c);
-    }
     lf->sp = c->height;
     lf->depth--;
     end_block_enter(lf, c);

@@ -184,6 +184,7 @@ typedef struct lower_func {
     uint32_t num_locals;
     LLVMValueRef *stack;
     uint32_t sp, stack_cap;
+    uint32_t if_params_held; /* ifs whose params wait for their else (lower.c) */
     lower_ctrl *ctrl;
     uint32_t depth, ctrl_cap;
     bool dead; /* current position is unreachable */

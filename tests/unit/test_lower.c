@@ -277,6 +277,31 @@ Test(lower_ir, calls_to_defined_functions_are_direct_and_never_tail) {
     ir_free(&r);
 }
 
+static bool is_zext_of_i1(LLVMValueRef v) {
+    return LLVMIsAZExtInst(v) && LLVMGetTypeKind(LLVMTypeOf(LLVMGetOperand(v, 0))) == LLVMIntegerTypeKind &&
+           LLVMGetIntTypeWidth(LLVMTypeOf(LLVMGetOperand(v, 0))) == 1;
+}
+
+/* if, br_if and select test a compare's i1 directly, not `zext != 0`
+ * (instruction selection fuses it into the branch, also at -O0), and an
+ * if without else sends its false edge straight to its end: the only
+ * `else` blocks are those of the four ifs with an else (fac, even, odd,
+ * compare_if_param). */
+Test(lower_ir, conditions_test_compares_directly_and_ifs_without_else_have_no_else_block) {
+    ir r = ir_lower("control");
+    int retested = 0, else_blocks = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(r.mod); fn; fn = LLVMGetNextFunction(fn))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
+            else_blocks += strncmp(LLVMGetBasicBlockName(bb), "else", 4) == 0;
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+                retested += LLVMGetInstructionOpcode(i) == LLVMICmp &&
+                            LLVMGetICmpPredicate(i) == LLVMIntNE && is_zext_of_i1(LLVMGetOperand(i, 0));
+        }
+    cr_expect_eq(retested, 0);
+    cr_expect_eq(else_blocks, 4);
+    ir_free(&r);
+}
+
 /* An entry stub checks the stack and then calls its body once, a call
  * that may never be inlined into the stub (the stub's own frame is only
  * bounded, not measured with the body's), except a small leaf's, which
@@ -435,6 +460,19 @@ Test(lower_run, multi_value_calls_blocks_and_loops) {
         cr_expect_eq(call_i32(&g, "loop_params", 1, 6, 0, 0), 6);
         cr_expect_eq(call_i32(&g, "if_params", 2, 41, 1, 0), 42);
         cr_expect_eq(call_i32(&g, "if_params", 2, 41, 0, 0), 41);
+    }
+}
+
+Test(lower_run, compares_tested_by_br_if_select_and_if) {
+    FOR_EACH_OPT(g, "control") {
+        cr_expect_eq(call_i32(&g, "compare_br_if", 2, 3, 4, 0), 1);
+        cr_expect_eq(call_i32(&g, "compare_br_if", 2, 4, 4, 0), 0);
+        cr_expect_eq(call_i32(&g, "compare_select", 2, 3, -1, 0), 3);
+        cr_expect_eq(call_i32(&g, "compare_select", 2, -1, 3, 0), 3);
+        cr_expect_eq(call_i32(&g, "compare_if_param", 3, 3, 4, 1), 1);
+        cr_expect_eq(call_i32(&g, "compare_if_param", 3, 4, 3, 1), 0);
+        cr_expect_eq(call_i32(&g, "compare_if_param", 3, 3, 4, 0), 11);
+        cr_expect_eq(call_i32(&g, "compare_if_param", 3, 4, 3, 0), 10);
     }
 }
 

@@ -60,6 +60,25 @@
     (local.get 0)
     (if (param i32) (result i32) (local.get 1) (then (i32.add (i32.const 1)))))
 
+  ;; compares tested by br_if, select and if (lowering tests the compare's
+  ;; i1 itself): 1 when a < b, else 0
+  (func (export "compare_br_if") (param i32 i32) (result i32)
+    (block $yes
+      (br_if $yes (i32.lt_s (local.get 0) (local.get 1)))
+      (return (i32.const 0)))
+    (i32.const 1))
+  ;; select on a compare: the smaller of a and b (unsigned)
+  (func (export "compare_select") (param i32 i32) (result i32)
+    (select (local.get 0) (local.get 1) (i32.lt_u (local.get 0) (local.get 1))))
+  ;; a compare's result is both an if's param (replayed in its else arm)
+  ;; and the then arm's br_if condition: (a < b) + 10 in the else arm,
+  ;; 1 (the br_if taken) or 0 in the then arm
+  (func (export "compare_if_param") (param i32 i32 i32) (result i32)
+    (i32.lt_s (local.get 0) (local.get 1))
+    (if (param i32) (result i32) (local.get 2)
+      (then (block $b (param i32) (br_if $b) (return (i32.const 0))) (i32.const 1))
+      (else (i32.add (i32.const 10)))))
+
   ;; code after return/br is skipped, including nested blocks
   (func (export "dead_code") (result i32)
     (block $b (result i32)
