@@ -1357,7 +1357,7 @@ static bool func_lower(lower_module *lm, uint32_t index) {
     lf->type = &lm->m->types[lf->f->type_index];
     lf->fn = lm->bodies[index];
     lf->env = (lower_value_env){lm->ctx, lm->mod, lm->b, lf, env_trap_if, lm->caps,
-                                lm->opts && lm->opts->canonical_nans};
+                                lm->opts && lm->opts->canonical_nans, lm->opts->opt_level == 0};
     lf->scratch = arena_create();
     if (!lf->scratch) return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
     if (lm->dbg) debug_info_func_begin(lm, index, lf->fn);

@@ -37,6 +37,7 @@ typedef struct lower_value_env {
     void (*emit_trap_if)(void *user, LLVMValueRef cond, uint32_t trap_kind);
     lower_target_caps caps;
     bool canonical_nans; /* kiln_compile_options.canonical_nans */
+    bool fast_isel;      /* -O0: no intrinsic LLVM's fast instruction selector lacks */
 } lower_value_env;
 
 /* lower_numeric.c: every scalar numeric instruction (the opcodes whose

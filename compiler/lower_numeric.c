@@ -356,10 +356,22 @@ static LLVMValueRef int_shift(const lower_value_env *env, LLVMOpcode opc, LLVMVa
 }
 
 /* Funnel shifts of x with itself are rotates, and take the count modulo
- * the width by definition. */
+ * the width by definition.  For the fast instruction selector, which has
+ * no funnel shift (it would send the rest of the block to SelectionDAG),
+ * two shifts and an or: x << (n & m) | x >> (-n & m), m = width - 1, is
+ * the left rotate for every n, 0 included. */
 static LLVMValueRef int_rotate(const lower_value_env *env, const char *name, LLVMValueRef x,
                                LLVMValueRef count) {
     LLVMTypeRef ty = LLVMTypeOf(x);
+    if (env->fast_isel) {
+        LLVMBuilderRef b = env->builder;
+        LLVMValueRef m = LLVMConstInt(ty, LLVMGetIntTypeWidth(ty) - 1, false);
+        LLVMValueRef n = LLVMBuildAnd(b, count, m, "");
+        LLVMValueRef back = LLVMBuildAnd(b, LLVMBuildNeg(b, count, ""), m, "");
+        bool left = strcmp(name, "llvm.fshl") == 0;
+        return LLVMBuildOr(b, LLVMBuildShl(b, x, left ? n : back, ""),
+                           LLVMBuildLShr(b, x, left ? back : n, ""), "");
+    }
     LLVMValueRef args[3] = {x, x, count};
     return lower_call_intrinsic(env, name, &ty, 1, args, 3);
 }

@@ -113,7 +113,7 @@ static jit_entry jit_compile(const kiln_insn *insn, jit_lower_fn lower, unsigned
     LLVMBuilderRef b = LLVMCreateBuilderInContext(c);
     LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(c, fn, "start"));
     jit_trap_ctx trap = {c, b, fn};
-    lower_value_env env = {c, m, b, &trap, jit_emit_trap_if, {0}, false};
+    lower_value_env env = {c, m, b, &trap, jit_emit_trap_if, {0}, false, false};
 
     const char *sig = kiln_opcode_table[insn->op].signature;
     LLVMValueRef operands[4];

@@ -62,6 +62,7 @@ static uint32_t run(kiln_opcode op, kiln_val a, kiln_val b, kiln_val *out) {
  * are loads that only the optimiser turns into constants). */
 static kiln_val lowering_consts[2];
 static unsigned lowering_const_mask;
+static bool lowering_fast_isel; /* lower as -O0 does */
 
 static LLVMValueRef const_from_bits(LLVMTypeRef ty, kiln_val v) {
     bool wide = LLVMGetTypeKind(ty) == LLVMDoubleTypeKind ||
@@ -76,7 +77,9 @@ static LLVMValueRef numeric_consts(const lower_value_env *env, const kiln_insn *
     for (unsigned i = 0; i < 2; i++)
         if (lowering_const_mask & (1u << i))
             args[i] = const_from_bits(LLVMTypeOf(args[i]), lowering_consts[i]);
-    return lower_numeric(env, (kiln_opcode)insn->op, args);
+    lower_value_env e = *env;
+    e.fast_isel = lowering_fast_isel;
+    return lower_numeric(&e, (kiln_opcode)insn->op, args);
 }
 
 /* Compiles `op` with the operands in const_mask as lowering-time constants. */
@@ -218,6 +221,45 @@ Test(lower_numeric, rotates_wrap_bits_around) {
     expect32(KILN_OP_I32_ROTR, I32(0x12345678), I32(-4), 0x23456781); /* -4 mod 32 = 28 */
     expect64(KILN_OP_I64_ROTL, I64(INT64_MIN), I64(65), 1);
     expect64(KILN_OP_I64_ROTR, I64(1), I64(-1), 2);
+}
+
+/* -O0 lowers rotates as two shifts and an or (no funnel shift, which
+ * fast instruction selection lacks): the same results for every count,
+ * from a register or a constant. */
+Test(lower_numeric, rotates_lowered_for_fast_isel_wrap_bits_around) {
+    static const struct {
+        kiln_opcode op;
+        int64_t x, n;
+        uint64_t want;
+    } cases[] = {
+        {KILN_OP_I32_ROTL, (int32_t)0x80000001u, 1, 3},
+        {KILN_OP_I32_ROTL, (int32_t)0x80000001u, 33, 3},
+        {KILN_OP_I32_ROTL, 0x12345678, 0, 0x12345678},
+        {KILN_OP_I32_ROTL, 0x12345678, 32, 0x12345678},
+        {KILN_OP_I32_ROTL, 0x12345678, 4, 0x23456781},
+        {KILN_OP_I32_ROTR, 1, 1, 0x80000000u},
+        {KILN_OP_I32_ROTR, 0x12345678, -4, 0x23456781},
+        {KILN_OP_I32_ROTR, 0x12345678, 0, 0x12345678},
+        {KILN_OP_I64_ROTL, INT64_MIN, 65, 1},
+        {KILN_OP_I64_ROTL, 0x0123456789abcdefll, 0, 0x0123456789abcdefull},
+        {KILN_OP_I64_ROTL, 0x0123456789abcdefll, 8, 0x23456789abcdef01ull},
+        {KILN_OP_I64_ROTR, 1, -1, 2},
+        {KILN_OP_I64_ROTR, 0x0123456789abcdefll, 64, 0x0123456789abcdefull},
+    };
+    lowering_fast_isel = true;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bool wide = cases[i].op == KILN_OP_I64_ROTL || cases[i].op == KILN_OP_I64_ROTR;
+        kiln_val x = wide ? I64(cases[i].x) : I32((int32_t)cases[i].x);
+        kiln_val n = wide ? I64(cases[i].n) : I32((int32_t)cases[i].n);
+        for (unsigned mask = 0; mask <= 2; mask += 2) {
+            kiln_val out;
+            cr_assert_eq(run_const(cases[i].op, mask, x, n, &out), 0);
+            uint64_t got = wide ? (uint64_t)out.i64 : (uint32_t)out.i32;
+            cr_expect_eq(got, cases[i].want, "case %zu, constant count %u: %#llx", i, mask,
+                         (unsigned long long)got);
+        }
+    }
+    lowering_fast_isel = false;
 }
 
 Test(lower_numeric, bit_counts_are_defined_at_zero) {
@@ -504,7 +546,7 @@ Test(lower_numeric, promote_then_demote_is_not_folded_away) {
     LLVMValueRef fn = LLVMAddFunction(m, "pd", LLVMFunctionType(f32, &f32, 1, 0));
     LLVMBuilderRef b = LLVMCreateBuilderInContext(c);
     LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(c, fn, "e"));
-    lower_value_env env = {c, m, b, NULL, NULL, {0}, false};
+    lower_value_env env = {c, m, b, NULL, NULL, {0}, false, false};
     LLVMValueRef x = LLVMGetParam(fn, 0);
     LLVMValueRef wide = lower_numeric(&env, KILN_OP_F64_PROMOTE_F32, &x);
     LLVMBuildRet(b, lower_numeric(&env, KILN_OP_F32_DEMOTE_F64, &wide));
@@ -562,7 +604,7 @@ static char *vector_mul_by_const_ir(uint64_t lane_bits) {
     LLVMValueRef fn = LLVMAddFunction(m, "vm", LLVMFunctionType(v4f, &v4f, 1, 0));
     LLVMBuilderRef b = LLVMCreateBuilderInContext(c);
     LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(c, fn, "e"));
-    lower_value_env env = {c, m, b, NULL, NULL, {0}, false};
+    lower_value_env env = {c, m, b, NULL, NULL, {0}, false, false};
     LLVMValueRef halves[2];
     for (int i = 0; i < 2; i++) halves[i] = LLVMConstInt(LLVMInt64TypeInContext(c), lane_bits, false);
     LLVMValueRef k = LLVMBuildBitCast(b, LLVMConstVector(halves, 2), v4f, "");

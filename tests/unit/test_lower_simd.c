@@ -709,7 +709,7 @@ Test(lower_simd, declines_memory_and_constant_instructions) {
     LLVMBuilderRef b = LLVMCreateBuilderInContext(c);
     LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(c, fn, "e");
     LLVMPositionBuilderAtEnd(b, bb);
-    lower_value_env env = {c, m, b, NULL, NULL, {0}, false};
+    lower_value_env env = {c, m, b, NULL, NULL, {0}, false, false};
     LLVMValueRef args[3] = {LLVMConstInt(LLVMInt32TypeInContext(c), 0, false),
                             LLVMConstNull(lower_valtype_of_sig(c, 'v')), NULL};
     static const kiln_opcode declined[] = {KILN_OP_V128_LOAD,       KILN_OP_V128_STORE,
