@@ -22,6 +22,7 @@
 
 #include "cross.h"
 #include "lower_internal.h"
+#include "opcodes.h"
 #include "part_cache.h"
 #include "pipeline.h"
 #include "progress.h"
@@ -139,8 +140,10 @@ static bool module_verify(LLVMModuleRef mod, kiln_error *err) {
  * clang's two or four) and, in explicit bounds mode, the check hoisting
  * (check_hoist.c) between its stages, then the sink trim. */
 static bool module_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level,
-                            bool explicit_bounds, kiln_error *err) {
+                            bool explicit_bounds, bool simd, kiln_error *err) {
     pipeline_stages stages = pipeline_for_level(opt_level);
+    if (opt_level <= 0) stages.first = pipeline_o0(simd);
+    if (!stages.first) return true;
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
     LLVMErrorRef e = LLVMRunPasses(mod, stages.first, tm, pbo);
     if (!e && stages.second) {
@@ -156,6 +159,16 @@ static bool module_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_
     char *msg = LLVMGetErrorMessage(e);
     error_set(err, KILN_ERR_LOWER, 0, "optimisation failed: %.200s", msg);
     LLVMDisposeErrorMessage(msg);
+    return false;
+}
+
+/* Whether the bodies compiled here use SIMD (pipeline_o0). */
+static bool bodies_use_simd(const kiln_module *m, const lower_partition *part) {
+    uint32_t first = part ? part->first : m->num_imported_funcs;
+    uint32_t end = part ? part->end : m->num_funcs;
+    for (uint32_t i = first; i < end; i++)
+        for (uint32_t k = 0; k < m->funcs[i].num_insns; k++)
+            if (kiln_opcode_table[m->funcs[i].insns[k].op].prefix == 0xFD) return true;
     return false;
 }
 
@@ -205,7 +218,8 @@ LLVMModuleRef module_compile_ir_partition(const kiln_module *m, const uint8_t *b
     LLVMDisposeTargetData(dl);
     bool ok = (!verify_wanted() || module_verify(mod, err)) &&
               (!optimize || ir_dump(mod, opts, part)) &&
-              (!optimize || module_optimize(mod, tm, opts->opt_level, opts->explicit_bounds, err));
+              (!optimize || module_optimize(mod, tm, opts->opt_level, opts->explicit_bounds,
+                                            opts->opt_level <= 0 && bodies_use_simd(m, part), err));
     if (ok) progress_partition_step(opts->progress, PROGRESS_OPTIMISED);
     if (ok) return mod;
     LLVMDisposeModule(mod);

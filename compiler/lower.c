@@ -1170,19 +1170,20 @@ static LLVMValueRef stack_short(lower_module *lm, uint32_t index) {
 }
 
 /* The same check before a call in a body.  At -O0 the body reads the
- * stack pointer and the limit once, in its entry block: its frame is
- * static and the limit only changes at a thread's outermost entry, so
+ * stack pointer and the limit once, first in its entry block: its frame
+ * is static and the limit only changes at a thread's outermost entry, so
  * every check sees the same two values, and LLVM's fast instruction
  * selector handles neither llvm.read_register nor a thread-local load:
- * each one would send its whole block to SelectionDAG, which made up
- * most of -O0's code generation time.  With optimisation the reads stay
- * at the call, where LLVM places them best. */
+ * each one sends what precedes it in its block to SelectionDAG, which
+ * made up most of -O0's code generation time (first, they take only
+ * themselves there, not the locals' stores after them).  With
+ * optimisation the reads stay at the call, where LLVM places them best. */
 static LLVMValueRef body_stack_short(lower_func *lf, uint32_t index) {
     lower_module *lm = lf->lm;
     if (lm->opts->opt_level > 0) return stack_short(lm, index);
     if (!lf->entry_sp) {
         LLVMBasicBlockRef at = LLVMGetInsertBlock(lm->b);
-        LLVMPositionBuilderBefore(lm->b, LLVMGetBasicBlockTerminator(lf->entry_bb));
+        LLVMPositionBuilderBefore(lm->b, LLVMGetFirstInstruction(lf->entry_bb));
         lf->entry_limit = stack_limit_load(lm);
         lf->entry_sp = stack_pointer(lm);
         LLVMPositionBuilderAtEnd(lm->b, at);

@@ -97,7 +97,7 @@ static const char kiln_o2_loops[] = KILN_O2_LOOPS;
 pipeline_stages pipeline_for_level(int opt_level) {
     pipeline_stages s = {NULL, NULL};
     if (opt_level <= 0) {
-        s.first = "function(mem2reg)"; /* -O0 still promotes locals */
+        /* pipeline_o0 */
     } else if (opt_level == 1) {
         s.first = LLVM_O1_SIMPLIFY, s.second = LLVM_O1_LOOPS;
     } else if (opt_level == 2) {
@@ -107,6 +107,17 @@ pipeline_stages pipeline_for_level(int opt_level) {
     }
     return s;
 }
+
+/* -O0 runs no pass on scalar code, not even mem2reg: fast instruction
+ * selection takes locals in allocas as they are (as clang -O0 leaves
+ * them), and the fast register allocator spills every value that lives
+ * across blocks anyway; promoting them made CRuby's code bigger and
+ * slower to compile.  SIMD code keeps mem2reg: fast instruction
+ * selection takes few vector operations, and SelectionDAG, which gets
+ * the rest of their blocks, folds local loads into instructions at a
+ * cost that grows with the block (docs/benchmarks.md, *Real
+ * applications*). */
+const char *pipeline_o0(bool simd) { return simd ? "function(mem2reg)" : NULL; }
 
 const char *pipeline_llvm_options(void) {
     const char *env = getenv("KILN_LLVM_OPTIONS");

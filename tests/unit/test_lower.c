@@ -22,7 +22,7 @@
 #include "lower_internal.h"
 #include "wasm_fixture.h"
 
-/* The unoptimised IR of a module (what lowering itself produced). */
+/* A module's IR (ir_compile). */
 typedef struct ir {
     LLVMContextRef ctx;
     LLVMModuleRef mod;
@@ -30,15 +30,19 @@ typedef struct ir {
     loaded l;
 } ir;
 
-static ir ir_lower(const char *name) {
+/* The -O0 IR of a module: what lowering itself produced, or with
+ * `passes` what -O0 hands to code generation (after its passes, if any). */
+static ir ir_compile(const char *name, bool passes) {
     ir r = {LLVMContextCreate(), NULL, host_tm(), wasm_load_named(name)};
     kiln_compile_options opts = {.opt_level = 0, .prefix = name, .explicit_bounds = true};
     kiln_error err;
     error_clear(&err);
-    r.mod = module_compile_ir(r.l.m, r.l.bytes, r.l.size, &opts, r.ctx, r.tm, false, &err);
+    r.mod = module_compile_ir(r.l.m, r.l.bytes, r.l.size, &opts, r.ctx, r.tm, passes, &err);
     cr_assert(r.mod, "%s: %s", name, err.message);
     return r;
 }
+
+static ir ir_lower(const char *name) { return ir_compile(name, false); }
 
 static void ir_free(ir *r) {
     LLVMDisposeModule(r->mod);
@@ -302,6 +306,39 @@ Test(lower_ir, conditions_test_compares_directly_and_ifs_without_else_have_no_el
     ir_free(&r);
 }
 
+static int count_opcode(LLVMModuleRef mod, LLVMOpcode op) {
+    int n = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+                n += LLVMGetInstructionOpcode(i) == op;
+    return n;
+}
+
+static int allocas_in(LLVMModuleRef mod) { return count_opcode(mod, LLVMAlloca); }
+
+/* -O0 leaves scalar code's locals in their allocas (no mem2reg: fast
+ * instruction selection takes them as they are) and promotes SIMD
+ * code's; a body that checks the stack reads sp and the limit first in
+ * its entry block, before the locals' stores, so only those two reads
+ * go to SelectionDAG. */
+Test(lower_ir, o0_promotes_locals_only_in_simd_code) {
+    ir scalar = ir_compile("control", true), simd = ir_compile("simd_memory", true);
+    cr_expect_gt(allocas_in(scalar.mod), 0);
+    cr_expect_eq(allocas_in(simd.mod), 0);
+    int reads_first = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(scalar.mod); fn; fn = LLVMGetNextFunction(fn)) {
+        if (LLVMIsDeclaration(fn) || !name_has(fn, "control.f")) continue;
+        LLVMValueRef first = LLVMGetFirstInstruction(LLVMGetEntryBasicBlock(fn));
+        if (LLVMGetInstructionOpcode(first) != LLVMLoad) continue;
+        reads_first++;
+        cr_expect_eq(LLVMGetInstructionOpcode(LLVMGetNextInstruction(first)), LLVMCall);
+    }
+    cr_expect_geq(reads_first, 3, "fac, pair_combine, even and odd check the stack");
+    ir_free(&scalar);
+    ir_free(&simd);
+}
+
 /* An entry stub checks the stack and then calls its body once, a call
  * that may never be inlined into the stub (the stub's own frame is only
  * bounded, not measured with the body's), except a small leaf's, which
@@ -550,15 +587,6 @@ Test(lower_run, exception_under_a_host_frame_stops_there) {
         cr_expect_eq(call_i32(&g, "catch", 1, 41, 0, 0), 42);
         cr_expect_eq(call_i32(&g, "through-host", 1, 0, 0, 0), KILN_TRAP_EXCEPTION);
     }
-}
-
-static int count_opcode(LLVMModuleRef mod, LLVMOpcode op) {
-    int n = 0;
-    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn))
-        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
-            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
-                n += LLVMGetInstructionOpcode(i) == op;
-    return n;
 }
 
 /* -O2 keeps the landing pads: nothing in a module with exceptions is
