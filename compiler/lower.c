@@ -519,6 +519,10 @@ static void block_lower(lower_func *lf, const kiln_insn *insn) {
 static void loop_lower(lower_func *lf, const kiln_insn *insn) {
     lower_ctrl *c = lower_ctrl_push(lf, insn, LOWER_CTRL_LOOP);
     if (!c) return;
+    if (lf->num_loops >= lf->f->num_loops) {
+        lower_fail(lf, "more loops than validated");
+        return;
+    }
     c->header_bb = block_new(lf, "loop");
     lf->loop_headers[lf->num_loops++] = c->header_bb;
     c->param_phis = phis_make(lf, lf->scratch, c->header_bb, c->num_params, c->params);
@@ -912,9 +916,7 @@ static bool func_state_alloc(lower_func *lf) {
     lf->locals = arena_array(a, lf->num_locals + 1, sizeof *lf->locals);
     lf->local_llvm_types = arena_array(a, lf->num_locals + 1, sizeof *lf->local_llvm_types);
     lf->single_types = arena_zalloc(a, lf->ctrl_cap);
-    uint32_t loops = 0;
-    for (uint32_t i = 0; i < f->num_insns; i++) loops += f->insns[i].op == KILN_OP_LOOP;
-    lf->loop_headers = arena_array(a, loops + 1, sizeof *lf->loop_headers);
+    lf->loop_headers = arena_array(a, f->num_loops + 1, sizeof *lf->loop_headers);
     if (!lf->stack || !lf->ctrl || !lf->locals || !lf->local_llvm_types || !lf->single_types ||
         !lf->loop_headers)
         return lower_fail(lf, "out of memory");

@@ -221,6 +221,7 @@ typedef struct kiln_func {
     /* filled by validate: */
     uint32_t max_stack;   /* deepest operand stack */
     uint32_t max_control; /* deepest control stack */
+    uint32_t num_loops;   /* loop instructions in the body */
 } kiln_func;
 
 typedef struct kiln_global {

@@ -123,6 +123,7 @@ typedef struct code_validator {
     uint32_t height, vals_cap, max_height;
     ctrl_frame *ctrls;
     uint32_t depth, ctrls_cap, max_depth;
+    uint32_t loops; /* loop instructions seen in this body */
     /* 3.0 local initialisation: set[i] when local i may be read; the
      * stack lists the non-defaultable locals set since function entry,
      * so that the end of a block can forget those it set. */
@@ -491,6 +492,7 @@ static bool op_block(code_validator *v, kiln_insn *in, uint32_t index) {
     if (in->op == KILN_OP_IF && !pop_expect(v, KILN_I32)) return false;
     if (!pop_vals(v, type.params, type.num_params)) return false;
     if (in->op == KILN_OP_TRY_TABLE && !catches_check(v, in)) return false;
+    v->loops += in->op == KILN_OP_LOOP;
     return push_ctrl(v, in->op, &type, index);
 }
 
@@ -1015,7 +1017,7 @@ static bool func_validate(code_validator *v, uint32_t func_index) {
     v->func = f;
     v->func_index = func_index;
     v->insn = NULL;
-    v->height = v->depth = v->max_height = v->max_depth = 0;
+    v->height = v->depth = v->max_height = v->max_depth = v->loops = 0;
     if (!locals_expand(v, type) || !push_ctrl(v, KILN_OP_BLOCK, &body, UINT32_MAX)) return false;
     for (uint32_t i = 0; i < f->num_insns; i++) {
         if (v->depth == 0) {
@@ -1027,6 +1029,7 @@ static bool func_validate(code_validator *v, uint32_t func_index) {
     if (v->depth != 0) return body_unterminated(v, "unexpected end");
     f->max_stack = v->max_height;
     f->max_control = v->max_depth;
+    f->num_loops = v->loops;
     return true;
 }
 

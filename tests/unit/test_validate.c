@@ -526,6 +526,36 @@ Test(validate_control, records_else_and_end_indices) {
     builder_free(mb);
 }
 
+/* Lowering sizes its table of loop headers by this count: nested loops,
+ * loops after an unreachable, a second body counted from zero. */
+Test(validate_control, records_the_loop_count_of_each_body) {
+    bytes c = {.len = 0};
+    blk(&c, KILN_OP_LOOP, 0, 0);
+    blk(&c, KILN_OP_BLOCK, 0, 0);
+    blk(&c, KILN_OP_LOOP, 0, 0);
+    op(&c, KILN_OP_END);
+    op(&c, KILN_OP_END);
+    op(&c, KILN_OP_END);
+    op(&c, KILN_OP_UNREACHABLE);
+    blk(&c, KILN_OP_LOOP, 0, 0);
+    op(&c, KILN_OP_END);
+    op(&c, KILN_OP_END);
+    bytes c2 = {.len = 0};
+    blk(&c2, KILN_OP_LOOP, 0, 0);
+    op(&c2, KILN_OP_END);
+    op(&c2, KILN_OP_END);
+    bytes c3 = {.len = 0};
+    op(&c3, KILN_OP_END);
+    builder *mb = one_func(":", "", &c);
+    add_func(mb, 0, "", &c2);
+    add_func(mb, 0, "", &c3);
+    expect_valid(mb);
+    cr_assert_eq(mb->m->funcs[0].num_loops, 3);
+    cr_assert_eq(mb->m->funcs[1].num_loops, 1);
+    cr_assert_eq(mb->m->funcs[2].num_loops, 0);
+    builder_free(mb);
+}
+
 Test(validate_control, block_result_must_be_produced) {
     bytes c = {.len = 0};
     blk(&c, KILN_OP_BLOCK, 'i', 0);
