@@ -118,17 +118,17 @@ static uint32_t frame_index(const lower_func *lf, const lower_ctrl *c) {
  *
  * A module is closed when no function type (so no parameter, result or
  * tag payload) has an exception reference in it, and no global or table
- * (defined or imported) holds one (module_exnref_reach: IN_FRAME).  Then an exnref value exists only in
- * the locals and operands of the frame that made it: catch_ref and
- * catch_all_ref push it onto that frame's operand stack, from where
- * local.set, block results and branches move it within the frame, and no
- * instruction moves it anywhere else (a call takes no exnref argument and
- * returns none, global.set and table.set take none, a tail call passes
- * none).  A legacy catch's exception is named only by rethrows in the
- * catch's own body.  So when the frame is gone (returned, tail-called,
- * unwound or trapped past), nothing names its kept exceptions but the
- * unwinder, which may carry one of them (throw_ref, rethrow) to a catch
- * further up.
+ * (defined or imported) holds one (module_exnref_reach: IN_FRAME).  Then
+ * an exnref value exists only in the locals and operands of the frame
+ * that made it: catch_ref and catch_all_ref push it onto that frame's
+ * operand stack, from where local.set, block results and branches move it
+ * within the frame, and no instruction moves it anywhere else (a call
+ * takes no exnref argument and returns none, global.set and table.set
+ * take none, a tail call passes none).  A legacy catch's exception is
+ * named only by rethrows in the catch's own body.  So when the frame is
+ * gone (returned, tail-called, unwound or trapped past), nothing names
+ * its kept exceptions but the unwinder, which may carry one of them
+ * (throw_ref, rethrow) to a catch further up.
  *
  * The runtime keeps them on a stack per thread (kiln_rt_exn_top entries;
  * instances of one group never run on two threads at once).  Each

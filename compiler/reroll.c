@@ -5,9 +5,10 @@
  * Why: clang compiling C for wasm32 without SIMD runtime-unrolls inner
  * loops by 2 (element j, then j+1 at `i32.add p, 8`, pointers stepping
  * by 16, the odd element peeled off), or by 4 when the body is small
- * (atax, mm2: copies at p + 8, p + 16, p + 24, pointers stepping by 32).  In kiln's IR the second address is
- * zext(p + 8), which is not zext(p) + 8 (the add wraps), so LLVM sees two
- * strided access streams at an unknown distance and keeps the loop scalar
+ * (atax, mm2: copies at p + 8, p + 16, p + 24, pointers stepping by 32).
+ * In kiln's IR the second address is zext(p + 8), which is not
+ * zext(p) + 8 (the add wraps), so LLVM sees two strided access streams
+ * at an unknown distance and keeps the loop scalar
  * (docs/benchmarks.md, *Why the loop nests stay scalar*).  The one-element
  * loop has a single affine stream per array, which the vectorizer accepts
  * behind its own run-time no-wrap and alias checks.  LLVM 19 no longer
