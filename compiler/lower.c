@@ -769,7 +769,7 @@ static void local_set_lower(lower_func *lf, uint32_t i, bool tee) {
  * access); an imported or exported one is shared, reached through the
  * vmctx's array of cell addresses (kiln_abi.h). */
 static LLVMValueRef global_cell(lower_func *lf, uint32_t i) {
-    uint32_t slot = lf->lm->own_global_slots[i];
+    uint32_t slot = lf->lm->m->global_slots[i];
     if (slot == MODULE_GLOBAL_SHARED)
         return lower_vmctx_array_elem(lf, KILN_VMCTX_OFFSET_GLOBALS, i, lf->lm->t.ptr, 8);
     uint64_t offset = KILN_VMCTX_OFFSET_OWN_GLOBALS + (uint64_t)slot * sizeof(kiln_val);
@@ -1555,12 +1555,6 @@ LLVMModuleRef module_lower_partition(const kiln_module *m, const uint8_t *bytes,
     lm.err = err;
     lm.arena = arena_create();
     if (!lm.arena) return error_set(err, KILN_ERR_NOMEM, 0, "out of memory"), NULL;
-    lm.own_global_slots = arena_array(lm.arena, m->num_globals ? m->num_globals : 1, sizeof(uint32_t));
-    if (!lm.own_global_slots) {
-        arena_destroy(lm.arena);
-        return error_set(err, KILN_ERR_NOMEM, 0, "out of memory"), NULL;
-    }
-    module_own_globals(m, lm.own_global_slots);
     lm.mod = LLVMModuleCreateWithNameInContext(opts->prefix, ctx);
     /* Lowering asks the target (lower_funary); emit.c sets the same again. */
     char *triple = opts->target_triple ? LLVMNormalizeTargetTriple(opts->target_triple)

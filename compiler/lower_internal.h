@@ -93,7 +93,6 @@ typedef struct lower_module {
     const kiln_compile_options *opts;
     lower_target_caps caps; /* what the target CPU has (relaxed SIMD) */
     arena *arena; /* everything below that is not LLVM-owned */
-    uint32_t *own_global_slots; /* [num_globals] module_own_globals: cell at the vmctx or shared */
     LLVMContextRef ctx;
     LLVMModuleRef mod;
     LLVMBuilderRef b;

@@ -282,7 +282,11 @@ uint8_t *module_entry_funcs(const kiln_module *m) {
 
 bool module_func_bit(const uint8_t *bits, uint32_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
 
-uint32_t module_own_globals(const kiln_module *m, uint32_t *slot) {
+bool module_own_globals(kiln_module *m) {
+    uint32_t *slot = m->global_slots ? m->global_slots
+                                     : arena_array(m->arena, m->num_globals ? m->num_globals : 1,
+                                                   sizeof *slot);
+    if (!slot) return false;
     for (uint32_t i = 0; i < m->num_globals; i++)
         slot[i] = i < m->num_imported_globals ? MODULE_GLOBAL_SHARED : 0;
     for (uint32_t e = 0; e < m->num_exports; e++)
@@ -291,7 +295,9 @@ uint32_t module_own_globals(const kiln_module *m, uint32_t *slot) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < m->num_globals; i++)
         if (slot[i] != MODULE_GLOBAL_SHARED) slot[i] = n++;
-    return n;
+    m->global_slots = slot;
+    m->num_own_globals = n;
+    return true;
 }
 
 const char *module_func_name(const kiln_module *m, uint32_t func_index) {

@@ -335,6 +335,10 @@ typedef struct kiln_module {
 
     /* filled by validate: */
     bool validated;
+    /* filled by validate and by the runtime's image reader
+     * (module_own_globals): */
+    uint32_t *global_slots;  /* [num_globals] own cell or MODULE_GLOBAL_SHARED */
+    uint32_t num_own_globals;
 } kiln_module;
 
 typedef struct kiln_decode_options {
@@ -411,11 +415,12 @@ bool module_uses_tail_calls(const kiln_module *m);
 bool module_insn_is_tail_call(uint16_t op);
 /* The module's own globals: defined and not exported, so that no other
  * instance and no host can reach them.  Their cells live in the instance
- * at KILN_VMCTX_OFFSET_OWN_GLOBALS (kiln_abi.h).  Fills slot[i] (one
- * entry per global) with an own global's place among them, in index
- * order, or MODULE_GLOBAL_SHARED; returns how many there are. */
+ * at KILN_VMCTX_OFFSET_OWN_GLOBALS (kiln_abi.h).  Sets m->global_slots[i]
+ * (one entry per global, in the module's arena) to an own global's place
+ * among them, in index order, or MODULE_GLOBAL_SHARED, and
+ * m->num_own_globals to how many there are; false when out of memory. */
 #define MODULE_GLOBAL_SHARED UINT32_MAX
-uint32_t module_own_globals(const kiln_module *m, uint32_t *slot);
+bool module_own_globals(kiln_module *m);
 
 /* Bitsets over the function index space (calloc'd; the caller frees;
  * NULL when out of memory).  module_declared_funcs: the spec's C.refs,

@@ -379,7 +379,7 @@ bool module_validate(kiln_module *m, kiln_error *err) {
     m->validated = false;
     if (!module_rules_validate(m, err)) return false;
     /* C.refs: only these may be named by ref.func inside a body. */
-    uint8_t *declared = module_declared_funcs(m);
+    uint8_t *declared = module_own_globals(m) ? module_declared_funcs(m) : NULL;
     if (!declared) return error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
     bool ok = module_validate_code(m, declared, err);
     free(declared);

@@ -74,14 +74,16 @@ static uint32_t get_count(image_in *in, size_t min_size) {
     return in->failed ? 0 : n;
 }
 
+static void nomem(image_in *in) {
+    error_set(in->err, KILN_ERR_NOMEM, 0, "out of memory");
+    in->failed = true;
+}
+
 static void *alloc_array(image_in *in, size_t count, size_t size) {
     if (in->failed) return NULL;
     /* one more, so that an empty array is still an allocation */
     void *a = arena_array(in->m->arena, count + 1, size);
-    if (!a) {
-        error_set(in->err, KILN_ERR_NOMEM, 0, "out of memory");
-        in->failed = true;
-    }
+    if (!a) nomem(in);
     return a;
 }
 
@@ -472,6 +474,7 @@ kiln_module *module_image_read(const uint8_t *image, size_t size, kiln_error *er
     names_read(&in);
     magic_read(&in, "KEND");
     if (!in.failed && in.p != in.end) fail(&in, "bytes after the end");
+    if (!in.failed && !module_own_globals(m)) nomem(&in);
     if (in.failed) {
         module_free(m);
         return NULL;

@@ -65,7 +65,6 @@ static bool nomem(kiln_instantiate_error *err) {
 /* ---- allocation and teardown -------------------------------------------------------- */
 
 static void instance_arrays_free(kiln_instance *inst) {
-    free(inst->own_global_slots);
     free(inst->memories);
     free(inst->tables);
     free(inst->globals);
@@ -124,15 +123,9 @@ _Static_assert(KILN_VMCTX_OFFSET_OWN_GLOBALS % 16 == 0, "own global cells are 16
 
 static kiln_instance *instance_alloc(const kiln_module_desc *desc, kiln_module *m,
                                      kiln_pool *pool, struct pool_module *pooled) {
-    uint32_t *own_slots = array_new(m->num_globals, sizeof(uint32_t));
-    if (!own_slots) return NULL;
-    uint32_t own = module_own_globals(m, own_slots);
-    kiln_instance *inst = calloc(1, KILN_VMCTX_OFFSET_OWN_GLOBALS + (size_t)own * sizeof(kiln_val));
-    if (!inst) {
-        free(own_slots);
-        return NULL;
-    }
-    inst->own_global_slots = own_slots;
+    kiln_instance *inst =
+        calloc(1, KILN_VMCTX_OFFSET_OWN_GLOBALS + (size_t)m->num_own_globals * sizeof(kiln_val));
+    if (!inst) return NULL;
     inst->desc = desc;
     inst->module = m;
     inst->pool = pool;
@@ -397,7 +390,7 @@ static bool globals_define(kiln_instance *inst, kiln_instantiate_error *err) {
         inst->vmctx.globals[i] = &inst->globals[i]->cell;
     for (uint32_t i = m->num_imported_globals; i < m->num_globals; i++) {
         kiln_val v = constexpr_eval(inst, &m->globals[i].init);
-        uint32_t slot = inst->own_global_slots[i];
+        uint32_t slot = m->global_slots[i];
         if (slot != MODULE_GLOBAL_SHARED) { /* no kiln_global_inst: nobody outside reaches it */
             kiln_val *cell = (kiln_val *)((char *)&inst->vmctx + KILN_VMCTX_OFFSET_OWN_GLOBALS) + slot;
             *cell = v;

@@ -232,7 +232,6 @@ struct kiln_instance {
     kiln_memory **memories;
     kiln_table **tables;
     kiln_global_inst **globals; /* NULL for own globals (module_own_globals) */
-    uint32_t *own_global_slots; /* module_own_globals: each global's own cell or MODULE_GLOBAL_SHARED */
     kiln_func_ref *refs;        /* own records: defined funcs and host imports */
     host_closure *closures;     /* [num_imported_funcs] */
     kiln_instance **deps;       /* instances whose functions or tags we import */

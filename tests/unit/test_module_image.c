@@ -119,7 +119,10 @@ static void spaces_eq(const kiln_module *a, const kiln_module *b) {
         cr_assert(x->type.valtype == y->type.valtype && x->type.is_mutable == y->type.is_mutable);
         cr_assert(x->imported == y->imported && x->import_index == y->import_index);
         if (!x->imported) expr_eq(&x->init, &y->init);
+        /* where generated code and the runtime put the global's cell */
+        cr_assert_eq(a->global_slots[i], b->global_slots[i], "global %u", i);
     }
+    cr_assert_eq(a->num_own_globals, b->num_own_globals);
     cr_assert_eq(a->num_tags, b->num_tags);
     for (uint32_t i = 0; i < a->num_tags; i++)
         cr_assert(a->tags[i].type_index == b->tags[i].type_index &&
@@ -184,6 +187,22 @@ static void round_trip(const char *name) {
 }
 
 Test(module_image, round_trip_every_kind) { round_trip("image"); }
+
+/* image.wat: two imported globals, $c and $f exported, six own ones. */
+Test(module_image, own_globals_are_the_defined_unexported_ones) {
+    static const uint32_t want[] = {MODULE_GLOBAL_SHARED, MODULE_GLOBAL_SHARED,
+                                    MODULE_GLOBAL_SHARED, 0, 1, MODULE_GLOBAL_SHARED, 2, 3, 4, 5};
+    fixture x = fixture_load("image");
+    kiln_error err;
+    kiln_module *r = module_image_read(x.image, x.image_size, &err);
+    cr_assert(r, "%s", err.message);
+    cr_assert_eq(r->num_globals, sizeof want / sizeof want[0]);
+    cr_assert_eq(r->num_own_globals, 6);
+    for (uint32_t i = 0; i < r->num_globals; i++)
+        cr_assert_eq(r->global_slots[i], want[i], "global %u: %u", i, r->global_slots[i]);
+    module_free(r);
+    fixture_free(&x);
+}
 Test(module_image, round_trip_imports) { round_trip("imports"); }
 Test(module_image, round_trip_tags) { round_trip("exceptions"); }
 Test(module_image, round_trip_memory) { round_trip("memory"); }
