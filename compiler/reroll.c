@@ -790,8 +790,9 @@ static bool own_preheader(rr_loop *l, LLVMBuilderRef b) {
     LLVMBuildBr(b, l->head);
     for (unsigned s = 0, n = LLVMGetNumSuccessors(term); s < n; s++)
         if (LLVMGetSuccessor(term, s) == l->head) LLVMSetSuccessor(term, s, pre);
-    LLVMPositionBuilderBefore(b, LLVMGetFirstInstruction(l->head));
     for (int k = 0; k < l->nphi; k++) {
+        /* Again each time: the phi erased last may have been the first. */
+        LLVMPositionBuilderBefore(b, LLVMGetFirstInstruction(l->head));
         rr_phi *p = &l->phi[k];
         LLVMValueRef phi = LLVMBuildPhi(b, LLVMTypeOf(p->phi), "");
         LLVMValueRef vals[2] = {p->init, p->next};

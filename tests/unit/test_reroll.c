@@ -432,3 +432,36 @@ Test(reroll, refuses_swapped_operands_of_a_subtraction) {
     cr_assert_eq(reroll_function(fn), 0);
     done();
 }
+
+/* `ir` with each of the `n` pairs from[k] -> to[k] replaced once. */
+static LLVMValueRef parse_replaced(const char *ir, int n, const char *const *from,
+                                   const char *const *to) {
+    static char buf[8192], tmp[8192];
+    snprintf(buf, sizeof buf, "%s", ir);
+    for (int k = 0; k < n; k++) {
+        char *p = strstr(buf, from[k]);
+        cr_assert_not_null(p, "%s", from[k]);
+        snprintf(tmp, sizeof tmp, "%.*s%s%s", (int)(p - buf), buf, to[k], p + strlen(from[k]));
+        snprintf(buf, sizeof buf, "%s", tmp);
+    }
+    return parse(buf);
+}
+
+/* The block before the loop also branches elsewhere, so versioning first
+ * gives the loop a preheader of its own and rebuilds every header phi
+ * there: the first of them was the header's first instruction, and the
+ * builder was left pointing at it once it was erased (kiln crashed
+ * compiling CRuby at -O2). */
+Test(reroll, a_shared_preheader_with_several_phis_gets_one_of_its_own) {
+    static const char *const from[] = {"  br label %loop\n", "icmp eq i32 %i.next, %even",
+                                       "  ret void\n}\n"};
+    static const char *const to[] = {"  %z = icmp eq i32 %n, 0\n  br i1 %z, label %skip, label %loop\n",
+                                     "icmp eq i32 %i.next, %n", "  ret void\nskip:\n  ret void\n}\n"};
+    LLVMValueRef fn = parse_replaced(HEAD COPY1 ROOTS COPY2 TAIL("2", "%r2"), 3, from, to);
+    cr_assert_eq(reroll_function(fn), 1);
+    cr_assert_not_null(block_named(fn, "reroll.pre"));
+    cr_assert_not_null(block_named(fn, "reroll.fallback"));
+    cr_assert_eq(count_opcode(block_named(fn, "loop"), LLVMLoad), 2, "re-rolled");
+    cr_assert_eq(LLVMVerifyFunction(fn, LLVMReturnStatusAction), 0);
+    done();
+}
