@@ -277,8 +277,13 @@ static uint32_t count_marked(const uint8_t *marks, uint32_t n) {
 
 /* One partition (or the whole module), lowered, optimised and emitted:
  * the unit a compile thread works on.  Again, should a body lowered as a
- * small-frame one turn out bigger (lower_frame_small); each attempt marks
- * at least one more body, so this ends. */
+ * small-frame one turn out bigger (lower_frame_small).  Each attempt
+ * marks at least one more body, but marking one changes its callers'
+ * code, which can push another over: a module built for it could make
+ * every body of the partition cost an attempt.  So the third attempt
+ * marks them all, and is the last. */
+enum { FRAME_ATTEMPTS_MAX = 3 };
+
 static bool partition_emit(const kiln_module *m, const uint8_t *bytes, size_t size,
                            const kiln_compile_options *opts, const lower_partition *part,
                            LLVMTargetMachineRef tm, LLVMMemoryBufferRef *out, kiln_error *err) {
@@ -291,7 +296,8 @@ static bool partition_emit(const kiln_module *m, const uint8_t *bytes, size_t si
     /* Attempts after the first count no steps of their own. */
     kiln_compile_options again = *opts;
     again.progress = NULL;
-    while (ok && retry) {
+    for (int attempt = 2; ok && retry; attempt++) {
+        if (attempt == FRAME_ATTEMPTS_MAX) memset(big, 1, count);
         progress_partition_again(opts->progress, count_marked(big, count));
         ok = partition_emit_once(m, bytes, size, &again, part, tm, big, &retry, out, err);
     }
