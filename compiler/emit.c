@@ -134,6 +134,36 @@ static bool module_verify(LLVMModuleRef mod, kiln_error *err) {
     return false;
 }
 
+/* The SLP vectorizer's search for horizontal reductions grows faster than
+ * the block it searches: one block summing 10,000 values (a 0.3 MB
+ * module: 10,000 locals set, then added up) took 2.2 GB at -O2, and
+ * 49,000 took more than 24 GB.  So a function with a block longer than
+ * SLP_BLOCK_MAX instructions after the first stage is marked
+ * noimplicitfloat, which both vectorizers respect: they leave it alone.
+ * Real code keeps far smaller blocks (a fully unrolled SHA-256 round
+ * function has about 3,000 instructions); a body only loses
+ * vectorization, never correctness. */
+enum { SLP_BLOCK_MAX = 10000 };
+
+static bool block_longer_than(LLVMBasicBlockRef bb, unsigned max) {
+    unsigned n = 0;
+    for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+        if (++n > max) return true;
+    return false;
+}
+
+static void vectorizers_skip_huge_blocks(LLVMModuleRef mod) {
+    LLVMContextRef ctx = LLVMGetModuleContext(mod);
+    unsigned kind = LLVMGetEnumAttributeKindForName("noimplicitfloat", 15);
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            if (block_longer_than(bb, SLP_BLOCK_MAX)) {
+                LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                        LLVMCreateEnumAttribute(ctx, kind, 0));
+                break;
+            }
+}
+
 /* The level's pipeline (pipeline.c) with the loop re-roller (from -O2:
  * -O1's vectorizer takes only loops that ask for it, so there a
  * re-rolled loop would just do one element per iteration instead of
@@ -147,6 +177,7 @@ static bool module_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
     LLVMErrorRef e = LLVMRunPasses(mod, stages.first, tm, pbo);
     if (!e && stages.second) {
+        vectorizers_skip_huge_blocks(mod);
         if (opt_level >= 2) reroll_module(mod);
         if (explicit_bounds) check_hoist_module(mod);
         e = LLVMRunPasses(mod, stages.second, tm, pbo);
