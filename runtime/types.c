@@ -52,10 +52,19 @@ static bool type_equal(const interned_type *t, uint64_t h, uint32_t np, uint32_t
  * share slots.  A type's key hash alone would not do: its low bits depend
  * only on the low bits of the keys, and a reference key's type id sits
  * above bit 16. */
+static uint64_t hash_seed;
+static pthread_once_t hash_seed_once = PTHREAD_ONCE_INIT;
+
+/* Once per process: two threads hashing first must not pick different
+ * seeds (time() may tick between them), or one's index would be probed
+ * with the other's. */
+static void hash_seed_init(void) {
+    hash_seed = (((uint64_t)(uintptr_t)&hash_seed * 0x9e3779b97f4a7c15ull) ^ (uint64_t)time(NULL)) | 1;
+}
+
 uint32_t hash_slot(uint64_t h, uint32_t cap) {
-    static uint64_t seed;
-    if (!seed) seed = (((uint64_t)(uintptr_t)&seed * 0x9e3779b97f4a7c15ull) ^ (uint64_t)time(NULL)) | 1;
-    h ^= seed;
+    pthread_once(&hash_seed_once, hash_seed_init);
+    h ^= hash_seed;
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
