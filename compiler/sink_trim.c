@@ -149,7 +149,8 @@ enum { ANCHOR_DEPTH = 8 };
  * answered: a walk with more depth left sees everything a shallower one
  * sees, so a yes holds at any greater depth and a no at any smaller one,
  * and the answers are exactly the unremembered walk's.  Trimming an add
- * changes only uses of sink members, which no walk looks at. */
+ * only gives the operand that replaces it the add's users, sink members
+ * and pins, which every walk skips or answers no for. */
 typedef struct anchor_question {
     LLVMValueRef v;
     LLVMBasicBlockRef block;
