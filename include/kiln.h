@@ -10,8 +10,9 @@
  * Naming: kiln_<object>_<verb>.  Objects are opaque; free what you create.
  * Memories, tables and globals are reference counted: an instance that
  * imports one keeps it alive, so kiln_*_free() on a standalone object only
- * drops the host's own reference.  An instance that imports functions
- * from another instance keeps that instance alive the same way.
+ * drops the host's own reference.  Instances are freed in groups (see
+ * kiln_instance_free): whatever can still call an instance's functions
+ * keeps it alive.
  *
  * Threads: any thread may call into wasm; traps and the stack limit are
  * per thread (the limit is a thread-local variable generated code reads).
@@ -171,7 +172,10 @@ uint32_t kiln_table_size(kiln_table *t);
 /* false when index >= size */
 bool kiln_table_get(kiln_table *t, uint32_t index, void **ref);
 /* false also when ref is not of the table's element type (a typed table,
- * (ref null? $t): a function of another type; null in a non-nullable one). */
+ * (ref null? $t): a function of another type; null in a non-nullable one).
+ * A function of another instance joins its group to the table's (see
+ * kiln_instance_free), as kiln_table_grow's `init` and kiln_global_set's
+ * value do. */
 bool kiln_table_set(kiln_table *t, uint32_t index, void *ref);
 /* table.grow: new elements are `init`; returns the old size, or -1 past
  * the maximum (or an instance's cap), when out of memory, or when init is
@@ -201,10 +205,22 @@ typedef struct kiln_instantiate_error {
 } kiln_instantiate_error;
 
 /* `l` may be NULL for a module without imports.  On KILN_INST_TRAP the
- * instance is gone, but what earlier segments wrote into imported tables
- * and memories stays (the spec says so). */
+ * host gets no instance, but what earlier segments wrote into imported
+ * tables and memories stays (the spec says so), and so does the instance,
+ * in its group, while anything can reach what it wrote. */
 kiln_instance *kiln_instantiate(const kiln_module_desc *desc, kiln_linker *l,
                                 kiln_instantiate_error *err);
+/* Drops the host's handle on `inst` (NULL: nothing).  Instances are freed
+ * in groups, all of a group's at once when it has no handle left (a host
+ * handle on one of its instances, a linker entry naming one of its
+ * objects, a host handle on a table or global of it that kiln_table_new
+ * or kiln_global_new made).  Instances join one group when linked (an
+ * import of a function, a tag, or a table or global of references) and
+ * when the host moves a function reference from one to another
+ * (kiln_table_set, kiln_table_grow, kiln_global_set, kiln_global_new,
+ * kiln_call's arguments, a host function's results).  So nothing that can
+ * still call an instance's functions outlives it (docs/embedding.md,
+ * "Instance lifetimes").  Thread-safe. */
 void kiln_instance_free(kiln_instance *inst);
 
 /* Resource caps for one instance.  They apply to every memory and table
@@ -370,8 +386,8 @@ void kiln_exception_process_limit_set(uint64_t bytes);
 bool kiln_func_signature(const kiln_func_ref *f, kiln_signature *out);
 
 /* The instance a funcref belongs to (for a host function, the instance
- * that imported it) with a reference taken, so that the funcref stays
- * callable until kiln_instance_free() releases it.  NULL for NULL. */
+ * that imported it) with a handle taken on its group, so that the funcref
+ * stays callable until kiln_instance_free() releases it.  NULL for NULL. */
 kiln_instance *kiln_func_instance(const kiln_func_ref *f);
 
 /* The function export `name` (`len` bytes) of `inst` if its signature is

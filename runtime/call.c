@@ -16,6 +16,15 @@
 
 enum { SMALL_ARGS = 16 };
 
+/* A host function may return a reference of another group (one it got
+ * from another instance): its caller may keep it, so the groups join
+ * (group.c).  Only for functions with such results, known at import. */
+static void results_join(const host_closure *c, const kiln_val *results) {
+    kiln_signature sig;
+    if (type_lookup(c->type_id, &sig))
+        group_join_values(c->caller->group, sig.results, results, sig.num_results);
+}
+
 void kiln_rt_call_host(void *closure, kiln_val *slots) {
     const host_closure *c = closure;
     /* Results overwrite the argument slots, so hand the callback a copy. */
@@ -33,6 +42,7 @@ void kiln_rt_call_host(void *closure, kiln_val *slots) {
     uint32_t kind = c->callback(c->env, c->caller, args, slots);
     if (args != small) free(args);
     if (kind != KILN_TRAP_NONE) kiln_rt_trap(NULL, kind);
+    if (c->results_name_instances) results_join(c, slots);
     /* The interrupt signal may have arrived while the host function ran;
      * this is where it comes back to wasm. */
     if (interrupt_requested()) kiln_rt_trap(NULL, KILN_TRAP_INTERRUPTED);
@@ -65,6 +75,13 @@ static void call_run(void *p) {
     a->f->trampoline(a->f->code, a->f->ctx, a->slots);
 }
 
+/* The callee may keep a reference the host passes it, of whatever group:
+ * the groups join before it runs (group.c). */
+static void args_join(kiln_instance *callee, uint32_t type_id, const kiln_val *args) {
+    kiln_signature sig;
+    if (type_lookup(type_id, &sig)) group_join_values(callee->group, sig.params, args, sig.num_params);
+}
+
 /* The call is tracked as a call into the instance that owns `f` (the
  * one kiln_instance_interrupt must name), whatever `inst` says. */
 uint32_t kiln_call(kiln_instance *inst, const kiln_func_ref *f, kiln_val *slots) {
@@ -74,15 +91,17 @@ uint32_t kiln_call(kiln_instance *inst, const kiln_func_ref *f, kiln_val *slots)
         return KILN_TRAP_NULL_REFERENCE;
     }
     uint32_t bad = 0;
-    if (!type_args_fit(f->type_id, slots, &bad)) {
+    bool names_instances;
+    if (!type_args_fit(f->type_id, slots, &bad, &names_instances)) {
         static _Thread_local char text[96];
         snprintf(text, sizeof text, "argument %u is not a reference of the parameter's type", bad);
         trap_message_set(text);
         return KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH;
     }
+    kiln_instance *owner = funcref_owner(f);
+    if (names_instances) args_join(owner, f->type_id, slots);
     call_args a = {f, slots};
     kiln_thread *t = kiln_thread_current();
-    kiln_instance *owner = funcref_owner(f);
     uint32_t kind = KILN_TRAP_INTERRUPTED;
     if (interrupt_enter(t, owner)) kind = trap_protect(call_run, &a);
     else trap_message_set(kiln_trap_kind_text(KILN_TRAP_INTERRUPTED));

@@ -87,6 +87,8 @@ void exn_holds_release(kiln_instance *inst) {
     inst->exns = NULL;
 }
 
+kiln_instance *exn_instance(const void *exnref) { return ((const kiln_exn *)exnref)->tag->owner; }
+
 /* ---- the bound (see Lifetime above) --------------------------------------------- */
 
 static _Atomic uint64_t escaped_bytes;

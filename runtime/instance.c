@@ -70,7 +70,7 @@ static void instance_arrays_free(kiln_instance *inst) {
     free(inst->globals);
     free(inst->refs);
     free(inst->closures);
-    free(inst->deps);
+    free(inst->joins);
     free(inst->own_tags);
     free(inst->tags);
     free(inst->elems);
@@ -82,21 +82,16 @@ static void instance_arrays_free(kiln_instance *inst) {
     free((void *)inst->vmctx.type_ids);
 }
 
-static void instance_destroy(kiln_instance *inst) {
+/* Its group calls this (group.c), with every other member: whatever
+ * could still reach the instance's references goes at the same time. */
+void instance_destroy(kiln_instance *inst) {
     const kiln_module *m = inst->module;
     registry_remove(inst);
     if (inst->code_registered) signals_module_remove(inst->desc);
     if (m->num_memories && inst->memories[0]) memory_view_remove(inst->memories[0], &inst->vmctx);
     for (uint32_t i = 0; i < m->num_memories; i++) memory_release(inst->memories[i]);
-    for (uint32_t i = 0; i < m->num_tables; i++) {
-        if (inst->tables[i] && inst->tables[i]->owner == inst) inst->tables[i]->owner = NULL;
-        table_release(inst->tables[i]);
-    }
-    for (uint32_t i = 0; i < m->num_globals; i++) {
-        if (inst->globals[i] && inst->globals[i]->owner == inst) inst->globals[i]->owner = NULL;
-        global_release(inst->globals[i]);
-    }
-    for (uint32_t i = 0; i < inst->num_deps; i++) kiln_instance_free(inst->deps[i]);
+    for (uint32_t i = 0; i < m->num_tables; i++) table_release(inst->tables[i]);
+    for (uint32_t i = 0; i < m->num_globals; i++) global_release(inst->globals[i]);
     for (uint32_t i = 0; inst->elems && i < m->num_elems; i++) free(inst->elems[i].refs);
     exn_holds_release(inst);
     instance_arrays_free(inst);
@@ -105,10 +100,12 @@ static void instance_destroy(kiln_instance *inst) {
     free(inst);
 }
 
-void instance_retain(kiln_instance *inst) { inst->refcount++; }
+void instance_retain(kiln_instance *inst) { group_retain(inst->group); }
 
+/* Drops the host's handle: the instance lives on while its group has
+ * another (group.c). */
 void kiln_instance_free(kiln_instance *inst) {
-    if (inst && --inst->refcount == 0) instance_destroy(inst);
+    if (inst) group_release(inst->group);
 }
 
 /* calloc that treats a zero count as one, so NULL always means failure. */
@@ -126,20 +123,24 @@ static kiln_instance *instance_alloc(const kiln_module_desc *desc, kiln_module *
     kiln_instance *inst =
         calloc(1, KILN_VMCTX_OFFSET_OWN_GLOBALS + (size_t)m->num_own_globals * sizeof(kiln_val));
     if (!inst) return NULL;
+    inst->group = group_new(inst);
+    if (!inst->group) {
+        free(inst);
+        return NULL;
+    }
     inst->desc = desc;
     inst->module = m;
     inst->pool = pool;
     inst->pooled = pooled;
-    inst->refcount = 1;
     inst->vmctx.instance = inst;
     inst->memories = array_new(m->num_memories, sizeof(kiln_memory *));
     inst->tables = array_new(m->num_tables, sizeof(kiln_table *));
     inst->globals = array_new(m->num_globals, sizeof(kiln_global_inst *));
     inst->refs = array_new(m->num_funcs, sizeof(kiln_func_ref));
     inst->closures = array_new(m->num_imported_funcs, sizeof(host_closure));
-    inst->deps = array_new((size_t)m->num_imported_funcs + m->num_imported_tags +
-                               m->num_imported_tables + m->num_imported_globals,
-                           sizeof(kiln_instance *));
+    inst->joins = array_new((size_t)m->num_imported_funcs + m->num_imported_tags +
+                                m->num_imported_tables + m->num_imported_globals,
+                            sizeof(kiln_group *));
     inst->own_tags = array_new(m->num_tags - m->num_imported_tags, sizeof(kiln_tag_inst));
     inst->tags = array_new(m->num_tags, sizeof(kiln_tag_inst *));
     inst->elems = array_new(m->num_elems, sizeof(elem_values));
@@ -150,10 +151,11 @@ static kiln_instance *instance_alloc(const kiln_module_desc *desc, kiln_module *
     inst->vmctx.funcs = array_new(m->num_funcs, sizeof(kiln_func_ref *));
     inst->vmctx.type_ids = array_new(m->num_types, sizeof(uint32_t));
     if (!inst->memories || !inst->tables || !inst->globals || !inst->refs || !inst->closures ||
-        !inst->deps || !inst->own_tags || !inst->tags || !inst->elems || !inst->data_sizes || !inst->vmctx.memories ||
+        !inst->joins || !inst->own_tags || !inst->tags || !inst->elems || !inst->data_sizes || !inst->vmctx.memories ||
         !inst->vmctx.tables || !inst->vmctx.globals || !inst->vmctx.funcs ||
         !inst->vmctx.type_ids) { /* the caller still owns `m` */
         instance_arrays_free(inst);
+        free(inst->group);
         free(inst);
         return NULL;
     }
@@ -178,13 +180,20 @@ static bool incompatible(kiln_instantiate_error *err, const kiln_import *imp, co
                      imp->name.chars, why);
 }
 
-static void dep_add(kiln_instance *inst, kiln_instance *owner) {
-    instance_retain(owner);
-    inst->deps[inst->num_deps++] = owner;
+/* What the instance imports from another group: joined with its own once
+ * the instance is built (instance_instantiate), so that a refused one
+ * never becomes a member.  The linker's handles keep those groups alive
+ * until then. */
+static void join_add(kiln_instance *inst, kiln_group *g) {
+    if (g) inst->joins[inst->num_joins++] = g;
 }
 
-void owner_retain(kiln_instance *owner) {
-    if (owner) instance_retain(owner);
+static bool results_name_instances(uint32_t type_id) {
+    kiln_signature sig;
+    if (!type_lookup(type_id, &sig)) return false;
+    for (uint32_t i = 0; i < sig.num_results; i++)
+        if (code_names_instance(sig.results[i])) return true;
+    return false;
 }
 
 /* The binders below run once import_mismatch() has accepted the entry. */
@@ -192,7 +201,8 @@ static void import_func(kiln_instance *inst, const kiln_import *imp, const link_
     uint32_t fi = imp->index;
     uint32_t id = inst->vmctx.type_ids[imp->desc.type_index];
     if (e->is_host) {
-        inst->closures[fi] = (host_closure){e->host.callback, e->host.env, inst, e->host.num_params};
+        inst->closures[fi] = (host_closure){e->host.callback, e->host.env, inst,
+                                            e->host.num_params, id, results_name_instances(id)};
         inst->refs[fi] = (kiln_func_ref){inst->desc->import_thunks[fi], &inst->closures[fi], id, 0,
                                          host_trampoline};
         inst->vmctx.funcs[fi] = &inst->refs[fi];
@@ -200,19 +210,19 @@ static void import_func(kiln_instance *inst, const kiln_import *imp, const link_
     }
     kiln_func_ref *f = e->value.of.func;
     inst->vmctx.funcs[fi] = f;
-    dep_add(inst, funcref_owner(f));
+    join_add(inst, funcref_owner(f)->group);
 }
 
-/* An imported table or global keeps its owner alive as an imported
- * function does: it may hold the owner's function references (its
- * element segments, its initialiser, what its code stored), which point
- * into the owner's instance.  Until 6 December the importer held only the
- * object, and a call through it after the owner was freed read freed
- * memory (tests/unit/test_instance.c). */
+/* An imported table or global of references joins its group as an
+ * imported function does: it may hold the definer's function references
+ * (its element segments, its initialiser, what its code stored), and the
+ * importer may store its own into it.  Until 6 December the importer held
+ * only the object, and a call through it after the definer was freed read
+ * freed memory (tests/unit/test_instance.c). */
 static void import_table(kiln_instance *inst, const kiln_import *imp, const link_entry *e) {
     table_retain(e->value.of.table);
     inst->tables[imp->index] = e->value.of.table;
-    if (e->value.of.table->owner) dep_add(inst, e->value.of.table->owner);
+    join_add(inst, e->value.of.table->group);
 }
 
 static bool import_memory(kiln_instance *inst, const kiln_import *imp, const link_entry *e,
@@ -227,7 +237,7 @@ static bool import_memory(kiln_instance *inst, const kiln_import *imp, const lin
 static void import_global(kiln_instance *inst, const kiln_import *imp, const link_entry *e) {
     global_retain(e->value.of.global);
     inst->globals[imp->index] = e->value.of.global;
-    if (e->value.of.global->owner) dep_add(inst, e->value.of.global->owner);
+    join_add(inst, e->value.of.global->group);
 }
 
 /* An imported tag is its exporter's object: the same identity for throw
@@ -235,7 +245,7 @@ static void import_global(kiln_instance *inst, const kiln_import *imp, const lin
 static void import_tag(kiln_instance *inst, const kiln_import *imp, const link_entry *e) {
     kiln_tag_inst *t = e->value.of.tag;
     inst->tags[imp->index] = t;
-    dep_add(inst, t->owner);
+    join_add(inst, t->owner->group);
 }
 
 static bool import_bind(kiln_instance *inst, const kiln_import *imp, const link_entry *e,
@@ -364,7 +374,8 @@ static bool tables_define(kiln_instance *inst, kiln_instantiate_error *err) {
         uint8_t elem_type = m->tables[i].elem_type;
         inst->tables[i]->rt.elem_type = module_valtype_abi(m, elem_type);
         inst->tables[i]->ref = rt_reftype_of(m, inst->vmctx.type_ids, elem_type);
-        inst->tables[i]->owner = inst;
+        /* a pooled table's slot may still name an earlier instance's group */
+        inst->tables[i]->group = code_names_instance(inst->tables[i]->rt.elem_type) ? inst->group : NULL;
     }
     for (uint32_t i = 0; i < m->num_tables; i++) inst->vmctx.tables[i] = &inst->tables[i]->rt;
     return true;
@@ -401,7 +412,7 @@ static bool globals_define(kiln_instance *inst, kiln_instantiate_error *err) {
         type.valtype = module_valtype_abi(m, type.valtype);
         inst->globals[i] = global_create(type, v);
         if (!inst->globals[i]) return nomem(err);
-        inst->globals[i]->owner = inst;
+        if (code_names_instance(type.valtype)) inst->globals[i]->group = inst->group;
         if (valtype_is_ref(m->globals[i].type.valtype))
             inst->globals[i]->ref = rt_reftype_of(m, inst->vmctx.type_ids, m->globals[i].type.valtype);
         inst->vmctx.globals[i] = &inst->globals[i]->cell;
@@ -480,11 +491,10 @@ static uint32_t instance_start(kiln_instance *inst) {
     return trap;
 }
 
-/* After a trap in steps 4-5 the instance's functions may already sit in
- * an imported table or global (the spec keeps those writes), so such an
- * instance is kept alive, unreachable, for the rest of the process. */
-static bool instance_may_be_referenced(const kiln_module *m) {
-    return m->num_imported_tables || m->num_imported_globals || m->has_start;
+/* Built: from here on the instance may store its references into what
+ * it imports, and be reached through them. */
+static void imports_join(kiln_instance *inst) {
+    for (uint32_t i = 0; i < inst->num_joins; i++) group_join(inst->group, inst->joins[i]);
 }
 
 /* ---- the public entry points ----------------------------------------------------------- */
@@ -631,15 +641,19 @@ kiln_instance *instance_instantiate(const kiln_module_desc *desc, kiln_module *m
         return NULL;
     }
     if (!instance_build(inst, l, limits, err)) {
-        instance_destroy(inst);
+        kiln_instance_free(inst); /* a group of its own still */
         return NULL;
     }
+    imports_join(inst);
     registry_add(inst);
     uint32_t trap = instance_start(inst);
     if (trap != KILN_TRAP_NONE) {
+        /* The spec keeps what steps 4-5 wrote, so the instance's functions
+         * may sit in an imported table or global: it lives on, unreachable
+         * by the host, until its group goes. */
         instance_fail(err, KILN_INST_TRAP, "%s", kiln_trap_message());
         err->trap = trap;
-        if (!instance_may_be_referenced(m)) instance_destroy(inst);
+        kiln_instance_free(inst);
         return NULL;
     }
     return inst;

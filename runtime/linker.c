@@ -4,8 +4,8 @@
  * keeps its callback and canonical type id until some module imports it
  * (only then does it get a funcref: the code of a host funcref is the
  * importing module's typed import thunk).  The linker holds a reference
- * on every object it names, and on the instance that owns it (a table or
- * global may hold its owner's function references). */
+ * on every object it names, and a handle on its group (group.c): a table
+ * or global may hold its definer's function references. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,36 +25,39 @@ struct kiln_linker {
 
 kiln_linker *kiln_linker_new(void) { return calloc(1, sizeof(kiln_linker)); }
 
-static void extern_retain(const kiln_extern *e) {
+/* The group an entry's object belongs to (NULL: a memory, or a table or
+ * global that holds no function or exception references): each entry is
+ * one of the group's handles. */
+static kiln_group *extern_group(const kiln_extern *e) {
     switch (e->kind) {
-    case KILN_EXTERN_FUNC: instance_retain(funcref_owner(e->of.func)); break;
-    case KILN_EXTERN_TABLE:
-        table_retain(e->of.table);
-        owner_retain(e->of.table->owner);
-        break;
-    case KILN_EXTERN_MEMORY: memory_retain(e->of.memory); break;
-    case KILN_EXTERN_GLOBAL:
-        global_retain(e->of.global);
-        owner_retain(e->of.global->owner);
-        break;
-    case KILN_EXTERN_TAG: instance_retain(e->of.tag->owner); break;
+    case KILN_EXTERN_FUNC: return funcref_owner(e->of.func)->group;
+    case KILN_EXTERN_TABLE: return e->of.table->group;
+    case KILN_EXTERN_GLOBAL: return e->of.global->group;
+    case KILN_EXTERN_TAG: return e->of.tag->owner->group;
+    default: return NULL;
     }
 }
 
-static void extern_release(const kiln_extern *e) {
+static void extern_retain(const kiln_extern *e) {
+    group_retain(extern_group(e));
     switch (e->kind) {
-    case KILN_EXTERN_FUNC: kiln_instance_free(funcref_owner(e->of.func)); break;
-    case KILN_EXTERN_TABLE:
-        kiln_instance_free(e->of.table->owner);
-        table_release(e->of.table);
-        break;
-    case KILN_EXTERN_MEMORY: memory_release(e->of.memory); break;
-    case KILN_EXTERN_GLOBAL:
-        kiln_instance_free(e->of.global->owner);
-        global_release(e->of.global);
-        break;
-    case KILN_EXTERN_TAG: kiln_instance_free(e->of.tag->owner); break;
+    case KILN_EXTERN_TABLE: table_retain(e->of.table); break;
+    case KILN_EXTERN_MEMORY: memory_retain(e->of.memory); break;
+    case KILN_EXTERN_GLOBAL: global_retain(e->of.global); break;
+    default: break; /* functions and tags live in their instance */
     }
+}
+
+/* The group is read first: releasing the object may free it. */
+static void extern_release(const kiln_extern *e) {
+    kiln_group *g = extern_group(e);
+    switch (e->kind) {
+    case KILN_EXTERN_TABLE: table_release(e->of.table); break;
+    case KILN_EXTERN_MEMORY: memory_release(e->of.memory); break;
+    case KILN_EXTERN_GLOBAL: global_release(e->of.global); break;
+    default: break;
+    }
+    group_release(g);
 }
 
 static void entry_clear(link_entry *e) {

@@ -15,6 +15,10 @@
 #include "kiln.h"
 #include "module.h"
 
+/* A group of instances freed together (group.c); tables and globals that
+ * may hold function references belong to one. */
+typedef struct kiln_group kiln_group;
+
 /* ---- memory.c --------------------------------------------------------------- */
 /* What a guard-page memory reserves: any 32-bit address plus any 32-bit
  * offset plus an access's width lands inside it. */
@@ -74,11 +78,11 @@ struct kiln_table {
     bool has_max;
     bool is64;             /* table64: i64 indices */
     _Atomic int refcount;
-    /* The instance that defined the table (NULL: kiln_table_new).  Not a
-     * counted reference: whoever else holds the table holds its owner too
-     * (owner_retain), since the table may hold the owner's function
-     * references, which point into the owner. */
-    kiln_instance *owner;
+    /* The group of whoever may store references into it (group.c): the
+     * defining instance's, or for kiln_table_new its own node, which the
+     * host's handle holds.  NULL when the elements cannot name an
+     * instance (externref). */
+    kiln_group *group;
 };
 
 kiln_table *table_create(const kiln_tabletype *type);
@@ -94,12 +98,34 @@ struct kiln_global_inst {
     kiln_globaltype type; /* type.valtype is the ABI code */
     rt_reftype ref;       /* the value type, when it is a reference */
     _Atomic int refcount;
-    kiln_instance *owner; /* as kiln_table's owner: NULL for kiln_global_new */
+    kiln_group *group; /* as kiln_table's group: NULL unless it holds funcref or exnref */
 };
 
 kiln_global_inst *global_create(kiln_globaltype type, kiln_val value);
 void global_retain(kiln_global_inst *g);
 void global_release(kiln_global_inst *g);
+
+/* ---- group.c: which instances are freed together, and when ---------------- */
+/* A new group of one node, holding one handle: for instance `inst`, or
+ * (NULL) for a table or global the host made.  NULL when out of memory. */
+kiln_group *group_new(kiln_instance *inst);
+/* Take and drop a handle on the group of node `g` (NULL: nothing).  The
+ * last release destroys every instance of the group and frees its nodes. */
+void group_retain(kiln_group *g);
+void group_release(kiln_group *g);
+/* One group from the groups of `a` and `b` (either may be NULL): their
+ * handles add up. */
+void group_join(kiln_group *a, kiln_group *b);
+/* True for the ABI codes of references that name an instance: funcref
+ * and exnref (an externref is the host's pointer). */
+bool code_names_instance(uint8_t code);
+/* The instance reference `ref` of ABI type `code` names, or NULL. */
+kiln_instance *ref_instance(uint8_t code, const void *ref);
+/* A reference of ABI type `code` is stored where group `g` reaches it
+ * (NULL: nowhere that matters): joins g with the reference's group. */
+void group_join_ref(kiln_group *g, uint8_t code, const void *ref);
+/* The same for n values whose ABI types are codes[0..n). */
+void group_join_values(kiln_group *g, const uint8_t *codes, const kiln_val *values, uint32_t n);
 
 /* ---- types.c: canonical signature ids ------------------------------------- */
 /* Interns a signature; ids start at 1 and are stable for the process.
@@ -121,8 +147,10 @@ bool rt_reftype_sub(rt_reftype a, rt_reftype b);
 bool rt_ref_fits(rt_reftype t, const void *ref);
 /* The arguments a host passes to a function of type `id` fit its typed
  * reference parameters ((ref $t), non-nullable ones); the first that does
- * not in *bad.  Wasm code trusts those types (call_ref checks only null). */
-bool type_args_fit(uint32_t id, const kiln_val *args, uint32_t *bad);
+ * not in *bad.  Wasm code trusts those types (call_ref checks only null).
+ * *names_instances: some argument is a function or exception reference
+ * (not null), whose group the callee's must join (group.c). */
+bool type_args_fit(uint32_t id, const kiln_val *args, uint32_t *bad, bool *names_instances);
 static inline bool rt_reftype_equal(rt_reftype a, rt_reftype b) {
     return rt_reftype_sub(a, b) && rt_reftype_sub(b, a);
 }
@@ -135,6 +163,10 @@ typedef struct host_closure {
     void *env;
     kiln_instance *caller;
     uint32_t num_params;
+    uint32_t type_id;
+    /* A result is a function or exception reference: the host may hand the
+     * caller one of another group's (group.c). */
+    bool results_name_instances;
 } host_closure;
 
 /* The trampoline of host funcrefs: calls the closure directly. */
@@ -206,6 +238,9 @@ typedef struct exn_hold exn_hold;
  * more is freed, unless the instance could have passed exnrefs to
  * another instance (exception.c, Lifetime). */
 void exn_holds_release(kiln_instance *inst);
+/* The instance an exnref names: its tag's (every frame that could catch
+ * or keep it is in that instance's group). */
+kiln_instance *exn_instance(const void *exnref);
 /* The instance's bound on kept exceptions (`lim` may be NULL), and
  * whether its module can pass exnrefs on (exception.c, The bound). */
 void exn_limit_init(kiln_instance *inst, const kiln_instance_limits *lim);
@@ -228,20 +263,20 @@ struct kiln_instance {
     kiln_vmctx vmctx;
     const kiln_module_desc *desc;
     kiln_module *module;
-    _Atomic int refcount;
+    kiln_group *group;          /* its node (group.c): the instance is freed with its group */
     kiln_memory **memories;
     kiln_table **tables;
     kiln_global_inst **globals; /* NULL for own globals (module_own_globals) */
     kiln_func_ref *refs;        /* own records: defined funcs and host imports */
     host_closure *closures;     /* [num_imported_funcs] */
-    kiln_instance **deps;       /* instances whose functions or tags we import */
+    kiln_group **joins;         /* groups of what it imports, joined once it is built */
     kiln_tag_inst *own_tags;         /* [num_tags - num_imported_tags] */
     kiln_tag_inst **tags;            /* [num_tags]: the tag index space */
     exn_hold *exns;             /* exceptions kept for exnrefs (exception.c, Lifetime) */
     uint64_t exn_bytes;         /* what they hold, against exn_limit (exception.c, The bound) */
     uint64_t exn_limit;
     bool exn_escapes;           /* the module can pass exnrefs on: its holds are never freed */
-    uint32_t num_deps;
+    uint32_t num_joins;
     elem_values *elems;         /* [num_elems] */
     uint32_t *data_sizes;       /* [num_datas], 0 once dropped */
     struct kiln_instance *next; /* registry of live instances */
@@ -252,10 +287,10 @@ struct kiln_instance {
     struct pool_module *pooled;
 };
 
+/* A handle on the instance's group (released with kiln_instance_free). */
 void instance_retain(kiln_instance *inst);
-/* instance_retain of a table's or global's owner, if it has one; released
- * with kiln_instance_free (which takes NULL). */
-void owner_retain(kiln_instance *owner);
+/* Frees the instance itself: only its group does (group.c). */
+void instance_destroy(kiln_instance *inst);
 /* Export `i` of the instance (i < its module's num_exports). */
 void instance_export_at(kiln_instance *inst, uint32_t i, kiln_extern *out);
 /* Fills *err (kind, printf-style message); returns false. */

@@ -110,12 +110,20 @@ void kiln_rt_table_fill(kiln_vmctx *ctx, uint32_t table, uint64_t dst, void *val
 
 /* ---- the embedding API -------------------------------------------------------- */
 
+/* A funcref table gets a group node of its own, which the host's handle
+ * holds: once instances or the host store references into it, its group
+ * is theirs (group.c). */
 static kiln_table *table_new(uint8_t elem_type, uint64_t min, uint64_t max, bool has_max,
                              bool is64) {
     if ((elem_type != KILN_FUNCREF && elem_type != KILN_EXTERNREF) || (has_max && max < min))
         return NULL;
     kiln_tabletype type = {elem_type, {min, max, has_max}, is64};
-    return table_create(&type);
+    kiln_table *t = table_create(&type);
+    if (t && code_names_instance(elem_type) && !(t->group = group_new(NULL))) {
+        table_release(t);
+        return NULL;
+    }
+    return t;
 }
 
 kiln_table *kiln_table_new(uint8_t elem_type, uint32_t min, uint32_t max, bool has_max) {
@@ -126,7 +134,13 @@ kiln_table *kiln_table64_new(uint8_t elem_type, uint64_t min, uint64_t max, bool
     return table_new(elem_type, min, max, has_max, true);
 }
 
-void kiln_table_free(kiln_table *t) { table_release(t); }
+/* The host's handle: on the table and on its group (read first: releasing
+ * the table may free it). */
+void kiln_table_free(kiln_table *t) {
+    kiln_group *g = t ? t->group : NULL;
+    table_release(t);
+    group_release(g);
+}
 uint32_t kiln_table_size(kiln_table *t) { return t->rt.size; }
 
 bool kiln_table_get(kiln_table *t, uint32_t index, void **ref) {
@@ -136,14 +150,18 @@ bool kiln_table_get(kiln_table *t, uint32_t index, void **ref) {
 }
 
 /* A host's reference must have the table's element type: wasm code calls
- * a typed table's functions with call_ref, which checks null only. */
+ * a typed table's functions with call_ref, which checks null only.  The
+ * reference may be another group's: whoever reaches the table can call
+ * it from now on, so the two groups become one (group.c). */
 bool kiln_table_set(kiln_table *t, uint32_t index, void *ref) {
     if (index >= t->rt.size || !rt_ref_fits(t->ref, ref)) return false;
+    group_join_ref(t->group, t->rt.elem_type, ref);
     t->rt.elems[index] = ref;
     return true;
 }
 
 int64_t kiln_table_grow(kiln_table *t, uint32_t delta, void *init) {
     if (!rt_ref_fits(t->ref, init)) return -1;
+    if (delta) group_join_ref(t->group, t->rt.elem_type, init);
     return table_grow(t, delta, init);
 }

@@ -192,14 +192,16 @@ static rt_reftype key_reftype(uint64_t key, uint32_t self) {
     return (rt_reftype){(uint8_t)key, (key >> 8) & 1, id == TYPE_ID_SELF ? self : id};
 }
 
-bool type_args_fit(uint32_t id, const kiln_val *args, uint32_t *bad) {
+bool type_args_fit(uint32_t id, const kiln_val *args, uint32_t *bad, bool *names_instances) {
     bool ok = true;
+    *names_instances = false;
     pthread_mutex_lock(&types_lock);
     if (id && id <= num_types) {
         const interned_type *t = &types[id - 1];
         for (uint32_t i = 0; i < t->num_params && ok; i++) {
             ok = !(t->keys[i] & KEY_REF) || rt_ref_fits(key_reftype(t->keys[i], id), args[i].ref);
             if (!ok) *bad = i;
+            if (code_names_instance(t->codes[i]) && args[i].ref) *names_instances = true;
         }
     }
     pthread_mutex_unlock(&types_lock);

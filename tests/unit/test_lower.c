@@ -1228,8 +1228,10 @@ Test(lower_run, exnref_outlives_the_instance_that_caught_it) {
     cr_assert_eq(kiln_call(b, rethrow, s), KILN_TRAP_NONE);
     cr_expect_eq(s[0].i32, 42);
 
-    /* Nothing imports from a: it goes now.  Then the heap is reused with a
-     * pattern (the exception was freed, its tag pointer becomes 0xa5...). */
+    /* The host drops a, which stays with its group (it imports t's tag and
+     * global, as b does; before the groups, nothing imported from a and it
+     * went now).  Then the heap is reused with a pattern (were the
+     * exception freed, its tag pointer would become 0xa5...). */
     kiln_instance_free(a);
     void **spray = heap_spray();
     for (int i = 0; i < 3; i++) {
