@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "runtime.h"
@@ -56,10 +57,18 @@ static uint64_t hash_seed;
 static pthread_once_t hash_seed_once = PTHREAD_ONCE_INIT;
 
 /* Once per process: two threads hashing first must not pick different
- * seeds (time() may tick between them), or one's index would be probed
- * with the other's. */
+ * seeds, or one's index would be probed with the other's.  The seed comes
+ * from the kernel's random source: an address and the time, what it was
+ * made of before, are easy to guess (the time to the second, the address
+ * up to ASLR's few bits in a library mapped at a known offset), and a
+ * module that knows the seed can choose names or signatures that all
+ * share one slot, making every lookup a scan.  Only if getrandom fails
+ * (a kernel before 3.17, a seccomp filter) is that mix used. */
 static void hash_seed_init(void) {
-    hash_seed = (((uint64_t)(uintptr_t)&hash_seed * 0x9e3779b97f4a7c15ull) ^ (uint64_t)time(NULL)) | 1;
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed)
+        seed = ((uint64_t)(uintptr_t)&hash_seed * 0x9e3779b97f4a7c15ull) ^ (uint64_t)time(NULL);
+    hash_seed = seed | 1;
 }
 
 uint32_t hash_slot(uint64_t h, uint32_t cap) {
