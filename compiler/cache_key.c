@@ -48,13 +48,16 @@ static void cpu_key_add(sha256 *s, const kiln_compile_options *c) {
     LLVMDisposeMessage(features);
 }
 
+/* Every field has its own label.  Until 6 December the compiler's identity
+ * and the `executable` option were both labelled "exe"; the change made
+ * every cached object of earlier keys unreachable, once. */
 void cache_key_options(sha256 *s, const kiln_compile_options *c, uint32_t features) {
     struct stat self;
     compiler_identity(&self);
     char flags[512];
     snprintf(flags, sizeof flags,
-             "kiln %s exe %lld.%09ld/%lld O%d features %u bounds %d prefix %s triple %s "
-             "frame %u debug %d nans %d exe %d llvm %s",
+             "kiln %s compiler %lld.%09ld/%lld O%d features %u bounds %d prefix %s triple %s "
+             "frame %u debug %d nans %d executable %d llvm %s",
              KILN_VERSION, (long long)self.st_mtim.tv_sec, self.st_mtim.tv_nsec,
              (long long)self.st_size, c->opt_level, features, c->explicit_bounds,
              c->prefix ? c->prefix : "", c->target_triple ? c->target_triple : "host",
