@@ -1,5 +1,6 @@
 /* instance_fixture.h - an instance of a compiled module, or the test
- * fails with the runtime's reason. */
+ * fails with the runtime's reason (test_instance.c, test_lower.c,
+ * test_signals.c; each had its own copy). */
 #ifndef KILN_TEST_INSTANCE_FIXTURE_H
 #define KILN_TEST_INSTANCE_FIXTURE_H
 

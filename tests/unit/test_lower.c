@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "compile.h"
+#include "instance_fixture.h"
 #include "kiln.h"
 #include "lower_internal.h"
 #include "wasm_fixture.h"
@@ -1206,22 +1207,15 @@ static const char exn_b_wasm[] =
     "\x72\x6f\x77\x00\x00\x0a\x13\x01\x11\x00\x02\x7f\x1f\x40\x01\x00"
     "\x00\x00\x23\x00\x0a\x0b\x41\x7f\x0b\x0b";
 
-static kiln_instance *instance_new(const compiled_so *c, kiln_linker *linker) {
-    kiln_instantiate_error ierr;
-    kiln_instance *inst = kiln_instantiate(c->desc, linker, &ierr);
-    cr_assert(inst, "%s", ierr.message);
-    return inst;
-}
-
 Test(lower_run, exnref_outlives_the_instance_that_caught_it) {
     loaded lt, la, lb;
     compiled_so ct = bytes_compile(exn_t_wasm, sizeof exn_t_wasm, "exnt", &lt);
     compiled_so ca = bytes_compile(exn_a_wasm, sizeof exn_a_wasm, "exna", &la);
     compiled_so cb = bytes_compile(exn_b_wasm, sizeof exn_b_wasm, "exnb", &lb);
     kiln_linker *linker = kiln_linker_new();
-    kiln_instance *t = instance_new(&ct, linker);
+    kiln_instance *t = instance_or_fail(ct.desc, linker);
     cr_assert(kiln_linker_define_instance(linker, "t", t));
-    kiln_instance *a = instance_new(&ca, linker), *b = instance_new(&cb, linker);
+    kiln_instance *a = instance_or_fail(ca.desc, linker), *b = instance_or_fail(cb.desc, linker);
     kiln_val s[1] = {{.i32 = 0}};
     cr_assert_eq(kiln_call(a, export_of(a, "keep").of.func, s), KILN_TRAP_NONE);
     kiln_func_ref *rethrow = export_of(b, "rethrow").of.func;
@@ -1510,9 +1504,9 @@ static void grow_race(bool explicit_bounds) {
     kiln_linker *linker = kiln_linker_new();
     cr_assert(kiln_linker_define(linker, "env", "mem",
                                  (kiln_extern){.kind = KILN_EXTERN_MEMORY, .of.memory = mem}));
-    race r = {.inst = instance_new(&c, linker)};
+    race r = {.inst = instance_or_fail(c.desc, linker)};
     atomic_init(&r.addr, 65536);
-    kiln_instance *grower = instance_new(&c, linker);
+    kiln_instance *grower = instance_or_fail(c.desc, linker);
     kiln_func_ref *grow = export_of(grower, "grow").of.func;
     pthread_t t;
     cr_assert_eq(pthread_create(&t, NULL, race_loader, &r), 0);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "compile.h"
+#include "instance_fixture.h"
 #include "runtime.h"
 
 #ifndef KILN_TEST_WASM_DIR
@@ -287,13 +288,6 @@ static kiln_linker *host_linker(int loop_in_start) {
     return l;
 }
 
-static kiln_instance *instantiate(const guest *g, kiln_linker *l) {
-    kiln_instantiate_error err;
-    kiln_instance *inst = kiln_instantiate(g->desc, l, &err);
-    cr_assert(inst, "instantiate: %s", err.message);
-    return inst;
-}
-
 /* ---- the interrupter ---- */
 
 typedef struct interrupter {
@@ -346,7 +340,7 @@ Test(interrupt, endless_loops_without_calls_are_interrupted_in_both_modes, .time
         int opt = opt_levels[k % 2];
         bool explicit_bounds = k >= 2;
         guest g = guest_build(opt, explicit_bounds);
-        kiln_instance *inst = instantiate(&g, l);
+        kiln_instance *inst = instance_or_fail(g.desc, l);
         double latency;
         kiln_val slots[1] = {{.i64 = 1}};
         cr_expect_eq(interrupted_call(inst, "spin", slots, &latency), KILN_TRAP_INTERRUPTED,
@@ -399,7 +393,7 @@ Test(interrupt, a_wasm_host_wasm_call_is_interrupted_at_both_levels, .timeout = 
     kiln_linker *l = host_linker(0);
     for (int explicit_bounds = 0; explicit_bounds < 2; explicit_bounds++) {
         guest g = guest_build(2, explicit_bounds);
-        kiln_instance *inst = instantiate(&g, l);
+        kiln_instance *inst = instance_or_fail(g.desc, l);
         atomic_store(&inner_started, 0);
         atomic_store(&inner_trap, KILN_TRAP_NONE);
         interrupter it;
@@ -444,7 +438,8 @@ Test(interrupt, interrupting_one_instance_leaves_another_thread_running, .timeou
     guest g = guest_build(2, false);
     kiln_linker *l = host_linker(0);
     atomic_store(&released, 0);
-    runner a = {instantiate(&g, l), "spin", NULL, 0, 0}, b = {instantiate(&g, l), "wait", NULL, 0, 0};
+    runner a = {instance_or_fail(g.desc, l), "spin", NULL, 0, 0};
+    runner b = {instance_or_fail(g.desc, l), "wait", NULL, 0, 0};
     pthread_t ta, tb;
     cr_assert_eq(pthread_create(&ta, NULL, runner_run, &a), 0);
     cr_assert_eq(pthread_create(&tb, NULL, runner_run, &b), 0);
@@ -481,7 +476,7 @@ Test(interrupt, a_sigurg_kiln_did_not_send_reaches_the_previous_handler, .timeou
     sigaction(SIGURG, &sa, NULL);
     guest g = guest_build(2, false);
     kiln_linker *l = host_linker(0);
-    kiln_instance *inst = instantiate(&g, l); /* kiln's handler is installed now */
+    kiln_instance *inst = instance_or_fail(g.desc, l); /* kiln's handler is installed now */
     struct sigaction now_installed;
     sigaction(SIGURG, NULL, &now_installed);
     cr_expect_neq((void *)(uintptr_t)now_installed.sa_handler, (void *)(uintptr_t)host_urg_handler);
@@ -521,7 +516,7 @@ static void *storm_run(void *arg) {
 Test(interrupt, a_storm_of_interrupts_never_outlives_the_calls, .timeout = 60) {
     guest g = guest_build(0, true);
     kiln_linker *l = host_linker(0);
-    storm s = {instantiate(&g, l), 0};
+    storm s = {instance_or_fail(g.desc, l), 0};
     pthread_t t;
     cr_assert_eq(pthread_create(&t, NULL, storm_run, &s), 0);
     int ok = 0, interrupted = 0;
