@@ -214,7 +214,8 @@ kiln_instance *kiln_instantiate(const kiln_module_desc *desc, kiln_linker *l,
  * in groups, all of a group's at once when it has no handle left (a host
  * handle on one of its instances, a linker entry naming one of its
  * objects, a host handle on a table or global of it that kiln_table_new
- * or kiln_global_new made).  Instances join one group when linked (an
+ * or kiln_global_new made), or when the last call into it in progress then
+ * returns (a host function may free its caller).  Instances join one group when linked (an
  * import of a function, a tag, or a table or global of references) and
  * when the host moves a function reference from one to another
  * (kiln_table_set, kiln_table_grow, kiln_global_set, kiln_global_new,

@@ -30,6 +30,15 @@
  * reference, and instances that share only a memory (a wasi-threads
  * program's thread instances) are freed one by one.
  *
+ * A group whose last handle goes while code of its own runs (a host
+ * function freeing its caller, or another thread freeing an instance in
+ * a call) waits for that code: it is freed when the last call into one
+ * of its instances returns (group_call_leave, from interrupt_leave), so
+ * the code never returns into freed memory.  Across threads one race is
+ * left to the host: a handle dropped on one thread just as the last call
+ * on another ends may leave the group waiting for good (kept, never
+ * freed under the call).
+ *
  * One mutex guards every group: joins and handles are host paths
  * (instantiation, a host's reference moves, handles taken and dropped),
  * made from any thread.  Nodes are never freed before their group dies,
@@ -49,6 +58,9 @@ struct kiln_group {
 };
 
 static pthread_mutex_t groups_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Groups without handles that wait for calls in progress: while there is
+ * none, the end of a call costs one load more (group_call_leave). */
+static _Atomic uint32_t groups_waiting;
 
 kiln_group *group_new(kiln_instance *inst) {
     kiln_group *g = calloc(1, sizeof *g);
@@ -69,8 +81,16 @@ static kiln_group *root_of(kiln_group *g) {
 void group_retain(kiln_group *g) {
     if (!g) return;
     pthread_mutex_lock(&groups_lock);
-    root_of(g)->handles++;
+    if (root_of(g)->handles++ == 0) groups_waiting--; /* waits no more */
     pthread_mutex_unlock(&groups_lock);
+}
+
+/* Whether code of the group may be on some thread's stack: a call into one
+ * of its instances (kiln_call, a start function) is in progress. */
+static bool group_running(const kiln_group *root) {
+    for (const kiln_group *n = root; n; n = n->next)
+        if (n->instance && __atomic_load_n(&n->instance->running, __ATOMIC_SEQ_CST)) return true;
+    return false;
 }
 
 /* Outside the lock: destroying an instance releases tables, memories and
@@ -89,6 +109,37 @@ void group_release(kiln_group *g) {
     pthread_mutex_lock(&groups_lock);
     kiln_group *root = root_of(g);
     bool last = --root->handles == 0;
+    if (last && group_running(root)) {
+        groups_waiting++;
+        last = false;
+    }
+    pthread_mutex_unlock(&groups_lock);
+    if (last) group_destroy(root);
+}
+
+/* One call into `inst` fewer; true if it was the last.  An instance's
+ * interrupt mark ends with its last call (signals.c), cleared before the
+ * count drops so that nothing touches the instance after that: another
+ * thread may free it the moment the count is 0. */
+static bool running_drop(kiln_instance *inst) {
+    uint32_t n = __atomic_load_n(&inst->running, __ATOMIC_SEQ_CST);
+    for (;;) {
+        if (n == 1) __atomic_store_n(&inst->vmctx.interrupt, 0u, __ATOMIC_SEQ_CST);
+        if (__atomic_compare_exchange_n(&inst->running, &n, n - 1, false, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_SEQ_CST))
+            return n == 1;
+    }
+}
+
+void group_call_leave(kiln_instance *inst) {
+    if (!groups_waiting) {
+        running_drop(inst);
+        return;
+    }
+    pthread_mutex_lock(&groups_lock);
+    kiln_group *root = root_of(inst->group);
+    bool last = running_drop(inst) && root->handles == 0 && !group_running(root);
+    if (last) groups_waiting--;
     pthread_mutex_unlock(&groups_lock);
     if (last) group_destroy(root);
 }
@@ -106,7 +157,11 @@ void group_join(kiln_group *a, kiln_group *b) {
         a->last->next = b;
         a->last = b->last;
         a->size += b->size;
+        /* A waiting group (no handles) that joins one with handles waits no
+         * more (its running code moved one of its references across). */
+        groups_waiting -= (a->handles == 0) + (b->handles == 0);
         a->handles += b->handles;
+        groups_waiting += a->handles == 0;
     }
     pthread_mutex_unlock(&groups_lock);
 }

@@ -113,6 +113,10 @@ kiln_group *group_new(kiln_instance *inst);
  * last release destroys every instance of the group and frees its nodes. */
 void group_retain(kiln_group *g);
 void group_release(kiln_group *g);
+/* A call into `inst` ends: one call fewer in its `running` count (the
+ * last clears its interrupt mark, signals.c), and its group is freed if it
+ * lost its last handle during a call and no other call is left. */
+void group_call_leave(kiln_instance *inst);
 /* One group from the groups of `a` and `b` (either may be NULL): their
  * handles add up. */
 void group_join(kiln_group *a, kiln_group *b);

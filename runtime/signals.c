@@ -341,13 +341,13 @@ bool interrupt_enter(kiln_thread *t, kiln_instance *inst) {
 /* The instance's mark ends with its last call in progress, so an
  * interrupt never outlives the calls it was aimed at. */
 void interrupt_leave(kiln_thread *t, kiln_instance *inst) {
-    if (inst && __atomic_sub_fetch(&inst->running, 1, __ATOMIC_SEQ_CST) == 0)
-        __atomic_store_n(&inst->vmctx.interrupt, 0u, __ATOMIC_SEQ_CST);
-    if (!t) return;
-    uint32_t depth = atomic_load(&t->depth) - 1;
-    if (depth < MAX_NEST) atomic_store(&t->entered[depth], NULL);
-    atomic_store(&t->depth, depth);
-    if (!depth || !thread_must_stop(t)) atomic_store(&t->pending, 0);
+    if (t) {
+        uint32_t depth = atomic_load(&t->depth) - 1;
+        if (depth < MAX_NEST) atomic_store(&t->entered[depth], NULL);
+        atomic_store(&t->depth, depth);
+        if (!depth || !thread_must_stop(t)) atomic_store(&t->pending, 0);
+    }
+    if (inst) group_call_leave(inst); /* last: the instance may be freed (group.c) */
 }
 
 bool interrupt_requested(void) {

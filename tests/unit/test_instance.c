@@ -112,13 +112,16 @@ static uint32_t host_give(void *env, kiln_instance *caller, const kiln_val *args
     return KILN_TRAP_NONE;
 }
 
-static kiln_linker *keeper_linker(kiln_func_ref **given) {
+/* A linker for keeper.wat, its "host" "give" bound to `give` and `env`. */
+static kiln_linker *keeper_linker_with(kiln_host_callback give, void *env) {
     static const uint8_t funcref[] = {KILN_FUNCREF};
-    kiln_signature give = {0, 1, NULL, funcref};
+    kiln_signature sig = {0, 1, NULL, funcref};
     kiln_linker *l = kiln_linker_new();
-    cr_assert(kiln_linker_define_func(l, "host", "give", &give, host_give, given));
+    cr_assert(kiln_linker_define_func(l, "host", "give", &sig, give, env));
     return l;
 }
+
+static kiln_linker *keeper_linker(kiln_func_ref **given) { return keeper_linker_with(host_give, given); }
 
 /* A funcref table and a mutable funcref global the host makes, defined as
  * stash.wat's imports "b" "t" and "b" "g". */
@@ -254,4 +257,31 @@ Test(instance, an_instance_whose_start_trapped_lives_as_long_as_the_table_it_wro
     kiln_instance_free(keeper);
     cr_expect_eq(live_instances(), live);
     compiled_close(&ct), compiled_close(&ck);
+}
+
+/* keeper.wat's "host" "give" for the next test: drops the host's only
+ * handle on its caller, notes how many instances live, returns null. */
+static uint32_t host_free_caller(void *env, kiln_instance *caller, const kiln_val *args,
+                                 kiln_val *results) {
+    (void)args;
+    kiln_instance_free(caller);
+    void **spray = heap_spray();
+    *(int *)env = live_instances();
+    heap_spray_free(spray);
+    results[0].ref = NULL;
+    return KILN_TRAP_NONE;
+}
+
+/* keeper's "take" stores what "give" returned into its own table after
+ * the host function returns: before, that write went to freed memory. */
+Test(instance, an_instance_freed_during_a_call_into_it_goes_when_the_call_returns) {
+    compiled_so ck = build("keeper");
+    int live = live_instances(), inside = -1;
+    kiln_linker *linker = keeper_linker_with(host_free_caller, &inside);
+    kiln_instance *keeper = instance_or_fail(ck.desc, linker);
+    kiln_linker_free(linker);
+    call_ref(NULL, export_func(keeper, "take"), (kiln_val){.i32 = 0});
+    cr_expect_eq(inside, live + 1, "freed while its code runs: it waits for the call");
+    cr_expect_eq(live_instances(), live, "and goes when the call returns");
+    compiled_close(&ck);
 }
