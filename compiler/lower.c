@@ -1121,18 +1121,28 @@ static LLVMValueRef stack_limit_load(lower_module *lm) {
     return limit_load(lm, "kiln_rt_stack_limit");
 }
 
-/* True when the frame of body `index` would reach below the limit; `sp`
- * and `limit` are read here when NULL. */
-static LLVMValueRef stack_short_with(lower_module *lm, uint32_t index, LLVMValueRef sp,
+/* True when a frame of `need` bytes (an i32) would reach below the limit;
+ * `sp` and `limit` are read here when NULL. */
+static LLVMValueRef stack_short_need(lower_module *lm, LLVMValueRef need, LLVMValueRef sp,
                                      LLVMValueRef limit) {
-    LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, frame_slot(lm, index), "frame");
-    LLVMSetAlignment(need, 4);
     if (!limit) limit = stack_limit_load(lm);
     LLVMValueRef need64 = LLVMBuildZExt(lm->b, need, lm->t.i64, "");
     if (!sp) sp = stack_pointer(lm);
     /* Stack addresses lie far above any frame size: sp - need never wraps. */
     LLVMValueRef low = LLVMBuildSub(lm->b, sp, need64, "");
     return LLVMBuildICmp(lm->b, LLVMIntULT, low, limit, "");
+}
+
+static LLVMValueRef frame_load(lower_module *lm, uint32_t index) {
+    LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, frame_slot(lm, index), "frame");
+    LLVMSetAlignment(need, 4);
+    return need;
+}
+
+/* True when the frame of body `index` would reach below the limit; `sp`
+ * is read here when NULL. */
+static LLVMValueRef stack_short_with(lower_module *lm, uint32_t index, LLVMValueRef sp) {
+    return stack_short_need(lm, frame_load(lm, index), sp, NULL);
 }
 
 /* Small-frame bodies (ABI version 8).  Above -O0 a check reads one
@@ -1168,29 +1178,67 @@ static LLVMValueRef stack_short_small(lower_module *lm, uint32_t index, LLVMValu
 
 static LLVMValueRef stack_short(lower_module *lm, uint32_t index) {
     if (lm->opts->opt_level > 0) return stack_short_small(lm, index, stack_pointer(lm));
-    return stack_short_with(lm, index, NULL, NULL);
+    return stack_short_with(lm, index, NULL);
 }
 
-/* The same check before a call in a body.  At -O0 the body reads the
- * stack pointer and the limit once, first in its entry block: its frame
- * is static and the limit only changes at a thread's outermost entry, so
- * every check sees the same two values, and LLVM's fast instruction
- * selector handles neither llvm.read_register nor a thread-local load:
- * each one sends what precedes it in its block to SelectionDAG, which
- * made up most of -O0's code generation time (first, they take only
- * themselves there, not the locals' stores after them).  With
- * optimisation the reads stay at the call, where LLVM places them best. */
-static LLVMValueRef body_stack_short(lower_func *lf, uint32_t index) {
+/* -O0: one check per body, in its entry block, for the largest frame
+ * among the bodies it calls directly, instead of a check and a block
+ * after it at every call (CRuby has 128,924 direct calls; each block cost
+ * fast instruction selection and the fast register allocator, which
+ * spills every value live across it).  It is sound for the same reason
+ * as a check at each call: the frame is static, so the stack pointer at
+ * entry is the one every call sees, the limit changes only at a thread's
+ * outermost entry, and sp - max(frames) >= limit gives sp - frames[c] >=
+ * limit for every callee c.  The trap may come earlier than the call
+ * that would have needed it (a body that calls a big-framed function
+ * only on some path traps on entry, as though its own frame were that
+ * much bigger), never later, and from the same frame, which its own
+ * caller checked.  The stack pointer and the limit are read first in the
+ * entry block: LLVM's fast instruction selector handles neither
+ * llvm.read_register nor a thread-local load, and each one sends what
+ * precedes it in its block to SelectionDAG (first, they take only
+ * themselves there, not the locals' stores after them). */
+static void entry_reads_make(lower_func *lf) {
     lower_module *lm = lf->lm;
-    if (lm->opts->opt_level > 0) return stack_short(lm, index);
-    if (!lf->entry_sp) {
-        LLVMBasicBlockRef at = LLVMGetInsertBlock(lm->b);
-        LLVMPositionBuilderBefore(lm->b, LLVMGetFirstInstruction(lf->entry_bb));
-        lf->entry_limit = stack_limit_load(lm);
-        lf->entry_sp = stack_pointer(lm);
-        LLVMPositionBuilderAtEnd(lm->b, at);
+    if (lf->entry_sp) return;
+    LLVMPositionBuilderBefore(lm->b, LLVMGetFirstInstruction(lf->entry_bb));
+    lf->entry_limit = stack_limit_load(lm);
+    lf->entry_sp = stack_pointer(lm);
+}
+
+/* Adds body `index` to those the entry check covers: its frame entry is
+ * loaded in the entry block and folded into the running maximum. */
+static void entry_need_add(lower_func *lf, uint32_t index) {
+    lower_module *lm = lf->lm;
+    if (lm->callee_seen[index] == lf->index + 1) return;
+    lm->callee_seen[index] = lf->index + 1;
+    LLVMBasicBlockRef at = LLVMGetInsertBlock(lm->b);
+    LLVMMetadataRef loc = LLVMGetCurrentDebugLocation2(lm->b);
+    entry_reads_make(lf);
+    LLVMPositionBuilderBefore(lm->b, LLVMGetBasicBlockTerminator(lf->entry_bb));
+    LLVMValueRef need = frame_load(lm, index);
+    if (lf->entry_need) {
+        LLVMValueRef more = LLVMBuildICmp(lm->b, LLVMIntUGT, need, lf->entry_need, "");
+        need = LLVMBuildSelect(lm->b, more, need, lf->entry_need, "need");
     }
-    return stack_short_with(lm, index, lf->entry_sp, lf->entry_limit);
+    lf->entry_need = need;
+    LLVMPositionBuilderAtEnd(lm->b, at);
+    LLVMSetCurrentDebugLocation2(lm->b, loc);
+}
+
+/* Ends the entry block with the check, when the body calls anything
+ * checked: its branch into the body becomes a conditional one. */
+static void entry_check_finish(lower_func *lf) {
+    if (!lf->entry_need) return;
+    lower_module *lm = lf->lm;
+    LLVMValueRef br = LLVMGetBasicBlockTerminator(lf->entry_bb);
+    LLVMBasicBlockRef body = LLVMGetSuccessor(br, 0);
+    LLVMPositionBuilderBefore(lm->b, br);
+    LLVMValueRef short_ = stack_short_need(lm, lf->entry_need, lf->entry_sp, lf->entry_limit);
+    LLVMInstructionEraseFromParent(br);
+    LLVMPositionBuilderAtEnd(lm->b, lf->entry_bb);
+    LLVMValueRef check = LLVMBuildCondBr(lm->b, short_, trap_block(lf, KILN_TRAP_CALL_STACK_EXHAUSTED), body);
+    lower_branch_unlikely(lm, check);
 }
 
 enum { LEAF_MAX_INSNS = 64, LEAF_MAX_LOCALS = 32 };
@@ -1221,13 +1269,15 @@ bool lower_small_leaf(const kiln_module *m, uint32_t index) {
  * KILN_LEAF_FRAME_MAX, which frames.c verifies) lies in the margin below
  * the caller's checked frame, and they call nothing that could go deeper.
  * What a direct call of defined function `index` calls: its body, after
- * a stack check.  A body in another partition is checked too, against its
+ * a stack check (at -O0 the caller's one entry check covers it).  A body in another partition is checked too, against its
  * own partition's table (frame_slot): whether it is a small leaf depends
  * on its body, which this partition's cache key does not cover. */
 static LLVMValueRef call_target_checked(lower_func *lf, uint32_t index) {
     lower_module *lm = lf->lm;
-    if (!lower_body_is_local(lm, index) || !lower_small_leaf(lm->m, index))
-        lower_trap_if(lf, body_stack_short(lf, index), KILN_TRAP_CALL_STACK_EXHAUSTED);
+    if (lower_body_is_local(lm, index) && lower_small_leaf(lm->m, index))
+        return lower_body_ref(lm, index);
+    if (lm->opts->opt_level == 0) entry_need_add(lf, index);
+    else lower_trap_if(lf, stack_short(lm, index), KILN_TRAP_CALL_STACK_EXHAUSTED);
     return lower_body_ref(lm, index);
 }
 
@@ -1261,7 +1311,7 @@ static LLVMValueRef stub_stack_short(lower_module *lm, uint32_t index, const kil
     LLVMValueRef sp = stack_pointer(lm);
     sp = LLVMBuildSub(lm->b, sp, lower_const_i64(lm, lower_stub_frame_bound(ft)), "");
     if (lm->opts->opt_level > 0) return stack_short_small(lm, index, sp);
-    return stack_short_with(lm, index, sp, NULL);
+    return stack_short_with(lm, index, sp);
 }
 
 static void call_site_attr(lower_module *lm, LLVMValueRef call, const char *name) {
@@ -1367,6 +1417,7 @@ static bool func_lower(lower_module *lm, uint32_t index) {
     if (func_state_alloc(lf)) {
         func_prologue(lf);
         func_body_lower(lf);
+        if (!lf->failed) entry_check_finish(lf);
         /* Without its sinks a guard-mode load could lose its trap. */
         if (!lf->failed && !lm->opts->explicit_bounds && !memory_loads_pin(lf))
             lower_fail(lf, "out of memory");
@@ -1516,7 +1567,10 @@ static bool module_lower_into(lower_module *lm, const uint8_t *bytes, size_t siz
     metadata_init(lm);
     if (!sig_types_build(lm)) return false;
     lm->entries = module_entry_funcs(lm->m);
-    if (!lm->entries) return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
+    if (lm->opts->opt_level == 0)
+        lm->callee_seen = arena_zalloc(lm->arena, (lm->m->num_funcs + 1) * sizeof *lm->callee_seen);
+    if (!lm->entries || (lm->opts->opt_level == 0 && !lm->callee_seen))
+        return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
     funcs_declare(lm);
     uint32_t first = lm->part ? lm->part->first : lm->m->num_imported_funcs;
     uint32_t end = lm->part ? lm->part->end : lm->m->num_funcs;

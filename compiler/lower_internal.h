@@ -105,6 +105,7 @@ typedef struct lower_module {
     LLVMValueRef frames;    /* frame-size table of this module's bodies   */
     uint32_t frames_first;  /* function index of frames[0]                */
     const uint8_t *frames_big; /* bodies never checked as small (lower_frame_small) */
+    uint32_t *callee_seen;  /* -O0: [num_funcs] 1 + the body whose entry check has it */
     LLVMValueRef rt[LOWER_RT_COUNT];
     LLVMTypeRef rt_types[LOWER_RT_COUNT];
     LLVMValueRef tbaa[LOWER_TBAA_COUNT];
@@ -177,7 +178,8 @@ typedef struct lower_func {
     const kiln_functype *type;
     LLVMValueRef fn, vmctx;
     LLVMBasicBlockRef entry_bb;
-    LLVMValueRef entry_sp, entry_limit; /* -O0: read once for the stack checks (lower.c) */
+    LLVMValueRef entry_sp, entry_limit; /* -O0: read once for the stack check (lower.c) */
+    LLVMValueRef entry_need; /* -O0: largest frame of the callees it checks (lower.c) */
     LLVMValueRef *locals; /* allocas */
     LLVMTypeRef *local_llvm_types;
     uint32_t num_locals;

@@ -537,6 +537,10 @@ Test(lower_run, deep_recursion_ends_in_stack_exhaustion) {
         s[0].i64 = 1001;
         cr_expect_eq(guest_call(&g, "even", s), KILN_TRAP_NONE);
         cr_expect_eq(s[0].i32, 0);
+        /* At -O0 one check at entry covers all three calls (lower.c). */
+        cr_expect_eq(call_i32(&g, "calls_three", 1, 5, 0, 0), 245);
+        cr_expect_eq(call_i32(&g, "calls_three", 1, 100000000, 0, 0),
+                     TRAPPED(KILN_TRAP_CALL_STACK_EXHAUSTED));
     }
 }
 
@@ -827,33 +831,80 @@ Test(lower_run, simd_accesses_check_their_full_width) {
     }
 }
 
-/* Every entry stub and every direct call of a body checks the stack
- * (one llvm.read_register each), except calls of small leaves, whose
- * frames the margin below the limit covers (lower_small_leaf). */
-Test(lower_ir, the_stack_is_checked_before_every_call_but_of_small_leaves) {
-    ir r = ir_lower("control");
-    int reads = 0, stubs = 0, checked_calls = 0, leaf_calls = 0;
-    for (LLVMValueRef fn = LLVMGetFirstFunction(r.mod); fn; fn = LLVMGetNextFunction(fn)) {
-        /* A small leaf's stub checks nothing (lower.c, stub_build). */
-        const char *name = LLVMGetValueName2(fn, &(size_t){0});
-        if (name_has(fn, "control.s") && !LLVMIsDeclaration(fn) &&
-            !lower_small_leaf(r.l.m, (uint32_t)strtoul(strstr(name, "control.s") + 9, NULL, 10)))
-            stubs++;
-        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
-            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
-                if (LLVMGetInstructionOpcode(i) != LLVMCall) continue;
-                LLVMValueRef callee = LLVMGetCalledValue(i);
-                if (name_has(callee, "llvm.read_register")) reads++;
-                if (!name_has(fn, "control.f") || !name_has(callee, "control.f")) continue;
-                uint32_t index = (uint32_t)strtoul(strstr(LLVMGetValueName2(callee, &(size_t){0}),
-                                                          "control.f") + 9, NULL, 10);
-                if (lower_small_leaf(r.l.m, index)) leaf_calls++;
-                else checked_calls++;
+/* Every entry stub checks the stack, and at -O0 every body that calls a
+ * body checks it once, in its entry block: one llvm.read_register, one
+ * frame-size load per distinct callee, and nothing per call.  Calls of
+ * small leaves are not checked: the margin below the limit covers their
+ * frames (lower_small_leaf). */
+static uint32_t body_index(LLVMValueRef fn, const char *prefix) {
+    return (uint32_t)strtoul(strstr(LLVMGetValueName2(fn, &(size_t){0}), prefix) + strlen(prefix),
+                             NULL, 10);
+}
+
+/* In `fn`: llvm.read_register calls, loads named "frame" (lower.c's
+ * frame_load) and how many of those lie outside the entry block. */
+static void stack_reads_count(LLVMValueRef fn, int *reads, int *frame_loads, int *outside_entry) {
+    *reads = *frame_loads = *outside_entry = 0;
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+            bool read = LLVMGetInstructionOpcode(i) == LLVMCall &&
+                        name_has(LLVMGetCalledValue(i), "llvm.read_register");
+            bool frame = LLVMGetInstructionOpcode(i) == LLVMLoad && name_has(i, "frame");
+            *reads += read;
+            *frame_loads += frame;
+            if ((read || frame) && bb != LLVMGetEntryBasicBlock(fn)) ++*outside_entry;
+        }
+}
+
+/* How many distinct non-leaf bodies `fn` calls directly; *leaf_calls
+ * counts its calls of small leaves. */
+static int checked_callees_count(const ir *r, LLVMValueRef fn, int *leaf_calls) {
+    LLVMValueRef seen[64];
+    int n = 0;
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+            if (LLVMGetInstructionOpcode(i) != LLVMCall) continue;
+            LLVMValueRef callee = LLVMGetCalledValue(i);
+            if (!name_has(callee, "control.f")) continue;
+            if (lower_small_leaf(r->l.m, body_index(callee, "control.f"))) {
+                ++*leaf_calls;
+                continue;
             }
+            int k = 0;
+            while (k < n && seen[k] != callee) k++;
+            if (k == n && n < 64) seen[n++] = callee;
+        }
+    return n;
+}
+
+Test(lower_ir, o0_checks_the_stack_once_per_calling_body_for_every_callee_but_small_leaves) {
+    ir r = ir_lower("control");
+    int stubs = 0, callers = 0, leaf_calls = 0, most_callees = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(r.mod); fn; fn = LLVMGetNextFunction(fn)) {
+        if (LLVMIsDeclaration(fn)) continue;
+        int reads, frame_loads, outside;
+        stack_reads_count(fn, &reads, &frame_loads, &outside);
+        if (name_has(fn, "control.s")) {
+            /* A small leaf's stub checks nothing (lower.c, stub_build). */
+            bool leaf = lower_small_leaf(r.l.m, body_index(fn, "control.s"));
+            cr_expect_eq(reads, leaf ? 0 : 1, "%s", LLVMGetValueName2(fn, &(size_t){0}));
+            stubs += !leaf;
+            continue;
+        }
+        if (!name_has(fn, "control.f")) continue;
+        int callees = checked_callees_count(&r, fn, &leaf_calls);
+        const char *name = LLVMGetValueName2(fn, &(size_t){0});
+        cr_expect_eq(reads, callees ? 1 : 0, "%s: %d stack pointer reads", name, reads);
+        cr_expect_eq(frame_loads, callees, "%s: %d frame loads for %d callees", name, frame_loads,
+                     callees);
+        cr_expect_eq(outside, 0, "%s: stack check outside the entry block", name);
+        callers += callees > 0;
+        if (callees > most_callees) most_callees = callees;
     }
+    cr_expect_gt(stubs, 0);
     cr_expect_gt(leaf_calls, 0, "control.wat calls a small leaf ($pair)");
-    cr_expect_gt(checked_calls, 0, "control.wat calls non-leaves ($fac, $even)");
-    cr_expect_eq(reads, stubs + checked_calls);
+    cr_expect_gt(callers, 2, "control.wat calls non-leaves ($fac, $even, $odd)");
+    cr_expect_eq(most_callees, 2, "calls_three calls $fac twice and $even once");
     ir_free(&r);
 }
 

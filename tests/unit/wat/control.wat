@@ -105,6 +105,12 @@
     (if (result i32) (i64.eqz (local.get 0)) (then (i32.const 0))
       (else (call $even (i64.sub (local.get 0) (i64.const 1))))))
   (func (export "unreachable") (unreachable))
+  ;; fac(n) + fac(n) + even(n) + pair's first: three checked calls of two
+  ;; bodies and one of a small leaf; at -O0 one check at entry covers them.
+  (func (export "calls_three") (param i32) (result i32)
+    (i32.add (i32.add (call $fac (local.get 0)) (call $fac (local.get 0)))
+      (i32.add (call $even (i64.extend_i32_u (local.get 0)))
+        (drop (call $pair (local.get 0))))))
 
   ;; A private table nothing writes: its contents are known when compiling.
   ;; 0 $tenfold, 1 $pair (another type), 2 null, 3 $tenfold, 4 $tenfold_too.
