@@ -27,6 +27,7 @@
 #include "pipeline.h"
 #include "progress.h"
 #include "check_hoist.h"
+#include "load_split.h"
 #include "reroll.h"
 #include "sink_trim.h"
 
@@ -185,6 +186,8 @@ static bool module_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_
     /* Guard mode: loads that kept a real use no longer need their sink. */
     if (!e && opt_level > 0 && sink_trim_module(mod) > 0)
         e = LLVMRunPasses(mod, "function(adce)", tm, pbo);
+    /* Last, so that no pass merges the element loads back. */
+    if (!e && stages.second) load_split_module(mod);
     LLVMDisposePassBuilderOptions(pbo);
     if (!e) return true;
     char *msg = LLVMGetErrorMessage(e);
@@ -198,8 +201,7 @@ static bool bodies_use_simd(const kiln_module *m, const lower_partition *part) {
     uint32_t first = part ? part->first : m->num_imported_funcs;
     uint32_t end = part ? part->end : m->num_funcs;
     for (uint32_t i = first; i < end; i++)
-        for (uint32_t k = 0; k < m->funcs[i].num_insns; k++)
-            if (kiln_opcode_table[m->funcs[i].insns[k].op].prefix == 0xFD) return true;
+        if (m->funcs[i].uses_simd) return true;
     return false;
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "load_split.h"
 #include "lower_internal.h"
 
 /* ---- types and constants ------------------------------------------------ */
@@ -1414,6 +1415,7 @@ static bool func_lower(lower_module *lm, uint32_t index) {
     lf->scratch = arena_create();
     if (!lf->scratch) return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
     if (lm->dbg) debug_info_func_begin(lm, index, lf->fn);
+    if (lf->f->uses_simd) LLVMAddTargetDependentFunctionAttr(lf->fn, LOAD_SPLIT_SIMD_ATTR, "");
     if (func_state_alloc(lf)) {
         func_prologue(lf);
         func_body_lower(lf);

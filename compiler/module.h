@@ -222,6 +222,7 @@ typedef struct kiln_func {
     uint32_t max_stack;   /* deepest operand stack */
     uint32_t max_control; /* deepest control stack */
     uint32_t num_loops;   /* loop instructions in the body */
+    bool uses_simd;       /* some instruction is a SIMD one (prefix 0xFD) */
 } kiln_func;
 
 typedef struct kiln_global {

@@ -331,7 +331,13 @@ static bool lane_use_anchors(LLVMValueRef user, LLVMValueRef vec, unsigned lane,
         return out >= 0 && steps > 0 &&
                lane_anchored(user, (unsigned)out, block, t, depth, steps - 1);
     }
-    case LLVMExtractElement: return false;
+    case LLVMExtractElement: /* the lane itself, as a scalar */
+        return LLVMGetOperand(user, 0) == vec && const_at(user, 1, &idx) && idx == lane &&
+               depth > 0 && value_anchored(user, block, t, depth - 1);
+    case LLVMFAdd: case LLVMFSub: case LLVMFMul: case LLVMFDiv: case LLVMFNeg: case LLVMFCmp:
+        /* Lane by lane, each result lane needing its operands' lanes whole. */
+        return use_anchors(user, vec, block, t, depth) ||
+               (steps > 0 && lane_anchored(user, lane, block, t, depth, steps - 1));
     default: return use_anchors(user, vec, block, t, depth);
     }
 }
@@ -594,12 +600,29 @@ static bool phi_of_used_loads(LLVMValueRef phi, trim_state *t, int depth) {
     return true;
 }
 
+/* A vector load (the vectorizers' merge of scalar loads) whose every lane
+ * a use in its block needs whole: extracted and computed on, or copied by
+ * a shuffle into a vector computed on.  Code generation may then load
+ * the lanes one by one, or in narrower vectors, but loads them all, and
+ * each lane is what one of the scalar loads read: every trap stays.
+ * Raytracer's sphere loop: a <4 x double> of centre and radius, taken
+ * apart by an extract and two shuffles, kept a 4-lane reduction of its
+ * sink in the loop. */
+static bool lanes_kept(LLVMValueRef v, LLVMBasicBlockRef block, trim_state *t) {
+    LLVMTypeRef ty = LLVMTypeOf(v);
+    if (LLVMGetTypeKind(ty) != LLVMVectorTypeKind) return false;
+    for (unsigned lane = 0; lane < LLVMGetVectorSize(ty); lane++)
+        if (!lane_anchored(v, lane, block, t, ANCHOR_DEPTH, LANE_STEPS)) return false;
+    return true;
+}
+
 /* A load is kept by a use in its own block (value_anchored, or for a byte
- * some of its bits, byte_anchored). */
+ * some of its bits, byte_anchored, or for a vector each of its lanes). */
 static bool load_kept(LLVMValueRef v, trim_state *t) {
     LLVMBasicBlockRef block = LLVMGetInstructionParent(v);
     return value_anchored(v, block, t, ANCHOR_DEPTH) ||
-           (is_byte_load(v) && byte_anchored(v, 0xff, true, block, t, ANCHOR_DEPTH));
+           (is_byte_load(v) && byte_anchored(v, 0xff, true, block, t, ANCHOR_DEPTH)) ||
+           lanes_kept(v, block, t);
 }
 
 /* The loads an operand of a sink add carries, through the sink's casts,

@@ -1019,7 +1019,9 @@ static bool func_validate(code_validator *v, uint32_t func_index) {
     v->insn = NULL;
     v->height = v->depth = v->max_height = v->max_depth = v->loops = 0;
     if (!locals_expand(v, type) || !push_ctrl(v, KILN_OP_BLOCK, &body, UINT32_MAX)) return false;
+    f->uses_simd = false;
     for (uint32_t i = 0; i < f->num_insns; i++) {
+        f->uses_simd |= kiln_opcode_table[f->insns[i].op].prefix == 0xFD;
         if (v->depth == 0) {
             v->insn = &f->insns[i];
             return body_unterminated(v, "operators remaining after end of function");

@@ -114,11 +114,65 @@
   ;; Only the count's sign tested: decided, the load dead.
   (func (export "count-sign") (param $p i32) (result i32)
     (i64.lt_s (i64.popcnt (i64.load (local.get $p))) (i64.const 0)))
+;; The raytracer's sphere loop: n records of four adjacent doubles
+  ;; (centre x, y, z, radius), which SLP loads as one <4 x double> and
+  ;; takes apart by an extract and shuffles; every lane is computed on,
+  ;; so the vector load's sink is dropped (sink_trim.c, lanes_kept).
+  (func (export "spheres") (param $s i32) (param $n i32) (param $ox f64) (param $oy f64)
+        (result f64)
+    (local $best f64) (local $t f64) (local $dx f64) (local $dy f64)
+    (local.set $best (f64.const 1e30))
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $dx (f64.sub (local.get $ox) (f64.load (local.get $s))))
+        (local.set $dy (f64.sub (local.get $oy) (f64.load offset=8 (local.get $s))))
+        (local.set $t (f64.sub (f64.add (f64.mul (local.get $dx) (local.get $dx))
+                                        (f64.mul (local.get $dy) (local.get $dy)))
+                               (f64.mul (f64.load offset=24 (local.get $s))
+                                        (f64.load offset=16 (local.get $s)))))
+        ;; A store in the arm keeps the comparison a branch, as in the
+        ;; raytracer (a select would not anchor the loads).
+        (if (f64.lt (local.get $t) (local.get $best))
+          (then (local.set $best (local.get $t)) (i32.store (i32.const 2048) (local.get $n))))
+        (local.set $s (i32.add (local.get $s) (i32.const 32)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l)))
+    (local.get $best))
+  ;; The same record's radius loaded but not used: that load keeps its
+  ;; sink, and its trap.
+  (func (export "spheres-unused-radius") (param $s i32) (param $n i32) (param $ox f64)
+        (result f64)
+    (local $best f64) (local $t f64)
+    (local.set $best (f64.const 1e30))
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $t (f64.add (f64.mul (local.get $ox) (f64.load (local.get $s)))
+                               (f64.mul (f64.load offset=8 (local.get $s))
+                                        (f64.load offset=16 (local.get $s)))))
+        (drop (f64.load offset=24 (local.get $s)))
+        (if (f64.lt (local.get $t) (local.get $best)) (then (local.set $best (local.get $t))))
+        (local.set $s (i32.add (local.get $s) (i32.const 32)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l)))
+    (local.get $best))
+  ;; A struct passed by value: the callee reads two adjacent doubles of
+  ;; its argument, which SLP loads as one <2 x double> in straight-line
+  ;; code; load_split.c splits it again.  Each half must still trap.
+  (func (export "by-value") (param $v i32) (param $x f64) (param $y f64) (result f64)
+    (f64.add (f64.mul (local.get $x) (f64.load (local.get $v)))
+             (f64.mul (local.get $y) (f64.load offset=8 (local.get $v)))))
   (func (export "init")
     (f64.store (i32.const 64) (f64.const 0.5))
     (f64.store (i32.const 72) (f64.const 0.25))
     (i64.store (i32.const 96) (i64.const 0xff))
     (i64.store (i32.const 104) (i64.const 0x0f)))
+  (func (export "init-spheres")
+    (f64.store (i32.const 1024) (f64.const 1))
+    (f64.store (i32.const 1032) (f64.const 2))
+    (f64.store (i32.const 1040) (f64.const 0.5))
+    (f64.store (i32.const 1048) (f64.const 4)))
 )
 (invoke "init")
 (assert_return (invoke "pair" (i32.const 64) (i32.const 128) (f64.const 1) (f64.const 1))
@@ -169,3 +223,27 @@
 (assert_return (invoke "count-shifted" (i32.const 96)) (i32.const 0))
 (assert_trap (invoke "count-shifted" (i32.const 65530)) "out of bounds memory access")
 (assert_trap (invoke "count-sign" (i32.const 65535)) "out of bounds memory access")
+;; spheres at 1024: {1, 2, 0.5, 4} then {0, 0, 0, 0}; from (1, 2): 0 - 2, then 5 - 0.
+(invoke "init-spheres")
+(assert_return (invoke "spheres" (i32.const 1024) (i32.const 2) (f64.const 1) (f64.const 2))
+               (f64.const -2))
+(assert_return (invoke "spheres" (i32.const 65504) (i32.const 1) (f64.const 0) (f64.const 0))
+               (f64.const 0))
+(assert_trap (invoke "spheres" (i32.const 65505) (i32.const 1) (f64.const 0) (f64.const 0))
+             "out of bounds memory access")
+(assert_trap (invoke "spheres" (i32.const 65450) (i32.const 3) (f64.const 0) (f64.const 0))
+             "out of bounds memory access")
+(assert_trap (invoke "spheres" (i32.const 65528) (i32.const 1) (f64.const 0) (f64.const 0))
+             "out of bounds memory access")
+(assert_return (invoke "spheres-unused-radius" (i32.const 1024) (i32.const 1) (f64.const 2))
+               (f64.const 3))
+(assert_trap (invoke "spheres-unused-radius" (i32.const 65505) (i32.const 1) (f64.const 2))
+             "out of bounds memory access")
+(assert_trap (invoke "spheres-unused-radius" (i32.const 65512) (i32.const 1) (f64.const 2))
+             "out of bounds memory access")
+(assert_return (invoke "by-value" (i32.const 1024) (f64.const 2) (f64.const 3)) (f64.const 8))
+(assert_return (invoke "by-value" (i32.const 65520) (f64.const 2) (f64.const 3)) (f64.const 0))
+(assert_trap (invoke "by-value" (i32.const 65521) (f64.const 2) (f64.const 3))
+             "out of bounds memory access")
+(assert_trap (invoke "by-value" (i32.const 65529) (f64.const 2) (f64.const 3))
+             "out of bounds memory access")
