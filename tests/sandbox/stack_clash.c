@@ -66,10 +66,11 @@ typedef struct buf {
 } buf;
 
 static void put(buf *b, uint8_t byte) {
-    if (b->n == b->cap) {
-        b->cap = b->cap ? 2 * b->cap : 4096;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p) abort();
+    if (b->n >= b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 4096;
+        uint8_t *grown = realloc(b->p, cap);
+        if (!grown) abort();
+        b->p = grown, b->cap = cap;
     }
     b->p[b->n++] = byte;
 }
