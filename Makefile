@@ -62,7 +62,7 @@ SPEC := $(BUILD)/kiln-spec
 .PHONY: all build deps demo test test-unit test-spec test-spec3 test-validate test-regress test-e2e
 .PHONY: fuzz fuzz-build clean
 .PHONY: test-sandbox test-differential fuzz-compile test-fuzz
-.PHONY: bench bench-compile bench-compile-npm bench-instantiate demo-policy bench-policy demo-actor bench-actor
+.PHONY: bench bench-compile bench-compile-npm bench-compile-incremental bench-instantiate demo-policy bench-policy demo-actor bench-actor
 
 all: build
 
@@ -272,6 +272,12 @@ bench-compile: deps build
 # results in $(BUILD)/bench-compile/compile-npm.md.
 bench-compile-npm: build
 	python3 bench/compile/run.py --npm --levels O0,O2 --kiln $(KILN) --out $(BUILD)/bench-compile $(BENCH_COMPILE_ARGS)
+
+# Incremental recompiles (issue #13): CRuby cold with an empty partition
+# cache, then with one i32.const changed, then unchanged, at -O0 and -O2
+# (bench/compile/incremental.py; the -O2 cold compile takes ~450 CPU-s).
+bench-compile-incremental: build
+	python3 bench/compile/incremental.py --npm cruby --kiln $(KILN) --out $(BUILD)/bench-compile
 
 # Instantiation (docs/benchmarks.md, "Instantiation"): instantiate + call +
 # free of a 17-page module with a 64 KiB data segment, with and without a
