@@ -26,6 +26,7 @@
 #include "part_cache.h"
 #include "pipeline.h"
 #include "progress.h"
+#include "ptr_set.h"
 #include "check_hoist.h"
 #include "load_split.h"
 #include "reroll.h"
@@ -146,6 +147,10 @@ static bool module_verify(LLVMModuleRef mod, kiln_error *err) {
  * vectorization, never correctness. */
 enum { SLP_BLOCK_MAX = 10000 };
 
+static unsigned noimplicitfloat_kind(void) {
+    return LLVMGetEnumAttributeKindForName("noimplicitfloat", 15);
+}
+
 static bool block_longer_than(LLVMBasicBlockRef bb, unsigned max) {
     unsigned n = 0;
     for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
@@ -155,7 +160,7 @@ static bool block_longer_than(LLVMBasicBlockRef bb, unsigned max) {
 
 static void vectorizers_skip_huge_blocks(LLVMModuleRef mod) {
     LLVMContextRef ctx = LLVMGetModuleContext(mod);
-    unsigned kind = LLVMGetEnumAttributeKindForName("noimplicitfloat", 15);
+    unsigned kind = noimplicitfloat_kind();
     for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn))
         for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
             if (block_longer_than(bb, SLP_BLOCK_MAX)) {
@@ -163,6 +168,84 @@ static void vectorizers_skip_huge_blocks(LLVMModuleRef mod) {
                                         LLVMCreateEnumAttribute(ctx, kind, 0));
                 break;
             }
+}
+
+/* Whether the CFG of `fn` has a cycle: an iterative depth-first walk
+ * from the entry that meets a block still on its path.  Out of memory
+ * answers true, which only keeps the vectorizers. */
+typedef struct dfs_frame {
+    LLVMBasicBlockRef bb;
+    unsigned next; /* successor to visit next */
+} dfs_frame;
+
+static bool function_has_cycle(LLVMValueRef fn) {
+    unsigned n = LLVMCountBasicBlocks(fn);
+    if (n == 0) return false;
+    dfs_frame *stack = malloc(n * sizeof *stack);
+    ptr_set seen = {0}, open = {0};
+    LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(fn);
+    bool cycle = !stack || !ptr_set_add(&seen, entry) || !ptr_set_add(&open, entry);
+    size_t top = 0;
+    if (!cycle) stack[top++] = (dfs_frame){entry, 0};
+    while (top && !cycle) {
+        dfs_frame *f = &stack[top - 1];
+        LLVMValueRef term = LLVMGetBasicBlockTerminator(f->bb);
+        if (!term || f->next == LLVMGetNumSuccessors(term)) {
+            ptr_set_remove(&open, f->bb);
+            top--;
+            continue;
+        }
+        LLVMBasicBlockRef to = LLVMGetSuccessor(term, f->next++);
+        if (ptr_set_has(&open, to)) cycle = true;
+        else if (!ptr_set_has(&seen, to)) {
+            cycle = !ptr_set_add(&seen, to) || !ptr_set_add(&open, to);
+            stack[top++] = (dfs_frame){to, 0};
+        }
+    }
+    free(stack);
+    ptr_set_free(&seen);
+    ptr_set_free(&open);
+    return cycle;
+}
+
+/* -O2: SLP only in functions with a loop.  On a sample of CRuby's
+ * partitions the SLP vectorizer took 8% of the compile and found nothing
+ * to vectorize, a quarter of that time in functions without a loop;
+ * the bench kernels' vector code is in loop bodies (popcount's and
+ * crc32's sums, the loop nests), and their instruction counts did not
+ * rise beyond 2.4% (docs/benchmarks.md, *-O2 without jump threading*).
+ * So for the second stage, whose vectorizers both respect
+ * noimplicitfloat, every function with no cycle in its CFG (after the
+ * first stage: inlined callees' loops count) is marked with it, and the
+ * mark is taken off again before code generation, where it would also
+ * keep SSE registers out of memcpy and memset expansions.  A second,
+ * string attribute says which marks are this rule's: functions the
+ * huge-block rule marked keep theirs. */
+static const char loop_free_mark[] = "kiln-loop-free"; /* which marks to take off */
+
+static void vectorizers_skip_loop_free(LLVMModuleRef mod) {
+    LLVMContextRef ctx = LLVMGetModuleContext(mod);
+    unsigned kind = noimplicitfloat_kind();
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
+        if (LLVMIsDeclaration(fn) || LLVMGetEnumAttributeAtIndex(fn, LLVMAttributeFunctionIndex, kind) ||
+            function_has_cycle(fn))
+            continue;
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(ctx, kind, 0));
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateStringAttribute(ctx, loop_free_mark, sizeof loop_free_mark - 1, "", 0));
+    }
+}
+
+static void vectorizers_skip_end(LLVMModuleRef mod) {
+    unsigned kind = noimplicitfloat_kind();
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
+        if (!LLVMGetStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, loop_free_mark,
+                                           sizeof loop_free_mark - 1))
+            continue;
+        LLVMRemoveEnumAttributeAtIndex(fn, LLVMAttributeFunctionIndex, kind);
+        LLVMRemoveStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, loop_free_mark,
+                                         sizeof loop_free_mark - 1);
+    }
 }
 
 /* The level's pipeline (pipeline.c) with the loop re-roller (from -O2:
@@ -181,7 +264,9 @@ static bool module_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_
         vectorizers_skip_huge_blocks(mod);
         if (opt_level >= 2) reroll_module(mod);
         if (explicit_bounds) check_hoist_module(mod);
+        if (opt_level == 2) vectorizers_skip_loop_free(mod);
         e = LLVMRunPasses(mod, stages.second, tm, pbo);
+        if (opt_level == 2) vectorizers_skip_end(mod);
     }
     /* Guard mode: loads that kept a real use no longer need their sink. */
     if (!e && opt_level > 0 && sink_trim_module(mod) > 0)

@@ -17,7 +17,12 @@
  *    called-value-propagation, inferattrs, deadargelim, globals-aa): every
  *    function's address is taken by the descriptor and every wasm global
  *    lives in the instance, so they find nothing to do here, at a cost;
- *  - the second jump-threading and correlated-propagation, the first
+ *  - jump-threading and correlated-propagation, both runs: on CRuby's
+ *    partitions they were ~15-20% of the first stage's time (opt-19
+ *    replay), and the bench kernels do not need them (callgrind, with
+ *    emit.c's SLP rule: geomean 0.986 of the instructions, the largest
+ *    rise mm2's +2.4%; docs/benchmarks.md, *-O2 without jump
+ *    threading*); the first
  *    vector-combine, aggressive-instcombine, constraint-elimination,
  *    speculative-execution, libcalls-shrinkwrap, tailcallelim, float2int,
  *    loop-distribute, loop-sink, the final instcombine and the
@@ -64,8 +69,8 @@
  * less what the header names). */
 #define KILN_O2_SIMPLIFY                                                                           \
     "cgscc(devirt<4>(inline,function-attrs<skip-non-recursive-function-attrs>,"                    \
-    "function<eager-inv;no-rerun>(sroa<modify-cfg>,early-cse<memssa>,jump-threading,"             \
-    "correlated-propagation," SIMPLIFYCFG_EARLY "," INSTCOMBINE ",reassociate,"                    \
+    "function<eager-inv;no-rerun>(sroa<modify-cfg>,early-cse<memssa>," SIMPLIFYCFG_EARLY ","       \
+    INSTCOMBINE ",reassociate,"                                                                    \
     "loop-mssa(loop-instsimplify,loop-simplifycfg,licm<no-allowspeculation>,"                     \
     "loop-rotate<header-duplication;no-prepare-for-lto>,licm<allowspeculation>,"                   \
     "simple-loop-unswitch<no-nontrivial;trivial>)," SIMPLIFYCFG_EARLY ","                          \

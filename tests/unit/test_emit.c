@@ -283,6 +283,46 @@ Test(partitions, a_partition_defines_its_range_and_declares_its_callees) {
     loaded_free(&l);
 }
 
+/* ---- the vectorizers: functions with a loop only --------------------------- */
+
+static int vector_values(LLVMValueRef fn) {
+    int n = 0;
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+            n += LLVMGetTypeKind(LLVMTypeOf(i)) == LLVMVectorTypeKind;
+    return n;
+}
+
+static bool has_noimplicitfloat(LLVMValueRef fn) {
+    unsigned kind = LLVMGetEnumAttributeKindForName("noimplicitfloat", 15);
+    return LLVMGetEnumAttributeAtIndex(fn, LLVMAttributeFunctionIndex, kind) != NULL;
+}
+
+Test(vectorizers, slp_runs_only_on_functions_with_a_loop_at_O2) {
+    /* vectorize.wat: the same four adjacent adds, straight-line in
+     * function 0 and in a loop body in function 1.  SLP vectorizes both
+     * when it runs on both (without the rule, function 0 had four vector
+     * values); -O2 runs it only where the CFG has a cycle, and the mark
+     * that hid function 0 from it is gone before code generation. */
+    loaded l = wasm_load_named("vectorize");
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMTargetMachineRef tm = host_tm();
+    kiln_compile_options opts = {.opt_level = 2, .prefix = PREFIX};
+    kiln_error err;
+    error_clear(&err);
+    LLVMModuleRef mod = module_compile_ir(l.m, l.bytes, l.size, &opts, ctx, tm, true, &err);
+    cr_assert(mod, "%s", err.message);
+    LLVMValueRef straight = func_find(mod, 0), looped = func_find(mod, 1);
+    cr_assert(straight && looped);
+    cr_expect_eq(vector_values(straight), 0, "no SLP in straight-line code");
+    cr_expect_gt(vector_values(looped), 0, "SLP (or the loop vectorizer) in the loop");
+    cr_expect_not(has_noimplicitfloat(straight), "the mark is taken off again");
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    LLVMDisposeTargetMachine(tm);
+    loaded_free(&l);
+}
+
 /* ---- target_caps.c ----------------------------------------------------------- */
 
 static lower_target_caps caps_for(const char *triple, const char *cpu, const char *features) {
