@@ -477,16 +477,17 @@ static void bulk_operands(lower_func *lf, LLVMValueRef *args, bool fill) {
     args[0] = lower_zext_i64(lf, lower_pop(lf));
 }
 
-/* True when the copy's two ranges do not both fit in the memory:
- * n > size, or either start above size - n (no sum that could wrap, so
- * the same test serves 64-bit memories). */
-static LLVMValueRef copy_out_of_bounds(lower_func *lf, LLVMValueRef dst, LLVMValueRef src,
+/* True when the ranges [start, start + n) of the bulk operation (src is
+ * NULL for a fill) do not all fit in the memory: n > size, or a start
+ * above size - n (no sum that could wrap, so the same test serves 64-bit
+ * memories). */
+static LLVMValueRef bulk_out_of_bounds(lower_func *lf, LLVMValueRef dst, LLVMValueRef src,
                                        LLVMValueRef n, LLVMValueRef size) {
     LLVMBuilderRef b = lf->lm->b;
     LLVMValueRef big = LLVMBuildICmp(b, LLVMIntUGT, n, size, "");
     LLVMValueRef room = LLVMBuildSub(b, size, n, "room");
-    LLVMValueRef out = LLVMBuildOr(b, LLVMBuildICmp(b, LLVMIntUGT, dst, room, ""),
-                                   LLVMBuildICmp(b, LLVMIntUGT, src, room, ""), "");
+    LLVMValueRef out = LLVMBuildICmp(b, LLVMIntUGT, dst, room, "");
+    if (src) out = LLVMBuildOr(b, out, LLVMBuildICmp(b, LLVMIntUGT, src, room, ""), "");
     return LLVMBuildOr(b, big, out, "");
 }
 
@@ -503,10 +504,30 @@ static bool memory_copy_inline(lower_func *lf, uint32_t dst_memory, uint32_t src
     LLVMValueRef ops[3]; /* dst, src, n */
     bulk_operands(lf, ops, false);
     mem_view mv = mem_view_load(lf, dst_memory);
-    lower_trap_if(lf, copy_out_of_bounds(lf, ops[0], ops[1], ops[2], mv.size),
+    lower_trap_if(lf, bulk_out_of_bounds(lf, ops[0], ops[1], ops[2], mv.size),
                   KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
     LLVMValueRef to = lower_byte_gep(lf, mv.base, ops[0]), from = lower_byte_gep(lf, mv.base, ops[1]);
     LLVMBuildMemMove(lm->b, to, 1, from, 1, ops[2]);
+    return true;
+}
+
+/* memory.fill of an unshared memory, in line for the same reasons as
+ * memory.copy: the bounds test, then a memset (wasi-libc's memset is a
+ * memory.fill, and C code clears structures with it all the time: each
+ * call of kiln_rt_memory_fill cost the call, the memory lookup and the
+ * test, and the memory base was reloaded after it).  The range is tested
+ * before any byte is written.  A shared memory keeps the runtime call.
+ * False: not in line. */
+static bool memory_fill_inline(lower_func *lf, uint32_t memory) {
+    lower_module *lm = lf->lm;
+    if (lm->m->memories[memory].shared) return false;
+    LLVMValueRef ops[3]; /* dst, value, n */
+    bulk_operands(lf, ops, true);
+    mem_view mv = mem_view_load(lf, memory);
+    lower_trap_if(lf, bulk_out_of_bounds(lf, ops[0], NULL, ops[2], mv.size),
+                  KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    LLVMValueRef byte = LLVMBuildTrunc(lm->b, ops[1], lm->t.i8, "");
+    LLVMBuildMemSet(lm->b, lower_byte_gep(lf, mv.base, ops[0]), byte, ops[2], 1);
     return true;
 }
 
@@ -527,6 +548,7 @@ static void bulk_lower(lower_func *lf, const kiln_insn *insn) {
         lower_rt_call(lf, LOWER_RT_MEMORY_COPY, args, 5);
         break;
     case KILN_OP_MEMORY_FILL: /* (memory, dst, value, n) */
+        if (memory_fill_inline(lf, insn->imm.index)) break;
         args[0] = lower_const_i32(lf->lm, insn->imm.index);
         bulk_operands(lf, args + 1, true);
         lower_rt_call(lf, LOWER_RT_MEMORY_FILL, args, 4);
