@@ -296,7 +296,7 @@ static void env_trap_if(void *user, LLVMValueRef cond, uint32_t kind) {
 
 /* ---- calls ------------------------------------------------------------------ */
 
-static void results_push(lower_func *lf, const kiln_functype *ft, LLVMValueRef call) {
+void lower_results_push(lower_func *lf, const kiln_functype *ft, LLVMValueRef call) {
     if (ft->num_results == 1) {
         lower_push(lf, call);
         return;
@@ -315,7 +315,7 @@ void lower_call_typed(lower_func *lf, uint32_t type_index, LLVMValueRef code, LL
     for (uint32_t i = n; i > 0; i--) args[i] = lower_pop(lf);
     LLVMValueRef call = lower_call_build(lf, lf->lm->sig_types[type_index], code, args, n + 1);
     LLVMSetInstructionCallConv(call, lf->lm->call_conv);
-    results_push(lf, ft, call);
+    lower_results_push(lf, ft, call);
 }
 
 /* Calls are never marked `tail` (see above); an invoke has no such flag. */
@@ -405,7 +405,7 @@ static void call_lower(lower_func *lf, uint32_t func_index) {
         LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
         args[0] = lf->vmctx;
         for (uint32_t i = ft->num_params; i > 0; i--) args[i] = lower_pop(lf);
-        results_push(lf, ft, lower_call_defined(lf, func_index, args, ft->num_params + 1));
+        lower_results_push(lf, ft, lower_call_defined(lf, func_index, args, ft->num_params + 1));
         return;
     }
     /* An import: fr = vmctx->funcs[i]; fr->code(fr->ctx, args...) */
@@ -1027,7 +1027,7 @@ bool lower_body_is_local(const lower_module *lm, uint32_t index) {
 }
 
 /* Where body `index`'s frame size is: our table, or another partition's. */
-static LLVMValueRef frame_slot(lower_module *lm, uint32_t index) {
+LLVMValueRef lower_frame_slot(lower_module *lm, uint32_t index) {
     if (lower_body_is_local(lm, index)) return frame_entry(lm, index);
     char name[300];
     frame_alias_name(lm, index, name, sizeof name);
@@ -1135,7 +1135,7 @@ static LLVMValueRef stack_short_need(lower_module *lm, LLVMValueRef need, LLVMVa
 }
 
 static LLVMValueRef frame_load(lower_module *lm, uint32_t index) {
-    LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, frame_slot(lm, index), "frame");
+    LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, lower_frame_slot(lm, index), "frame");
     LLVMSetAlignment(need, 4);
     return need;
 }
@@ -1165,16 +1165,24 @@ bool lower_frame_small(const kiln_compile_options *opts, const uint8_t *frames_b
     return opts->opt_level > 0 && !(frames_big && frames_big[index - first]);
 }
 
-static LLVMValueRef stack_short_small(lower_module *lm, uint32_t index, LLVMValueRef sp) {
+/* sp < limit_small, or, when `frame` is not NULL (a body whose frame
+ * may be bigger than KILN_SMALL_FRAME_MAX), sp + KILN_SMALL_FRAME_MAX -
+ * *frame < limit_small. */
+static LLVMValueRef stack_short_small_at(lower_module *lm, LLVMValueRef frame, LLVMValueRef sp) {
     LLVMValueRef limit = limit_load(lm, "kiln_rt_stack_limit_small");
-    if (!lower_body_is_local(lm, index) ||
-        !lower_frame_small(lm->opts, lm->frames_big, lm->frames_first, index)) {
-        LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, frame_slot(lm, index), "frame");
+    if (frame) {
+        LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, frame, "frame");
         LLVMSetAlignment(need, 4);
         sp = LLVMBuildAdd(lm->b, sp, lower_const_i64(lm, KILN_SMALL_FRAME_MAX), "");
         sp = LLVMBuildSub(lm->b, sp, LLVMBuildZExt(lm->b, need, lm->t.i64, ""), "");
     }
     return LLVMBuildICmp(lm->b, LLVMIntULT, sp, limit, "");
+}
+
+static LLVMValueRef stack_short_small(lower_module *lm, uint32_t index, LLVMValueRef sp) {
+    bool small = lower_body_is_local(lm, index) &&
+                 lower_frame_small(lm->opts, lm->frames_big, lm->frames_first, index);
+    return stack_short_small_at(lm, small ? NULL : lower_frame_slot(lm, index), sp);
 }
 
 static LLVMValueRef stack_short(lower_module *lm, uint32_t index) {
@@ -1271,15 +1279,40 @@ bool lower_small_leaf(const kiln_module *m, uint32_t index) {
  * the caller's checked frame, and they call nothing that could go deeper.
  * What a direct call of defined function `index` calls: its body, after
  * a stack check (at -O0 the caller's one entry check covers it).  A body in another partition is checked too, against its
- * own partition's table (frame_slot): whether it is a small leaf depends
+ * own partition's table (lower_frame_slot): whether it is a small leaf depends
  * on its body, which this partition's cache key does not cover. */
 static LLVMValueRef call_target_checked(lower_func *lf, uint32_t index) {
     lower_module *lm = lf->lm;
-    if (lower_body_is_local(lm, index) && lower_small_leaf(lm->m, index))
-        return lower_body_ref(lm, index);
+    if (!lower_body_is_local(lm, index) || !lower_small_leaf(lm->m, index))
+        lower_stack_check(lf, index);
+    return lower_body_ref(lm, index);
+}
+
+void lower_stack_check(lower_func *lf, uint32_t index) {
+    lower_module *lm = lf->lm;
     if (lm->opts->opt_level == 0) entry_need_add(lf, index);
     else lower_trap_if(lf, stack_short(lm, index), KILN_TRAP_CALL_STACK_EXHAUSTED);
-    return lower_body_ref(lm, index);
+}
+
+/* At -O0 a body picked at run time cannot join the entry check (which
+ * covers the callees known at compile time), so its check stays at the
+ * call, against the stack pointer and the limit the entry block read. */
+void lower_stack_check_at(lower_func *lf, LLVMValueRef frame) {
+    lower_module *lm = lf->lm;
+    LLVMValueRef short_;
+    if (lm->opts->opt_level > 0) {
+        short_ = stack_short_small_at(lm, frame, stack_pointer(lm));
+    } else {
+        LLVMBasicBlockRef at = LLVMGetInsertBlock(lm->b);
+        LLVMMetadataRef loc = LLVMGetCurrentDebugLocation2(lm->b);
+        entry_reads_make(lf);
+        LLVMPositionBuilderAtEnd(lm->b, at);
+        LLVMSetCurrentDebugLocation2(lm->b, loc);
+        LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, frame, "frame");
+        LLVMSetAlignment(need, 4);
+        short_ = stack_short_need(lm, need, lf->entry_sp, lf->entry_limit);
+    }
+    lower_trap_if(lf, short_, KILN_TRAP_CALL_STACK_EXHAUSTED);
 }
 
 LLVMValueRef lower_call_defined(lower_func *lf, uint32_t index, LLVMValueRef *args, unsigned n) {

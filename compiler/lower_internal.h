@@ -112,6 +112,7 @@ typedef struct lower_module {
     unsigned md_tbaa, md_invariant, md_prof;
     LLVMValueRef unlikely_weights; /* !prof branch_weights 1, 2000 */
     struct table_known *tables_known; /* lower_table.c, built on first use */
+    uint32_t *type_classes; /* lower_table.c: per type, the first equal type */
     unsigned call_conv;    /* of every wasm-callable function (see below) */
     unsigned body_conv;    /* of bodies: call_conv, or C without tail calls */
     bool musttail;         /* call_conv guarantees tail calls             */
@@ -267,6 +268,17 @@ bool lower_body_is_local(const lower_module *lm, uint32_t index);
 /* lower.c: the body of defined function `index`, declared when another
  * partition defines it (the descriptor names every body). */
 LLVMValueRef lower_body_ref(lower_module *lm, uint32_t index);
+/* lower.c: the stack check a direct call of body `index` makes (at -O0
+ * folded into the caller's one check at its entry). */
+void lower_stack_check(lower_func *lf, uint32_t index);
+/* lower.c: the same check, at the call, for a body picked at run time,
+ * whose entry in a frame-size table `frame` points to. */
+void lower_stack_check_at(lower_func *lf, LLVMValueRef frame);
+/* lower.c: the address of body `index`'s frame-size entry: this
+ * partition's table, or the hidden alias another partition defines. */
+LLVMValueRef lower_frame_slot(lower_module *lm, uint32_t index);
+/* lower.c: pushes a call's results (one value, or a struct's fields). */
+void lower_results_push(lower_func *lf, const kiln_functype *ft, LLVMValueRef call);
 /* lower.c: a direct call of defined function `index` with `args` (vmctx
  * first): checks the stack for the callee's frame, then calls its body,
  * also when the body lives in another partition. */

@@ -64,11 +64,16 @@ typedef struct table_known {
     bool known;
     uint32_t size;
     uint32_t *funcs; /* [size] function index, or KNOWN_NULL */
+    /* Constant arrays for call_indirect_by_array, made on first use:
+     * [size] i32 type class (KNOWN_NULL for null), [size] ptr body,
+     * [size] ptr frame-size entry. */
+    LLVMValueRef classes, bodies, frames;
 } table_known;
 
-/* Bigger tables keep the loads: a switch per call site would grow the
- * code by the table's size at every call_indirect. */
-enum { KNOWN_NULL = UINT32_MAX, KNOWN_MAX_SIZE = 64 };
+/* Tables up to KNOWN_MAX_SIZE become a switch at each call_indirect
+ * (whose callees LLVM may inline); bigger ones, up to KNOWN_ARRAY_MAX,
+ * constant arrays that every partition using them holds a copy of. */
+enum { KNOWN_NULL = UINT32_MAX, KNOWN_MAX_SIZE = 64, KNOWN_ARRAY_MAX = 4096 };
 
 static bool table_reachable_outside(const kiln_module *m, uint32_t t) {
     if (t < m->num_imported_tables) return true;
@@ -158,7 +163,7 @@ static table_known *tables_known_build(lower_module *lm) {
         tk[t].size = (uint32_t)m->tables[t].limits.min;
         bool has_init = m->table_inits && m->table_inits[t].count; /* not all null at start */
         tk[t].known = m->tables[t].elem_type == KILN_FUNCREF && !has_init &&
-                      m->tables[t].limits.min <= KNOWN_MAX_SIZE && !table_reachable_outside(m, t);
+                      m->tables[t].limits.min <= KNOWN_ARRAY_MAX && !table_reachable_outside(m, t);
     }
     const bool *written = lm->part && lm->part->scan ? lm->part->scan->tables_written : NULL;
     if (!written) {
@@ -177,17 +182,23 @@ static table_known *tables_known_build(lower_module *lm) {
     return tk;
 }
 
-/* The known contents of `table`, or NULL.  Every function named must be
- * defined in this LLVM module (a partitioned compile may lack some):
- * devirtualizing stays a choice of this partition's own bodies. */
-static const table_known *table_known_get(lower_func *lf, uint32_t table) {
+/* The known contents of `table`, or NULL. */
+static table_known *table_known_get(lower_func *lf, uint32_t table) {
     lower_module *lm = lf->lm;
     if (!lm->tables_known) lm->tables_known = tables_known_build(lm);
-    const table_known *tk = lm->tables_known ? &lm->tables_known[table] : NULL;
-    if (!tk || !tk->known) return NULL;
+    table_known *tk = lm->tables_known ? &lm->tables_known[table] : NULL;
+    return tk && tk->known ? tk : NULL;
+}
+
+/* Whether call_indirect through `tk` may be a switch of direct calls:
+ * the table is small and every function it names is defined in this
+ * LLVM module (a partitioned compile may lack some), so devirtualizing
+ * stays a choice of this partition's own bodies. */
+static bool table_switchable(const lower_module *lm, const table_known *tk) {
+    if (tk->size > KNOWN_MAX_SIZE) return false;
     for (uint32_t i = 0; i < tk->size; i++)
-        if (tk->funcs[i] != KNOWN_NULL && !lower_body_is_local(lm, tk->funcs[i])) return NULL;
-    return tk;
+        if (tk->funcs[i] != KNOWN_NULL && !lower_body_is_local(lm, tk->funcs[i])) return false;
+    return true;
 }
 
 static bool functype_equal(const kiln_functype *a, const kiln_functype *b) {
@@ -256,8 +267,8 @@ static void known_results_push(lower_func *lf, known_call *kc) {
 
 /* switch (index) { case i: r = f_i(vmctx, args...); ... }: the bounds,
  * null and signature checks all decided here, per element. */
-static void call_indirect_known(lower_func *lf, const kiln_insn *insn, const table_known *tk,
-                                LLVMValueRef index) {
+static void call_indirect_switch(lower_func *lf, const kiln_insn *insn, const table_known *tk,
+                                 LLVMValueRef index) {
     lower_module *lm = lf->lm;
     known_call kc;
     memset(&kc, 0, sizeof kc);
@@ -276,6 +287,164 @@ static void call_indirect_known(lower_func *lf, const kiln_insn *insn, const tab
         LLVMAddCase(sw, LLVMConstInt(LLVMTypeOf(index), i, 0), known_case(lf, &kc, i));
     if (kc.ncalls == 0) LLVMDeleteBasicBlock(kc.join), lf->dead = true;
     else known_results_push(lf, &kc);
+}
+
+/* ---- call_indirect through a bigger known table: constant arrays -------- */
+
+/* Without typed references (codes of 0x80 and up), two function types of
+ * one module are equal for the runtime's canonical ids exactly when their
+ * codes are (functype_equal). */
+static bool functype_plain(const kiln_functype *ft) {
+    for (uint32_t i = 0; i < ft->num_params; i++)
+        if (ft->params[i] >= 0x80) return false;
+    for (uint32_t i = 0; i < ft->num_results; i++)
+        if (ft->results[i] >= 0x80) return false;
+    return true;
+}
+
+/* Each type's class, the first type index equal to it: two functions
+ * have equal signatures iff their types' classes are equal.  Found by
+ * comparing each type with those before it, so only for modules of at
+ * most KNOWN_TYPES_MAX types (others keep the table loads): a module
+ * must not be able to make every partition's compile quadratic. */
+enum { KNOWN_TYPES_MAX = 1024 };
+
+static bool type_classes_make(lower_module *lm) {
+    const kiln_module *m = lm->m;
+    if (lm->type_classes) return true;
+    if (m->num_types > KNOWN_TYPES_MAX) return false;
+    lm->type_classes = arena_array(lm->arena, m->num_types + 1, sizeof *lm->type_classes);
+    if (!lm->type_classes) return false;
+    for (uint32_t t = 0; t < m->num_types; t++) {
+        uint32_t u = 0;
+        while (u < t && !functype_equal(&m->types[u], &m->types[t])) u++;
+        lm->type_classes[t] = u;
+    }
+    return true;
+}
+
+static uint32_t func_class(const lower_module *lm, uint32_t f) {
+    return lm->type_classes[lm->m->funcs[f].type_index];
+}
+
+static LLVMValueRef const_array(lower_module *lm, LLVMTypeRef elem, LLVMValueRef *items, uint32_t n,
+                                const char *name) {
+    LLVMValueRef init = LLVMConstArray2(elem, items, n);
+    LLVMValueRef g = LLVMAddGlobal(lm->mod, LLVMTypeOf(init), name);
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
+    return g;
+}
+
+/* The class of each element's signature and its body (null for a null
+ * element); each partition that needs them holds its own copy.  False:
+ * out of memory. */
+static bool known_arrays_make(lower_module *lm, table_known *tk) {
+    if (tk->classes) return true;
+    LLVMValueRef *items = malloc(sizeof *items * (tk->size + 1));
+    if (!items) return false;
+    for (uint32_t i = 0; i < tk->size; i++) {
+        uint32_t f = tk->funcs[i];
+        items[i] = lower_const_i32(lm, f == KNOWN_NULL ? KNOWN_NULL : func_class(lm, f));
+    }
+    tk->classes = const_array(lm, lm->t.i32, items, tk->size, "ci.classes");
+    for (uint32_t i = 0; i < tk->size; i++)
+        items[i] = tk->funcs[i] == KNOWN_NULL ? LLVMConstNull(lm->t.ptr) : lower_body_ref(lm, tk->funcs[i]);
+    tk->bodies = const_array(lm, lm->t.ptr, items, tk->size, "ci.bodies");
+    free(items);
+    return true;
+}
+
+/* Each element's frame-size entry, for calls that check per callee. */
+static bool known_frames_make(lower_module *lm, table_known *tk) {
+    if (tk->frames) return true;
+    LLVMValueRef *items = malloc(sizeof *items * (tk->size + 1));
+    if (!items) return false;
+    for (uint32_t i = 0; i < tk->size; i++)
+        items[i] = tk->funcs[i] == KNOWN_NULL ? LLVMConstNull(lm->t.ptr) : lower_frame_slot(lm, tk->funcs[i]);
+    tk->frames = const_array(lm, lm->t.ptr, items, tk->size, "ci.frames");
+    free(items);
+    return true;
+}
+
+typedef enum callee_check { CHECK_NONE, CHECK_SMALL, CHECK_PER_CALLEE } callee_check;
+
+/* The stack check the elements of class `cls` need, as a direct call of
+ * each would make it: none if all are small leaves of this partition,
+ * one compare if all are small-frame bodies of this partition (then
+ * *any is one of them), else a check against the callee's own entry. */
+static callee_check known_callee_check(lower_func *lf, const table_known *tk, uint32_t cls,
+                                       uint32_t *any) {
+    lower_module *lm = lf->lm;
+    bool leaves = true, small = true;
+    for (uint32_t i = 0; i < tk->size; i++) {
+        uint32_t f = tk->funcs[i];
+        if (f == KNOWN_NULL || func_class(lm, f) != cls) continue;
+        if (!lower_body_is_local(lm, f)) return CHECK_PER_CALLEE;
+        if (lower_small_leaf(lm->m, f)) continue;
+        leaves = false;
+        if (!lower_frame_small(lm->opts, lm->frames_big, lm->frames_first, f)) small = false;
+        *any = f;
+    }
+    return leaves ? CHECK_NONE : small ? CHECK_SMALL : CHECK_PER_CALLEE;
+}
+
+static LLVMValueRef array_elem(lower_func *lf, LLVMValueRef array, LLVMTypeRef ty, LLVMValueRef i64) {
+    lower_module *lm = lf->lm;
+    LLVMValueRef idx[2] = {lower_const_i64(lm, 0), i64};
+    LLVMValueRef p = LLVMBuildGEP2(lm->b, LLVMGlobalGetValueType(array), array, idx, 2, "");
+    return LLVMBuildLoad2(lm->b, ty, p, "");
+}
+
+/* call_indirect through a known table too big for a switch: the index
+ * against the (constant) size, the element's signature class against
+ * the call's from a constant array (null elements have no class), then
+ * the body from another, called as a direct call calls it (the same
+ * stack check, the body's convention).  No load of the table, its
+ * entry or a type id, and no entry stub between caller and body. */
+static void call_indirect_by_array(lower_func *lf, uint32_t type_index, table_known *tk,
+                                   LLVMValueRef index) {
+    lower_module *lm = lf->lm;
+    const kiln_functype *ft = &lm->m->types[type_index];
+    LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
+    args[0] = lf->vmctx;
+    lower_pop_args(lf, type_index, args);
+    if (!known_arrays_make(lm, tk)) {
+        lower_fail(lf, "out of memory");
+        return;
+    }
+    LLVMValueRef i64 = lower_zext_i64(lf, index);
+    lower_trap_if(lf, LLVMBuildICmp(lm->b, LLVMIntUGE, i64, lower_const_i64(lm, tk->size), ""),
+                  KILN_TRAP_UNDEFINED_ELEMENT);
+    uint32_t cls = lm->type_classes[type_index];
+    LLVMValueRef got = array_elem(lf, tk->classes, lm->t.i32, i64);
+    LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(lm->ctx, lf->fn, "ci.bad");
+    LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(lm->ctx, lf->fn, "ci.ok");
+    LLVMValueRef br = LLVMBuildCondBr(lm->b, LLVMBuildICmp(lm->b, LLVMIntNE, got, lower_const_i32(lm, cls), ""), bad, ok);
+    lower_branch_unlikely(lm, br);
+    LLVMPositionBuilderAtEnd(lm->b, bad);
+    LLVMBasicBlockRef null_bb = NULL, mismatch_bb = NULL;
+    LLVMBuildCondBr(lm->b, LLVMBuildICmp(lm->b, LLVMIntEQ, got, lower_const_i32(lm, KNOWN_NULL), ""),
+                    trap_case(lf, &null_bb, KILN_TRAP_UNINITIALIZED_ELEMENT),
+                    trap_case(lf, &mismatch_bb, KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH));
+    LLVMPositionBuilderAtEnd(lm->b, ok);
+    uint32_t any = 0;
+    callee_check check = known_callee_check(lf, tk, cls, &any);
+    if (check == CHECK_SMALL) {
+        lower_stack_check(lf, any);
+    } else if (check == CHECK_PER_CALLEE) {
+        if (!known_frames_make(lm, tk)) {
+            lower_fail(lf, "out of memory");
+            return;
+        }
+        lower_stack_check_at(lf, array_elem(lf, tk->frames, lm->t.ptr, i64));
+    }
+    LLVMValueRef body = array_elem(lf, tk->bodies, lm->t.ptr, i64);
+    LLVMValueRef call = lower_call_build(lf, lm->sig_types[type_index], body, args, ft->num_params + 1);
+    LLVMSetInstructionCallConv(call, lm->body_conv);
+    lower_results_push(lf, ft, call);
 }
 
 /* ---- call_indirect, table.* ------------------------------------------------ */
@@ -303,9 +472,14 @@ static void indirect_target(lower_func *lf, const kiln_insn *insn, LLVMValueRef 
 
 static void call_indirect_lower(lower_func *lf, const kiln_insn *insn) {
     LLVMValueRef index = lower_pop(lf);
-    const table_known *tk = table_known_get(lf, insn->imm.call_indirect.table_index);
-    if (tk) {
-        call_indirect_known(lf, insn, tk, index);
+    uint32_t type_index = insn->imm.call_indirect.type_index;
+    table_known *tk = table_known_get(lf, insn->imm.call_indirect.table_index);
+    if (tk && table_switchable(lf->lm, tk)) {
+        call_indirect_switch(lf, insn, tk, index);
+        return;
+    }
+    if (tk && functype_plain(&lf->lm->m->types[type_index]) && type_classes_make(lf->lm)) {
+        call_indirect_by_array(lf, type_index, tk, index);
         return;
     }
     LLVMValueRef code, ctx;
