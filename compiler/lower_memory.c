@@ -56,11 +56,17 @@ static bool mem_is64(const lower_func *lf, uint32_t memory) {
     return lf->lm->m->memories[memory].is64;
 }
 
+/* Guard mode, a 32-bit memory: the runtime reserves the whole range up
+ * front and grows it in place (runtime/memory.c: a guarded memory, a
+ * pool slot, a shared memory; an imported one is made guarded before the
+ * instance exists), so the base never changes while the instance lives.
+ * The load is invariant: LLVM may keep the base across calls instead of
+ * reloading it after each one. */
 static LLVMValueRef memory_base_load(lower_func *lf, uint32_t memory) {
     lower_module *lm = lf->lm;
-    if (memory == 0) return lower_vmctx_field(lf, KILN_VMCTX_OFFSET_MEM0_BASE, lm->t.ptr, false);
+    if (memory == 0) return lower_vmctx_field(lf, KILN_VMCTX_OFFSET_MEM0_BASE, lm->t.ptr, true);
     LLVMValueRef rt = lower_vmctx_array_elem(lf, KILN_VMCTX_OFFSET_MEMORIES, memory, lm->t.ptr, 8);
-    return lower_load(lf, lm->t.ptr, rt, 8, LOWER_TBAA_VMCTX, false);
+    return lower_load(lf, lm->t.ptr, rt, 8, LOWER_TBAA_VMCTX, true);
 }
 
 /* ---- explicit mode: one check for a run of loads off one local ------------ */
