@@ -1167,12 +1167,19 @@ bool lower_frame_small(const kiln_compile_options *opts, const uint8_t *frames_b
 
 /* sp < limit_small, or, when `frame` is not NULL (a body whose frame
  * may be bigger than KILN_SMALL_FRAME_MAX), sp + KILN_SMALL_FRAME_MAX -
- * *frame < limit_small. */
+ * *frame < limit_small.  In an executable (local-exec thread-locals, no
+ * register to share between the two) the latter is sp - *frame <
+ * kiln_rt_stack_limit, the same condition in two instructions fewer
+ * (x86-64: no neg and add). */
 static LLVMValueRef stack_short_small_at(lower_module *lm, LLVMValueRef frame, LLVMValueRef sp) {
-    LLVMValueRef limit = limit_load(lm, "kiln_rt_stack_limit_small");
+    LLVMValueRef need = NULL;
     if (frame) {
-        LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, frame, "frame");
+        need = LLVMBuildLoad2(lm->b, lm->t.i32, frame, "frame");
         LLVMSetAlignment(need, 4);
+    }
+    if (need && lm->opts->executable) return stack_short_need(lm, need, sp, NULL);
+    LLVMValueRef limit = limit_load(lm, "kiln_rt_stack_limit_small");
+    if (need) {
         sp = LLVMBuildAdd(lm->b, sp, lower_const_i64(lm, KILN_SMALL_FRAME_MAX), "");
         sp = LLVMBuildSub(lm->b, sp, LLVMBuildZExt(lm->b, need, lm->t.i64, ""), "");
     }

@@ -15,6 +15,7 @@ export XDG_CACHE_HOME="$tmp/cache"
 
 wat2wasm --debug-names "$DIR/wat/recursion.wat" -o "$tmp/rec.wasm" || exit 1
 wat2wasm "$DIR/runtime_fixtures/cli_spin_start.wat" -o "$tmp/spin.wasm" || exit 1
+wat2wasm "$DIR/wat/recursion_pair.wat" -o "$tmp/pair.wasm" || exit 1
 
 # check WANT-OUT WANT-ERR1 WANT-RC COMMAND...: stdout, the first line of
 # stderr and the status of COMMAND.
@@ -40,6 +41,12 @@ for opt in -O0 -O2; do
     check "" "$tmp/rec$opt: wasm trap: call stack exhausted" 134 "$tmp/rec$opt"
     check "" "" 0 "$tmp/rec$opt" --stack-size 64M
     check "" "" 0 "$tmp/rec$opt" --stack-size 67108864 -- program args
+    # Mutual recursion across partitions: every call checks the
+    # callee's frame-size entry in the other partition's table.
+    "$KILN" build $opt --partitions 3 "$tmp/pair.wasm" -o "$tmp/pair$opt" ||
+        { fail "kiln build --partitions 3 $opt"; continue; }
+    check "" "$tmp/pair$opt: wasm trap: call stack exhausted" 134 "$tmp/pair$opt"
+    check "" "" 0 "$tmp/pair$opt" --stack-size 64M
 done
 # Budgets the main thread holds, smaller and larger than the default.
 check "" "$trapped" 134 "$KILN" run --stack-size 64K "$tmp/rec.wasm" --invoke rec i32:10000
