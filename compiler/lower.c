@@ -1543,10 +1543,22 @@ static LLVMValueRef func_add(lower_module *lm, uint32_t i, bool body) {
  * names every body), so those become hidden (object-local after the
  * final link) external symbols, unique by prefix and index; other
  * partitions' functions are declared lazily. */
+/* Optimised bodies start on a 32-byte boundary (LLVM's x86-64 default
+ * is 16).  Where a body lands otherwise depends on everything linked
+ * before it, the runtime included: the same object of the nqueens
+ * kernel ran in 1.21-1.26 s or 1.38-1.43 s (5 alternating runs each)
+ * depending only on whether its hot function started 16 bytes later,
+ * after a runtime change (docs/benchmarks.md, *Where kiln loses*).
+ * With the start fixed to 32 bytes, the code's offsets from 32-byte
+ * boundaries (the unit of x86's decoded-instruction cache) no longer
+ * move with unrelated code. */
+enum { BODY_ALIGN = 32 };
+
 static LLVMValueRef func_define(lower_module *lm, uint32_t i, bool body) {
     LLVMValueRef fn = func_add(lm, i, body);
     if (lm->part) LLVMSetVisibility(fn, LLVMHiddenVisibility);
     else LLVMSetLinkage(fn, LLVMInternalLinkage);
+    if (body && lm->opts->opt_level > 0) LLVMSetAlignment(fn, BODY_ALIGN);
     return fn;
 }
 
