@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cfg_cycles.h"
 #include "cross.h"
 #include "lower_internal.h"
 #include "opcodes.h"
@@ -170,41 +171,12 @@ static void vectorizers_skip_huge_blocks(LLVMModuleRef mod) {
             }
 }
 
-/* Whether the CFG of `fn` has a cycle: an iterative depth-first walk
- * from the entry that meets a block still on its path.  Out of memory
- * answers true, which only keeps the vectorizers. */
-typedef struct dfs_frame {
-    LLVMBasicBlockRef bb;
-    unsigned next; /* successor to visit next */
-} dfs_frame;
-
+/* Whether the CFG of `fn` has a cycle.  Out of memory answers true,
+ * which only keeps the vectorizers. */
 static bool function_has_cycle(LLVMValueRef fn) {
-    unsigned n = LLVMCountBasicBlocks(fn);
-    if (n == 0) return false;
-    dfs_frame *stack = malloc(n * sizeof *stack);
-    ptr_set seen = {0}, open = {0};
-    LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(fn);
-    bool cycle = !stack || !ptr_set_add(&seen, entry) || !ptr_set_add(&open, entry);
-    size_t top = 0;
-    if (!cycle) stack[top++] = (dfs_frame){entry, 0};
-    while (top && !cycle) {
-        dfs_frame *f = &stack[top - 1];
-        LLVMValueRef term = LLVMGetBasicBlockTerminator(f->bb);
-        if (!term || f->next == LLVMGetNumSuccessors(term)) {
-            ptr_set_remove(&open, f->bb);
-            top--;
-            continue;
-        }
-        LLVMBasicBlockRef to = LLVMGetSuccessor(term, f->next++);
-        if (ptr_set_has(&open, to)) cycle = true;
-        else if (!ptr_set_has(&seen, to)) {
-            cycle = !ptr_set_add(&seen, to) || !ptr_set_add(&open, to);
-            stack[top++] = (dfs_frame){to, 0};
-        }
-    }
-    free(stack);
-    ptr_set_free(&seen);
-    ptr_set_free(&open);
+    ptr_set on_cycle = {0};
+    bool cycle = !cfg_cycle_blocks(fn, &on_cycle) || on_cycle.count > 0;
+    ptr_set_free(&on_cycle);
     return cycle;
 }
 

@@ -31,13 +31,9 @@
 
 #include <llvm-c/Core.h>
 
+#include "cfg_cycles.h"
 #include "load_split.h"
 #include "ptr_set.h"
-
-/* How many blocks the search for a cycle through one block may visit
- * before it gives up and treats the block as on a cycle (and keeps its
- * vector load): bounds the pass on huge functions. */
-enum { CYCLE_SEARCH_MAX_BLOCKS = 4096 };
 
 /* Candidate loads per function at most; the rest stay as they are. */
 enum { SPLITS_PER_FUNCTION_MAX = 256 };
@@ -73,33 +69,6 @@ static bool is_splittable_vector(LLVMTypeRef ty) {
     return wide && n >= 2 && n <= 4;
 }
 
-/* Whether bb reaches itself; true also when the search gives up. */
-static bool block_on_cycle(LLVMBasicBlockRef bb) {
-    ptr_set seen = {0};
-    LLVMBasicBlockRef stack[CYCLE_SEARCH_MAX_BLOCKS];
-    size_t top = 0;
-    bool cycle = false;
-    stack[top++] = bb;
-    for (size_t visited = 0; top && !cycle; visited++) {
-        if (visited >= CYCLE_SEARCH_MAX_BLOCKS) {
-            cycle = true;
-            break;
-        }
-        LLVMValueRef term = LLVMGetBasicBlockTerminator(stack[--top]);
-        unsigned n = term ? LLVMGetNumSuccessors(term) : 0;
-        for (unsigned s = 0; s < n && !cycle; s++) {
-            LLVMBasicBlockRef next = LLVMGetSuccessor(term, s);
-            if (next == bb) cycle = true;
-            else if (!ptr_set_has(&seen, next)) {
-                if (!ptr_set_add(&seen, next) || top == CYCLE_SEARCH_MAX_BLOCKS) cycle = true;
-                else stack[top++] = next;
-            }
-        }
-    }
-    ptr_set_free(&seen);
-    return cycle;
-}
-
 /* load <n x T>, p  ->  insertelement chains of volatile `load T, p + k`. */
 static void load_split(LLVMBuilderRef b, LLVMValueRef load, unsigned md_tbaa) {
     LLVMTypeRef vec = LLVMTypeOf(load), elem = LLVMGetElementType(vec);
@@ -127,20 +96,35 @@ static bool function_uses_simd(LLVMValueRef fn) {
                                          sizeof LOAD_SPLIT_SIMD_ATTR - 1) != NULL;
 }
 
-size_t load_split_function(LLVMValueRef fn, unsigned md_tbaa) {
-    if (!LLVMGetFirstBasicBlock(fn) || function_uses_simd(fn)) return 0;
-    LLVMValueRef found[SPLITS_PER_FUNCTION_MAX];
+/* The function's splittable loads outside loops, into found[]; how
+ * many.  The cycles are computed once a candidate turns up; out of
+ * memory splits nothing. */
+static size_t loads_to_split(LLVMValueRef fn, unsigned md_tbaa, LLVMValueRef *found) {
+    ptr_set on_cycle = {0};
+    bool cycles_known = false;
     size_t n = 0;
     for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb && n < SPLITS_PER_FUNCTION_MAX;
          bb = LLVMGetNextBasicBlock(bb)) {
-        int on_cycle = -1; /* not asked yet */
         for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i && n < SPLITS_PER_FUNCTION_MAX;
              i = LLVMGetNextInstruction(i)) {
             if (!is_linear_memory_load(i, md_tbaa) || !is_splittable_vector(LLVMTypeOf(i))) continue;
-            if (on_cycle < 0) on_cycle = block_on_cycle(bb);
-            if (!on_cycle) found[n++] = i;
+            if (!cycles_known && !cfg_cycle_blocks(fn, &on_cycle)) {
+                ptr_set_free(&on_cycle);
+                return 0;
+            }
+            cycles_known = true;
+            if (ptr_set_has(&on_cycle, bb)) break;
+            found[n++] = i;
         }
     }
+    ptr_set_free(&on_cycle);
+    return n;
+}
+
+size_t load_split_function(LLVMValueRef fn, unsigned md_tbaa) {
+    if (!LLVMGetFirstBasicBlock(fn) || function_uses_simd(fn)) return 0;
+    LLVMValueRef found[SPLITS_PER_FUNCTION_MAX];
+    size_t n = loads_to_split(fn, md_tbaa, found);
     if (!n) return 0;
     LLVMBuilderRef b = LLVMCreateBuilderInContext(LLVMGetModuleContext(LLVMGetGlobalParent(fn)));
     for (size_t k = 0; k < n; k++) load_split(b, found[k], md_tbaa);
