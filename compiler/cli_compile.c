@@ -210,6 +210,8 @@ static void dev_options_read(kiln_compile_options *opts) {
     const char *every = getenv("KILN_DEV_PARTITION_SAMPLE"), *dir = getenv("KILN_DEV_DUMP_IR");
     long n = every ? strtol(every, NULL, 10) : 0;
     opts->sample_every = n > 1 && n < 1000000 ? (uint32_t)n : 0;
+    const char *list = getenv("KILN_DEV_PARTITIONS");
+    opts->sample_list = list && *list ? list : NULL;
     opts->dump_ir_dir = dir && *dir ? dir : NULL;
 }
 

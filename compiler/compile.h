@@ -61,9 +61,11 @@ typedef struct kiln_compile_options {
      * compile*; the CLI sets them from KILN_DEV_* variables): compile only
      * every sample_every-th partition (0, N, 2N, ...; the others become
      * empty objects, so the output is incomplete and good for timing
-     * only; no cache), and write each compiled partition's IR before the
+     * only; no cache), or only those sample_list names (0-based indices,
+     * comma-separated), and write each compiled partition's IR before the
      * pipeline as <dump_ir_dir>/pK.bc.  0 / NULL: off. */
     uint32_t sample_every;
+    const char *sample_list;
     const char *dump_ir_dir;
 } kiln_compile_options;
 

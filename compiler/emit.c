@@ -367,7 +367,8 @@ static uint32_t count_marked(const uint8_t *marks, uint32_t n) {
 
 /* One partition (or the whole module), lowered, optimised and emitted:
  * the unit a compile thread works on.  Again, should a body lowered as a
- * small-frame one turn out bigger (lower_frame_small).  Each attempt
+ * small-frame one turn out bigger (lower_frame_small); the longest
+ * bodies are marked big before the first (lower_frame_likely_big).  Each attempt
  * marks at least one more body, but marking one changes its callers'
  * code, which can push another over: a module built for it could make
  * every body of the partition cost an attempt.  So the third attempt
@@ -381,6 +382,8 @@ static bool partition_emit(const kiln_module *m, const uint8_t *bytes, size_t si
     progress_partition_start(opts->progress, part ? part->index : 0, count);
     uint8_t *big = calloc(count ? count : 1, 1);
     if (!big) return error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
+    uint32_t first = part ? part->first : m->num_imported_funcs;
+    for (uint32_t i = 0; i < count; i++) big[i] = lower_frame_likely_big(m, first + i);
     bool retry = false;
     bool ok = partition_emit_once(m, bytes, size, opts, part, tm, big, &retry, out, err);
     /* Attempts after the first count no steps of their own. */
@@ -528,10 +531,24 @@ typedef struct emit_job {
     atomic_bool failed;
 } emit_job;
 
-/* Measuring aid (opts->sample_every): a partition left out of the sample
- * is an object with nothing in it. */
+/* Whether partition `index` is one of those `list` names. */
+static bool index_listed(const char *list, uint32_t index) {
+    for (const char *p = list; *p;) {
+        char *end;
+        unsigned long n = strtoul(p, &end, 10);
+        if (end != p && n == index) return true;
+        p = end != p ? end : p + 1;
+        if (*p == ',') p++;
+    }
+    return false;
+}
+
+/* Measuring aid (opts->sample_every, opts->sample_list): a partition left
+ * out of the sample is an object with nothing in it. */
 static bool partition_sampled_out(const kiln_compile_options *opts, const lower_partition *part) {
-    return opts->sample_every > 1 && part && part->index % opts->sample_every != 0;
+    if (!part) return false;
+    if (opts->sample_list) return !index_listed(opts->sample_list, part->index);
+    return opts->sample_every > 1 && part->index % opts->sample_every != 0;
 }
 
 static bool partition_emit_empty(LLVMTargetMachineRef tm, LLVMMemoryBufferRef *out, kiln_error *err) {
@@ -629,7 +646,7 @@ static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size
                          const kiln_compile_options *opts, emit_result *out, kiln_error *err) {
     part_cache cache;
     lower_scan scan = {0}; /* shared by the partitions; without it each scans */
-    bool cached = opts->cache_dir && opts->sample_every <= 1 &&
+    bool cached = opts->cache_dir && opts->sample_every <= 1 && !opts->sample_list &&
                   part_cache_begin(&cache, m, bytes, size, opts);
     bool stable = cached && opts->partitions <= 0 && module_weight(m) >= 2 * EMIT_PART_WEIGHT;
     uint32_t n = stable ? EMIT_PARTS_MAX : partitions_choose(m, opts);

@@ -1165,6 +1165,25 @@ bool lower_frame_small(const kiln_compile_options *opts, const uint8_t *frames_b
     return opts->opt_level > 0 && !(frames_big && frames_big[index - first]);
 }
 
+/* Bodies this long are lowered as big-frame ones from the start, instead
+ * of as small ones that frames.c may find too big, which costs the whole
+ * partition a second lowering, optimisation and emission (CRuby's
+ * interpreter loop, 66,111 instructions: its partition took 129 user-s
+ * instead of 59).  Of CRuby's 17,825 bodies at -O2, that one alone has a
+ * frame (6,152 bytes with the slack) over KILN_SMALL_FRAME_MAX; the next
+ * largest frame is 2,504 bytes, at 37,999 instructions, and no body of
+ * 10,000 instructions or more needs over 0.16 bytes per instruction (at
+ * that rate 4 KiB takes 25,600).  A body marked wrongly costs
+ * only one load in the checks of its calls (of 17,825, the 9 longest
+ * are marked, 8 of them wrongly).  Frames of shorter bodies depend on
+ * what is live across their calls, which no count of instructions or
+ * locals predicts: those stay on the measure-and-retry path. */
+enum { FRAME_LIKELY_BIG_INSNS = 24576 };
+
+bool lower_frame_likely_big(const kiln_module *m, uint32_t index) {
+    return m->funcs[index].num_insns >= FRAME_LIKELY_BIG_INSNS;
+}
+
 /* sp < limit_small, or, when `frame` is not NULL (a body whose frame
  * may be bigger than KILN_SMALL_FRAME_MAX), sp + KILN_SMALL_FRAME_MAX -
  * *frame < limit_small.  In an executable (local-exec thread-locals, no

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_cli_compile.sh KILN - `kiln compile` (compiler/cli_compile.c) as a
 # user sees it: outputs, default names, exported symbols, the header,
-# error lines and exit codes, determinism and cross targets.
+# error lines and exit codes, determinism, cross targets, and how often
+# a partition with a big frame is compiled.
 set -u
 KILN=$1
 DIR=$(cd "$(dirname "$0")" && pwd)
@@ -82,5 +83,36 @@ if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1; then
         fail "--target aarch64 --partitions 2 did not give an AArch64 object"
 fi
 "$KILN" compile "$tmp/my-mod.wasm" -o "$tmp/native.o" --cpu native || fail "--cpu native failed"
+
+
+# ---- how often a partition with a big frame is compiled ----
+# (compiler/emit.c, partition_emit; lower.c, lower_frame_small and
+# lower_frame_likely_big.)  Above -O0 bodies are lowered as small-frame
+# ones (a stack check without a frame-size load) unless marked big;
+# frames.wat's $big keeps 260 v128 values live across its call, a frame
+# over 4 KiB that only code generation reveals, so its partition is
+# lowered, optimised and emitted again (-v: "lowering again for 1 big
+# frame").  The same body made longer than lower_frame_likely_big's
+# threshold (24,576 nops in front) is marked big before the first
+# lowering and compiled once.  Both still trap "call stack exhausted"
+# when they recurse too deep, and return their result otherwise.
+export XDG_CACHE_HOME="$tmp/cache"
+wat2wasm "$DIR/wat/frames.wat" -o "$tmp/short.wasm" || exit 1
+awk '/^  \(func \$big/ { print; printf "   "; for (i = 0; i < 24576; i++) printf " nop"; print ""; next }
+     { print }' "$DIR/wat/frames.wat" >"$tmp/long.wat"
+wat2wasm "$tmp/long.wat" -o "$tmp/long.wasm" || exit 1
+for opt in -O1 -O2; do
+    "$KILN" compile $opt -v "$tmp/short.wasm" -o "$tmp/short.o" 2>"$tmp/err" || fail "$opt short: $(cat "$tmp/err")"
+    grep -q 'lowering again for 1 big frame' "$tmp/err" ||
+        fail "$opt: \$big was not found too big after code generation: $(cat "$tmp/err")"
+    "$KILN" compile $opt -v "$tmp/long.wasm" -o "$tmp/long.o" 2>"$tmp/err" || fail "$opt long: $(cat "$tmp/err")"
+    grep -q 'lowering again' "$tmp/err" && fail "$opt: the long \$big was lowered twice: $(cat "$tmp/err")"
+    for m in short long; do
+        out=$("$KILN" run $opt "$tmp/$m.wasm" --invoke big i32:3 2>&1)
+        [ "$out" = "i32:1" ] || fail "$opt $m: big(3) gave '$out'"
+        out=$("$KILN" run $opt "$tmp/$m.wasm" --invoke big i32:1000000 2>&1 | sed -n 1p)
+        [ "$out" = "kiln: trap: call stack exhausted" ] || fail "$opt $m: big(1000000) gave '$out'"
+    done
+done
 
 cli_test_end

@@ -106,6 +106,11 @@ KILN_DEV_PARTITION_SAMPLE=2 KILN_DEV_DUMP_IR="$tmp/ir" "$KILN" compile -O1 -j 1 
     "$tmp/big.wasm" -o "$tmp/sample.o" || fail "a sampled compile failed"
 [ "$(ls "$tmp/ir")" = "$(printf 'p0.bc\np2.bc')" ] ||
     fail "partitions 0 and 2 of 4 should be compiled and dumped, got: $(ls "$tmp/ir")"
+rm -f "$tmp"/ir/*
+KILN_DEV_PARTITIONS=3,1 KILN_DEV_DUMP_IR="$tmp/ir" "$KILN" compile -O1 -j 1 --partitions 4 \
+    "$tmp/big.wasm" -o "$tmp/listed.o" || fail "a compile of listed partitions failed"
+[ "$(ls "$tmp/ir")" = "$(printf 'p1.bc\np3.bc')" ] ||
+    fail "partitions 1 and 3 of 4 should be compiled and dumped, got: $(ls "$tmp/ir")"
 "$KILN" compile -O1 -j 1 --partitions 4 "$tmp/big.wasm" -o "$tmp/whole.o"
 [ "$(stat -c %s "$tmp/sample.o")" -lt "$(stat -c %s "$tmp/whole.o")" ] ||
     fail "the sampled object is not smaller than the whole one"
