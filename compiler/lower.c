@@ -1236,9 +1236,26 @@ static LLVMValueRef stack_short(lower_module *lm, uint32_t index) {
 static void entry_reads_make(lower_func *lf) {
     lower_module *lm = lf->lm;
     if (lf->entry_sp) return;
+    lower_pos at = {LLVMGetInsertBlock(lm->b), LLVMGetCurrentDebugLocation2(lm->b)};
     LLVMPositionBuilderBefore(lm->b, LLVMGetFirstInstruction(lf->entry_bb));
     lf->entry_limit = stack_limit_load(lm);
     lf->entry_sp = stack_pointer(lm);
+    lower_entry_end(lf, at);
+}
+
+/* Builds in the entry block, before its branch into the body (values
+ * made there dominate every use), until lower_entry_end puts the
+ * builder back at the end of the block being lowered. */
+lower_pos lower_entry_begin(lower_func *lf) {
+    lower_module *lm = lf->lm;
+    lower_pos at = {LLVMGetInsertBlock(lm->b), LLVMGetCurrentDebugLocation2(lm->b)};
+    LLVMPositionBuilderBefore(lm->b, LLVMGetBasicBlockTerminator(lf->entry_bb));
+    return at;
+}
+
+void lower_entry_end(lower_func *lf, lower_pos at) {
+    LLVMPositionBuilderAtEnd(lf->lm->b, at.bb);
+    LLVMSetCurrentDebugLocation2(lf->lm->b, at.loc);
 }
 
 /* Adds body `index` to those the entry check covers: its frame entry is
@@ -1247,18 +1264,15 @@ static void entry_need_add(lower_func *lf, uint32_t index) {
     lower_module *lm = lf->lm;
     if (lm->callee_seen[index] == lf->index + 1) return;
     lm->callee_seen[index] = lf->index + 1;
-    LLVMBasicBlockRef at = LLVMGetInsertBlock(lm->b);
-    LLVMMetadataRef loc = LLVMGetCurrentDebugLocation2(lm->b);
     entry_reads_make(lf);
-    LLVMPositionBuilderBefore(lm->b, LLVMGetBasicBlockTerminator(lf->entry_bb));
+    lower_pos at = lower_entry_begin(lf);
     LLVMValueRef need = frame_load(lm, index);
     if (lf->entry_need) {
         LLVMValueRef more = LLVMBuildICmp(lm->b, LLVMIntUGT, need, lf->entry_need, "");
         need = LLVMBuildSelect(lm->b, more, need, lf->entry_need, "need");
     }
     lf->entry_need = need;
-    LLVMPositionBuilderAtEnd(lm->b, at);
-    LLVMSetCurrentDebugLocation2(lm->b, loc);
+    lower_entry_end(lf, at);
 }
 
 /* Ends the entry block with the check, when the body calls anything
@@ -1329,11 +1343,7 @@ void lower_stack_check_at(lower_func *lf, LLVMValueRef frame) {
     if (lm->opts->opt_level > 0) {
         short_ = stack_short_small_at(lm, frame, stack_pointer(lm));
     } else {
-        LLVMBasicBlockRef at = LLVMGetInsertBlock(lm->b);
-        LLVMMetadataRef loc = LLVMGetCurrentDebugLocation2(lm->b);
         entry_reads_make(lf);
-        LLVMPositionBuilderAtEnd(lm->b, at);
-        LLVMSetCurrentDebugLocation2(lm->b, loc);
         LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, frame, "frame");
         LLVMSetAlignment(need, 4);
         short_ = stack_short_need(lm, need, lf->entry_sp, lf->entry_limit);

@@ -181,6 +181,7 @@ typedef struct lower_func {
     LLVMBasicBlockRef entry_bb;
     LLVMValueRef entry_sp, entry_limit; /* -O0: read once for the stack check (lower.c) */
     LLVMValueRef entry_need; /* -O0: largest frame of the callees it checks (lower.c) */
+    LLVMValueRef entry_mem0_base; /* -O0, guard mode: memory 0's base (lower_memory.c) */
     LLVMValueRef *locals; /* allocas */
     LLVMTypeRef *local_llvm_types;
     uint32_t num_locals;
@@ -268,6 +269,15 @@ bool lower_body_is_local(const lower_module *lm, uint32_t index);
 /* lower.c: the body of defined function `index`, declared when another
  * partition defines it (the descriptor names every body). */
 LLVMValueRef lower_body_ref(lower_module *lm, uint32_t index);
+/* lower.c: where the builder was (block, debug location), to go back to. */
+typedef struct lower_pos {
+    LLVMBasicBlockRef bb;
+    LLVMMetadataRef loc;
+} lower_pos;
+/* lower.c: build in the entry block, before its terminator, until
+ * lower_entry_end(lf, the position lower_entry_begin returned). */
+lower_pos lower_entry_begin(lower_func *lf);
+void lower_entry_end(lower_func *lf, lower_pos at);
 /* lower.c: the stack check a direct call of body `index` makes (at -O0
  * folded into the caller's one check at its entry). */
 void lower_stack_check(lower_func *lf, uint32_t index);
