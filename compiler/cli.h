@@ -41,6 +41,11 @@ int cli_validate(int argc, char **argv);
 int cli_compile(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_build(int argc, char **argv);
+/* cli_compile.c: after a command, shuts LLVM down when KILN_LLVM_OPTIONS
+ * is set, so that -time-passes also prints the code generator's report
+ * (LLVM prints it only then; docs/architecture.md, *Measuring a
+ * compile*). */
+void cli_llvm_finish(void);
 
 /* main.c: malloc keeps what it frees for the rest of the process
  * instead of handing it back to the kernel (glibc; elsewhere nothing).

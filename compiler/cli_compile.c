@@ -15,10 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <llvm-c/Core.h>
+
 #include "cache_key.h"
 #include "cli.h"
 #include "compile.h"
 #include "module.h"
+#include "pipeline.h"
 #include "progress.h"
 
 typedef struct compile_args {
@@ -330,4 +333,8 @@ int cli_compile(int argc, char **argv) {
     progress_free(a.opts.progress);
     free(bytes);
     return rc;
+}
+
+void cli_llvm_finish(void) {
+    if (*pipeline_llvm_options()) LLVMShutdown();
 }

@@ -32,6 +32,7 @@
 #pragma weak cli_compile
 #pragma weak cli_run
 #pragma weak cli_build
+#pragma weak cli_llvm_finish
 
 typedef struct cli_command {
     const char *name;
@@ -118,7 +119,9 @@ int main(int argc, char **argv) {
     }
     const cli_command *cmd = command_resolve(name);
     if (!cmd) return CLI_USAGE;
-    return cmd->run(argc - 1, argv + 1);
+    int status = cmd->run(argc - 1, argv + 1);
+    if (cli_llvm_finish) cli_llvm_finish();
+    return status;
 }
 
 /* ---- helpers shared by the commands -------------------------------------- */
