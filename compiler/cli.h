@@ -155,7 +155,12 @@ void cli_temp_dir_remove(const char *path);
 struct kiln_module;
 struct kiln_linker;
 size_t cli_imports_unresolved(const struct kiln_linker *l, const struct kiln_module *m,
-                              const char *path);
+                              const char *path, bool traps);
+/* cli_imports.c: --trap-unknown-imports: defines in `l` a function that
+ * traps when called (naming the import) for every function import of `m`
+ * that `l` has nothing for; false (said) when out of memory.  `traps` in
+ * the other calls: whether it was given (else they say what it would do). */
+bool cli_imports_traps_define(struct kiln_linker *l, const struct kiln_module *m);
 /* cli_imports.c: defines in `l` the shared memory `m` imports, if any,
  * made with the import's limits (a wasm32-wasip1-threads program imports
  * its memory); false when it cannot be made.  Other memory imports stay
@@ -163,7 +168,7 @@ size_t cli_imports_unresolved(const struct kiln_linker *l, const struct kiln_mod
 bool cli_imports_memory_define(struct kiln_linker *l, const struct kiln_module *m);
 /* cli_imports.c: unless -q, a warning listing every import that the WASI
  * runtime of `kiln build`'s executables will not provide. */
-void cli_imports_warn_wasi(const struct kiln_module *m, const char *path);
+void cli_imports_warn_wasi(const struct kiln_module *m, const char *path, bool traps);
 
 /* cli_compile.c: parses `-j N`, `-jN`, `--jobs N` or `--jobs=N` (compile
  * threads, 1..256) and `--partitions N` (force that many, 1..4096) into

@@ -5,8 +5,13 @@
  *
  * The answer comes from the runtime's own check (kiln_linker_check_module,
  * runtime/import_check.c), against a linker that defines exactly what the
- * program will get, so it cannot disagree with instantiation. */
+ * program will get, so it cannot disagree with instantiation.  With
+ * --trap-unknown-imports the function imports nothing provides are first
+ * defined as functions that trap when called (runtime/import_trap.c);
+ * without it, the message says how many it would define. */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "kiln.h"
@@ -37,19 +42,54 @@ bool cli_imports_memory_define(kiln_linker *l, const kiln_module *m) {
     return true;
 }
 
-size_t cli_imports_unresolved(const kiln_linker *l, const kiln_module *m, const char *path) {
+/* Function imports `l` has nothing for: what --trap-unknown-imports
+ * would define. */
+static size_t unknown_funcs(const kiln_linker *l, const kiln_module *m) {
+    size_t n = 0;
+    for (uint32_t i = 0; i < m->num_imports; i++) {
+        const kiln_import *imp = &m->imports[i];
+        if (imp->kind != KILN_EXTERN_FUNC) continue;
+        char *module = malloc(imp->module.len + 1), *name = malloc(imp->name.len + 1);
+        if (module && name) {
+            snprintf(module, imp->module.len + 1, "%.*s", (int)imp->module.len, imp->module.chars);
+            snprintf(name, imp->name.len + 1, "%.*s", (int)imp->name.len, imp->name.chars);
+            n += !kiln_linker_contains(l, module, name);
+        }
+        free(module);
+        free(name);
+    }
+    return n;
+}
+
+/* After the list, unless the flag was given: what it would do. */
+static void traps_hint(const kiln_linker *l, const kiln_module *m, const char *command) {
+    size_t n = unknown_funcs(l, m);
+    if (n)
+        fprintf(stderr, "  (%s --trap-unknown-imports defines the %zu unknown %s as functions "
+                        "that trap when called)\n", command, n, n == 1 ? "function" : "functions");
+}
+
+size_t cli_imports_unresolved(const kiln_linker *l, const kiln_module *m, const char *path,
+                              bool traps) {
     size_t n = kiln_linker_check_module(l, m, NULL, NULL);
     if (!n) return 0;
     cli_path_error(path, "%zu %s cannot be resolved; kiln run provides WASI preview1 "
                          "(\"" WASI_MODULE_NAME "\") and nothing else; nothing was compiled:",
                    n, imports_noun(n));
     kiln_linker_check_module(l, m, problem_print, NULL);
+    if (!traps) traps_hint(l, m, "kiln run");
     return n;
+}
+
+bool cli_imports_traps_define(kiln_linker *l, const kiln_module *m) {
+    if (kiln_linker_define_unknown_imports_as_traps_module(l, m) != SIZE_MAX) return true;
+    fprintf(stderr, "kiln: error: out of memory\n");
+    return false;
 }
 
 /* A linker as a built executable's main() makes it: WASI and nothing
  * else.  The WASI context is never called, only named. */
-void cli_imports_warn_wasi(const kiln_module *m, const char *path) {
+void cli_imports_warn_wasi(const kiln_module *m, const char *path, bool traps) {
     if (cli_verbosity == CLI_QUIET || m->num_imports == 0) return;
     kiln_wasi_config cfg;
     kiln_wasi_config_init(&cfg);
@@ -57,12 +97,14 @@ void cli_imports_warn_wasi(const kiln_module *m, const char *path) {
     kiln_linker *l = kiln_linker_new();
     bool defined = w && l && kiln_wasi_define(w, l);
     if (defined) cli_imports_memory_define(l, m); /* if it fails, the check names the import */
+    if (defined && traps) defined = cli_imports_traps_define(l, m);
     size_t n = defined ? kiln_linker_check_module(l, m, NULL, NULL) : 0;
     if (n) {
         cli_warning(path, "%zu %s will not be resolved: executables made by kiln build provide "
                           "WASI preview1 (\"" WASI_MODULE_NAME "\") and nothing else, so this one "
                           "will stop at start-up:", n, imports_noun(n));
         kiln_linker_check_module(l, m, problem_print, NULL);
+        if (!traps) traps_hint(l, m, "kiln build");
     }
     kiln_linker_free(l);
     kiln_wasi_free(w);

@@ -131,6 +131,20 @@ struct kiln_module;
 size_t kiln_linker_check_module(const kiln_linker *l, const struct kiln_module *m,
                                 kiln_import_report report, void *ctx);
 
+/* Defines every function import of `desc` that `l` has nothing for (no
+ * entry under its module and name) as a host function that traps when
+ * called, with the message
+ *   unknown import "rb-js-abi-host"."global-this" called
+ * as wasmtime's --trap-unknown-imports: a program that imports functions
+ * of a host it never calls on the path being run can still run.  Imports
+ * of other kinds, and names `l` defines with another type, are left alone
+ * (kiln_linker_check still reports them).  Returns how many were defined,
+ * or SIZE_MAX when out of memory or the descriptor is unusable. */
+size_t kiln_linker_define_unknown_imports_as_traps(kiln_linker *l, const kiln_module_desc *desc);
+/* The same for a module decoded by kiln's own front end. */
+size_t kiln_linker_define_unknown_imports_as_traps_module(kiln_linker *l,
+                                                          const struct kiln_module *m);
+
 /* ---- standalone objects a host can create and share ---------------------- */
 /* max_pages/max are ignored unless has_max.  NULL when out of memory or
  * when the limits are invalid (min > max, more than 65536 pages). */

@@ -131,6 +131,14 @@ int kiln_wasi_run_export(kiln_wasi *w, const kiln_module_desc *desc, const char 
  * kiln_wasi_define_list): the main() of `kiln build` executables. */
 int kiln_wasi_run_list(kiln_wasi *w, const kiln_wasi_binding *const *list,
                        const kiln_module_desc *desc, const char *entry, char *why, size_t why_size);
+/* The same against a linker the caller made: WASI defined in it
+ * (kiln_wasi_define or _define_list, and the imported memory of a
+ * threads program) and whatever else the host adds, such as
+ * kiln_linker_define_unknown_imports_as_traps' stand-ins (the main() of
+ * `kiln build --trap-unknown-imports` executables).  `l` must outlive
+ * every thread the program spawns. */
+int kiln_wasi_run_linked(kiln_wasi *w, kiln_linker *l, const kiln_module_desc *desc,
+                         const char *entry, char *why, size_t why_size);
 
 /* Command-line options shared by `kiln run` and executables made by
  * `kiln build`:

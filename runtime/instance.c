@@ -201,7 +201,9 @@ static void import_func(kiln_instance *inst, const kiln_import *imp, const link_
     uint32_t fi = imp->index;
     uint32_t id = inst->vmctx.type_ids[imp->desc.type_index];
     if (e->is_host) {
-        inst->closures[fi] = (host_closure){e->host.callback, e->host.env, inst,
+        /* A stand-in for an unknown import names the import it stands for. */
+        void *env = e->host.callback == import_trap_call ? (void *)imp : e->host.env;
+        inst->closures[fi] = (host_closure){e->host.callback, env, inst,
                                             e->host.num_params, id, results_name_instances(id)};
         inst->refs[fi] = (kiln_func_ref){inst->desc->import_thunks[fi], &inst->closures[fi], id, 0,
                                          host_trampoline};

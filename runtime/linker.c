@@ -176,16 +176,20 @@ static bool define_named(kiln_linker *l, const kiln_name *module, const kiln_nam
     return true;
 }
 
+bool linker_define_host(kiln_linker *l, const kiln_name *module, const kiln_name *name,
+                        link_host_func host) {
+    link_entry *e = entry_slot(l, module, name);
+    if (!e) return false;
+    e->is_host = true;
+    e->host = host;
+    return true;
+}
+
 bool kiln_linker_define_func(kiln_linker *l, const char *module, const char *name,
                              const kiln_signature *sig, kiln_host_callback callback, void *env) {
     uint32_t id = type_intern(sig->num_params, sig->params, sig->num_results, sig->results);
     kiln_name m = name_of(module), n = name_of(name);
-    if (!id) return false;
-    link_entry *e = entry_slot(l, &m, &n);
-    if (!e) return false;
-    e->is_host = true;
-    e->host = (link_host_func){callback, env, id, sig->num_params};
-    return true;
+    return id && linker_define_host(l, &m, &n, (link_host_func){callback, env, id, sig->num_params});
 }
 
 bool kiln_linker_define(kiln_linker *l, const char *module, const char *name, kiln_extern value) {

@@ -352,6 +352,9 @@ typedef struct link_entry {
 
 const link_entry *linker_find(const kiln_linker *l, const kiln_name *module,
                               const kiln_name *name);
+/* Defines (module, name) as a host function (names copied). */
+bool linker_define_host(kiln_linker *l, const kiln_name *module, const kiln_name *name,
+                        link_host_func host);
 /* Slot of hash `h` in an open-addressing index of `cap` slots (a power of
  * two), keyed per process (types.c; the linker's index uses it too). */
 uint32_t hash_slot(uint64_t h, uint32_t cap);
@@ -363,6 +366,13 @@ uint32_t hash_slot(uint64_t h, uint32_t cap);
 /* type_ids: the canonical ids of the importing module m's types. */
 const char *import_mismatch(const kiln_module *m, const uint32_t *type_ids, const kiln_import *imp,
                             uint32_t func_type_id, const link_entry *e);
+
+/* ---- import_trap.c ------------------------------------------------------------ */
+/* The callback of kiln_linker_define_unknown_imports_as_traps' entries:
+ * traps "unknown import "m"."n" called".  instance.c binds it with env =
+ * the importing module's kiln_import. */
+uint32_t import_trap_call(void *env, kiln_instance *caller, const kiln_val *args,
+                          kiln_val *results);
 
 /* ---- constexpr.c ------------------------------------------------------------- */
 /* Evaluates a validated constant expression against a partly built

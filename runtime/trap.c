@@ -53,7 +53,7 @@ typedef struct trap_thread {
     bool bounds_known;
     uintptr_t low, high; /* this thread's stack [low, high); low 0 if unknown */
     bool host_message_set;
-    char message[256];
+    char message[512]; /* an unknown import's trap names it: names run to 200 bytes */
 } trap_thread;
 
 static _Thread_local trap_thread self;

@@ -13,6 +13,7 @@
  * program's, or 134 when it traps (as `kiln run`): the trap message and
  * the backtrace of wasm functions go to stderr. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -32,6 +33,10 @@ extern const char kiln_program_entry[] __attribute__((weak));
  * executable holds no other WASI code; a program linked without one gets
  * wasi_main_all.c's, every function. */
 extern const kiln_wasi_binding *const *const kiln_program_wasi;
+/* `kiln build --trap-unknown-imports` links in a definition of this
+ * (true): function imports nothing here provides are defined as functions
+ * that trap when called, naming the import. */
+extern const bool kiln_program_trap_unknown_imports __attribute__((weak));
 
 /* ---- --timeout SECONDS, as `kiln run --timeout` (docs/cli.md) ----------------------- */
 
@@ -147,18 +152,29 @@ static void problem_print(void *ctx, const char *problem) {
     fprintf(stderr, "  %s\n", problem);
 }
 
-/* Every import this runtime cannot satisfy, named at once before the
- * program starts (instantiation would stop at the first). */
-static bool imports_resolved(kiln_wasi *w, const char *name) {
+/* What the program is linked against: the WASI functions it imports, the
+ * memory a threads program imports, and with --trap-unknown-imports a
+ * trapping stand-in for every other function import.  NULL when out of
+ * memory (said). */
+static kiln_linker *program_linker(kiln_wasi *w, const char *name) {
     kiln_linker *l = kiln_linker_new();
+    bool traps = &kiln_program_trap_unknown_imports && kiln_program_trap_unknown_imports;
     if (!l || !kiln_wasi_define_list(w, l, kiln_program_wasi)) {
         kiln_linker_free(l);
         fprintf(stderr, "%s: error: out of memory\n", name);
-        return false;
+        return NULL;
     }
     kiln_memory_import mi;
     if (kiln_module_memory_import(&kiln_program_module, &mi) && mi.shared)
         kiln_wasi_define_memory(l, &mi); /* if it fails, the check names the import */
+    /* If this fails, the check names the imports it did not define. */
+    if (traps) kiln_linker_define_unknown_imports_as_traps(l, &kiln_program_module);
+    return l;
+}
+
+/* Every import this runtime cannot satisfy, named at once before the
+ * program starts (instantiation would stop at the first). */
+static bool imports_resolved(const kiln_linker *l, const char *name) {
     size_t n = kiln_linker_check(l, &kiln_program_module, NULL, NULL);
     if (n == SIZE_MAX)
         fprintf(stderr, "%s: error: the program's module descriptor is unusable:\n", name);
@@ -167,7 +183,6 @@ static bool imports_resolved(kiln_wasi *w, const char *name) {
                         "provides WASI preview1 (\"wasi_snapshot_preview1\") and nothing else:\n",
                 name, n, n == 1 ? "" : "s");
     if (n) kiln_linker_check(l, &kiln_program_module, problem_print, NULL);
-    kiln_linker_free(l);
     return n == 0;
 }
 
@@ -175,17 +190,18 @@ static bool imports_resolved(kiln_wasi *w, const char *name) {
  * message and backtrace are that thread's. */
 typedef struct program_run {
     kiln_wasi *wasi;
+    kiln_linker *linker;
     const char *name;
     int status;
 } program_run;
 
 static void program_run_go(void *arg) {
     program_run *run = arg;
-    char why[512] = "";
+    char why[600] = ""; /* a trap message is up to 511 bytes */
     watchdog_start(run->name);
     const char *entry = kiln_program_entry ? kiln_program_entry : "_start";
-    run->status = kiln_wasi_run_list(run->wasi, kiln_program_wasi, &kiln_program_module, entry, why,
-                                     sizeof why);
+    run->status = kiln_wasi_run_linked(run->wasi, run->linker, &kiln_program_module, entry, why,
+                                       sizeof why);
     if (why[0])
         fprintf(stderr, "%s: %s\n", run->name, why);
     /* A trap, not a program that chose to exit with 134 (why stays empty). */
@@ -214,16 +230,19 @@ int main(int argc, char **argv) {
         kiln_wasi_options_free(&opts);
         return 2;
     }
-    if (!imports_resolved(w, argv[0])) {
+    kiln_linker *l = program_linker(w, argv[0]);
+    if (!l || !imports_resolved(l, argv[0])) {
+        kiln_linker_free(l);
         kiln_wasi_free(w);
         kiln_wasi_options_free(&opts);
         return KILN_WASI_EXIT_ERROR;
     }
-    program_run run = {w, argv[0], KILN_WASI_EXIT_ERROR};
+    program_run run = {w, l, argv[0], KILN_WASI_EXIT_ERROR};
     int err = kiln_run_with_stack_budget(stack_size, program_run_go, &run);
     if (err)
         fprintf(stderr, "%s: cannot make a thread with a %zu-byte stack: %s\n", argv[0],
                 stack_size, strerror(err));
+    kiln_linker_free(l);
     kiln_wasi_free(w);
     kiln_wasi_options_free(&opts);
     return run.status;

@@ -20,7 +20,7 @@ static int run_status(kiln_wasi *w, uint32_t trap, char *why, size_t why_size) {
         return kiln_wasi_exit_code(w);
     if (trap == KILN_TRAP_NONE)
         return 0;
-    char msg[300];
+    char msg[540]; /* kiln_trap_message() holds up to 511 bytes */
     snprintf(msg, sizeof msg, "wasm trap: %s", kiln_trap_message());
     return run_fail(why, why_size, KILN_WASI_EXIT_TRAP, msg);
 }
@@ -65,18 +65,8 @@ static int entry_run(kiln_wasi *w, kiln_instance *inst, const char *entry, char 
     return run_status(w, trap, why, why_size);
 }
 
-int kiln_wasi_run_list(kiln_wasi *w, const kiln_wasi_binding *const *list,
-                       const kiln_module_desc *desc, const char *entry, char *why, size_t why_size) {
-    kiln_linker *l = kiln_linker_new();
-    if (!l || !kiln_wasi_define_list(w, l, list)) {
-        kiln_linker_free(l);
-        return run_fail(why, why_size, KILN_WASI_EXIT_ERROR, "out of memory");
-    }
-    kiln_memory_import mi;
-    if (kiln_module_memory_import(desc, &mi) && mi.shared && !kiln_wasi_define_memory(l, &mi)) {
-        kiln_linker_free(l);
-        return run_fail(why, why_size, KILN_WASI_EXIT_ERROR, "cannot make the imported memory");
-    }
+int kiln_wasi_run_linked(kiln_wasi *w, kiln_linker *l, const kiln_module_desc *desc,
+                         const char *entry, char *why, size_t why_size) {
     kiln_wasi_threads_bind(w, desc, l);
     kiln_instantiate_error ie = {0};
     kiln_instance *inst = kiln_instantiate(desc, l, &ie);
@@ -89,6 +79,22 @@ int kiln_wasi_run_list(kiln_wasi *w, const kiln_wasi_binding *const *list,
         status = entry_run(w, inst, entry, why, why_size);
     kiln_wasi_threads_end(w, status, why);
     kiln_instance_free(inst);
+    return status;
+}
+
+int kiln_wasi_run_list(kiln_wasi *w, const kiln_wasi_binding *const *list,
+                       const kiln_module_desc *desc, const char *entry, char *why, size_t why_size) {
+    kiln_linker *l = kiln_linker_new();
+    if (!l || !kiln_wasi_define_list(w, l, list)) {
+        kiln_linker_free(l);
+        return run_fail(why, why_size, KILN_WASI_EXIT_ERROR, "out of memory");
+    }
+    kiln_memory_import mi;
+    if (kiln_module_memory_import(desc, &mi) && mi.shared && !kiln_wasi_define_memory(l, &mi)) {
+        kiln_linker_free(l);
+        return run_fail(why, why_size, KILN_WASI_EXIT_ERROR, "cannot make the imported memory");
+    }
+    int status = kiln_wasi_run_linked(w, l, desc, entry, why, why_size);
     kiln_linker_free(l);
     return status;
 }

@@ -6,6 +6,11 @@
 # about the same imports, listing all of them, and still builds (-q
 # silences it); the executable names them all at start-up, exit 1; a
 # module whose imports all resolve is neither warned about nor refused.
+# --trap-unknown-imports (runtime/import_trap.c): kiln run and kiln
+# build's executables define every function import WASI does not provide
+# as a function that traps when called, naming the import; a program
+# that does not call one runs; other imports still fail as above, and
+# without the flag the messages say what it would do.
 # Entry points (compiler/cli_build.c, runtime/wasi/wasi_run.c): `kiln
 # build` refuses a module without _start before compiling unless --entry
 # names an export to call, which must take no parameters; the executable
@@ -20,12 +25,14 @@ export XDG_CACHE_HOME="$tmp/cache"
 wat2wasm "$DIR/runtime_fixtures/cli_unresolved.wat" -o "$tmp/bad.wasm" || exit 1
 wat2wasm "$DIR/runtime_fixtures/cli_wasi.wat" -o "$tmp/hello.wasm" || exit 1
 wat2wasm "$DIR/runtime_fixtures/cli_reactor.wat" -o "$tmp/reactor.wasm" || exit 1
+wat2wasm "$DIR/runtime_fixtures/cli_trap_imports.wat" -o "$tmp/js.wasm" || exit 1
 
 wasi='WASI preview1 ("wasi_snapshot_preview1") and nothing else'
 problems='  "env"."js_eval": func (i32 i32) -> (i32): unknown import
   "wasi_snapshot_preview1"."fd_write": func (i32) -> (i32): incompatible import type: function signature differs (provided: func (i32 i32 i32 i32) -> (i32))
   "env"."memory": memory i32 pages min 1: unknown import
   "wasi_snapshot_preview1"."fd_close": global mut i64: incompatible import type: not a global (provided: func (i32) -> (i32))'
+hint='--trap-unknown-imports defines the 1 unknown function as functions that trap when called)'
 
 # want_stderr WHAT EXPECTED: the whole of $tmp/err.
 want_stderr() {
@@ -40,19 +47,21 @@ for flags in "" "--no-cache" "-O0 -j 1"; do
     "$KILN" run $flags "$tmp/bad.wasm" >"$tmp/out" 2>"$tmp/err"; rc=$?
     [ "$rc" = 1 ] || fail "kiln run $flags of unresolvable imports: status $rc, want 1"
     want_stderr "kiln run $flags" "$tmp/bad.wasm: error: 4 imports cannot be resolved; kiln run provides $wasi; nothing was compiled:
-$problems"
+$problems
+  (kiln run $hint"
 done
 [ -z "$(ls -A "$tmp/cache/kiln" 2>/dev/null)" ] ||
     fail "kiln run compiled a module it cannot link: $(ls -A "$tmp/cache/kiln")"
 "$KILN" run --invoke _start "$tmp/bad.wasm" >/dev/null 2>"$tmp/err"; rc=$?
-[ "$rc" = 1 ] && [ "$(wc -l <"$tmp/err")" = 5 ] ||
+[ "$rc" = 1 ] && [ "$(wc -l <"$tmp/err")" = 6 ] ||
     fail "kiln run --invoke of unresolvable imports: status $rc: $(cat "$tmp/err")"
 
 # ---- kiln build: a warning listing them all, the build goes on ----
 "$KILN" build "$tmp/bad.wasm" -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ "$rc" = 0 ] && [ -x "$tmp/bad" ] || fail "kiln build of unresolvable imports: status $rc, no program"
 want_stderr "kiln build" "$tmp/bad.wasm: warning: 4 imports will not be resolved: executables made by kiln build provide $wasi, so this one will stop at start-up:
-$problems"
+$problems
+  (kiln build $hint"
 "$KILN" build -q "$tmp/bad.wasm" -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ "$rc" = 0 ] && [ ! -s "$tmp/err" ] || fail "kiln build -q: status $rc, stderr $(cat "$tmp/err")"
 
@@ -70,6 +79,51 @@ out=$("$tmp/hello"); rc=$?
 out=$("$KILN" run "$tmp/hello.wasm" 2>"$tmp/err"); rc=$?
 [ "$out" = hi ] && [ "$rc" = 7 ] && [ ! -s "$tmp/err" ] ||
     fail "kiln run hello: '$out', status $rc, stderr $(cat "$tmp/err")"
+
+# ---- --trap-unknown-imports: stand-ins that trap, naming the import ----
+called='unknown import "rb-js-abi-host"."global-this" called'
+"$KILN" run "$tmp/js.wasm" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ "$rc" = 1 ] && [ ! -s "$tmp/out" ] &&
+    grep -qx '  (kiln run --trap-unknown-imports defines the 2 unknown functions as functions that trap when called)' "$tmp/err" ||
+    fail "kiln run of unknown functions without the flag: status $rc: $(cat "$tmp/err")"
+for flags in "" "--no-cache -O0"; do
+    out=$("$KILN" run --trap-unknown-imports $flags "$tmp/js.wasm" 2>"$tmp/err"); rc=$?
+    [ "$out" = hi ] && [ "$rc" = 0 ] && [ ! -s "$tmp/err" ] ||
+        fail "kiln run --trap-unknown-imports $flags, not calling them: '$out', status $rc, $(cat "$tmp/err")"
+    out=$("$KILN" run --trap-unknown-imports $flags "$tmp/js.wasm" -- call 2>"$tmp/err"); rc=$?
+    [ "$out" = hi ] && [ "$rc" = 134 ] && [ "$(head -n 1 "$tmp/err")" = "kiln: trap: $called" ] ||
+        fail "kiln run --trap-unknown-imports $flags, calling one: '$out', status $rc, $(cat "$tmp/err")"
+done
+"$KILN" run --trap-unknown-imports "$tmp/js.wasm" --invoke js_value >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ "$rc" = 134 ] && [ "$(head -n 1 "$tmp/err")" = "kiln: trap: $called" ] ||
+    fail "kiln run --trap-unknown-imports --invoke js_value: status $rc, $(cat "$tmp/err")"
+# Only functions: the memory, the mistyped WASI function and the global still fail.
+"$KILN" run --trap-unknown-imports "$tmp/bad.wasm" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ "$rc" = 1 ] || fail "kiln run --trap-unknown-imports of other unresolvable imports: status $rc"
+want_stderr "kiln run --trap-unknown-imports" "$tmp/bad.wasm: error: 3 imports cannot be resolved; kiln run provides $wasi; nothing was compiled:
+$(echo "$problems" | grep -v js_eval)"
+"$KILN" build "$tmp/js.wasm" --trap-unknown-imports -o "$tmp/js" 2>"$tmp/err" && [ ! -s "$tmp/err" ] ||
+    fail "kiln build --trap-unknown-imports: $(cat "$tmp/err")"
+out=$("$tmp/js" 2>"$tmp/err"); rc=$?
+[ "$out" = hi ] && [ "$rc" = 0 ] && [ ! -s "$tmp/err" ] ||
+    fail "the --trap-unknown-imports executable, not calling them: '$out', status $rc, $(cat "$tmp/err")"
+out=$("$tmp/js" call 2>"$tmp/err"); rc=$?
+[ "$out" = hi ] && [ "$rc" = 134 ] && [ "$(head -n 1 "$tmp/err")" = "$tmp/js: wasm trap: $called" ] ||
+    fail "the --trap-unknown-imports executable, calling one: '$out', status $rc, $(cat "$tmp/err")"
+"$KILN" build "$tmp/js.wasm" -q -o "$tmp/js-plain" || fail "kiln build of unknown functions"
+"$tmp/js-plain" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ "$rc" = 1 ] && [ ! -s "$tmp/out" ] && grep -q '2 imports cannot be resolved' "$tmp/err" ||
+    fail "the executable without --trap-unknown-imports: status $rc, $(cat "$tmp/err")"
+"$KILN" build "$tmp/bad.wasm" --trap-unknown-imports -o "$tmp/bad2" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ "$rc" = 0 ] && grep -q '^.*warning: 3 imports will not be resolved' "$tmp/err" ||
+    fail "kiln build --trap-unknown-imports of other unresolvable imports: status $rc, $(cat "$tmp/err")"
+"$tmp/bad2" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ "$rc" = 1 ] || fail "the --trap-unknown-imports executable of other unresolvable imports: status $rc"
+want_stderr "the --trap-unknown-imports executable" "$tmp/bad2: error: 3 imports cannot be resolved; this program's runtime provides $wasi:
+$(echo "$problems" | grep -v js_eval)"
+for cmd in run build; do
+    "$KILN" $cmd --help | grep -q -- '--trap-unknown-imports' || fail "kiln $cmd --help lacks --trap-unknown-imports"
+done
 
 # ---- a reactor: refused without --entry, built with it ----
 "$KILN" build "$tmp/reactor.wasm" -o "$tmp/reactor" 2>"$tmp/err"; rc=$?
