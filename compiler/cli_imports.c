@@ -64,9 +64,12 @@ static size_t unknown_funcs(const kiln_linker *l, const kiln_module *m) {
 /* After the list, unless the flag was given: what it would do. */
 static void traps_hint(const kiln_linker *l, const kiln_module *m, const char *command) {
     size_t n = unknown_funcs(l, m);
-    if (n)
-        fprintf(stderr, "  (%s --trap-unknown-imports defines the %zu unknown %s as functions "
-                        "that trap when called)\n", command, n, n == 1 ? "function" : "functions");
+    if (n == 1)
+        fprintf(stderr, "  (%s --trap-unknown-imports defines the unknown function as a function "
+                        "that traps when called)\n", command);
+    else if (n)
+        fprintf(stderr, "  (%s --trap-unknown-imports defines the %zu unknown functions as "
+                        "functions that trap when called)\n", command, n);
 }
 
 size_t cli_imports_unresolved(const kiln_linker *l, const kiln_module *m, const char *path,

@@ -5,7 +5,7 @@ time").
 
     python3 bench/compile/ruby_run.py [--kiln [LABEL=]PATH]... [--levels O2]
                                       [--runs N] [--out DIR] [--wasm PATH]
-                                      [--no-node] [--rebuild]
+                                      [--no-node] [--rebuild | --reuse] [--callgrind]
 
 CRuby is run.py's pinned npm module (`@ruby/3.4-wasm-wasi@2.10.1`,
 `ruby+stdlib.wasm`, fetched once with `npm pack`, SHA-256 checked, cached
@@ -16,7 +16,8 @@ the environment (RUBY_EVAL); nothing of CRuby's own code changes.  Each
 kiln (several may be given, to compare two compilers) builds it at each
 level with `kiln build -OLEVEL --trap-unknown-imports` (kiln's default
 -j; the executable is kept in OUT/ruby-run/LABEL-OLEVEL and reused while
-it is newer than that kiln and the module, unless --rebuild).  Then every
+it is newer than that kiln and the module, unless --rebuild; with --reuse
+while it is newer than the module).  Then every
 executable runs ruby_bench.rb N times, the executables taking turns
 (round robin), so that a change in the machine's load falls on all of
 them alike; each run's output must be the expected text.  node runs the
@@ -24,13 +25,16 @@ same module once as a cross-check (its built-in WASI; the JavaScript
 host's functions throw when called: ruby_node.mjs).
 
 Reported: the median, min and max user CPU seconds of the runs (from
-wait4: the program's own threads), user+sys, and the build's CPU seconds
-when it was built now.  Written to OUT/ruby-run/ruby-run.md.  Exit status
+wait4: the program's own threads), user+sys, the build's CPU seconds
+when it was built now, and with --callgrind the instructions of one more
+run of each under valgrind's callgrind, which the machine's load does not
+change.  Written to OUT/ruby-run/ruby-run.md.  Exit status
 0 unless a build or a run failed or printed something else.
 """
 import argparse
 import importlib.util
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -118,10 +122,11 @@ def command_make(wasm, work, log):
     return command
 
 
-def build(kiln, level, command, exe, rebuild, log):
+def build(kiln, level, command, exe, args, log):
     """None, or the build's (CPU s, wall s) when built now, or an error string."""
-    if not rebuild and fresh(exe, kiln, command):
-        log("%s: reused (newer than %s and the module)" % (exe.name, kiln))
+    if not args.rebuild and (fresh(exe, kiln, command) or (args.reuse and fresh(exe, command))):
+        log("%s: reused (newer than %s)" % (exe.name, "the module" if args.reuse else
+                                             "%s and the module" % kiln))
         return None
     log("%s: kiln build -%s --trap-unknown-imports ..." % (exe.name, level))
     rc, out, err, user, sys_, wall = run_usage(
@@ -161,28 +166,48 @@ def runs(exes, code, n, log):
     return times, errors
 
 
-def report(kilns, levels, built, times, node_note, runs_n):
+def callgrind(exes, code, log):
+    """{label: instructions} of one run of each under callgrind: a figure
+    the machine's load does not move (CPU seconds here vary by 20-30%
+    when other builds share the machine)."""
+    counts = {}
+    for label, exe in exes:
+        rc, out, err, user, sys_, wall = run_usage(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", str(exe), "--env",
+             "RUBY_EVAL=" + code])
+        found = re.search(r"Collected : (\d+)", err)
+        if rc == 0 and out == EXPECTED and found:
+            counts[label] = int(found.group(1))
+            log("callgrind %s: %s instructions" % (label, format(counts[label], ",")))
+        else:
+            log("callgrind %s: failed (exit %d)" % (label, rc))
+    return counts
+
+
+def report(kilns, levels, built, times, node_note, runs_n, counts):
     lines = ["## CRuby's benchmark (bench/compile/ruby_run.py)", "",
              "`ruby+stdlib.wasm` with ruby_command.py's `_start`, built with `kiln build "
              "-OLEVEL --trap-unknown-imports`, ruby_bench.rb run %d times, executables in "
              "turn; user CPU seconds from wait4.  Load average at the end: %s." % (
                  runs_n, "%.2f %.2f %.2f" % os.getloadavg()), "",
-             "| kiln | level | median user s | min | max | median user+sys s | build CPU s |",
-             "|---|---|---|---|---|---|---|"]
+             "| kiln | level | median user s | min | max | median user+sys s | build CPU s |"
+             " instructions (callgrind) |",
+             "|---|---|---|---|---|---|---|---|"]
     for label, kiln in kilns:
         for level in levels:
             key = "%s-%s" % (label, level)
             t = times.get(key) or []
             b = built.get(key)
             build_text = "%.0f" % b[0] if isinstance(b, tuple) else "(kept)"
+            ir = format(counts[key], ",") if key in counts else ""
             if not t:
-                lines.append("| %s | -%s | failed | | | | %s |" % (label, level, build_text))
+                lines.append("| %s | -%s | failed | | | | %s | %s |" % (label, level, build_text, ir))
                 continue
             user = [u for u, _ in t]
             total = [u + s for u, s in t]
-            lines.append("| %s | -%s | %.3f | %.3f | %.3f | %.3f | %s |" % (
+            lines.append("| %s | -%s | %.3f | %.3f | %.3f | %.3f | %s | %s |" % (
                 label, level, statistics.median(user), min(user), max(user),
-                statistics.median(total), build_text))
+                statistics.median(total), build_text, ir))
     lines += ["", "kilns: " + ", ".join("%s = %s" % (label, k) for label, k in kilns),
               "cross-check: " + node_note]
     return "\n".join(lines) + "\n"
@@ -198,6 +223,12 @@ def args_parse(argv):
     p.add_argument("--wasm", help="ruby+stdlib.wasm to use instead of fetching it")
     p.add_argument("--no-node", action="store_true", help="skip the cross-check with node")
     p.add_argument("--rebuild", action="store_true", help="build even when an executable is kept")
+    p.add_argument("--reuse", action="store_true",
+                   help="reuse kept executables even when kiln is newer (it was rebuilt "
+                        "without a change to the code it generates)")
+    p.add_argument("--callgrind", action="store_true",
+                   help="also count each executable's instructions in one run under callgrind "
+                        "(about 50 CPU s each at -O2)")
     return p.parse_args(argv)
 
 
@@ -219,7 +250,7 @@ def main(argv):
         for level in levels:
             key = "%s-%s" % (label, level)
             exe = work / key
-            b = build(kiln, level, command, exe, args.rebuild, log)
+            b = build(kiln, level, command, exe, args, log)
             if isinstance(b, str):
                 failures.append(b)
                 continue
@@ -230,7 +261,8 @@ def main(argv):
         failures.append(node_note)
     times, errors = runs(exes, code, args.runs, log)
     failures += errors
-    text = report(kilns, levels, built, times, node_note, args.runs)
+    counts = callgrind(exes, code, log) if args.callgrind else {}
+    text = report(kilns, levels, built, times, node_note, args.runs, counts)
     (work / "ruby-run.md").write_text(text)
     print(text)
     for f in failures:

@@ -32,7 +32,7 @@ problems='  "env"."js_eval": func (i32 i32) -> (i32): unknown import
   "wasi_snapshot_preview1"."fd_write": func (i32) -> (i32): incompatible import type: function signature differs (provided: func (i32 i32 i32 i32) -> (i32))
   "env"."memory": memory i32 pages min 1: unknown import
   "wasi_snapshot_preview1"."fd_close": global mut i64: incompatible import type: not a global (provided: func (i32) -> (i32))'
-hint='--trap-unknown-imports defines the 1 unknown function as functions that trap when called)'
+hint='--trap-unknown-imports defines the unknown function as a function that traps when called)'
 
 # want_stderr WHAT EXPECTED: the whole of $tmp/err.
 want_stderr() {

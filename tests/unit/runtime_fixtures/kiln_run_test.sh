@@ -87,7 +87,7 @@ traps "call stack exhausted" "  0: wasm-function[13]" "$tmp/cli.wasm" --invoke r
 grep -q '^  63: wasm-function\[13\]$' "$tmp/err" && grep -q '^  \.\.\. [0-9]* more frames$' "$tmp/err" ||
     fail "a deep recursion shows 64 frames and how many more: $(tail -n 2 "$tmp/err")"
 traps "unreachable" "  0: wasm-function[16]" "$tmp/cli.wasm" --invoke trap
-expect "" "$tmp/imports.wasm: error: 2 imports cannot be resolved; kiln run provides WASI preview1 (\"wasi_snapshot_preview1\") and nothing else; nothing was compiled:${nl}  \"env\".\"f\": func () -> (): unknown import${nl}  \"env\".\"mem\": memory i32 pages min 1: unknown import" 1 \
+expect "" "$tmp/imports.wasm: error: 2 imports cannot be resolved; kiln run provides WASI preview1 (\"wasi_snapshot_preview1\") and nothing else; nothing was compiled:${nl}  \"env\".\"f\": func () -> (): unknown import${nl}  \"env\".\"mem\": memory i32 pages min 1: unknown import${nl}  (kiln run --trap-unknown-imports defines the unknown function as a function that traps when called)" 1 \
     "$tmp/imports.wasm" --invoke nop
 expect "" "kiln run: argument 1 of add: 'f32:1' is not a i32 value" 2 "$tmp/cli.wasm" --invoke add f32:1 i32:2
 expect "" "kiln run: add takes 2 argument(s), 1 given" 2 "$tmp/cli.wasm" --invoke add i32:1
