@@ -1134,10 +1134,15 @@ static LLVMValueRef stack_short_need(lower_module *lm, LLVMValueRef need, LLVMVa
     return LLVMBuildICmp(lm->b, LLVMIntULT, low, limit, "");
 }
 
-static LLVMValueRef frame_load(lower_module *lm, uint32_t index) {
-    LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, lower_frame_slot(lm, index), "frame");
+/* The frame size a frame-size table entry (`slot`) holds. */
+static LLVMValueRef frame_load_at(lower_module *lm, LLVMValueRef slot) {
+    LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, slot, "frame");
     LLVMSetAlignment(need, 4);
     return need;
+}
+
+static LLVMValueRef frame_load(lower_module *lm, uint32_t index) {
+    return frame_load_at(lm, lower_frame_slot(lm, index));
 }
 
 /* True when the frame of body `index` would reach below the limit; `sp`
@@ -1191,11 +1196,7 @@ bool lower_frame_likely_big(const kiln_module *m, uint32_t index) {
  * kiln_rt_stack_limit, the same condition in two instructions fewer
  * (x86-64: no neg and add). */
 static LLVMValueRef stack_short_small_at(lower_module *lm, LLVMValueRef frame, LLVMValueRef sp) {
-    LLVMValueRef need = NULL;
-    if (frame) {
-        need = LLVMBuildLoad2(lm->b, lm->t.i32, frame, "frame");
-        LLVMSetAlignment(need, 4);
-    }
+    LLVMValueRef need = frame ? frame_load_at(lm, frame) : NULL;
     if (need && lm->opts->executable) return stack_short_need(lm, need, sp, NULL);
     LLVMValueRef limit = limit_load(lm, "kiln_rt_stack_limit_small");
     if (need) {
@@ -1344,9 +1345,7 @@ void lower_stack_check_at(lower_func *lf, LLVMValueRef frame) {
         short_ = stack_short_small_at(lm, frame, stack_pointer(lm));
     } else {
         entry_reads_make(lf);
-        LLVMValueRef need = LLVMBuildLoad2(lm->b, lm->t.i32, frame, "frame");
-        LLVMSetAlignment(need, 4);
-        short_ = stack_short_need(lm, need, lf->entry_sp, lf->entry_limit);
+        short_ = stack_short_need(lm, frame_load_at(lm, frame), lf->entry_sp, lf->entry_limit);
     }
     lower_trap_if(lf, short_, KILN_TRAP_CALL_STACK_EXHAUSTED);
 }

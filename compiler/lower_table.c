@@ -338,11 +338,24 @@ static LLVMValueRef const_array(lower_module *lm, LLVMTypeRef elem, LLVMValueRef
     return g;
 }
 
+/* A constant array of what `of` gives for each element's function
+ * (null for a null element), or NULL when out of memory. */
+static LLVMValueRef known_ptr_array(lower_module *lm, const table_known *tk,
+                                    LLVMValueRef (*of)(lower_module *, uint32_t), const char *name) {
+    LLVMValueRef *items = malloc(sizeof *items * (tk->size + 1));
+    if (!items) return NULL;
+    for (uint32_t i = 0; i < tk->size; i++)
+        items[i] = tk->funcs[i] == KNOWN_NULL ? LLVMConstNull(lm->t.ptr) : of(lm, tk->funcs[i]);
+    LLVMValueRef g = const_array(lm, lm->t.ptr, items, tk->size, name);
+    free(items);
+    return g;
+}
+
 /* The class of each element's signature and its body (null for a null
  * element); each partition that needs them holds its own copy.  False:
  * out of memory. */
 static bool known_arrays_make(lower_module *lm, table_known *tk) {
-    if (tk->classes) return true;
+    if (tk->bodies) return true;
     LLVMValueRef *items = malloc(sizeof *items * (tk->size + 1));
     if (!items) return false;
     for (uint32_t i = 0; i < tk->size; i++) {
@@ -350,23 +363,15 @@ static bool known_arrays_make(lower_module *lm, table_known *tk) {
         items[i] = lower_const_i32(lm, f == KNOWN_NULL ? KNOWN_NULL : func_class(lm, f));
     }
     tk->classes = const_array(lm, lm->t.i32, items, tk->size, "ci.classes");
-    for (uint32_t i = 0; i < tk->size; i++)
-        items[i] = tk->funcs[i] == KNOWN_NULL ? LLVMConstNull(lm->t.ptr) : lower_body_ref(lm, tk->funcs[i]);
-    tk->bodies = const_array(lm, lm->t.ptr, items, tk->size, "ci.bodies");
     free(items);
-    return true;
+    tk->bodies = known_ptr_array(lm, tk, lower_body_ref, "ci.bodies");
+    return tk->bodies != NULL;
 }
 
 /* Each element's frame-size entry, for calls that check per callee. */
 static bool known_frames_make(lower_module *lm, table_known *tk) {
-    if (tk->frames) return true;
-    LLVMValueRef *items = malloc(sizeof *items * (tk->size + 1));
-    if (!items) return false;
-    for (uint32_t i = 0; i < tk->size; i++)
-        items[i] = tk->funcs[i] == KNOWN_NULL ? LLVMConstNull(lm->t.ptr) : lower_frame_slot(lm, tk->funcs[i]);
-    tk->frames = const_array(lm, lm->t.ptr, items, tk->size, "ci.frames");
-    free(items);
-    return true;
+    if (!tk->frames) tk->frames = known_ptr_array(lm, tk, lower_frame_slot, "ci.frames");
+    return tk->frames != NULL;
 }
 
 typedef enum callee_check { CHECK_NONE, CHECK_SMALL, CHECK_PER_CALLEE } callee_check;
