@@ -154,13 +154,25 @@ void cli_temp_dir_remove(const char *path);
  * returns how many (0: none, nothing printed). */
 struct kiln_module;
 struct kiln_linker;
+/* What kiln run and kiln build's executables do with function imports
+ * nothing provides. */
+typedef enum cli_unknown_imports {
+    CLI_UNKNOWN_FAIL, /* name them all and stop (the default) */
+    CLI_UNKNOWN_TRAP, /* --trap-unknown-imports: stand-ins that trap when called */
+    CLI_UNKNOWN_DEFAULT, /* --default-values-unknown-imports: stand-ins returning zeros */
+} cli_unknown_imports;
+/* cli_imports.c: parses --trap-unknown-imports and
+ * --default-values-unknown-imports for `command`: 1 if `arg` is one
+ * (*u set), 0 if not, -1 if it contradicts the other (said). */
+int cli_unknown_imports_flag(const char *command, const char *arg, cli_unknown_imports *u);
 size_t cli_imports_unresolved(const struct kiln_linker *l, const struct kiln_module *m,
-                              const char *path, bool traps);
-/* cli_imports.c: --trap-unknown-imports: defines in `l` a function that
- * traps when called (naming the import) for every function import of `m`
- * that `l` has nothing for; false (said) when out of memory.  `traps` in
- * the other calls: whether it was given (else they say what it would do). */
-bool cli_imports_traps_define(struct kiln_linker *l, const struct kiln_module *m);
+                              const char *path, cli_unknown_imports u);
+/* cli_imports.c: unless `u` is CLI_UNKNOWN_FAIL, defines in `l` a stand-in
+ * (runtime/import_trap.c) for every function import of `m` that `l` has
+ * nothing for; false (said) when out of memory.  `u` in the other calls:
+ * which flag was given (without one they say what the flags would do). */
+bool cli_imports_stand_ins_define(struct kiln_linker *l, const struct kiln_module *m,
+                                  cli_unknown_imports u);
 /* cli_imports.c: defines in `l` the shared memory `m` imports, if any,
  * made with the import's limits (a wasm32-wasip1-threads program imports
  * its memory); false when it cannot be made.  Other memory imports stay
@@ -168,7 +180,7 @@ bool cli_imports_traps_define(struct kiln_linker *l, const struct kiln_module *m
 bool cli_imports_memory_define(struct kiln_linker *l, const struct kiln_module *m);
 /* cli_imports.c: unless -q, a warning listing every import that the WASI
  * runtime of `kiln build`'s executables will not provide. */
-void cli_imports_warn_wasi(const struct kiln_module *m, const char *path, bool traps);
+void cli_imports_warn_wasi(const struct kiln_module *m, const char *path, cli_unknown_imports u);
 
 /* cli_compile.c: parses `-j N`, `-jN`, `--jobs N` or `--jobs=N` (compile
  * threads, 1..256) and `--partitions N` (force that many, 1..4096) into

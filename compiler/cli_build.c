@@ -48,7 +48,7 @@ typedef struct build_args {
     kiln_compile_options opts;
     uint32_t features;
     bool keep_object;
-    bool trap_unknown_imports;
+    cli_unknown_imports unknown_imports;
     const char *entry; /* --entry: the export main() calls instead of _start */
     char prefix_buf[128];
     bool bounds_given; /* else the target's default (--target) */
@@ -66,7 +66,8 @@ static void build_usage(FILE *out) {
             "with the trap \"interrupted\", as `kiln run --timeout`).  Its runtime provides\n"
             "WASI preview1 and nothing else: other imports are all named in a warning\n"
             "now, and the executable stops at start-up naming them again (status 1),\n"
-            "unless --trap-unknown-imports stands in for the functions among them.\n\n"
+            "unless --trap-unknown-imports or --default-values-unknown-imports stands in\n"
+            "for the functions among them.\n\n"
             "options:\n"
             "  -o PROGRAM        output executable (default: FILE without .wasm)\n"
             "  -O0 -O1 -O2 -O3   optimisation level (default -O2)\n"
@@ -81,6 +82,8 @@ static void build_usage(FILE *out) {
             "  --trap-unknown-imports  the executable defines every function import WASI\n"
             "                    does not provide as a function that traps when called,\n"
             "                    naming the import (as wasmtime's flag; others still fail)\n"
+            "  --default-values-unknown-imports  the same, but as functions that do nothing\n"
+            "                    and return zeros (0, +0.0, null), as wasmtime's flag\n"
             "  --cache, --cache-dir DIR  reuse compiled partitions, as for `kiln compile`\n"
             "  --entry NAME      the executable calls export NAME (no parameters; nothing\n"
             "                    or an i32, the exit status, as result) instead of _start,\n"
@@ -123,6 +126,9 @@ static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
     int cache = cli_cache_flag("build", argc, argv, i, &a->opts);
     if (cache)
         return cache < 0 ? CLI_USAGE : 0;
+    int unknown = cli_unknown_imports_flag("build", arg, &a->unknown_imports);
+    if (unknown)
+        return unknown < 0 ? CLI_USAGE : 0;
     if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3])
         a->opts.opt_level = arg[2] - '0';
     else if (strcmp(arg, "-o") == 0 && *i + 1 < argc)
@@ -137,8 +143,6 @@ static int args_parse_one(build_args *a, int argc, char **argv, int *i) {
         a->opts.target_triple = v;
     else if (strcmp(arg, "--keep-object") == 0)
         a->keep_object = true;
-    else if (strcmp(arg, "--trap-unknown-imports") == 0)
-        a->trap_unknown_imports = true;
     else if (strcmp(arg, "-g") == 0)
         a->opts.debug_info = true;
     else if (strcmp(arg, "--bounds-checks=explicit") == 0 ||
@@ -408,7 +412,7 @@ static void wasi_list_write(FILE *f, const kiln_module *m) {
 }
 
 /* What the executable needs besides the module and the libraries:
- * --entry's name, the WASI list, --trap-unknown-imports, and without -g no DWARF line reader
+ * --entry's name, the WASI list, the unknown-imports flag, and without -g no DWARF line reader
  * (runtime.h, kiln_rt_line_reader: such an executable has no lines for
  * it to read).  Only what is named here is linked (--gc-sections). */
 static bool program_source_write(const build_args *a, const kiln_module *m, const char *path) {
@@ -418,7 +422,10 @@ static bool program_source_write(const build_args *a, const kiln_module *m, cons
                "#include <stdint.h>\n\n");
     if (a->entry) entry_write(f, a->entry);
     wasi_list_write(f, m);
-    if (a->trap_unknown_imports) fprintf(f, "const bool kiln_program_trap_unknown_imports = true;\n");
+    if (a->unknown_imports == CLI_UNKNOWN_TRAP)
+        fprintf(f, "const bool kiln_program_trap_unknown_imports = true;\n");
+    if (a->unknown_imports == CLI_UNKNOWN_DEFAULT)
+        fprintf(f, "const bool kiln_program_default_unknown_imports = true;\n");
     if (!a->opts.debug_info)
         fprintf(f, "bool (*const kiln_rt_line_reader)(uintptr_t, const char **, uint32_t *) "
                    "= NULL;\n");
@@ -436,7 +443,7 @@ static int build_object(const build_args *a, const uint8_t *bytes, size_t size,
     int rc = entry_check(a, m);
     if (rc == CLI_OK) {
         if (a->opts.debug_info) cli_debug_lines_warn(a->input, m);
-        cli_imports_warn_wasi(m, a->input, a->trap_unknown_imports);
+        cli_imports_warn_wasi(m, a->input, a->unknown_imports);
         if (!module_compile_object(m, bytes, size, &a->opts, object, &err))
             rc = cli_compile_failed(a->input, object, &err);
     }

@@ -7,11 +7,14 @@
  * runtime/import_check.c), against a linker that defines exactly what the
  * program will get, so it cannot disagree with instantiation.  With
  * --trap-unknown-imports the function imports nothing provides are first
- * defined as functions that trap when called (runtime/import_trap.c);
- * without it, the message says how many it would define. */
+ * defined as functions that trap when called, with
+ * --default-values-unknown-imports as functions that return zeros
+ * (runtime/import_trap.c); without either, the message says how many
+ * --trap-unknown-imports would define. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "kiln.h"
@@ -26,6 +29,20 @@ static void problem_print(void *ctx, const char *problem) {
 }
 
 static const char *imports_noun(size_t n) { return n == 1 ? "import" : "imports"; }
+
+int cli_unknown_imports_flag(const char *command, const char *arg, cli_unknown_imports *u) {
+    cli_unknown_imports flag;
+    if (strcmp(arg, "--trap-unknown-imports") == 0) flag = CLI_UNKNOWN_TRAP;
+    else if (strcmp(arg, "--default-values-unknown-imports") == 0) flag = CLI_UNKNOWN_DEFAULT;
+    else return 0;
+    if (*u != CLI_UNKNOWN_FAIL && *u != flag) {
+        fprintf(stderr, "kiln %s: --trap-unknown-imports and --default-values-unknown-imports "
+                        "exclude each other\n", command);
+        return -1;
+    }
+    *u = flag;
+    return 1;
+}
 
 bool cli_imports_memory_define(kiln_linker *l, const kiln_module *m) {
     for (uint32_t i = 0; i < m->num_imports; i++) {
@@ -73,26 +90,29 @@ static void traps_hint(const kiln_linker *l, const kiln_module *m, const char *c
 }
 
 size_t cli_imports_unresolved(const kiln_linker *l, const kiln_module *m, const char *path,
-                              bool traps) {
+                              cli_unknown_imports u) {
     size_t n = kiln_linker_check_module(l, m, NULL, NULL);
     if (!n) return 0;
     cli_path_error(path, "%zu %s cannot be resolved; kiln run provides WASI preview1 "
                          "(\"" WASI_MODULE_NAME "\") and nothing else; nothing was compiled:",
                    n, imports_noun(n));
     kiln_linker_check_module(l, m, problem_print, NULL);
-    if (!traps) traps_hint(l, m, "kiln run");
+    if (u == CLI_UNKNOWN_FAIL) traps_hint(l, m, "kiln run");
     return n;
 }
 
-bool cli_imports_traps_define(kiln_linker *l, const kiln_module *m) {
-    if (kiln_linker_define_unknown_imports_as_traps_module(l, m) != SIZE_MAX) return true;
+bool cli_imports_stand_ins_define(kiln_linker *l, const kiln_module *m, cli_unknown_imports u) {
+    size_t defined = 0;
+    if (u == CLI_UNKNOWN_TRAP) defined = kiln_linker_define_unknown_imports_as_traps_module(l, m);
+    if (u == CLI_UNKNOWN_DEFAULT) defined = kiln_linker_define_unknown_imports_as_defaults_module(l, m);
+    if (defined != SIZE_MAX) return true;
     fprintf(stderr, "kiln: error: out of memory\n");
     return false;
 }
 
 /* A linker as a built executable's main() makes it: WASI and nothing
  * else.  The WASI context is never called, only named. */
-void cli_imports_warn_wasi(const kiln_module *m, const char *path, bool traps) {
+void cli_imports_warn_wasi(const kiln_module *m, const char *path, cli_unknown_imports u) {
     if (cli_verbosity == CLI_QUIET || m->num_imports == 0) return;
     kiln_wasi_config cfg;
     kiln_wasi_config_init(&cfg);
@@ -100,14 +120,14 @@ void cli_imports_warn_wasi(const kiln_module *m, const char *path, bool traps) {
     kiln_linker *l = kiln_linker_new();
     bool defined = w && l && kiln_wasi_define(w, l);
     if (defined) cli_imports_memory_define(l, m); /* if it fails, the check names the import */
-    if (defined && traps) defined = cli_imports_traps_define(l, m);
+    if (defined) defined = cli_imports_stand_ins_define(l, m, u);
     size_t n = defined ? kiln_linker_check_module(l, m, NULL, NULL) : 0;
     if (n) {
         cli_warning(path, "%zu %s will not be resolved: executables made by kiln build provide "
                           "WASI preview1 (\"" WASI_MODULE_NAME "\") and nothing else, so this one "
                           "will stop at start-up:", n, imports_noun(n));
         kiln_linker_check_module(l, m, problem_print, NULL);
-        if (!traps) traps_hint(l, m, "kiln build");
+        if (u == CLI_UNKNOWN_FAIL) traps_hint(l, m, "kiln build");
     }
     kiln_linker_free(l);
     kiln_wasi_free(w);

@@ -51,7 +51,7 @@ typedef struct run_args {
     kiln_compile_options opts;
     uint32_t features;
     bool no_cache;
-    bool trap_unknown_imports;
+    cli_unknown_imports unknown_imports;
     int num_invokes;
     invoke invokes[MAX_INVOKES];
     kiln_wasi_options wasi; /* --dir, --env, --inherit-env, --no-openat2 */
@@ -70,7 +70,8 @@ static void run_usage(FILE *out) {
             "Without --invoke, runs `_start` with WASI and exits with its status.\n"
             "Imports are checked first: if WASI preview1 cannot satisfy some, they are\n"
             "all named in one message and nothing is compiled (status 1), unless\n"
-            "--trap-unknown-imports stands in for the functions among them.\n\n"
+            "--trap-unknown-imports or --default-values-unknown-imports stands in for the\n"
+            "functions among them.\n\n"
             "values (arguments and results): i32:-7 i64:9 f32:0x1.8p+1 f64:2.5 f32:nan:0x7fc00000\n"
             "  v128:0x<32 hex digits in memory order> funcref:null externref:null externref:N\n\n"
             "options:\n"
@@ -86,6 +87,9 @@ static void run_usage(FILE *out) {
             "  --trap-unknown-imports  define every function import WASI does not provide\n"
             "                        as a function that traps when called, naming the\n"
             "                        import (as wasmtime's flag; other imports still fail)\n"
+            "  --default-values-unknown-imports  the same, but as functions that do nothing\n"
+            "                        and return zeros (0, +0.0, null): for optional host\n"
+            "                        hooks, as wasmtime's flag\n"
             "  --timeout SECONDS     stop the program after this long (start function and\n"
             "                        host calls included): trap \"interrupted\", status 134\n"
             "  --stack-size SIZE     stack budget of wasm code: bytes, or with a K, M or G\n"
@@ -213,6 +217,8 @@ static int args_parse_one(run_args *a, int argc, char **argv, int *i) {
     if (jobs) return jobs < 0 ? CLI_USAGE : 0;
     int bounds = cli_bounds_flag("run", argc, argv, i, &a->opts.explicit_bounds);
     if (bounds) return bounds < 0 ? CLI_USAGE : 0;
+    int unknown = cli_unknown_imports_flag("run", arg, &a->unknown_imports);
+    if (unknown) return unknown < 0 ? CLI_USAGE : 0;
     const char *v;
     if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3])
         a->opts.opt_level = arg[2] - '0';
@@ -220,7 +226,6 @@ static int args_parse_one(run_args *a, int argc, char **argv, int *i) {
     else if (strcmp(arg, "--invoke") == 0) return invoke_parse(a, argc, argv, i);
     else if (is_limit_flag(arg)) return limit_parse(a, argc, argv, i);
     else if (strcmp(arg, "--no-cache") == 0) a->no_cache = true;
-    else if (strcmp(arg, "--trap-unknown-imports") == 0) a->trap_unknown_imports = true;
     else if (cli_feature_flag(arg, &a->features) || cli_verbosity_flag(arg)) return 0;
     else if (arg[0] == '-' && arg[1]) return fprintf(stderr, "kiln run: unknown option '%s'\n", arg), CLI_USAGE;
     else if (!a->input) a->input = arg;
@@ -615,8 +620,9 @@ static void fatal_signals_catch(void) {
 /* ---- the command ----------------------------------------------------------------------- */
 
 /* What the module is linked against: WASI preview1 and nothing else
- * (with --trap-unknown-imports, stand-ins that trap for the other
- * function imports, defined in module_check_load_run).
+ * (with --trap-unknown-imports or --default-values-unknown-imports,
+ * stand-ins for the other function imports, defined in
+ * module_check_load_run).
  * WASI is bound in both modes, so exports of a wasm32-wasi program can be
  * invoked directly too.  Made before compiling: a bad --dir and imports
  * nobody provides are found in a moment, not after minutes of LLVM. */
@@ -679,12 +685,12 @@ static int module_check_load_run(const run_args *a, const kiln_module *m, const 
                                  size_t size) {
     run_host host;
     if (!run_host_make(a, m, &host)) return CLI_FAIL;
-    if (a->trap_unknown_imports && !cli_imports_traps_define(host.linker, m)) {
+    if (!cli_imports_stand_ins_define(host.linker, m, a->unknown_imports)) {
         run_host_free(&host);
         return CLI_FAIL;
     }
     progress_phase_begin(a->opts.progress, "check imports");
-    size_t unresolved = cli_imports_unresolved(host.linker, m, a->input, a->trap_unknown_imports);
+    size_t unresolved = cli_imports_unresolved(host.linker, m, a->input, a->unknown_imports);
     progress_phase_end(a->opts.progress);
     if (unresolved) {
         run_host_free(&host);

@@ -144,6 +144,13 @@ size_t kiln_linker_define_unknown_imports_as_traps(kiln_linker *l, const kiln_mo
 /* The same for a module decoded by kiln's own front end. */
 size_t kiln_linker_define_unknown_imports_as_traps_module(kiln_linker *l,
                                                           const struct kiln_module *m);
+/* The same, but each stand-in does nothing and returns its type's
+ * default values (0, +0.0, null references), as wasmtime's
+ * --default-values-unknown-imports: for optional host hooks such as a
+ * benchmark's "bench"."start" and "bench"."end". */
+size_t kiln_linker_define_unknown_imports_as_defaults(kiln_linker *l, const kiln_module_desc *desc);
+size_t kiln_linker_define_unknown_imports_as_defaults_module(kiln_linker *l,
+                                                             const struct kiln_module *m);
 
 /* ---- standalone objects a host can create and share ---------------------- */
 /* max_pages/max are ignored unless has_max.  NULL when out of memory or

@@ -373,6 +373,10 @@ const char *import_mismatch(const kiln_module *m, const uint32_t *type_ids, cons
  * the importing module's kiln_import. */
 uint32_t import_trap_call(void *env, kiln_instance *caller, const kiln_val *args,
                           kiln_val *results);
+/* The callback of kiln_linker_define_unknown_imports_as_defaults'
+ * entries: writes zeros to its results (env: how many) and returns. */
+uint32_t import_default_call(void *env, kiln_instance *caller, const kiln_val *args,
+                             kiln_val *results);
 
 /* ---- constexpr.c ------------------------------------------------------------- */
 /* Evaluates a validated constant expression against a partly built

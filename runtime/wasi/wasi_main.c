@@ -37,6 +37,9 @@ extern const kiln_wasi_binding *const *const kiln_program_wasi;
  * (true): function imports nothing here provides are defined as functions
  * that trap when called, naming the import. */
 extern const bool kiln_program_trap_unknown_imports __attribute__((weak));
+/* `kiln build --default-values-unknown-imports`: the same, as functions
+ * that return zeros. */
+extern const bool kiln_program_default_unknown_imports __attribute__((weak));
 
 /* ---- --timeout SECONDS, as `kiln run --timeout` (docs/cli.md) ----------------------- */
 
@@ -153,12 +156,14 @@ static void problem_print(void *ctx, const char *problem) {
 }
 
 /* What the program is linked against: the WASI functions it imports, the
- * memory a threads program imports, and with --trap-unknown-imports a
- * trapping stand-in for every other function import.  NULL when out of
+ * memory a threads program imports, and with --trap-unknown-imports (or
+ * --default-values-unknown-imports) a stand-in that traps (or returns
+ * zeros) for every other function import.  NULL when out of
  * memory (said). */
 static kiln_linker *program_linker(kiln_wasi *w, const char *name) {
     kiln_linker *l = kiln_linker_new();
     bool traps = &kiln_program_trap_unknown_imports && kiln_program_trap_unknown_imports;
+    bool defaults = &kiln_program_default_unknown_imports && kiln_program_default_unknown_imports;
     if (!l || !kiln_wasi_define_list(w, l, kiln_program_wasi)) {
         kiln_linker_free(l);
         fprintf(stderr, "%s: error: out of memory\n", name);
@@ -169,6 +174,7 @@ static kiln_linker *program_linker(kiln_wasi *w, const char *name) {
         kiln_wasi_define_memory(l, &mi); /* if it fails, the check names the import */
     /* If this fails, the check names the imports it did not define. */
     if (traps) kiln_linker_define_unknown_imports_as_traps(l, &kiln_program_module);
+    if (defaults) kiln_linker_define_unknown_imports_as_defaults(l, &kiln_program_module);
     return l;
 }
 

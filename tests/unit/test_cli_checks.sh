@@ -11,6 +11,8 @@
 # as a function that traps when called, naming the import; a program
 # that does not call one runs; other imports still fail as above, and
 # without the flag the messages say what it would do.
+# --default-values-unknown-imports: the same stand-ins, returning zeros
+# of every type instead of trapping; the two flags exclude each other.
 # Entry points (compiler/cli_build.c, runtime/wasi/wasi_run.c): `kiln
 # build` refuses a module without _start before compiling unless --entry
 # names an export to call, which must take no parameters; the executable
@@ -26,6 +28,7 @@ wat2wasm "$DIR/runtime_fixtures/cli_unresolved.wat" -o "$tmp/bad.wasm" || exit 1
 wat2wasm "$DIR/runtime_fixtures/cli_wasi.wat" -o "$tmp/hello.wasm" || exit 1
 wat2wasm "$DIR/runtime_fixtures/cli_reactor.wat" -o "$tmp/reactor.wasm" || exit 1
 wat2wasm "$DIR/runtime_fixtures/cli_trap_imports.wat" -o "$tmp/js.wasm" || exit 1
+wat2wasm "$DIR/runtime_fixtures/cli_default_imports.wat" -o "$tmp/defaults.wasm" || exit 1
 
 wasi='WASI preview1 ("wasi_snapshot_preview1") and nothing else'
 problems='  "env"."js_eval": func (i32 i32) -> (i32): unknown import
@@ -123,6 +126,39 @@ want_stderr "the --trap-unknown-imports executable" "$tmp/bad2: error: 3 imports
 $(echo "$problems" | grep -v js_eval)"
 for cmd in run build; do
     "$KILN" $cmd --help | grep -q -- '--trap-unknown-imports' || fail "kiln $cmd --help lacks --trap-unknown-imports"
+done
+
+# ---- --default-values-unknown-imports: stand-ins that return zeros ----
+zeros='i32:0
+i64:0
+f32:0x0p+0
+f64:0x0p+0
+v128:0x00000000000000000000000000000000
+funcref:null
+externref:null'
+for flags in "" "--no-cache -O0"; do
+    out=$("$KILN" run --default-values-unknown-imports $flags "$tmp/defaults.wasm" 2>"$tmp/err"); rc=$?
+    [ "$out" = ok ] && [ "$rc" = 0 ] && [ ! -s "$tmp/err" ] ||
+        fail "kiln run --default-values-unknown-imports $flags: '$out', status $rc, $(cat "$tmp/err")"
+    out=$("$KILN" run --default-values-unknown-imports $flags "$tmp/defaults.wasm" --invoke all 2>"$tmp/err"); rc=$?
+    [ "$out" = "$zeros" ] && [ "$rc" = 0 ] ||
+        fail "kiln run --default-values-unknown-imports $flags --invoke all: '$out', status $rc, $(cat "$tmp/err")"
+done
+"$KILN" run --trap-unknown-imports --default-values-unknown-imports "$tmp/defaults.wasm" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ "$rc" = 2 ] && grep -q 'exclude each other' "$tmp/err" ||
+    fail "kiln run with both unknown-imports flags: status $rc, $(cat "$tmp/err")"
+"$KILN" build "$tmp/defaults.wasm" --default-values-unknown-imports -o "$tmp/defaults" 2>"$tmp/err" && [ ! -s "$tmp/err" ] ||
+    fail "kiln build --default-values-unknown-imports: $(cat "$tmp/err")"
+out=$("$tmp/defaults" 2>"$tmp/err"); rc=$?
+[ "$out" = ok ] && [ "$rc" = 0 ] && [ ! -s "$tmp/err" ] ||
+    fail "the --default-values-unknown-imports executable: '$out', status $rc, $(cat "$tmp/err")"
+# Only functions: the memory, the mistyped WASI function and the global still fail.
+"$KILN" run --default-values-unknown-imports "$tmp/bad.wasm" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ "$rc" = 1 ] && grep -q '3 imports cannot be resolved' "$tmp/err" ||
+    fail "kiln run --default-values-unknown-imports of other unresolvable imports: status $rc, $(cat "$tmp/err")"
+for cmd in run build; do
+    "$KILN" $cmd --help | grep -q -- '--default-values-unknown-imports' ||
+        fail "kiln $cmd --help lacks --default-values-unknown-imports"
 done
 
 # ---- a reactor: refused without --entry, built with it ----
