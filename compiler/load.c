@@ -171,6 +171,17 @@ bool library_compile_load(const kiln_module *m, const uint8_t *bytes, size_t siz
     return ok;
 }
 
+bool library_cached_load(const uint8_t *bytes, size_t size, const load_options *o,
+                         loaded_library *out) {
+    char dir[3072], key[65], lib[4096];
+    kiln_error err;
+    memset(out, 0, sizeof *out);
+    if (!cache_dir(o, dir, sizeof dir)) return false;
+    cache_key(o, bytes, size, key);
+    snprintf(lib, sizeof lib, "%s/%s.so", dir, key);
+    return access(lib, R_OK) == 0 && library_open(lib, o, out, &err);
+}
+
 bool library_image_load(const uint8_t *image, size_t size, const load_options *o,
                         loaded_library *out, kiln_error *err) {
     char dir[3072], key[65], lib[4096], temp[3072];

@@ -56,6 +56,15 @@ typedef struct loaded_library {
 bool library_compile_load(const kiln_module *m, const uint8_t *bytes, size_t size,
                           const load_options *o, loaded_library *out, kiln_error *err);
 
+/* The library of `bytes` only if the cache already holds it: true when it
+ * is there and loaded.  False on a miss (nothing is reported: the caller
+ * goes on to decode and library_compile_load, which says what fails), so
+ * a cached module is run without being decoded or validated again (its
+ * library was made from the same bytes by the same compiler with the same
+ * options, which the key names).  Always false without a cache. */
+bool library_cached_load(const uint8_t *bytes, size_t size, const load_options *o,
+                         loaded_library *out);
+
 /* Loads a shared object given as bytes (one that library_compile_load
  * made, with the same prefix): written to the cache under the hash of its
  * bytes (or a temporary directory) and dlopen'ed.  It is native code:

@@ -100,6 +100,11 @@ done
 "$KILN" run --trap-unknown-imports "$tmp/js.wasm" --invoke js_value >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ "$rc" = 134 ] && [ "$(head -n 1 "$tmp/err")" = "kiln: trap: $called" ] ||
     fail "kiln run --trap-unknown-imports --invoke js_value: status $rc, $(cat "$tmp/err")"
+# The library is cached now: the imports are still checked (on the module
+# its image describes), and the run refused.
+"$KILN" run "$tmp/js.wasm" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ "$rc" = 1 ] && [ ! -s "$tmp/out" ] && grep -q '"rb-js-abi-host"."global-this"' "$tmp/err" ||
+    fail "kiln run of a cached module with unknown functions, without the flag: status $rc: $(cat "$tmp/err")"
 # Only functions: the memory, the mistyped WASI function and the global still fail.
 "$KILN" run --trap-unknown-imports "$tmp/bad.wasm" >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ "$rc" = 1 ] || fail "kiln run --trap-unknown-imports of other unresolvable imports: status $rc"

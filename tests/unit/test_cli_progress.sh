@@ -65,6 +65,17 @@ for phase in decode validate 'check imports' 'compile: ' 'link shared library' '
     grep -q "^kiln: *$phase" "$tmp/err" || fail "kiln run -v does not show '$phase': $(cat "$tmp/err")"
 done
 [ "$(cat "$tmp/out")" = hi ] || fail "kiln run -v: the program printed '$(cat "$tmp/out")'"
+# Run again: the library is in the cache, and the module is neither
+# decoded nor validated again (its imports are checked on the module the
+# library's own image describes).
+"$KILN" run -v -O0 "$tmp/hello.wasm" >"$tmp/out" 2>"$tmp/err"
+for phase in 'load from the cache' 'check imports' total; do
+    grep -q "^kiln: *$phase" "$tmp/err" || fail "a cached kiln run -v does not show '$phase': $(cat "$tmp/err")"
+done
+for phase in decode validate 'compile: ' 'load (cached or compiled)'; do
+    grep -q "^kiln: *$phase" "$tmp/err" && fail "a cached kiln run -v shows '$phase': $(cat "$tmp/err")"
+done
+[ "$(cat "$tmp/out")" = hi ] || fail "a cached kiln run -v: the program printed '$(cat "$tmp/out")'"
 
 # ---- -q: nothing but the program's own output ----
 "$KILN" compile -q "$tmp/hello.wasm" -o "$tmp/hello.o" --enable-exceptions 2>"$tmp/err" &&
