@@ -226,15 +226,15 @@ static void vectorizers_skip_end(LLVMModuleRef mod) {
  * clang's two or four) and, in explicit bounds mode, the check hoisting
  * (check_hoist.c) between its stages, then the sink trim. */
 static bool module_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level,
-                            bool explicit_bounds, bool simd, kiln_error *err) {
-    pipeline_stages stages = pipeline_for_level(opt_level);
+                            bool explicit_bounds, bool simd, bool huge, kiln_error *err) {
+    pipeline_stages stages = huge ? pipeline_for_huge(opt_level) : pipeline_for_level(opt_level);
     if (opt_level <= 0) stages.first = pipeline_o0(simd);
     if (!stages.first) return true;
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
     LLVMErrorRef e = LLVMRunPasses(mod, stages.first, tm, pbo);
     if (!e && stages.second) {
         vectorizers_skip_huge_blocks(mod);
-        if (opt_level >= 2) reroll_module(mod);
+        if (stages.reroll) reroll_module(mod);
         if (explicit_bounds) check_hoist_module(mod);
         if (opt_level == 2) vectorizers_skip_loop_free(mod);
         e = LLVMRunPasses(mod, stages.second, tm, pbo);
@@ -253,10 +253,29 @@ static bool module_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_
     return false;
 }
 
+/* The function indices of the bodies compiled here: the partition's, or
+ * every defined function. */
+static uint32_t bodies_first(const kiln_module *m, const lower_partition *part) {
+    return part ? part->first : m->num_imported_funcs;
+}
+
+static uint32_t bodies_end(const kiln_module *m, const lower_partition *part) {
+    return part ? part->end : m->num_funcs;
+}
+
+/* Whether every body compiled here is a huge one (lower_body_huge), so
+ * that the bounded pipeline applies (pipeline_for_huge; -O1 has none). */
+static bool bodies_all_huge(const kiln_module *m, const lower_partition *part, int opt_level) {
+    uint32_t first = bodies_first(m, part), end = bodies_end(m, part);
+    if (opt_level < 2 || first == end) return false;
+    for (uint32_t i = first; i < end; i++)
+        if (!lower_body_huge(m, i)) return false;
+    return true;
+}
+
 /* Whether the bodies compiled here use SIMD (pipeline_o0). */
 static bool bodies_use_simd(const kiln_module *m, const lower_partition *part) {
-    uint32_t first = part ? part->first : m->num_imported_funcs;
-    uint32_t end = part ? part->end : m->num_funcs;
+    uint32_t first = bodies_first(m, part), end = bodies_end(m, part);
     for (uint32_t i = first; i < end; i++)
         if (m->funcs[i].uses_simd) return true;
     return false;
@@ -309,7 +328,8 @@ LLVMModuleRef module_compile_ir_partition(const kiln_module *m, const uint8_t *b
     bool ok = (!verify_wanted() || module_verify(mod, err)) &&
               (!optimize || ir_dump(mod, opts, part)) &&
               (!optimize || module_optimize(mod, tm, opts->opt_level, opts->explicit_bounds,
-                                            opts->opt_level <= 0 && bodies_use_simd(m, part), err));
+                                            opts->opt_level <= 0 && bodies_use_simd(m, part),
+                                            bodies_all_huge(m, part, opts->opt_level), err));
     if (ok) progress_partition_step(opts->progress, PROGRESS_OPTIMISED);
     if (ok) return mod;
     LLVMDisposeModule(mod);
@@ -373,7 +393,7 @@ static uint32_t count_marked(const uint8_t *marks, uint32_t n) {
 /* One partition (or the whole module), lowered, optimised and emitted:
  * the unit a compile thread works on.  Again, should a body lowered as a
  * small-frame one turn out bigger (lower_frame_small); the longest
- * bodies are marked big before the first (lower_frame_likely_big).  Each attempt
+ * bodies are marked big before the first (lower_body_huge).  Each attempt
  * marks at least one more body, but marking one changes its callers'
  * code, which can push another over: a module built for it could make
  * every body of the partition cost an attempt.  So the third attempt
@@ -387,8 +407,8 @@ static bool partition_emit(const kiln_module *m, const uint8_t *bytes, size_t si
     progress_partition_start(opts->progress, part ? part->index : 0, count);
     uint8_t *big = calloc(count ? count : 1, 1);
     if (!big) return error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
-    uint32_t first = part ? part->first : m->num_imported_funcs;
-    for (uint32_t i = 0; i < count; i++) big[i] = lower_frame_likely_big(m, first + i);
+    uint32_t first = bodies_first(m, part);
+    for (uint32_t i = 0; i < count; i++) big[i] = lower_body_huge(m, first + i);
     bool retry = false;
     bool ok = partition_emit_once(m, bytes, size, opts, part, tm, big, &retry, out, err);
     /* Attempts after the first count no steps of their own. */
@@ -522,6 +542,52 @@ static uint32_t partitions_plan_stable(const kiln_module *m, const uint8_t *byte
     return n;
 }
 
+/* Huge bodies (lower_body_huge) get partitions of their own at -O2 and
+ * -O3, cut out of the planned ranges: the rest of a range keeps its
+ * neighbours together, the huge body is compiled alone with the bounded
+ * pipeline (module_optimize).  Alone rather than with other huge bodies:
+ * a partition's memory then grows with its one body, and wasm-ld rarely
+ * puts two side by side (none of CRuby's nine are neighbours).  -O1's
+ * pipeline has none of the passes bounded there (no GVN, no SLP, its
+ * vectorizer takes only loops that ask), so it keeps its ranges.
+ * Explicit partition counts (--partitions) are taken as given. */
+static bool huge_isolated(const kiln_compile_options *o) {
+    return o->opt_level >= 2 && o->partitions <= 0;
+}
+
+static uint32_t huge_bodies_count(const kiln_module *m) {
+    uint32_t n = 0;
+    for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) n += lower_body_huge(m, i);
+    return n;
+}
+
+static uint32_t part_push(lower_partition *out, uint32_t k, uint32_t first, uint32_t end) {
+    if (first >= end) return k;
+    out[k] = (lower_partition){k, 0, first, end, NULL};
+    return k + 1;
+}
+
+/* parts[0..n) split around every huge body; parts has room for n + 2
+ * per huge body.  Returns the new count; indices and counts renumbered. */
+static uint32_t partitions_isolate_huge(const kiln_module *m, lower_partition *parts, uint32_t n) {
+    lower_partition *in = malloc(n * sizeof *in);
+    if (!in) return n; /* out of memory: the planned ranges, still correct */
+    memcpy(in, parts, n * sizeof *in);
+    uint32_t k = 0;
+    for (uint32_t p = 0; p < n; p++) {
+        uint32_t first = in[p].first;
+        for (uint32_t i = in[p].first; i < in[p].end; i++) {
+            if (!lower_body_huge(m, i)) continue;
+            k = part_push(parts, part_push(parts, k, first, i), i, i + 1);
+            first = i + 1;
+        }
+        k = part_push(parts, k, first, in[p].end);
+    }
+    free(in);
+    for (uint32_t j = 0; j < k; j++) parts[j].count = k;
+    return k;
+}
+
 typedef struct emit_job {
     const kiln_module *m;
     const uint8_t *bytes;
@@ -578,8 +644,8 @@ static bool partition_obtain(emit_job *job, const lower_partition *part, LLVMTar
     if (job->cache) {
         part_cache_key(job->cache, job->m, job->bytes, job->size, part, key);
         if (part_cache_get(job->cache, key, out)) {
-            uint32_t first = part ? part->first : job->m->num_imported_funcs;
-            uint32_t end = part ? part->end : job->m->num_funcs;
+            uint32_t first = bodies_first(job->m, part);
+            uint32_t end = bodies_end(job->m, part);
             progress_partition_start(job->opts->progress, part ? part->index : 0, end - first);
             progress_partition_cached(job->opts->progress);
             return true;
@@ -655,19 +721,23 @@ static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size
                   part_cache_begin(&cache, m, bytes, size, opts);
     bool stable = cached && opts->partitions <= 0 && module_weight(m) >= 2 * EMIT_PART_WEIGHT;
     uint32_t n = stable ? EMIT_PARTS_MAX : partitions_choose(m, opts);
-    emit_job job = {.m = m, .bytes = bytes, .size = size, .opts = opts, .count = n,
+    uint32_t huge = huge_isolated(opts) ? huge_bodies_count(m) : 0;
+    uint32_t cap = n + 2 * huge;
+    emit_job job = {.m = m, .bytes = bytes, .size = size, .opts = opts, .count = cap,
                     .cache = cached ? &cache : NULL};
-    job.parts = calloc(n, sizeof *job.parts);
-    job.objects = calloc(n, sizeof *job.objects);
-    job.errs = calloc(n, sizeof *job.errs);
+    job.parts = calloc(cap, sizeof *job.parts);
+    job.objects = calloc(cap, sizeof *job.objects);
+    job.errs = calloc(cap, sizeof *job.errs);
     atomic_init(&job.next, 0);
     atomic_init(&job.failed, false);
     bool ok = job.parts && job.objects && job.errs;
     if (!ok) error_set(err, KILN_ERR_NOMEM, 0, "out of memory");
     if (ok) {
-        for (uint32_t k = 0; k < n; k++) error_clear(&job.errs[k]);
-        if (stable) n = job.count = partitions_plan_stable(m, bytes, size, job.parts);
-        else if (n > 1) partitions_plan(m, n, job.parts);
+        for (uint32_t k = 0; k < cap; k++) error_clear(&job.errs[k]);
+        if (stable) n = partitions_plan_stable(m, bytes, size, job.parts);
+        else if (n > 1 || huge) partitions_plan(m, n, job.parts);
+        if (huge) n = partitions_isolate_huge(m, job.parts, n);
+        job.count = n;
         if (n > 1 && lower_scan_make(m, &scan))
             for (uint32_t k = 0; k < n; k++) job.parts[k].scan = &scan;
         uint32_t threads = opts->jobs > 1 ? (uint32_t)opts->jobs : 1;

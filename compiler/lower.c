@@ -1170,23 +1170,35 @@ bool lower_frame_small(const kiln_compile_options *opts, const uint8_t *frames_b
     return opts->opt_level > 0 && !(frames_big && frames_big[index - first]);
 }
 
-/* Bodies this long are lowered as big-frame ones from the start, instead
- * of as small ones that frames.c may find too big, which costs the whole
- * partition a second lowering, optimisation and emission (CRuby's
- * interpreter loop, 66,111 instructions: its partition took 129 user-s
- * instead of 59).  Of CRuby's 17,825 bodies at -O2, that one alone has a
- * frame (6,152 bytes with the slack) over KILN_SMALL_FRAME_MAX; the next
- * largest frame is 2,504 bytes, at 37,999 instructions, and no body of
- * 10,000 instructions or more needs over 0.16 bytes per instruction (at
- * that rate 4 KiB takes 25,600).  A body marked wrongly costs
- * only one load in the checks of its calls (of 17,825, the 9 longest
- * are marked, 8 of them wrongly).  Frames of shorter bodies depend on
- * what is live across their calls, which no count of instructions or
- * locals predicts: those stay on the measure-and-retry path. */
-enum { FRAME_LIKELY_BIG_INSNS = 24576 };
+/* Huge bodies: one threshold for two costs that grow faster than a
+ * body's length, since both come from the same long bodies (in CRuby,
+ * the 9 of 17,825 at or over it: the interpreter loop and a few parsers
+ * and dispatchers).
+ *
+ * Frames: such bodies are lowered as big-frame ones from the start,
+ * instead of as small ones that frames.c may find too big, which costs
+ * the whole partition a second lowering, optimisation and emission
+ * (CRuby's interpreter loop, 66,111 instructions: its partition took 129
+ * user-s instead of 59).  Of CRuby's 17,825 bodies at -O2, that one alone
+ * has a frame (6,152 bytes with the slack) over KILN_SMALL_FRAME_MAX; the
+ * next largest frame is 2,504 bytes, at 37,999 instructions, and no body
+ * of 10,000 instructions or more needs over 0.16 bytes per instruction
+ * (at that rate 4 KiB takes 25,600).  A body marked wrongly costs only
+ * one load in the checks of its calls (of 17,825, the 9 longest are
+ * marked, 8 of them wrongly).  Frames of shorter bodies depend on what
+ * is live across their calls, which no count of instructions or locals
+ * predicts: those stay on the measure-and-retry path.
+ *
+ * Pipeline: emit.c gives each such body a partition of its own at -O2
+ * and -O3 and runs a pipeline with its superlinear passes bounded there
+ * (pipeline.c, pipeline_for_huge): the three longest of CRuby's took a
+ * third of its -O2 compile, GVN's load PRE, unrolling and SLP a large
+ * share of their IR pipeline (docs/benchmarks.md, *A cheaper -O2 for
+ * huge bodies*). */
+enum { LOWER_HUGE_BODY_INSNS = 24576 };
 
-bool lower_frame_likely_big(const kiln_module *m, uint32_t index) {
-    return m->funcs[index].num_insns >= FRAME_LIKELY_BIG_INSNS;
+bool lower_body_huge(const kiln_module *m, uint32_t index) {
+    return m->funcs[index].num_insns >= LOWER_HUGE_BODY_INSNS;
 }
 
 /* sp < limit_small, or, when `frame` is not NULL (a body whose frame

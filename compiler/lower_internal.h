@@ -337,9 +337,11 @@ bool lower_small_leaf(const kiln_module *m, uint32_t index);
 bool lower_frame_small(const kiln_compile_options *opts, const uint8_t *frames_big, uint32_t first,
                        uint32_t index);
 /* lower.c: a body long enough that its frame will almost surely exceed
- * KILN_SMALL_FRAME_MAX; emit.c marks it in frames_big before the first
- * lowering. */
-bool lower_frame_likely_big(const kiln_module *m, uint32_t index);
+ * KILN_SMALL_FRAME_MAX (emit.c marks it in frames_big before the first
+ * lowering) and that LLVM's superlinear passes cost far more than its
+ * share (emit.c compiles it in a partition of its own, with the bounded
+ * pipeline of pipeline_for_huge). */
+bool lower_body_huge(const kiln_module *m, uint32_t index);
 /* lower_table.c: written[t] for every table some instruction of a defined
  * function writes (table.set/grow/fill/init/copy): the one fact about
  * other functions' bodies that lowering a function depends on (tables

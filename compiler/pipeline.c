@@ -67,7 +67,7 @@
 /* Bottom-up over the call graph: inline, then simplify each function
  * with what its callees became (default<O2>'s function simplification,
  * less what the header names). */
-#define KILN_O2_SIMPLIFY                                                                           \
+#define KILN_O2_SIMPLIFY_WITH(gvn)                                                                 \
     "cgscc(devirt<4>(inline,function-attrs<skip-non-recursive-function-attrs>,"                    \
     "function<eager-inv;no-rerun>(sroa<modify-cfg>,early-cse<memssa>," SIMPLIFYCFG_EARLY ","       \
     INSTCOMBINE ",reassociate,"                                                                    \
@@ -75,32 +75,50 @@
     "loop-rotate<header-duplication;no-prepare-for-lto>,licm<allowspeculation>,"                   \
     "simple-loop-unswitch<no-nontrivial;trivial>)," SIMPLIFYCFG_EARLY ","                          \
     "loop(loop-idiom,indvars,loop-deletion,loop-unroll-full),mldst-motion<no-split-footer-bb>,"    \
-    "gvn<>,sccp,bdce," INSTCOMBINE ",adce,memcpyopt,dse,loop-mssa(licm<allowspeculation>),"        \
+    gvn ",sccp,bdce," INSTCOMBINE ",adce,memcpyopt,dse,loop-mssa(licm<allowspeculation>),"         \
     SIMPLIFYCFG("no-forward-switch-cond;switch-range-to-icmp;no-switch-to-lookup;keep-loops",      \
                 "hoist-common-insts;sink-common-insts", "no-speculate-unpredictables")             \
     ")))"
 
-/* Per function, last: the vectorizers and unrolling, as default<O2>. */
-#define KILN_O2_LOOPS                                                                              \
+/* Per function, last: the vectorizers and unrolling, as default<O2>
+ * (each argument is its passes with a trailing comma, or ""). */
+#define KILN_O2_LOOPS_WITH(vectorize, slp, unroll)                                                 \
     "function<eager-inv>(loop(loop-rotate<header-duplication;no-prepare-for-lto>,loop-deletion),"  \
-    "loop-vectorize<no-interleave-forced-only;no-vectorize-forced-only;>,infer-alignment,"         \
-    "loop-load-elim," INSTCOMBINE ","                                                              \
+    vectorize "infer-alignment,loop-load-elim," INSTCOMBINE ","                                    \
     SIMPLIFYCFG("forward-switch-cond;switch-range-to-icmp;switch-to-lookup;no-keep-loops",         \
                 "hoist-common-insts;sink-common-insts", "no-speculate-unpredictables")             \
-    ",slp-vectorizer,vector-combine," INSTCOMBINE ",loop-unroll<O2>,sroa<preserve-cfg>,"           \
+    "," slp INSTCOMBINE "," unroll "sroa<preserve-cfg>,"                                           \
     "loop-mssa(licm<allowspeculation>),instsimplify,div-rem-pairs,"                                \
     SIMPLIFYCFG("no-forward-switch-cond;switch-range-to-icmp;no-switch-to-lookup;keep-loops",      \
                 "no-hoist-common-insts;no-sink-common-insts", "speculate-unpredictables")          \
     ")"
+#define KILN_O2_VECTORIZE "loop-vectorize<no-interleave-forced-only;no-vectorize-forced-only;>,"
+#define KILN_O2_SLP "slp-vectorizer,vector-combine,"
+#define KILN_O2_UNROLL "loop-unroll<O2>,"
 
 /* -O2 runs in two stages with the loop re-roller (reroll.c) between
  * them: it needs loops simplified, rotated and their invariant loads
  * hoisted, and must finish before the loop vectorizer of the second. */
-static const char kiln_o2_simplify[] = KILN_O2_EARLY "," KILN_O2_SIMPLIFY;
-static const char kiln_o2_loops[] = KILN_O2_LOOPS;
+static const char kiln_o2_simplify[] = KILN_O2_EARLY "," KILN_O2_SIMPLIFY_WITH("gvn<>");
+static const char kiln_o2_loops[] =
+    KILN_O2_LOOPS_WITH(KILN_O2_VECTORIZE, KILN_O2_SLP, KILN_O2_UNROLL);
+
+/* Huge bodies (lower_body_huge), alone in their partitions at -O2 and
+ * -O3: kiln's -O2 with the passes whose cost grows faster than the body
+ * bounded or left out, chosen pass by pass on CRuby's three longest
+ * bodies (docs/benchmarks.md, *A cheaper -O2 for huge bodies*):
+ *  - GVN without load PRE, which walks memory dependences back through
+ *    the whole CFG for each partially redundant load;
+ *  - no loop unrolling and no SLP or loop vectorizer: on a body of
+ *    thousands of blocks they searched long and found little (an
+ *    interpreter's dispatch loop is one huge loop, not a kernel), and
+ *    with no vectorizer the loop re-roller is left out too (a re-rolled
+ *    loop would run one element per iteration, as at -O1). */
+static const char huge_simplify[] = KILN_O2_EARLY "," KILN_O2_SIMPLIFY_WITH("gvn<no-load-pre>");
+static const char huge_loops[] = KILN_O2_LOOPS_WITH("", "", "");
 
 pipeline_stages pipeline_for_level(int opt_level) {
-    pipeline_stages s = {NULL, NULL};
+    pipeline_stages s = {NULL, NULL, opt_level >= 2};
     if (opt_level <= 0) {
         /* pipeline_o0 */
     } else if (opt_level == 1) {
@@ -111,6 +129,11 @@ pipeline_stages pipeline_for_level(int opt_level) {
         s.first = LLVM_O3_SIMPLIFY, s.second = LLVM_O3_LOOPS;
     }
     return s;
+}
+
+pipeline_stages pipeline_for_huge(int opt_level) {
+    if (opt_level < 2) return pipeline_for_level(opt_level);
+    return (pipeline_stages){huge_simplify, huge_loops, false};
 }
 
 /* -O0 runs no pass on scalar code, not even mem2reg: fast instruction

@@ -7,13 +7,18 @@
 
 /* The new pass manager's pipeline text for `opt_level` (0..3), in two
  * stages: `first` runs, then, when `second` is not NULL, the loop
- * re-roller (reroll.h), then `second`.  Static strings.  -O0 has
- * neither (pipeline_o0). */
+ * re-roller (reroll.h) if `reroll`, then `second`.  Static strings.
+ * -O0 has neither (pipeline_o0). */
 typedef struct pipeline_stages {
     const char *first, *second;
+    bool reroll;
 } pipeline_stages;
 
 pipeline_stages pipeline_for_level(int opt_level);
+/* The pipeline of a partition that holds only huge bodies
+ * (lower_body_huge): from -O2, kiln's -O2 with its superlinear passes
+ * bounded; below, the level's own. */
+pipeline_stages pipeline_for_huge(int opt_level);
 /* -O0's only stage, for code with (`simd`) or without SIMD: NULL, none. */
 const char *pipeline_o0(bool simd);
 

@@ -87,12 +87,12 @@ fi
 
 # ---- how often a partition with a big frame is compiled ----
 # (compiler/emit.c, partition_emit; lower.c, lower_frame_small and
-# lower_frame_likely_big.)  Above -O0 bodies are lowered as small-frame
+# lower_body_huge.)  Above -O0 bodies are lowered as small-frame
 # ones (a stack check without a frame-size load) unless marked big;
 # frames.wat's $big keeps 260 v128 values live across its call, a frame
 # over 4 KiB that only code generation reveals, so its partition is
 # lowered, optimised and emitted again (-v: "lowering again for 1 big
-# frame").  The same body made longer than lower_frame_likely_big's
+# frame").  The same body made longer than lower_body_huge's
 # threshold (24,576 nops in front) is marked big before the first
 # lowering and compiled once.  Both still trap "call stack exhausted"
 # when they recurse too deep, and return their result otherwise.
@@ -114,5 +114,30 @@ for opt in -O1 -O2; do
         [ "$out" = "kiln: trap: call stack exhausted" ] || fail "$opt $m: big(1000000) gave '$out'"
     done
 done
+
+# ---- huge bodies: a partition of their own and a bounded pipeline ----
+# (compiler/emit.c, partitions_isolate_huge and bodies_all_huge;
+# pipeline.c, pipeline_for_huge.)  long.wasm is one partition at -O1, as
+# any module this small; at -O2 and -O3 its huge body, $big, is cut out
+# into a partition of its own, apart from $small before it.
+for opt in -O1 -O2 -O3; do
+    "$KILN" compile $opt -j 1 -v "$tmp/long.wasm" -o "$tmp/long.o" 2>"$tmp/err" || fail "$opt long: $(cat "$tmp/err")"
+    case $opt in -O1) want="in 1 partition " ;; *) want="in 2 partitions" ;; esac
+    grep -q "$want" "$tmp/err" || fail "$opt: long.wasm not compiled $want: $(cat "$tmp/err")"
+done
+# The same loop of four adjacent adds that SLP vectorizes at -O2
+# (test_emit.c, vectorize.wat) stays scalar in a huge body, which runs
+# without the vectorizers and unrolling (the module's only body, so the
+# whole module is such a partition).
+awk '/^  \(func \(export "straight"\)/ { skip = 1 }
+     /^  \(func \(export "looped"\)/ { skip = 0; print; printf "   "; for (i = 0; i < 24576; i++) printf " nop"; print ""; next }
+     !skip { print }' "$DIR/wat/vectorize.wat" >"$tmp/vlong.wat"
+wat2wasm "$DIR/wat/vectorize.wat" -o "$tmp/vshort.wasm" || exit 1
+wat2wasm "$tmp/vlong.wat" -o "$tmp/vlong.wasm" || exit 1
+for m in vshort vlong; do
+    "$KILN" compile -O2 --emit-llvm "$tmp/$m.wasm" -o "$tmp/$m.ll" || fail "$m: --emit-llvm failed"
+done
+grep -q '<4 x i32>' "$tmp/vshort.ll" || fail "the short loop was not vectorized"
+grep -q '<4 x i32>' "$tmp/vlong.ll" && fail "the huge body's loop was vectorized"
 
 cli_test_end
