@@ -210,7 +210,10 @@ uint16_t wasi_fd_filestat_set_size(kiln_wasi *w, wasi_mem *m, uint32_t fd, uint6
 }
 
 uint16_t times_from_flags(uint64_t atim, uint64_t mtim, uint32_t flags, struct timespec ts[2]) {
-    if (((flags & WASI_FSTFLAG_ATIM) && (flags & WASI_FSTFLAG_ATIM_NOW)) ||
+    const uint32_t known = WASI_FSTFLAG_ATIM | WASI_FSTFLAG_ATIM_NOW | WASI_FSTFLAG_MTIM |
+                           WASI_FSTFLAG_MTIM_NOW;
+    if ((flags & ~known) ||
+        ((flags & WASI_FSTFLAG_ATIM) && (flags & WASI_FSTFLAG_ATIM_NOW)) ||
         ((flags & WASI_FSTFLAG_MTIM) && (flags & WASI_FSTFLAG_MTIM_NOW)))
         return WASI_EINVAL;
     const uint64_t t[2] = {atim, mtim};
