@@ -632,10 +632,13 @@ static bool catch_check(code_validator *v, const kiln_catch *c) {
     return true;
 }
 
+/* Indexes the module's catch list only inside the loop: a try_table
+ * without catches in a module that has none has `catches` NULL, and
+ * even a zero offset from NULL is undefined behaviour. */
 static bool catches_check(code_validator *v, const kiln_insn *in) {
-    const kiln_catch *c = &v->m->catches[in->imm.try_table.first_catch];
+    uint32_t first = in->imm.try_table.first_catch;
     for (uint32_t k = 0; k < in->imm.try_table.num_catches; k++)
-        if (!catch_check(v, &c[k])) return false;
+        if (!catch_check(v, &v->m->catches[first + k])) return false;
     return true;
 }
 
