@@ -1112,6 +1112,8 @@ LLVMValueRef lower_runtime_tls(lower_module *lm, const char *name) {
 /* kiln_rt_stack_limit, the calling thread's limit, or
  * kiln_rt_stack_limit_small, the same plus KILN_SMALL_FRAME_MAX. */
 static LLVMValueRef limit_load(lower_module *lm, const char *name) {
+    if (lm->body_limit_small && strcmp(name, "kiln_rt_stack_limit_small") == 0)
+        return lm->body_limit_small;
     LLVMValueRef limit = LLVMBuildLoad2(lm->b, lm->t.i64, lower_runtime_tls(lm, name), "limit");
     LLVMSetAlignment(limit, 8);
     lower_tbaa_tag(lm, limit, LOWER_TBAA_VMCTX);
@@ -1205,17 +1207,28 @@ bool lower_body_huge(const kiln_module *m, uint32_t index) {
  * may be bigger than KILN_SMALL_FRAME_MAX), sp + KILN_SMALL_FRAME_MAX -
  * *frame < limit_small.  In an executable (local-exec thread-locals, no
  * register to share between the two) the latter is sp - *frame <
- * kiln_rt_stack_limit, the same condition in two instructions fewer
- * (x86-64: no neg and add). */
+ * kiln_rt_stack_limit, the same condition in one instruction fewer.
+ *
+ * Both are built as room < need, room = sp - limit and need the frame
+ * size (less KILN_SMALL_FRAME_MAX against limit_small), compared signed:
+ * the frame size, which LLVM loads once per body and shares between all
+ * its checks of that callee, is then only ever compared.  Built as sp +
+ * (KILN_SMALL_FRAME_MAX - frame), which InstCombine made of the first
+ * form, the shared value was an operand of N adds, and on x86-64 the
+ * two-address pass took time quadratic in N (a body with 10,000 calls of
+ * a function of another partition: 16.6 of its 26 s).  Exact: stack
+ * addresses and limits lie below 2^63 and frames below 2^32, so neither
+ * difference wraps; a saturated limit_small (trap.c) never reaches here,
+ * since trap_protect refuses every entry below its limit. */
 static LLVMValueRef stack_short_small_at(lower_module *lm, LLVMValueRef frame, LLVMValueRef sp) {
-    LLVMValueRef need = frame ? frame_load_at(lm, frame) : NULL;
-    if (need && lm->opts->executable) return stack_short_need(lm, need, sp, NULL);
-    LLVMValueRef limit = limit_load(lm, "kiln_rt_stack_limit_small");
-    if (need) {
-        sp = LLVMBuildAdd(lm->b, sp, lower_const_i64(lm, KILN_SMALL_FRAME_MAX), "");
-        sp = LLVMBuildSub(lm->b, sp, LLVMBuildZExt(lm->b, need, lm->t.i64, ""), "");
-    }
-    return LLVMBuildICmp(lm->b, LLVMIntULT, sp, limit, "");
+    bool full_limit = frame && lm->opts->executable;
+    LLVMValueRef limit =
+        limit_load(lm, full_limit ? "kiln_rt_stack_limit" : "kiln_rt_stack_limit_small");
+    if (!frame) return LLVMBuildICmp(lm->b, LLVMIntULT, sp, limit, "");
+    LLVMValueRef need = LLVMBuildZExt(lm->b, frame_load_at(lm, frame), lm->t.i64, "");
+    if (!full_limit) need = LLVMBuildSub(lm->b, need, lower_const_i64(lm, KILN_SMALL_FRAME_MAX), "");
+    LLVMValueRef room = LLVMBuildSub(lm->b, sp, limit, "room");
+    return LLVMBuildICmp(lm->b, LLVMIntSLT, room, need, "");
 }
 
 static LLVMValueRef stack_short_small(lower_module *lm, uint32_t index, LLVMValueRef sp) {
@@ -1325,6 +1338,28 @@ bool lower_small_leaf(const kiln_module *m, uint32_t index) {
     for (uint32_t i = 0; i < f->num_insns; i++)
         if (insn_calls(&f->insns[i])) return false;
     return true;
+}
+
+/* Bodies that make this many calls or more read the stack limit once,
+ * in their entry block, instead of at each check.  Read at each check,
+ * the limit's thread-local address (initial-exec: a GOT load) is the same
+ * in every block, and LLVM's machine CSE merges those N loads into one in
+ * time quadratic in N: a body of 20,000 calls took 12.9 s, 3.3 of them
+ * there, and 4.7 s read once.  The limit changes only when a thread
+ * first enters wasm (trap.c), never while a body runs, so one read serves
+ * every check.  Below the threshold the checks stay as they were (a short
+ * body would keep the limit in a callee-saved register it may not
+ * otherwise need), and machine CSE costs at most ~0.5 s per body, less
+ * per instruction than the rest of code generation; no body of CRuby
+ * (at most 4,192 calls) reaches it. */
+enum { LOWER_LIMIT_READ_ONCE_CALLS = 8192 };
+
+static bool limit_read_once(const lower_module *lm, const kiln_func *f) {
+    if (lm->opts->opt_level == 0) return false;
+    uint32_t calls = 0;
+    for (uint32_t i = 0; i < f->num_insns && calls < LOWER_LIMIT_READ_ONCE_CALLS; i++)
+        calls += insn_calls(&f->insns[i]);
+    return calls >= LOWER_LIMIT_READ_ONCE_CALLS;
 }
 
 /* Small leaves are called without a check: their frame (at most
@@ -1463,6 +1498,8 @@ static void func_prologue(lower_func *lf) {
     LLVMPositionBuilderAtEnd(lm->b, lf->entry_bb);
     lf->vmctx = LLVMGetParam(lf->fn, 0);
     locals_init(lf);
+    lm->body_limit_small = NULL;
+    if (limit_read_once(lm, lf->f)) lm->body_limit_small = limit_load(lm, "kiln_rt_stack_limit_small");
     LLVMBasicBlockRef body = block_new(lf, "body");
     LLVMBuildBr(lm->b, body);
     LLVMPositionBuilderAtEnd(lm->b, body);
@@ -1505,6 +1542,7 @@ static bool func_lower(lower_module *lm, uint32_t index) {
             lower_fail(lf, "out of memory");
     }
     if (lm->dbg) debug_info_func_end(lm);
+    lm->body_limit_small = NULL; /* stubs read their own */
     arena_destroy(lf->scratch);
     return !lf->failed;
 }

@@ -106,6 +106,8 @@ typedef struct lower_module {
     uint32_t frames_first;  /* function index of frames[0]                */
     const uint8_t *frames_big; /* bodies never checked as small (lower_frame_small) */
     uint32_t *callee_seen;  /* -O0: [num_funcs] 1 + the body whose entry check has it */
+    LLVMValueRef body_limit_small; /* the body being lowered read kiln_rt_stack_limit_small
+                                    * in its entry block; NULL: each check reads it (lower.c) */
     LLVMValueRef rt[LOWER_RT_COUNT];
     LLVMTypeRef rt_types[LOWER_RT_COUNT];
     LLVMValueRef tbaa[LOWER_TBAA_COUNT];

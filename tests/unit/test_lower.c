@@ -1143,6 +1143,98 @@ Test(lower_ir, bodies_nested_too_deep_are_not_optimised, .timeout = 120) {
     }
 }
 
+/* ---- many calls in one body: the stack limit read once ------------------- */
+
+/* (memory 1) (func (export "r") (param i32) (result i32) (local.get 0)
+ * (call 0) x calls): a body recursing into itself `calls` times. */
+static kiln_module *calls_module(uint32_t calls, loaded *l) {
+    uint32_t body_len = 1 + 2 + 2 * calls + 1;
+    uint32_t code_len = 1 + leb_size(body_len) + body_len;
+    wbuf b = {malloc(body_len + 64), 0};
+    wb_put(&b, "\0asm\1\0\0\0", 8);
+    wb_put(&b, "\x01\x06\x01\x60\x01\x7f\x01\x7f", 8); /* type (i32) -> i32 */
+    wb_put(&b, "\x03\x02\x01\x00", 4);                 /* func 0: type 0 */
+    wb_put(&b, "\x05\x03\x01\x00\x01", 5);             /* memory 1 */
+    wb_put(&b, "\x07\x05\x01\x01r\x00\x00", 7);        /* export "r" func 0 */
+    b.p[b.n++] = 10;
+    wb_leb(&b, code_len);
+    b.p[b.n++] = 1;
+    wb_leb(&b, body_len);
+    wb_put(&b, "\x00\x20\x00", 3); /* no locals; local.get 0 */
+    for (uint32_t i = 0; i < calls; i++) wb_put(&b, "\x10\x00", 2);
+    b.p[b.n++] = 0x0b;
+    kiln_error err;
+    error_clear(&err);
+    kiln_decode_options dopts = {.features = features_default()};
+    kiln_module *m = module_decode(b.p, b.n, &dopts, &err);
+    cr_assert(m, "decode: %s", err.message);
+    cr_assert(module_validate(m, &err), "validate: %s", err.message);
+    *l = (loaded){b.p, b.n, m};
+    return m;
+}
+
+/* Loads of kiln_rt_stack_limit_small in `fn`. */
+static int limit_small_loads(LLVMValueRef fn) {
+    int n = 0;
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+            n += LLVMGetInstructionOpcode(i) == LLVMLoad &&
+                 name_has(LLVMGetOperand(i, 0), "kiln_rt_stack_limit_small");
+    return n;
+}
+
+/* Read at every check, the limit's thread-local address is one value
+ * that machine CSE merged in time quadratic in the calls (lower.c,
+ * LOWER_LIMIT_READ_ONCE_CALLS): from 8,192 calls on, a body reads the
+ * limit once, in its entry block. */
+Test(lower_ir, bodies_of_8192_calls_or_more_read_the_stack_limit_once) {
+    static const struct { uint32_t calls; bool once; } cases[] = {{8191, false}, {8192, true}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        loaded l;
+        kiln_module *m = calls_module(cases[c].calls, &l);
+        LLVMContextRef ctx = LLVMContextCreate();
+        LLVMTargetMachineRef tm = host_tm();
+        LLVMModuleRef mod = nested_lower(m, l.bytes, l.size, 2, false, ctx, tm);
+        LLVMValueRef fn = LLVMGetNamedFunction(mod, "nest.f0");
+        cr_assert(fn);
+        int loads = limit_small_loads(fn);
+        if (cases[c].once) cr_expect_eq(loads, 1, "%u calls: %d loads", cases[c].calls, loads);
+        else cr_expect_gt(loads, 1000, "%u calls: %d loads", cases[c].calls, loads);
+        LLVMDisposeModule(mod);
+        LLVMContextDispose(ctx);
+        LLVMDisposeTargetMachine(tm);
+        loaded_free(&l);
+    }
+}
+
+static kiln_extern export_of(kiln_instance *inst, const char *name) {
+    kiln_extern e;
+    cr_assert(kiln_instance_export(inst, name, &e), "no export %s", name);
+    return e;
+}
+
+/* The limit read once is still the limit: recursing through such a body
+ * ends in the stack-exhaustion trap, in both bounds modes. */
+Test(lower_run, a_body_reading_the_stack_limit_once_still_traps_runaway_recursion) {
+    for (int explicit_bounds = 0; explicit_bounds < 2; explicit_bounds++) {
+        loaded l;
+        calls_module(8192, &l);
+        kiln_compile_options opts = {.opt_level = 2, .prefix = "calls8192", .explicit_bounds = explicit_bounds};
+        compiled_so c = compiled_open(&l, &opts);
+        kiln_linker *linker = kiln_linker_new();
+        kiln_instantiate_error ierr;
+        kiln_instance *inst = kiln_instantiate(c.desc, linker, &ierr);
+        cr_assert(inst, "%s", ierr.message);
+        kiln_val s[1] = {{.i32 = 1}};
+        cr_expect_eq(kiln_call(inst, export_of(inst, "r").of.func, s), KILN_TRAP_CALL_STACK_EXHAUSTED,
+                     "explicit %d", explicit_bounds);
+        kiln_instance_free(inst);
+        kiln_linker_free(linker);
+        compiled_close(&c);
+        loaded_free(&l);
+    }
+}
+
 /* ---- typed references handed in by the host -------------------------------- */
 
 /* (type $t (func (param i32) (result i32)))
@@ -1163,12 +1255,6 @@ static const char typed_refs_wasm[] =
     "\x03\x00\x01\x00\x0a\x26\x04\x04\x00\x20\x00\x0b\x0d\x00\x42\xc8"
     "\x8e\x99\xaa\xc4\xe8\x90\xa1\xc1\x00\x0b\x08\x00\x20\x00\x23\x00"
     "\x14\x00\x0b\x08\x00\x20\x00\x20\x01\x14\x00\x0b";
-
-static kiln_extern export_of(kiln_instance *inst, const char *name) {
-    kiln_extern e;
-    cr_assert(kiln_instance_export(inst, name, &e), "no export %s", name);
-    return e;
-}
 
 /* Wasm code trusts a (ref null $t) to be null or a function of type $t
  * (call_ref checks only null).  kiln_call and kiln_global_set used to
