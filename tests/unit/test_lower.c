@@ -1000,32 +1000,34 @@ static uint32_t leb_size(uint32_t v) {
     return n;
 }
 
-/* (memory 1) (func (param i32) (result i32) OPEN x depth, MIDDLE,
- * CLOSE x depth): a body nested `depth` deep, decoded and validated. */
+/* Byte strings of wasm code. */
 typedef struct piece {
     const char *p;
     size_t n;
 } piece;
 #define PIECE(s) ((piece){s, sizeof s - 1})
 
-static kiln_module *nested_module(uint32_t depth, piece open, piece middle, piece close,
-                                  uint8_t **bytes, size_t *size) {
-    size_t lo = open.n, lm = middle.n, lc = close.n;
-    uint32_t body_len = (uint32_t)(1 + (lo + lc) * depth + lm + 1);
+/* (memory 1) (func [(export "r")] (param i32) (result i32) BODY), the
+ * body's bytes (after its local declarations) written by `body`, which
+ * is told where; decoded and validated. */
+typedef void body_writer(wbuf *b, const void *arg);
+
+static kiln_module *body_module(uint32_t body_len, body_writer *body, const void *arg, bool export_r,
+                                loaded *l) {
+    body_len += 2; /* no locals, end */
     uint32_t code_len = 1 + leb_size(body_len) + body_len;
     wbuf b = {malloc(body_len + 64), 0};
     wb_put(&b, "\0asm\1\0\0\0", 8);
     wb_put(&b, "\x01\x06\x01\x60\x01\x7f\x01\x7f", 8); /* type (i32) -> i32 */
     wb_put(&b, "\x03\x02\x01\x00", 4);                 /* func 0: type 0 */
     wb_put(&b, "\x05\x03\x01\x00\x01", 5);             /* memory 1 */
+    if (export_r) wb_put(&b, "\x07\x05\x01\x01r\x00\x00", 7); /* export "r" func 0 */
     b.p[b.n++] = 10;
     wb_leb(&b, code_len);
     b.p[b.n++] = 1;
     wb_leb(&b, body_len);
     b.p[b.n++] = 0; /* no locals */
-    for (uint32_t i = 0; i < depth; i++) wb_put(&b, open.p, lo);
-    wb_put(&b, middle.p, lm);
-    for (uint32_t i = 0; i < depth; i++) wb_put(&b, close.p, lc);
+    body(&b, arg);
     b.p[b.n++] = 0x0b;
     kiln_error err;
     error_clear(&err);
@@ -1033,7 +1035,30 @@ static kiln_module *nested_module(uint32_t depth, piece open, piece middle, piec
     kiln_module *m = module_decode(b.p, b.n, &dopts, &err);
     cr_assert(m, "decode: %s", err.message);
     cr_assert(module_validate(m, &err), "validate: %s", err.message);
-    *bytes = b.p, *size = b.n;
+    *l = (loaded){b.p, b.n, m};
+    return m;
+}
+
+typedef struct nesting {
+    uint32_t depth;
+    piece open, middle, close;
+} nesting;
+
+static void nesting_write(wbuf *b, const void *arg) {
+    const nesting *n = arg;
+    for (uint32_t i = 0; i < n->depth; i++) wb_put(b, n->open.p, n->open.n);
+    wb_put(b, n->middle.p, n->middle.n);
+    for (uint32_t i = 0; i < n->depth; i++) wb_put(b, n->close.p, n->close.n);
+}
+
+/* A body of OPEN x depth, MIDDLE, CLOSE x depth. */
+static kiln_module *nested_module(uint32_t depth, piece open, piece middle, piece close,
+                                  uint8_t **bytes, size_t *size) {
+    nesting n = {depth, open, middle, close};
+    loaded l;
+    kiln_module *m = body_module((uint32_t)((open.n + close.n) * depth + middle.n), nesting_write, &n,
+                                 false, &l);
+    *bytes = l.bytes, *size = l.size;
     return m;
 }
 
@@ -1145,32 +1170,14 @@ Test(lower_ir, bodies_nested_too_deep_are_not_optimised, .timeout = 120) {
 
 /* ---- many calls in one body: the stack limit read once ------------------- */
 
-/* (memory 1) (func (export "r") (param i32) (result i32) (local.get 0)
- * (call 0) x calls): a body recursing into itself `calls` times. */
+static void calls_write(wbuf *b, const void *arg) {
+    wb_put(b, "\x20\x00", 2); /* local.get 0 */
+    for (uint32_t i = 0; i < *(const uint32_t *)arg; i++) wb_put(b, "\x10\x00", 2);
+}
+
+/* A body of (local.get 0) (call 0) x calls: recursing into itself. */
 static kiln_module *calls_module(uint32_t calls, loaded *l) {
-    uint32_t body_len = 1 + 2 + 2 * calls + 1;
-    uint32_t code_len = 1 + leb_size(body_len) + body_len;
-    wbuf b = {malloc(body_len + 64), 0};
-    wb_put(&b, "\0asm\1\0\0\0", 8);
-    wb_put(&b, "\x01\x06\x01\x60\x01\x7f\x01\x7f", 8); /* type (i32) -> i32 */
-    wb_put(&b, "\x03\x02\x01\x00", 4);                 /* func 0: type 0 */
-    wb_put(&b, "\x05\x03\x01\x00\x01", 5);             /* memory 1 */
-    wb_put(&b, "\x07\x05\x01\x01r\x00\x00", 7);        /* export "r" func 0 */
-    b.p[b.n++] = 10;
-    wb_leb(&b, code_len);
-    b.p[b.n++] = 1;
-    wb_leb(&b, body_len);
-    wb_put(&b, "\x00\x20\x00", 3); /* no locals; local.get 0 */
-    for (uint32_t i = 0; i < calls; i++) wb_put(&b, "\x10\x00", 2);
-    b.p[b.n++] = 0x0b;
-    kiln_error err;
-    error_clear(&err);
-    kiln_decode_options dopts = {.features = features_default()};
-    kiln_module *m = module_decode(b.p, b.n, &dopts, &err);
-    cr_assert(m, "decode: %s", err.message);
-    cr_assert(module_validate(m, &err), "validate: %s", err.message);
-    *l = (loaded){b.p, b.n, m};
-    return m;
+    return body_module(2 + 2 * calls, calls_write, &calls, true, l);
 }
 
 /* Loads of kiln_rt_stack_limit_small in `fn`. */
