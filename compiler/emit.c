@@ -550,14 +550,19 @@ static uint32_t partitions_plan_stable(const kiln_module *m, const uint8_t *byte
  * puts two side by side (none of CRuby's nine are neighbours).  -O1's
  * pipeline has none of the passes bounded there (no GVN, no SLP, its
  * vectorizer takes only loops that ask), so it keeps its ranges.
- * Explicit partition counts (--partitions) are taken as given. */
-static bool huge_isolated(const kiln_compile_options *o) {
-    return o->opt_level >= 2 && o->partitions <= 0;
+ * Explicit partition counts (--partitions) are taken as given, with one
+ * exception: oversized bodies (lower_body_oversized) are cut out at every
+ * level above -O0, whatever was asked, since their partition is compiled
+ * as at -O0 (partition_level) to bound the compile's time. */
+static bool body_alone(const kiln_module *m, uint32_t index, const kiln_compile_options *o) {
+    if (o->opt_level <= 0) return false;
+    bool huge = o->opt_level >= 2 && o->partitions <= 0 && lower_body_huge(m, index);
+    return huge || lower_body_oversized(m, index);
 }
 
-static uint32_t huge_bodies_count(const kiln_module *m) {
+static uint32_t bodies_alone_count(const kiln_module *m, const kiln_compile_options *o) {
     uint32_t n = 0;
-    for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) n += lower_body_huge(m, i);
+    for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) n += body_alone(m, i, o);
     return n;
 }
 
@@ -567,9 +572,11 @@ static uint32_t part_push(lower_partition *out, uint32_t k, uint32_t first, uint
     return k + 1;
 }
 
-/* parts[0..n) split around every huge body; parts has room for n + 2
- * per huge body.  Returns the new count; indices and counts renumbered. */
-static uint32_t partitions_isolate_huge(const kiln_module *m, lower_partition *parts, uint32_t n) {
+/* parts[0..n) split around every body compiled alone; parts has room for
+ * n + 2 per such body.  Returns the new count; indices and counts
+ * renumbered. */
+static uint32_t partitions_isolate(const kiln_module *m, const kiln_compile_options *o,
+                                   lower_partition *parts, uint32_t n) {
     lower_partition *in = malloc(n * sizeof *in);
     if (!in) return n; /* out of memory: the planned ranges, still correct */
     memcpy(in, parts, n * sizeof *in);
@@ -577,7 +584,7 @@ static uint32_t partitions_isolate_huge(const kiln_module *m, lower_partition *p
     for (uint32_t p = 0; p < n; p++) {
         uint32_t first = in[p].first;
         for (uint32_t i = in[p].first; i < in[p].end; i++) {
-            if (!lower_body_huge(m, i)) continue;
+            if (!body_alone(m, i, o)) continue;
             k = part_push(parts, part_push(parts, k, first, i), i, i + 1);
             first = i + 1;
         }
@@ -586,6 +593,17 @@ static uint32_t partitions_isolate_huge(const kiln_module *m, lower_partition *p
     free(in);
     for (uint32_t j = 0; j < k; j++) parts[j].count = k;
     return k;
+}
+
+/* The level a partition is compiled at: the options', or 0 for an
+ * oversized body alone in its partition (partitions_isolate put it
+ * there).  Its callers in other partitions check its frame through its
+ * own table entry, whatever the level (lower.c, *the stack check*). */
+static int partition_level(const kiln_module *m, const lower_partition *part,
+                           const kiln_compile_options *o) {
+    uint32_t first = bodies_first(m, part), end = bodies_end(m, part);
+    bool oversized = o->opt_level > 0 && end - first == 1 && lower_body_oversized(m, first);
+    return oversized ? 0 : o->opt_level;
 }
 
 typedef struct emit_job {
@@ -598,6 +616,7 @@ typedef struct emit_job {
     kiln_error *errs;             /* [count] */
     uint32_t count;
     part_cache *cache; /* NULL: none */
+    kiln_compile_options opts_o0; /* *opts at -O0, for oversized bodies (partition_level) */
     atomic_uint next;
     atomic_bool failed;
 } emit_job;
@@ -637,39 +656,58 @@ static bool partition_emit_empty(LLVMTargetMachineRef tm, LLVMMemoryBufferRef *o
 }
 
 /* From the cache, or emitted (and then stored in it). */
-static bool partition_obtain(emit_job *job, const lower_partition *part, LLVMTargetMachineRef tm,
+static bool partition_obtain(emit_job *job, const lower_partition *part,
+                             const kiln_compile_options *opts, LLVMTargetMachineRef tm,
                              LLVMMemoryBufferRef *out, kiln_error *err) {
     char key[65];
-    if (partition_sampled_out(job->opts, part)) return partition_emit_empty(tm, out, err);
+    if (partition_sampled_out(opts, part)) return partition_emit_empty(tm, out, err);
     if (job->cache) {
         part_cache_key(job->cache, job->m, job->bytes, job->size, part, key);
         if (part_cache_get(job->cache, key, out)) {
             uint32_t first = bodies_first(job->m, part);
             uint32_t end = bodies_end(job->m, part);
-            progress_partition_start(job->opts->progress, part ? part->index : 0, end - first);
-            progress_partition_cached(job->opts->progress);
+            progress_partition_start(opts->progress, part ? part->index : 0, end - first);
+            progress_partition_cached(opts->progress);
             return true;
         }
     }
-    if (!partition_emit(job->m, job->bytes, job->size, job->opts, part, tm, out, err)) return false;
+    if (!partition_emit(job->m, job->bytes, job->size, opts, part, tm, out, err)) return false;
     if (job->cache)
         part_cache_put(job->cache, key, LLVMGetBufferStart(*out), LLVMGetBufferSize(*out));
     return true;
 }
 
+/* A worker's target machines: one at the options' level, made first,
+ * and one at -O0's, made when an oversized body first needs it (code
+ * generation's level is the target machine's). */
+typedef struct worker_tms {
+    LLVMTargetMachineRef at_level, o0;
+    kiln_error err;
+} worker_tms;
+
+static LLVMTargetMachineRef worker_tm(emit_job *job, worker_tms *tms, bool o0) {
+    if (!o0 || job->opts->opt_level == 0) return tms->at_level;
+    if (!tms->o0) tms->o0 = target_machine_create(&job->opts_o0, &tms->err);
+    return tms->o0;
+}
+
 static void *emit_worker(void *arg) {
     emit_job *job = arg;
-    kiln_error tm_err;
-    LLVMTargetMachineRef tm = target_machine_create(job->opts, &tm_err);
+    worker_tms tms = {0};
+    tms.at_level = target_machine_create(job->opts, &tms.err);
     for (;;) {
         unsigned k = atomic_fetch_add(&job->next, 1);
         if (k >= job->count || atomic_load(&job->failed)) break;
-        if (!tm) job->errs[k] = tm_err;
         const lower_partition *part = job->count > 1 ? &job->parts[k] : NULL;
-        if (!tm || !partition_obtain(job, part, tm, &job->objects[k], &job->errs[k]))
+        bool o0 = partition_level(job->m, part, job->opts) == 0;
+        LLVMTargetMachineRef tm = tms.at_level ? worker_tm(job, &tms, o0) : NULL;
+        if (!tm) job->errs[k] = tms.err;
+        if (!tm || !partition_obtain(job, part, o0 ? &job->opts_o0 : job->opts, tm,
+                                     &job->objects[k], &job->errs[k]))
             atomic_store(&job->failed, true);
     }
-    if (tm) LLVMDisposeTargetMachine(tm);
+    if (tms.at_level) LLVMDisposeTargetMachine(tms.at_level);
+    if (tms.o0) LLVMDisposeTargetMachine(tms.o0);
     return NULL;
 }
 
@@ -721,10 +759,11 @@ static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size
                   part_cache_begin(&cache, m, bytes, size, opts);
     bool stable = cached && opts->partitions <= 0 && module_weight(m) >= 2 * EMIT_PART_WEIGHT;
     uint32_t n = stable ? EMIT_PARTS_MAX : partitions_choose(m, opts);
-    uint32_t huge = huge_isolated(opts) ? huge_bodies_count(m) : 0;
-    uint32_t cap = n + 2 * huge;
+    uint32_t alone = bodies_alone_count(m, opts);
+    uint32_t cap = n + 2 * alone;
     emit_job job = {.m = m, .bytes = bytes, .size = size, .opts = opts, .count = cap,
-                    .cache = cached ? &cache : NULL};
+                    .cache = cached ? &cache : NULL, .opts_o0 = *opts};
+    job.opts_o0.opt_level = 0;
     job.parts = calloc(cap, sizeof *job.parts);
     job.objects = calloc(cap, sizeof *job.objects);
     job.errs = calloc(cap, sizeof *job.errs);
@@ -735,8 +774,8 @@ static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size
     if (ok) {
         for (uint32_t k = 0; k < cap; k++) error_clear(&job.errs[k]);
         if (stable) n = partitions_plan_stable(m, bytes, size, job.parts);
-        else if (n > 1 || huge) partitions_plan(m, n, job.parts);
-        if (huge) n = partitions_isolate_huge(m, job.parts, n);
+        else if (n > 1 || alone) partitions_plan(m, n, job.parts);
+        if (alone) n = partitions_isolate(m, opts, job.parts, n);
         job.count = n;
         if (n > 1 && lower_scan_make(m, &scan))
             for (uint32_t k = 0; k < n; k++) job.parts[k].scan = &scan;

@@ -1362,6 +1362,51 @@ static bool limit_read_once(const lower_module *lm, const kiln_func *f) {
     return calls >= LOWER_LIMIT_READ_ONCE_CALLS;
 }
 
+/* Oversized bodies.  Some of LLVM's optimising passes take time that
+ * grows faster than a body's size in shapes no real code reaches but a
+ * hostile module can (docs/sandbox.md, *Hostile shapes for the
+ * compiler*): a chain of branches on one value (GVN), a straight-line
+ * stretch of tens of thousands of instructions (SLP, then code
+ * generation), tens of thousands of calls (block placement, the register
+ * coalescer).  At -O0 each of those compiles in time linear in its size.
+ * So from -O1 on, a body past any of these bounds is compiled as at -O0,
+ * in a partition of its own (emit.c), which bounds every level's compile
+ * time by what its largest optimised body may cost.  The bounds lie at
+ * about twice what real programs reach (CRuby's largest body has 66,111
+ * instructions, 4,192 calls and a 5,670-instruction stretch; clang's
+ * 120,242, 9,192 and 38,097, the last an initialiser that now runs at
+ * -O0 speed). */
+enum {
+    LOWER_OVERSIZED_INSNS = 131072,
+    LOWER_OVERSIZED_CALLS = 16384,
+    LOWER_OVERSIZED_STRETCH = 16384,
+};
+
+/* True for the instructions that end a straight-line stretch: every
+ * branch, block boundary and branch target. */
+static bool insn_is_control(const kiln_insn *in) {
+    const kiln_opcode_info *info = &kiln_opcode_table[in->op];
+    if (info->prefix != 0) return false;
+    return info->imm == KILN_IMM_BLOCK || info->imm == KILN_IMM_LABEL ||
+           info->imm == KILN_IMM_BR_TABLE || info->imm == KILN_IMM_TRY_TABLE ||
+           in->op == KILN_OP_ELSE || in->op == KILN_OP_END || in->op == KILN_OP_CATCH ||
+           in->op == KILN_OP_CATCH_ALL || in->op == KILN_OP_RETURN;
+}
+
+bool lower_body_oversized(const kiln_module *m, uint32_t index) {
+    const kiln_func *f = &m->funcs[index];
+    if (f->imported) return false;
+    if (f->num_insns >= LOWER_OVERSIZED_INSNS) return true;
+    uint32_t calls = 0, stretch = 0;
+    for (uint32_t i = 0; i < f->num_insns; i++) {
+        const kiln_insn *in = &f->insns[i];
+        calls += insn_calls(in);
+        stretch = insn_is_control(in) ? 0 : stretch + 1;
+        if (calls >= LOWER_OVERSIZED_CALLS || stretch >= LOWER_OVERSIZED_STRETCH) return true;
+    }
+    return false;
+}
+
 /* Small leaves are called without a check: their frame (at most
  * KILN_LEAF_FRAME_MAX, which frames.c verifies) lies in the margin below
  * the caller's checked frame, and they call nothing that could go deeper.

@@ -344,6 +344,7 @@ bool lower_frame_small(const kiln_compile_options *opts, const uint8_t *frames_b
  * share (emit.c compiles it in a partition of its own, with the bounded
  * pipeline of pipeline_for_huge). */
 bool lower_body_huge(const kiln_module *m, uint32_t index);
+bool lower_body_oversized(const kiln_module *m, uint32_t index); /* compiled as at -O0 */
 /* lower_table.c: written[t] for every table some instruction of a defined
  * function writes (table.set/grow/fill/init/copy): the one fact about
  * other functions' bodies that lowering a function depends on (tables

@@ -98,8 +98,16 @@ fi
 # when they recurse too deep, and return their result otherwise.
 export XDG_CACHE_HOME="$tmp/cache"
 wat2wasm "$DIR/wat/frames.wat" -o "$tmp/short.wasm" || exit 1
-awk '/^  \(func \$big/ { print; printf "   "; for (i = 0; i < 24576; i++) printf " nop"; print ""; next }
-     { print }' "$DIR/wat/frames.wat" >"$tmp/long.wat"
+# $big made long with N nops, an empty block after every 4,096 of them
+# when STRETCH is 4096 (so that no straight stretch makes it oversized).
+long_big() {
+    awk -v n="$1" -v stretch="$2" '/^  \(func \$big/ {
+            print; printf "   ";
+            for (i = 1; i <= n; i++) { printf " nop"; if (i % stretch == 0) printf " (block)" }
+            print ""; next }
+         { print }' "$DIR/wat/frames.wat"
+}
+long_big 24576 4096 >"$tmp/long.wat"
 wat2wasm "$tmp/long.wat" -o "$tmp/long.wasm" || exit 1
 for opt in -O1 -O2; do
     "$KILN" compile $opt -v "$tmp/short.wasm" -o "$tmp/short.o" 2>"$tmp/err" || fail "$opt short: $(cat "$tmp/err")"
@@ -116,7 +124,7 @@ for opt in -O1 -O2; do
 done
 
 # ---- huge bodies: a partition of their own and a bounded pipeline ----
-# (compiler/emit.c, partitions_isolate_huge and bodies_all_huge;
+# (compiler/emit.c, partitions_isolate and bodies_all_huge;
 # pipeline.c, pipeline_for_huge.)  long.wasm is one partition at -O1, as
 # any module this small; at -O2 and -O3 its huge body, $big, is cut out
 # into a partition of its own, apart from $small before it.
@@ -130,7 +138,9 @@ done
 # without the vectorizers and unrolling (the module's only body, so the
 # whole module is such a partition).
 awk '/^  \(func \(export "straight"\)/ { skip = 1 }
-     /^  \(func \(export "looped"\)/ { skip = 0; print; printf "   "; for (i = 0; i < 24576; i++) printf " nop"; print ""; next }
+     /^  \(func \(export "looped"\)/ { skip = 0; print; printf "   ";
+         for (i = 1; i <= 24576; i++) { printf " nop"; if (i % 4096 == 0) printf " (block)" }
+         print ""; next }
      !skip { print }' "$DIR/wat/vectorize.wat" >"$tmp/vlong.wat"
 wat2wasm "$DIR/wat/vectorize.wat" -o "$tmp/vshort.wasm" || exit 1
 wat2wasm "$tmp/vlong.wat" -o "$tmp/vlong.wasm" || exit 1
@@ -139,5 +149,34 @@ for m in vshort vlong; do
 done
 grep -q '<4 x i32>' "$tmp/vshort.ll" || fail "the short loop was not vectorized"
 grep -q '<4 x i32>' "$tmp/vlong.ll" && fail "the huge body's loop was vectorized"
+
+# ---- oversized bodies: compiled as at -O0, in a partition of their own ----
+# (compiler/lower.c, lower_body_oversized; emit.c, partitions_isolate and
+# partition_level.)  A straight stretch of 16,384 instructions makes $big
+# oversized: above -O0 it is cut out of the module, even when one
+# partition is asked for, and its partition is -O0 code, the only code
+# that checks the stack against kiln_rt_stack_limit itself (code above
+# -O0 reads kiln_rt_stack_limit_small).  It computes and traps as before,
+# called through its export and from the -O1/-O2 code of $via.
+{
+    long_big 16384 16384 | sed '$ s/)$//'
+    echo '  (func (export "via") (param i32) (result i32) (call $big (local.get 0))))'
+} >"$tmp/over.wat"
+wat2wasm "$tmp/over.wat" -o "$tmp/over.wasm" || exit 1
+for opt in -O1 -O2; do
+    "$KILN" compile $opt -j 1 --partitions 1 -v "$tmp/over.wasm" -o "$tmp/over.o" 2>"$tmp/err" ||
+        fail "$opt over: $(cat "$tmp/err")"
+    grep -q "in 3 partitions" "$tmp/err" || fail "$opt: \$big was not cut out from between \$small and \$via: $(cat "$tmp/err")"
+    nm "$tmp/over.o" | grep -qw kiln_rt_stack_limit || fail "$opt: no partition of over.o is -O0 code"
+    nm "$tmp/over.o" | grep -qw kiln_rt_stack_limit_small || fail "$opt: \$via is not $opt code"
+    "$KILN" compile $opt -j 1 -v "$tmp/long.wasm" -o "$tmp/long.o" 2>"$tmp/err" || fail "$opt long: $(cat "$tmp/err")"
+    nm "$tmp/long.o" | grep -qw kiln_rt_stack_limit && fail "$opt: long.wasm's \$big is not oversized"
+    for f in big via; do
+        out=$("$KILN" run $opt "$tmp/over.wasm" --invoke $f i32:3 2>&1)
+        [ "$out" = "i32:1" ] || fail "$opt over: $f(3) gave '$out'"
+        out=$("$KILN" run $opt "$tmp/over.wasm" --invoke $f i32:1000000 2>&1 | sed -n 1p)
+        [ "$out" = "kiln: trap: call stack exhausted" ] || fail "$opt over: $f(1000000) gave '$out'"
+    done
+done
 
 cli_test_end
