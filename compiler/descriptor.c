@@ -6,8 +6,8 @@
  * every one, a trampoline for
  * each (shared by every function of the same signature) so the runtime
  * can call any export through 16-byte value slots, and an import thunk
- * per imported function that turns a typed call into a slot array for
- * kiln_rt_call_host().  Everything else in the object is internal.
+ * for each imported function (shared the same way) that turns a typed
+ * call into a slot array for kiln_rt_call_host().  Everything else in the object is internal.
  *
  * Every function of the object also gets unwind tables, so the runtime
  * can walk the stack of a trap (runtime/backtrace.c). */
@@ -78,34 +78,29 @@ static LLVMValueRef trampoline_build(lower_module *lm, uint32_t type_index) {
     return fn;
 }
 
-static bool functype_equal(const kiln_functype *a, const kiln_functype *b) {
-    return a->num_params == b->num_params && a->num_results == b->num_results &&
-           memcmp(a->params, b->params, a->num_params) == 0 &&
-           memcmp(a->results, b->results, a->num_results) == 0;
-}
-
-/* Trampolines per type index, built once per distinct signature. */
+/* Trampolines per type index, one per class of equal signatures
+ * (lower_type_classes).  NULL when out of memory. */
 static LLVMValueRef *trampolines_build(lower_module *lm) {
     const kiln_module *m = lm->m;
+    const uint32_t *classes = lower_type_classes(lm);
     LLVMValueRef *tramps = arena_array(lm->arena, m->num_types + 1, sizeof *tramps);
-    if (!tramps) return NULL;
+    if (!tramps || !classes) return NULL;
     for (uint32_t t = 0; t < m->num_types; t++) tramps[t] = NULL;
     for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) {
-        uint32_t t = m->funcs[i].type_index;
-        if (tramps[t]) continue;
-        for (uint32_t u = 0; u < m->num_types && !tramps[t]; u++)
-            if (tramps[u] && functype_equal(&m->types[u], &m->types[t])) tramps[t] = tramps[u];
-        if (!tramps[t] && !(tramps[t] = trampoline_build(lm, t))) return NULL;
+        uint32_t c = classes[m->funcs[i].type_index];
+        if (!tramps[c] && !(tramps[c] = trampoline_build(lm, c))) return NULL;
+        tramps[m->funcs[i].type_index] = tramps[c];
     }
     return tramps;
 }
 
 /* R thunk(ptr host_closure, P...): params to slots, kiln_rt_call_host,
- * results from slots. */
-static LLVMValueRef import_thunk_build(lower_module *lm, uint32_t func_index) {
-    uint32_t type_index = lm->m->funcs[func_index].type_index;
+ * results from slots.  Nothing in it depends on which import it serves
+ * (the closure names that), so imports of one class of signatures share
+ * one: 100,000 imports of one type compiled 100,000 equal functions. */
+static LLVMValueRef import_thunk_build(lower_module *lm, uint32_t type_index) {
     const kiln_functype *ft = &lm->m->types[type_index];
-    LLVMValueRef fn = internal_function(lm, "thunk", func_index, lm->sig_types[type_index]);
+    LLVMValueRef fn = internal_function(lm, "thunk", type_index, lm->sig_types[type_index]);
     LLVMSetFunctionCallConv(fn, lm->call_conv); /* wasm code calls it */
     uint32_t n = ft->num_params > ft->num_results ? ft->num_params : ft->num_results;
     LLVMTypeRef slots_ty = LLVMArrayType2(LLVMVectorType(lm->t.i64, 2), n ? n : 1);
@@ -209,7 +204,15 @@ bool descriptor_build(lower_module *lm, const uint8_t *bytes, size_t size) {
         bodies[i] = lower_body_ref(lm, nimp + i);
         tramp_of[i] = tramps[m->funcs[nimp + i].type_index];
     }
-    for (uint32_t i = 0; i < nimp; i++) thunks[i] = import_thunk_build(lm, i);
+    const uint32_t *classes = lower_type_classes(lm);
+    LLVMValueRef *thunk_of = arena_array(lm->arena, m->num_types + 1, sizeof *thunk_of);
+    if (!classes || !thunk_of) return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
+    for (uint32_t t = 0; t < m->num_types; t++) thunk_of[t] = NULL;
+    for (uint32_t i = 0; i < nimp; i++) {
+        uint32_t c = classes[m->funcs[i].type_index];
+        if (!thunk_of[c]) thunk_of[c] = import_thunk_build(lm, c);
+        thunks[i] = thunk_of[c];
+    }
     uint8_t *image;
     size_t image_size;
     if (!module_image_write(m, bytes, size, &image, &image_size, lm->err)) return false;

@@ -937,6 +937,49 @@ static void locals_init(lower_func *lf) {
     }
 }
 
+/* ---- type classes ------------------------------------------------------------ */
+
+bool lower_functype_equal(const kiln_functype *a, const kiln_functype *b) {
+    return a->num_params == b->num_params && a->num_results == b->num_results &&
+           memcmp(a->params, b->params, a->num_params) == 0 &&
+           memcmp(a->results, b->results, a->num_results) == 0;
+}
+
+static uint32_t functype_hash(const kiln_functype *ft) {
+    uint32_t h = 2166136261u ^ ft->num_params;
+    for (uint32_t i = 0; i < ft->num_params; i++) h = (h ^ ft->params[i]) * 16777619u;
+    h = (h ^ 0xff ^ ft->num_results) * 16777619u;
+    for (uint32_t i = 0; i < ft->num_results; i++) h = (h ^ ft->results[i]) * 16777619u;
+    return h;
+}
+
+/* Each type's class, the first type index with the same parameter and
+ * result codes (lower_functype_equal), found through a hash table: a
+ * module of n distinct types costs O(n), not the n^2 comparisons of
+ * looking at every earlier type.  NULL when out of memory. */
+const uint32_t *lower_type_classes(lower_module *lm) {
+    const kiln_module *m = lm->m;
+    if (lm->type_classes) return lm->type_classes;
+    uint32_t cap = 16;
+    while (cap < 2 * (uint64_t)m->num_types) cap *= 2;
+    uint32_t *classes = arena_array(lm->arena, m->num_types + 1, sizeof *classes);
+    uint32_t *slots = malloc(cap * sizeof *slots); /* type index + 1; 0: empty */
+    if (!classes || !slots) {
+        free(slots);
+        return NULL;
+    }
+    memset(slots, 0, cap * sizeof *slots);
+    for (uint32_t t = 0; t < m->num_types; t++) {
+        uint32_t k = functype_hash(&m->types[t]) & (cap - 1);
+        while (slots[k] && !lower_functype_equal(&m->types[slots[k] - 1], &m->types[t]))
+            k = (k + 1) & (cap - 1);
+        if (!slots[k]) slots[k] = t + 1;
+        classes[t] = slots[k] - 1;
+    }
+    free(slots);
+    return lm->type_classes = classes;
+}
+
 /* ---- the stack check --------------------------------------------------------
  *
  * Deep recursion and huge frames must end in a trap before a single byte

@@ -114,7 +114,7 @@ typedef struct lower_module {
     unsigned md_tbaa, md_invariant, md_prof;
     LLVMValueRef unlikely_weights; /* !prof branch_weights 1, 2000 */
     struct table_known *tables_known; /* lower_table.c, built on first use */
-    uint32_t *type_classes; /* lower_table.c: per type, the first equal type */
+    uint32_t *type_classes; /* lower_type_classes: per type, the first equal type */
     unsigned call_conv;    /* of every wasm-callable function (see below) */
     unsigned body_conv;    /* of bodies: call_conv, or C without tail calls */
     bool musttail;         /* call_conv guarantees tail calls             */
@@ -344,6 +344,8 @@ bool lower_frame_small(const kiln_compile_options *opts, const uint8_t *frames_b
  * share (emit.c compiles it in a partition of its own, with the bounded
  * pipeline of pipeline_for_huge). */
 bool lower_body_huge(const kiln_module *m, uint32_t index);
+bool lower_functype_equal(const kiln_functype *a, const kiln_functype *b);
+const uint32_t *lower_type_classes(lower_module *lm); /* NULL: out of memory */
 bool lower_body_oversized(const kiln_module *m, uint32_t index); /* compiled as at -O0 */
 /* lower_table.c: written[t] for every table some instruction of a defined
  * function writes (table.set/grow/fill/init/copy): the one fact about

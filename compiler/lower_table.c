@@ -201,12 +201,6 @@ static bool table_switchable(const lower_module *lm, const table_known *tk) {
     return true;
 }
 
-static bool functype_equal(const kiln_functype *a, const kiln_functype *b) {
-    return a->num_params == b->num_params && a->num_results == b->num_results &&
-           memcmp(a->params, b->params, a->num_params) == 0 &&
-           memcmp(a->results, b->results, a->num_results) == 0;
-}
-
 /* A block that traps with `kind`, for a switch case. */
 static LLVMBasicBlockRef trap_case(lower_func *lf, LLVMBasicBlockRef *cache, uint32_t kind) {
     if (*cache) return *cache;
@@ -235,7 +229,7 @@ static LLVMBasicBlockRef known_case(lower_func *lf, known_call *kc, uint32_t i) 
     lower_module *lm = lf->lm;
     uint32_t f = kc->tk->funcs[i];
     if (f == KNOWN_NULL) return trap_case(lf, &kc->null_bb, KILN_TRAP_UNINITIALIZED_ELEMENT);
-    if (!functype_equal(module_func_type(lm->m, f), &lm->m->types[kc->type_index]))
+    if (!lower_functype_equal(module_func_type(lm->m, f), &lm->m->types[kc->type_index]))
         return trap_case(lf, &kc->mismatch_bb, KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH);
     for (uint32_t j = 0; j < i; j++)
         if (kc->tk->funcs[j] == f) return known_case(lf, kc, j);
@@ -293,7 +287,7 @@ static void call_indirect_switch(lower_func *lf, const kiln_insn *insn, const ta
 
 /* Without typed references (codes of 0x80 and up), two function types of
  * one module are equal for the runtime's canonical ids exactly when their
- * codes are (functype_equal). */
+ * codes are (lower_functype_equal). */
 static bool functype_plain(const kiln_functype *ft) {
     for (uint32_t i = 0; i < ft->num_params; i++)
         if (ft->params[i] >= 0x80) return false;
@@ -302,25 +296,15 @@ static bool functype_plain(const kiln_functype *ft) {
     return true;
 }
 
-/* Each type's class, the first type index equal to it: two functions
- * have equal signatures iff their types' classes are equal.  Found by
- * comparing each type with those before it, so only for modules of at
- * most KNOWN_TYPES_MAX types (others keep the table loads): a module
- * must not be able to make every partition's compile quadratic. */
+/* Each type's class (lower_type_classes): two functions have equal
+ * signatures iff their types' classes are equal.  Only for modules of at
+ * most KNOWN_TYPES_MAX types (others keep the table loads): the bound
+ * dates from when classes cost a quadratic search, and lifting it would
+ * change the code of bigger modules, which has not been measured. */
 enum { KNOWN_TYPES_MAX = 1024 };
 
 static bool type_classes_make(lower_module *lm) {
-    const kiln_module *m = lm->m;
-    if (lm->type_classes) return true;
-    if (m->num_types > KNOWN_TYPES_MAX) return false;
-    lm->type_classes = arena_array(lm->arena, m->num_types + 1, sizeof *lm->type_classes);
-    if (!lm->type_classes) return false;
-    for (uint32_t t = 0; t < m->num_types; t++) {
-        uint32_t u = 0;
-        while (u < t && !functype_equal(&m->types[u], &m->types[t])) u++;
-        lm->type_classes[t] = u;
-    }
-    return true;
+    return lm->m->num_types <= KNOWN_TYPES_MAX && lower_type_classes(lm);
 }
 
 static uint32_t func_class(const lower_module *lm, uint32_t f) {

@@ -343,6 +343,18 @@ static bool sizes_check(const kiln_module *m, kiln_instantiate_error *err) {
     return true;
 }
 
+/* A memory that could not be made.  In guard-page mode the usual cause
+ * is not memory but address space: each 32-bit memory reserves 8 GiB
+ * (docs/sandbox.md), which an address-space limit (ulimit -v) forbids. */
+static bool memory_nomem(kiln_instantiate_error *err, uint32_t index, bool guarded) {
+    if (!guarded) return nomem(err);
+    return instance_fail(err, KILN_INST_NOMEM,
+                         "out of memory: memory %u could not reserve the %llu GiB of address space "
+                         "that guard-page bounds checks need (is `ulimit -v` set?); a module "
+                         "compiled with --bounds-checks=explicit reserves only what it uses",
+                         index, (unsigned long long)(GUARD_RESERVATION >> 30));
+}
+
 static bool memories_define(kiln_instance *inst, kiln_instantiate_error *err) {
     const kiln_module *m = inst->module;
     bool guarded = inst->desc->flags & KILN_DESC_GUARD_PAGES;
@@ -354,7 +366,7 @@ static bool memories_define(kiln_instance *inst, kiln_instantiate_error *err) {
             continue;
         }
         inst->memories[i] = memory_create(&m->memories[i], guarded);
-        if (!inst->memories[i]) return nomem(err);
+        if (!inst->memories[i]) return memory_nomem(err, i, guarded && !m->memories[i].is64);
     }
     for (uint32_t i = 0; i < m->num_memories; i++) inst->vmctx.memories[i] = &inst->memories[i]->rt;
     if (m->num_memories && !memory_view_add(inst->memories[0], &inst->vmctx)) return nomem(err);

@@ -34,6 +34,15 @@ check 2 "kiln compile: unknown CPU 'znver3' for aarch64-linux-gnu (llc-19 -mtrip
     "$KILN" compile --target aarch64-linux-gnu --cpu znver3 "$tmp/cli.wasm" -o "$tmp/a.o"
 check 0 "" "$KILN" compile --target aarch64-linux-gnu --cpu cortex-a72 "$tmp/cli.wasm" -o "$tmp/a.o"
 
+# ---- guard-page memories under an address-space limit ----------------------------
+# Each 32-bit memory reserves 8 GiB in guard-page mode; under `ulimit -v`
+# 4 GB that fails, and the message says why and what to do instead
+# (runtime/instance.c, memory_nomem).  Explicit checks reserve nothing.
+limited() { sh -c 'ulimit -v 4000000 && exec "$@"' sh "$@"; }
+check 1 "kiln: error: out of memory: memory 0 could not reserve the 8 GiB of address space that guard-page bounds checks need (is \`ulimit -v\` set?); a module compiled with --bounds-checks=explicit reserves only what it uses" \
+    limited "$KILN" run --no-cache "$tmp/hello.wasm"
+check 7 "" limited "$KILN" run --no-cache --bounds-checks=explicit "$tmp/hello.wasm" # exits 7
+
 # ---- I/O errors: PATH: error: ..., status 2, naming the path that failed ----
 missing="$tmp/missing.wasm: error: cannot read: No such file or directory"
 for cmd in validate compile build run; do

@@ -69,6 +69,13 @@ static uint32_t host_add3(void *env, kiln_instance *caller, const kiln_val *args
     return KILN_TRAP_NONE;
 }
 
+static uint32_t host_mul3(void *env, kiln_instance *caller, const kiln_val *args, kiln_val *results) {
+    (void)env;
+    (void)caller;
+    results[0].i32 = args[0].i32 * args[1].i32 * args[2].i32;
+    return KILN_TRAP_NONE;
+}
+
 /* exceptions.wat's env.reenter: calls the caller's "throw" export with 7. */
 static uint32_t host_reenter(void *env, kiln_instance *caller, const kiln_val *args,
                              kiln_val *results) {
@@ -86,6 +93,7 @@ static void imports_define(guest *g) {
     kiln_signature sig = {3, 1, iii, i}, sig_i_i = {1, 1, i, i};
     g->linker = kiln_linker_new();
     cr_assert(kiln_linker_define_func(g->linker, "env", "add3", &sig, host_add3, NULL));
+    cr_assert(kiln_linker_define_func(g->linker, "env", "mul3", &sig, host_mul3, NULL));
     cr_assert(kiln_linker_define_func(g->linker, "env", "reenter", &sig_i_i, host_reenter, NULL));
     g->base = kiln_global_new(KILN_I32, false, (kiln_val){.i32 = 5});
     kiln_extern e = {.kind = KILN_EXTERN_GLOBAL, .of.global = g->base};
@@ -793,13 +801,26 @@ Test(lower_run, tables_and_references) {
 Test(lower_run, imported_functions_and_globals) {
     FOR_EACH_OPT(g, "imports") {
         cr_expect_eq(call_i32(&g, "call_host", 1, 1, 0, 0), 16); /* 1 + 10 + base 5 */
-        cr_expect_eq(call_i32(&g, "reexport", 3, 1, 2, 3), 6);
+        cr_expect_eq(call_i32(&g, "call_mul", 1, 2, 0, 0), 100); /* 2 * 10 * base 5 */
+        cr_expect_eq(call_i32(&g, "reexport", 3, 2, 3, 4), 9);
+        cr_expect_eq(call_i32(&g, "reexport_mul", 3, 2, 3, 4), 24);
         kiln_val s[1] = {{0}};
         cr_assert_eq(guest_call(&g, "bump", s), KILN_TRAP_NONE);
         cr_expect_eq(s[0].i64, 42);
         cr_assert_eq(guest_call(&g, "bump", s), KILN_TRAP_NONE);
         cr_expect_eq(s[0].i64, 44);
     }
+}
+
+/* Import thunks depend only on the signature: imports of equal
+ * signatures share one, whatever their type indices (descriptor.c). */
+Test(lower_ir, imports_of_equal_signatures_share_one_thunk) {
+    ir r = ir_lower("imports");
+    int thunks = 0;
+    for (LLVMValueRef fn = LLVMGetFirstFunction(r.mod); fn; fn = LLVMGetNextFunction(fn))
+        thunks += !LLVMIsDeclaration(fn) && name_has(fn, ".thunk");
+    cr_expect_eq(thunks, 1, "%d thunks for $add3 and $mul3", thunks);
+    ir_free(&r);
 }
 
 /* ---- execution: SIMD memory instructions (expected values from node) -------- */
