@@ -1411,41 +1411,66 @@ static bool limit_read_once(const lower_module *lm, const kiln_func *f) {
  * compiler*): a chain of branches on one value (GVN), a straight-line
  * stretch of tens of thousands of instructions (SLP, then code
  * generation), tens of thousands of calls (block placement, the register
- * coalescer).  At -O0 each of those compiles in time linear in its size.
- * So from -O1 on, a body past any of these bounds is compiled as at -O0,
- * in a partition of its own (emit.c), which bounds every level's compile
- * time by what its largest optimised body may cost.  The bounds lie at
- * about twice what real programs reach (CRuby's largest body has 66,111
- * instructions, 4,192 calls and a 5,670-instruction stretch; clang's
- * 120,242, 9,192 and 38,097, the last an initialiser that now runs at
- * -O0 speed). */
+ * coalescer), thousands of loops (loop deletion, induction variables),
+ * thousands of indirect calls or bulk memory instructions under ifs
+ * (GVN, CodeGenPrepare).  At -O0 each of those compiles in time linear
+ * in its size.  So from -O1 on, a body past any of these bounds is
+ * compiled as at -O0, in a partition of its own (emit.c), which bounds
+ * every level's compile time by what its largest optimised body may
+ * cost.  The bounds lie well above what real programs reach: the largest
+ * body of CRuby and of clang (133,398 functions) has 66,111 and 120,242
+ * instructions, 4,192 and 9,192 calls, stretches of 5,670 and 38,097
+ * instructions (clang's an initialiser, which now runs at -O0 speed),
+ * 154 and 1,290 loops, 142 and 444 indirect calls, 3 and 488 bulk memory
+ * instructions. */
 enum {
     LOWER_OVERSIZED_INSNS = 131072,
     LOWER_OVERSIZED_CALLS = 16384,
     LOWER_OVERSIZED_STRETCH = 16384,
+    LOWER_OVERSIZED_LOOPS = 4096,
+    LOWER_OVERSIZED_EXPANDED = 2048, /* indirect calls and bulk memory */
 };
 
-/* True for the instructions that end a straight-line stretch: every
- * branch, block boundary and branch target. */
-static bool insn_is_control(const kiln_insn *in) {
+/* True for the instructions after which LLVM starts a new block: the
+ * branches, and loop headers.  A `block` and its `end` are left out, so
+ * that empty blocks cannot cut a stretch that LLVM merges back into one
+ * block; the `end` of an if, where its arms join, is left out too, which
+ * counts a stretch from before the join (never shorter than LLVM's). */
+static bool insn_ends_stretch(uint16_t op) {
+    switch (op) {
+    case KILN_OP_LOOP: case KILN_OP_IF: case KILN_OP_ELSE: case KILN_OP_BR: case KILN_OP_BR_IF:
+    case KILN_OP_BR_TABLE: case KILN_OP_RETURN: case KILN_OP_UNREACHABLE: case KILN_OP_THROW:
+    case KILN_OP_RETHROW: case KILN_OP_THROW_REF: case KILN_OP_BR_ON_NULL:
+    case KILN_OP_BR_ON_NON_NULL: case KILN_OP_TRY: case KILN_OP_TRY_TABLE: case KILN_OP_CATCH:
+    case KILN_OP_CATCH_ALL: case KILN_OP_DELEGATE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Calls that lowering expands into checks and blocks around the call. */
+static bool insn_expanded_call(const kiln_insn *in) {
     const kiln_opcode_info *info = &kiln_opcode_table[in->op];
-    if (info->prefix != 0) return false;
-    return info->imm == KILN_IMM_BLOCK || info->imm == KILN_IMM_LABEL ||
-           info->imm == KILN_IMM_BR_TABLE || info->imm == KILN_IMM_TRY_TABLE ||
-           in->op == KILN_OP_ELSE || in->op == KILN_OP_END || in->op == KILN_OP_CATCH ||
-           in->op == KILN_OP_CATCH_ALL || in->op == KILN_OP_RETURN;
+    bool bulk = info->prefix == 0xFC && info->code >= 8; /* memory.init .. table.fill */
+    return bulk || in->op == KILN_OP_CALL_INDIRECT || in->op == KILN_OP_RETURN_CALL_INDIRECT ||
+           in->op == KILN_OP_CALL_REF || in->op == KILN_OP_RETURN_CALL_REF;
 }
 
 bool lower_body_oversized(const kiln_module *m, uint32_t index) {
     const kiln_func *f = &m->funcs[index];
     if (f->imported) return false;
     if (f->num_insns >= LOWER_OVERSIZED_INSNS) return true;
-    uint32_t calls = 0, stretch = 0;
+    uint32_t calls = 0, stretch = 0, loops = 0, expanded = 0;
     for (uint32_t i = 0; i < f->num_insns; i++) {
         const kiln_insn *in = &f->insns[i];
         calls += insn_calls(in);
-        stretch = insn_is_control(in) ? 0 : stretch + 1;
-        if (calls >= LOWER_OVERSIZED_CALLS || stretch >= LOWER_OVERSIZED_STRETCH) return true;
+        loops += in->op == KILN_OP_LOOP;
+        expanded += insn_expanded_call(in);
+        stretch = insn_ends_stretch(in->op) ? 0 : stretch + 1;
+        if (calls >= LOWER_OVERSIZED_CALLS || stretch >= LOWER_OVERSIZED_STRETCH ||
+            loops >= LOWER_OVERSIZED_LOOPS || expanded >= LOWER_OVERSIZED_EXPANDED)
+            return true;
     }
     return false;
 }

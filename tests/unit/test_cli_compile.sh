@@ -98,12 +98,12 @@ fi
 # when they recurse too deep, and return their result otherwise.
 export XDG_CACHE_HOME="$tmp/cache"
 wat2wasm "$DIR/wat/frames.wat" -o "$tmp/short.wasm" || exit 1
-# $big made long with N nops, an empty block after every 4,096 of them
-# when STRETCH is 4096 (so that no straight stretch makes it oversized).
+# $big made long with N nops, a branch after every STRETCH of them (so
+# that with 4096 no straight stretch makes it oversized).
 long_big() {
     awk -v n="$1" -v stretch="$2" '/^  \(func \$big/ {
             print; printf "   ";
-            for (i = 1; i <= n; i++) { printf " nop"; if (i % stretch == 0) printf " (block)" }
+            for (i = 1; i <= n; i++) { printf " nop"; if (i % stretch == 0) printf " (block (br 0))" }
             print ""; next }
          { print }' "$DIR/wat/frames.wat"
 }
@@ -139,7 +139,7 @@ done
 # whole module is such a partition).
 awk '/^  \(func \(export "straight"\)/ { skip = 1 }
      /^  \(func \(export "looped"\)/ { skip = 0; print; printf "   ";
-         for (i = 1; i <= 24576; i++) { printf " nop"; if (i % 4096 == 0) printf " (block)" }
+         for (i = 1; i <= 24576; i++) { printf " nop"; if (i % 4096 == 0) printf " (block (br 0))" }
          print ""; next }
      !skip { print }' "$DIR/wat/vectorize.wat" >"$tmp/vlong.wat"
 wat2wasm "$DIR/wat/vectorize.wat" -o "$tmp/vshort.wasm" || exit 1

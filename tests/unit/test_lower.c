@@ -1189,6 +1189,40 @@ Test(lower_ir, bodies_nested_too_deep_are_not_optimised, .timeout = 120) {
     }
 }
 
+/* ---- oversized bodies: compiled as at -O0 --------------------------------- */
+
+/* lower_body_oversized at each bound and one below it: a body of `n`
+ * copies of `piece`, then (local.get 0). */
+static bool oversized_with(uint32_t n, piece p) {
+    uint8_t *bytes;
+    size_t size;
+    kiln_module *m = nested_module(n, p, PIECE("\x20\x00"), PIECE(""), &bytes, &size);
+    bool oversized = lower_body_oversized(m, 0);
+    module_free(m);
+    free(bytes);
+    return oversized;
+}
+
+Test(lower_ir, bodies_past_any_bound_are_oversized) {
+    /* Each piece counts once towards its bound, and a branch in it keeps
+     * stretches short where the bound is not the stretch. */
+    static const struct { const char *what; uint32_t copies; piece p; } cases[] = {
+        {"instructions", 131072 / 3 + 1, PIECE("\x02\x40\x0c\x00\x0b")}, /* (block (br 0)) */
+        /* (drop (call 0 (local.get 0))) (block (br 0)) */
+        {"calls", 16384, PIECE("\x20\x00\x10\x00\x1a\x02\x40\x0c\x00\x0b")},
+        {"stretch", 16384, PIECE("\x01")}, /* nop */
+        {"loops", 4096, PIECE("\x03\x40\x0b")}, /* (loop) */
+        /* (memory.fill (i32.const 0) (i32.const 0) (i32.const 0)) */
+        {"bulk memory", 2048, PIECE("\x41\x00\x41\x00\x41\x00\xfc\x0b\x00")},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        cr_expect(oversized_with(cases[c].copies, cases[c].p), "%s: %u", cases[c].what, cases[c].copies);
+        cr_expect_not(oversized_with(cases[c].copies / 2, cases[c].p), "%s: half", cases[c].what);
+    }
+    /* Empty blocks do not cut a stretch: LLVM merges them into one block. */
+    cr_expect(oversized_with(16384, PIECE("\x01\x02\x40\x0b")), "nops between empty blocks");
+}
+
 /* ---- many calls in one body: the stack limit read once ------------------- */
 
 static void calls_write(wbuf *b, const void *arg) {
