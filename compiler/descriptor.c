@@ -7,7 +7,8 @@
  * each (shared by every function of the same signature) so the runtime
  * can call any export through 16-byte value slots, and an import thunk
  * for each imported function (shared the same way) that turns a typed
- * call into a slot array for kiln_rt_call_host().  Everything else in the object is internal.
+ * call into a slot array for kiln_rt_call_host().  Everything else in
+ * the object is internal.
  *
  * Every function of the object also gets unwind tables, so the runtime
  * can walk the stack of a trap (runtime/backtrace.c). */
