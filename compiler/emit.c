@@ -560,10 +560,21 @@ static bool body_alone(const kiln_module *m, uint32_t index, const kiln_compile_
     return huge || lower_body_oversized(m, index);
 }
 
-static uint32_t bodies_alone_count(const kiln_module *m, const kiln_compile_options *o) {
-    uint32_t n = 0;
-    for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) n += body_alone(m, i, o);
-    return n;
+/* The bodies compiled alone, in index order (*n of them; NULL when none),
+ * each judged once: oversized needs a scan of the body. */
+static uint32_t *bodies_alone(const kiln_module *m, const kiln_compile_options *o, uint32_t *n) {
+    uint32_t *list = NULL, cap = 0;
+    *n = 0;
+    for (uint32_t i = m->num_imported_funcs; i < m->num_funcs; i++) {
+        if (!body_alone(m, i, o)) continue;
+        if (*n == cap) {
+            uint32_t *bigger = realloc(list, (cap = cap ? 2 * cap : 16) * sizeof *list);
+            if (!bigger) break; /* out of memory: those found so far */
+            list = bigger;
+        }
+        list[(*n)++] = i;
+    }
+    return list;
 }
 
 static uint32_t part_push(lower_partition *out, uint32_t k, uint32_t first, uint32_t end) {
@@ -572,19 +583,19 @@ static uint32_t part_push(lower_partition *out, uint32_t k, uint32_t first, uint
     return k + 1;
 }
 
-/* parts[0..n) split around every body compiled alone; parts has room for
- * n + 2 per such body.  Returns the new count; indices and counts
- * renumbered. */
-static uint32_t partitions_isolate(const kiln_module *m, const kiln_compile_options *o,
+/* parts[0..n) split around every body of `alone` (bodies_alone); parts
+ * has room for n + 2 per such body.  Returns the new count; indices and
+ * counts renumbered. */
+static uint32_t partitions_isolate(const uint32_t *alone, uint32_t num_alone,
                                    lower_partition *parts, uint32_t n) {
     lower_partition *in = malloc(n * sizeof *in);
     if (!in) return n; /* out of memory: the planned ranges, still correct */
     memcpy(in, parts, n * sizeof *in);
-    uint32_t k = 0;
+    uint32_t k = 0, a = 0;
     for (uint32_t p = 0; p < n; p++) {
         uint32_t first = in[p].first;
-        for (uint32_t i = in[p].first; i < in[p].end; i++) {
-            if (!body_alone(m, i, o)) continue;
+        for (; a < num_alone && alone[a] < in[p].end; a++) {
+            uint32_t i = alone[a];
             k = part_push(parts, part_push(parts, k, first, i), i, i + 1);
             first = i + 1;
         }
@@ -759,7 +770,8 @@ static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size
                   part_cache_begin(&cache, m, bytes, size, opts);
     bool stable = cached && opts->partitions <= 0 && module_weight(m) >= 2 * EMIT_PART_WEIGHT;
     uint32_t n = stable ? EMIT_PARTS_MAX : partitions_choose(m, opts);
-    uint32_t alone = bodies_alone_count(m, opts);
+    uint32_t alone;
+    uint32_t *alone_list = bodies_alone(m, opts, &alone);
     uint32_t cap = n + 2 * alone;
     emit_job job = {.m = m, .bytes = bytes, .size = size, .opts = opts, .count = cap,
                     .cache = cached ? &cache : NULL, .opts_o0 = *opts};
@@ -775,7 +787,7 @@ static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size
         for (uint32_t k = 0; k < cap; k++) error_clear(&job.errs[k]);
         if (stable) n = partitions_plan_stable(m, bytes, size, job.parts);
         else if (n > 1 || alone) partitions_plan(m, n, job.parts);
-        if (alone) n = partitions_isolate(m, opts, job.parts, n);
+        if (alone) n = partitions_isolate(alone_list, alone, job.parts, n);
         job.count = n;
         if (n > 1 && lower_scan_make(m, &scan))
             for (uint32_t k = 0; k < n; k++) job.parts[k].scan = &scan;
@@ -793,6 +805,7 @@ static bool emit_objects(const kiln_module *m, const uint8_t *bytes, size_t size
     if (cached) part_cache_end(&cache);
     if (!ok) emit_result_free(out);
     lower_scan_free(&scan);
+    free(alone_list);
     free(job.parts);
     free(job.errs);
     return ok;

@@ -1459,7 +1459,8 @@ static bool insn_expanded_call(const kiln_insn *in) {
 
 bool lower_body_oversized(const kiln_module *m, uint32_t index) {
     const kiln_func *f = &m->funcs[index];
-    if (f->imported) return false;
+    /* Shorter than the smallest bound: nothing to count (most bodies). */
+    if (f->imported || f->num_insns < LOWER_OVERSIZED_EXPANDED) return false;
     if (f->num_insns >= LOWER_OVERSIZED_INSNS) return true;
     uint32_t calls = 0, stretch = 0, loops = 0, expanded = 0;
     for (uint32_t i = 0; i < f->num_insns; i++) {
