@@ -19,35 +19,15 @@
 #include "lower_internal.h"
 #include "module_image.h"
 
-enum { SLOT_SIZE = sizeof(kiln_val), SLOT_ALIGN = 8 };
-
-static LLVMValueRef slot_ptr(lower_module *lm, LLVMValueRef slots, uint32_t i) {
-    LLVMValueRef off = lower_const_i64(lm, (uint64_t)i * SLOT_SIZE);
-    return LLVMBuildGEP2(lm->b, lm->t.i8, slots, &off, 1, "");
-}
-
-static LLVMValueRef slot_load(lower_module *lm, LLVMValueRef slots, uint32_t i, uint8_t vt) {
-    LLVMValueRef v = LLVMBuildLoad2(lm->b, lower_valtype(lm, vt), slot_ptr(lm, slots, i), "");
-    LLVMSetAlignment(v, SLOT_ALIGN);
-    lower_tbaa_tag(lm, v, LOWER_TBAA_SLOT);
-    return v;
-}
-
-static void slot_store(lower_module *lm, LLVMValueRef slots, uint32_t i, LLVMValueRef v) {
-    LLVMValueRef s = LLVMBuildStore(lm->b, v, slot_ptr(lm, slots, i));
-    LLVMSetAlignment(s, SLOT_ALIGN);
-    lower_tbaa_tag(lm, s, LOWER_TBAA_SLOT);
-}
-
 /* Stores a call's results (void, one value or a struct) into slots. */
 static void results_to_slots(lower_module *lm, const kiln_functype *ft, LLVMValueRef r,
                              LLVMValueRef slots) {
     if (ft->num_results == 1) {
-        slot_store(lm, slots, 0, r);
+        lower_slot_store(lm, slots, 0, r);
         return;
     }
     for (uint32_t i = 0; i < ft->num_results; i++)
-        slot_store(lm, slots, i, LLVMBuildExtractValue(lm->b, r, i, ""));
+        lower_slot_store(lm, slots, i, LLVMBuildExtractValue(lm->b, r, i, ""));
 }
 
 static LLVMValueRef internal_function(lower_module *lm, const char *kind, uint32_t n,
@@ -67,14 +47,20 @@ static LLVMValueRef trampoline_build(lower_module *lm, uint32_t type_index) {
     LLVMTypeRef ty = LLVMFunctionType(lm->t.void_, params, 3, 0);
     LLVMValueRef fn = internal_function(lm, "tramp", type_index, ty);
     LLVMValueRef slots = LLVMGetParam(fn, 2);
-    LLVMValueRef *args = arena_array(lm->arena, ft->num_params + 1, sizeof *args);
+    LLVMValueRef *args = arena_array(lm->arena, ft->num_params + 2, sizeof *args);
     if (!args) return NULL;
-    args[0] = LLVMGetParam(fn, 1);
-    for (uint32_t i = 0; i < ft->num_params; i++) args[i + 1] = slot_load(lm, slots, i, ft->params[i]);
-    LLVMValueRef r = LLVMBuildCall2(lm->b, lm->sig_types[type_index], LLVMGetParam(fn, 0), args,
-                                    ft->num_params + 1, "");
+    unsigned n = 0;
+    args[n++] = LLVMGetParam(fn, 1);
+    /* Parameters and results that go through memory use the slots as the
+     * buffer (a body reads its parameters before it writes results). */
+    bool in_memory = lower_results_in_memory(ft);
+    if (lower_params_in_memory(ft)) args[n++] = slots;
+    else
+        for (uint32_t i = 0; i < ft->num_params; i++) args[n++] = lower_slot_load(lm, slots, i, ft->params[i]);
+    if (in_memory && !lower_params_in_memory(ft)) args[n++] = slots;
+    LLVMValueRef r = LLVMBuildCall2(lm->b, lm->sig_types[type_index], LLVMGetParam(fn, 0), args, n, "");
     LLVMSetInstructionCallConv(r, lm->call_conv);
-    if (ft->num_results) results_to_slots(lm, ft, r, slots);
+    if (ft->num_results && !in_memory) results_to_slots(lm, ft, r, slots);
     LLVMBuildRetVoid(lm->b);
     return fn;
 }
@@ -95,31 +81,46 @@ static LLVMValueRef *trampolines_build(lower_module *lm) {
     return tramps;
 }
 
-/* R thunk(ptr host_closure, P...): params to slots, kiln_rt_call_host,
- * results from slots.  Nothing in it depends on which import it serves
+/* R thunk(ptr host_closure, P...[, ptr results]): params to slots,
+ * kiln_rt_call_host, results from slots (into the caller's buffer when
+ * they go through memory).  Nothing in it depends on which import it serves
  * (the closure names that), so imports of one class of signatures share
  * one: 100,000 imports of one type compiled 100,000 equal functions. */
 static LLVMValueRef import_thunk_build(lower_module *lm, uint32_t type_index) {
     const kiln_functype *ft = &lm->m->types[type_index];
     LLVMValueRef fn = internal_function(lm, "thunk", type_index, lm->sig_types[type_index]);
     LLVMSetFunctionCallConv(fn, lm->call_conv); /* wasm code calls it */
-    uint32_t n = ft->num_params > ft->num_results ? ft->num_params : ft->num_results;
-    LLVMTypeRef slots_ty = LLVMArrayType2(LLVMVectorType(lm->t.i64, 2), n ? n : 1);
-    LLVMValueRef slots = LLVMBuildAlloca(lm->b, slots_ty, "slots");
-    LLVMSetAlignment(slots, 16);
-    for (uint32_t i = 0; i < ft->num_params; i++) slot_store(lm, slots, i, LLVMGetParam(fn, i + 1));
+    LLVMValueRef slots;
+    if (lower_params_in_memory(ft)) {
+        /* The caller's buffer holds the parameters and has room for the
+         * results: the host reads and writes it directly. */
+        slots = LLVMGetParam(fn, 1);
+    } else {
+        uint32_t n = ft->num_params > ft->num_results ? ft->num_params : ft->num_results;
+        LLVMTypeRef slots_ty = LLVMArrayType2(LLVMVectorType(lm->t.i64, 2), n ? n : 1);
+        slots = LLVMBuildAlloca(lm->b, slots_ty, "slots");
+        LLVMSetAlignment(slots, 16);
+        for (uint32_t i = 0; i < ft->num_params; i++) lower_slot_store(lm, slots, i, LLVMGetParam(fn, i + 1));
+    }
     LLVMTypeRef host_ty;
     LLVMValueRef host = lower_rt_decl(lm, LOWER_RT_CALL_HOST, &host_ty);
     LLVMValueRef args[2] = {LLVMGetParam(fn, 0), slots};
     LLVMBuildCall2(lm->b, host_ty, host, args, 2, "");
-    if (ft->num_results == 0) {
+    if (lower_results_in_memory(ft) && lower_params_in_memory(ft)) {
+        LLVMBuildRetVoid(lm->b); /* the host wrote them into the caller's buffer */
+    } else if (lower_results_in_memory(ft)) {
+        LLVMValueRef results = LLVMGetParam(fn, ft->num_params + 1);
+        for (uint32_t i = 0; i < ft->num_results; i++)
+            lower_slot_store(lm, results, i, lower_slot_load(lm, slots, i, ft->results[i]));
+        LLVMBuildRetVoid(lm->b);
+    } else if (ft->num_results == 0) {
         LLVMBuildRetVoid(lm->b);
     } else if (ft->num_results == 1) {
-        LLVMBuildRet(lm->b, slot_load(lm, slots, 0, ft->results[0]));
+        LLVMBuildRet(lm->b, lower_slot_load(lm, slots, 0, ft->results[0]));
     } else {
         LLVMValueRef agg = LLVMGetPoison(lower_results_type(lm, ft));
         for (uint32_t i = 0; i < ft->num_results; i++)
-            agg = LLVMBuildInsertValue(lm->b, agg, slot_load(lm, slots, i, ft->results[i]), i, "");
+            agg = LLVMBuildInsertValue(lm->b, agg, lower_slot_load(lm, slots, i, ft->results[i]), i, "");
         LLVMBuildRet(lm->b, agg);
     }
     return fn;

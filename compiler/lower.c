@@ -51,7 +51,8 @@ LLVMValueRef lower_const_i64(const lower_module *lm, uint64_t v) {
     return LLVMConstInt(lm->t.i64, v, 0);
 }
 
-/* void, the single result, or a first-class struct for multi-value. */
+/* void, the single result, or a first-class struct for multi-value that
+ * fits the return registers (the others go through memory: void). */
 LLVMTypeRef lower_results_type(lower_module *lm, const kiln_functype *ft) {
     if (ft->num_results == 0) return lm->t.void_;
     if (ft->num_results == 1) return lower_valtype(lm, ft->results[0]);
@@ -61,11 +62,15 @@ LLVMTypeRef lower_results_type(lower_module *lm, const kiln_functype *ft) {
 }
 
 LLVMTypeRef lower_signature(lower_module *lm, const kiln_functype *ft, bool with_ctx) {
-    LLVMTypeRef params[KILN_MAX_FUNC_PARAMS + 1];
+    LLVMTypeRef params[LOWER_ARGS_MAX];
     unsigned n = 0;
     if (with_ctx) params[n++] = lm->t.ptr;
-    for (uint32_t i = 0; i < ft->num_params; i++) params[n++] = lower_valtype(lm, ft->params[i]);
-    return LLVMFunctionType(lower_results_type(lm, ft), params, n, 0);
+    if (lower_params_in_memory(ft)) params[n++] = lm->t.ptr;
+    else
+        for (uint32_t i = 0; i < ft->num_params; i++) params[n++] = lower_valtype(lm, ft->params[i]);
+    bool results_in_memory = lower_results_in_memory(ft);
+    if (results_in_memory && !lower_params_in_memory(ft)) params[n++] = lm->t.ptr;
+    return LLVMFunctionType(results_in_memory ? lm->t.void_ : lower_results_type(lm, ft), params, n, 0);
 }
 
 /* ---- metadata ------------------------------------------------------------- */
@@ -296,7 +301,64 @@ static void env_trap_if(void *user, LLVMValueRef cond, uint32_t kind) {
 
 /* ---- calls ------------------------------------------------------------------ */
 
+static LLVMValueRef slot_ptr(lower_module *lm, LLVMValueRef slots, uint32_t i) {
+    LLVMValueRef off = lower_const_i64(lm, (uint64_t)i * LOWER_SLOT_SIZE);
+    return LLVMBuildGEP2(lm->b, lm->t.i8, slots, &off, 1, "");
+}
+
+LLVMValueRef lower_slot_load(lower_module *lm, LLVMValueRef slots, uint32_t i, uint8_t vt) {
+    LLVMValueRef v = LLVMBuildLoad2(lm->b, lower_valtype(lm, vt), slot_ptr(lm, slots, i), "");
+    LLVMSetAlignment(v, LOWER_SLOT_ALIGN);
+    lower_tbaa_tag(lm, v, LOWER_TBAA_SLOT);
+    return v;
+}
+
+void lower_slot_store(lower_module *lm, LLVMValueRef slots, uint32_t i, LLVMValueRef v) {
+    LLVMValueRef s = LLVMBuildStore(lm->b, v, slot_ptr(lm, slots, i));
+    LLVMSetAlignment(s, LOWER_SLOT_ALIGN);
+    lower_tbaa_tag(lm, s, LOWER_TBAA_SLOT);
+}
+
+/* The body's buffer for the parameters and results of its callees that
+ * pass them through memory: one per body, in the entry block, as big as
+ * the module's largest (parameters are stored right before a call and
+ * results loaded right after it, so calls share it). */
+static LLVMValueRef io_buffer(lower_func *lf) {
+    lower_module *lm = lf->lm;
+    if (lf->io_buffer) return lf->io_buffer;
+    lower_pos at = lower_entry_begin(lf);
+    LLVMTypeRef ty = LLVMArrayType2(lm->t.i8, (uint64_t)lm->io_slots_max * LOWER_SLOT_SIZE);
+    lf->io_buffer = LLVMBuildAlloca(lm->b, ty, "io");
+    LLVMSetAlignment(lf->io_buffer, 16);
+    lower_entry_end(lf, at);
+    lf->io_loads = arena_array(lf->scratch, lm->io_slots_max, sizeof *lf->io_loads); /* NULL: no forwarding */
+    return lf->io_buffer;
+}
+
+/* The buffer this body's caller passed, when its type has one. */
+static LLVMValueRef io_param(lower_func *lf) {
+    const kiln_functype *ft = lf->type;
+    return LLVMGetParam(lf->fn, lower_params_in_memory(ft) ? 1 : ft->num_params + 1);
+}
+
+/* The slots a type's buffer needs: its parameters or results that go
+ * through memory. */
+static uint32_t io_slots(const kiln_functype *ft) {
+    uint32_t params = lower_params_in_memory(ft) ? ft->num_params : 0;
+    uint32_t results = lower_results_in_memory(ft) ? ft->num_results : 0;
+    return params > results ? params : results;
+}
+
 void lower_results_push(lower_func *lf, const kiln_functype *ft, LLVMValueRef call) {
+    if (lower_results_in_memory(ft)) {
+        for (uint32_t i = 0; i < ft->num_results; i++) {
+            LLVMValueRef v = lower_slot_load(lf->lm, lf->io_buffer, i, ft->results[i]);
+            if (lf->io_loads) lf->io_loads[i] = v;
+            lower_push(lf, v);
+        }
+        lf->io_loads_count = lf->io_loads ? ft->num_results : 0;
+        return;
+    }
     if (ft->num_results == 1) {
         lower_push(lf, call);
         return;
@@ -310,12 +372,57 @@ void lower_results_push(lower_func *lf, const kiln_functype *ft, LLVMValueRef ca
 void lower_call_typed(lower_func *lf, uint32_t type_index, LLVMValueRef code, LLVMValueRef ctx) {
     const kiln_functype *ft = &lf->lm->m->types[type_index];
     uint32_t n = ft->num_params;
-    LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
+    LLVMValueRef args[LOWER_ARGS_MAX];
     args[0] = ctx;
     for (uint32_t i = n; i > 0; i--) args[i] = lower_pop(lf);
-    LLVMValueRef call = lower_call_build(lf, lf->lm->sig_types[type_index], code, args, n + 1);
-    LLVMSetInstructionCallConv(call, lf->lm->call_conv);
+    LLVMValueRef call = lower_call_wasm(lf, type_index, code, args, n + 1, lf->lm->call_conv);
     lower_results_push(lf, ft, call);
+}
+
+/* True if parameter slot i already holds `v`: the last call's result i,
+ * with no write to the buffer since.  Only calls write it, and lowering
+ * meets them in the order the code runs them between a load and its use:
+ * a value crosses no loop back edge (loop parameters are phis), and
+ * control instructions forget the loads anyway (insn_lower). */
+static bool io_slot_holds(lower_func *lf, uint32_t i, LLVMValueRef v) {
+    return i < lf->io_loads_count && lf->io_loads[i] == v;
+}
+
+/* A load of a forwarded result that nothing else uses: gone, with its
+ * address (-O0 runs no pass that would remove them). */
+static void dead_load_erase(LLVMValueRef load) {
+    if (LLVMGetFirstUse(load)) return;
+    LLVMValueRef addr = LLVMGetOperand(load, 0);
+    LLVMInstructionEraseFromParent(load);
+    if (LLVMIsAInstruction(addr) && !LLVMGetFirstUse(addr)) LLVMInstructionEraseFromParent(addr);
+}
+
+/* Stores args[1..n) into the buffer; returns {args[0], buffer} in `io`.
+ * Results passed straight on as the next call's parameters, in the same
+ * slots, stay where they are: a call is two bytes however many values it
+ * moves, so this is what keeps a chain of wide calls from costing a load
+ * and a store per value (docs/sandbox.md, *Hostile shapes*). */
+static LLVMValueRef *params_to_memory(lower_func *lf, LLVMValueRef *args, unsigned n, LLVMValueRef io[2]) {
+    LLVMValueRef buffer = io_buffer(lf);
+    for (unsigned i = 1; i < n; i++) {
+        if (io_slot_holds(lf, i - 1, args[i])) dead_load_erase(args[i]);
+        else lower_slot_store(lf->lm, buffer, i - 1, args[i]);
+    }
+    lf->io_loads_count = 0; /* the callee writes the buffer */
+    io[0] = args[0];
+    io[1] = buffer;
+    return io;
+}
+
+LLVMValueRef lower_call_wasm(lower_func *lf, uint32_t type_index, LLVMValueRef fn, LLVMValueRef *args,
+                             unsigned n, unsigned conv) {
+    const kiln_functype *ft = &lf->lm->m->types[type_index];
+    LLVMValueRef io[2];
+    if (lower_params_in_memory(ft)) args = params_to_memory(lf, args, n, io), n = 2;
+    else if (lower_results_in_memory(ft)) args[n++] = io_buffer(lf), lf->io_loads_count = 0;
+    LLVMValueRef call = lower_call_build(lf, lf->lm->sig_types[type_index], fn, args, n);
+    LLVMSetInstructionCallConv(call, conv);
+    return call;
 }
 
 /* Calls are never marked `tail` (see above); an invoke has no such flag. */
@@ -338,37 +445,78 @@ void lower_pop_args(lower_func *lf, uint32_t type_index, LLVMValueRef *args) {
     for (uint32_t i = lf->lm->m->types[type_index].num_params; i > 0; i--) args[i] = lower_pop(lf);
 }
 
-/* LLVM can make a musttail call of a tailcc function for any parameters,
- * but not when the results do not fit the return registers and go
- * through memory instead: it then stops with a fatal error.  x86-64
- * returns at most 3 integers (rax, rdx, rcx) and 4 floats or vectors
- * (xmm0-3) in registers (measured: 4 i64 or 5 v128 results fail);
- * AArch64 returns more, so the bound holds there too. */
-bool lower_results_in_registers(const kiln_functype *ft) {
+/* Results that do not fit the return registers go through memory, a
+ * buffer the caller passes last: x86-64 returns at most 3 integers (rax,
+ * rdx, rcx) and 4 floats or vectors (xmm0-3) in registers; AArch64 returns
+ * more, so the bound holds there too.  LLVM would otherwise return a
+ * bigger struct through a hidden buffer of its own, with two costs: it
+ * cannot make a musttail call of such a function (it stops with a fatal
+ * error), and its instruction selection takes time quadratic in the
+ * number of results at every call (a hostile module of 500-result calls
+ * took minutes; docs/sandbox.md, *Hostile shapes for the compiler*). */
+bool lower_results_in_memory(const kiln_functype *ft) {
     uint32_t ints = 0, vecs = 0;
     for (uint32_t i = 0; i < ft->num_results; i++) {
         uint8_t t = ft->results[i];
         if (t == KILN_F32 || t == KILN_F64 || t == KILN_V128) vecs++;
         else ints++;
     }
-    return ints <= 3 && vecs <= 4;
+    return ints > 3 || vecs > 4;
+}
+
+/* Parameters past what registers carry go on the stack anyway; past 16,
+ * they go through the same buffer as results, which the caller fills
+ * (the callee reads them once, at entry).  A call with hundreds of
+ * arguments costs LLVM's instruction selection time that grows faster
+ * than its arguments, and at -O0 sends its whole block there. */
+bool lower_params_in_memory(const kiln_functype *ft) {
+    return ft->num_params > LOWER_PARAMS_IN_REGISTERS_MAX;
+}
+
+/* Parameters that go through memory cannot be left in this frame's buffer
+ * for a callee that replaces the frame: an ordinary call (a plain call, not
+ * an invoke: the callee runs outside this body's handlers), then its
+ * results returned.  Deep recursion through such a return_call keeps its
+ * frames and ends in "call stack exhausted". */
+static void tail_call_through_memory(lower_func *lf, uint32_t type_index, LLVMValueRef code,
+                                     LLVMValueRef *args, unsigned n) {
+    lower_module *lm = lf->lm;
+    const kiln_functype *ft = &lm->m->types[type_index];
+    LLVMValueRef io[2];
+    args = params_to_memory(lf, args, n, io);
+    LLVMValueRef call = LLVMBuildCall2(lm->b, lm->sig_types[type_index], code, args, 2, "");
+    LLVMSetInstructionCallConv(call, lm->call_conv);
+    LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+    if (lower_results_in_memory(ft)) {
+        LLVMValueRef own = io_param(lf);
+        for (uint32_t i = 0; i < ft->num_results; i++)
+            lower_slot_store(lm, own, i, lower_slot_load(lm, io[1], i, ft->results[i]));
+        LLVMBuildRetVoid(lm->b);
+    } else if (ft->num_results == 0) {
+        LLVMBuildRetVoid(lm->b);
+    } else {
+        LLVMBuildRet(lm->b, call);
+    }
+    lf->dead = true;
 }
 
 /* The result is returned as it comes (the validator checked the callee's
- * results are the function's).  A callee whose results go through memory
- * gets an ordinary call: correct, but each such tail call keeps its frame
- * (and deep recursion through it ends in "call stack exhausted"). */
+ * results are the function's); results that go through memory go to this
+ * function's own caller's buffer. */
 void lower_tail_call(lower_func *lf, uint32_t type_index, LLVMValueRef code, LLVMValueRef *args,
                      unsigned n) {
     lower_module *lm = lf->lm;
     const kiln_functype *ft = &lm->m->types[type_index];
     exn_frame_end(lf);
+    if (lower_params_in_memory(ft)) {
+        tail_call_through_memory(lf, type_index, code, args, n);
+        return;
+    }
+    if (lower_results_in_memory(ft)) args[n++] = io_param(lf);
     LLVMValueRef call = LLVMBuildCall2(lm->b, lm->sig_types[type_index], code, args, n, "");
     LLVMSetInstructionCallConv(call, lm->call_conv);
-    LLVMSetTailCallKind(call, lm->musttail && lower_results_in_registers(ft)
-                                  ? LLVMTailCallKindMustTail
-                                  : LLVMTailCallKindNoTail);
-    if (lm->m->types[type_index].num_results == 0) LLVMBuildRetVoid(lm->b);
+    LLVMSetTailCallKind(call, lm->musttail ? LLVMTailCallKindMustTail : LLVMTailCallKindNoTail);
+    if (LLVMGetReturnType(lm->sig_types[type_index]) == lm->t.void_) LLVMBuildRetVoid(lm->b);
     else LLVMBuildRet(lm->b, call);
     lf->dead = true;
 }
@@ -381,7 +529,7 @@ static LLVMValueRef call_target_checked(lower_func *lf, uint32_t index);
 static void return_call_lower(lower_func *lf, uint32_t func_index) {
     lower_module *lm = lf->lm;
     const kiln_func *callee = &lm->m->funcs[func_index];
-    LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
+    LLVMValueRef args[LOWER_ARGS_MAX];
     lower_pop_args(lf, callee->type_index, args);
     uint32_t n = lm->m->types[callee->type_index].num_params + 1;
     if (callee->imported) {
@@ -402,7 +550,7 @@ static void call_lower(lower_func *lf, uint32_t func_index) {
     const kiln_func *callee = &lm->m->funcs[func_index];
     if (!callee->imported) {
         const kiln_functype *ft = &lm->m->types[callee->type_index];
-        LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
+        LLVMValueRef args[LOWER_ARGS_MAX];
         args[0] = lf->vmctx;
         for (uint32_t i = ft->num_params; i > 0; i--) args[i] = lower_pop(lf);
         lower_results_push(lf, ft, lower_call_defined(lf, func_index, args, ft->num_params + 1));
@@ -609,7 +757,12 @@ static void end_block_enter(lower_func *lf, lower_ctrl *c) {
 static void return_build(lower_func *lf, lower_ctrl *c) {
     LLVMBuilderRef b = lf->lm->b;
     exn_frame_end(lf);
-    if (c->num_results == 0) {
+    if (lower_results_in_memory(lf->type)) {
+        LLVMValueRef buffer = io_param(lf);
+        for (uint32_t i = 0; i < c->num_results; i++)
+            lower_slot_store(lf->lm, buffer, i, c->end_phis[i]);
+        LLVMBuildRetVoid(b);
+    } else if (c->num_results == 0) {
         LLVMBuildRetVoid(b);
     } else if (c->num_results == 1) {
         LLVMBuildRet(b, c->end_phis[0]);
@@ -859,7 +1012,16 @@ static void value_lower(lower_func *lf, const kiln_insn *insn) {
 
 /* ---- dispatch ---------------------------------------------------------------- */
 
+/* block, loop, if, try, try_table and what ends or divides them. */
+static bool insn_is_structure(kiln_opcode op) {
+    kiln_imm_kind imm = kiln_opcode_table[op].imm;
+    return imm == KILN_IMM_BLOCK || imm == KILN_IMM_TRY_TABLE || op == KILN_OP_ELSE ||
+           op == KILN_OP_END || op == KILN_OP_CATCH || op == KILN_OP_CATCH_ALL ||
+           op == KILN_OP_DELEGATE;
+}
+
 static void insn_lower(lower_func *lf, const kiln_insn *insn) {
+    if (insn_is_structure((kiln_opcode)insn->op)) lf->io_loads_count = 0; /* io_slot_holds */
     switch ((kiln_opcode)insn->op) {
     case KILN_OP_UNREACHABLE: lower_trap(lf, KILN_TRAP_UNREACHABLE); break;
     case KILN_OP_NOP: break;
@@ -932,7 +1094,9 @@ static void locals_init(lower_func *lf) {
         LLVMTypeRef ty = lower_valtype(lf->lm, vt);
         lf->local_llvm_types[i] = ty;
         lf->locals[i] = LLVMBuildAlloca(b, ty, "");
-        LLVMValueRef init = i < np ? LLVMGetParam(lf->fn, i + 1) : LLVMConstNull(ty);
+        LLVMValueRef init = i >= np                            ? LLVMConstNull(ty)
+                            : lower_params_in_memory(lf->type) ? lower_slot_load(lf->lm, io_param(lf), i, vt)
+                                                               : LLVMGetParam(lf->fn, i + 1);
         LLVMBuildStore(b, init, lf->locals[i]);
     }
 }
@@ -1513,10 +1677,8 @@ void lower_stack_check_at(lower_func *lf, LLVMValueRef frame) {
 
 LLVMValueRef lower_call_defined(lower_func *lf, uint32_t index, LLVMValueRef *args, unsigned n) {
     lower_module *lm = lf->lm;
-    LLVMTypeRef sig = lm->sig_types[lm->m->funcs[index].type_index];
-    LLVMValueRef call = lower_call_build(lf, sig, call_target_checked(lf, index), args, n);
-    LLVMSetInstructionCallConv(call, lm->body_conv);
-    return call;
+    return lower_call_wasm(lf, lm->m->funcs[index].type_index, call_target_checked(lf, index), args, n,
+                           lm->body_conv);
 }
 
 /* R stub(vmctx, P...): check the stack for the body's frame, then jump to
@@ -1578,18 +1740,19 @@ static void stub_build(lower_module *lm, uint32_t index) {
     bool leaf = lower_small_leaf(lm->m, index);
     LLVMPositionBuilderAtEnd(lm->b, LLVMAppendBasicBlockInContext(lm->ctx, stub, "entry"));
     if (!leaf) stub_check_build(lm, index, ft);
-    LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
-    for (uint32_t i = 0; i <= ft->num_params; i++) args[i] = LLVMGetParam(stub, i);
-    LLVMValueRef call = LLVMBuildCall2(lm->b, lm->sig_types[lm->m->funcs[index].type_index], body,
-                                       args, ft->num_params + 1, "");
+    LLVMValueRef args[LOWER_ARGS_MAX];
+    unsigned n = LLVMCountParams(stub); /* with a results buffer, if any */
+    for (unsigned i = 0; i < n; i++) args[i] = LLVMGetParam(stub, i);
+    LLVMTypeRef sig = lm->sig_types[lm->m->funcs[index].type_index];
+    LLVMValueRef call = LLVMBuildCall2(lm->b, sig, body, args, n, "");
     LLVMSetInstructionCallConv(call, lm->body_conv);
     bool jump = lm->body_conv == lm->call_conv;
-    LLVMSetTailCallKind(call, !jump                                           ? LLVMTailCallKindNoTail
-                              : lm->musttail && lower_results_in_registers(ft) ? LLVMTailCallKindMustTail
-                                                                               : LLVMTailCallKindTail);
+    LLVMSetTailCallKind(call, !jump          ? LLVMTailCallKindNoTail
+                              : lm->musttail ? LLVMTailCallKindMustTail
+                                             : LLVMTailCallKindTail);
     /* A leaf called (not jumped to) is inlined: its stub becomes the body. */
     call_site_attr(lm, call, leaf && !jump ? "alwaysinline" : "noinline");
-    if (ft->num_results == 0) LLVMBuildRetVoid(lm->b);
+    if (LLVMGetReturnType(sig) == lm->t.void_) LLVMBuildRetVoid(lm->b);
     else LLVMBuildRet(lm->b, call);
 }
 
@@ -1670,7 +1833,10 @@ static bool sig_types_build(lower_module *lm) {
     lm->bodies = arena_array(lm->arena, m->num_funcs + 1, sizeof *lm->bodies);
     if (!lm->sig_types || !lm->funcs || !lm->bodies)
         return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
-    for (uint32_t i = 0; i < m->num_types; i++) lm->sig_types[i] = lower_signature(lm, &m->types[i], true);
+    for (uint32_t i = 0; i < m->num_types; i++) {
+        lm->sig_types[i] = lower_signature(lm, &m->types[i], true);
+        if (io_slots(&m->types[i]) > lm->io_slots_max) lm->io_slots_max = io_slots(&m->types[i]);
+    }
     return true;
 }
 

@@ -97,7 +97,9 @@ typedef struct lower_module {
     LLVMModuleRef mod;
     LLVMBuilderRef b;
     lower_types t;
-    LLVMTypeRef *sig_types; /* [num_types]  R (ptr vmctx, P...)          */
+    LLVMTypeRef *sig_types; /* [num_types]  R (ptr vmctx, P...[, ptr results]) */
+    uint32_t io_slots_max;  /* most slots a type's parameters or results
+                             * passed through memory need (lower.c) */
     LLVMValueRef *funcs;    /* [num_funcs]  entry stubs; NULL for imports
                              * and for functions outside `entries` */
     uint8_t *entries;       /* module_entry_funcs: who has an entry stub */
@@ -125,6 +127,14 @@ typedef struct lower_module {
     struct debug_info *dbg;  /* debug_info.c; NULL without -g            */
     kiln_error *err;
 } lower_module;
+
+/* A wasm call's LLVM arguments: the context, the parameters, and the
+ * results buffer of a callee that returns its results through memory. */
+enum { LOWER_ARGS_MAX = KILN_MAX_FUNC_PARAMS + 2 };
+/* Value slots: a kiln_val each, the runtime's layout for the values of
+ * trampolines and host calls, and of results buffers (so a trampoline
+ * passes its slots as the buffer). */
+enum { LOWER_SLOT_SIZE = sizeof(kiln_val), LOWER_SLOT_ALIGN = 8 };
 
 enum {
     LOWER_CTRL_BLOCK,
@@ -184,6 +194,9 @@ typedef struct lower_func {
     LLVMValueRef entry_sp, entry_limit; /* -O0: read once for the stack check (lower.c) */
     LLVMValueRef entry_need; /* -O0: largest frame of the callees it checks (lower.c) */
     LLVMValueRef entry_mem0_base; /* -O0, guard mode: memory 0's base (lower_memory.c) */
+    LLVMValueRef io_buffer; /* entry-block slots for callees' parameters and results (lower.c) */
+    LLVMValueRef *io_loads;  /* [io_slots_max] the last call's results loaded from it, */
+    uint32_t io_loads_count; /* valid while nothing wrote it since (lower.c) */
     LLVMValueRef *locals; /* allocas */
     LLVMTypeRef *local_llvm_types;
     uint32_t num_locals;
@@ -289,7 +302,8 @@ void lower_stack_check_at(lower_func *lf, LLVMValueRef frame);
 /* lower.c: the address of body `index`'s frame-size entry: this
  * partition's table, or the hidden alias another partition defines. */
 LLVMValueRef lower_frame_slot(lower_module *lm, uint32_t index);
-/* lower.c: pushes a call's results (one value, or a struct's fields). */
+/* lower.c: pushes a call's results (one value, a struct's fields, or the
+ * results buffer's slots). */
 void lower_results_push(lower_func *lf, const kiln_functype *ft, LLVMValueRef call);
 /* lower.c: a direct call of defined function `index` with `args` (vmctx
  * first): checks the stack for the callee's frame, then calls its body,
@@ -300,9 +314,22 @@ LLVMValueRef lower_call_defined(lower_func *lf, uint32_t index, LLVMValueRef *ar
  * position becomes dead. */
 void lower_tail_call(lower_func *lf, uint32_t type_index, LLVMValueRef code, LLVMValueRef *args,
                      unsigned n);
-/* lower.c: true if LLVM returns these results in registers, the one case
- * in which it can make a guaranteed (musttail) tail call. */
-bool lower_results_in_registers(const kiln_functype *ft);
+/* lower.c: true if a function of this type returns its results through
+ * memory, or takes its parameters from it: its caller passes a buffer of
+ * value slots, as the last argument, or in place of the parameters
+ * (docs/abi.md, *Functions*). */
+bool lower_results_in_memory(const kiln_functype *ft);
+bool lower_params_in_memory(const kiln_functype *ft);
+enum { LOWER_PARAMS_IN_REGISTERS_MAX = 16 };
+/* lower.c: slot i of a slot array, typed `vt` (LOWER_TBAA_SLOT). */
+LLVMValueRef lower_slot_load(lower_module *lm, LLVMValueRef slots, uint32_t i, uint8_t vt);
+void lower_slot_store(lower_module *lm, LLVMValueRef slots, uint32_t i, LLVMValueRef v);
+/* lower.c: a call of wasm code of type `type_index` (a body, a stub, a
+ * thunk) with the context and parameters in args[0..n); appends the
+ * results buffer when the results go through memory, so `args` has room
+ * for LOWER_ARGS_MAX values. */
+LLVMValueRef lower_call_wasm(lower_func *lf, uint32_t type_index, LLVMValueRef fn, LLVMValueRef *args,
+                             unsigned n, unsigned conv);
 /* lower.c: pops the arguments of `type_index` into args[1..]. */
 void lower_pop_args(lower_func *lf, uint32_t type_index, LLVMValueRef *args);
 /* Every function wasm code can reach through a function reference (entry

@@ -216,7 +216,7 @@ static LLVMBasicBlockRef trap_case(lower_func *lf, LLVMBasicBlockRef *cache, uin
 typedef struct known_call {
     const table_known *tk;
     uint32_t type_index;
-    LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
+    LLVMValueRef args[LOWER_ARGS_MAX];
     uint32_t nargs;
     LLVMBasicBlockRef join, bbs[KNOWN_MAX_SIZE], null_bb, mismatch_bb;
     LLVMValueRef results[KNOWN_MAX_SIZE];
@@ -249,6 +249,10 @@ static void known_results_push(lower_func *lf, known_call *kc) {
     const kiln_functype *ft = &lm->m->types[kc->type_index];
     LLVMPositionBuilderAtEnd(lm->b, kc->join);
     if (ft->num_results == 0) return;
+    if (lower_results_in_memory(ft)) { /* every case's call wrote the one buffer */
+        lower_results_push(lf, ft, NULL);
+        return;
+    }
     LLVMValueRef phi = LLVMBuildPhi(lm->b, lower_results_type(lm, ft), "");
     LLVMAddIncoming(phi, kc->results, kc->bbs, kc->ncalls);
     if (ft->num_results == 1) {
@@ -272,6 +276,9 @@ static void call_indirect_switch(lower_func *lf, const kiln_insn *insn, const ta
     kc.nargs = ft->num_params + 1;
     kc.args[0] = lf->vmctx;
     for (uint32_t i = ft->num_params; i > 0; i--) kc.args[i] = lower_pop(lf);
+    /* Every case passes the same arguments: none may take a result left in
+     * the results buffer as already stored (and erase its load). */
+    lf->io_loads_count = 0;
     kc.join = LLVMAppendBasicBlockInContext(lm->ctx, lf->fn, "ci.join");
     LLVMBasicBlockRef undefined_bb = NULL;
     LLVMValueRef sw = LLVMBuildSwitch(lm->b, index,
@@ -397,7 +404,7 @@ static void call_indirect_by_array(lower_func *lf, uint32_t type_index, table_kn
                                    LLVMValueRef index) {
     lower_module *lm = lf->lm;
     const kiln_functype *ft = &lm->m->types[type_index];
-    LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1];
+    LLVMValueRef args[LOWER_ARGS_MAX];
     args[0] = lf->vmctx;
     lower_pop_args(lf, type_index, args);
     if (!known_arrays_make(lm, tk)) {
@@ -431,8 +438,7 @@ static void call_indirect_by_array(lower_func *lf, uint32_t type_index, table_kn
         lower_stack_check_at(lf, array_elem(lf, tk->frames, lm->t.ptr, i64));
     }
     LLVMValueRef body = array_elem(lf, tk->bodies, lm->t.ptr, i64);
-    LLVMValueRef call = lower_call_build(lf, lm->sig_types[type_index], body, args, ft->num_params + 1);
-    LLVMSetInstructionCallConv(call, lm->body_conv);
+    LLVMValueRef call = lower_call_wasm(lf, type_index, body, args, ft->num_params + 1, lm->body_conv);
     lower_results_push(lf, ft, call);
 }
 
@@ -481,7 +487,7 @@ static void call_indirect_lower(lower_func *lf, const kiln_insn *insn) {
 static void return_call_indirect_lower(lower_func *lf, const kiln_insn *insn) {
     uint32_t type_index = insn->imm.call_indirect.type_index;
     LLVMValueRef index = lower_pop(lf);
-    LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1], code;
+    LLVMValueRef args[LOWER_ARGS_MAX], code;
     lower_pop_args(lf, type_index, args);
     indirect_target(lf, insn, index, &code, &args[0]);
     lower_tail_call(lf, type_index, code, args, lf->lm->m->types[type_index].num_params + 1);
@@ -566,7 +572,7 @@ static void call_ref_lower(lower_func *lf, uint32_t type_index) {
 /* As return_call_indirect: the callee is an entry stub or an import thunk. */
 static void return_call_ref_lower(lower_func *lf, uint32_t type_index) {
     LLVMValueRef ref = lower_pop(lf);
-    LLVMValueRef args[KILN_MAX_FUNC_PARAMS + 1], code;
+    LLVMValueRef args[LOWER_ARGS_MAX], code;
     lower_pop_args(lf, type_index, args);
     ref_target(lf, ref, &code, &args[0]);
     lower_tail_call(lf, type_index, code, args, lf->lm->m->types[type_index].num_params + 1);

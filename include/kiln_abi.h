@@ -18,13 +18,15 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 8u /* 3: addresses, lengths and sizes of the entry points in 64 bits;
+#define KILN_ABI_VERSION 9u /* 3: addresses, lengths and sizes of the entry points in 64 bits;
                               4: the descriptor carries a module image, not wasm bytes;
                               5: func_code is NULL for functions no reference can name;
                               6: own globals at KILN_VMCTX_OFFSET_OWN_GLOBALS;
                               7: small leaves' entry stubs make no stack check, and the
                                  runtime's least margin counts them;
-                              8: code above -O0 checks against kiln_rt_stack_limit_small */
+                              8: code above -O0 checks against kiln_rt_stack_limit_small;
+                              9: more than 16 parameters, and results that do not fit the
+                                 return registers, go through a buffer of value slots */
 #define KILN_PAGE_SIZE 65536u
 
 /* Value types, with their binary-format encodings. */

@@ -1,32 +1,54 @@
 ;; Small leaves (compiler/lower.c, lower_small_leaf; docs/sandbox.md,
 ;; Stack safety): a function of at most 64 instructions that calls nothing
 ;; is called without a stack check.  A return_call counts as a call: one
-;; whose callee returns its results through memory (more than three
-;; integers on x86-64) is an ordinary call, so a tiny function that
-;; return_calls itself that way recursed with no check and overflowed the
-;; host stack (a crash instead of "call stack exhausted").  Run by make
-;; test-regress in both bounds modes at -O0 and -O2.
+;; whose callee takes its parameters through memory (more than 16) is an
+;; ordinary call, so a tiny function that return_calls itself that way
+;; must still reach a stack check (before, the same held for results
+;; through memory, and a tiny function that return_called itself that way
+;; overflowed the host stack: a crash instead of "call stack exhausted").
+;; Results through memory are now a guaranteed tail call: 10,000,000 deep
+;; in constant stack.  Run by make test-regress in both bounds modes at
+;; -O0 and -O2.
 (module
   (type $r4 (func (param i64) (result i64 i64 i64 i64)))
-  (table funcref (elem $self $via_table))
-  (func $self (param i64) (result i64 i64 i64 i64)
-    (return_call $self (i64.add (local.get 0) (i64.const 1))))
-  (func $via_table (param i64) (result i64 i64 i64 i64)
-    (return_call_indirect (type $r4) (i64.add (local.get 0) (i64.const 1)) (i32.const 1)))
-  (func $stop (param i64) (result i64 i64 i64 i64)
+  (type $p17 (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)))
+  (table funcref (elem $count $via_table $self17 $via_table17))
+  (func $count (param i64) (result i64 i64 i64 i64)
     (if (result i64 i64 i64 i64) (i64.eqz (local.get 0))
       (then (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4))
-      (else (return_call $stop (i64.sub (local.get 0) (i64.const 1))))))
-  (func (export "self") (param i64)
-    (call $self (local.get 0)) drop drop drop drop)
-  (func (export "via_table") (param i64)
-    (call_indirect (type $r4) (local.get 0) (i32.const 1)) drop drop drop drop)
-  (func (export "stop") (param i64) (result i64)
-    (call $stop (local.get 0)) i64.add i64.add i64.add)
+      (else (return_call $count (i64.sub (local.get 0) (i64.const 1))))))
+  (func $via_table (param i64) (result i64 i64 i64 i64)
+    (if (result i64 i64 i64 i64) (i64.eqz (local.get 0))
+      (then (i64.const 5) (i64.const 6) (i64.const 7) (i64.const 8))
+      (else (return_call_indirect (type $r4) (i64.sub (local.get 0) (i64.const 1)) (i32.const 1)))))
+  (func $self17 (type $p17)
+    (return_call $self17 (i64.add (local.get 0) (i64.const 1)) (local.get 1) (local.get 2)
+      (local.get 3) (local.get 4) (local.get 5) (local.get 6) (local.get 7) (local.get 8)
+      (local.get 9) (local.get 10) (local.get 11) (local.get 12) (local.get 13) (local.get 14)
+      (local.get 15) (local.get 16)))
+  (func $via_table17 (type $p17)
+    (return_call_indirect (type $p17) (i64.add (local.get 0) (i64.const 1)) (local.get 1)
+      (local.get 2) (local.get 3) (local.get 4) (local.get 5) (local.get 6) (local.get 7)
+      (local.get 8) (local.get 9) (local.get 10) (local.get 11) (local.get 12) (local.get 13)
+      (local.get 14) (local.get 15) (local.get 16) (i32.const 3)))
+  (func (export "count") (param i64) (result i64)
+    (call $count (local.get 0)) i64.add i64.add i64.add)
+  (func (export "via_table") (param i64) (result i64)
+    (call_indirect (type $r4) (local.get 0) (i32.const 1)) i64.add i64.add i64.add)
+  (func (export "self17") (param i64)
+    (call $self17 (local.get 0) (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4)
+      (i64.const 5) (i64.const 6) (i64.const 7) (i64.const 8) (i64.const 9) (i64.const 10)
+      (i64.const 11) (i64.const 12) (i64.const 13) (i64.const 14) (i64.const 15) (i64.const 16)))
+  (func (export "via_table17") (param i64)
+    (call_indirect (type $p17) (local.get 0) (i64.const 1) (i64.const 2) (i64.const 3)
+      (i64.const 4) (i64.const 5) (i64.const 6) (i64.const 7) (i64.const 8) (i64.const 9)
+      (i64.const 10) (i64.const 11) (i64.const 12) (i64.const 13) (i64.const 14)
+      (i64.const 15) (i64.const 16) (i32.const 3)))
 )
-(assert_exhaustion (invoke "self" (i64.const 0)) "call stack exhausted")
-(assert_exhaustion (invoke "via_table" (i64.const 0)) "call stack exhausted")
-(assert_return (invoke "stop" (i64.const 1000)) (i64.const 10))
+(assert_return (invoke "count" (i64.const 10000000)) (i64.const 10))
+(assert_return (invoke "via_table" (i64.const 10000000)) (i64.const 26))
+(assert_exhaustion (invoke "self17" (i64.const 0)) "call stack exhausted")
+(assert_exhaustion (invoke "via_table17" (i64.const 0)) "call stack exhausted")
 
 ;; A small leaf's entry stub makes no check either (the stub holds the
 ;; body, or calls it, in the margin below its caller's checked frame):

@@ -76,7 +76,9 @@ void spec_features_for(const char *rel_path, bool is_json, const spec_options *o
         {"proposals/exception-handling/", KILN_FEATURE_EXCEPTIONS},
         {"proposals/threads/", KILN_FEATURE_THREADS},
         {"threads-", KILN_FEATURE_THREADS}, /* tests/regress/threads-*.wast */
-        {"calls-", KILN_FEATURE_TAIL_CALL}, /* tests/regress/calls-*.wast */
+        /* tests/regress/calls-*.wast: exceptions for calls-through-memory's
+         * handlers that a return_call leaves */
+        {"calls-", KILN_FEATURE_TAIL_CALL | KILN_FEATURE_EXCEPTIONS},
     };
     memset(out, 0, sizeof *out);
     /* kiln's own scripts about exception handling (tests/regress). */
