@@ -342,21 +342,65 @@ static LLVMValueRef io_param(lower_func *lf) {
 }
 
 /* The slots a type's buffer needs: its parameters or results that go
- * through memory. */
+ * through memory, in calls or (as a block type) in branches. */
 static uint32_t io_slots(const kiln_functype *ft) {
-    uint32_t params = lower_params_in_memory(ft) ? ft->num_params : 0;
-    uint32_t results = lower_results_in_memory(ft) ? ft->num_results : 0;
+    bool params_wide = lower_params_in_memory(ft) || ft->num_params > LOWER_BRANCH_PHIS_MAX;
+    bool results_wide = lower_results_in_memory(ft) || ft->num_results > LOWER_BRANCH_PHIS_MAX;
+    uint32_t params = params_wide ? ft->num_params : 0;
+    uint32_t results = results_wide ? ft->num_results : 0;
     return params > results ? params : results;
+}
+
+/* A load of a forwarded result that nothing else uses: gone, with its
+ * address (-O0 runs no pass that would remove them). */
+static void dead_load_erase(LLVMValueRef load) {
+    if (!LLVMIsALoadInst(load) || LLVMGetFirstUse(load)) return;
+    LLVMValueRef addr = LLVMGetOperand(load, 0);
+    LLVMInstructionEraseFromParent(load);
+    if (LLVMIsAInstruction(addr) && !LLVMGetFirstUse(addr)) LLVMInstructionEraseFromParent(addr);
+}
+
+/* True if slot i already holds `v`: the value noted last as loaded from
+ * slot i (a call's result, a wide branch target's value) or stored there,
+ * with no other write to the buffer since.  Only calls and wide branches write it, and lowering
+ * meets them in the order the code runs them between a load and its use:
+ * a value crosses no loop back edge (loop parameters are new values), and
+ * lowering forgets the noted loads where it moves to code that other
+ * paths reach too (insn_enters_handler). */
+static bool io_slot_holds(lower_func *lf, uint32_t i, LLVMValueRef v) {
+    return i < lf->io_loads_count && lf->io_loads[i] == v;
+}
+
+/* vals[i], just loaded from or stored to slot i, for io_slot_holds. */
+static void io_loads_note(lower_func *lf, LLVMValueRef *vals, uint32_t n) {
+    if (!lf->io_loads) return;
+    memcpy(lf->io_loads, vals, n * sizeof *vals);
+    lf->io_loads_count = n;
+}
+
+/* vals[i] into slot i, but for the slots that hold them already (then
+ * noted as held: a br_table's many labels to one wide target store once);
+ * a value `consumed` (popped, used by nothing else) whose load is then
+ * unused goes. */
+static void io_store(lower_func *lf, LLVMValueRef *vals, uint32_t n, bool consumed) {
+    LLVMValueRef buffer = io_buffer(lf);
+    bool wrote = false;
+    for (uint32_t i = 0; i < n; i++) {
+        if (io_slot_holds(lf, i, vals[i])) {
+            if (consumed) dead_load_erase(vals[i]);
+            continue;
+        }
+        lower_slot_store(lf->lm, buffer, i, vals[i]);
+        wrote = true;
+    }
+    if (wrote) io_loads_note(lf, vals, n);
 }
 
 void lower_results_push(lower_func *lf, const kiln_functype *ft, LLVMValueRef call) {
     if (lower_results_in_memory(ft)) {
-        for (uint32_t i = 0; i < ft->num_results; i++) {
-            LLVMValueRef v = lower_slot_load(lf->lm, lf->io_buffer, i, ft->results[i]);
-            if (lf->io_loads) lf->io_loads[i] = v;
-            lower_push(lf, v);
-        }
-        lf->io_loads_count = lf->io_loads ? ft->num_results : 0;
+        for (uint32_t i = 0; i < ft->num_results; i++)
+            lower_push(lf, lower_slot_load(lf->lm, lf->io_buffer, i, ft->results[i]));
+        io_loads_note(lf, &lf->stack[lf->sp - ft->num_results], ft->num_results);
         return;
     }
     if (ft->num_results == 1) {
@@ -379,38 +423,16 @@ void lower_call_typed(lower_func *lf, uint32_t type_index, LLVMValueRef code, LL
     lower_results_push(lf, ft, call);
 }
 
-/* True if parameter slot i already holds `v`: the last call's result i,
- * with no write to the buffer since.  Only calls write it, and lowering
- * meets them in the order the code runs them between a load and its use:
- * a value crosses no loop back edge (loop parameters are phis), and
- * control instructions forget the loads anyway (insn_lower). */
-static bool io_slot_holds(lower_func *lf, uint32_t i, LLVMValueRef v) {
-    return i < lf->io_loads_count && lf->io_loads[i] == v;
-}
-
-/* A load of a forwarded result that nothing else uses: gone, with its
- * address (-O0 runs no pass that would remove them). */
-static void dead_load_erase(LLVMValueRef load) {
-    if (LLVMGetFirstUse(load)) return;
-    LLVMValueRef addr = LLVMGetOperand(load, 0);
-    LLVMInstructionEraseFromParent(load);
-    if (LLVMIsAInstruction(addr) && !LLVMGetFirstUse(addr)) LLVMInstructionEraseFromParent(addr);
-}
-
 /* Stores args[1..n) into the buffer; returns {args[0], buffer} in `io`.
  * Results passed straight on as the next call's parameters, in the same
  * slots, stay where they are: a call is two bytes however many values it
  * moves, so this is what keeps a chain of wide calls from costing a load
  * and a store per value (docs/sandbox.md, *Hostile shapes*). */
 static LLVMValueRef *params_to_memory(lower_func *lf, LLVMValueRef *args, unsigned n, LLVMValueRef io[2]) {
-    LLVMValueRef buffer = io_buffer(lf);
-    for (unsigned i = 1; i < n; i++) {
-        if (io_slot_holds(lf, i - 1, args[i])) dead_load_erase(args[i]);
-        else lower_slot_store(lf->lm, buffer, i - 1, args[i]);
-    }
+    io_store(lf, args + 1, n - 1, true);
     lf->io_loads_count = 0; /* the callee writes the buffer */
     io[0] = args[0];
-    io[1] = buffer;
+    io[1] = lf->io_buffer;
     return io;
 }
 
@@ -572,34 +594,54 @@ static LLVMBasicBlockRef block_new(lower_func *lf, const char *name) {
 
 LLVMBasicBlockRef lower_block_new(lower_func *lf, const char *name) { return block_new(lf, name); }
 
-/* Phi nodes at the top of `bb` for `count` values of `types`. */
+/* Phi nodes at the top of `bb` for `count` values of `types`; past
+ * LOWER_BRANCH_PHIS_MAX values, loads of the io buffer's slots instead,
+ * which every branch there stores first.  A branch is a byte or two
+ * however many values it carries, and LLVM's cost per phi, at -O0
+ * above all, made 7.8 KB of 500-value ifs take 1.5 GB and 13 s at -O2
+ * (docs/sandbox.md, *Hostile shapes for the compiler*). */
 static LLVMValueRef *phis_make(lower_func *lf, arena *a, LLVMBasicBlockRef bb, uint32_t count,
                                const uint8_t *types) {
     if (count == 0) return NULL;
     LLVMValueRef *phis = arena_array(a, count, sizeof *phis);
     if (!phis) return lower_fail(lf, "out of memory"), NULL;
+    bool memory = count > LOWER_BRANCH_PHIS_MAX;
+    LLVMValueRef buffer = memory ? io_buffer(lf) : NULL;
     LLVMBuilderRef b = lf->lm->b;
     LLVMBasicBlockRef saved = LLVMGetInsertBlock(b);
     LLVMPositionBuilderAtEnd(b, bb);
-    for (uint32_t i = 0; i < count; i++) phis[i] = LLVMBuildPhi(b, lower_valtype(lf->lm, types[i]), "");
+    for (uint32_t i = 0; i < count; i++)
+        phis[i] = memory ? lower_slot_load(lf->lm, buffer, i, types[i])
+                         : LLVMBuildPhi(b, lower_valtype(lf->lm, types[i]), "");
     if (saved) LLVMPositionBuilderAtEnd(b, saved);
     return phis;
 }
 
-/* Adds the top `count` operands as incomings of `phis` from the current block. */
-static void phis_feed(lower_func *lf, LLVMValueRef *phis, uint32_t count) {
-    LLVMBasicBlockRef from = LLVMGetInsertBlock(lf->lm->b);
-    for (uint32_t i = 0; i < count; i++) {
-        LLVMValueRef v = lf->stack[lf->sp - count + i];
-        LLVMAddIncoming(phis[i], &v, &from, 1);
+/* Adds `vals` as incomings of `phis` from the current block (or stores
+ * them, for the loads phis_make made instead). */
+static void values_feed(lower_func *lf, LLVMValueRef *phis, LLVMValueRef *vals, uint32_t n) {
+    if (n > LOWER_BRANCH_PHIS_MAX) {
+        io_store(lf, vals, n, false); /* still on the stack past a br_if */
+        return;
     }
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(lf->lm->b);
+    for (uint32_t i = 0; i < n; i++) LLVMAddIncoming(phis[i], &vals[i], &from, 1);
+}
+
+/* The top `count` operands to a branch target. */
+static void phis_feed(lower_func *lf, LLVMValueRef *phis, uint32_t count) {
+    values_feed(lf, phis, &lf->stack[lf->sp - count], count);
+}
+
+/* The values of a wide target, loaded at its top, for io_slot_holds. */
+static void phis_note(lower_func *lf, LLVMValueRef *phis, uint32_t count) {
+    if (count > LOWER_BRANCH_PHIS_MAX) io_loads_note(lf, phis, count);
 }
 
 LLVMBasicBlockRef lower_branch_values(lower_func *lf, lower_ctrl *c, LLVMValueRef *vals,
                                       uint32_t n) {
     LLVMValueRef *phis = c->kind == LOWER_CTRL_LOOP ? c->param_phis : c->end_phis;
-    LLVMBasicBlockRef from = LLVMGetInsertBlock(lf->lm->b);
-    for (uint32_t i = 0; i < n; i++) LLVMAddIncoming(phis[i], &vals[i], &from, 1);
+    values_feed(lf, phis, vals, n);
     if (c->kind == LOWER_CTRL_LOOP) return c->header_bb;
     c->end_preds++;
     return c->end_bb;
@@ -678,9 +720,11 @@ static void loop_lower(lower_func *lf, const kiln_insn *insn) {
     phis_feed(lf, c->param_phis, c->num_params);
     LLVMBuildBr(lf->lm->b, c->header_bb);
     LLVMPositionBuilderAtEnd(lf->lm->b, c->header_bb);
+    lf->io_loads_count = 0; /* back edges arrive here too */
     /* No interrupt check: a loop keeps a single exit (so LLVM can
      * vectorise it), and runtime/signals.c interrupts by signal. */
     for (uint32_t i = 0; i < c->num_params; i++) lf->stack[c->height + i] = c->param_phis[i];
+    phis_note(lf, c->param_phis, c->num_params);
 }
 
 /* A condition made by a comparison (`zext i1 c`, just popped) is tested
@@ -730,6 +774,7 @@ static void params_replay(lower_func *lf, lower_ctrl *c) {
 static void else_lower(lower_func *lf) {
     lower_ctrl *c = &lf->ctrl[lf->depth - 1];
     if (!lf->dead) fallthrough_build(lf, c);
+    lf->io_loads_count = 0; /* the else arm is another path */
     c->has_else = true;
     params_replay(lf, c);
     if (c->if_params) lf->if_params_held--;
@@ -751,6 +796,8 @@ static void end_block_enter(lower_func *lf, lower_ctrl *c) {
     }
     LLVMPositionBuilderAtEnd(lf->lm->b, c->end_bb);
     for (uint32_t i = 0; i < c->num_results; i++) lower_push(lf, c->end_phis[i]);
+    lf->io_loads_count = 0; /* every branch here arrives */
+    phis_note(lf, c->end_phis, c->num_results);
     lf->dead = false;
 }
 
@@ -1012,16 +1059,16 @@ static void value_lower(lower_func *lf, const kiln_insn *insn) {
 
 /* ---- dispatch ---------------------------------------------------------------- */
 
-/* block, loop, if, try, try_table and what ends or divides them. */
-static bool insn_is_structure(kiln_opcode op) {
-    kiln_imm_kind imm = kiln_opcode_table[op].imm;
-    return imm == KILN_IMM_BLOCK || imm == KILN_IMM_TRY_TABLE || op == KILN_OP_ELSE ||
-           op == KILN_OP_END || op == KILN_OP_CATCH || op == KILN_OP_CATCH_ALL ||
-           op == KILN_OP_DELEGATE;
+/* Where lowering moves to code that other paths reach than the one it
+ * lowered last: handlers (else_lower, end_block_enter and loop_lower
+ * forget the noted loads themselves, after their fallthrough or entry
+ * edge, which is still on the last path). */
+static bool insn_enters_handler(kiln_opcode op) {
+    return op == KILN_OP_CATCH || op == KILN_OP_CATCH_ALL || op == KILN_OP_DELEGATE;
 }
 
 static void insn_lower(lower_func *lf, const kiln_insn *insn) {
-    if (insn_is_structure((kiln_opcode)insn->op)) lf->io_loads_count = 0; /* io_slot_holds */
+    if (insn_enters_handler((kiln_opcode)insn->op)) lf->io_loads_count = 0; /* io_slot_holds */
     switch ((kiln_opcode)insn->op) {
     case KILN_OP_UNREACHABLE: lower_trap(lf, KILN_TRAP_UNREACHABLE); break;
     case KILN_OP_NOP: break;
@@ -1577,7 +1624,9 @@ static bool limit_read_once(const lower_module *lm, const kiln_func *f) {
  * generation), tens of thousands of calls (block placement, the register
  * coalescer), thousands of loops (loop deletion, induction variables),
  * thousands of indirect calls or bulk memory instructions under ifs
- * (GVN, CodeGenPrepare).  At -O0 each of those compiles in time linear
+ * (GVN, CodeGenPrepare), hundreds of thousands of values moved by calls
+ * and branches of hundreds each (a call or a branch is two bytes however
+ * many it moves).  At -O0 each of those compiles in time linear
  * in its size.  So from -O1 on, a body past any of these bounds is
  * compiled as at -O0, in a partition of its own (emit.c), which bounds
  * every level's compile time by what its largest optimised body may
@@ -1586,13 +1635,14 @@ static bool limit_read_once(const lower_module *lm, const kiln_func *f) {
  * instructions, 4,192 and 9,192 calls, stretches of 5,670 and 38,097
  * instructions (clang's an initialiser, which now runs at -O0 speed),
  * 154 and 1,290 loops, 142 and 444 indirect calls, 3 and 488 bulk memory
- * instructions. */
+ * instructions, and 34 and 119 values moved in groups of more than 16. */
 enum {
     LOWER_OVERSIZED_INSNS = 131072,
     LOWER_OVERSIZED_CALLS = 16384,
     LOWER_OVERSIZED_STRETCH = 16384,
     LOWER_OVERSIZED_LOOPS = 4096,
     LOWER_OVERSIZED_EXPANDED = 2048, /* indirect calls and bulk memory */
+    LOWER_OVERSIZED_WIDE_VALUES = 65536, /* kiln_func.wide_values */
 };
 
 /* True for the instructions after which LLVM starts a new block: the
@@ -1623,8 +1673,10 @@ static bool insn_expanded_call(const kiln_insn *in) {
 
 bool lower_body_oversized(const kiln_module *m, uint32_t index) {
     const kiln_func *f = &m->funcs[index];
+    if (f->imported) return false;
+    if (f->wide_values >= LOWER_OVERSIZED_WIDE_VALUES) return true;
     /* Shorter than the smallest bound: nothing to count (most bodies). */
-    if (f->imported || f->num_insns < LOWER_OVERSIZED_EXPANDED) return false;
+    if (f->num_insns < LOWER_OVERSIZED_EXPANDED) return false;
     if (f->num_insns >= LOWER_OVERSIZED_INSNS) return true;
     uint32_t calls = 0, stretch = 0, loops = 0, expanded = 0;
     for (uint32_t i = 0; i < f->num_insns; i++) {

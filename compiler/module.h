@@ -205,6 +205,11 @@ typedef struct kiln_local_group {
     uint8_t valtype;
 } kiln_local_group;
 
+/* Values moved in one group past this go through memory in lowering
+ * (lower.c: calls' parameters, branches' values) and count towards
+ * kiln_func.wide_values. */
+enum { KILN_WIDE_GROUP = 16 };
+
 typedef struct kiln_func {
     uint32_t type_index;
     bool imported;
@@ -222,6 +227,10 @@ typedef struct kiln_func {
     uint32_t max_stack;   /* deepest operand stack */
     uint32_t max_control; /* deepest control stack */
     uint32_t num_loops;   /* loop instructions in the body */
+    /* Values moved in groups of more than KILN_WIDE_GROUP (the parameters
+     * or results of a call, a block, a branch, a throw), saturating: a
+     * two-byte call may move 1,000 values (lower_body_oversized). */
+    uint32_t wide_values;
     bool uses_simd;       /* some instruction is a SIMD one (prefix 0xFD) */
 } kiln_func;
 

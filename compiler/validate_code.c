@@ -124,6 +124,7 @@ typedef struct code_validator {
     ctrl_frame *ctrls;
     uint32_t depth, ctrls_cap, max_depth;
     uint32_t loops; /* loop instructions seen in this body */
+    uint32_t wide_values; /* kiln_func.wide_values so far */
     /* 3.0 local initialisation: set[i] when local i may be read; the
      * stack lists the non-defaultable locals set since function entry,
      * so that the end of a block can forget those it set. */
@@ -191,13 +192,21 @@ static inline bool pop_expect(code_validator *v, uint8_t expect) {
     return val_matches(v, actual, expect) || mismatch(v);
 }
 
+/* Groups of more than KILN_WIDE_GROUP values that calls, blocks, branches
+ * and throws move: kiln_func.wide_values. */
+static void wide_values_add(code_validator *v, uint32_t n) {
+    if (n > KILN_WIDE_GROUP) v->wide_values = n > UINT32_MAX - v->wide_values ? UINT32_MAX : v->wide_values + n;
+}
+
 static bool pop_vals(code_validator *v, const uint8_t *types, uint32_t n) {
+    wide_values_add(v, n);
     for (uint32_t k = n; k-- > 0;)
         if (!pop_expect(v, types[k])) return false;
     return true;
 }
 
 static bool push_vals(code_validator *v, const uint8_t *types, uint32_t n) {
+    wide_values_add(v, n);
     for (uint32_t k = 0; k < n; k++)
         if (!push_val(v, types[k])) return false;
     return true;
@@ -1020,7 +1029,7 @@ static bool func_validate(code_validator *v, uint32_t func_index) {
     v->func = f;
     v->func_index = func_index;
     v->insn = NULL;
-    v->height = v->depth = v->max_height = v->max_depth = v->loops = 0;
+    v->height = v->depth = v->max_height = v->max_depth = v->loops = v->wide_values = 0;
     if (!locals_expand(v, type) || !push_ctrl(v, KILN_OP_BLOCK, &body, UINT32_MAX)) return false;
     f->uses_simd = false;
     for (uint32_t i = 0; i < f->num_insns; i++) {
@@ -1035,6 +1044,7 @@ static bool func_validate(code_validator *v, uint32_t func_index) {
     f->max_stack = v->max_height;
     f->max_control = v->max_depth;
     f->num_loops = v->loops;
+    f->wide_values = v->wide_values;
     return true;
 }
 

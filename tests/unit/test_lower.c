@@ -1256,6 +1256,58 @@ Test(lower_ir, bodies_past_any_bound_are_oversized) {
     cr_expect(oversized_with(16384, PIECE("\x01\x02\x40\x0b")), "nops between empty blocks");
 }
 
+/* A section: id, size, then the bytes of `body`. */
+static void wb_section(wbuf *b, uint8_t id, const wbuf *body) {
+    b->p[b->n++] = id;
+    wb_leb(b, (uint32_t)body->n);
+    wb_put(b, body->p, body->n);
+}
+
+/* Function 0 calls, `pairs` times, function 1, of 17 results, then
+ * function 2, of 17 parameters: 34 values moved in groups of more than
+ * 16 per pair (kiln_func.wide_values). */
+static bool wide_calls_oversized(uint32_t pairs) {
+    wbuf types = {malloc(64), 0}, code = {malloc(64 + 4 * (size_t)pairs), 0};
+    wb_put(&types, "\x03\x60\x01\x7f\x01\x7f\x60\x00\x11", 9); /* (i32)->i32, ()->(i32 x17 */
+    for (int i = 0; i < 17; i++) types.p[types.n++] = 0x7f;
+    wb_put(&types, "\x60\x11", 2); /* (i32 x17)->() */
+    for (int i = 0; i < 17; i++) types.p[types.n++] = 0x7f;
+    types.p[types.n++] = 0x00;
+    code.p[code.n++] = 3;
+    wb_leb(&code, 4 * pairs + 4); /* no locals, pairs, local.get 0, end */
+    code.p[code.n++] = 0;
+    for (uint32_t i = 0; i < pairs; i++) wb_put(&code, "\x10\x01\x10\x02", 4);
+    wb_put(&code, "\x20\x00\x0b", 3);
+    wb_put(&code, "\x24\x00", 2); /* 36 bytes: no locals, 17 x (i32.const 0), end */
+    for (int i = 0; i < 17; i++) wb_put(&code, "\x41\x00", 2);
+    wb_put(&code, "\x0b\x02\x00\x0b", 4);
+    wbuf b = {malloc(types.n + code.n + 64), 0};
+    wb_put(&b, "\0asm\1\0\0\0", 8);
+    wb_section(&b, 1, &types);
+    wb_put(&b, "\x03\x04\x03\x00\x01\x02", 6); /* functions of types 0, 1, 2 */
+    wb_section(&b, 10, &code);
+    kiln_error err;
+    error_clear(&err);
+    kiln_decode_options dopts = {.features = features_default()};
+    kiln_module *m = module_decode(b.p, b.n, &dopts, &err);
+    cr_assert(m, "decode: %s", err.message);
+    cr_assert(module_validate(m, &err), "validate: %s", err.message);
+    bool oversized = lower_body_oversized(m, 0);
+    cr_expect_not(lower_body_oversized(m, 1), "the 17-result function itself");
+    module_free(m);
+    free(b.p);
+    free(types.p);
+    free(code.p);
+    return oversized;
+}
+
+/* A call is two bytes however many values it moves: from 65,536 values
+ * moved in groups of more than 16, a body is oversized, however short. */
+Test(lower_ir, bodies_moving_65536_wide_values_are_oversized) {
+    cr_expect(wide_calls_oversized(1928), "65,552 values");
+    cr_expect_not(wide_calls_oversized(1927), "65,518 values");
+}
+
 /* ---- many calls in one body: the stack limit read once ------------------- */
 
 static void calls_write(wbuf *b, const void *arg) {
