@@ -1061,6 +1061,17 @@ typedef struct piece {
 } piece;
 #define PIECE(s) ((piece){s, sizeof s - 1})
 
+/* The module in `b`, decoded and validated (the test stops otherwise). */
+static kiln_module *module_valid(const wbuf *b) {
+    kiln_error err;
+    error_clear(&err);
+    kiln_decode_options dopts = {.features = features_default()};
+    kiln_module *m = module_decode(b->p, b->n, &dopts, &err);
+    cr_assert(m, "decode: %s", err.message);
+    cr_assert(module_validate(m, &err), "validate: %s", err.message);
+    return m;
+}
+
 /* (memory 1) (func [(export "r")] (param i32) (result i32) BODY), the
  * body's bytes (after its local declarations) written by `body`, which
  * is told where; decoded and validated. */
@@ -1083,12 +1094,7 @@ static kiln_module *body_module(uint32_t body_len, body_writer *body, const void
     b.p[b.n++] = 0; /* no locals */
     body(&b, arg);
     b.p[b.n++] = 0x0b;
-    kiln_error err;
-    error_clear(&err);
-    kiln_decode_options dopts = {.features = features_default()};
-    kiln_module *m = module_decode(b.p, b.n, &dopts, &err);
-    cr_assert(m, "decode: %s", err.message);
-    cr_assert(module_validate(m, &err), "validate: %s", err.message);
+    kiln_module *m = module_valid(&b);
     *l = (loaded){b.p, b.n, m};
     return m;
 }
@@ -1286,12 +1292,7 @@ static bool wide_calls_oversized(uint32_t pairs) {
     wb_section(&b, 1, &types);
     wb_put(&b, "\x03\x04\x03\x00\x01\x02", 6); /* functions of types 0, 1, 2 */
     wb_section(&b, 10, &code);
-    kiln_error err;
-    error_clear(&err);
-    kiln_decode_options dopts = {.features = features_default()};
-    kiln_module *m = module_decode(b.p, b.n, &dopts, &err);
-    cr_assert(m, "decode: %s", err.message);
-    cr_assert(module_validate(m, &err), "validate: %s", err.message);
+    kiln_module *m = module_valid(&b);
     bool oversized = lower_body_oversized(m, 0);
     cr_expect_not(lower_body_oversized(m, 1), "the 17-result function itself");
     module_free(m);
