@@ -381,13 +381,14 @@ static void io_loads_note(lower_func *lf, LLVMValueRef *vals, uint32_t n) {
 /* vals[i] into slot i, but for the slots that hold them already (then
  * noted as held: a br_table's many labels to one wide target store once);
  * a value `consumed` (popped, used by nothing else) whose load is then
- * unused goes. */
+ * unused goes, unless an if holds its parameters for its else arm, which
+ * pushes them again (they may be among them). */
 static void io_store(lower_func *lf, LLVMValueRef *vals, uint32_t n, bool consumed) {
     LLVMValueRef buffer = io_buffer(lf);
     bool wrote = false;
     for (uint32_t i = 0; i < n; i++) {
         if (io_slot_holds(lf, i, vals[i])) {
-            if (consumed) dead_load_erase(vals[i]);
+            if (consumed && !lf->if_params_held) dead_load_erase(vals[i]);
             continue;
         }
         lower_slot_store(lf->lm, buffer, i, vals[i]);
