@@ -227,9 +227,11 @@ test-sandbox:
 # modules run by kiln, binaryen's interpreter and node; bounded seeded
 # batches in both bounds modes: DIFF_COUNT modules (seed 1) with guard
 # pages, kiln's default, and DIFF_EXPLICIT_COUNT others (seed 2) with
-# explicit checks.
+# explicit checks; then WIDE_COUNT programs that move groups of more than
+# 16 values (tests/fuzz/wide_values.py) against wabt's interpreter.
 DIFF_COUNT ?= 200
 DIFF_EXPLICIT_COUNT ?= 100
+WIDE_COUNT ?= 40
 test-differential:
 	@echo "== differential: kiln vs binaryen vs node ($(DIFF_COUNT) guard + $(DIFF_EXPLICIT_COUNT) explicit modules)"
 	cmake --build $(BUILD) -j$(JOBS) --target kiln-diff
@@ -238,6 +240,9 @@ test-differential:
 	  --seed 1 --bounds guard --strict -j $(JOBS) --out $(BUILD)/differential || status=1; \
 	python3 tests/fuzz/differential/run.py --kiln-diff $(BUILD)/kiln-diff --count $(DIFF_EXPLICIT_COUNT) \
 	  --seed 2 --bounds explicit -j $(JOBS) --out $(BUILD)/differential || status=1; \
+	echo "== wide values: $(WIDE_COUNT) programs of 17- and 20-value groups vs wabt's interpreter"; \
+	python3 tests/fuzz/wide_values.py --spec $(SPEC) --count $(WIDE_COUNT) --seed 1 \
+	  --keep $(BUILD)/wide-values || status=1; \
 	exit $$status
 
 # Bounded fuzz batch (tests/fuzz/batch.py): both libFuzzer targets under
