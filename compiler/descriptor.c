@@ -109,9 +109,7 @@ static LLVMValueRef import_thunk_build(lower_module *lm, uint32_t type_index) {
     if (lower_results_in_memory(ft) && lower_params_in_memory(ft)) {
         LLVMBuildRetVoid(lm->b); /* the host wrote them into the caller's buffer */
     } else if (lower_results_in_memory(ft)) {
-        LLVMValueRef results = LLVMGetParam(fn, ft->num_params + 1);
-        for (uint32_t i = 0; i < ft->num_results; i++)
-            lower_slot_store(lm, results, i, lower_slot_load(lm, slots, i, ft->results[i]));
+        lower_slots_copy(lm, LLVMGetParam(fn, ft->num_params + 1), slots, ft->results, ft->num_results);
         LLVMBuildRetVoid(lm->b);
     } else if (ft->num_results == 0) {
         LLVMBuildRetVoid(lm->b);

@@ -319,6 +319,11 @@ void lower_slot_store(lower_module *lm, LLVMValueRef slots, uint32_t i, LLVMValu
     lower_tbaa_tag(lm, s, LOWER_TBAA_SLOT);
 }
 
+void lower_slots_copy(lower_module *lm, LLVMValueRef to, LLVMValueRef from, const uint8_t *types,
+                      uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) lower_slot_store(lm, to, i, lower_slot_load(lm, from, i, types[i]));
+}
+
 /* The body's buffer for the parameters and results of its callees that
  * pass them through memory: one per body, in the entry block, as big as
  * the module's largest (parameters are stored right before a call and
@@ -342,12 +347,13 @@ static LLVMValueRef io_param(lower_func *lf) {
 }
 
 /* The slots a type's buffer needs: its parameters or results that go
- * through memory, in calls or (as a block type) in branches. */
+ * through memory, in calls or (as a block type) in branches.  A branch
+ * passes more than KILN_WIDE_GROUP values through it, and such a group
+ * of results goes through memory in calls too (it cannot fit the return
+ * registers). */
 static uint32_t io_slots(const kiln_functype *ft) {
-    bool params_wide = lower_params_in_memory(ft) || ft->num_params > LOWER_BRANCH_PHIS_MAX;
-    bool results_wide = lower_results_in_memory(ft) || ft->num_results > LOWER_BRANCH_PHIS_MAX;
-    uint32_t params = params_wide ? ft->num_params : 0;
-    uint32_t results = results_wide ? ft->num_results : 0;
+    uint32_t params = lower_params_in_memory(ft) ? ft->num_params : 0;
+    uint32_t results = lower_results_in_memory(ft) ? ft->num_results : 0;
     return params > results ? params : results;
 }
 
@@ -493,7 +499,7 @@ bool lower_results_in_memory(const kiln_functype *ft) {
  * arguments costs LLVM's instruction selection time that grows faster
  * than its arguments, and at -O0 sends its whole block there. */
 bool lower_params_in_memory(const kiln_functype *ft) {
-    return ft->num_params > LOWER_PARAMS_IN_REGISTERS_MAX;
+    return ft->num_params > KILN_WIDE_GROUP;
 }
 
 /* Parameters that go through memory cannot be left in this frame's buffer
@@ -511,9 +517,7 @@ static void tail_call_through_memory(lower_func *lf, uint32_t type_index, LLVMVa
     LLVMSetInstructionCallConv(call, lm->call_conv);
     LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
     if (lower_results_in_memory(ft)) {
-        LLVMValueRef own = io_param(lf);
-        for (uint32_t i = 0; i < ft->num_results; i++)
-            lower_slot_store(lm, own, i, lower_slot_load(lm, io[1], i, ft->results[i]));
+        lower_slots_copy(lm, io_param(lf), io[1], ft->results, ft->num_results);
         LLVMBuildRetVoid(lm->b);
     } else if (ft->num_results == 0) {
         LLVMBuildRetVoid(lm->b);
@@ -596,7 +600,7 @@ static LLVMBasicBlockRef block_new(lower_func *lf, const char *name) {
 LLVMBasicBlockRef lower_block_new(lower_func *lf, const char *name) { return block_new(lf, name); }
 
 /* Phi nodes at the top of `bb` for `count` values of `types`; past
- * LOWER_BRANCH_PHIS_MAX values, loads of the io buffer's slots instead,
+ * KILN_WIDE_GROUP values, loads of the io buffer's slots instead,
  * which every branch there stores first.  A branch is a byte or two
  * however many values it carries, and LLVM's cost per phi, at -O0
  * above all, made 7.8 KB of 500-value ifs take 1.5 GB and 13 s at -O2
@@ -606,7 +610,7 @@ static LLVMValueRef *phis_make(lower_func *lf, arena *a, LLVMBasicBlockRef bb, u
     if (count == 0) return NULL;
     LLVMValueRef *phis = arena_array(a, count, sizeof *phis);
     if (!phis) return lower_fail(lf, "out of memory"), NULL;
-    bool memory = count > LOWER_BRANCH_PHIS_MAX;
+    bool memory = count > KILN_WIDE_GROUP;
     LLVMValueRef buffer = memory ? io_buffer(lf) : NULL;
     LLVMBuilderRef b = lf->lm->b;
     LLVMBasicBlockRef saved = LLVMGetInsertBlock(b);
@@ -621,7 +625,7 @@ static LLVMValueRef *phis_make(lower_func *lf, arena *a, LLVMBasicBlockRef bb, u
 /* Adds `vals` as incomings of `phis` from the current block (or stores
  * them, for the loads phis_make made instead). */
 static void values_feed(lower_func *lf, LLVMValueRef *phis, LLVMValueRef *vals, uint32_t n) {
-    if (n > LOWER_BRANCH_PHIS_MAX) {
+    if (n > KILN_WIDE_GROUP) {
         io_store(lf, vals, n, false); /* still on the stack past a br_if */
         return;
     }
@@ -636,7 +640,7 @@ static void phis_feed(lower_func *lf, LLVMValueRef *phis, uint32_t count) {
 
 /* The values of a wide target, loaded at its top, for io_slot_holds. */
 static void phis_note(lower_func *lf, LLVMValueRef *phis, uint32_t count) {
-    if (count > LOWER_BRANCH_PHIS_MAX) io_loads_note(lf, phis, count);
+    if (count > KILN_WIDE_GROUP) io_loads_note(lf, phis, count);
 }
 
 LLVMBasicBlockRef lower_branch_values(lower_func *lf, lower_ctrl *c, LLVMValueRef *vals,
@@ -1888,7 +1892,8 @@ static bool sig_types_build(lower_module *lm) {
         return error_set(lm->err, KILN_ERR_NOMEM, 0, "out of memory");
     for (uint32_t i = 0; i < m->num_types; i++) {
         lm->sig_types[i] = lower_signature(lm, &m->types[i], true);
-        if (io_slots(&m->types[i]) > lm->io_slots_max) lm->io_slots_max = io_slots(&m->types[i]);
+        uint32_t slots = io_slots(&m->types[i]);
+        if (slots > lm->io_slots_max) lm->io_slots_max = slots;
     }
     return true;
 }

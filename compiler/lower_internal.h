@@ -320,10 +320,9 @@ void lower_tail_call(lower_func *lf, uint32_t type_index, LLVMValueRef code, LLV
  * (docs/abi.md, *Functions*). */
 bool lower_results_in_memory(const kiln_functype *ft);
 bool lower_params_in_memory(const kiln_functype *ft);
-enum { LOWER_PARAMS_IN_REGISTERS_MAX = KILN_WIDE_GROUP };
-/* lower.c: values a branch passes to its target in phis; more go through
- * the same buffer of value slots (phis_make). */
-enum { LOWER_BRANCH_PHIS_MAX = KILN_WIDE_GROUP };
+/* lower.c: copies the values of `types` from slots[0..n) of `from` to `to`. */
+void lower_slots_copy(lower_module *lm, LLVMValueRef to, LLVMValueRef from, const uint8_t *types,
+                      uint32_t n);
 /* lower.c: slot i of a slot array, typed `vt` (LOWER_TBAA_SLOT). */
 LLVMValueRef lower_slot_load(lower_module *lm, LLVMValueRef slots, uint32_t i, uint8_t vt);
 void lower_slot_store(lower_module *lm, LLVMValueRef slots, uint32_t i, LLVMValueRef v);
