@@ -323,6 +323,25 @@ static bool code_register(kiln_instance *inst, kiln_instantiate_error *err) {
                      "--bounds-checks=explicit");
 }
 
+/* A table with an initialiser is written element by element at
+ * instantiation (tables_initialise), so unlike a null table it costs
+ * memory for its whole size at once.  The module's bytes do not bound
+ * that: a few bytes declare 10,000,000 elements, and a module may have
+ * 100,000 tables.  So all of them together get one table's bound. */
+static bool initialised_tables_check(const kiln_module *m, kiln_instantiate_error *err) {
+    uint64_t total = 0;
+    for (uint32_t i = m->num_imported_tables; m->table_inits && i < m->num_tables; i++) {
+        if (!m->table_inits[i].count) continue;
+        total += m->tables[i].limits.min; /* each is at most KILN_MAX_TABLE_ELEMS: no overflow */
+        if (total > KILN_MAX_TABLE_ELEMS)
+            return instance_fail(err, KILN_INST_LIMIT, "table %u: tables with initialisers "
+                                 "total %llu elements up to here; kiln initialises at most %u "
+                                 "elements at instantiation", i, (unsigned long long)total,
+                                 KILN_MAX_TABLE_ELEMS);
+    }
+    return true;
+}
+
 /* A module may declare sizes the runtime cannot give (up to 2^48 pages,
  * 2^64-1 elements); instantiation refuses them by name. */
 static bool sizes_check(const kiln_module *m, kiln_instantiate_error *err) {
@@ -340,7 +359,7 @@ static bool sizes_check(const kiln_module *m, kiln_instantiate_error *err) {
             return instance_fail(err, KILN_INST_LIMIT, "table %u: minimum of %llu elements exceeds "
                                  "the %u elements kiln allocates for a table", i,
                                  (unsigned long long)m->tables[i].limits.min, KILN_MAX_TABLE_ELEMS);
-    return true;
+    return initialised_tables_check(m, err);
 }
 
 /* A memory that could not be made.  In guard-page mode the usual cause

@@ -74,6 +74,7 @@ struct kiln_table {
     kiln_table_rt rt; /* first: vmctx->tables[i] points here; rt.elem_type is the ABI code */
     rt_reftype ref;   /* the element type */
     struct pool_tabslot *slot; /* pooled (pool.c): fixed capacity, returned at release */
+    size_t mapped;             /* bytes of rt.elems' mapping, 0 on the heap (table.c) */
     uint64_t declared_max; /* rt.max is capped at KILN_MAX_TABLE_ELEMS; this is not */
     bool has_max;
     bool is64;             /* table64: i64 indices */

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "kiln.h"
 #include "module.h" /* kiln_extern_kind */
@@ -570,6 +572,51 @@ Test(table, grow_fills_new_slots_and_respects_the_maximum) {
     cr_assert_eq(r, 23);
     kiln_instance_free(inst);
     kiln_linker_free(l);
+}
+
+/* Pages of [p, p + bytes) the kernel has backed with memory. */
+static size_t resident_pages(const void *p, size_t bytes) {
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), n = (bytes + page - 1) / page, count = 0;
+    unsigned char *vec = malloc(n);
+    cr_assert(vec && mincore((void *)p, n * page, vec) == 0);
+    for (size_t i = 0; i < n; i++) count += vec[i] & 1;
+    free(vec);
+    return count;
+}
+
+/* A module can declare 100,000 tables of millions of elements in a few
+ * bytes each; instantiating them must not cost that memory up front. */
+Test(table, storage_is_resident_only_where_written) {
+    kiln_table *t = kiln_table_new(KILN_EXTERNREF, 1000000, 10000000, true);
+    cr_assert(t && t->mapped >= 1000000 * sizeof(void *));
+    cr_expect_eq(resident_pages(t->rt.elems, t->mapped), 0);
+    cr_assert(kiln_table_set(t, 500000, (void *)0x1234));
+    cr_expect_eq(resident_pages(t->rt.elems, t->mapped), 1);
+    void *ref = (void *)1;
+    cr_expect(kiln_table_get(t, 500000, &ref) && ref == (void *)0x1234);
+    cr_expect(kiln_table_get(t, 999999, &ref) && ref == NULL);
+    cr_expect_eq(kiln_table_grow(t, 2000000, NULL), 1000000);
+    cr_expect(kiln_table_get(t, 500000, &ref) && ref == (void *)0x1234, "kept across the move");
+    cr_expect(kiln_table_get(t, 2999999, &ref) && ref == NULL);
+    cr_expect_leq(resident_pages(t->rt.elems, t->mapped), 3, "a null grow writes nothing");
+    kiln_table_free(t);
+}
+
+Test(table, grow_moves_a_small_table_into_a_mapping_and_keeps_its_elements) {
+    kiln_table *t = kiln_table_new(KILN_EXTERNREF, 3, 0, false);
+    cr_assert(t);
+    cr_expect_eq(t->mapped, 0, "a few elements live on the heap");
+    cr_assert(kiln_table_set(t, 2, (void *)0x22));
+    cr_expect_eq(kiln_table_grow(t, 600, (void *)0x33), 3);
+    cr_expect_neq(t->mapped, 0);
+    void *ref = NULL;
+    cr_expect(kiln_table_get(t, 2, &ref) && ref == (void *)0x22);
+    cr_expect(kiln_table_get(t, 602, &ref) && ref == (void *)0x33, "a non-null grow writes");
+    size_t capacity = t->mapped / sizeof(void *);
+    cr_expect_eq(kiln_table_grow(t, (uint32_t)(capacity - 603), NULL), 603, "within the mapping");
+    cr_expect(kiln_table_get(t, (uint32_t)capacity - 1, &ref) && ref == NULL);
+    cr_expect(kiln_table_get(t, 3, &ref) && ref == (void *)0x33);
+    kiln_table_free(t);
 }
 
 static void op_table_init(kiln_vmctx *ctx, kiln_val *s) {
