@@ -61,7 +61,7 @@ SPEC := $(BUILD)/kiln-spec
 
 .PHONY: all build deps demo test test-unit test-spec test-spec3 test-validate test-regress test-e2e
 .PHONY: fuzz fuzz-build clean
-.PHONY: test-sandbox test-differential fuzz-compile test-fuzz
+.PHONY: test-sandbox test-redteam test-differential fuzz-compile test-fuzz
 .PHONY: bench bench-compile bench-compile-npm bench-compile-incremental bench-compile-ruby bench-instantiate demo-policy bench-policy demo-actor bench-actor
 
 all: build
@@ -99,7 +99,7 @@ demo: deps build
 
 # Every suite runs even when an earlier one fails; the exit status says
 # whether all passed.
-TEST_SUITES := test-unit test-regress test-spec test-e2e test-cross test-validate test-sandbox test-differential
+TEST_SUITES := test-unit test-regress test-spec test-e2e test-cross test-validate test-sandbox test-redteam test-differential
 TEST_SUITES += test-spec3
 TEST_SUITES += test-fuzz
 
@@ -222,6 +222,15 @@ test-sandbox:
 	cmake --build $(BUILD) -j$(JOBS) --target kiln-sandbox
 	$(BUILD)/kiln-sandbox --wat2wasm wat2wasm --work $(BUILD)/sandbox \
 	  $$($(KILN) compile --help 2>&1 | grep -q -- --bounds-checks && echo --guard) tests/sandbox/cases
+
+# Red-team shapes (tests/redteam/): pathological modules (huge counts,
+# deep nesting, wide value groups, lying encodings) at their small sizes
+# through validate, compile, run and build, each outcome checked against
+# the one the shape expects, with time and memory bounds.  Without
+# --quick, run.py takes them at the red team's sizes (many minutes).
+test-redteam:
+	@echo "== red team: pathological module shapes (tests/redteam/run.py --quick)"
+	python3 tests/redteam/run.py --quick --kiln $(KILN) --timeout 60
 
 # Differential testing (tests/fuzz/differential/): binaryen-generated
 # modules run by kiln, binaryen's interpreter and node; bounded seeded
