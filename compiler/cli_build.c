@@ -61,7 +61,7 @@ static void build_usage(FILE *out) {
             "into a native executable.  The executable takes WASI options before its\n"
             "own arguments:\n"
             "  PROGRAM [--dir HOST[::GUEST]]... [--env NAME=VALUE]... [--inherit-env]\n"
-            "          [--timeout SECONDS] [--stack-size SIZE] [--] ARGS...\n"
+            "          [--timeout SECONDS] [--stack-size SIZE] [--max-threads N] [--] ARGS...\n"
             "and exits with the program's status (134 if it traps; --timeout stops it\n"
             "with the trap \"interrupted\", as `kiln run --timeout`).  Its runtime provides\n"
             "WASI preview1 and nothing else: other imports are all named in a warning\n"

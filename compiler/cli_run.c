@@ -55,7 +55,7 @@ typedef struct run_args {
     cli_unknown_imports unknown_imports;
     int num_invokes;
     invoke invokes[MAX_INVOKES];
-    kiln_wasi_options wasi; /* --dir, --env, --inherit-env, --no-openat2 */
+    kiln_wasi_options wasi; /* --dir, --env, --inherit-env, --no-openat2, --max-threads */
     int prog_argc; /* after `--` */
     char **prog_argv;
     double timeout; /* seconds; 0: none */
@@ -84,6 +84,7 @@ static void run_usage(FILE *out) {
             "  --dir HOST[::GUEST]   WASI: preopen a host directory\n"
             "  --env NAME=VALUE      WASI: give the program a variable (repeatable)\n"
             "  --inherit-env         WASI: give it the whole host environment too\n"
+            "  --max-threads N       WASI: spawned threads running at once (default 1024)\n"
             "  --no-cache            compile into a temporary directory, keep nothing\n"
             "  --trap-unknown-imports  define every function import WASI does not provide\n"
             "                        as a function that traps when called, naming the\n"
@@ -123,7 +124,7 @@ static void run_usage(FILE *out) {
 
 /* Every option that takes a value (a missing one is named as such). */
 static const char *const run_value_options[] = {
-    "--invoke", "-j", "--jobs", "--partitions", "--cpu", "--dir", "--env", "--timeout", "--stack-size",
+    "--invoke", "-j", "--jobs", "--partitions", "--cpu", "--dir", "--env", "--max-threads", "--timeout", "--stack-size",
     "--max-memory-pages", "--max-table-elements", "--bounds-checks", NULL,
 };
 

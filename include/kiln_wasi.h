@@ -45,11 +45,20 @@ typedef struct kiln_wasi_config {
      * when the kernel has openat2 (tests use it to cover both resolvers).
      * The environment variable KILN_WASI_NO_OPENAT2=1 does the same. */
     bool no_openat2;
+    /* Spawned threads (wasi-threads) that may run at once; thread-spawn
+     * fails past it, as when the system can make no more threads.  0:
+     * KILN_WASI_MAX_THREADS_DEFAULT. */
+    uint32_t max_threads;
     /* Optional: where kiln_wasi_new explains a failure (a preopen that
      * cannot be opened, no memory).  At least 256 bytes, or NULL. */
     char *error;
     size_t error_size;
 } kiln_wasi_config;
+
+/* Each spawned thread is an OS thread with an 8 MiB stack and an instance
+ * of its own: without a bound a guest could take every thread the system
+ * (or the user's process limit) allows.  WAMR's default is 4. */
+#define KILN_WASI_MAX_THREADS_DEFAULT 1024u
 
 /* Zero everything and set stdio to the host's own 0, 1 and 2. */
 void kiln_wasi_config_init(kiln_wasi_config *cfg);
@@ -146,6 +155,8 @@ int kiln_wasi_run_linked(kiln_wasi *w, kiln_linker *l, const kiln_module_desc *d
  *     --env NAME=VALUE      give the program a variable (repeatable)
  *     --inherit-env         give it the whole host environment too
  *     --no-openat2          resolve paths with the portable walk
+ *     --max-threads N       spawned threads running at once (1 or more;
+ *                           default KILN_WASI_MAX_THREADS_DEFAULT)
  * Both "--opt VALUE" and "--opt=VALUE" are accepted. */
 typedef struct kiln_wasi_options {
     const char **dirs;
@@ -154,6 +165,7 @@ typedef struct kiln_wasi_options {
     int num_env;
     bool inherit_env;
     bool no_openat2;
+    uint32_t max_threads; /* 0: the default */
 } kiln_wasi_options;
 
 /* If argv[*i] is one of the options above, consumes it (and its value),

@@ -150,6 +150,7 @@ kiln_wasi *kiln_wasi_new(const kiln_wasi_config *cfg) {
         return NULL;
     }
     w->use_openat2 = openat2_wanted(cfg);
+    w->max_threads = cfg->max_threads ? cfg->max_threads : KILN_WASI_MAX_THREADS_DEFAULT;
     for (size_t i = 0; i < cfg->num_preopens; i++) {
         if (!context_preopen(w, cfg, cfg->preopens[i])) {
             kiln_wasi_free(w);

@@ -200,6 +200,7 @@ struct kiln_wasi {
     wasi_fd *fds;
     uint32_t num_fds;
     bool use_openat2;
+    uint32_t max_threads; /* spawned threads running at once (wasi_threads.c) */
     bool exited;
     int exit_code;
     struct wasi_threads *threads; /* wasi_threads.c; NULL until bound */

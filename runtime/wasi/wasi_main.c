@@ -5,7 +5,7 @@
  * The executable takes WASI options first, then the program's own
  * arguments:
  *     PROGRAM [--dir HOST[::GUEST]]... [--env NAME=VALUE]... [--inherit-env]
- *             [--timeout SECONDS] [--stack-size SIZE] [--] ARGS...
+ *             [--timeout SECONDS] [--stack-size SIZE] [--max-threads N] [--] ARGS...
  * Options end at `--` or at the first word that is not one of them.  The
  * program runs on a thread whose stack holds the --stack-size budget (the
  * main thread, or a new one when that is too small).  The

@@ -2,6 +2,8 @@
  * options every kiln front end (kiln run, kiln build's executables) uses
  * to grant it capabilities. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +150,15 @@ int kiln_wasi_options_parse(kiln_wasi_options *o, int argc, char **argv, int *i,
             return run_fail(why, why_size, -1, "out of memory");
         return 1;
     }
+    if ((v = option_value(argc, argv, i, "--max-threads", &matched)) || matched) {
+        char *end;
+        errno = 0;
+        unsigned long n = v ? strtoul(v, &end, 10) : 0;
+        if (!v || !*v || *end || errno || v[0] == '-' || n == 0 || n > UINT32_MAX)
+            return run_fail(why, why_size, -1, "--max-threads needs a number of threads, 1 or more");
+        o->max_threads = (uint32_t)n;
+        return 1;
+    }
     if ((v = option_value(argc, argv, i, "--env", &matched)) || matched) {
         if (!v || !strchr(v, '=') || v[0] == '=')
             return run_fail(why, why_size, -1, "--env needs NAME=VALUE");
@@ -164,6 +175,7 @@ void kiln_wasi_options_apply(const kiln_wasi_options *o, kiln_wasi_config *cfg) 
     cfg->envc = o->num_env;
     cfg->inherit_env = o->inherit_env;
     cfg->no_openat2 = o->no_openat2;
+    cfg->max_threads = o->max_threads;
 }
 
 void kiln_wasi_options_free(kiln_wasi_options *o) {

@@ -157,7 +157,7 @@ int32_t wasi_thread_spawn(kiln_wasi *w, uint32_t start_arg) {
     spawned *s = calloc(1, sizeof *s);
     if (!s) return -WASI_ENOMEM;
     pthread_mutex_lock(&t->lock);
-    if (t->next_tid > TID_MAX || t->stopping) {
+    if (t->next_tid > TID_MAX || t->stopping || t->running >= w->max_threads) {
         pthread_mutex_unlock(&t->lock);
         free(s);
         return -WASI_EAGAIN;

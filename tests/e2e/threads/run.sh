@@ -49,5 +49,19 @@ case_run spawn_lock 0 "ok 80000 80000" ""
 case_run thread_trap 134 "" "wasm trap: unreachable"
 case_run thread_exit 7 "" ""
 case_run main_returns 0 "" ""
+
+# The bound on spawned threads running at once (docs/wasi.md, Threads):
+# the default once (spawning 1,024 threads takes a moment), a small one in
+# every way in.
+wat2wasm --enable-threads "$HERE/spawn_many.wat" -o "$TMP/spawn_many.wasm" &&
+    "$KILN" build -q "$TMP/spawn_many.wasm" -o "$TMP/spawn_many.exe" || failed=$((failed + 1))
+expect "spawn_many (kiln run, default bound)" 0 1024 "" "$KILN" run -q "$TMP/spawn_many.wasm"
+for mode in explicit guard; do
+    expect "spawn_many (kiln run --max-threads 3, $mode)" 0 3 "" \
+        "$KILN" run -q --bounds-checks=$mode --max-threads 3 "$TMP/spawn_many.wasm"
+done
+expect "spawn_many (kiln build, --max-threads=5)" 0 5 "" "$TMP/spawn_many.exe" --max-threads=5
+expect "spawn_many (kiln build, --max-threads 0)" 2 "" "--max-threads needs a number" \
+    "$TMP/spawn_many.exe" --max-threads 0
 if [ $failed -ne 0 ]; then echo "$failed failed"; exit 1; fi
 echo "threads e2e: all passed ($ROUNDS rounds)"
