@@ -28,12 +28,17 @@ static size_t page_size(void) { return (size_t)sysconf(_SC_PAGESIZE); }
 
 static size_t storage_bytes(uint64_t elems) { return (size_t)elems * sizeof(void *); }
 
+/* A mapping's length for `elems` elements: whole pages. */
+static size_t mapping_bytes(uint64_t elems) {
+    size_t page = page_size();
+    return (storage_bytes(elems) + page - 1) / page * page;
+}
+
 /* Zeroed storage for `elems` elements; sets t->mapped. */
 static void **storage_new(kiln_table *t, uint64_t elems) {
-    size_t bytes = storage_bytes(elems), page = page_size();
     t->mapped = 0;
-    if (bytes < page) return calloc(elems ? elems : 1, sizeof(void *));
-    size_t len = (bytes + page - 1) / page * page;
+    if (storage_bytes(elems) < page_size()) return calloc(elems ? elems : 1, sizeof(void *));
+    size_t len = mapping_bytes(elems);
     void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
     if (p == MAP_FAILED) return NULL;
@@ -61,7 +66,7 @@ static bool storage_reserve(kiln_table *t, uint64_t used, uint64_t elems) {
     size_t old_mapped = t->mapped;
 #ifdef __linux__
     if (old_mapped) { /* moves the pages instead of copying them, zeros too */
-        size_t page = page_size(), len = (storage_bytes(elems) + page - 1) / page * page;
+        size_t len = mapping_bytes(elems);
         void *moved = mremap(t->rt.elems, old_mapped, len, MREMAP_MAYMOVE);
         if (moved == MAP_FAILED) return false;
         t->rt.elems = moved;
