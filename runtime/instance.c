@@ -365,8 +365,13 @@ static bool sizes_check(const kiln_module *m, kiln_instantiate_error *err) {
 /* A memory that could not be made.  In guard-page mode the usual cause
  * is not memory but address space: each 32-bit memory reserves 8 GiB
  * (docs/sandbox.md), which an address-space limit (ulimit -v) forbids. */
-static bool memory_nomem(kiln_instantiate_error *err, uint32_t index, bool guarded) {
-    if (!guarded) return nomem(err);
+static bool memory_nomem(kiln_instantiate_error *err, uint32_t index, const kiln_memtype *t,
+                         bool guarded) {
+    if (!guarded)
+        return instance_fail(err, KILN_INST_NOMEM, "out of memory: memory %u could not reserve "
+                             "its %llu pages (%llu MiB) of address space", index,
+                             (unsigned long long)t->limits.min,
+                             (unsigned long long)(t->limits.min >> 4));
     return instance_fail(err, KILN_INST_NOMEM,
                          "out of memory: memory %u could not reserve the %llu GiB of address space "
                          "that guard-page bounds checks need (is `ulimit -v` set?); a module "
@@ -385,7 +390,8 @@ static bool memories_define(kiln_instance *inst, kiln_instantiate_error *err) {
             continue;
         }
         inst->memories[i] = memory_create(&m->memories[i], guarded);
-        if (!inst->memories[i]) return memory_nomem(err, i, guarded && !m->memories[i].is64);
+        if (!inst->memories[i])
+            return memory_nomem(err, i, &m->memories[i], guarded && !m->memories[i].is64);
     }
     for (uint32_t i = 0; i < m->num_memories; i++) inst->vmctx.memories[i] = &inst->memories[i]->rt;
     if (m->num_memories && !memory_view_add(inst->memories[0], &inst->vmctx)) return nomem(err);

@@ -449,6 +449,14 @@ def many_memories(n):
     return start_module(code, mems=[b"\x00\x01"] * n)
 
 
+@shape(100000, quick=4, expect="runs|unlinkable:could not reserve")
+def many_big_memories(n):
+    """n memories of 65,536 pages (4 GiB) each: 400 TiB for n = 100,000,
+    more address space than a process has, in either bounds mode."""
+    code = i32c(0) + i32c(7) + b"\x36\x42" + u(min(n - 1, 255)) + u(0)
+    return start_module(code, mems=[b"\x00" + u(65536)] * n)
+
+
 @shape(100000, quick=100000, expect="runs", rss_mb=400)
 def many_tables(n):
     """n funcref tables of 10,000 elements (a billion slots in all)."""
