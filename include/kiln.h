@@ -477,6 +477,8 @@ const kiln_backtrace *kiln_trap_backtrace(void);
 /* The text form, one line per frame:
  *     "  0: divide (wasm function 3)", "  1: wasm-function[5]", "  ... 1200 more frames"
  * and, for a frame with a source line, " at FILE:LINE" at the end."
+ * Names and files come from the module, so their control characters and
+ * backslashes are written as \xx ("a\1b[31m"): the text is safe to print.
  * Writes at most `size` bytes (NUL-terminated when size > 0) and returns
  * the length of the whole text, like snprintf. */
 size_t kiln_backtrace_format(const kiln_backtrace *bt, char *buf, size_t size);

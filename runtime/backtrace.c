@@ -261,17 +261,34 @@ static size_t text_append(char *buf, size_t size, size_t len, const char *fmt, .
     return len + (n < 0 ? 0 : (size_t)n);
 }
 
+/* A name from the module (name section, DWARF file names) as text: its
+ * control characters and backslashes as \xx, as module_name_text writes
+ * import names, so that a hostile module cannot move the terminal's
+ * cursor, recolour it or forge lines of kiln's output. */
+static size_t text_append_name(char *buf, size_t size, size_t len, const char *name) {
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        len = *c < 0x20 || *c == 0x7f || *c == '\\' ? text_append(buf, size, len, "\\%02x", *c)
+                                                    : text_append(buf, size, len, "%c", *c);
+    return len;
+}
+
 size_t kiln_backtrace_format(const kiln_backtrace *bt, char *buf, size_t size) {
     size_t len = 0;
     if (size) buf[0] = 0;
     for (uint32_t i = 0; i < bt->num_frames; i++) {
         const kiln_frame *f = &bt->frames[i];
-        if (f->name)
-            len = text_append(buf, size, len, "  %u: %s (wasm function %u)", i, f->name,
-                              f->func_index);
-        else
+        if (f->name) {
+            len = text_append(buf, size, len, "  %u: ", i);
+            len = text_append_name(buf, size, len, f->name);
+            len = text_append(buf, size, len, " (wasm function %u)", f->func_index);
+        } else {
             len = text_append(buf, size, len, "  %u: wasm-function[%u]", i, f->func_index);
-        if (f->file) len = text_append(buf, size, len, " at %s:%u", f->file, f->line);
+        }
+        if (f->file) {
+            len = text_append(buf, size, len, " at ");
+            len = text_append_name(buf, size, len, f->file);
+            len = text_append(buf, size, len, ":%u", f->line);
+        }
         len = text_append(buf, size, len, "\n");
     }
     if (bt->num_omitted)

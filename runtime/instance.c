@@ -174,10 +174,19 @@ static bool types_bind(kiln_instance *inst, kiln_instantiate_error *err) {
 
 /* ---- imports ---------------------------------------------------------------------------- */
 
+/* A link error naming the import, its names escaped (module_name_text):
+ * they are the module's bytes, and a host may print the message. */
+static bool import_fail(kiln_instantiate_error *err, const char *what, const kiln_import *imp,
+                        const char *why) {
+    char module[160], name[160];
+    module_name_text(&imp->module, module, sizeof module);
+    module_name_text(&imp->name, name, sizeof name);
+    return instance_fail(err, KILN_INST_LINK, "%s %s.%s%s%s", what, module, name, why ? ": " : "",
+                         why ? why : "");
+}
+
 static bool incompatible(kiln_instantiate_error *err, const kiln_import *imp, const char *why) {
-    return instance_fail(err, KILN_INST_LINK, "incompatible import type \"%.*s\".\"%.*s\": %s",
-                     (int)imp->module.len, imp->module.chars, (int)imp->name.len,
-                     imp->name.chars, why);
+    return import_fail(err, "incompatible import type", imp, why);
 }
 
 /* What the instance imports from another group: joined with its own once
@@ -269,9 +278,7 @@ static bool imports_bind(kiln_instance *inst, const kiln_linker *l, kiln_instant
         const kiln_import *imp = &m->imports[i];
         const link_entry *e = linker_find(l, &imp->module, &imp->name);
         if (!e)
-            return instance_fail(err, KILN_INST_LINK, "unknown import \"%.*s\".\"%.*s\"",
-                             (int)imp->module.len, imp->module.chars, (int)imp->name.len,
-                             imp->name.chars);
+            return import_fail(err, "unknown import", imp, NULL);
         uint32_t id = imp->kind == KILN_EXTERN_FUNC ? inst->vmctx.type_ids[imp->desc.type_index]
                       : imp->kind == KILN_EXTERN_TAG ? inst->vmctx.type_ids[imp->desc.tag_type]
                                                      : 0;

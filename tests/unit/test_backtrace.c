@@ -335,3 +335,17 @@ Test(backtrace, format_truncates_like_snprintf) {
     free(full);
     guest_close(&g);
 }
+
+/* Names come from the module (its name section, its DWARF): a hostile one
+ * must not reach the terminal as escape sequences or forged lines. */
+Test(backtrace, format_escapes_control_characters_in_names_and_files) {
+    kiln_frame frames[] = {
+        {3, "evil\x1b[31mred\nkiln: trap: fake", NULL, "a\\b\x07.c", 7},
+        {4, "plain_name", NULL, NULL, 0},
+    };
+    kiln_backtrace bt = {2, 0, frames};
+    char text[256];
+    kiln_backtrace_format(&bt, text, sizeof text);
+    cr_expect_str_eq(text, "  0: evil\\1b[31mred\\0akiln: trap: fake (wasm function 3) at a\\5cb\\07.c:7\n"
+                           "  1: plain_name (wasm function 4)\n");
+}
