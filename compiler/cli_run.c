@@ -97,10 +97,11 @@ static void run_usage(FILE *out) {
             "  --stack-size SIZE     stack budget of wasm code: bytes, or with a K, M or G\n"
             "                        suffix, up to 16G (default 1M); deeper recursion traps\n"
             "                        \"call stack exhausted\", status 134\n"
-            "  --max-memory-pages N  cap every memory at N pages (64 KiB each), and the\n"
-            "                        exceptions kept as exnrefs at N x 64 KiB (default\n"
-            "                        256 MiB): trap \"too many live exceptions\"\n"
-            "  --max-table-elements N  cap every table at N elements\n"
+            "  --max-memory-pages N  cap the memories at N pages (64 KiB each), each and all\n"
+            "                        together, and the exceptions kept as exnrefs at\n"
+            "                        N x 64 KiB (default 256 MiB): trap \"too many live\n"
+            "                        exceptions\"\n"
+            "  --max-table-elements N  cap the tables at N elements, each and all together\n"
             "  --bounds-checks=explicit|guard  compare every access, or rely on guard\n"
             "                        pages around an 8 GiB reservation (default: "
             CLI_DEFAULT_BOUNDS_NAME ")\n"
@@ -179,8 +180,12 @@ static int limit_parse(run_args *a, int argc, char **argv, int *i) {
     unsigned long long n = strtoull(v, &end, 10);
     if (*end || errno || !*v || v[0] == '-')
         return fprintf(stderr, "kiln run: bad %s '%s'\n", arg, v), CLI_USAGE;
-    if (strcmp(arg, "--max-memory-pages") == 0) a->limits.max_memory_pages = n;
-    else a->limits.max_table_elements = n;
+    /* Each memory (table) and all of them together: a multi-memory module
+     * may define 100,000. */
+    if (strcmp(arg, "--max-memory-pages") == 0)
+        a->limits.max_memory_pages = a->limits.max_total_memory_pages = n;
+    else
+        a->limits.max_table_elements = a->limits.max_total_table_elements = n;
     return 0;
 }
 

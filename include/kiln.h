@@ -261,6 +261,15 @@ typedef struct kiln_instance_limits {
      * if there is one, else KILN_EXCEPTION_BYTES_DEFAULT; KILN_NO_LIMIT:
      * none.  Without kiln_instance_limits the default applies too. */
     uint64_t max_exception_bytes;
+    /* Caps on all the memories (in pages) and all the tables (in
+     * elements) the instance defines, together: a module may define up
+     * to 100,000 of each, and the caps above apply to each one.
+     * Instantiation fails with KILN_INST_LIMIT if their minimums add up
+     * to more; memory.grow and table.grow return -1 where the total would
+     * pass it.  Imported objects are not counted (whoever defined them
+     * does).  0 or KILN_NO_LIMIT: none. */
+    uint64_t max_total_memory_pages;
+    uint64_t max_total_table_elements;
 } kiln_instance_limits;
 #define KILN_NO_LIMIT UINT64_MAX
 #define KILN_EXCEPTION_BYTES_DEFAULT (256ull << 20)

@@ -644,6 +644,48 @@ static bool caps_apply(kiln_instance *inst, const kiln_instance_limits *lim,
     return true;
 }
 
+static bool total_limited(uint64_t limit) { return limit != 0 && limit != KILN_NO_LIMIT; }
+
+/* The budgets the instance's own memories and tables share (budget.c):
+ * each takes its initial size from it and holds a reference. */
+static bool budgets_apply(kiln_instance *inst, const kiln_instance_limits *lim,
+                          kiln_instantiate_error *err) {
+    const kiln_module *m = inst->module;
+    if (total_limited(lim->max_total_memory_pages)) {
+        kiln_budget *b = budget_new(lim->max_total_memory_pages);
+        if (!b) return nomem(err);
+        for (uint32_t i = m->num_imported_memories; i < m->num_memories; i++) {
+            kiln_memory *mem = inst->memories[i];
+            if (!budget_take(b, mem->rt.size / KILN_PAGE_SIZE)) {
+                budget_release(b);
+                return instance_fail(err, KILN_INST_LIMIT, "memory %u: the instance's memories "
+                                     "need more than its limit of %llu pages in all", i,
+                                     (unsigned long long)lim->max_total_memory_pages);
+            }
+            budget_retain(b);
+            mem->budget = b;
+        }
+        budget_release(b);
+    }
+    if (total_limited(lim->max_total_table_elements)) {
+        kiln_budget *b = budget_new(lim->max_total_table_elements);
+        if (!b) return nomem(err);
+        for (uint32_t i = m->num_imported_tables; i < m->num_tables; i++) {
+            kiln_table *t = inst->tables[i];
+            if (!budget_take(b, t->rt.size)) {
+                budget_release(b);
+                return instance_fail(err, KILN_INST_LIMIT, "table %u: the instance's tables "
+                                     "need more than its limit of %llu elements in all", i,
+                                     (unsigned long long)lim->max_total_table_elements);
+            }
+            budget_retain(b);
+            t->budget = b;
+        }
+        budget_release(b);
+    }
+    return true;
+}
+
 static bool instance_build(kiln_instance *inst, const kiln_linker *l,
                            const kiln_instance_limits *lim, kiln_instantiate_error *err) {
     if (lim && !minimums_check(inst->module, lim, err)) return false;
@@ -653,7 +695,8 @@ static bool instance_build(kiln_instance *inst, const kiln_linker *l,
     tags_define(inst);
     exn_limit_init(inst, lim);
     return memories_define(inst, err) && tables_define(inst, err) &&
-           (!lim || caps_apply(inst, lim, err)) && globals_define(inst, err) &&
+           (!lim || (caps_apply(inst, lim, err) && budgets_apply(inst, lim, err))) &&
+           globals_define(inst, err) &&
            (tables_initialise(inst), true) && elems_evaluate(inst, err);
 }
 

@@ -142,6 +142,11 @@ void memory_retain(kiln_memory *m) { m->refcount++; }
 
 void memory_release(kiln_memory *m) {
     if (!m || --m->refcount > 0) return;
+    if (m->budget) { /* its pages go back to what its instance's memories share */
+        budget_give(m->budget, m->rt.size / KILN_PAGE_SIZE);
+        budget_release(m->budget);
+        m->budget = NULL;
+    }
     if (m->slot) {
         pool_memory_return(m);
         return;
@@ -197,9 +202,13 @@ static int64_t memory_grow_locked(kiln_memory *m, uint64_t delta_pages) {
     if (delta_pages > max - old_pages) return -1;
     if (delta_pages == 0) return (int64_t)old_pages;
     uint64_t new_size = (old_pages + delta_pages) * KILN_PAGE_SIZE;
+    if (m->budget && !budget_take(m->budget, delta_pages)) return -1;
     bool in_place = m->guarded || m->slot || m->shared;
     bool ok = in_place ? guarded_resize(m, new_size) : explicit_resize(m, new_size);
-    if (!ok) return -1;
+    if (!ok) {
+        if (m->budget) budget_give(m->budget, delta_pages);
+        return -1;
+    }
     __atomic_store_n(&m->rt.size, new_size, __ATOMIC_RELEASE);
     views_update(m);
     return (int64_t)old_pages;

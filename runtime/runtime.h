@@ -25,6 +25,16 @@ typedef struct kiln_group kiln_group;
 #define GUARD_RESERVATION ((8ull << 30) + KILN_PAGE_SIZE)
 
 struct pool_memslot;
+/* ---- budget.c ---------------------------------------------------------------- */
+/* What an instance's memories (pages) or tables (elements) may hold
+ * together (kiln_instance_limits' max_total_*); the objects share it. */
+typedef struct kiln_budget kiln_budget;
+kiln_budget *budget_new(uint64_t limit); /* NULL when out of memory */
+void budget_retain(kiln_budget *b);
+void budget_release(kiln_budget *b);     /* NULL is fine */
+bool budget_take(kiln_budget *b, uint64_t n); /* false (nothing taken) past the limit */
+void budget_give(kiln_budget *b, uint64_t n);
+
 struct kiln_memory {
     kiln_memory_rt rt; /* first: vmctx->memories[i] points here */
     uint64_t min_pages;
@@ -39,6 +49,7 @@ struct kiln_memory {
     uint32_t num_views, cap_views;
     kiln_vmctx **views; /* instances whose memory 0 this is: mem0_* caches */
     struct pool_memslot *slot; /* pooled (pool.c): grown in place, returned at release */
+    kiln_budget *budget;       /* its instance's, for all its memories; NULL: none */
 };
 
 /* The most pages the runtime gives a 32- or 64-bit memory
@@ -75,6 +86,7 @@ struct kiln_table {
     rt_reftype ref;   /* the element type */
     struct pool_tabslot *slot; /* pooled (pool.c): fixed capacity, returned at release */
     size_t mapped;             /* bytes of rt.elems' mapping, 0 on the heap (table.c) */
+    kiln_budget *budget;       /* its instance's, for all its tables; NULL: none */
     uint64_t declared_max; /* rt.max is capped at KILN_MAX_TABLE_ELEMS; this is not */
     bool has_max;
     bool is64;             /* table64: i64 indices */

@@ -111,6 +111,11 @@ void table_retain(kiln_table *t) { t->refcount++; }
 
 void table_release(kiln_table *t) {
     if (!t || --t->refcount > 0) return;
+    if (t->budget) { /* its elements go back to what its instance's tables share */
+        budget_give(t->budget, t->rt.size);
+        budget_release(t->budget);
+        t->budget = NULL;
+    }
     if (t->slot) {
         pool_table_return(t);
         return;
@@ -131,12 +136,16 @@ int64_t table_grow(kiln_table *t, uint64_t delta, void *init) {
     uint32_t old = t->rt.size;
     if (delta > t->rt.max - old) return -1;
     if (delta == 0) return old;
+    if (t->budget && !budget_take(t->budget, delta)) return -1;
     if (t->slot) { /* rt.max is within the slot's capacity */
         for (uint32_t i = 0; i < delta; i++) t->rt.elems[old + i] = init;
         t->rt.size = old + delta;
         return old;
     }
-    if (!storage_reserve(t, old, (uint64_t)old + delta)) return -1;
+    if (!storage_reserve(t, old, (uint64_t)old + delta)) {
+        if (t->budget) budget_give(t->budget, delta);
+        return -1;
+    }
     if (init || !t->mapped) /* a mapping is null past the size already */
         for (uint32_t i = 0; i < delta; i++) t->rt.elems[old + i] = init;
     t->rt.size = old + delta;

@@ -1559,6 +1559,13 @@ static compiled_so bytes_compile_in(const char *bytes, size_t size, const char *
     return bytes_compile_mode(bytes, size, prefix, explicit_bounds, l);
 }
 
+/* A page cap (KILN_NO_LIMIT: none) and a bound on kept exceptions (0: the
+ * default), no other limit. */
+static kiln_instance_limits limits_of(uint64_t pages, uint64_t exception_bytes) {
+    return (kiln_instance_limits){.max_memory_pages = pages, .max_table_elements = KILN_NO_LIMIT,
+                                  .max_exception_bytes = exception_bytes};
+}
+
 static kiln_instance *instance_limited(const compiled_so *c, kiln_linker *linker,
                                        kiln_instance_limits lim) {
     kiln_instantiate_error ierr;
@@ -1604,15 +1611,15 @@ Test(lower_run, kept_exceptions_stop_at_the_instance_bound) {
         compiled_so c = bytes_compile_in(exn_keeper_wasm, sizeof exn_keeper_wasm, "exnkeep",
                                          explicit_bounds, &l);
         kiln_linker *linker = kiln_linker_new();
-        kiln_instance *a = instance_limited(&c, linker, (kiln_instance_limits){1, KILN_NO_LIMIT, 0});
+        kiln_instance *a = instance_limited(&c, linker, limits_of(1, 0));
         keeps_until(a, KILN_PAGE_SIZE, true);
         cr_expect_eq(keep_forever(a), KILN_TRAP_EXCEPTION_LIMIT, "still full");
         kiln_instance *b =
-            instance_limited(&c, linker, (kiln_instance_limits){KILN_NO_LIMIT, KILN_NO_LIMIT, 1 << 20});
+            instance_limited(&c, linker, limits_of(KILN_NO_LIMIT, 1 << 20));
         keeps_until(b, 1 << 20, true);
         kiln_instance_free(a);
         kiln_instance_free(b);
-        kiln_instance *again = instance_limited(&c, linker, (kiln_instance_limits){2, KILN_NO_LIMIT, 0});
+        kiln_instance *again = instance_limited(&c, linker, limits_of(2, 0));
         keeps_until(again, 2 * KILN_PAGE_SIZE, true);
         kiln_instance_free(again);
         kiln_linker_free(linker);
@@ -1631,15 +1638,15 @@ Test(lower_run, never_freed_exceptions_stop_at_the_process_bound) {
     compiled_so closed = bytes_compile(exn_keeper_wasm, sizeof exn_keeper_wasm, "exnclosed", &lc);
     kiln_linker *linker = kiln_linker_new();
     kiln_exception_process_limit_set(256 << 10);
-    kiln_instance *a = instance_limited(&open, linker, (kiln_instance_limits){KILN_NO_LIMIT, KILN_NO_LIMIT, 0});
+    kiln_instance *a = instance_limited(&open, linker, limits_of(KILN_NO_LIMIT, 0));
     keeps_until(a, 256 << 10, false);
     kiln_instance_free(a);
-    kiln_instance *b = instance_limited(&open, linker, (kiln_instance_limits){KILN_NO_LIMIT, KILN_NO_LIMIT, 0});
+    kiln_instance *b = instance_limited(&open, linker, limits_of(KILN_NO_LIMIT, 0));
     cr_expect_eq(keep_forever(b), KILN_TRAP_EXCEPTION_LIMIT);
     cr_expect_eq(kiln_instance_exception_bytes(b), 0, "the process's bound is used up");
     cr_expect_eq(seven(b), 7);
     kiln_instance_free(b);
-    kiln_instance *c = instance_limited(&closed, linker, (kiln_instance_limits){1, KILN_NO_LIMIT, 0});
+    kiln_instance *c = instance_limited(&closed, linker, limits_of(1, 0));
     keeps_until(c, KILN_PAGE_SIZE, true);
     kiln_instance_free(c);
     kiln_exception_process_limit_set(KILN_EXCEPTION_PROCESS_BYTES_DEFAULT);
@@ -1710,7 +1717,7 @@ Test(lower_run, kept_exceptions_go_with_their_frame, .timeout = 120) {
         loaded l;
         compiled_so c = bytes_compile_in(exn_frames_wasm, sizeof exn_frames_wasm, "exnframes",
                                          explicit_bounds, &l);
-        kiln_instance_limits one_page = {1, KILN_NO_LIMIT, 0};
+        kiln_instance_limits one_page = limits_of(1, 0);
         kiln_linker *linker = kiln_linker_new();
         kiln_instance *inst = instance_limited(&c, linker, one_page);
         int32_t n = explicit_bounds ? 1000000 : 100000;

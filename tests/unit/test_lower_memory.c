@@ -513,7 +513,7 @@ Test(interrupt, an_interrupt_without_a_call_in_progress_changes_nothing) {
 /* ---- limits ------------------------------------------------------------------------------- */
 
 Test(limits, memory_grow_stops_at_the_page_cap) {
-    kiln_instance_limits lim = {2, KILN_NO_LIMIT, 0};
+    kiln_instance_limits lim = {.max_memory_pages = 2, .max_table_elements = KILN_NO_LIMIT};
     for (int mode = 0; mode < 2; mode++) {
         guest g = guest_open(2, mode == 0, &lim);
         cr_expect_eq(call2(&g, "grow", 1, 0), 1);
@@ -524,7 +524,7 @@ Test(limits, memory_grow_stops_at_the_page_cap) {
 }
 
 Test(limits, table_grow_stops_at_the_element_cap) {
-    kiln_instance_limits lim = {KILN_NO_LIMIT, 3, 0};
+    kiln_instance_limits lim = {.max_memory_pages = KILN_NO_LIMIT, .max_table_elements = 3};
     guest g = guest_open(2, true, &lim);
     cr_expect_eq(call2(&g, "table_grow", 2, 0), 1);
     cr_expect_eq(call2(&g, "table_grow", 1, 0), -1);
@@ -534,7 +534,8 @@ Test(limits, table_grow_stops_at_the_element_cap) {
 
 Test(limits, a_minimum_above_the_cap_fails_instantiation) {
     guest g = guest_build(0, true);
-    kiln_instance_limits no_pages = {0, KILN_NO_LIMIT, 0}, no_elems = {KILN_NO_LIMIT, 0, 0};
+    kiln_instance_limits no_pages = {.max_memory_pages = 0, .max_table_elements = KILN_NO_LIMIT};
+    kiln_instance_limits no_elems = {.max_memory_pages = KILN_NO_LIMIT, .max_table_elements = 0};
     kiln_instantiate_error err;
     cr_expect_null(kiln_instantiate_limited(g.code.desc, NULL, &no_pages, &err));
     cr_expect_eq(err.kind, KILN_INST_LIMIT);
@@ -542,9 +543,71 @@ Test(limits, a_minimum_above_the_cap_fails_instantiation) {
     cr_expect_null(kiln_instantiate_limited(g.code.desc, NULL, &no_elems, &err));
     cr_expect_eq(err.kind, KILN_INST_LIMIT);
     cr_expect(strstr(err.message, "table 0"), "%s", err.message);
-    kiln_instance_limits exact = {1, 1, 0};
+    kiln_instance_limits exact = {.max_memory_pages = 1, .max_table_elements = 1};
     g.inst = kiln_instantiate_limited(g.code.desc, NULL, &exact, &err);
     cr_expect(g.inst, "minimum == cap is allowed: %s", err.message);
+    guest_close(&g);
+}
+
+/* The limits on all of an instance's memories and tables together. */
+static guest budget_open(const kiln_instance_limits *limits, kiln_instantiate_error *err) {
+    loaded l = wasm_load_named("budget");
+    kiln_compile_options opts = {.opt_level = 2, .prefix = "budget", .explicit_bounds = true};
+    guest g = {.code = compiled_open(&l, &opts)};
+    loaded_free(&l);
+    g.inst = kiln_instantiate_limited(g.code.desc, NULL, limits, err);
+    return g;
+}
+
+Test(limits, memories_together_stop_at_the_total) {
+    kiln_instance_limits lim = {.max_memory_pages = 5, .max_table_elements = KILN_NO_LIMIT,
+                                .max_total_memory_pages = 5};
+    kiln_instantiate_error err;
+    guest g = budget_open(&lim, &err);
+    cr_assert(g.inst, "%s", err.message);
+    cr_expect_eq(call2(&g, "grow_a", 1, 0), 1, "3 + 1 pages");
+    cr_expect_eq(call2(&g, "grow_b", 2, 0), -1, "3 + 1 + 2 is over 5, though b alone may have 3");
+    cr_expect_eq(call2(&g, "grow_b", 1, 0), 1, "5 pages in all");
+    cr_expect_eq(call2(&g, "grow_a", 1, 0), -1);
+    cr_expect_eq(call2(&g, "grow_a", 0, 0), 2);
+    cr_expect_eq(call2(&g, "store_c", 65535, 0), 0);
+    guest_close(&g);
+}
+
+Test(limits, tables_together_stop_at_the_total) {
+    kiln_instance_limits lim = {.max_memory_pages = KILN_NO_LIMIT, .max_table_elements = KILN_NO_LIMIT,
+                                .max_total_table_elements = 7};
+    kiln_instantiate_error err;
+    guest g = budget_open(&lim, &err);
+    cr_assert(g.inst, "%s", err.message);
+    cr_expect_eq(call2(&g, "grow_t", 2, 0), 2, "2 + 2 + 2 elements");
+    cr_expect_eq(call2(&g, "grow_u", 2, 0), -1, "8 is over 7");
+    cr_expect_eq(call2(&g, "grow_u", 1, 0), 2, "7 in all");
+    cr_expect_eq(call2(&g, "grow_t", 1, 0), -1);
+    guest_close(&g);
+}
+
+Test(limits, minimums_over_the_total_fail_instantiation) {
+    kiln_instance_limits pages = {.max_memory_pages = KILN_NO_LIMIT, .max_table_elements = KILN_NO_LIMIT,
+                                  .max_total_memory_pages = 2};
+    kiln_instantiate_error err;
+    guest g = budget_open(&pages, &err);
+    cr_expect_null(g.inst);
+    cr_expect_eq(err.kind, KILN_INST_LIMIT);
+    cr_expect(strstr(err.message, "memory 2: the instance's memories need more than its limit of 2 "
+                                  "pages in all"), "%s", err.message);
+    compiled_close(&g.code);
+    kiln_instance_limits elems = {.max_memory_pages = KILN_NO_LIMIT, .max_table_elements = KILN_NO_LIMIT,
+                                  .max_total_table_elements = 3};
+    g = budget_open(&elems, &err);
+    cr_expect_null(g.inst);
+    cr_expect(strstr(err.message, "table 1: the instance's tables need more than its limit of 3"),
+              "%s", err.message);
+    compiled_close(&g.code);
+    kiln_instance_limits none = {.max_memory_pages = KILN_NO_LIMIT, .max_table_elements = KILN_NO_LIMIT,
+                                 .max_total_memory_pages = KILN_NO_LIMIT};
+    g = budget_open(&none, &err);
+    cr_expect(g.inst, "KILN_NO_LIMIT and 0 mean none: %s", err.message);
     guest_close(&g);
 }
 
