@@ -644,46 +644,57 @@ static bool caps_apply(kiln_instance *inst, const kiln_instance_limits *lim,
     return true;
 }
 
-static bool total_limited(uint64_t limit) { return limit != 0 && limit != KILN_NO_LIMIT; }
+/* One of the objects a budget covers: its size in the budget's unit, and
+ * where it keeps the budget. */
+typedef kiln_budget **(*budget_holder)(kiln_instance *inst, uint32_t index, uint64_t *size);
 
-/* The budgets the instance's own memories and tables share (budget.c):
+static kiln_budget **memory_budget_holder(kiln_instance *inst, uint32_t index, uint64_t *size) {
+    *size = inst->memories[index]->rt.size / KILN_PAGE_SIZE;
+    return &inst->memories[index]->budget;
+}
+
+static kiln_budget **table_budget_holder(kiln_instance *inst, uint32_t index, uint64_t *size) {
+    *size = inst->tables[index]->rt.size;
+    return &inst->tables[index]->budget;
+}
+
+typedef struct budget_kind {
+    const char *one, *many, *unit; /* "memory", "memories", "pages" */
+    budget_holder holder;
+} budget_kind;
+
+/* Objects first..count-1 of a kind share a budget of `limit` (budget.c):
  * each takes its initial size from it and holds a reference. */
+static bool budget_share(kiln_instance *inst, const budget_kind *k, uint32_t first, uint32_t count,
+                         uint64_t limit, kiln_instantiate_error *err) {
+    if (limit == 0 || limit == KILN_NO_LIMIT || first == count) return true;
+    kiln_budget *b = budget_new(limit);
+    if (!b) return nomem(err);
+    for (uint32_t i = first; i < count; i++) {
+        uint64_t size;
+        kiln_budget **held = k->holder(inst, i, &size);
+        if (!budget_take(b, size)) {
+            budget_release(b);
+            return instance_fail(err, KILN_INST_LIMIT, "%s %u: the instance's %s need more than "
+                                 "its limit of %llu %s in all", k->one, i, k->many,
+                                 (unsigned long long)limit, k->unit);
+        }
+        budget_retain(b);
+        *held = b;
+    }
+    budget_release(b);
+    return true;
+}
+
 static bool budgets_apply(kiln_instance *inst, const kiln_instance_limits *lim,
                           kiln_instantiate_error *err) {
+    static const budget_kind memories = {"memory", "memories", "pages", memory_budget_holder};
+    static const budget_kind tables = {"table", "tables", "elements", table_budget_holder};
     const kiln_module *m = inst->module;
-    if (total_limited(lim->max_total_memory_pages)) {
-        kiln_budget *b = budget_new(lim->max_total_memory_pages);
-        if (!b) return nomem(err);
-        for (uint32_t i = m->num_imported_memories; i < m->num_memories; i++) {
-            kiln_memory *mem = inst->memories[i];
-            if (!budget_take(b, mem->rt.size / KILN_PAGE_SIZE)) {
-                budget_release(b);
-                return instance_fail(err, KILN_INST_LIMIT, "memory %u: the instance's memories "
-                                     "need more than its limit of %llu pages in all", i,
-                                     (unsigned long long)lim->max_total_memory_pages);
-            }
-            budget_retain(b);
-            mem->budget = b;
-        }
-        budget_release(b);
-    }
-    if (total_limited(lim->max_total_table_elements)) {
-        kiln_budget *b = budget_new(lim->max_total_table_elements);
-        if (!b) return nomem(err);
-        for (uint32_t i = m->num_imported_tables; i < m->num_tables; i++) {
-            kiln_table *t = inst->tables[i];
-            if (!budget_take(b, t->rt.size)) {
-                budget_release(b);
-                return instance_fail(err, KILN_INST_LIMIT, "table %u: the instance's tables "
-                                     "need more than its limit of %llu elements in all", i,
-                                     (unsigned long long)lim->max_total_table_elements);
-            }
-            budget_retain(b);
-            t->budget = b;
-        }
-        budget_release(b);
-    }
-    return true;
+    return budget_share(inst, &memories, m->num_imported_memories, m->num_memories,
+                        lim->max_total_memory_pages, err) &&
+           budget_share(inst, &tables, m->num_imported_tables, m->num_tables,
+                        lim->max_total_table_elements, err);
 }
 
 static bool instance_build(kiln_instance *inst, const kiln_linker *l,
