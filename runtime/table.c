@@ -131,7 +131,8 @@ bool table_cap(kiln_table *t, uint64_t elems) {
 }
 
 /* Returns the old size, or -1 past the maximum (declared, or kiln's
- * KILN_MAX_TABLE_ELEMS) or when memory runs out. */
+ * KILN_MAX_TABLE_ELEMS), past what its instance's tables may hold
+ * together (budget.c) or when memory runs out. */
 int64_t table_grow(kiln_table *t, uint64_t delta, void *init) {
     uint32_t old = t->rt.size;
     if (delta > t->rt.max - old) return -1;
