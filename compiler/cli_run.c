@@ -585,6 +585,7 @@ static int start_run(const run_args *a, const kiln_module *m, const kiln_module_
                      kiln_linker *l, kiln_wasi *w) {
     kiln_instantiate_error err;
     kiln_wasi_threads_bind(w, desc, l);
+    kiln_wasi_threads_limit(w, &a->limits);
     kiln_instance *inst = kiln_instantiate_limited(desc, l, &a->limits, &err);
     if (!inst) {
         if (err.kind == KILN_INST_TRAP && err.trap == KILN_TRAP_EXIT)

@@ -101,6 +101,10 @@ bool kiln_wasi_binding_symbol(const char *module, size_t module_len, const char 
  * the trap's status (KILN_WASI_EXIT_TRAP, message on stderr) or the exit
  * code, as wasmtime does. */
 void kiln_wasi_threads_bind(kiln_wasi *w, const kiln_module_desc *desc, kiln_linker *l);
+/* After kiln_wasi_threads_bind: every spawned thread's instance is made
+ * with these limits (kiln_instantiate_limited; copied), as the main
+ * instance usually is.  NULL: none (the default). */
+void kiln_wasi_threads_limit(kiln_wasi *w, const kiln_instance_limits *limits);
 /* After the main thread's entry returned with `status`: interrupts every
  * spawned thread still running and waits for them (up to a second).  A
  * thread that does not stop (blocked in a host call) makes this end the

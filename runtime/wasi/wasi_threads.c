@@ -49,6 +49,8 @@ struct wasi_threads {
     uint32_t running;
     uint32_t next_tid;
     bool stopping;
+    bool limited;                 /* each thread's instance gets `limits` */
+    kiln_instance_limits limits;
 };
 
 void kiln_wasi_threads_bind(kiln_wasi *w, const kiln_module_desc *desc, kiln_linker *l) {
@@ -61,6 +63,12 @@ void kiln_wasi_threads_bind(kiln_wasi *w, const kiln_module_desc *desc, kiln_lin
     }
     w->threads->desc = desc;
     w->threads->linker = l;
+}
+
+void kiln_wasi_threads_limit(kiln_wasi *w, const kiln_instance_limits *limits) {
+    if (!w->threads) return;
+    w->threads->limited = limits != NULL;
+    if (limits) w->threads->limits = *limits;
 }
 
 /* Only while no spawned thread runs (kiln_wasi_free). */
@@ -120,7 +128,9 @@ static void *thread_main(void *arg) {
     bool stopping = t->stopping;
     pthread_mutex_unlock(&t->lock);
     kiln_instantiate_error ie = {0};
-    kiln_instance *inst = stopping ? NULL : kiln_instantiate(t->desc, t->linker, &ie);
+    kiln_instance *inst =
+        stopping ? NULL
+                 : kiln_instantiate_limited(t->desc, t->linker, t->limited ? &t->limits : NULL, &ie);
     uint32_t trap = KILN_TRAP_NONE;
     if (inst) trap = thread_start_call(s, inst);
     else if (!stopping && ie.kind == KILN_INST_TRAP) trap = ie.trap;

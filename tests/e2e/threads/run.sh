@@ -63,5 +63,11 @@ done
 expect "spawn_many (kiln build, --max-threads=5)" 0 5 "" "$TMP/spawn_many.exe" --max-threads=5
 expect "spawn_many (kiln build, --max-threads 0)" 2 "" "--max-threads needs a number" \
     "$TMP/spawn_many.exe" --max-threads 0
+
+# kiln run's limits apply to every spawned thread's instance too.
+wat2wasm --enable-threads "$HERE/thread_limits.wat" -o "$TMP/thread_limits.wasm" || failed=$((failed + 1))
+expect "thread_limits (kiln run)" 0 grew "" "$KILN" run -q "$TMP/thread_limits.wasm"
+expect "thread_limits (kiln run --max-table-elements 10)" 0 capped "" \
+    "$KILN" run -q --max-table-elements 10 "$TMP/thread_limits.wasm"
 if [ $failed -ne 0 ]; then echo "$failed failed"; exit 1; fi
 echo "threads e2e: all passed ($ROUNDS rounds)"
