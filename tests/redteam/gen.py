@@ -547,17 +547,18 @@ def locals_count_overflow(n):
     return start_module(NOP, locals_=[(0xffffffff, I32), (2, I32)])
 
 
-def all_padded():
-    """A valid module exercising many LEB fields, every unsigned LEB padded to 5 bytes."""
+def padded_module(width):
+    """A module exercising many LEB fields with every unsigned LEB128 padded
+    to `width` bytes (5 is the most a u32 may take)."""
     global WIDTH
-    WIDTH = 5  # u32 fields padded to their maximum 5 bytes are valid
+    WIDTH = width
     try:
-        return padded_module()
+        return padded_module_bytes()
     finally:
         WIDTH = 0
 
 
-def padded_module():
+def padded_module_bytes():
     t1 = functype([I32, I64], [I32])
     code = i32c(0) + b"\x28\x02" + u(0) + DROP + b"\x02\x40" + lget(0) + b"\x0d" + u(0) + END + \
         i32c(1) + b"\x42\x02" + call(1) + DROP + b"\x23" + u(0) + DROP
@@ -573,18 +574,13 @@ def padded_module():
 @shape(0, quick=0, expect="runs")
 def leb_padded_5(n):
     """Every unsigned LEB128 in the module 5 bytes long: valid."""
-    return all_padded()
+    return padded_module(5)
 
 
 @shape(0, quick=0, expect="invalid:integer representation too long")
 def leb_padded_6(n):
     """Every unsigned LEB128 6 bytes long: malformed at the first one."""
-    global WIDTH
-    WIDTH = 6
-    try:
-        return padded_module()
-    finally:
-        WIDTH = 0
+    return padded_module(6)
 
 
 def main():
