@@ -34,15 +34,16 @@ static size_t mapping_bytes(uint64_t elems) {
     return (storage_bytes(elems) + page - 1) / page * page;
 }
 
-/* Zeroed storage for `elems` elements; sets t->mapped. */
-static void **storage_new(kiln_table *t, uint64_t elems) {
-    t->mapped = 0;
+/* Zeroed storage for `elems` elements; *mapped gets the mapping's length
+ * (0: on the heap). */
+static void **storage_new(uint64_t elems, size_t *mapped) {
+    *mapped = 0;
     if (storage_bytes(elems) < page_size()) return calloc(elems ? elems : 1, sizeof(void *));
     size_t len = mapping_bytes(elems);
     void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
     if (p == MAP_FAILED) return NULL;
-    t->mapped = len;
+    *mapped = len;
     return p;
 }
 
@@ -63,25 +64,23 @@ static bool storage_reserve(kiln_table *t, uint64_t used, uint64_t elems) {
         t->rt.elems = grown;
         return true;
     }
-    size_t old_mapped = t->mapped;
 #ifdef __linux__
-    if (old_mapped) { /* moves the pages instead of copying them, zeros too */
+    if (t->mapped) { /* moves the pages instead of copying them, zeros too */
         size_t len = mapping_bytes(elems);
-        void *moved = mremap(t->rt.elems, old_mapped, len, MREMAP_MAYMOVE);
+        void *moved = mremap(t->rt.elems, t->mapped, len, MREMAP_MAYMOVE);
         if (moved == MAP_FAILED) return false;
         t->rt.elems = moved;
         t->mapped = len;
         return true;
     }
 #endif
-    void **fresh = storage_new(t, elems);
-    if (!fresh) {
-        t->mapped = old_mapped;
-        return false;
-    }
+    size_t mapped;
+    void **fresh = storage_new(elems, &mapped);
+    if (!fresh) return false;
     memcpy(fresh, t->rt.elems, storage_bytes(used));
-    storage_free(t->rt.elems, old_mapped);
+    storage_free(t->rt.elems, t->mapped);
     t->rt.elems = fresh;
+    t->mapped = mapped;
     return true;
 }
 
@@ -91,7 +90,7 @@ kiln_table *table_create(const kiln_tabletype *type) {
     if (l->min > max) return NULL; /* over the declared maximum or kiln's bound */
     kiln_table *t = calloc(1, sizeof *t);
     if (!t) return NULL;
-    t->rt.elems = storage_new(t, l->min);
+    t->rt.elems = storage_new(l->min, &t->mapped);
     if (!t->rt.elems) {
         free(t);
         return NULL;
